@@ -261,6 +261,7 @@ pub fn run(root: &Path) -> Result<(), String> {
             println!("  {w}");
         }
     }
+    crate::sim_coverage::report(root, &specs, &mut problems);
     if problems.is_empty() {
         Ok(())
     } else {

@@ -283,7 +283,7 @@ pub fn matrix(spec: &Spec) -> String {
 }
 
 /// The builder call with the given parameter values and body.
-fn builder_call(krate: &str, i: &Interface, values: &[(String, Value)], body: Option<&Value>) -> String {
+pub(crate) fn builder_call(krate: &str, i: &Interface, values: &[(String, Value)], body: Option<&Value>) -> String {
     let (_, body_name, _) = op_names(i);
     let mut c = format!("c.{}()", snake(&i.id));
     for p in params(i) {

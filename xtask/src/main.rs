@@ -22,6 +22,7 @@ mod gen_tables;
 mod gen_tests;
 mod lint;
 mod names;
+mod sim_coverage;
 mod spec;
 
 use std::io::Write as _;
@@ -75,6 +76,7 @@ pub fn generate(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     out.push((root.join("crates/cec-auth/src/generated/mod.rs"), gen_client::auth_module(&specs)));
     out.push((root.join("crates/cec-cli/src/generated.rs"), gen_tables::cli_table(&specs)));
     out.push((root.join("crates/cec-sim/src/generated.rs"), gen_tables::sim_routes(&specs)));
+    out.push((root.join("crates/cec-sim/tests/generated_bodies.rs"), gen_tables::sim_bodies(&specs)));
     let mut formatted = Vec::new();
     for (p, text) in out {
         formatted.push((p.clone(), rustfmt(root, &text).map_err(|e| format!("{}: {e}", p.display()))?));

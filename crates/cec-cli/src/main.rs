@@ -101,6 +101,18 @@ enum Command {
         /// Print the endpoint and credentials as JSON (default: human-readable lines).
         #[arg(long, value_enum)]
         output: Option<OutputFormat>,
+        /// CC-Gateway GUID mode: `dynamic` (AUTHMODE 2, rotates) or `static` (AUTHMODE 1); overrides the scenario.
+        #[arg(long, value_parser = ["dynamic", "static"])]
+        guid_mode: Option<String>,
+        /// Seconds between GUID rotations in dynamic mode (GUIDINTERVAL, 60); overrides the scenario.
+        #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+        guid_rotation: Option<u64>,
+        /// Seconds a replaced GUID is still accepted (GUIDTIMEOUT, 120); overrides the scenario.
+        #[arg(long, value_name = "SECS")]
+        guid_timeout: Option<u64>,
+        /// What a state-changing interface the simulator does not model answers: `refuse` (HTTP 501) or `sample`.
+        #[arg(long, value_parser = ["refuse", "sample"])]
+        unmodelled_writes: Option<String>,
     },
     /// Agent sessions: watch events, or an interactive connection bar (CC-Gateway endpoint from the profile).
     #[command(subcommand)]
@@ -152,7 +164,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let env = |k: &str| std::env::var(k).ok();
     match cli.command {
         Command::Demo { seed, output } => demo::run(seed, output == Some(OutputFormat::Json)).await,
-        Command::Sim { scenario, listen, seed, output } => sim(scenario, listen, seed, output).await,
+        Command::Sim { scenario, listen, seed, output, guid_mode, guid_rotation, guid_timeout, unmodelled_writes } => {
+            let gateway = SimGateway { guid_mode, guid_rotation, guid_timeout, unmodelled_writes };
+            sim(scenario, listen, seed, output, gateway).await
+        }
         Command::Ops { ne } => {
             for op in generated::OPS.iter().filter(|o| ne.as_deref().is_none_or(|n| n == o.ne)) {
                 let file = if op.binary { " (answers with a file: use --out)" } else { "" };
@@ -188,19 +203,42 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// `cec sim` options that override the scenario's gateway settings.
+struct SimGateway {
+    guid_mode: Option<String>,
+    guid_rotation: Option<u64>,
+    guid_timeout: Option<u64>,
+    unmodelled_writes: Option<String>,
+}
+
 async fn sim(
     scenario: Option<PathBuf>,
     listen: std::net::SocketAddr,
     seed: u64,
     output: Option<OutputFormat>,
+    gateway: SimGateway,
 ) -> anyhow::Result<()> {
     if !listen.ip().is_loopback() {
         anyhow::bail!("refusing to listen on {listen}: the simulator serves loopback (127.0.0.1) only");
     }
-    let scenario = match &scenario {
+    let mut scenario = match &scenario {
         Some(path) => cec_sim::Scenario::load(path)?,
         None => cec_sim::Scenario::default(),
     };
+    if let Some(mode) = gateway.guid_mode.as_deref() {
+        let mode = if mode == "static" { cec_sim::GuidMode::Static } else { cec_sim::GuidMode::Dynamic };
+        scenario.gateway.guid_mode = Some(mode);
+    }
+    if let Some(s) = gateway.guid_rotation {
+        scenario.gateway.guid_rotation_secs = Some(s);
+    }
+    if let Some(s) = gateway.guid_timeout {
+        scenario.gateway.guid_timeout_secs = Some(s);
+    }
+    if let Some(w) = gateway.unmodelled_writes.as_deref() {
+        scenario.unmodelled_writes =
+            if w == "sample" { cec_sim::Unmodelled::Sample } else { cec_sim::Unmodelled::Refuse };
+    }
     let config = cec_sim::SimConfig { scenario, listen, seed, ..Default::default() };
     let sim = cec_sim::Simulator::start(config).await?;
     let sc = sim.scenario();
@@ -218,6 +256,17 @@ async fn sim(
             for a in &sc.agents {
                 outln!("  agent {} password={} phone={} skills={:?}", a.id, a.password, a.phone, a.skills)?;
             }
+            let g = &sc.gateway;
+            let mode = match g.guid_mode {
+                Some(cec_sim::GuidMode::Static) => "static",
+                _ => "dynamic",
+            };
+            outln!(
+                "  CC-Gateway GUID: {mode} mode, rotation {}s, timeout {}s (GET {}/__sim/coverage: what is modelled)",
+                g.guid_rotation_secs.unwrap_or(cec_sim::SimConfig::default().guid_rotation.as_secs()),
+                g.guid_timeout_secs.unwrap_or(cec_sim::SimConfig::default().guid_timeout.as_secs()),
+                sim.endpoint()
+            )?;
             if !sc.faults.is_empty() {
                 outln!("  {} fault(s) active (GET {}/__sim/faults)", sc.faults.len(), sim.endpoint())?;
             }

@@ -41,7 +41,8 @@ async fn watch_prints_one_json_event_per_line_and_signs_out() {
     cmd.args(["agent", "watch", "--agent", "1001", "--phone", "70001", "--max-events", "6"]);
     cmd.envs(env(&sim)).env_remove("CEC_PROFILE").stdout(std::process::Stdio::piped());
     let child = cmd.spawn().unwrap();
-    until("sign-in", || sim.agent("1001").is_some_and(|a| a.signed_in && a.state == 1)).await;
+    until("sign-in", || sim.agent("1001").is_some_and(|a| a.signed_in && a.state == cec_sim::CtiAgentState::Idle))
+        .await;
     let call = sim.inject_call("1001", "13800000001").unwrap();
     until("ringing delivered", || sim.agent("1001").is_some_and(|a| a.queued_events == 0)).await;
     sim.hang_up(&call).unwrap();

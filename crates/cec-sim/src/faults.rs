@@ -21,8 +21,10 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use cec_core::AuthKind;
+
+use crate::api::{Route, failure, unauthorized};
 use crate::generated::ROUTES;
-use crate::routes::{Route, failure, to_response, unauthorized};
 
 /// The NE names a fault may target.
 pub const NES: [&str; 6] = ["gateway", "apifabric", "oiap", "isales", "cms", "fs"];
@@ -185,7 +187,7 @@ impl Fault {
             Target::All => {}
             Target::Ne(ne) if NES.contains(&ne.as_str()) => {}
             Target::Ne(ne) => return Err(format!("unknown NE `{ne}` (one of {})", NES.join(", "))),
-            Target::Interface(id) if ROUTES.iter().any(|r| r.id == id.as_str()) => {}
+            Target::Interface(id) if ROUTES.iter().any(|r| r.id() == id.as_str()) => {}
             Target::Interface(id) => {
                 return Err(format!("the simulator serves no interface `{id}` (use a spec id, see `cec ops`)"));
             }
@@ -207,9 +209,9 @@ impl Fault {
         let target = match &self.target {
             Target::All => true,
             Target::Ne(ne) => route.ne == ne.as_str(),
-            Target::Interface(id) => route.id == id.as_str(),
+            Target::Interface(id) => route.id() == id.as_str(),
         };
-        target && (self.kind != FaultKind::ExpiredCredential || route.auth != "none")
+        target && (self.kind != FaultKind::ExpiredCredential || route.auth() != AuthKind::None)
     }
 }
 
@@ -393,7 +395,7 @@ impl FaultSet {
             }
             f.hits += 1;
             applied.delay += f.fault.delay;
-            tracing::debug!(op = route.id, fault = f.fault.kind.name(), id = f.id, "injecting a fault");
+            tracing::debug!(op = route.id(), fault = f.fault.kind.name(), id = f.id, "injecting a fault");
             if !latency_only {
                 applied.fault = Some(f.fault.kind.clone());
             }
@@ -435,14 +437,15 @@ pub(crate) async fn before(applied: &Applied, route: &Route) -> Option<Response>
             r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             Some(r)
         }
-        FaultKind::ExpiredCredential => Some(to_response(match route.auth {
-            "oiap-token" => failure(route, "900001", "token expired"),
-            "guid" if route.path.starts_with("/agentgateway/resource/config/") => {
-                failure(route, "107-000", "configuration login expired")
+        FaultKind::ExpiredCredential => Some(
+            match route.auth() {
+                AuthKind::OiapToken(_) => failure(route, "900001", "token expired"),
+                AuthKind::Guid if route.is_gateway_config() => failure(route, "107-000", "configuration login expired"),
+                AuthKind::Guid => failure(route, "100-006", "agent not signed in"),
+                _ => unauthorized("access token or signature expired"),
             }
-            "guid" => failure(route, "100-006", "agent not signed in"),
-            _ => unauthorized("access token or signature expired"),
-        })),
+            .into_response(),
+        ),
         _ => None,
     }
 }

@@ -3,325 +3,171 @@
 
 #![allow(clippy::all)]
 
-use crate::routes::{Route, SimEnvelope};
-
-static APIFABRIC_ENVELOPE_CCSQM: SimEnvelope = SimEnvelope {
-    code_field: Some("resultCode"),
-    success: "0412000",
-    message_field: Some("resultDesc"),
-    invalid: "HTTP 400",
-};
-static APIFABRIC_ENVELOPE_CCSQM_UNCHECKED: SimEnvelope =
-    SimEnvelope { code_field: None, success: "0", message_field: Some("resultDesc"), invalid: "HTTP 400" };
-static APIFABRIC_ENVELOPE_CCSQM0401000: SimEnvelope = SimEnvelope {
-    code_field: Some("resultCode"),
-    success: "0401000",
-    message_field: Some("resultDesc"),
-    invalid: "HTTP 400",
-};
-static APIFABRIC_ENVELOPE_CCSQM0403000: SimEnvelope = SimEnvelope {
-    code_field: Some("resultCode"),
-    success: "0403000",
-    message_field: Some("resultDesc"),
-    invalid: "HTTP 400",
-};
-static APIFABRIC_ENVELOPE_CCSQM0404000: SimEnvelope = SimEnvelope {
-    code_field: Some("resultCode"),
-    success: "0404000",
-    message_field: Some("resultDesc"),
-    invalid: "HTTP 400",
-};
-static APIFABRIC_ENVELOPE_CCSQM0405000: SimEnvelope = SimEnvelope {
-    code_field: Some("resultCode"),
-    success: "0405000",
-    message_field: Some("resultDesc"),
-    invalid: "HTTP 400",
-};
-static APIFABRIC_ENVELOPE_CCSQM0405000OR0: SimEnvelope = SimEnvelope {
-    code_field: Some("resultCode"),
-    success: "0405000",
-    message_field: Some("resultDesc"),
-    invalid: "HTTP 400",
-};
-static APIFABRIC_ENVELOPE_CCSQM0406000: SimEnvelope = SimEnvelope {
-    code_field: Some("resultCode"),
-    success: "0406000",
-    message_field: Some("resultDesc"),
-    invalid: "HTTP 400",
-};
-static APIFABRIC_ENVELOPE_CCSQM0408000: SimEnvelope = SimEnvelope {
-    code_field: Some("resultCode"),
-    success: "0408000",
-    message_field: Some("resultDesc"),
-    invalid: "HTTP 400",
-};
-static APIFABRIC_ENVELOPE_CCSQM0409000: SimEnvelope = SimEnvelope {
-    code_field: Some("resultCode"),
-    success: "0409000",
-    message_field: Some("resultDesc"),
-    invalid: "HTTP 400",
-};
-static APIFABRIC_ENVELOPE_CCSQM0409000_RETURN_CODE: SimEnvelope = SimEnvelope {
-    code_field: Some("returnCode"),
-    success: "0409000",
-    message_field: Some("returnDesc"),
-    invalid: "HTTP 400",
-};
-static APIFABRIC_ENVELOPE_CCSQM0410000: SimEnvelope = SimEnvelope {
-    code_field: Some("resultCode"),
-    success: "0410000",
-    message_field: Some("resultDesc"),
-    invalid: "HTTP 400",
-};
-static APIFABRIC_ENVELOPE_CODE: SimEnvelope =
-    SimEnvelope { code_field: Some("code"), success: "0", message_field: Some("message"), invalid: "HTTP 400" };
-static APIFABRIC_ENVELOPE_DEFAULT: SimEnvelope = SimEnvelope {
-    code_field: Some("returnCode"),
-    success: "0",
-    message_field: Some("description"),
-    invalid: "HTTP 400",
-};
-static APIFABRIC_ENVELOPE_RES_CODE: SimEnvelope =
-    SimEnvelope { code_field: Some("resCode"), success: "0", message_field: Some("resMsg"), invalid: "HTTP 400" };
-static APIFABRIC_ENVELOPE_RESULT_CODE: SimEnvelope = SimEnvelope {
-    code_field: Some("resultCode"),
-    success: "0",
-    message_field: Some("resultDesc"),
-    invalid: "HTTP 400",
-};
-static APIFABRIC_ENVELOPE_RET_CODE: SimEnvelope =
-    SimEnvelope { code_field: Some("retCode"), success: "0", message_field: Some("retMsg"), invalid: "HTTP 400" };
-static APIFABRIC_ENVELOPE_SUCCESS: SimEnvelope =
-    SimEnvelope { code_field: Some("success"), success: "true", message_field: Some("message"), invalid: "HTTP 400" };
-static CMS_ENVELOPE_DEFAULT: SimEnvelope = SimEnvelope {
-    code_field: Some("resultCode"),
-    success: "0100000",
-    message_field: Some("resultDesc"),
-    invalid: "0100002",
-};
-static CMS_ENVELOPE_NONE: SimEnvelope =
-    SimEnvelope { code_field: None, success: "0", message_field: None, invalid: "0100002" };
-static CMS_ENVELOPE_RESULT: SimEnvelope =
-    SimEnvelope { code_field: Some("result"), success: "0", message_field: Some("resultDesc"), invalid: "0100002" };
-static CMS_ENVELOPE_RETCODE: SimEnvelope =
-    SimEnvelope { code_field: Some("retcode"), success: "0", message_field: Some("message"), invalid: "0100002" };
-static CMS_ENVELOPE_RETURN_CODE: SimEnvelope = SimEnvelope {
-    code_field: Some("returnCode"),
-    success: "0",
-    message_field: Some("description"),
-    invalid: "0100002",
-};
-static FS_ENVELOPE_DEFAULT: SimEnvelope =
-    SimEnvelope { code_field: Some("resultCode"), success: "0", message_field: Some("resultDesc"), invalid: "0300001" };
-static GATEWAY_ENVELOPE_DEFAULT: SimEnvelope =
-    SimEnvelope { code_field: Some("retcode"), success: "0", message_field: Some("message"), invalid: "000-002" };
-static ISALES_ENVELOPE_DEFAULT: SimEnvelope = SimEnvelope {
-    code_field: Some("resultCode"),
-    success: "0200000",
-    message_field: Some("resultDesc"),
-    invalid: "0200001",
-};
-static OIAP_ENVELOPE_DEFAULT: SimEnvelope =
-    SimEnvelope { code_field: Some("errorCode"), success: "0", message_field: Some("errorMsg"), invalid: "10000002" };
-static OIAP_ENVELOPE_DIALOG: SimEnvelope =
-    SimEnvelope { code_field: Some("errorCode"), success: "0", message_field: Some("errorMsg"), invalid: "10000002" };
-static OIAP_ENVELOPE_RET: SimEnvelope =
-    SimEnvelope { code_field: Some("ret"), success: "0", message_field: Some("errorMsg"), invalid: "10000002" };
-static OIAP_ENVELOPE_RET_CODE: SimEnvelope =
-    SimEnvelope { code_field: Some("retCode"), success: "0", message_field: Some("retMsg"), invalid: "10000002" };
-static OIAP_ENVELOPE_RTN_CODE: SimEnvelope =
-    SimEnvelope { code_field: Some("rtnCode"), success: "0", message_field: Some("rtnMsg"), invalid: "10000002" };
+use crate::api::{Route, Scalar};
 
 /// Every interface the simulator serves (the first of several ids sharing a method and path).
 pub static ROUTES: &[Route] = &[
     Route {
         ne: "apifabric",
-        id: "auth.tokenByAkSk",
-        method: "POST",
-        path: "/apigovernance/api/oauth/tokenByAkSk",
-        auth: "none",
+        meta: &cec_apifabric::generated::AUTH_TOKEN_BY_AK_SK,
+        invalid: "HTTP 400",
         required_body: &["app_key", "app_secret"],
         required_query: &[],
+        lenient: &[],
         success: "{\"AccessToken\":\"s-AccessToken\",\"AppKey\":\"s-AppKey\",\"ApplyType\":\"s-ApplyType\",\"CreateTime\":\"s-CreateTime\",\"Expires\":\"s-Expires\",\"Scope\":\"s-Scope\",\"UserID\":\"s-UserID\",\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_auth_token_by_ak_sk),
     },
     Route {
         ne: "apifabric",
-        id: "agentAccount.create",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/agentAccount/create",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::AGENT_ACCOUNT_CREATE,
+        invalid: "HTTP 400",
         required_body: &["userAccount", "userName", "password", "email", "agentType", "ccRoleId"],
         required_query: &[],
+        lenient: &[
+            (&["agentType"], Scalar::Int),
+            (&["ccRoleId"], Scalar::Int),
+            (&["skills", "[]", "skillId"], Scalar::Int),
+            (&["skills", "[]", "agentWeight"], Scalar::Int),
+            (&["skills", "[]", "skillWeight"], Scalar::Int),
+        ],
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\",\"resultMessage\":\"s-resultMessage\",\"workNo\":7}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_agent_account_create),
     },
     Route {
         ne: "apifabric",
-        id: "agentAccount.delete",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/agentAccount/delete",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::AGENT_ACCOUNT_DELETE,
+        invalid: "HTTP 400",
         required_body: &["userAccount"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\",\"resultMessage\":\"s-resultMessage\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_agent_account_delete),
     },
     Route {
         ne: "apifabric",
-        id: "agentAccount.update",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/agentAccount/update",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::AGENT_ACCOUNT_UPDATE,
+        invalid: "HTTP 400",
         required_body: &["userAccount"],
         required_query: &[],
+        lenient: &[
+            (&["agentType"], Scalar::Int),
+            (&["ccRoleId"], Scalar::Int),
+            (&["skills", "[]", "skillId"], Scalar::Int),
+            (&["skills", "[]", "agentWeight"], Scalar::Int),
+            (&["skills", "[]", "skillWeight"], Scalar::Int),
+        ],
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\",\"resultMessage\":\"s-resultMessage\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_agent_account_update),
     },
     Route {
         ne: "apifabric",
-        id: "agentAccount.query",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/agentAccount/query",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::AGENT_ACCOUNT_QUERY,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
+        lenient: &[
+            (&["pageNum"], Scalar::Int),
+            (&["pageSize"], Scalar::Int),
+            (&["agentType", "[]"], Scalar::Int),
+            (&["transparentDisplayFlag"], Scalar::Bool),
+        ],
         success: "{\"data\":[{\"agentType\":7,\"ccRoleId\":7,\"email\":\"s-email\",\"phone\":\"s-phone\",\"sipAccount\":\"s-sipAccount\",\"skills\":[{\"agentWeight\":7,\"skillId\":7,\"skillWeight\":7}],\"transparentDisplayFlag\":true,\"userAccount\":\"s-userAccount\",\"userName\":\"s-userName\",\"workNo\":7}],\"resultCode\":\"0\",\"resultDesc\":\"success\",\"resultMessage\":\"s-resultMessage\",\"total\":7}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_agent_account_query),
     },
     Route {
         ne: "apifabric",
-        id: "agentAccount.addSkillsToAgent",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/agentAccount/addSkillsToAgent",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::AGENT_ACCOUNT_ADD_SKILLS_TO_AGENT,
+        invalid: "HTTP 400",
         required_body: &["userAccounts", "skillId", "agentWeight", "skillWeight"],
         required_query: &[],
+        lenient: &[(&["skillId"], Scalar::Int), (&["agentWeight"], Scalar::Int), (&["skillWeight"], Scalar::Int)],
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\",\"resultMessage\":\"s-resultMessage\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_agent_account_add_skills_to_agent),
     },
     Route {
         ne: "apifabric",
-        id: "agentAccount.releaseAgentBySkillId",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/agentAccount/releaseAgentBySkillId",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::AGENT_ACCOUNT_RELEASE_AGENT_BY_SKILL_ID,
+        invalid: "HTTP 400",
         required_body: &["skillId", "userAccounts"],
         required_query: &[],
+        lenient: &[(&["skillId"], Scalar::Int)],
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\",\"resultMessage\":\"s-resultMessage\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_agent_account_release_agent_by_skill_id),
     },
     Route {
         ne: "apifabric",
-        id: "agentAccount.queryAgentInfoBySkillId",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/agentAccount/queryAgentInfoBySkillId",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::AGENT_ACCOUNT_QUERY_AGENT_INFO_BY_SKILL_ID,
+        invalid: "HTTP 400",
         required_body: &["skillId", "pageSize", "pageNum"],
         required_query: &[],
+        lenient: &[(&["skillId"], Scalar::Int), (&["pageSize"], Scalar::Int), (&["pageNum"], Scalar::Int)],
         success: "{\"count\":7,\"data\":[{\"accountCode\":\"s-accountCode\",\"accountName\":\"s-accountName\",\"agentType\":7,\"agentWeight\":7,\"sipAccount\":\"s-sipAccount\",\"skillWeight\":7,\"userAccount\":\"s-userAccount\",\"workNo\":7}],\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_agent_account_query_agent_info_by_skill_id),
     },
     Route {
         ne: "apifabric",
-        id: "agentAccount.updateSipPhonePassword",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/sipPhone/updateSipPhonePassword",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::AGENT_ACCOUNT_UPDATE_SIP_PHONE_PASSWORD,
+        invalid: "HTTP 400",
         required_body: &["accountPwd", "newPhonePwd", "userAccount"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\",\"resultMessage\":\"s-resultMessage\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_agent_account_update_sip_phone_password),
     },
     Route {
         ne: "apifabric",
-        id: "agentAccount.cleancustpersonaldata",
-        method: "POST",
-        path: "/apiaccess/CC-Management/v1/clearUserInfo/cleancustpersonaldata",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::AGENT_ACCOUNT_CLEANCUSTPERSONALDATA,
+        invalid: "HTTP 400",
         required_body: &["customNos"],
         required_query: &[],
+        lenient: &[],
         success: "{\"retCode\":\"0\",\"retMsg\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RET_CODE,
         check_body: Some(check_apifabric_agent_account_cleancustpersonaldata),
     },
     Route {
         ne: "apifabric",
-        id: "agentInfo.querySysInfo",
-        method: "GET",
-        path: "/apiaccess/CC-Management/v1/querySysInfo",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::AGENT_INFO_QUERY_SYS_INFO,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"agents\":[{\"accountCode\":\"s-accountCode\",\"accountId\":\"s-accountId\",\"accountName\":\"s-accountName\",\"agentStatus\":\"s-agentStatus\",\"agentType\":7,\"agentpara\":\"s-agentpara\",\"ccRoleId\":\"s-ccRoleId\",\"createInCtiFlag\":7,\"guId\":\"s-guId\",\"id\":\"s-id\",\"partdbId\":\"s-partdbId\",\"password\":\"s-passwo\",\"selfPhone\":\"s-selfPhone\",\"singlePhoneFlag\":\"s-singlePhoneFlag\",\"sipAccount\":\"s-sipAccount\",\"sipPwd\":\"s-sipPwd\",\"tenantId\":\"s-tenantId\",\"timeRemaining\":7,\"workNo\":101}],\"description\":\"success\",\"returnCode\":\"0\",\"serviceIp\":\"s-serviceIp\",\"servicePort\":\"s-ser\",\"sipServiceIp\":\"s-sipServiceIp\",\"sipServicePort\":\"s-sipServicePort\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "apifabric",
-        id: "agentInfo.queryAgentInfo",
-        method: "GET",
-        path: "/apiaccess/CC-Mangemant/v1/queryAgentInfo",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::AGENT_INFO_QUERY_AGENT_INFO,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"agents\":[{\"accountCode\":\"s-accountCode\",\"sipAccount\":\"s-sipAccount\",\"sipPwd\":\"s-sipPwd\",\"workNo\":7}],\"description\":\"success\",\"returnCode\":\"0\",\"sipServiceIp\":\"s-sipServiceIp\",\"sipServicePort\":\"s-sipServicePort\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "apifabric",
-        id: "agentInfo.queryAgentLoginParams",
-        method: "POST",
-        path: "/apiaccess/CC-Management/v1/queryAgentLoginParams",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::AGENT_INFO_QUERY_AGENT_LOGIN_PARAMS,
+        invalid: "HTTP 400",
         required_body: &["password", "account"],
         required_query: &[],
+        lenient: &[],
         success: "{\"description\":\"success\",\"message\":\"s-message\",\"results\":{\"password\":\"s-password\",\"sipAccount\":\"s-sipAccount\",\"sipPwd\":\"s-sipPwd\",\"sipServerInfo\":[{\"node\":\"s-node\",\"sipServiceIp\":\"s-sipServiceIp\",\"sipServicePort\":\"s-sipServicePort\",\"type\":\"s-type\"}],\"workNo\":\"s-wor\"},\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_agent_info_query_agent_login_params),
     },
     Route {
         ne: "apifabric",
-        id: "agentInfo.queryAgentInfoByAccount",
-        method: "POST",
-        path: "/apiaccess/rest/CC-Management/v1/queryAgentInfoByAccount",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::AGENT_INFO_QUERY_AGENT_INFO_BY_ACCOUNT,
+        invalid: "HTTP 400",
         required_body: &["accountCode"],
         required_query: &[],
+        lenient: &[],
         success: "{\"data\":{\"agentStatus\":\"s-agentStatus\",\"agentType\":7,\"workNo\":7},\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_agent_info_query_agent_info_by_account),
     },
     Route {
         ne: "apifabric",
-        id: "skill.createSkill",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/skill/createSkill",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::SKILL_CREATE_SKILL,
+        invalid: "HTTP 400",
         required_body: &[
             "mediaTypeId",
             "description",
@@ -332,4801 +178,3894 @@ pub static ROUTES: &[Route] = &[
             "skillParam",
         ],
         required_query: &[],
+        lenient: &[
+            (&["mediaTypeId"], Scalar::Number),
+            (&["maxWaitTime"], Scalar::Number),
+            (&["maxWaitNum"], Scalar::Number),
+            (&["maxAgentWrapupTime"], Scalar::Number),
+            (&["skillParam", "noAgents", "value"], Scalar::Number),
+            (&["skillParam", "busy", "value"], Scalar::Number),
+        ],
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_skill_create_skill),
     },
     Route {
         ne: "apifabric",
-        id: "skill.deleteSkill",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/skill/deleteSkill",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::SKILL_DELETE_SKILL,
+        invalid: "HTTP 400",
         required_body: &["skillIds"],
         required_query: &[],
+        lenient: &[],
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_skill_delete_skill),
     },
     Route {
         ne: "apifabric",
-        id: "skill.modifySkill",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/skill/modifySkill",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::SKILL_MODIFY_SKILL,
+        invalid: "HTTP 400",
         required_body: &["skillId"],
         required_query: &[],
+        lenient: &[
+            (&["skillId"], Scalar::Number),
+            (&["maxWaitTime"], Scalar::Number),
+            (&["maxWaitNum"], Scalar::Number),
+            (&["maxAgentWrapupTime"], Scalar::Number),
+            (&["skillParam", "noAgents", "value"], Scalar::Number),
+            (&["skillParam", "busy", "value"], Scalar::Number),
+        ],
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_skill_modify_skill),
     },
     Route {
         ne: "apifabric",
-        id: "skill.querySkills",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/skill/querySkills",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::SKILL_QUERY_SKILLS,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"data\":[{\"description\":\"s-description\",\"maxAgentWrapupTime\":7,\"maxWaitNum\":7,\"maxWaitTime\":7,\"mediaTypeId\":7,\"name\":\"s-name\",\"skillId\":7,\"skillParam\":{\"answerFunction\":\"s-answerFunction\",\"busy\":{\"deviceType\":\"s-deviceType\",\"transferType\":\"s-transferType\",\"value\":7},\"noAgents\":{\"deviceType\":\"s-deviceType\",\"transferType\":\"s-transferType\",\"value\":7},\"timeOut\":{\"deviceType\":\"s-deviceType\",\"transferType\":\"s-transferType\",\"value\":7},\"waitVoice\":{\"parameterType\":\"s-parameterType\"}}}],\"description\":\"success\",\"returnCode\":\"0\",\"total\":7}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_skill_query_skills),
     },
     Route {
         ne: "apifabric",
-        id: "calledRoute.createCalledRoute",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/calledRoute/createCalledRoute",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::CALLED_ROUTE_CREATE_CALLED_ROUTE,
+        invalid: "HTTP 400",
         required_body: &["accessCode", "devicetype", "deviceId"],
         required_query: &[],
+        lenient: &[(&["mediaTypeId"], Scalar::Int), (&["devicetype"], Scalar::Int), (&["deviceId"], Scalar::Int)],
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_called_route_create_called_route),
     },
     Route {
         ne: "apifabric",
-        id: "calledRoute.deleteCalledRoute",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/calledRoute/deleteCalledRoute",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::CALLED_ROUTE_DELETE_CALLED_ROUTE,
+        invalid: "HTTP 400",
         required_body: &["dnids"],
         required_query: &[],
+        lenient: &[],
         success: "{\"data\":{\"content\":\"s-content\",\"id\":\"s-id\",\"name\":\"s-name\"},\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_called_route_delete_called_route),
     },
     Route {
         ne: "apifabric",
-        id: "calledRoute.modifyCalledRoute",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/calledRoute/modifyCalledRoute",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::CALLED_ROUTE_MODIFY_CALLED_ROUTE,
+        invalid: "HTTP 400",
         required_body: &["id", "devicetype", "deviceId"],
         required_query: &[],
+        lenient: &[(&["devicetype"], Scalar::Int), (&["deviceId"], Scalar::Int)],
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_called_route_modify_called_route),
     },
     Route {
         ne: "apifabric",
-        id: "calledRoute.queryCalledRoute",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/calledRoute/queryCalledRoute",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::CALLED_ROUTE_QUERY_CALLED_ROUTE,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
+        lenient: &[
+            (&["devicetype"], Scalar::Int),
+            (&["mediaTypeId"], Scalar::Int),
+            (&["limit"], Scalar::Int),
+            (&["offset"], Scalar::Int),
+        ],
         success: "{\"data\":{\"calledRouteList\":[{\"accessCode\":\"s-accessCode\",\"deviceDesc\":\"s-deviceDesc\",\"deviceId\":7,\"devicetype\":7,\"dnid\":7,\"editable\":\"s-editable\",\"extCode\":\"s-extCode\",\"id\":\"s-id\",\"mediatypeId\":7}],\"total\":7},\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_called_route_query_called_route),
     },
     Route {
         ne: "apifabric",
-        id: "calledRoute.queryAccessCodeList",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/accessCodeInfo/queryAccessCodeList",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::CALLED_ROUTE_QUERY_ACCESS_CODE_LIST,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
+        lenient: &[(&["mediatypeId"], Scalar::Int), (&["limit"], Scalar::Int), (&["offset"], Scalar::Int)],
         success: "{\"data\":{\"calledRouteList\":[{\"accessCode\":\"s-accessCode\",\"description\":\"s-description\",\"id\":\"s-id\",\"mediatypeId\":7,\"n400Number\":\"s-n400Number\",\"numCallAttr\":7}],\"total\":7},\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_called_route_query_access_code_list),
     },
     Route {
         ne: "apifabric",
-        id: "ivrFlow.queryIVRFlowList",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/ivrFlow/queryIVRFlowList",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::IVR_FLOW_QUERY_IVR_FLOW_LIST,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"s-message\",\"result\":[{\"accessCode\":\"s-accessCode\",\"description\":\"s-description\",\"flowFileName\":\"s-flowFileName\",\"flowType\":7,\"id\":7,\"isLoad\":7,\"maxCallNum\":7}],\"retCode\":\"0\",\"retMsg\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RET_CODE,
         check_body: None,
     },
     Route {
         ne: "apifabric",
-        id: "ivrFlow.querySatisfactionConfig",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/satisfactionconfig/querySatisfactionConfig",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::IVR_FLOW_QUERY_SATISFACTION_CONFIG,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"data\":[{\"accessCode\":\"s-accessCode\",\"channelType\":\"s-channelType\",\"feedbackType\":\"s-feedbackType\",\"ivrId\":\"s-ivrId\"}],\"description\":\"success\",\"enabled\":true,\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "apifabric",
-        id: "ivrFlow.satisfactionQuery",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/satisfaction/query",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::IVR_FLOW_SATISFACTION_QUERY,
+        invalid: "HTTP 400",
         required_body: &["callId", "beginTime", "endTime"],
         required_query: &[],
+        lenient: &[(&["beginTime"], Scalar::Number), (&["endTime"], Scalar::Number)],
         success: "{\"description\":\"success\",\"returnCode\":\"0\",\"satisfactionEvaluations\":{\"channel\":\"s-channel\",\"evaluateObject\":\"s-evaluateObject\",\"evaluationTime\":7,\"evaluationValue\":\"s-evaluationValue\",\"fcrValue\":\"s-fcrValue\",\"npsScore\":\"s-npsScore\"}}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_ivr_flow_satisfaction_query),
     },
     Route {
         ne: "apifabric",
-        id: "ivrFlow.importVoiceFileUpload",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/importVoiceFile/upload",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::IVR_FLOW_IMPORT_VOICE_FILE_UPLOAD,
+        invalid: "HTTP 400",
         required_body: &["fileInfo", "locale", "voiceType", "fileType"],
         required_query: &[],
-        success: "{\"description\":\"success\",\"fileId\":\"s-fileId\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        lenient: &[],
+        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         check_body: Some(check_apifabric_ivr_flow_import_voice_file_upload),
     },
     Route {
         ne: "apifabric",
-        id: "ivrFlow.createVoiceTemplate",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/createVoiceTemplate",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::IVR_FLOW_CREATE_VOICE_TEMPLATE,
+        invalid: "HTTP 400",
         required_body: &["name", "voicecontent"],
         required_query: &[],
+        lenient: &[(&["speed"], Scalar::Number), (&["volume"], Scalar::Number)],
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_ivr_flow_create_voice_template),
     },
     Route {
         ne: "apifabric",
-        id: "mobileAgent.createCallV1",
-        method: "POST",
-        path: "/apiaccess/CC-Management/v1/mobileAgent/createCall",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::MOBILE_AGENT_CREATE_CALL_V1,
+        invalid: "HTTP 400",
         required_body: &["caller", "called"],
         required_query: &[],
+        lenient: &[(&["agentWorkNo"], Scalar::Number)],
         success: "{\"result\":{\"callSerialNo\":7},\"retCode\":\"0\",\"retMsg\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RET_CODE,
         check_body: Some(check_apifabric_mobile_agent_create_call_v1),
     },
     Route {
         ne: "apifabric",
-        id: "mobileAgent.createCallV3",
-        method: "POST",
-        path: "/apiaccess/CC-Management/v3/mobileAgent/createCall",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::MOBILE_AGENT_CREATE_CALL_V3,
+        invalid: "HTTP 400",
         required_body: &["softPhone", "called"],
         required_query: &[],
+        lenient: &[],
         success: "{\"result\":{\"callSerialNo\":\"s-callSerialNo\"},\"retCode\":\"0\",\"retMsg\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RET_CODE,
         check_body: Some(check_apifabric_mobile_agent_create_call_v3),
     },
     Route {
         ne: "apifabric",
-        id: "mobileAgent.queryCallDetailRecord",
-        method: "POST",
-        path: "/apiaccess/CC-Management/v1/mobileAgent/queryCallDetailRecord",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::MOBILE_AGENT_QUERY_CALL_DETAIL_RECORD,
+        invalid: "HTTP 400",
         required_body: &["endTime", "startTime"],
         required_query: &[],
+        lenient: &[],
         success: "{\"result\":{\"callInfo\":[{\"agentAlertingTime\":\"s-agentAlertingTime\",\"agentTalkingTime\":\"s-agentTalkingTime\",\"alertingTime\":\"s-alertingTime\",\"callData\":\"s-callData\",\"callSerialNo\":\"s-callSerialNo\",\"called\":\"s-called\",\"caller\":\"s-caller\",\"callerPresent\":\"s-callerPresent\",\"endTime\":\"s-endTime\",\"reasonCode\":7,\"releaseTime\":\"s-releaseTime\",\"startTime\":\"s-startTime\",\"state\":7,\"talkDuration\":\"s-talkDuration\",\"talkingTime\":\"s-talkingTime\"}],\"total\":7},\"retCode\":\"0\",\"retMsg\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RET_CODE,
         check_body: Some(check_apifabric_mobile_agent_query_call_detail_record),
     },
     Route {
         ne: "apifabric",
-        id: "mobileAgent.queryCallState",
-        method: "POST",
-        path: "/apiaccess/CC-Management/v1/mobileAgent/queryCallState",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::MOBILE_AGENT_QUERY_CALL_STATE,
+        invalid: "HTTP 400",
         required_body: &["callSerialNo"],
         required_query: &[],
+        lenient: &[],
         success: "{\"result\":{\"agentPresent\":\"s-agentPresent\",\"callData\":\"s-callData\",\"called\":\"s-called\",\"caller\":\"s-caller\",\"callerPresent\":\"s-callerPresent\",\"endTime\":\"s-endTime\",\"reasonCode\":7,\"startTime\":\"s-startTime\",\"state\":7},\"retCode\":\"0\",\"retMsg\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RET_CODE,
         check_body: Some(check_apifabric_mobile_agent_query_call_state),
     },
     Route {
         ne: "apifabric",
-        id: "mobileAgent.getRecordingAddress",
-        method: "POST",
-        path: "/apiaccess/CC-Management/v1/mobileAgent/getRecordingAddress",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::MOBILE_AGENT_GET_RECORDING_ADDRESS,
+        invalid: "HTTP 400",
         required_body: &["callSerialNo"],
         required_query: &[],
+        lenient: &[],
         success: "{\"result\":{\"url\":\"s-url\"},\"retCode\":0,\"retMsg\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RET_CODE,
         check_body: Some(check_apifabric_mobile_agent_get_recording_address),
     },
     Route {
         ne: "apifabric",
-        id: "mobileAgent.queryPhoneV1",
-        method: "POST",
-        path: "/apiaccess/CC-Management/v1/mobileAgent/queryPhone",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::MOBILE_AGENT_QUERY_PHONE_V1,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"result\":{\"phone\":[{\"id\":\"s-id\",\"partdbId\":\"s-partdbId\",\"password\":\"s-password\",\"phoneNum\":\"s-phoneNum\",\"remark\":\"s-remark\",\"status\":7,\"tenantId\":\"s-tenantId\"}],\"regIPAddress\":\"s-regIPAddress\",\"regPort\":7,\"total\":7},\"retCode\":\"0\",\"retMsg\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RET_CODE,
         check_body: Some(check_apifabric_mobile_agent_query_phone_v1),
     },
     Route {
         ne: "apifabric",
-        id: "mobileAgent.queryPhoneV2",
-        method: "POST",
-        path: "/apiaccess/CC-Management/v2/mobileAgent/queryPhone",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::MOBILE_AGENT_QUERY_PHONE_V2,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"result\":{\"poolRegServ\":{\"node1\":[{\"regIPAddress\":\"s-regIPAddress\",\"regPort\":\"s-regPort\",\"sipServiceIp\":\"s-sipServiceIp\",\"sipServicePort\":\"s-sipServicePort\"}]},\"singleRegServ\":[{\"regIPAddress\":\"s-regIPAddress\",\"regPort\":\"s-regPort\",\"sipServiceIp\":\"s-sipServiceIp\",\"sipServicePort\":\"s-sipServicePort\"}],\"total\":7},\"retCode\":\"0\",\"retMsg\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RET_CODE,
         check_body: Some(check_apifabric_mobile_agent_query_phone_v2),
     },
     Route {
         ne: "apifabric",
-        id: "mobileAgent.getCalledInfo",
-        method: "POST",
-        path: "/apiaccess/CC-Management/v1/mobileAgent/getCalledInfo",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::MOBILE_AGENT_GET_CALLED_INFO,
+        invalid: "HTTP 400",
         required_body: &["called", "caller"],
         required_query: &[],
+        lenient: &[],
         success: "{\"result\":{\"called\":\"s-called\",\"devType\":7,\"skillId\":7,\"skillName\":\"s-skillName\"},\"retCode\":\"0\",\"retMsg\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RET_CODE,
         check_body: Some(check_apifabric_mobile_agent_get_called_info),
     },
     Route {
         ne: "apifabric",
-        id: "mobileAgent.queryUserContactLimit",
-        method: "POST",
-        path: "/apiaccess/rest/workbench/v1/queryUserContactLimit",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::MOBILE_AGENT_QUERY_USER_CONTACT_LIMIT,
+        invalid: "HTTP 400",
         required_body: &["callId", "userId", "tenantId"],
         required_query: &[],
+        lenient: &[],
         success: "{\"beginTime\":7,\"callId\":\"s-callId\",\"callSerialno\":\"s-callSerialno\",\"callType\":7,\"channelType\":7,\"countId\":\"s-countId\",\"description\":\"success\",\"mediaAbility\":7,\"returnCode\":\"0\",\"talkReason\":\"s-talkReason\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_mobile_agent_query_user_contact_limit),
     },
     Route {
         ne: "apifabric",
-        id: "mobileAgent.queryCallInfoByCallId",
-        method: "POST",
-        path: "/apiaccess/rest/workbench/v1/queryCallInfoByCallId",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::MOBILE_AGENT_QUERY_CALL_INFO_BY_CALL_ID,
+        invalid: "HTTP 400",
         required_body: &["callId", "userId", "tenantId", "agentId"],
         required_query: &[],
+        lenient: &[],
         success: "{\"callId\":\"s-callId\",\"callSkill\":\"s-callSkill\",\"callSkillId\":7,\"callType\":7,\"calldata\":\"s-calldata\",\"called\":7,\"caller\":7,\"description\":\"success\",\"mediaAbility\":7,\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_mobile_agent_query_call_info_by_call_id),
     },
     Route {
         ne: "apifabric",
-        id: "mobileAgent.statusnotify",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/ita/twopartiescall/statusnotify",
-        auth: "none",
+        meta: &cec_apifabric::generated::MOBILE_AGENT_STATUSNOTIFY,
+        invalid: "HTTP 400",
         required_body: &["callID", "remark"],
         required_query: &[],
+        lenient: &[],
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_mobile_agent_statusnotify),
     },
     Route {
         ne: "apifabric",
-        id: "mobileAgent.createVoiceOutboundV1",
-        method: "POST",
-        path: "/apiaccess/rest/voiceNotification/v1/createVoiceNotification",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V1,
+        invalid: "HTTP 400",
         required_body: &["called", "voiceContent"],
         required_query: &[],
+        lenient: &[],
         success: "{\"result\":{\"callSerialNo\":\"s-callSerialNo\"},\"retCode\":\"0\",\"retMsg\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RET_CODE,
         check_body: Some(check_apifabric_mobile_agent_create_voice_outbound_v1),
     },
     Route {
         ne: "apifabric",
-        id: "mobileAgent.createVoiceOutboundV2",
-        method: "POST",
-        path: "/apiaccess/rest/voiceNotification/v2/createVoiceNotification",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V2,
+        invalid: "HTTP 400",
         required_body: &["called", "playList"],
         required_query: &[],
+        lenient: &[(&["playTimes"], Scalar::Number)],
         success: "{\"result\":{\"callSerialNo\":\"s-callSerialNo\"},\"retCode\":\"0\",\"retMsg\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RET_CODE,
         check_body: Some(check_apifabric_mobile_agent_create_voice_outbound_v2),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.applyToken",
-        method: "POST",
-        path: "/apiaccess/ccmessaging/applyToken",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::CCMESSAGING_APPLY_TOKEN,
+        invalid: "HTTP 400",
         required_body: &["userId", "userName", "channelId", "locale"],
         required_query: &[],
+        lenient: &[],
         success: "{\"description\":\"success\",\"resultCode\":\"0\",\"resultDesc\":\"s-resultDesc\",\"returnCode\":\"0\",\"token\":\"s-token\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_ccmessaging_apply_token),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.queryHistoryChatMessage",
-        method: "POST",
-        path: "/apiaccess/ccmessaging/queryHistoryChatMessage",
-        auth: "bearer-messaging",
+        meta: &cec_apifabric::generated::CCMESSAGING_QUERY_HISTORY_CHAT_MESSAGE,
+        invalid: "HTTP 400",
         required_body: &["channelId", "userId", "limit", "offset", "channel"],
         required_query: &[],
+        lenient: &[],
         success: "{\"messageList\":[{\"k\":\"v\"}],\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_ccmessaging_query_history_chat_message),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.send",
-        method: "POST",
-        path: "/apiaccess/ccmessaging/send",
-        auth: "bearer-messaging",
+        meta: &cec_apifabric::generated::CCMESSAGING_SEND,
+        invalid: "HTTP 400",
         required_body: &["channel", "controlType", "from", "mediaType", "sourceType", "to"],
         required_query: &[],
+        lenient: &[],
         success: "{\"description\":\"success\",\"resultCode\":\"0\",\"resultDesc\":\"s-resultDesc\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_ccmessaging_send),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.sendAsync",
-        method: "POST",
-        path: "/apiaccess/ccmessaging/sendAsync",
-        auth: "bearer-messaging",
+        meta: &cec_apifabric::generated::CCMESSAGING_SEND_ASYNC,
+        invalid: "HTTP 400",
         required_body: &["channel", "controlType", "from", "mediaType", "sourceType", "timestamp", "to"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_ccmessaging_send_async),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.doLeaveMessage",
-        method: "POST",
-        path: "/apiaccess/ccmessaging/doLeaveMessage",
-        auth: "bearer-messaging",
+        meta: &cec_apifabric::generated::CCMESSAGING_DO_LEAVE_MESSAGE,
+        invalid: "HTTP 400",
         required_body: &["callId", "caller", "leaveMessage", "channel"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_ccmessaging_do_leave_message),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.poll",
-        method: "GET",
-        path: "/apiaccess/ccmessaging/poll",
-        auth: "bearer-messaging",
+        meta: &cec_apifabric::generated::CCMESSAGING_POLL,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &["receiverId", "channel"],
+        lenient: &[],
         success: "{\"downlinkMessages\":[{\"channel\":\"s-channel\",\"content\":\"s-content\",\"controlType\":\"s-controlType\",\"from\":\"s-from\",\"interIdx\":\"s-interIdx\",\"mediaType\":\"s-mediaType\",\"senderNickname\":\"s-senderNickname\",\"simQuestions\":\"s-simQuestions\",\"sourceType\":\"s-sourceType\",\"timestamp\":7,\"to\":\"s-to\"}],\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: None,
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.downloadFileStream",
-        method: "POST",
-        path: "/apiaccess/ccmessaging/downloadFileStream",
-        auth: "bearer-messaging",
+        meta: &cec_apifabric::generated::CCMESSAGING_DOWNLOAD_FILE_STREAM,
+        invalid: "HTTP 400",
         required_body: &["fileId", "channel", "fileType"],
         required_query: &[],
+        lenient: &[],
         success: "{\"fileStream\":\"s-fileStream\",\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_ccmessaging_download_file_stream),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.queryQueueInfo",
-        method: "POST",
-        path: "/apiaccess/ccmessaging/queryQueueInfo",
-        auth: "bearer-messaging",
+        meta: &cec_apifabric::generated::CCMESSAGING_QUERY_QUEUE_INFO,
+        invalid: "HTTP 400",
         required_body: &["userId", "channelConfigId", "channel"],
         required_query: &[],
+        lenient: &[],
         success: "{\"configMaxcWaitTime\":7,\"currentDeviceWaitTime\":7,\"estimateWaitTime\":7,\"longestWaitTime\":7,\"position\":7,\"resultCode\":\"0\",\"resultDesc\":\"success\",\"totalWaitTime\":7}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_ccmessaging_query_queue_info),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.uploadFileStream",
-        method: "POST",
-        path: "/apiaccess/ccmessaging/uploadFileStream",
-        auth: "bearer-messaging",
+        meta: &cec_apifabric::generated::CCMESSAGING_UPLOAD_FILE_STREAM,
+        invalid: "HTTP 400",
         required_body: &["fileType", "fileStream", "channel"],
         required_query: &[],
+        lenient: &[],
         success: "{\"description\":\"success\",\"objectKey\":\"s-objectKey\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_ccmessaging_upload_file_stream),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.queryPhraseByKeyword",
-        method: "POST",
-        path: "/apiaccess/ccmessaging/queryPhraseByKeyword",
-        auth: "bearer-messaging",
+        meta: &cec_apifabric::generated::CCMESSAGING_QUERY_PHRASE_BY_KEYWORD,
+        invalid: "HTTP 400",
         required_body: &["strContent", "locale"],
         required_query: &[],
+        lenient: &[],
         success: "{\"phrases\":[\"s-item\"],\"question\":[\"s-item\"],\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_ccmessaging_query_phrase_by_keyword),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.getSatisfactionSurveyMode",
-        method: "POST",
-        path: "/apiaccess/ccmessaging/getsatisfactionsurveymode",
-        auth: "bearer-messaging",
+        meta: &cec_apifabric::generated::CCMESSAGING_GET_SATISFACTION_SURVEY_MODE,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\",\"satisfactionSurvey\":{\"satisfactionLevel\":[{\"satisfactionLevelDesc\":\"s-satisfactionLevelDesc\",\"satisfactionLevelKey\":\"s-satisfactionLevelKey\"}],\"satisfactionQuestion\":[\"s-item\"],\"surveyType\":\"s-surveyType\"}}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_ccmessaging_get_satisfaction_survey_mode),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.feedbacksatisfaction",
-        method: "POST",
-        path: "/apiaccess/ccmessaging/v1/robot/feedbacksatisfaction",
-        auth: "bearer-messaging",
+        meta: &cec_apifabric::generated::CCMESSAGING_FEEDBACKSATISFACTION,
+        invalid: "HTTP 400",
         required_body: &["feedback", "from", "interIdx"],
         required_query: &[],
+        lenient: &[(&["feedback"], Scalar::Int)],
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_ccmessaging_feedbacksatisfaction),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.saveSatisfaction",
-        method: "POST",
-        path: "/apiaccess/ccmessaging/saveSatisfaction",
-        auth: "bearer-messaging",
+        meta: &cec_apifabric::generated::CCMESSAGING_SAVE_SATISFACTION,
+        invalid: "HTTP 400",
         required_body: &["channel", "userId", "evaluation", "comment", "channelConfigId"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_ccmessaging_save_satisfaction),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.checkClickToCallSupport",
-        method: "GET",
-        path: "/apiaccess/ccmessaging/v1/checkClickToCallSupport",
-        auth: "bearer-messaging",
+        meta: &cec_apifabric::generated::CCMESSAGING_CHECK_CLICK_TO_CALL_SUPPORT,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &["channel"],
+        lenient: &[],
         success: "{\"clickToCallSupported\":true,\"resultCode\":\"0\",\"resultDesc\":\"success\",\"webRTCSupported\":true}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: None,
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.createClickToCall",
-        method: "POST",
-        path: "/apiaccess/ccmessaging/v1/createClickToCall",
-        auth: "bearer-messaging",
+        meta: &cec_apifabric::generated::CCMESSAGING_CREATE_CLICK_TO_CALL,
+        invalid: "HTTP 400",
         required_body: &["channel", "mediaAbility"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_ccmessaging_create_click_to_call),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.getClickToCallEvents",
-        method: "GET",
-        path: "/apiaccess/ccmessaging/v1/getClickToCallEvents",
-        auth: "bearer-messaging",
+        meta: &cec_apifabric::generated::CCMESSAGING_GET_CLICK_TO_CALL_EVENTS,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &["channel"],
+        lenient: &[],
         success: "{\"content\":{\"accessCode\":\"s-accessCode\",\"causeDesc\":\"s-causeDesc\",\"causeId\":\"s-causeId\",\"clickToCallCaller\":\"s-clickToCallCaller\",\"domain\":\"s-domain\",\"gwAddresses\":[\"s-item\"]},\"eventId\":\"s-eventId\",\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: None,
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.dropClickToCall",
-        method: "POST",
-        path: "/apiaccess/ccmessaging/v1/dropClickToCall",
-        auth: "bearer-messaging",
+        meta: &cec_apifabric::generated::CCMESSAGING_DROP_CLICK_TO_CALL,
+        invalid: "HTTP 400",
         required_body: &["channel"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_ccmessaging_drop_click_to_call),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.createcall",
-        method: "POST",
-        path: "/apiaccess/ccmessaging/v1/mobileagent/createcall",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::CCMESSAGING_CREATECALL,
+        invalid: "HTTP 400",
         required_body: &["called", "callerPresent"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0\",\"resultData\":{\"accesscode\":\"s-accesscode\",\"callSerialNo\":\"s-callSerialNo\",\"sipServiceAddress\":\"s-sipServiceAddress\"},\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RESULT_CODE,
         check_body: Some(check_apifabric_ccmessaging_createcall),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.pushMsg",
-        method: "POST",
-        path: "/apiaccess/ccmessaging/pushMsg",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::CCMESSAGING_PUSH_MSG,
+        invalid: "HTTP 400",
         required_body: &["messages", "timestamp"],
         required_query: &[],
+        lenient: &[
+            (&["messages", "[]", "isOfflineStatus"], Scalar::Bool),
+            (&["messages", "[]", "timestamp"], Scalar::Int),
+            (&["timestamp"], Scalar::Int),
+        ],
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_ccmessaging_push_msg),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.chat_dropMail",
-        method: "POST",
-        path: "/apiaccess/rest/ccmessaging/v1/emailchannel/dropMail",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::CCMESSAGING_CHAT_DROP_MAIL,
+        invalid: "HTTP 400",
         required_body: &["emailId"],
         required_query: &[],
+        lenient: &[],
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_ccmessaging_chat_drop_mail),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.sendWhatsappMessage",
-        method: "POST",
-        path: "/apiaccess/rest/ccmessaging/omni/1/advanced",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::CCMESSAGING_SEND_WHATSAPP_MESSAGE,
+        invalid: "HTTP 400",
         required_body: &["bulkId", "destinations", "whatsApp"],
         required_query: &[],
+        lenient: &[(&["whatsApp", "longitude"], Scalar::Number), (&["whatsApp", "latitude"], Scalar::Number)],
         success: "{\"bulkId\":\"s-bulkId\",\"description\":\"success\",\"messages\":[{\"messageId\":\"s-messageId\",\"status\":{\"action\":\"s-action\",\"description\":\"s-description\",\"groupId\":7,\"groupName\":\"s-groupName\",\"id\":7,\"name\":\"s-name\"},\"to\":{\"phoneNumber\":\"s-phoneNumber\"}}],\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_ccmessaging_send_whatsapp_message),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.getUserInfoBycallId",
-        method: "POST",
-        path: "/apiaccess/rest/workbench/v1/getUserInfoBycallId",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::CCMESSAGING_GET_USER_INFO_BYCALL_ID,
+        invalid: "HTTP 400",
         required_body: &["callId", "userId", "tenantId"],
         required_query: &[],
+        lenient: &[],
         success: "{\"borderType\":\"s-borderType\",\"channel\":\"s-channel\",\"channelConfigId\":\"s-channelConfigId\",\"clientIp\":\"s-clientIp\",\"createTime\":\"s-createTime\",\"description\":\"success\",\"osName\":\"s-osName\",\"returnCode\":\"0\",\"userAgent\":\"s-userAgent\",\"userAvatar\":\"s-userAvatar\",\"userId\":\"s-userId\",\"userNickname\":\"s-userNickname\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_ccmessaging_get_user_info_bycall_id),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.chat_itau_telefone",
-        method: "POST",
-        path: "/apiaccess/rest/ccmessaging/v1/itau/telefone",
-        auth: "none",
+        meta: &cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_TELEFONE,
+        invalid: "HTTP 400",
         required_body: &["telefone"],
         required_query: &[],
+        lenient: &[],
         success: "{\"data\":{\"k\":\"v\"},\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_ccmessaging_chat_itau_telefone),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.chat_itau_email",
-        method: "POST",
-        path: "/apiaccess/rest/ccmessaging/v1/itau/email",
-        auth: "none",
+        meta: &cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_EMAIL,
+        invalid: "HTTP 400",
         required_body: &["email"],
         required_query: &[],
+        lenient: &[],
         success: "{\"data\":{\"k\":\"v\"},\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_ccmessaging_chat_itau_email),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.chat_itau_cpfcnpj",
-        method: "POST",
-        path: "/apiaccess/rest/ccmessaging/v1/itau/cpfcnpj",
-        auth: "none",
+        meta: &cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CPFCNPJ,
+        invalid: "HTTP 400",
         required_body: &["cpf_cnpj"],
         required_query: &[],
+        lenient: &[],
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_ccmessaging_chat_itau_cpfcnpj),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.chat_itau_contextos",
-        method: "POST",
-        path: "/apiaccess/rest/ccmessaging/v1/itau/ps7/contextos",
-        auth: "none",
+        meta: &cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CONTEXTOS,
+        invalid: "HTTP 400",
         required_body: &["contextId"],
         required_query: &[],
+        lenient: &[],
         success: "{\"decodedContextId\":\"s-decodedContextId\",\"description\":\"success\",\"expireIn\":\"s-expireIn\",\"key\":\"s-key\",\"message\":\"s-message\",\"payload\":{\"u_ag\":\"s-u_ag\",\"u_cc\":\"s-u_cc\",\"u_cpf\":\"s-u_cpf\",\"u_dest\":\"s-u_dest\",\"u_dseg\":\"s-u_dseg\",\"u_id\":\"s-u_id\",\"u_numA\":\"s-u_numA\",\"u_seg\":\"s-u_seg\"},\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_ccmessaging_chat_itau_contextos),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.chat_itau_contas",
-        method: "POST",
-        path: "/apiaccess/rest/ccmessaging/v1/itau/contas",
-        auth: "none",
+        meta: &cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CONTAS,
+        invalid: "HTTP 400",
         required_body: &["id_conta"],
         required_query: &[],
+        lenient: &[],
         success: "{\"data\":{\"agencia\":\"s-agencia\",\"atendimento_plataforma_digital\":\"s-atendimento_plataforma_digital\",\"cod_carteira\":\"s-cod_carteira\",\"conta_corrente\":\"s-conta_corrente\",\"email_gerente\":\"s-email_gerente\",\"funcional_gerente\":\"s-funcional_gerente\",\"id_cliente\":\"s-id_cliente\",\"nome\":\"s-nome\",\"plataforma\":\"s-plataforma\",\"racf_gerente\":\"s-racf_gerente\",\"segmento\":\"s-segmento\",\"telefone\":\"s-telefone\"},\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_ccmessaging_chat_itau_contas),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.chat_itau_codigo",
-        method: "POST",
-        path: "/apiaccess/rest/ccmessaging/v1/itau/codigo",
-        auth: "none",
+        meta: &cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CODIGO,
+        invalid: "HTTP 400",
         required_body: &["codigo_conta"],
         required_query: &[],
+        lenient: &[],
         success: "{\"data\":{\"data_abertura_conta\":\"s-data_abertura_conta\",\"emails\":[{\"data_atualizacao\":\"s-data_atualizacao\",\"email\":\"s-email\",\"principal\":\"s-principal\"}],\"id_cliente\":\"s-id_cliente\",\"nome_completo\":\"s-nome_completo\",\"nome_fantasia_apelido\":\"s-nome_fantasia_apelido\"},\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_ccmessaging_chat_itau_codigo),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.chat_itau_cliente",
-        method: "POST",
-        path: "/apiaccess/rest/ccmessaging/v1/itau/cliente",
-        auth: "none",
+        meta: &cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CLIENTE,
+        invalid: "HTTP 400",
         required_body: &["id_cliente"],
         required_query: &[],
+        lenient: &[],
         success: "{\"data\":{\"emails\":[{\"principal\":\"s-principal\"}],\"id_cliente\":\"s-id_cliente\"},\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_ccmessaging_chat_itau_cliente),
     },
     Route {
         ne: "apifabric",
-        id: "ccmessaging.chat_itau_atendentes",
-        method: "POST",
-        path: "/apiaccess/rest/ccmessaging/v1/itau/queryAtendentesByInvestidor",
-        auth: "none",
+        meta: &cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_ATENDENTES,
+        invalid: "HTTP 400",
         required_body: &["investidorId"],
         required_query: &[],
+        lenient: &[],
         success: "{\"code\":\"0\",\"data\":{\"codigo_tipo_atendente\":\"s-codigo_tipo_atendente\"},\"message\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CODE,
         check_body: Some(check_apifabric_ccmessaging_chat_itau_atendentes),
     },
     Route {
         ne: "apifabric",
-        id: "voiceNotification.queryVoiceNotificationRecording",
-        method: "POST",
-        path: "/apiaccess/rest/voiceNotification/v1/queryVoiceNotificationRecording",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::VOICE_NOTIFICATION_QUERY_VOICE_NOTIFICATION_RECORDING,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
+        lenient: &[(&["offset"], Scalar::Int), (&["limit"], Scalar::Int), (&["type"], Scalar::Int)],
         success: "{\"description\":\"success\",\"returnCode\":\"0\",\"voiceInfo\":[{\"auditaccount\":\"s-auditaccount\",\"auditcomments\":\"s-auditcomments\",\"auditdate\":7,\"callbackTimes\":7,\"isUpdateRec\":7,\"name\":\"s-name\",\"noReference\":true,\"scene\":7,\"status\":7,\"tenantSpaceName\":\"s-tenantSpaceName\",\"tenant_id\":\"s-tenant_id\",\"type\":7,\"uploadaccount\":\"s-uploadaccount\",\"uploaddate\":7,\"voice_id\":\"s-voice_id\",\"voicecontent\":\"s-voicecontent\"}]}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_voice_notification_query_voice_notification_recording),
     },
     Route {
         ne: "apifabric",
-        id: "offlineAgent.login",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/offline/agent/login",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::OFFLINE_AGENT_LOGIN,
+        invalid: "HTTP 400",
         required_body: &["phone", "workNo"],
         required_query: &[],
+        lenient: &[(&["workNo"], Scalar::Number)],
         success: "{\"agentType\":\"s-agentType\",\"description\":\"success\",\"forceLogin\":true,\"isAutoAnswer\":\"s-isAutoAnswer\",\"isMultiChannelSupport\":true,\"restTime\":\"s-restTime\",\"returnCode\":\"0\",\"skills\":[{\"mediaTypeId\":\"s-mediaTypeId\",\"skillId\":7}],\"videoMode\":7,\"workNo\":7}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_offline_agent_login),
     },
     Route {
         ne: "apifabric",
-        id: "offlineAgent.logout",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/offline/agent/logout",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::OFFLINE_AGENT_LOGOUT,
+        invalid: "HTTP 400",
         required_body: &["workNo"],
         required_query: &[],
+        lenient: &[(&["workNo"], Scalar::Number)],
         success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_offline_agent_logout),
     },
     Route {
         ne: "apifabric",
-        id: "offlineAgent.isOfflineAgent",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/offline/agent/isOfflineAgent",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::OFFLINE_AGENT_IS_OFFLINE_AGENT,
+        invalid: "HTTP 400",
         required_body: &["workNo"],
         required_query: &[],
+        lenient: &[(&["workNo"], Scalar::Number)],
         success: "{\"data\":true,\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_offline_agent_is_offline_agent),
     },
     Route {
         ne: "apifabric",
-        id: "federationUserMgmt.createTask",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/createTask",
-        auth: "bearer",
-        required_body: &["federationUserList"],
+        meta: &cec_apifabric::generated::FEDERATION_USER_MGMT_CREATE_TASK,
+        invalid: "HTTP 400",
+        required_body: &[],
         required_query: &[],
-        success: "{\"description\":\"success\",\"resultCode\":\"0\",\"resultMessage\":\"s-resultMessage\",\"returnCode\":\"0\",\"taskId\":\"s-taskId\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
-        check_body: Some(check_apifabric_federation_user_mgmt_create_task),
+        lenient: &[],
+        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
+        check_body: None,
     },
     Route {
         ne: "apifabric",
-        id: "federationUserMgmt.queryTask",
-        method: "POST",
-        path: "/apiaccess/rest/cc-management/v1/federationUserMgmt/queryTask",
-        auth: "bearer",
-        required_body: &["taskId"],
-        required_query: &[],
-        success: "{\"description\":\"success\",\"failDataList\":[{\"federationUser\":{\"action\":\"s-action\",\"email\":\"s-email\",\"roleIds\":[\"s-item\"],\"userAccount\":\"s-userAccount\",\"userName\":\"s-userName\"}}],\"resultCode\":\"0\",\"resultMessage\":\"s-resultMessage\",\"returnCode\":\"0\",\"taskInfo\":{\"remark\":\"s-remark\",\"status\":\"s-status\"}}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
-        check_body: Some(check_apifabric_federation_user_mgmt_query_task),
-    },
-    Route {
-        ne: "apifabric",
-        id: "case.createCase",
-        method: "POST",
-        path: "/service/AICC__Case/1.0.0/openapi/case",
-        auth: "none",
+        meta: &cec_apifabric::generated::CASE_CREATE_CASE,
+        invalid: "HTTP 400",
         required_body: &["caseInfo"],
         required_query: &[],
-        success: "{\"resCode\":\"0\",\"resMsg\":\"success\",\"result\":\"s-any\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RES_CODE,
+        lenient: &[(&["caseInfo", "isAtuoAssigned"], Scalar::Bool)],
+        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         check_body: Some(check_apifabric_case_create_case),
     },
     Route {
         ne: "apifabric",
-        id: "case.queryCaseList",
-        method: "POST",
-        path: "/service/AICC__Case/1.0.0/openapi/case/list",
-        auth: "none",
+        meta: &cec_apifabric::generated::CASE_QUERY_CASE_LIST,
+        invalid: "HTTP 400",
         required_body: &["start", "limit"],
         required_query: &[],
-        success: "{\"resCode\":\"0\",\"resMsg\":\"success\",\"result\":[{\"caseList\":[{\"caseNo\":\"s-caseNo\",\"closedDate\":\"s-closedDate\",\"contactId\":\"s-contactId\",\"contactPhone\":\"s-contactPhone\",\"createdDate\":\"s-createdDate\",\"creatorId\":\"s-creatorId\",\"dueDate\":\"s-dueDate\",\"extternalNo\":\"s-extternalNo\",\"id\":\"s-id\",\"isCanced\":true,\"isSuspend\":true,\"isUpgraded\":true,\"origin\":\"s-origin\",\"ownerId\":\"s-ownerId\",\"ownerType\":\"s-ownerType\",\"parentId\":\"s-parentId\",\"priority\":\"s-priority\",\"reason\":\"s-reason\",\"state\":\"s-state\",\"status\":\"s-status\",\"stayDate\":\"s-stayDate\",\"suspendAccumulatedTime\":7,\"suspendDate\":\"s-suspendDate\",\"title\":\"s-title\",\"type\":\"s-type\",\"typeName\":\"s-typeName\"}],\"count\":7}]}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_RES_CODE,
+        lenient: &[(&["start"], Scalar::Number), (&["limit"], Scalar::Number)],
+        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
         check_body: Some(check_apifabric_case_query_case_list),
     },
     Route {
         ne: "apifabric",
-        id: "appSettings.create",
-        method: "POST",
-        path: "/apiaccess/CC-Management/v1/openapp/agentsettings/create",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::APP_SETTINGS_CREATE,
+        invalid: "HTTP 400",
         required_body: &["userId"],
         required_query: &[],
+        lenient: &[],
         success: "{\"description\":\"success\",\"id\":\"s-id\",\"returnCode\":\"0\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_app_settings_create),
     },
     Route {
         ne: "apifabric",
-        id: "appSettings.update",
-        method: "POST",
-        path: "/apiaccess/CC-Management/v1/openapp/agentsettings/update",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::APP_SETTINGS_UPDATE,
+        invalid: "HTTP 400",
         required_body: &["id", "userId"],
         required_query: &[],
+        lenient: &[],
         success: "{\"description\":\"success\",\"id\":\"s-id\",\"returnCode\":\"0\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_app_settings_update),
     },
     Route {
         ne: "apifabric",
-        id: "appSettings.query",
-        method: "POST",
-        path: "/apiaccess/CC-Management/v1/openapp/agentsettings/query",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::APP_SETTINGS_QUERY,
+        invalid: "HTTP 400",
         required_body: &["userId"],
         required_query: &[],
+        lenient: &[],
         success: "{\"agentName\":\"s-agentName\",\"callNumber\":[\"s-item\"],\"callNumberDefault\":\"s-callNumberDefault\",\"callType\":\"s-callType\",\"callerPresent\":[\"s-item\"],\"callerPresentDefault\":\"s-callerPresentDefault\",\"createTime\":\"s-createTime\",\"description\":\"success\",\"id\":\"s-id\",\"partdbId\":\"s-partdbId\",\"returnCode\":\"0\",\"returnDesc\":\"s-returnDesc\",\"tenantId\":\"s-tenantId\",\"userId\":\"s-userId\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
         check_body: Some(check_apifabric_app_settings_query),
     },
     Route {
         ne: "apifabric",
-        id: "cobrowse.getConnectionInfoV1",
-        method: "POST",
-        path: "/apiaccess/api/cobrowse/getConnectionInfo",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::COBROWSE_GET_CONNECTION_INFO_V1,
+        invalid: "HTTP 400",
         required_body: &["role"],
         required_query: &[],
+        lenient: &[],
         success: "{\"data\":{\"connectParam\":\"s-connectParam\",\"roomId\":\"s-roomId\",\"wssUrl\":\"s-wssUrl\",\"wssUrlOut\":\"s-wssUrlOut\"},\"errorCode\":7,\"errorReason\":\"s-errorReason\",\"message\":\"success\",\"success\":true}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_SUCCESS,
         check_body: Some(check_apifabric_cobrowse_get_connection_info_v1),
     },
     Route {
         ne: "apifabric",
-        id: "sysparam.querySysparam",
-        method: "POST",
-        path: "/apiaccess/ipccprovision/v1/sysparam/querySysparam",
-        auth: "bearer",
-        required_body: &["sysparamItemIds"],
-        required_query: &[],
-        success: "{\"description\":\"success\",\"result\":\"s-any\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
-        check_body: Some(check_apifabric_sysparam_query_sysparam),
-    },
-    Route {
-        ne: "apifabric",
-        id: "qualityInspection.queryQualityItemResult",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_ITEM_RESULT,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
-        success: "[{\"automaticScore\":7,\"createTime\":7,\"credit\":\"s-any\",\"manuallyScore\":7,\"ruleGroupId\":7,\"ruleGroupName\":\"s-ruleGroupName\"},{\"automaticScore\":7,\"createTime\":7,\"credit\":\"s-any\",\"manuallyScore\":7,\"ruleGroupId\":7,\"ruleGroupName\":\"s-ruleGroupName\"}]",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        lenient: &[(&["qualityId"], Scalar::Number)],
+        success: "{\"automaticScore\":7,\"description\":\"success\",\"manuallyScore\":7,\"returnCode\":\"0\",\"ruleGroupId\":7,\"ruleGroupName\":\"s-ruleGroupName\"}",
         check_body: Some(check_apifabric_quality_inspection_query_quality_item_result),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.modifyQualityItemResult",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_MODIFY_QUALITY_ITEM_RESULT,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
+        lenient: &[
+            (&["isGroup"], Scalar::Bool),
+            (&["qualityItemType"], Scalar::Number),
+            (&["ruleInfo", "revise"], Scalar::Number),
+            (&["ruleType"], Scalar::Number),
+        ],
         success: "{\"resultCode\":\"0410000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0410000,
         check_body: Some(check_apifabric_quality_inspection_modify_quality_item_result),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.queryAppraiseScore",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_APPRAISE_SCORE,
+        invalid: "HTTP 400",
         required_body: &["page", "limit"],
         required_query: &[],
+        lenient: &[(&["page"], Scalar::Number), (&["limit"], Scalar::Number)],
         success: "{\"fundamental_score\":[{\"base\":7,\"id\":7,\"lower_bound\":7,\"name\":\"s-name\",\"upper_bound\":7}],\"resultCode\":\"0412000\",\"resultDesc\":\"success\",\"using\":\"s-using\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM,
         check_body: Some(check_apifabric_quality_inspection_query_appraise_score),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.applyAppraiseScore",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/applyAppraiseScore",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_APPLY_APPRAISE_SCORE,
+        invalid: "HTTP 400",
         required_body: &["id"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0412000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM,
         check_body: Some(check_apifabric_quality_inspection_apply_appraise_score),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.queryCallCredit",
-        method: "POST",
-        path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_CALL_CREDIT,
+        invalid: "HTTP 400",
         required_body: &["call_uuid"],
         required_query: &[],
-        success: "[{\"create_time\":7,\"credit\":[{\"rules\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\"},\"valid\":true}],\"score\":7,\"setting\":{\"description\":\"s-description\",\"group_id\":\"s-group_id\",\"group_name\":\"s-group_name\",\"ignore_sensitive\":7},\"silence_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"name\":\"s-name\",\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"name\":\"s-name\",\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\",\"silence_id\":\"s-silence_id\"},\"valid\":true}],\"speed_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\"},\"valid\":true}]}]},{\"create_time\":7,\"credit\":[{\"rules\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\"},\"valid\":true}],\"score\":7,\"setting\":{\"description\":\"s-description\",\"group_id\":\"s-group_id\",\"group_name\":\"s-group_name\",\"ignore_sensitive\":7},\"silence_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"name\":\"s-name\",\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"name\":\"s-name\",\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\",\"silence_id\":\"s-silence_id\"},\"valid\":true}],\"speed_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\"},\"valid\":true}]}]}]",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_DEFAULT,
+        lenient: &[],
+        success: "[{\"create_time\":7,\"credit\":[{\"rules\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}],\"score\":7,\"setting\":{\"description\":\"s-any\",\"group_id\":\"s-any\",\"group_name\":\"s-any\",\"ignore_sensitive\":\"s-any\"},\"silence_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}],\"speed_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}]}]},{\"create_time\":7,\"credit\":[{\"rules\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}],\"score\":7,\"setting\":{\"description\":\"s-any\",\"group_id\":\"s-any\",\"group_name\":\"s-any\",\"ignore_sensitive\":\"s-any\"},\"silence_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}],\"speed_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}]}]}]",
         check_body: Some(check_apifabric_quality_inspection_query_call_credit),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.createAppraiseScore",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/createAppraiseScore",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_CREATE_APPRAISE_SCORE,
+        invalid: "HTTP 400",
         required_body: &["name", "lower_bound", "upper_bound", "base"],
         required_query: &[],
+        lenient: &[(&["lower_bound"], Scalar::Number), (&["upper_bound"], Scalar::Number), (&["base"], Scalar::Number)],
         success: "{\"id\":7,\"resultCode\":\"0412000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM,
         check_body: Some(check_apifabric_quality_inspection_create_appraise_score),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.removeAppraiseScore",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/removeAppraiseScore",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_REMOVE_APPRAISE_SCORE,
+        invalid: "HTTP 400",
         required_body: &["id"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0412000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM,
         check_body: Some(check_apifabric_quality_inspection_remove_appraise_score),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.modifyAppraiseScore",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/modifyAppraiseScore",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_MODIFY_APPRAISE_SCORE,
+        invalid: "HTTP 400",
         required_body: &["id", "name", "lower_bound", "upper_bound", "base"],
         required_query: &[],
+        lenient: &[(&["lower_bound"], Scalar::Number), (&["upper_bound"], Scalar::Number), (&["base"], Scalar::Number)],
         success: "{\"resultCode\":\"0412000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM,
         check_body: Some(check_apifabric_quality_inspection_modify_appraise_score),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.createSentenceCategory",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentenceCategory",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SENTENCE_CATEGORY,
+        invalid: "HTTP 400",
         required_body: &["name"],
         required_query: &[],
+        lenient: &[],
         success: "{\"category_id\":\"s-category_id\",\"resultCode\":\"0403000\",\"resultDesc\":\"success\",\"statusCode\":7}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
         check_body: Some(check_apifabric_quality_inspection_create_sentence_category),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.moveSentenceToCategory",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/moveSentenceToCategory",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_MOVE_SENTENCE_TO_CATEGORY,
+        invalid: "HTTP 400",
         required_body: &["sentenceIds", "category_id"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
         check_body: Some(check_apifabric_quality_inspection_move_sentence_to_category),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.deleteSentence",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentence",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SENTENCE,
+        invalid: "HTTP 400",
         required_body: &["sentence_id"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
         check_body: Some(check_apifabric_quality_inspection_delete_sentence),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.querySentence",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentence",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENTENCE,
+        invalid: "HTTP 400",
         required_body: &["page", "limit"],
         required_query: &[],
-        success: "{\"category_id\":\"s-category_id\",\"data\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\",\"tags\":[{\"tag_id\":\"s-tag_id\",\"tag_name\":\"s-tag_name\",\"tag_type\":\"s-tag_type\"}]}],\"paging\":{\"current\":7,\"limit\":7,\"total\":7},\"resultCode\":\"0403000\",\"resultDesc\":\"success\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\",\"tagDataList\":[{\"neg_sentences\":[{\"id\":\"s-id\",\"name\":\"s-name\"}],\"pos_sentences\":[{\"id\":\"s-id\",\"name\":\"s-name\"}],\"tag_type\":\"s-tag_type\"}]}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
+        lenient: &[(&["page"], Scalar::Number), (&["limit"], Scalar::Number)],
+        success: "{\"category_id\":\"s-category_id\",\"data\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\",\"tags\":[{\"tag_id\":\"s-tag_id\",\"tag_name\":\"s-tag_name\",\"tag_type\":\"s-tag_type\"}]}],\"paging\":{\"current\":7,\"limit\":7,\"total\":7},\"resultCode\":\"0403000\",\"resultDesc\":\"success\",\"sentence_id\":\"s-sentence_id\"}",
         check_body: Some(check_apifabric_quality_inspection_query_sentence),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.querySentenceByCategoryId",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceByCategoryId",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENTENCE_BY_CATEGORY_ID,
+        invalid: "HTTP 400",
         required_body: &["category_id", "page", "limit"],
         required_query: &[],
-        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}],\"paging\":{\"total\":\"s-total\"},\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
+        lenient: &[(&["page"], Scalar::Number), (&["limit"], Scalar::Number)],
+        success: "{\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
         check_body: Some(check_apifabric_quality_inspection_query_sentence_by_category_id),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.updateSentence",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentence",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENTENCE,
+        invalid: "HTTP 400",
         required_body: &["category_id", "sentence_name", "sentence_id", "tagDataList"],
         required_query: &[],
+        lenient: &[],
         success: "{\"id\":\"s-id\",\"resultCode\":\"0403000\",\"resultDesc\":\"success\",\"statusCode\":7}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
         check_body: Some(check_apifabric_quality_inspection_update_sentence),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.updateSentenceCategory",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentenceCategory",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENTENCE_CATEGORY,
+        invalid: "HTTP 400",
         required_body: &["name", "category_id"],
         required_query: &[],
+        lenient: &[],
         success: "{\"id\":\"s-id\",\"resultCode\":\"0403000\",\"resultDesc\":\"success\",\"statusCode\":7}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
         check_body: Some(check_apifabric_quality_inspection_update_sentence_category),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.deleteSentenceCategory",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentenceCategory",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SENTENCE_CATEGORY,
+        invalid: "HTTP 400",
         required_body: &["category_id"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
         check_body: Some(check_apifabric_quality_inspection_delete_sentence_category),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.querySentenceCategory",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceCategory",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENTENCE_CATEGORY,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"data\":[{\"category_id\":\"s-category_id\",\"name\":\"s-name\"}],\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
         check_body: None,
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.createSentence",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentence",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SENTENCE,
+        invalid: "HTTP 400",
         required_body: &["category_id", "sentence_name", "tagDataList"],
         required_query: &[],
-        success: "{\"id\":\"s-id\",\"resultCode\":\"0403000\",\"resultDesc\":\"success\",\"sentence_id\":\"s-sentence_id\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0403000,
+        lenient: &[],
+        success: "{\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
         check_body: Some(check_apifabric_quality_inspection_create_sentence),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.deleteSensitiveWord",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveWord",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SENSITIVE_WORD,
+        invalid: "HTTP 400",
         required_body: &["sw_id"],
         required_query: &[],
-        success: "{\"result\":\"s-result\",\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
+        lenient: &[],
+        success: "{\"result\":\"s-result\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
         check_body: Some(check_apifabric_quality_inspection_delete_sensitive_word),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.querySensitiveWordDetail",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordDetail",
-        auth: "bearer",
-        required_body: &["sw_id"],
-        required_query: &[],
-        success: "{\"category_id\":\"s-category_id\",\"exception\":{\"customer\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}],\"staff\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}]},\"resultCode\":\"0401000\",\"resultDesc\":\"success\",\"score\":7,\"sw_id\":\"s-sw_id\",\"sw_name\":\"s-sw_name\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
-        check_body: Some(check_apifabric_quality_inspection_query_sensitive_word_detail),
-    },
-    Route {
-        ne: "apifabric",
-        id: "qualityInspection.updateSensitiveWord",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENSITIVE_WORD,
+        invalid: "HTTP 400",
         required_body: &["sw_name", "sw_id", "category_id"],
         required_query: &[],
-        success: "{\"id\":\"s-id\",\"resultCode\":\"0401000\",\"resultDesc\":\"success\",\"statusCode\":7}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
+        lenient: &[(&["score"], Scalar::Number)],
+        success: "{}",
         check_body: Some(check_apifabric_quality_inspection_update_sensitive_word),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.querySensitiveCategoryList",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveCategoryList",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENSITIVE_CATEGORY_LIST,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
-        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"name\":\"s-name\"}],\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
+        lenient: &[],
+        success: "{\"category_id\":\"s-category_id\",\"name\":\"s-name\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
         check_body: None,
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.querySensitiveWordsByCategoryId",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordsByCategoryId",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENSITIVE_WORDS_BY_CATEGORY_ID,
+        invalid: "HTTP 400",
         required_body: &["category_id", "page", "limit"],
         required_query: &[],
-        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"sw_id\":\"s-sw_id\",\"sw_name\":\"s-sw_name\"}],\"paging\":{\"total\":7},\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
+        lenient: &[(&["page"], Scalar::Number), (&["limit"], Scalar::Number)],
+        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"sw_id\":\"s-sw_id\",\"sw_name\":\"s-sw_name\"}],\"paging\":{\"total\":7},\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
         check_body: Some(check_apifabric_quality_inspection_query_sensitive_words_by_category_id),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.querySensitiveWordList",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordList",
-        auth: "bearer",
-        required_body: &["page", "limit"],
-        required_query: &[],
-        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"sw_id\":\"s-sw_id\",\"sw_name\":\"s-sw_name\"}],\"paging\":{\"total\":7},\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
-        check_body: Some(check_apifabric_quality_inspection_query_sensitive_word_list),
-    },
-    Route {
-        ne: "apifabric",
-        id: "qualityInspection.createSensitiveCategory",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveCategory",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SENSITIVE_CATEGORY,
+        invalid: "HTTP 400",
         required_body: &["name"],
         required_query: &[],
-        success: "{\"category_id\":\"s-category_id\",\"name\":\"s-name\",\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
+        lenient: &[],
+        success: "{\"category_id\":\"s-category_id\",\"name\":\"s-name\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
         check_body: Some(check_apifabric_quality_inspection_create_sensitive_category),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.updateSensitiveCategory",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveCategory",
-        auth: "bearer",
-        required_body: &["name", "category_id"],
-        required_query: &[],
-        success: "{\"id\":\"s-id\",\"resultCode\":\"0401000\",\"resultDesc\":\"success\",\"statusCode\":7}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
-        check_body: Some(check_apifabric_quality_inspection_update_sensitive_category),
-    },
-    Route {
-        ne: "apifabric",
-        id: "qualityInspection.moveSensitiveWordToCategory",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_MOVE_SENSITIVE_WORD_TO_CATEGORY,
+        invalid: "HTTP 400",
         required_body: &["category_id", "sensitiveWordIds"],
         required_query: &[],
-        success: "{\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
+        lenient: &[],
+        success: "{\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
         check_body: Some(check_apifabric_quality_inspection_move_sensitive_word_to_category),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.createSensitiveWord",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveWord",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SENSITIVE_WORD,
+        invalid: "HTTP 400",
         required_body: &["sw_name", "category_id"],
         required_query: &[],
-        success: "{\"resultCode\":\"0401000\",\"resultDesc\":\"success\",\"sw_id\":\"s-sw_id\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
+        lenient: &[(&["score"], Scalar::Number)],
+        success: "{\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\",\"sw_id\":\"s-sw_id\"}",
         check_body: Some(check_apifabric_quality_inspection_create_sensitive_word),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.deleteSensitiveCategory",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveCategory",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SENSITIVE_CATEGORY,
+        invalid: "HTTP 400",
         required_body: &["category_id"],
         required_query: &[],
-        success: "{\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0401000,
+        lenient: &[],
+        success: "{}",
         check_body: Some(check_apifabric_quality_inspection_delete_sensitive_category),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.updateSentenceGroup",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateSentenceGroup",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENTENCE_GROUP,
+        invalid: "HTTP 400",
         required_body: &["role", "position", "SGType", "sg_id", "dialogue_flow_id"],
         required_query: &[],
-        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        lenient: &[(&["position_distance"], Scalar::Number)],
+        success: "{\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
         check_body: Some(check_apifabric_quality_inspection_update_sentence_group),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.getSentenceGroup",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getSentenceGroup",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_GET_SENTENCE_GROUP,
+        invalid: "HTTP 400",
         required_body: &["sg_id"],
         required_query: &[],
-        success: "{\"SGType\":\"s-SGType\",\"dialogueFlowId\":\"s-dialogueFlowId\",\"position\":\"s-position\",\"position_distance\":\"s-position_distance\",\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"role\":\"s-role\",\"sentences\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}],\"sg_id\":\"s-sg_id\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        lenient: &[],
+        success: "{\"dialogueFlowId\":\"s-dialogueFlowId\",\"role\":\"s-role\",\"sentences\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\"}],\"sg_id\":\"s-sg_id\"}",
         check_body: Some(check_apifabric_quality_inspection_get_sentence_group),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.deleteSentenceGroup",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteSentenceGroup",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SENTENCE_GROUP,
+        invalid: "HTTP 400",
         required_body: &["sg_id"],
         required_query: &[],
-        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        lenient: &[],
+        success: "{\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
         check_body: Some(check_apifabric_quality_inspection_delete_sentence_group),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.deleteConversationFlow",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteConversationFlow",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_CONVERSATION_FLOW,
+        invalid: "HTTP 400",
         required_body: &["flow_id"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_delete_conversation_flow),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.addSentenceGroup",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addSentenceGroup",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_ADD_SENTENCE_GROUP,
+        invalid: "HTTP 400",
         required_body: &["role", "position", "SGType"],
         required_query: &[],
-        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        lenient: &[],
+        success: "{}",
         check_body: Some(check_apifabric_quality_inspection_add_sentence_group),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.addConversationFlow",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addConversationFlow",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_ADD_CONVERSATION_FLOW,
+        invalid: "HTTP 400",
         required_body: &["flow_name", "min", "expression", "rule_id"],
         required_query: &[],
+        lenient: &[(&["min"], Scalar::Number)],
         success: "{\"flow_id\":\"s-flow_id\",\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_add_conversation_flow),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.updateConversationFlow",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateConversationFlow",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_CONVERSATION_FLOW,
+        invalid: "HTTP 400",
         required_body: &["expression", "min", "flow_id", "flow_name", "rule_id"],
         required_query: &[],
+        lenient: &[(&["min"], Scalar::Number)],
         success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_update_conversation_flow),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.getConversationFlow",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_GET_CONVERSATION_FLOW,
+        invalid: "HTTP 400",
         required_body: &["flow_id"],
         required_query: &[],
+        lenient: &[],
         success: "{\"expression\":\"s-expression\",\"flow_id\":\"s-flow_id\",\"flow_name\":\"s-flow_name\",\"min\":\"s-min\",\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"sentence_groups\":[{\"sg_id\":\"s-sg_id\"}]}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_get_conversation_flow),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.addRule",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addRule",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_ADD_RULE,
+        invalid: "HTTP 400",
         required_body: &["rule_name", "severity", "score_type", "score", "method", "min", "other"],
         required_query: &[],
-        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"rule_id\":\"s-rule_id\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        lenient: &[
+            (&["score"], Scalar::Number),
+            (&["min"], Scalar::Number),
+            (&["other", "call_from"], Scalar::Number),
+            (&["other", "call_end"], Scalar::Number),
+        ],
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
         check_body: Some(check_apifabric_quality_inspection_add_rule),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.updateRule",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateRule",
-        auth: "bearer",
-        required_body: &["severity", "rule_id", "score", "other", "min", "method", "score_type"],
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_RULE,
+        invalid: "HTTP 400",
+        required_body: &["severity", "rule_id", "score", "other", "min", "method"],
         required_query: &[],
+        lenient: &[
+            (&["score"], Scalar::Number),
+            (&["other", "call_from"], Scalar::Number),
+            (&["other", "call_end"], Scalar::Number),
+            (&["min"], Scalar::Number),
+        ],
         success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000OR0,
         check_body: Some(check_apifabric_quality_inspection_update_rule),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.deleteRule",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteRule",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_RULE,
+        invalid: "HTTP 400",
         required_body: &["rule_id"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_delete_rule),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.getOneRule",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getOneRule",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_GET_ONE_RULE,
+        invalid: "HTTP 400",
         required_body: &["rule_id"],
         required_query: &[],
-        success: "{\"completeness\":{\"hasConversationFlow\":true,\"hasDescription\":true,\"ruleComplete\":true,\"sentenceComplete\":true},\"description\":\"s-description\",\"flows\":[{\"flow_id\":\"s-flow_id\",\"flow_name\":\"s-flow_name\"}],\"method\":\"s-method\",\"min\":\"s-min\",\"other\":{\"call_end\":7,\"call_from\":7},\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\",\"score\":\"s-score\",\"severity\":\"s-severity\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
+        lenient: &[],
+        success: "{\"completeness\":{\"hasConversationFlow\":true},\"description\":\"s-description\",\"flows\":[{\"flow_id\":\"s-flow_id\",\"flow_name\":\"s-flow_name\"}],\"method\":\"s-method\",\"min\":\"s-min\",\"other\":{\"call_end\":7,\"call_from\":7},\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\",\"score\":\"s-score\",\"severity\":\"s-severity\"}",
         check_body: Some(check_apifabric_quality_inspection_get_one_rule),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.queryRules",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/queryRules",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_RULES,
+        invalid: "HTTP 400",
         required_body: &["limit"],
         required_query: &[],
+        lenient: &[(&["limit"], Scalar::Number), (&["page"], Scalar::Number), (&["incompleteOnly"], Scalar::Bool)],
         success: "{\"data\":[{\"completeness\":{\"hasConversationFlow\":true,\"hasDescription\":true,\"ruleComplete\":true,\"sentenceComplete\":true},\"description\":\"s-description\",\"flows\":[{\"dialogRuleId\":\"s-dialogRuleId\",\"expression\":\"s-expression\",\"id\":\"s-id\",\"min\":7,\"name\":\"s-name\",\"tenantId\":\"s-tenantId\"}],\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\",\"score\":\"s-score\"}],\"paging\":{\"total\":7},\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_query_rules),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.getInterposalRuleById",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/getInterposalRuleById",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_GET_INTERPOSAL_RULE_BY_ID,
+        invalid: "HTTP 400",
         required_body: &["interposal_id"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"setting\":\"s-any\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_get_interposal_rule_by_id),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.queryInterposalRules",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/queryInterposalRules",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_INTERPOSAL_RULES,
+        invalid: "HTTP 400",
         required_body: &["limit"],
         required_query: &[],
+        lenient: &[(&["limit"], Scalar::Number), (&["page"], Scalar::Number)],
         success: "{\"data\":[{\"k\":\"v\"}],\"paging\":{\"total\":7},\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_query_interposal_rules),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.deleteInterposalRule",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/deleteInterposalRule",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_INTERPOSAL_RULE,
+        invalid: "HTTP 400",
         required_body: &["interposal_id"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_delete_interposal_rule),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.addInterposalRule",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/addInterposalRule",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_ADD_INTERPOSAL_RULE,
+        invalid: "HTTP 400",
         required_body: &["name", "score", "seconds", "times", "other"],
         required_query: &[],
+        lenient: &[
+            (&["score"], Scalar::Number),
+            (&["seconds"], Scalar::Number),
+            (&["times"], Scalar::Number),
+            (&["other", "call_end"], Scalar::Number),
+            (&["other", "call_from"], Scalar::Number),
+        ],
         success: "{\"interposal_id\":\"s-interposal_id\",\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_add_interposal_rule),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.updateInterposalRule",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/updateInterposalRule",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_INTERPOSAL_RULE,
+        invalid: "HTTP 400",
         required_body: &["score", "seconds", "times", "other", "interposal_id", "name"],
         required_query: &[],
+        lenient: &[
+            (&["score"], Scalar::Number),
+            (&["seconds"], Scalar::Number),
+            (&["times"], Scalar::Number),
+            (&["other", "call_end"], Scalar::Number),
+            (&["other", "call_from"], Scalar::Number),
+        ],
         success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_update_interposal_rule),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.createSilenceRule",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/createSilenceRule",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SILENCE_RULE,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
+        lenient: &[
+            (&["setting", "score"], Scalar::Number),
+            (&["setting", "seconds"], Scalar::Number),
+            (&["setting", "times"], Scalar::Number),
+            (&["setting", "other", "call_from"], Scalar::Number),
+            (&["setting", "other", "call_end"], Scalar::Number),
+        ],
         success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"silence_id\":\"s-silence_id\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_create_silence_rule),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.updateSilenceRule",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/updateSilenceRule",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SILENCE_RULE,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
+        lenient: &[
+            (&["setting", "other", "call_from"], Scalar::Number),
+            (&["setting", "other", "call_end"], Scalar::Number),
+            (&["setting", "score"], Scalar::Number),
+            (&["setting", "seconds"], Scalar::Number),
+            (&["setting", "times"], Scalar::Number),
+        ],
         success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_update_silence_rule),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.deleteSilenceRule",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/deleteSilenceRule",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SILENCE_RULE,
+        invalid: "HTTP 400",
         required_body: &["silence_id"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_delete_silence_rule),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.querySilenceRule",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/silencerule/querySilenceRule",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SILENCE_RULE,
+        invalid: "HTTP 400",
         required_body: &["silence_id"],
         required_query: &[],
+        lenient: &[],
         success: "{\"exception\":{\"after\":{\"customer\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}],\"staff\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}]},\"before\":{\"customer\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}],\"staff\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}]}},\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"setting\":{\"name\":\"s-name\",\"other\":{\"call_end\":7,\"call_from\":7},\"score\":\"s-score\",\"seconds\":\"s-seconds\",\"silence_id\":\"s-silence_id\",\"times\":\"s-times\"}}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_query_silence_rule),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.addSpeedRule",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/addSpeedRule",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_ADD_SPEED_RULE,
+        invalid: "HTTP 400",
         required_body: &["setting", "exception"],
         required_query: &[],
+        lenient: &[
+            (&["setting", "score"], Scalar::Number),
+            (&["setting", "min"], Scalar::Number),
+            (&["setting", "max"], Scalar::Number),
+            (&["setting", "other", "call_from"], Scalar::Number),
+            (&["setting", "other", "call_end"], Scalar::Number),
+        ],
         success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"speed_id\":\"s-speed_id\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_add_speed_rule),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.updateSpeedRule",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/updateSpeedRule",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SPEED_RULE,
+        invalid: "HTTP 400",
         required_body: &["setting", "exception"],
         required_query: &[],
+        lenient: &[
+            (&["setting", "score"], Scalar::Number),
+            (&["setting", "min"], Scalar::Number),
+            (&["setting", "max"], Scalar::Number),
+            (&["setting", "other", "call_from"], Scalar::Number),
+            (&["setting", "other", "call_end"], Scalar::Number),
+        ],
         success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_update_speed_rule),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.deleteSpeedRule",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/deleteSpeedRule",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SPEED_RULE,
+        invalid: "HTTP 400",
         required_body: &["speed_id"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_delete_speed_rule),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.querySpeedRuleById",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRuleById",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SPEED_RULE_BY_ID,
+        invalid: "HTTP 400",
         required_body: &["speed_id"],
         required_query: &[],
+        lenient: &[],
         success: "{\"exception\":{\"over\":{\"customer\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}]},\"under\":{\"customer\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}]}},\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"setting\":{\"max\":7,\"min\":7,\"name\":\"s-name\",\"other\":{\"call_end\":7,\"call_from\":7},\"score\":7,\"speed_id\":\"s-speed_id\"}}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_query_speed_rule_by_id),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.querySpeedRules",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRules",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SPEED_RULES,
+        invalid: "HTTP 400",
         required_body: &["limit"],
         required_query: &[],
+        lenient: &[(&["page"], Scalar::Number), (&["limit"], Scalar::Number)],
         success: "{\"data\":[{\"max\":7,\"min\":7,\"name\":\"s-name\",\"score\":7,\"speed_id\":\"s-speed_id\"}],\"paging\":{\"total\":7},\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0405000,
         check_body: Some(check_apifabric_quality_inspection_query_speed_rules),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.deleteScenario",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/deleteScenario",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SCENARIO,
+        invalid: "HTTP 400",
         required_body: &["group_id"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0406000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0406000,
         check_body: Some(check_apifabric_quality_inspection_delete_scenario),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.createScenario",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/createScenario",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SCENARIO,
+        invalid: "HTTP 400",
         required_body: &["group_name", "other"],
         required_query: &[],
+        lenient: &[
+            (&["ignore_sensitive"], Scalar::Number),
+            (&["other", "call_from"], Scalar::Number),
+            (&["other", "call_end"], Scalar::Number),
+        ],
         success: "{\"resultCode\":\"0406000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0406000,
         check_body: Some(check_apifabric_quality_inspection_create_scenario),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.queryAllScenario",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/queryAllScenario",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_ALL_SCENARIO,
+        invalid: "HTTP 400",
         required_body: &["limit", "page"],
         required_query: &[],
+        lenient: &[(&["limit"], Scalar::Number), (&["page"], Scalar::Number)],
         success: "{\"data\":[{\"create_time\":7,\"description\":\"s-description\",\"group_id\":\"s-group_id\",\"group_name\":\"s-group_name\",\"ignore_sensitive\":7,\"interaction_type\":7,\"is_enable\":7,\"other\":{\"call_end\":7,\"call_from\":7},\"rule_count\":7}],\"resultCode\":\"0406000\",\"resultDesc\":\"success\",\"total\":7}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0406000,
         check_body: Some(check_apifabric_quality_inspection_query_all_scenario),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.appointQualityTask",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/appointQualityTask",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_APPOINT_QUALITY_TASK,
+        invalid: "HTTP 400",
         required_body: &["qualityTaskId", "setCountsType", "isTakeEffect", "setCounts"],
         required_query: &[],
+        lenient: &[
+            (&["qualityTaskId"], Scalar::Number),
+            (&["setCountsType"], Scalar::Number),
+            (&["isTakeEffect"], Scalar::Number),
+            (&["setCounts", "[]", "count"], Scalar::Number),
+        ],
         success: "{\"resultCode\":\"0409000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0409000,
         check_body: Some(check_apifabric_quality_inspection_appoint_quality_task),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.takeEffectQualityTask",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/takeEffectQualityTask",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_TAKE_EFFECT_QUALITY_TASK,
+        invalid: "HTTP 400",
         required_body: &["type", "qualityTaskId"],
         required_query: &[],
+        lenient: &[(&["qualityTaskId"], Scalar::Number)],
         success: "{\"resultCode\":\"0409000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0409000,
         check_body: Some(check_apifabric_quality_inspection_take_effect_quality_task),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.queryQualityTask",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/queryQualityTask",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_TASK,
+        invalid: "HTTP 400",
         required_body: &["currentRole", "startTimeMillis", "endTimeMillis", "page", "rows"],
         required_query: &[],
-        success: "{\"data\":[{\"callEnd\":7,\"callStart\":7,\"creatOperator\":\"s-creatOperator\",\"createTime\":7,\"effectiveDate\":7,\"id\":7,\"inspectFinishedCount\":7,\"inspectTotalCount\":7,\"interactionType\":\"s-interactionType\",\"isManipulate\":7,\"personType\":7,\"planCode\":\"s-planCode\",\"planCodeStr\":\"s-planCodeStr\",\"planName\":\"s-planName\",\"reviewFinishedCount\":7,\"reviewTotalCount\":7,\"reviewingOfficer\":\"s-reviewingOfficer\",\"reviewingOfficerName\":\"s-reviewingOfficerName\",\"status\":\"s-status\"}],\"resultCode\":7,\"resultDesc\":\"s-resultDesc\",\"returnCode\":\"0409000\",\"returnDesc\":\"success\",\"total\":7}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0409000_RETURN_CODE,
+        lenient: &[
+            (&["fixedColumns", "status"], Scalar::Number),
+            (&["startTimeMillis"], Scalar::Number),
+            (&["endTimeMillis"], Scalar::Number),
+            (&["callStartTimeMillis"], Scalar::Number),
+            (&["callEndTimeMillis"], Scalar::Number),
+            (&["page"], Scalar::Number),
+            (&["rows"], Scalar::Number),
+        ],
+        success: "{\"data\":[{\"creatOperator\":\"s-creatOperator\",\"createTime\":7,\"id\":7,\"planCode\":\"s-planCode\",\"planCodeStr\":\"s-planCodeStr\",\"planName\":\"s-planName\"}],\"resultCode\":\"0409000\",\"resultDesc\":\"success\",\"total\":7}",
         check_body: Some(check_apifabric_quality_inspection_query_quality_task),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.updateQualityTask",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/updateQualityTask",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_QUALITY_TASK,
+        invalid: "HTTP 400",
         required_body: &["currentRole"],
         required_query: &[],
+        lenient: &[
+            (&["startTimeMillis"], Scalar::Number),
+            (&["endTimeMillis"], Scalar::Number),
+            (&["fixedColumns", "maxNum"], Scalar::Number),
+            (&["fixedColumns", "qualityCondition"], Scalar::Number),
+            (&["fixedColumns", "qualityNum"], Scalar::Number),
+            (&["fixedColumns", "qualityType"], Scalar::Number),
+            (&["fixedColumns", "durationStart"], Scalar::Number),
+            (&["fixedColumns", "durationEnd"], Scalar::Number),
+            (&["fixedColumns", "scoreStart"], Scalar::Number),
+            (&["fixedColumns", "scoreEnd"], Scalar::Number),
+            (&["fixedColumns", "interactionType"], Scalar::Int),
+            (&["qualityTask", "id"], Scalar::Number),
+        ],
         success: "{\"resultCode\":\"0409000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0409000,
         check_body: Some(check_apifabric_quality_inspection_update_quality_task),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.reassginQualityTask",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/reassginQualityTask",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_REASSGIN_QUALITY_TASK,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0410000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0410000,
         check_body: Some(check_apifabric_quality_inspection_reassgin_quality_task),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.appealItem",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/appealItem",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_APPEAL_ITEM,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0410000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0410000,
         check_body: Some(check_apifabric_quality_inspection_appeal_item),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.queryQualityItem",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItem",
-        auth: "bearer",
-        required_body: &[],
-        required_query: &[],
-        success: "{\"data\":[{\"agentName\":\"s-agentName\",\"calls\":[{\"call_uuid\":\"s-call_uuid\"}],\"createTimeStr\":\"s-createTimeStr\",\"id\":7,\"initiatorName\":\"s-initiatorName\",\"inspectorName\":\"s-inspectorName\",\"reviewingOfficerName\":\"s-reviewingOfficerName\",\"setting\":{\"file_name\":\"s-file_name\"},\"taskOperatorName\":\"s-taskOperatorName\",\"taskStatusName\":\"s-taskStatusName\",\"taskTypeName\":\"s-taskTypeName\",\"updateTimeStr\":\"s-updateTimeStr\"}],\"pageNum\":7,\"pageSize\":7,\"pages\":7,\"resultCode\":\"0410000\",\"resultDesc\":\"success\",\"total\":7}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0410000,
-        check_body: Some(check_apifabric_quality_inspection_query_quality_item),
-    },
-    Route {
-        ne: "apifabric",
-        id: "qualityInspection.queryQualityItemDetail",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemDetail",
-        auth: "bearer",
-        required_body: &["qualityItemId"],
-        required_query: &[],
-        success: "{\"agentIsNull\":true,\"qualityItem\":{\"callId\":7,\"taskType\":7},\"qualityItemRuleHit\":[{\"appealId\":7,\"callId\":7,\"createTime\":7,\"description\":\"s-description\",\"id\":7,\"revise\":7,\"reviseId\":\"s-reviseId\",\"ruleDescribe\":\"s-ruleDescribe\",\"ruleGroupId\":7,\"ruleId\":7,\"ruleName\":\"s-ruleName\",\"type\":7,\"updateTime\":7,\"valid\":7}],\"resultCode\":\"0410000\",\"resultDesc\":\"success\",\"title\":\"s-title\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0410000,
-        check_body: Some(check_apifabric_quality_inspection_query_quality_item_detail),
-    },
-    Route {
-        ne: "apifabric",
-        id: "qualityInspection.queryQualityHistory",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityHistory",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_HISTORY,
+        invalid: "HTTP 400",
         required_body: &["qualityTaskInfoId"],
         required_query: &[],
+        lenient: &[],
         success: "{\"canHandle\":true,\"resultCode\":\"0410000\",\"resultDesc\":\"success\",\"showAssgin\":true,\"showReassgin\":true,\"workflowNodeList\":[{\"assignHistoryList\":[{\"assignTime\":\"s-assignTime\",\"assignee\":\"s-assignee\",\"newHandler\":\"s-newHandler\",\"originalHandler\":\"s-originalHandler\"}],\"conclusion\":\"s-conclusion\",\"createTime\":\"s-createTime\",\"handler\":\"s-handler\",\"nodeId\":\"s-nodeId\",\"nodeName\":\"s-nodeName\",\"remark\":\"s-remark\"}]}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0410000,
         check_body: Some(check_apifabric_quality_inspection_query_quality_history),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.queryAppraiseCallDetail",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/appraisecall/detail",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_APPRAISE_CALL_DETAIL,
+        invalid: "HTTP 400",
         required_body: &["call_uuid"],
         required_query: &[],
-        success: "{\"call_id\":\"s-call_id\",\"call_time\":7,\"call_type\":7,\"call_uuid\":\"s-call_uuid\",\"deal\":7,\"duration\":7,\"file_name\":\"s-file_name\",\"left_channel\":\"s-left_channel\",\"left_emotions\":[{\"score\":7,\"type\":\"s-type\"}],\"left_silence_time\":7,\"left_speech_ratio\":7,\"left_speed\":7,\"right_channel\":\"s-right_channel\",\"right_silence_time\":7,\"right_speech_ratio\":7,\"right_speed\":7,\"rule_severity_violation_count\":7,\"segments\":[{\"asr_text\":\"s-asr_text\",\"end_time\":7,\"segment_id\":7,\"speaker\":\"s-speaker\",\"start_time\":7,\"status\":7}],\"staff_id\":\"s-staff_id\",\"status\":7,\"upload_time\":7}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        lenient: &[],
+        success: "{}",
         check_body: Some(check_apifabric_quality_inspection_query_appraise_call_detail),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.queryTraining",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/queryTraining",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_TRAINING,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"out_of_date\":true,\"resultCode\":\"0404000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0404000,
         check_body: None,
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.trainTags",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/trainTags",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_TRAIN_TAGS,
+        invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0404000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0404000,
         check_body: None,
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.regularqualitytask.addQualityTask",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/addQualityTask",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_ADD_QUALITY_TASK,
+        invalid: "HTTP 400",
         required_body: &["appointQuality", "cronStructure", "extractionRange"],
         required_query: &[],
+        lenient: &[
+            (&["appointQuality", "setCounts", "[]", "count"], Scalar::Number),
+            (&["appointQuality", "setCountsType"], Scalar::Int),
+            (&["cronStructure", "qiqtEndTime"], Scalar::Int),
+            (&["cronStructure", "qiqtStartTime"], Scalar::Int),
+            (&["cronStructure", "qiqtTotalTimes"], Scalar::Int),
+        ],
         success: "{\"resultCode\":\"0408000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0408000,
         check_body: Some(check_apifabric_quality_inspection_regularqualitytask_add_quality_task),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.regularqualitytask.beginQualityTask",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/beginQualityTask",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_BEGIN_QUALITY_TASK,
+        invalid: "HTTP 400",
         required_body: &["regularQualityTaskId"],
         required_query: &[],
+        lenient: &[(&["regularQualityTaskId"], Scalar::Number)],
         success: "{\"resultCode\":\"0408000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0408000,
         check_body: Some(check_apifabric_quality_inspection_regularqualitytask_begin_quality_task),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.regularqualitytask.updateQualityTask",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/updateQualityTask",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_UPDATE_QUALITY_TASK,
+        invalid: "HTTP 400",
         required_body: &["appointQuality", "cronStructure", "extractionRange"],
         required_query: &[],
+        lenient: &[
+            (&["appointQuality", "setCounts", "[]", "count"], Scalar::Number),
+            (&["appointQuality", "setCountsType"], Scalar::Int),
+            (&["cronStructure", "qiqtEndTime"], Scalar::Int),
+            (&["cronStructure", "qiqtStartTime"], Scalar::Int),
+        ],
         success: "{\"objId\":\"s-objId\",\"resultCode\":\"0408000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0408000,
         check_body: Some(check_apifabric_quality_inspection_regularqualitytask_update_quality_task),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.regularqualitytask.deleteQualityTask",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/deleteQualityTask",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_DELETE_QUALITY_TASK,
+        invalid: "HTTP 400",
         required_body: &["regularQualityTaskId"],
         required_query: &[],
+        lenient: &[(&["regularQualityTaskId"], Scalar::Number)],
         success: "{\"resultCode\":\"0408000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0408000,
         check_body: Some(check_apifabric_quality_inspection_regularqualitytask_delete_quality_task),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.regularqualitytask.queryQualityTask",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/queryQualityTask",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_QUERY_QUALITY_TASK,
+        invalid: "HTTP 400",
         required_body: &["page", "rows"],
         required_query: &[],
+        lenient: &[(&["page"], Scalar::Int), (&["rows"], Scalar::Int)],
         success: "{\"list\":[{\"interactionType\":\"s-interactionType\",\"nextExecutionTimeStr\":7,\"qiqtCreateTimeStr\":7,\"qiqtCreater\":\"s-qiqtCreater\",\"qiqtCycleType\":\"s-qiqtCycleType\",\"qiqtEndTimeStr\":\"s-qiqtEndTimeStr\",\"qiqtEndType\":\"s-qiqtEndType\",\"qiqtEndTypeStr\":\"s-qiqtEndTypeStr\",\"qiqtExecutionTimes\":7,\"qiqtId\":\"s-qiqtId\",\"qiqtName\":\"s-qiqtName\",\"qiqtStartTimeStr\":7,\"qiqtStatus\":\"s-qiqtStatus\",\"qiqtTotalTimes\":7}],\"resultCode\":\"0408000\",\"resultDesc\":\"success\",\"total\":7}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0408000,
         check_body: Some(check_apifabric_quality_inspection_regularqualitytask_query_quality_task),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.regularqualitytask.stopQualityTask",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/stopQualityTask",
-        auth: "bearer",
-        required_body: &["regularQualityTaskId"],
-        required_query: &[],
-        success: "{\"resultCode\":\"0408000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0408000,
-        check_body: Some(check_apifabric_quality_inspection_regularqualitytask_stop_quality_task),
-    },
-    Route {
-        ne: "apifabric",
-        id: "qualityInspection.modifyResultQualityTask",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_MODIFY_RESULT_QUALITY_TASK,
+        invalid: "HTTP 400",
         required_body: &["isGroup", "ruleType", "taskId", "uuid", "ruleInfo"],
         required_query: &[],
+        lenient: &[
+            (&["isGroup"], Scalar::Bool),
+            (&["ruleType"], Scalar::Number),
+            (&["ruleInfo", "revise"], Scalar::Number),
+            (&["ruleInfo", "reviseId"], Scalar::Number),
+        ],
         success: "{\"resultCode\":\"0409000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0409000,
         check_body: Some(check_apifabric_quality_inspection_modify_result_quality_task),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.completeQualityTask",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/completeQualityTask",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_COMPLETE_QUALITY_TASK,
+        invalid: "HTTP 400",
         required_body: &["isGroup", "callId", "callGroupId", "qualityTaskCallId"],
         required_query: &[],
+        lenient: &[
+            (&["isGroup"], Scalar::Bool),
+            (&["callId"], Scalar::Number),
+            (&["callGroupId"], Scalar::Number),
+            (&["qualityTaskCallId"], Scalar::Number),
+        ],
         success: "{\"resultCode\":\"0409000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM0409000,
         check_body: Some(check_apifabric_quality_inspection_complete_quality_task),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.callsQualityTask",
-        method: "POST",
-        path: "/apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/callsQualityTask",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_CALLS_QUALITY_TASK,
+        invalid: "HTTP 400",
         required_body: &["currentRole", "page", "rows", "fixedColumns"],
         required_query: &[],
-        success: "{\"data\":[{\"calls\":[{\"call_id\":\"s-call_id\",\"call_time\":7,\"call_type\":7,\"call_uuid\":\"s-call_uuid\",\"duration\":7,\"file_name\":\"s-file_name\",\"inspectStatus\":7,\"leftChannel\":\"s-leftChannel\",\"leftSpeechRatio\":7,\"rightSpeechRatio\":7,\"taskId\":7,\"upload_time\":7}],\"id\":7,\"inspectStatus\":7,\"inspector\":\"s-inspector\",\"inspectorName\":\"s-inspectorName\",\"is_group\":true,\"setting\":{\"call_id\":\"s-call_id\",\"staffId\":\"s-staffId\",\"staff_name\":\"s-staff_name\",\"taskId\":7}}],\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\",\"total\":7}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        lenient: &[
+            (&["page"], Scalar::Number),
+            (&["rows"], Scalar::Number),
+            (&["fixedColumns", "showReviewingOfficer"], Scalar::Bool),
+            (&["fixedColumns", "durationFrom"], Scalar::Number),
+            (&["fixedColumns", "durationTo"], Scalar::Number),
+        ],
+        success: "{}",
         check_body: Some(check_apifabric_quality_inspection_calls_quality_task),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.getTextByTaskId",
-        method: "POST",
-        path: "/apiaccess/CCISQM/rest/ccisqm/v1/openapi/getTextByTaskId",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_GET_TEXT_BY_TASK_ID,
+        invalid: "HTTP 400",
         required_body: &["taskId", "language"],
         required_query: &[],
+        lenient: &[],
         success: "{\"bytesZip\":\"s-bytesZip\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
         check_body: Some(check_apifabric_quality_inspection_get_text_by_task_id),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.voice2Text",
-        method: "POST",
-        path: "/apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_VOICE2_TEXT,
+        invalid: "HTTP 400",
         required_body: &["language", "voiceFilePath", "agentId", "beginTime", "endTime"],
         required_query: &[],
-        success: "{\"duration\":\"s-duration\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\",\"taskId\":\"s-taskId\"}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        lenient: &[(&["agentId"], Scalar::Number)],
+        success: "{}",
         check_body: Some(check_apifabric_quality_inspection_voice2_text),
     },
     Route {
         ne: "apifabric",
-        id: "qualityInspection.asrtrans.appraisecallDetail",
-        method: "POST",
-        path: "/apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail",
-        auth: "bearer",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_ASRTRANS_APPRAISECALL_DETAIL,
+        invalid: "HTTP 400",
         required_body: &["call_uuid"],
         required_query: &[],
-        success: "{\"call_id\":\"s-call_id\",\"call_time\":7,\"call_type\":7,\"call_uuid\":\"s-call_uuid\",\"duration\":7,\"file_name\":\"s-file_name\",\"left_channel\":\"s-left_channel\",\"left_emotions\":[{\"score\":7,\"type\":\"s-type\"}],\"left_silence_time\":7,\"left_speech_ratio\":7,\"left_speed\":7,\"right_channel\":\"s-right_channel\",\"right_silence_time\":7,\"right_speech_ratio\":7,\"right_speed\":7,\"segments\":[{\"asr_text\":\"s-asr_text\",\"end_time\":7,\"segment_id\":7,\"speaker\":\"s-speaker\",\"start_time\":7}],\"staff_id\":\"s-staff_id\",\"status\":\"s-status\",\"upload_time\":7}",
-        binary: false,
-        envelope: &APIFABRIC_ENVELOPE_CCSQM_UNCHECKED,
+        lenient: &[],
+        success: "{}",
         check_body: Some(check_apifabric_quality_inspection_asrtrans_appraisecall_detail),
     },
     Route {
         ne: "cms",
-        id: "vdn.queryagentreststate",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/vdn/queryagentreststate",
-        auth: "signature",
+        meta: &cec_cms::generated::VDN_QUERYAGENTRESTSTATE,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "limit", "offset"],
         required_query: &[],
+        lenient: &[
+            (&["ccId"], Scalar::Int),
+            (&["vdn"], Scalar::Int),
+            (&["limit"], Scalar::Int),
+            (&["offset"], Scalar::Int),
+        ],
         success: "{\"count\":7,\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"allowRestAgentNum\":7,\"details\":[{\"agentId\":7,\"applyRestLength\":7,\"beginTime\":7,\"cantRestCause\":7,\"ccId\":7,\"name\":\"s-name\",\"reqRestDura\":7,\"vdnId\":7}],\"onRestAgentNum\":7,\"waitRestAgentNum\":7},\"resultDesc\":{\"allowRestAgentNum\":7,\"details\":[{\"agentId\":7,\"applyRestLength\":7,\"beginTime\":7,\"cantRestCause\":7,\"ccId\":7,\"name\":\"s-name\",\"reqRestDura\":7,\"vdnId\":7}],\"onRestAgentNum\":7,\"waitRestAgentNum\":7}}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_vdn_queryagentreststate),
     },
     Route {
         ne: "cms",
-        id: "vdn.totalagentabstractex3",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/vdn/totalagentabstractex3",
-        auth: "signature",
+        meta: &cec_cms::generated::VDN_TOTALAGENTABSTRACTEX3,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "limit", "offset"],
         required_query: &[],
+        lenient: &[
+            (&["ccId"], Scalar::Int),
+            (&["vdn"], Scalar::Int),
+            (&["limit"], Scalar::Int),
+            (&["offset"], Scalar::Int),
+        ],
         success: "{\"count\":7,\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentId\":101,\"currentState\":7,\"currentStateTime\":7,\"locationId\":7}],\"resultDesc\":[{\"agentId\":101,\"currentState\":7,\"currentStateTime\":7,\"locationId\":7}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_vdn_totalagentabstractex3),
     },
     Route {
         ne: "cms",
-        id: "vdn.totalagentdynamicinfo",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/vdn/totalagentdynamicinfo",
-        auth: "signature",
+        meta: &cec_cms::generated::VDN_TOTALAGENTDYNAMICINFO,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "limit", "offset"],
         required_query: &[],
+        lenient: &[
+            (&["ccId"], Scalar::Int),
+            (&["vdn"], Scalar::Int),
+            (&["limit"], Scalar::Int),
+            (&["offset"], Scalar::Int),
+        ],
         success: "{\"count\":7,\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentId\":101,\"state\":7}],\"resultDesc\":[{\"agentId\":101,\"state\":7}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_vdn_totalagentdynamicinfo),
     },
     Route {
         ne: "cms",
-        id: "vdn.totalagentstate",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/vdn/totalagentstate",
-        auth: "signature",
+        meta: &cec_cms::generated::VDN_TOTALAGENTSTATE,
+        invalid: "0100002",
         required_body: &["ccId", "vdn"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentId\":101,\"state\":7}],\"resultDesc\":[{\"agentId\":101,\"state\":7}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_vdn_totalagentstate),
     },
     Route {
         ne: "cms",
-        id: "vdn.queryivrstatusinfo",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/vdn/queryivrstatusinfo",
-        auth: "signature",
+        meta: &cec_cms::generated::VDN_QUERYIVRSTATUSINFO,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "flowId"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["flowId"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"callId\":\"s-callId\",\"customerLevel\":1,\"requestType\":7}],\"resultDesc\":[{\"callId\":\"s-callId\",\"customerLevel\":1,\"requestType\":7}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_vdn_queryivrstatusinfo),
     },
     Route {
         ne: "cms",
-        id: "vdn.queryivrprocessinnoinfo",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/vdn/queryivrprocessinnoinfo",
-        auth: "signature",
+        meta: &cec_cms::generated::VDN_QUERYIVRPROCESSINNOINFO,
+        invalid: "0100002",
         required_body: &["ccId", "vdn"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"accessNo\":\"s-accessNo\",\"description\":\"s-description\",\"id\":7,\"realFlag\":7,\"serviceNo\":7}],\"resultDesc\":[{\"accessNo\":\"s-accessNo\",\"description\":\"s-description\",\"id\":7,\"realFlag\":7,\"serviceNo\":7}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_vdn_queryivrprocessinnoinfo),
     },
     Route {
         ne: "cms",
-        id: "vdn.queryagentstaticconfinfo",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/vdn/queryagentstaticconfinfo",
-        auth: "signature",
+        meta: &cec_cms::generated::VDN_QUERYAGENTSTATICCONFINFO,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "offset", "limit"],
         required_query: &[],
+        lenient: &[
+            (&["ccId"], Scalar::Int),
+            (&["vdn"], Scalar::Int),
+            (&["offset"], Scalar::Int),
+            (&["limit"], Scalar::Int),
+        ],
         success: "{\"count\":7,\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentId\":101,\"groupId\":7,\"name\":\"s-name\",\"realFlag\":7,\"rights\":\"s-rights\"}],\"resultDesc\":[{\"agentId\":101,\"groupId\":7,\"name\":\"s-name\",\"realFlag\":7,\"rights\":\"s-rights\"}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_vdn_queryagentstaticconfinfo),
     },
     Route {
         ne: "cms",
-        id: "vdn.querytotalagentinfo",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/vdn/querytotalagentinfo",
-        auth: "signature",
+        meta: &cec_cms::generated::VDN_QUERYTOTALAGENTINFO,
+        invalid: "0100002",
         required_body: &["ccId", "vdn"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentId\":101,\"groupId\":7,\"name\":\"s-name\",\"realFlag\":7,\"rights\":\"s-rights\"}],\"resultDesc\":[{\"agentId\":101,\"groupId\":7,\"name\":\"s-name\",\"realFlag\":7,\"rights\":\"s-rights\"}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_vdn_querytotalagentinfo),
     },
     Route {
         ne: "cms",
-        id: "vdn.queryaccesscodecallinfo",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/vdn/queryaccesscodecallinfo",
-        auth: "signature",
+        meta: &cec_cms::generated::VDN_QUERYACCESSCODECALLINFO,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "innoIds"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["innoIds", "[]"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentCallCount\":7,\"allCallCount\":7,\"innoId\":7,\"ivrCallCount\":7,\"longestWaitTime\":7,\"queueCallCount\":7}],\"resultDesc\":[{\"agentCallCount\":7,\"allCallCount\":7,\"innoId\":7,\"ivrCallCount\":7,\"longestWaitTime\":7,\"queueCallCount\":7}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_vdn_queryaccesscodecallinfo),
     },
     Route {
         ne: "cms",
-        id: "vdn.querycalls",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/vdn/querycalls",
-        auth: "signature",
+        meta: &cec_cms::generated::VDN_QUERYCALLS,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "beginDate", "endDate"],
         required_query: &[],
+        lenient: &[
+            (&["ccId"], Scalar::Int),
+            (&["vdn"], Scalar::Int),
+            (&["beginDate"], Scalar::Int),
+            (&["endDate"], Scalar::Int),
+            (&["limit"], Scalar::Int),
+            (&["offset"], Scalar::Int),
+        ],
         success: "{\"resultCode\":\"0100000\",\"resultDesc\":{\"count\":7,\"data\":[{\"callId\":\"s-callId\",\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"logDate\":7,\"waitBegin\":7}]}}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_vdn_querycalls),
     },
     Route {
         ne: "cms",
-        id: "vdn.querycalls_v2",
-        method: "POST",
-        path: "/rest/cmsapp/v2/openapi/vdn/querycalls",
-        auth: "signature",
+        meta: &cec_cms::generated::VDN_QUERYCALLS_V2,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "beginDate", "endDate", "isCallIn"],
         required_query: &[],
+        lenient: &[
+            (&["ccId"], Scalar::Int),
+            (&["vdn"], Scalar::Int),
+            (&["beginDate"], Scalar::Int),
+            (&["endDate"], Scalar::Int),
+            (&["limit"], Scalar::Int),
+            (&["offset"], Scalar::Int),
+        ],
         success: "{\"count\":7,\"data\":[{\"callId\":\"s-callId\",\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"logDate\":7,\"waitBegin\":7}],\"resultCode\":\"0100000\",\"resultDesc\":{\"count\":7,\"data\":[{\"callId\":\"s-callId\",\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"logDate\":7,\"waitBegin\":7}]}}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_vdn_querycalls_v2),
     },
     Route {
         ne: "cms",
-        id: "vdn.querycalltracedetail",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/vdn/querycalltracedetail",
-        auth: "signature",
+        meta: &cec_cms::generated::VDN_QUERYCALLTRACEDETAIL,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "callId", "logDate"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["logDate"], Scalar::Int)],
         success: "{\"resultCode\":\"0100000\",\"resultDesc\":[{\"CurrentSkillID\":\"s-CurrentSkillID\",\"EnterReason\":\"s-EnterReason\",\"LeaveReason\":\"s-LeaveReason\",\"ackBegin\":7,\"callBegin\":7,\"callEnd\":7,\"callId\":\"s-callId\",\"callIdNum\":7,\"callType\":\"s-callType\",\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"deviceIn\":\"s-deviceIn\",\"deviceNo\":\"s-deviceNo\",\"deviceType\":7,\"mediaType\":7,\"releaseCause\":\"s-releaseCause\",\"subCcNo\":7,\"subMediaType\":\"s-subMediaType\",\"waitBegin\":7}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_vdn_querycalltracedetail),
     },
     Route {
         ne: "cms",
-        id: "vdn.configures_skills",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/configures/skills",
-        auth: "signature",
-        required_body: &["queryParam"],
+        meta: &cec_cms::generated::VDN_CONFIGURES_SKILLS,
+        invalid: "0100002",
+        required_body: &["ccId", "vdn"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"id\":7,\"mediaType\":7,\"name\":\"s-name\"}],\"resultDesc\":[{\"id\":7,\"mediaType\":7,\"name\":\"s-name\"}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_vdn_configures_skills),
     },
     Route {
         ne: "cms",
-        id: "vdn.rindex",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/rindex/vdn",
-        auth: "signature",
+        meta: &cec_cms::generated::VDN_RINDEX,
+        invalid: "0100002",
         required_body: &["vdnIds", "indexIds"],
         required_query: &[],
-        success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":\"s-any\"}]}],\"resultDesc\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":\"s-any\"}]}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdnIds", "[]"], Scalar::Int)],
+        success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":{\"k\":\"v\"}}]}],\"resultDesc\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":{\"k\":\"v\"}}]}]}",
         check_body: Some(check_cms_vdn_rindex),
     },
     Route {
         ne: "cms",
-        id: "vdn.queryaccesscodeinfo",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/vdn/queryaccesscodeinfo",
-        auth: "signature",
+        meta: &cec_cms::generated::VDN_QUERYACCESSCODEINFO,
+        invalid: "0100002",
         required_body: &["ccId", "vdn"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"acId\":7,\"accessCode\":\"s-accessCode\",\"codeDescription\":\"s-codeDescription\",\"mediatypeId\":7}],\"resultDesc\":[{\"acId\":7,\"accessCode\":\"s-accessCode\",\"codeDescription\":\"s-codeDescription\",\"mediatypeId\":7}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_vdn_queryaccesscodeinfo),
     },
     Route {
         ne: "cms",
-        id: "vdn.restreasons",
-        method: "GET",
-        path: "/rest/cmsapp/v1/openapi/agentgroup/restreasons/{ccId}/{vdn}",
-        auth: "signature",
+        meta: &cec_cms::generated::VDN_RESTREASONS,
+        invalid: "0100002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"restReason\":\"s-restReason\",\"restReasonId\":7}],\"resultDesc\":[{\"restReason\":\"s-restReason\",\"restReasonId\":7}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "cms",
-        id: "skill.agentsinskill",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/realindex/agent/agentsinskill",
-        auth: "signature",
-        required_body: &["queryParam"],
+        meta: &cec_cms::generated::SKILL_AGENTSINSKILL,
+        invalid: "0100002",
+        required_body: &["ccId", "vdn", "skillIds"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["skillIds", "[]"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentIds\":[101],\"skillId\":7}],\"resultDesc\":[{\"agentIds\":[101],\"skillId\":7}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_skill_agentsinskill),
     },
     Route {
         ne: "cms",
-        id: "skill.totalskillstatusex3",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/skill/totalskillstatusex3",
-        auth: "signature",
+        meta: &cec_cms::generated::SKILL_TOTALSKILLSTATUSEX3,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "skillIds"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["skillIds", "[]"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"availAgents\":7,\"callId\":\"s-callId\",\"loggedOnAgents\":7,\"maxQueueSize\":7,\"queueSize\":7,\"queueTime\":7,\"skillDescrip\":\"s-skillDescrip\",\"skillId\":7}],\"resultDesc\":[{\"availAgents\":7,\"callId\":\"s-callId\",\"loggedOnAgents\":7,\"maxQueueSize\":7,\"queueSize\":7,\"queueTime\":7,\"skillDescrip\":\"s-skillDescrip\",\"skillId\":7}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_skill_totalskillstatusex3),
     },
     Route {
         ne: "cms",
-        id: "skill.queuedevicestatus",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/skill/queuedevicestatus",
-        auth: "signature",
+        meta: &cec_cms::generated::SKILL_QUEUEDEVICESTATUS,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "skillId"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["skillId"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"callId\":\"s-callId\",\"customerLevel\":1,\"requestType\":7}],\"resultDesc\":[{\"callId\":\"s-callId\",\"customerLevel\":1,\"requestType\":7}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_skill_queuedevicestatus),
     },
     Route {
         ne: "cms",
-        id: "skill.agentbyconfigedskill",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/skill/agentbyconfigedskill",
-        auth: "signature",
+        meta: &cec_cms::generated::SKILL_AGENTBYCONFIGEDSKILL,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "skillId"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["skillId"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"ctiStatus\":7,\"currentStateTime\":7,\"groupId\":7,\"loginDate\":7,\"mediaType\":7,\"name\":\"s-name\",\"phoneNumber\":\"s-phoneNumber\",\"status\":7,\"vdnId\":7,\"workNo\":7}],\"resultDesc\":[{\"ctiStatus\":7,\"currentStateTime\":7,\"groupId\":7,\"loginDate\":7,\"mediaType\":7,\"name\":\"s-name\",\"phoneNumber\":\"s-phoneNumber\",\"status\":7,\"vdnId\":7,\"workNo\":7}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_skill_agentbyconfigedskill),
     },
     Route {
         ne: "cms",
-        id: "skill.servicequality",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/skill/servicequality",
-        auth: "signature",
+        meta: &cec_cms::generated::SKILL_SERVICEQUALITY,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "skillIds"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["skillIds", "[]"], Scalar::Int)],
         success: "{\"resultCode\":\"0100000\",\"resultDesc\":[{\"callLostNum\":7,\"connectedNum\":7,\"in15sCallNum\":7,\"in20sCallNum\":7,\"inCallNum\":7,\"skillId\":7,\"statStartTime\":7,\"wait15sLostNum\":7,\"wait20sLostNum\":7}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_skill_servicequality),
     },
     Route {
         ne: "cms",
-        id: "skill.rindex",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/skill/rindex",
-        auth: "signature",
+        meta: &cec_cms::generated::SKILL_RINDEX,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "skillIds", "indexIds"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["skillIds", "[]"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"id\":7,\"idxs\":[{\"id\":\"s-id\",\"val\":{\"k\":\"v\"}}]}],\"resultDesc\":[{\"id\":7,\"idxs\":[{\"id\":\"s-id\",\"val\":{\"k\":\"v\"}}]}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_skill_rindex),
     },
     Route {
         ne: "cms",
-        id: "skill.skillcfginfo",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/skill/skillcfginfo",
-        auth: "signature",
+        meta: &cec_cms::generated::SKILL_SKILLCFGINFO,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "skillIds"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["skillIds", "[]"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"maxAgentWrapupTime\":7,\"maxAnswerWaitTime\":7,\"maxCallNum\":7,\"maxHoldCallNum\":7,\"maxRestAgentNum\":7,\"maxTalkTime\":7,\"maxWaitTime\":7,\"skillId\":7}],\"resultDesc\":[{\"maxAgentWrapupTime\":7,\"maxAnswerWaitTime\":7,\"maxCallNum\":7,\"maxHoldCallNum\":7,\"maxRestAgentNum\":7,\"maxTalkTime\":7,\"maxWaitTime\":7,\"skillId\":7}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_skill_skillcfginfo),
     },
     Route {
         ne: "cms",
-        id: "skill.stateinfo",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/skill/stateinfo",
-        auth: "signature",
+        meta: &cec_cms::generated::SKILL_STATEINFO,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "skillIds"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["skillIds", "[]"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentAvailableNums\":7,\"agentIdleNums\":7,\"agentLoginNums\":7,\"agentMaxIdleTimeIn5\":7,\"agentOccupyNums\":7,\"agentPreOccupyNums\":7,\"agentRestNums\":7,\"agentSetBusyNums\":7,\"agentStudyNums\":7,\"agentTalkingNums\":7,\"agentWorkNums\":7,\"allCallCount\":7,\"callWaitNums\":7,\"cnnedIn20sCallCount\":7,\"evenCallTimeIn5\":7,\"evenWaitTimeIn5\":7,\"maxCallWaitTimesIn5\":7,\"processingCallNums\":7,\"skillId\":7,\"totalCallNums\":7}],\"resultDesc\":[{\"agentAvailableNums\":7,\"agentIdleNums\":7,\"agentLoginNums\":7,\"agentMaxIdleTimeIn5\":7,\"agentOccupyNums\":7,\"agentPreOccupyNums\":7,\"agentRestNums\":7,\"agentSetBusyNums\":7,\"agentStudyNums\":7,\"agentTalkingNums\":7,\"agentWorkNums\":7,\"allCallCount\":7,\"callWaitNums\":7,\"cnnedIn20sCallCount\":7,\"evenCallTimeIn5\":7,\"evenWaitTimeIn5\":7,\"maxCallWaitTimesIn5\":7,\"processingCallNums\":7,\"skillId\":7,\"totalCallNums\":7}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_skill_stateinfo),
     },
     Route {
         ne: "cms",
-        id: "agent.siteagentcallandskillinfobyagentids",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids",
-        auth: "signature",
+        meta: &cec_cms::generated::AGENT_SITEAGENTCALLANDSKILLINFOBYAGENTIDS,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "agentIds"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["agentIds", "[]"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentId\":101,\"skills\":[{\"isLogin\":7,\"skillId\":7}]}],\"resultDesc\":[{\"agentId\":101,\"skills\":[{\"isLogin\":7,\"skillId\":7}]}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_agent_siteagentcallandskillinfobyagentids),
     },
     Route {
         ne: "cms",
-        id: "agent.agentstatusinfobyagentids",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids",
-        auth: "signature",
+        meta: &cec_cms::generated::AGENT_AGENTSTATUSINFOBYAGENTIDS,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "agentIds"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["agentIds", "[]"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentId\":7,\"agentRelease\":7,\"currentPrivateCallNum\":7,\"currentState\":7,\"currentStateReason\":7,\"currentStateTime\":7,\"locationId\":7,\"logonTime\":7,\"prevState\":7,\"prevStateTime\":7}],\"resultDesc\":[{\"agentId\":7,\"agentRelease\":7,\"currentPrivateCallNum\":7,\"currentState\":7,\"currentStateReason\":7,\"currentStateTime\":7,\"locationId\":7,\"logonTime\":7,\"prevState\":7,\"prevStateTime\":7}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_agent_agentstatusinfobyagentids),
     },
     Route {
         ne: "cms",
-        id: "agent.queryagentcalls",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/agent/queryagentcalls",
-        auth: "signature",
+        meta: &cec_cms::generated::AGENT_QUERYAGENTCALLS,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "agentId"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["agentId"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[\"s-item\"],\"resultDesc\":[\"s-item\"]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_agent_queryagentcalls),
     },
     Route {
         ne: "cms",
-        id: "agentgroup.queryagentcalls",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/agentgroup/queryagentcalls",
-        auth: "signature",
+        meta: &cec_cms::generated::AGENTGROUP_QUERYAGENTCALLS,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "agentIds"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["agentIds", "[]"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentId\":101,\"callList\":[{\"callId\":\"s-callId\",\"callInOut\":7,\"callStatus\":7,\"mediaType\":7,\"submediaType\":\"s-submediaType\"}]}],\"resultDesc\":[{\"agentId\":101,\"callList\":[{\"callId\":\"s-callId\",\"callInOut\":7,\"callStatus\":7,\"mediaType\":7,\"submediaType\":\"s-submediaType\"}]}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_agentgroup_queryagentcalls),
     },
     Route {
         ne: "cms",
-        id: "agent.agentprivatecall",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/agent/agentprivatecall",
-        auth: "signature",
+        meta: &cec_cms::generated::AGENT_AGENTPRIVATECALL,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "agentId"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["agentId"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[\"s-item\"],\"resultDesc\":[\"s-item\"]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_agent_agentprivatecall),
     },
     Route {
         ne: "cms",
-        id: "agentgroup.teamagentstatusinfo",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/agentgroup/teamagentstatusinfo",
-        auth: "signature",
+        meta: &cec_cms::generated::AGENTGROUP_TEAMAGENTSTATUSINFO,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "agentIds"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["agentIds", "[]"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"answering\":7,\"idle\":7,\"loginEd\":7,\"occupy\":7,\"preoccupy\":7,\"rest\":7,\"setBusy\":7,\"studying\":7,\"talking\":7,\"usable\":7,\"workSubstateBegin\":7},\"resultDesc\":{\"answering\":7,\"idle\":7,\"loginEd\":7,\"occupy\":7,\"preoccupy\":7,\"rest\":7,\"setBusy\":7,\"studying\":7,\"talking\":7,\"usable\":7,\"workSubstateBegin\":7}}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_agentgroup_teamagentstatusinfo),
     },
     Route {
         ne: "cms",
-        id: "agentgroup.rindex",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/agentgroup/rindex",
-        auth: "signature",
+        meta: &cec_cms::generated::AGENTGROUP_RINDEX,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "agentIds", "indexIds"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["agentIds", "[]"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"id\":7,\"idxs\":[{\"id\":\"s-id\",\"val\":{\"k\":\"v\"}}]}],\"resultDesc\":[{\"id\":7,\"idxs\":[{\"id\":\"s-id\",\"val\":{\"k\":\"v\"}}]}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_agentgroup_rindex),
     },
     Route {
         ne: "cms",
-        id: "agent.agentbyworkno",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/agent/agentbyworkno",
-        auth: "signature",
+        meta: &cec_cms::generated::AGENT_AGENTBYWORKNO,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "agentId"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["agentId"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"citStatus\":7,\"currentStateTime\":7,\"loginDate\":7,\"mediaType\":7,\"name\":\"s-name\",\"phoneNumber\":\"s-phoneNumber\",\"status\":7,\"vdnId\":7,\"workNo\":7},\"resultDesc\":{\"citStatus\":7,\"currentStateTime\":7,\"loginDate\":7,\"mediaType\":7,\"name\":\"s-name\",\"phoneNumber\":\"s-phoneNumber\",\"status\":7,\"vdnId\":7,\"workNo\":7}}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_agent_agentbyworkno),
     },
     Route {
         ne: "cms",
-        id: "calldata.isprocesscall",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/calldata/isprocesscall",
-        auth: "signature",
-        required_body: &["queryParam"],
+        meta: &cec_cms::generated::CALLDATA_ISPROCESSCALL,
+        invalid: "0100002",
+        required_body: &["ccId", "vdn", "agentId"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["agentId"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":true,\"resultDesc\":true}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_calldata_isprocesscall),
     },
     Route {
         ne: "cms",
-        id: "vdn.queryAgentByStatus",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/vdn/queryAgentByStatus",
-        auth: "signature",
+        meta: &cec_cms::generated::VDN_QUERY_AGENT_BY_STATUS,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "offset", "limit"],
         required_query: &[],
+        lenient: &[(&["offset"], Scalar::Int), (&["limit"], Scalar::Int)],
         success: "{\"data\":[{\"agentId\":7,\"currentState\":7,\"currentStateTime\":7,\"locationId\":7}],\"description\":\"success\",\"returnCode\":\"0\"}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_RETURN_CODE,
         check_body: Some(check_cms_vdn_query_agent_by_status),
     },
     Route {
         ne: "cms",
-        id: "agent.agentrestinfos",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/agentgroup/agentrestinfos",
-        auth: "signature",
+        meta: &cec_cms::generated::AGENT_AGENTRESTINFOS,
+        invalid: "0100002",
         required_body: &["queryParam"],
         required_query: &[],
+        lenient: &[
+            (&["queryParam", "ccId"], Scalar::Int),
+            (&["queryParam", "vdn"], Scalar::Int),
+            (&["queryParam", "offset"], Scalar::Int),
+            (&["queryParam", "limit"], Scalar::Int),
+        ],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"agentsRestDetails\":[{\"agentName\":\"s-agentName\",\"beginTime\":7,\"cantRestReason\":7,\"restDuration\":7,\"workNo\":7}],\"allowRestNum\":7,\"onRestNum\":7,\"waitRestNum\":7},\"resultDesc\":{\"agentsRestDetails\":[{\"agentName\":\"s-agentName\",\"beginTime\":7,\"cantRestReason\":7,\"restDuration\":7,\"workNo\":7}],\"allowRestNum\":7,\"onRestNum\":7,\"waitRestNum\":7}}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_agent_agentrestinfos),
     },
     Route {
         ne: "cms",
-        id: "agent.systemstate",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/agentgroup/systemstate",
-        auth: "signature",
+        meta: &cec_cms::generated::AGENT_SYSTEMSTATE,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "offset", "limit"],
         required_query: &[],
+        lenient: &[
+            (&["ccId"], Scalar::Int),
+            (&["vdn"], Scalar::Int),
+            (&["offset"], Scalar::Int),
+            (&["limit"], Scalar::Int),
+        ],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"busyAgent\":7,\"idleAgent\":7,\"talkingNum\":7,\"totalLoginAgent\":7},\"resultDesc\":{\"busyAgent\":7,\"idleAgent\":7,\"talkingNum\":7,\"totalLoginAgent\":7}}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_agent_systemstate),
     },
     Route {
         ne: "cms",
-        id: "agent.agentoprinfo",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/agent/agentoprinfo",
-        auth: "signature",
+        meta: &cec_cms::generated::AGENT_AGENTOPRINFO,
+        invalid: "0100002",
         required_body: &["currentAgentId", "beginTime", "endTime"],
         required_query: &[],
+        lenient: &[(&["currentAgentId"], Scalar::Int), (&["operateType"], Scalar::Int), (&["ccId"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"id\":\"s-id\"}],\"resultDesc\":[{\"id\":\"s-id\"}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_agent_agentoprinfo),
     },
     Route {
         ne: "cms",
-        id: "calldata.querybasiccallinfo",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/calldata/querybasiccallinfo",
-        auth: "signature",
+        meta: &cec_cms::generated::CALLDATA_QUERYBASICCALLINFO,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "callId"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"callFeature\":7,\"callInCause\":7,\"callSkill\":\"s-callSkill\",\"calledNum\":\"s-calledNum\",\"callingNum\":\"s-callingNum\",\"deviceNo\":7,\"deviceType\":7,\"dsn\":7,\"enterReason\":7,\"handle\":7,\"keyId\":\"s-keyId\",\"logonTimes\":7,\"mediaBillType\":\"s-mediaBillType\",\"mediaType\":7,\"mid\":7,\"orgiCalledNum\":\"s-orgiCalledNum\",\"partyNum\":7,\"place\":7,\"priority\":7,\"server\":7,\"serviceType\":7,\"time\":7,\"totalTalkingTimes\":7,\"trunkNo\":7,\"waitTime\":7},\"resultDesc\":{\"callFeature\":7,\"callInCause\":7,\"callSkill\":\"s-callSkill\",\"calledNum\":\"s-calledNum\",\"callingNum\":\"s-callingNum\",\"deviceNo\":7,\"deviceType\":7,\"dsn\":7,\"enterReason\":7,\"handle\":7,\"keyId\":\"s-keyId\",\"logonTimes\":7,\"mediaBillType\":\"s-mediaBillType\",\"mediaType\":7,\"mid\":7,\"orgiCalledNum\":\"s-orgiCalledNum\",\"partyNum\":7,\"place\":7,\"priority\":7,\"server\":7,\"serviceType\":7,\"time\":7,\"totalTalkingTimes\":7,\"trunkNo\":7,\"waitTime\":7}}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_calldata_querybasiccallinfo),
     },
     Route {
         ne: "cms",
-        id: "calldata.querydetailcallinfo",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/calldata/querydetailcallinfo",
-        auth: "signature",
+        meta: &cec_cms::generated::CALLDATA_QUERYDETAILCALLINFO,
+        invalid: "0100002",
         required_body: &["ccId", "vdn", "callId"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"callData\":\"s-callData\",\"callDataLen\":7,\"callFeature\":\"s-callFeature\",\"callSkill\":\"s-callSkill\",\"calledNum\":\"s-calledNum\",\"callingNum\":\"s-callingNum\",\"cb\":7,\"deviceNo\":7,\"deviceType\":7,\"dsn\":7,\"handle\":7,\"keyId\":\"s-keyId\",\"logonTimes\":7,\"mediaType\":\"s-mediaType\",\"mid\":7,\"orgiCalledNum\":\"s-orgiCalledNum\",\"partyNum\":7,\"place\":7,\"priority\":7,\"server\":7,\"time\":7,\"totalTalkingTimes\":7,\"trunkNo\":7,\"waitTime\":7},\"resultDesc\":{\"callData\":\"s-callData\",\"callDataLen\":7,\"callFeature\":\"s-callFeature\",\"callSkill\":\"s-callSkill\",\"calledNum\":\"s-calledNum\",\"callingNum\":\"s-callingNum\",\"cb\":7,\"deviceNo\":7,\"deviceType\":7,\"dsn\":7,\"handle\":7,\"keyId\":\"s-keyId\",\"logonTimes\":7,\"mediaType\":\"s-mediaType\",\"mid\":7,\"orgiCalledNum\":\"s-orgiCalledNum\",\"partyNum\":7,\"place\":7,\"priority\":7,\"server\":7,\"time\":7,\"totalTalkingTimes\":7,\"trunkNo\":7,\"waitTime\":7}}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_calldata_querydetailcallinfo),
     },
     Route {
         ne: "cms",
-        id: "calldata.querycalldetailbyid",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/calldata/querycalldetailbyid",
-        auth: "signature",
-        required_body: &["queryParam"],
+        meta: &cec_cms::generated::CALLDATA_QUERYCALLDETAILBYID,
+        invalid: "0100002",
+        required_body: &["ccId", "isCallin", "callId"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"ackTime\":7,\"agentId\":101,\"anonyCall\":7,\"callId\":\"s-callId\",\"callTime\":7,\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"ivrCallTime\":7,\"queueWaitTime\":7,\"releaseCause\":7,\"skillId\":7,\"vdn\":7},\"resultDesc\":{\"ackTime\":7,\"agentId\":101,\"anonyCall\":7,\"callId\":\"s-callId\",\"callTime\":7,\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"ivrCallTime\":7,\"queueWaitTime\":7,\"releaseCause\":7,\"skillId\":7,\"vdn\":7}}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_calldata_querycalldetailbyid),
     },
     Route {
         ne: "cms",
-        id: "cti.sysindex",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/cti/sysindex",
-        auth: "signature",
+        meta: &cec_cms::generated::CTI_SYSINDEX,
+        invalid: "0100002",
         required_body: &["beginDate", "endDate"],
         required_query: &[],
+        lenient: &[
+            (&["ccId"], Scalar::Int),
+            (&["vdn", "[]"], Scalar::Int),
+            (&["limit"], Scalar::Int),
+            (&["offset"], Scalar::Int),
+        ],
         success: "{\"resultCode\":\"0100000\",\"resultDesc\":[{\"beginTime\":\"s-beginTime\",\"busyNums\":7,\"callOutNums\":7,\"callRate\":7,\"ccId\":7,\"ideaAgentNum\":7,\"incallNums\":7,\"onlineAgentNums\":7,\"rateNum\":7,\"restNums\":7,\"talkingNums\":7,\"vdn\":7}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_cti_sysindex),
     },
     Route {
         ne: "cms",
-        id: "configures.vdns",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/configures/vdns",
-        auth: "signature",
-        required_body: &["queryParam"],
+        meta: &cec_cms::generated::CONFIGURES_VDNS,
+        invalid: "0100002",
+        required_body: &["ccId"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"vdn\":7,\"vdnName\":\"s-vdnName\"}],\"resultDesc\":[{\"vdn\":7,\"vdnName\":\"s-vdnName\"}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_configures_vdns),
     },
     Route {
         ne: "cms",
-        id: "configures.agents",
-        method: "GET",
-        path: "/rest/cmsapp/v1/openapi/configures/agents/{ccId}/{vdn}/{offset}/{limit}",
-        auth: "signature",
+        meta: &cec_cms::generated::CONFIGURES_AGENTS,
+        invalid: "0100002",
         required_body: &[],
         required_query: &[],
-        success: "{\"count\":7,\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentName\":\"s-agentName\",\"agentNo\":\"s-agentNo\",\"roleId\":\"s-roleId\",\"skillId\":\"s-skillId\"}],\"resultDesc\":[{\"agentName\":\"s-agentName\",\"agentNo\":\"s-agentNo\",\"roleId\":\"s-roleId\",\"skillId\":\"s-skillId\"}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
+        lenient: &[],
+        success: "{\"count\":7,\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"k\":\"v\"}],\"resultDesc\":[{\"agentName\":\"s-agentName\",\"agentNo\":\"s-agentNo\",\"roleId\":\"s-roleId\",\"skillId\":\"s-skillId\"}]}",
         check_body: None,
     },
     Route {
         ne: "cms",
-        id: "usergroup.create",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/qcrelationconf/createusergroup",
-        auth: "signature",
+        meta: &cec_cms::generated::USERGROUP_CREATE,
+        invalid: "0100002",
         required_body: &["vdn", "groupName", "groupType"],
         required_query: &[],
+        lenient: &[
+            (&["ccId"], Scalar::Int),
+            (&["vdn"], Scalar::Int),
+            (&["groupType"], Scalar::Int),
+            (&["workNos", "[]"], Scalar::Int),
+        ],
         success: "{\"description\":\"s-description\",\"resultCode\":\"0100000\",\"resultDesc\":\"success\",\"returnCode\":\"s-returnCode\"}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_usergroup_create),
     },
     Route {
         ne: "cms",
-        id: "usergroup.join",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup",
-        auth: "signature",
+        meta: &cec_cms::generated::USERGROUP_JOIN,
+        invalid: "0100002",
         required_body: &["vdnId", "agentId"],
         required_query: &[],
+        lenient: &[
+            (&["ccId"], Scalar::Int),
+            (&["vdnId"], Scalar::Int),
+            (&["agentId"], Scalar::Int),
+            (&["groupType"], Scalar::Int),
+        ],
         success: "{\"message\":\"success\",\"result\":{\"groupId\":\"s-groupId\",\"groupName\":\"s-groupName\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_RETCODE,
         check_body: Some(check_cms_usergroup_join),
     },
     Route {
         ne: "cms",
-        id: "usergroup.delete",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/qcrelationconf/deleteusergroup",
-        auth: "signature",
+        meta: &cec_cms::generated::USERGROUP_DELETE,
+        invalid: "0100002",
         required_body: &["vdn", "id"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int)],
         success: "{\"resultCode\":\"0100000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_usergroup_delete),
     },
     Route {
         ne: "cms",
-        id: "usergroup.update",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/qcrelationconf/updategroup",
-        auth: "signature",
+        meta: &cec_cms::generated::USERGROUP_UPDATE,
+        invalid: "0100002",
         required_body: &["vdn", "id", "groupName"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int)],
         success: "{\"description\":\"s-description\",\"resultCode\":\"0100000\",\"resultDesc\":\"success\",\"returnCode\":\"s-returnCode\"}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_usergroup_update),
     },
     Route {
         ne: "cms",
-        id: "usergroup.querymembers",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/qcrelationconf/querygroupmemberbycondition",
-        auth: "signature",
+        meta: &cec_cms::generated::USERGROUP_QUERYMEMBERS,
+        invalid: "0100002",
         required_body: &["vdn", "groupId", "limit", "offset"],
         required_query: &[],
+        lenient: &[
+            (&["ccId"], Scalar::Int),
+            (&["vdn"], Scalar::Int),
+            (&["workNo"], Scalar::Int),
+            (&["limit"], Scalar::Int),
+            (&["offset"], Scalar::Int),
+        ],
         success: "{\"description\":[{\"accountCode\":\"s-accountCode\",\"accountName\":\"s-accountName\",\"ccRoleId\":7,\"groupName\":\"s-groupName\",\"id\":7,\"workNo\":7}],\"resultCode\":\"0100000\",\"resultDesc\":[{\"accountCode\":\"s-accountCode\",\"accountName\":\"s-accountName\",\"ccRoleId\":7,\"groupName\":\"s-groupName\",\"id\":7,\"workNo\":7}],\"returnCode\":\"s-returnCode\"}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_usergroup_querymembers),
     },
     Route {
         ne: "cms",
-        id: "qcrelation.config",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation",
-        auth: "signature",
+        meta: &cec_cms::generated::QCRELATION_CONFIG,
+        invalid: "0100002",
         required_body: &["qcGroupId", "inspectedGroupIds", "vdn"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["qcGroupId"], Scalar::Int), (&["vdn"], Scalar::Int)],
         success: "{\"description\":\"s-description\",\"resultCode\":\"0100000\",\"resultDesc\":\"success\",\"returnCode\":\"s-returnCode\"}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_qcrelation_config),
     },
     Route {
         ne: "cms",
-        id: "qcrelation.delete",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/qcrelationconf/deleteqcrelationconf",
-        auth: "signature",
+        meta: &cec_cms::generated::QCRELATION_DELETE,
+        invalid: "0100002",
         required_body: &[],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int)],
         success: "{\"resultCode\":\"0100000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_qcrelation_delete),
     },
     Route {
         ne: "cms",
-        id: "uap.perfindex",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/uap/perfindex",
-        auth: "signature",
+        meta: &cec_cms::generated::UAP_PERFINDEX,
+        invalid: "0100002",
         required_body: &[],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int)],
         success: "{\"resultCode\":\"0100000\",\"resultDesc\":[{\"beginTime\":\"s-beginTime\",\"ccId\":7,\"ofcNo\":7,\"systemCallRate\":7,\"systemInBound\":7,\"systemInSucc\":7,\"uapIp\":\"s-uapIp\"}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_uap_perfindex),
     },
     Route {
         ne: "cms",
-        id: "uap.terminalindex",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/uap/terminalindex",
-        auth: "signature",
+        meta: &cec_cms::generated::UAP_TERMINALINDEX,
+        invalid: "0100002",
         required_body: &["beginDate", "endDate"],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int), (&["limit"], Scalar::Int), (&["offset"], Scalar::Int)],
         success: "{\"resultCode\":\"0100000\",\"resultDesc\":[{\"agentOnlineCount\":7,\"beginTime\":\"s-beginTime\",\"ccId\":7,\"uapIp\":\"s-uapIp\"}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_uap_terminalindex),
     },
     Route {
         ne: "cms",
-        id: "hisindex.ivr",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/hisindex/ivr",
-        auth: "signature",
+        meta: &cec_cms::generated::HISINDEX_IVR,
+        invalid: "0100002",
         required_body: &["vdn", "serviceNos", "indexIds"],
         required_query: &[],
+        lenient: &[
+            (&["ccId"], Scalar::Int),
+            (&["vdn"], Scalar::Int),
+            (&["serviceNos", "[]"], Scalar::Int),
+            (&["mediaType"], Scalar::Int),
+            (&["subMediaType"], Scalar::Int),
+        ],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"k\":\"v\"}],\"resultDesc\":[{\"k\":\"v\"}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_hisindex_ivr),
     },
     Route {
         ne: "cms",
-        id: "hisindex.skill",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/hisindex/skill",
-        auth: "signature",
+        meta: &cec_cms::generated::HISINDEX_SKILL,
+        invalid: "0100002",
         required_body: &["vdn", "skillIds", "indexIds"],
         required_query: &[],
+        lenient: &[
+            (&["ccId"], Scalar::Int),
+            (&["vdn"], Scalar::Int),
+            (&["skillIds", "[]"], Scalar::Int),
+            (&["mediaType"], Scalar::Int),
+            (&["subMediaType"], Scalar::Int),
+        ],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"k\":\"v\"}],\"resultDesc\":[{\"k\":\"v\"}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_hisindex_skill),
     },
     Route {
         ne: "cms",
-        id: "hisindex.agent",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/hisindex/agent",
-        auth: "signature",
+        meta: &cec_cms::generated::HISINDEX_AGENT,
+        invalid: "0100002",
         required_body: &["vdn", "agentIds", "indexIds"],
         required_query: &[],
+        lenient: &[
+            (&["ccId"], Scalar::Int),
+            (&["vdn"], Scalar::Int),
+            (&["agentIds", "[]"], Scalar::Int),
+            (&["mediaType"], Scalar::Int),
+            (&["subMediaType"], Scalar::Int),
+        ],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"k\":\"v\"}],\"resultDesc\":[{\"k\":\"v\"}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_hisindex_agent),
     },
     Route {
         ne: "cms",
-        id: "hisindex.vdn",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/hisindex/vdn",
-        auth: "signature",
+        meta: &cec_cms::generated::HISINDEX_VDN,
+        invalid: "0100002",
         required_body: &["vdnIds", "indexIds"],
         required_query: &[],
+        lenient: &[
+            (&["ccId"], Scalar::Int),
+            (&["vdnIds", "[]"], Scalar::Int),
+            (&["anonyCall"], Scalar::Int),
+            (&["mediaType"], Scalar::Int),
+            (&["subMediaType"], Scalar::Int),
+        ],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":{\"k\":\"v\"}}]}],\"resultDesc\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":{\"k\":\"v\"}}]}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_hisindex_vdn),
     },
     Route {
         ne: "cms",
-        id: "hisindex.skillforday",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/hisindex/skillforday",
-        auth: "signature",
+        meta: &cec_cms::generated::HISINDEX_SKILLFORDAY,
+        invalid: "0100002",
         required_body: &["vdn", "skillIds", "indexIds", "beginDayTime", "endDayTime"],
         required_query: &[],
+        lenient: &[
+            (&["ccId"], Scalar::Int),
+            (&["vdn"], Scalar::Int),
+            (&["skillIds", "[]"], Scalar::Int),
+            (&["mediaType"], Scalar::Int),
+            (&["subMediaType"], Scalar::Int),
+        ],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":\"s-val\"}]}],\"resultDesc\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":\"s-val\"}]}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_hisindex_skillforday),
     },
     Route {
         ne: "cms",
-        id: "hisindex.skillformonth",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/hisindex/skillformonth",
-        auth: "signature",
+        meta: &cec_cms::generated::HISINDEX_SKILLFORMONTH,
+        invalid: "0100002",
         required_body: &[],
         required_query: &[],
+        lenient: &[(&["ccId"], Scalar::Int)],
         success: "{\"resultCode\":\"0100000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_hisindex_skillformonth),
     },
     Route {
         ne: "cms",
-        id: "hisindex.agentforday",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/hisindex/agentforday",
-        auth: "signature",
+        meta: &cec_cms::generated::HISINDEX_AGENTFORDAY,
+        invalid: "0100002",
         required_body: &["vdn", "agentIds", "indexIds", "beginDayTime", "endDayTime"],
         required_query: &[],
+        lenient: &[
+            (&["ccId"], Scalar::Int),
+            (&["vdn"], Scalar::Int),
+            (&["agentIds", "[]"], Scalar::Int),
+            (&["mediaType"], Scalar::Int),
+            (&["subMediaType"], Scalar::Int),
+        ],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"k\":\"v\"}],\"resultDesc\":[{\"k\":\"v\"}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_hisindex_agentforday),
     },
     Route {
         ne: "cms",
-        id: "compat.agentbyworkno",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/agentgroup/agentbyworkno",
-        auth: "signature",
+        meta: &cec_cms::generated::COMPAT_AGENTBYWORKNO,
+        invalid: "0100002",
         required_body: &["queryParam"],
         required_query: &[],
+        lenient: &[
+            (&["queryParam", "ccId"], Scalar::Int),
+            (&["queryParam", "vdn"], Scalar::Int),
+            (&["queryParam", "agentId"], Scalar::Int),
+        ],
         success: "{\"result\":\"0\",\"resultDatas\":{\"citStatus\":7,\"currentstatetime\":7,\"logindate\":7,\"mediatype\":7,\"name\":\"s-name\",\"phonenumber\":\"s-phonenumber\",\"status\":7,\"vdnid\":7,\"workno\":7},\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_RESULT,
         check_body: Some(check_cms_compat_agentbyworkno),
     },
     Route {
         ne: "cms",
-        id: "compat.querymonitor_systemstate",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/querymonitor/systemstate",
-        auth: "signature",
+        meta: &cec_cms::generated::COMPAT_QUERYMONITOR_SYSTEMSTATE,
+        invalid: "0100002",
         required_body: &["queryParam"],
         required_query: &[],
+        lenient: &[(&["queryParam", "ccId"], Scalar::Int), (&["queryParam", "vdn"], Scalar::Int)],
         success: "{\"result\":\"0\",\"resultDatas\":{\"Idleagent\":7,\"busyagent\":7,\"talkingnum\":7,\"totalloginagent\":7},\"resultDesc\":{\"Idleagent\":7,\"busyagent\":7,\"talkingnum\":7,\"totalloginagent\":7}}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_RESULT,
         check_body: Some(check_cms_compat_querymonitor_systemstate),
     },
     Route {
         ne: "cms",
-        id: "compat.agentrestinfo",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/agentgroup/agentrestinfo",
-        auth: "signature",
+        meta: &cec_cms::generated::COMPAT_AGENTRESTINFO,
+        invalid: "0100002",
         required_body: &["queryParam"],
         required_query: &[],
+        lenient: &[(&["queryParam", "ccId"], Scalar::Int), (&["queryParam", "vdn"], Scalar::Int)],
         success: "{\"result\":\"0\",\"resultDatas\":{\"agentsrestdetails\":[{\"agentname\":\"s-agentname\",\"begintime\":7,\"cantrestreason\":7,\"restduration\":7,\"workno\":7}],\"allowrestnum\":7,\"onrestnum\":7,\"waitrestnum\":7},\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_RESULT,
         check_body: Some(check_cms_compat_agentrestinfo),
     },
     Route {
         ne: "cms",
-        id: "compat.skill_stateinfo",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/realindex/skill/stateinfo",
-        auth: "signature",
+        meta: &cec_cms::generated::COMPAT_SKILL_STATEINFO,
+        invalid: "0100002",
         required_body: &["queryParam"],
         required_query: &[],
+        lenient: &[
+            (&["queryParam", "ccId"], Scalar::Int),
+            (&["queryParam", "vdn"], Scalar::Int),
+            (&["queryParam", "skillIds", "[]"], Scalar::Int),
+        ],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentAvailableNums\":7,\"agentIdleNums\":7,\"agentLoginNums\":7,\"agentMaxIdleTimeIn5\":7,\"agentOccupyNums\":7,\"agentPreOccupyNums\":7,\"agentRestNums\":7,\"agentSetBusyNums\":7,\"agentStudyNums\":7,\"agentTalkingNums\":7,\"agentWorkNums\":7,\"allCallCount\":7,\"callWaitNums\":7,\"cnnedIn20sCallCount\":7,\"evenCallTimeIn5\":7,\"evenWaitTimeIn5\":7,\"maxCallWaitTimesIn5\":7,\"processingCallNums\":7,\"skillId\":7,\"totalCallNums\":7}],\"resultDesc\":[{\"agentAvailableNums\":7,\"agentIdleNums\":7,\"agentLoginNums\":7,\"agentMaxIdleTimeIn5\":7,\"agentOccupyNums\":7,\"agentPreOccupyNums\":7,\"agentRestNums\":7,\"agentSetBusyNums\":7,\"agentStudyNums\":7,\"agentTalkingNums\":7,\"agentWorkNums\":7,\"allCallCount\":7,\"callWaitNums\":7,\"cnnedIn20sCallCount\":7,\"evenCallTimeIn5\":7,\"evenWaitTimeIn5\":7,\"maxCallWaitTimesIn5\":7,\"processingCallNums\":7,\"skillId\":7,\"totalCallNums\":7}]}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_DEFAULT,
         check_body: Some(check_cms_compat_skill_stateinfo),
     },
     Route {
         ne: "cms",
-        id: "compat.agentbyconfigedskill",
-        method: "POST",
-        path: "/rest/cmsapp/v1/openapi/agentgroup/agentbyconfigedskill",
-        auth: "signature",
+        meta: &cec_cms::generated::COMPAT_AGENTBYCONFIGEDSKILL,
+        invalid: "0100002",
         required_body: &["queryParam"],
         required_query: &[],
+        lenient: &[
+            (&["queryParam", "ccId"], Scalar::Int),
+            (&["queryParam", "vdn"], Scalar::Int),
+            (&["queryParam", "skillId"], Scalar::Int),
+        ],
         success: "{\"result\":\"0\",\"resultDatas\":[{\"ctiStatus\":7,\"currentstatetime\":7,\"groupid\":7,\"logindate\":7,\"mediatype\":7,\"name\":\"s-name\",\"phonenumber\":\"s-phonenumber\",\"status\":7,\"vdnid\":7,\"workno\":7}],\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_RESULT,
         check_body: Some(check_cms_compat_agentbyconfigedskill),
     },
     Route {
         ne: "cms",
-        id: "health.ping",
-        method: "POST",
-        path: "/rest/cmsapp/v1/ping",
-        auth: "signature",
+        meta: &cec_cms::generated::HEALTH_PING,
+        invalid: "0100002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"request\":{\"k\":\"v\"},\"status\":\"s-status\"}",
-        binary: false,
-        envelope: &CMS_ENVELOPE_NONE,
         check_body: Some(check_cms_health_ping),
     },
     Route {
         ne: "fs",
-        id: "ccfs.getRecordFileUrlFromObs",
-        method: "POST",
-        path: "/CCFS/resource/ccfs/getRecordFileUrlFromObs",
-        auth: "signature",
+        meta: &cec_fs::generated::CCFS_GET_RECORD_FILE_URL_FROM_OBS,
+        invalid: "0300001",
         required_body: &["callId", "beginTime", "endTime"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\",\"url\":\"s-url\"}",
-        binary: false,
-        envelope: &FS_ENVELOPE_DEFAULT,
         check_body: Some(check_fs_ccfs_get_record_file_url_from_obs),
     },
     Route {
         ne: "fs",
-        id: "ccfs.queryBillData",
-        method: "POST",
-        path: "/CCFS/resource/ccfs/queryBillData",
-        auth: "signature",
+        meta: &cec_fs::generated::CCFS_QUERY_BILL_DATA,
+        invalid: "0300001",
         required_body: &["request", "msgBody"],
         required_query: &[],
+        lenient: &[],
         success: "{\"response\":{\"resultCode\":\"s-resultCode\",\"resultMsg\":\"s-resultMsg\",\"version\":\"s-version\"},\"resultCode\":\"0\",\"resultData\":{\"responseId\":\"s-responseId\"},\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &FS_ENVELOPE_DEFAULT,
         check_body: Some(check_fs_ccfs_query_bill_data),
     },
     Route {
         ne: "fs",
-        id: "ccfs.downloadBillFile",
-        method: "POST",
-        path: "/CCFS/resource/ccfs/downloadBillFile",
-        auth: "signature",
+        meta: &cec_fs::generated::CCFS_DOWNLOAD_BILL_FILE,
+        invalid: "0300001",
         required_body: &["request", "msgBody"],
         required_query: &[],
+        lenient: &[],
         success: "{\"response\":{\"resultCode\":\"s-resultCode\",\"resultMsg\":\"s-resultMsg\",\"version\":\"s-version\"},\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
-        binary: true,
-        envelope: &FS_ENVELOPE_DEFAULT,
         check_body: Some(check_fs_ccfs_download_bill_file),
     },
     Route {
         ne: "fs",
-        id: "ccfs.downloadRecordFile",
-        method: "POST",
-        path: "/CCFS/resource/ccfs/downloadRecordFile",
-        auth: "signature",
+        meta: &cec_fs::generated::CCFS_DOWNLOAD_RECORD_FILE,
+        invalid: "0300001",
         required_body: &["request", "msgBody"],
         required_query: &[],
+        lenient: &[],
         success: "{\"response\":{\"resultCode\":\"s-resultCode\",\"resultMsg\":\"s-resultMsg\",\"version\":\"s-version\"},\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
-        binary: true,
-        envelope: &FS_ENVELOPE_DEFAULT,
         check_body: Some(check_fs_ccfs_download_record_file),
     },
     Route {
         ne: "fs",
-        id: "ccfs.downloadRecord",
-        method: "POST",
-        path: "/CCFS/resource/ccfs/downloadRecord",
-        auth: "signature",
+        meta: &cec_fs::generated::CCFS_DOWNLOAD_RECORD,
+        invalid: "0300001",
         required_body: &["request", "msgBody"],
         required_query: &[],
+        lenient: &[],
         success: "{\"response\":{\"resultCode\":\"s-resultCode\",\"resultMsg\":\"s-resultMsg\",\"version\":\"s-version\"},\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
-        binary: true,
-        envelope: &FS_ENVELOPE_DEFAULT,
         check_body: Some(check_fs_ccfs_download_record),
     },
     Route {
         ne: "fs",
-        id: "ccfs.queryAgentOprInfoData",
-        method: "POST",
-        path: "/CCFS/resource/ccfs/queryAgentOprInfoData",
-        auth: "signature",
+        meta: &cec_fs::generated::CCFS_QUERY_AGENT_OPR_INFO_DATA,
+        invalid: "0300001",
         required_body: &["request", "msgBody"],
         required_query: &[],
+        lenient: &[],
         success: "{\"response\":{\"resultCode\":\"s-resultCode\",\"resultMsg\":\"s-resultMsg\",\"version\":\"s-version\"},\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &FS_ENVELOPE_DEFAULT,
         check_body: Some(check_fs_ccfs_query_agent_opr_info_data),
     },
     Route {
         ne: "fs",
-        id: "ccfs.downloadAgentOprInfoFile",
-        method: "POST",
-        path: "/CCFS/resource/ccfs/downloadAgentOprInfoFile",
-        auth: "signature",
+        meta: &cec_fs::generated::CCFS_DOWNLOAD_AGENT_OPR_INFO_FILE,
+        invalid: "0300001",
         required_body: &["request", "msgBody"],
         required_query: &[],
+        lenient: &[],
         success: "{\"response\":{\"resultCode\":\"s-resultCode\",\"resultMsg\":\"s-resultMsg\",\"version\":\"s-version\"},\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
-        binary: true,
-        envelope: &FS_ENVELOPE_DEFAULT,
         check_body: Some(check_fs_ccfs_download_agent_opr_info_file),
     },
     Route {
         ne: "fs",
-        id: "ccfs.queryAgentSkillInfoData",
-        method: "POST",
-        path: "/CCFS/resource/ccfs/queryAgentSkillInfoData",
-        auth: "signature",
+        meta: &cec_fs::generated::CCFS_QUERY_AGENT_SKILL_INFO_DATA,
+        invalid: "0300001",
         required_body: &["request", "msgBody"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &FS_ENVELOPE_DEFAULT,
         check_body: Some(check_fs_ccfs_query_agent_skill_info_data),
     },
     Route {
         ne: "fs",
-        id: "ccfs.downloadAgentSkillInfoFile",
-        method: "POST",
-        path: "/CCFS/resource/ccfs/downloadAgentSkillInfoFile",
-        auth: "signature",
+        meta: &cec_fs::generated::CCFS_DOWNLOAD_AGENT_SKILL_INFO_FILE,
+        invalid: "0300001",
         required_body: &["agentSkillInfoFileName"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
-        binary: true,
-        envelope: &FS_ENVELOPE_DEFAULT,
         check_body: Some(check_fs_ccfs_download_agent_skill_info_file),
     },
     Route {
         ne: "fs",
-        id: "ccfs.requestPlayVoice",
-        method: "POST",
-        path: "/CCFS/resource/ccfs/requestPlayVoice",
-        auth: "signature",
+        meta: &cec_fs::generated::CCFS_REQUEST_PLAY_VOICE,
+        invalid: "0300001",
         required_body: &["request", "msgBody"],
         required_query: &[],
+        lenient: &[],
         success: "{\"response\":{\"resultCode\":\"s-resultCode\",\"resultMsg\":\"s-resultMsg\",\"version\":\"s-version\"},\"resultCode\":\"0\",\"resultData\":{\"token\":\"s-token\"},\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &FS_ENVELOPE_DEFAULT,
         check_body: Some(check_fs_ccfs_request_play_voice),
     },
     Route {
         ne: "fs",
-        id: "ccfs.playVoice",
-        method: "GET",
-        path: "/CCFS/resource/ccfs/playVoice",
-        auth: "none",
+        meta: &cec_fs::generated::CCFS_PLAY_VOICE,
+        invalid: "0300001",
         required_body: &[],
         required_query: &["t", "version", "st"],
+        lenient: &[],
         success: "{\"response\":{\"resultCode\":\"s-resultCode\",\"resultMsg\":\"s-resultMsg\",\"version\":\"s-version\"},\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
-        binary: true,
-        envelope: &FS_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "fs",
-        id: "ccfs.downloadOiapRecord",
-        method: "POST",
-        path: "/CCFS/resource/ccfs/downloadOiapRecord",
-        auth: "signature",
+        meta: &cec_fs::generated::CCFS_DOWNLOAD_OIAP_RECORD,
+        invalid: "0300001",
         required_body: &["request", "msgBody"],
         required_query: &[],
+        lenient: &[],
         success: "{\"response\":{\"resultCode\":\"s-resultCode\",\"resultMsg\":\"s-resultMsg\",\"version\":\"s-version\"},\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
-        binary: true,
-        envelope: &FS_ENVELOPE_DEFAULT,
         check_body: Some(check_fs_ccfs_download_oiap_record),
     },
     Route {
         ne: "fs",
-        id: "ccfs.downloadIVRRecordFile",
-        method: "POST",
-        path: "/CCFS/resource/ccfs/downloadIVRRecordFile",
-        auth: "signature",
+        meta: &cec_fs::generated::CCFS_DOWNLOAD_IVR_RECORD_FILE,
+        invalid: "0300001",
         required_body: &["request", "msgBody"],
         required_query: &[],
+        lenient: &[],
         success: "{\"response\":{\"resultCode\":\"s-resultCode\",\"resultMsg\":\"s-resultMsg\",\"version\":\"s-version\"},\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
-        binary: true,
-        envelope: &FS_ENVELOPE_DEFAULT,
         check_body: Some(check_fs_ccfs_download_ivr_record_file),
     },
     Route {
         ne: "fs",
-        id: "ccfs.ivr.downloadFile",
-        method: "POST",
-        path: "/CCFS/resource/ccfs/ivr/downloadFile",
-        auth: "signature",
+        meta: &cec_fs::generated::CCFS_IVR_DOWNLOAD_FILE,
+        invalid: "0300001",
         required_body: &["request", "msgBody"],
         required_query: &[],
+        lenient: &[(&["msgBody", "mode"], Scalar::Int)],
         success: "{\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
-        binary: true,
-        envelope: &FS_ENVELOPE_DEFAULT,
         check_body: Some(check_fs_ccfs_ivr_download_file),
     },
     Route {
         ne: "fs",
-        id: "ccfs.ivr.uploadFile",
-        method: "POST",
-        path: "/CCFS/resource/ccfs/ivr/uploadFile",
-        auth: "signature",
+        meta: &cec_fs::generated::CCFS_IVR_UPLOAD_FILE,
+        invalid: "0300001",
         required_body: &["request", "msgBody"],
         required_query: &["vdnId"],
+        lenient: &[],
         success: "{\"resultCode\":\"0\",\"resultData\":{\"fileName\":\"s-fileName\",\"locationId\":[\"s-item\"]},\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &FS_ENVELOPE_DEFAULT,
         check_body: Some(check_fs_ccfs_ivr_upload_file),
     },
     Route {
         ne: "fs",
-        id: "ccfs.ivr.getFileHash",
-        method: "POST",
-        path: "/CCFS/resource/ccfs/ivr/getFileHash",
-        auth: "signature",
+        meta: &cec_fs::generated::CCFS_IVR_GET_FILE_HASH,
+        invalid: "0300001",
         required_body: &["request", "msgBody"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &FS_ENVELOPE_DEFAULT,
         check_body: Some(check_fs_ccfs_ivr_get_file_hash),
     },
     Route {
         ne: "fs",
-        id: "ccfs.ivr.deleteFile",
-        method: "POST",
-        path: "/CCFS/resource/ccfs/ivr/deleteFile",
-        auth: "signature",
+        meta: &cec_fs::generated::CCFS_IVR_DELETE_FILE,
+        invalid: "0300001",
         required_body: &["request", "msgBody"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0\",\"resultData\":{\"k\":\"v\"},\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &FS_ENVELOPE_DEFAULT,
         check_body: Some(check_fs_ccfs_ivr_delete_file),
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.login",
-        method: "PUT",
-        path: "/agentgateway/resource/onlineagent/{agentid}",
-        auth: "none",
+        meta: &cec_gateway::generated::ONLINEAGENT_LOGIN,
+        invalid: "000-002",
         required_body: &["password", "phonenum"],
         required_query: &[],
+        lenient: &[
+            (&["autoanswer"], Scalar::Bool),
+            (&["autoenteridle"], Scalar::Bool),
+            (&["releasephone"], Scalar::Bool),
+            (&["agenttype"], Scalar::Int),
+            (&["status"], Scalar::Int),
+            (&["phonelinkage"], Scalar::Bool),
+            (&["checkInWebm"], Scalar::Bool),
+            (&["checkInMailm"], Scalar::Bool),
+            (&["listenStatus"], Scalar::Bool),
+        ],
         success: "{\"message\":\"success\",\"result\":{\"isForceChange\":\"s-isForceChange\",\"loginTime\":\"s-loginTime\",\"mediatype\":\"s-mediatype\",\"serverName\":\"s-serverName\",\"timeRemaining\":\"s-timeRemaining\",\"vdnid\":\"s-vdnid\",\"workno\":\"s-workno\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_onlineagent_login),
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.forcelogin",
-        method: "PUT",
-        path: "/agentgateway/resource/onlineagent/{agentid}/forcelogin",
-        auth: "none",
+        meta: &cec_gateway::generated::ONLINEAGENT_FORCELOGIN,
+        invalid: "000-002",
         required_body: &["password", "phonenum"],
         required_query: &[],
+        lenient: &[
+            (&["autoanswer"], Scalar::Bool),
+            (&["autoenteridle"], Scalar::Bool),
+            (&["releasephone"], Scalar::Bool),
+            (&["agenttype"], Scalar::Int),
+            (&["status"], Scalar::Int),
+            (&["phonelinkage"], Scalar::Bool),
+            (&["checkInWebm"], Scalar::Bool),
+            (&["checkInMailm"], Scalar::Bool),
+            (&["listenStatus"], Scalar::Bool),
+        ],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_onlineagent_forcelogin),
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.loginex",
-        method: "PUT",
-        path: "/agentgateway/resource/onlineagent/{agentid}/loginex",
-        auth: "none",
+        meta: &cec_gateway::generated::ONLINEAGENT_LOGINEX,
+        invalid: "000-002",
         required_body: &["password"],
         required_query: &[],
+        lenient: &[
+            (&["autoanswer"], Scalar::Bool),
+            (&["autoenteridle"], Scalar::Bool),
+            (&["releasephone"], Scalar::Bool),
+            (&["agenttype"], Scalar::Int),
+            (&["status"], Scalar::Int),
+            (&["phonelinkage"], Scalar::Bool),
+            (&["checkInWebm"], Scalar::Bool),
+            (&["checkInMailm"], Scalar::Bool),
+            (&["listenStatus"], Scalar::Bool),
+        ],
         success: "{\"message\":\"success\",\"result\":{\"isForceChange\":\"s-isForceChange\",\"loginTime\":\"s-loginTime\",\"mediatype\":\"s-mediatype\",\"serverName\":\"s-serverName\",\"timeRemaining\":\"s-timeRemaining\",\"vdnid\":\"s-vdnid\",\"workno\":\"s-workno\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_onlineagent_loginex),
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.logout",
-        method: "DELETE",
-        path: "/agentgateway/resource/onlineagent/{agentid}/logout",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_LOGOUT,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.forcelogout",
-        method: "DELETE",
-        path: "/agentgateway/resource/onlineagent/{agentid}/forcelogout",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_FORCELOGOUT,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.forcelogoutwithreason",
-        method: "DELETE",
-        path: "/agentgateway/resource/onlineagent/{agentid}/forcelogoutwithreason/{reason}",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_FORCELOGOUTWITHREASON,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.saybusy",
-        method: "POST",
-        path: "/agentgateway/resource/onlineagent/{agentid}/saybusy",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_SAYBUSY,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.cancelbusy",
-        method: "POST",
-        path: "/agentgateway/resource/onlineagent/{agentid}/cancelbusy",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_CANCELBUSY,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.sayfree",
-        method: "POST",
-        path: "/agentgateway/resource/onlineagent/{agentid}/sayfree",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_SAYFREE,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.rest",
-        method: "POST",
-        path: "/agentgateway/resource/onlineagent/{agentid}/rest/{time}/{restcause}",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_REST,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.cancelrest",
-        method: "POST",
-        path: "/agentgateway/resource/onlineagent/{agentid}/cancelrest",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_CANCELREST,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.autoenteridle",
-        method: "POST",
-        path: "/agentgateway/resource/onlineagent/{agentid}/autoenteridle/{flag}",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_AUTOENTERIDLE,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.cancelsetcustomstate",
-        method: "POST",
-        path: "/agentgateway/resource/onlineagent/{agentid}/cancelsetcustomstate",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_CANCELSETCUSTOMSTATE,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.syncagentinfo",
-        method: "POST",
-        path: "/agentgateway/resource/onlineagent/{agentid}/syncagentinfo",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_SYNCAGENTINFO,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"agentStateInfo\":{\"agentStateBeginTime\":\"s-agentStateBeginTime\",\"beginHoldTime\":\"s-beginHoldTime\",\"beginTalkingTime\":\"s-beginTalkingTime\",\"callData\":\"s-callData\",\"callFeature\":7,\"calledNo\":\"s-calledNo\",\"callerNo\":\"s-callerNo\",\"cmdBeginTime\":\"s-cmdBeginTime\",\"curCallId\":\"s-curCallId\",\"curCommand\":7,\"currentTime\":\"s-currentTime\",\"firsttalkingFlag\":true,\"holdCallId\":\"s-holdCallId\",\"lastState\":7,\"mainCallId\":\"s-mainCallId\",\"partner\":\"s-partner\",\"preBusy\":true,\"preRest\":true,\"qcWorkNo\":\"s-qcWorkNo\",\"recordID\":\"s-recordID\",\"releaseFlag\":7,\"secondTalkingTime\":\"s-secondTalkingTime\",\"state\":7,\"talkingCallfeature\":7,\"workNo\":\"s-workNo\"},\"callinfo\":\"s-callinfo\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.work",
-        method: "POST",
-        path: "/agentgateway/resource/onlineagent/{agentid}/work",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_WORK,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.cancelwork",
-        method: "POST",
-        path: "/agentgateway/resource/onlineagent/{agentid}/cancelwork",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_CANCELWORK,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.resetskill",
-        method: "POST",
-        path: "/agentgateway/resource/onlineagent/{agentid}/resetskill/{autoflag}",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_RESETSKILL,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.agentskills",
-        method: "GET",
-        path: "/agentgateway/resource/onlineagent/{agentid}/agentskills",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_AGENTSKILLS,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":[{\"id\":7,\"mediatype\":7,\"name\":\"s-name\"}],\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.agentskillsbyworkno",
-        method: "GET",
-        path: "/agentgateway/resource/onlineagent/{agentid}/agentskillsbyworkno/{workno}",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_AGENTSKILLSBYWORKNO,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":[{\"id\":7,\"mediatype\":7,\"name\":\"s-name\"}],\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.updateguid",
-        method: "PUT",
-        path: "/agentgateway/resource/onlineagent/{agentid}/updateGuid",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_UPDATEGUID,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"guid\":\"s-guid\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.handshake",
-        method: "POST",
-        path: "/agentgateway/resource/onlineagent/{agentid}/handshake",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_HANDSHAKE,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.logininfo",
-        method: "POST",
-        path: "/agentgateway/resource/onlineagent/{agentid}/logininfo",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_LOGININFO,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"phonenum\":\"s-phonenum\",\"phonetoken\":\"s-phonetoken\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.sendnoteletex",
-        method: "POST",
-        path: "/agentgateway/resource/onlineagent/{agentid}/sendnoteletex",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_SENDNOTELETEX,
+        invalid: "000-002",
         required_body: &["agentIds", "content"],
         required_query: &[],
+        lenient: &[(&["agentIds", "[]"], Scalar::Int)],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_onlineagent_sendnoteletex),
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.agentstatus",
-        method: "GET",
-        path: "/agentgateway/resource/onlineagent/{agentid}/agentstatus",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_AGENTSTATUS,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"agentState\":7,\"isWorking\":true},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.querycustomstate",
-        method: "GET",
-        path: "/agentgateway/resource/onlineagent/{agentid}/querycustomstate",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_QUERYCUSTOMSTATE,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"agentcustomstate\":\"s-agentcustomstate\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.setcustomstate",
-        method: "POST",
-        path: "/agentgateway/resource/onlineagent/{agentid}/setcustomstate",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_SETCUSTOMSTATE,
+        invalid: "000-002",
         required_body: &[],
         required_query: &["customstate"],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "onlineagent.autoanswer",
-        method: "POST",
-        path: "/agentgateway/resource/onlineagent/{agentid}/autoanswer/{isautoanswer}",
-        auth: "guid",
+        meta: &cec_gateway::generated::ONLINEAGENT_AUTOANSWER,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "agentevent.poll",
-        method: "GET",
-        path: "/agentgateway/resource/agentevent/{agentid}",
-        auth: "guid",
+        meta: &cec_gateway::generated::AGENTEVENT_POLL,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"event\":{\"content\":{\"k\":\"v\"},\"eventGenTime\":7,\"eventType\":\"s-eventType\",\"workNo\":\"s-workNo\"},\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "voicecall.callout",
-        method: "PUT",
-        path: "/agentgateway/resource/voicecall/{agentid}/callout",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_CALLOUT,
+        invalid: "000-002",
         required_body: &["called"],
         required_query: &[],
+        lenient: &[
+            (&["skillid"], Scalar::Int),
+            (&["mediaability"], Scalar::Int),
+            (&["userVideoDirection"], Scalar::Int),
+        ],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_voicecall_callout),
     },
     Route {
         ne: "gateway",
-        id: "voicecall.previewcallout",
-        method: "PUT",
-        path: "/agentgateway/resource/voicecall/{agentid}/previewCallout",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_PREVIEWCALLOUT,
+        invalid: "000-002",
         required_body: &["called", "callcontrolid"],
         required_query: &[],
+        lenient: &[(&["callcontrolid"], Scalar::Int)],
         success: "{\"message\":\"success\",\"result\":\"s-result\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_voicecall_previewcallout),
     },
     Route {
         ne: "gateway",
-        id: "voicecall.answer",
-        method: "PUT",
-        path: "/agentgateway/resource/voicecall/{agentid}/answer",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_ANSWER,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "voicecall.reject",
-        method: "POST",
-        path: "/agentgateway/resource/voicecall/{agentid}/reject",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_REJECT,
+        invalid: "000-002",
         required_body: &["mode"],
         required_query: &[],
+        lenient: &[(&["mode"], Scalar::Int)],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_voicecall_reject),
     },
     Route {
         ne: "gateway",
-        id: "voicecall.release",
-        method: "DELETE",
-        path: "/agentgateway/resource/voicecall/{agentid}/release",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_RELEASE,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "voicecall.release_legacy",
-        method: "DELETE",
-        path: "/agentgateway/resource/voicecall/{agentid}",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_RELEASE_LEGACY,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "voicecall.dropcall",
-        method: "POST",
-        path: "/agentgateway/resource/voicecall/{agentid}/dropcall/{callid}",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_DROPCALL,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "voicecall.disconnect",
-        method: "POST",
-        path: "/agentgateway/resource/voicecall/{agentid}/disconnect/{number}",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_DISCONNECT,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "voicecall.transfer",
-        method: "POST",
-        path: "/agentgateway/resource/voicecall/{agentid}/transfer",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_TRANSFER,
+        invalid: "000-002",
         required_body: &["devicetype", "address", "mode"],
         required_query: &[],
+        lenient: &[
+            (&["devicetype"], Scalar::Int),
+            (&["mode"], Scalar::Int),
+            (&["mediaability"], Scalar::Int),
+            (&["holdflag"], Scalar::Bool),
+            (&["skillId"], Scalar::Int),
+        ],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_voicecall_transfer),
     },
     Route {
         ne: "gateway",
-        id: "voicecall.canceltransfer",
-        method: "POST",
-        path: "/agentgateway/resource/voicecall/{agentid}/canceltransfer",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_CANCELTRANSFER,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "voicecall.hold",
-        method: "POST",
-        path: "/agentgateway/resource/voicecall/{agentid}/hold",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_HOLD,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "voicecall.gethold",
-        method: "POST",
-        path: "/agentgateway/resource/voicecall/{agentid}/gethold",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_GETHOLD,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "voicecall.connecthold",
-        method: "POST",
-        path: "/agentgateway/resource/voicecall/{agentid}/connecthold/{callid}",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_CONNECTHOLD,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "voicecall.callinner",
-        method: "PUT",
-        path: "/agentgateway/resource/voicecall/{agentid}/callinner",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_CALLINNER,
+        invalid: "000-002",
         required_body: &["called"],
         required_query: &[],
+        lenient: &[(&["skillid"], Scalar::Int), (&["mediaability"], Scalar::Int)],
         success: "{\"message\":\"success\",\"result\":\"s-result\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_voicecall_callinner),
     },
     Route {
         ne: "gateway",
-        id: "voicecall.callinnerskill",
-        method: "PUT",
-        path: "/agentgateway/resource/voicecall/{agentid}/callinnerskill",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_CALLINNERSKILL,
+        invalid: "000-002",
         required_body: &["skillId"],
         required_query: &[],
+        lenient: &[(&["skillId"], Scalar::Int)],
         success: "{\"message\":\"success\",\"result\":\"s-result\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_voicecall_callinnerskill),
     },
     Route {
         ne: "gateway",
-        id: "voicecall.innerhelp",
-        method: "POST",
-        path: "/agentgateway/resource/voicecall/{agentid}/innerhelp",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_INNERHELP,
+        invalid: "000-002",
         required_body: &["dstaddress"],
         required_query: &[],
+        lenient: &[(&["devicetype"], Scalar::Int), (&["mode"], Scalar::Int), (&["holdflag"], Scalar::Bool)],
         success: "{\"message\":\"success\",\"result\":\"s-result\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_voicecall_innerhelp),
     },
     Route {
         ne: "gateway",
-        id: "voicecall.beginmute",
-        method: "POST",
-        path: "/agentgateway/resource/voicecall/{agentid}/beginmute",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_BEGINMUTE,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "voicecall.endmute",
-        method: "POST",
-        path: "/agentgateway/resource/voicecall/{agentid}/endmute",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_ENDMUTE,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "voicecall.confjoin",
-        method: "POST",
-        path: "/agentgateway/resource/voicecall/{agentid}/confjoin",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_CONFJOIN,
+        invalid: "000-002",
         required_body: &["callid"],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_voicecall_confjoin),
     },
     Route {
         ne: "gateway",
-        id: "voicecall.thirdpartyconftransmitnum",
-        method: "POST",
-        path: "/agentgateway/resource/voicecall/{agentid}/thirdPartyConfTransmitNum",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_THIRDPARTYCONFTRANSMITNUM,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "voicecall.seconddialex",
-        method: "POST",
-        path: "/agentgateway/resource/voicecall/{agentid}/seconddialex",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_SECONDDIALEX,
+        invalid: "000-002",
         required_body: &[],
         required_query: &["number"],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "voicecall.snatchpickup",
-        method: "PUT",
-        path: "/agentgateway/resource/voicecall/{agentid}/snatchpickup",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_SNATCHPICKUP,
+        invalid: "000-002",
         required_body: &[],
         required_query: &["destWorkNo"],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "voicecall.phonepickup",
-        method: "POST",
-        path: "/agentgateway/resource/voicecall/{agentid}/phonepickup",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_PHONEPICKUP,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "voicecall.phonehangup",
-        method: "POST",
-        path: "/agentgateway/resource/voicecall/{agentid}/phonehangup",
-        auth: "guid",
+        meta: &cec_gateway::generated::VOICECALL_PHONEHANGUP,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "recordplay.play",
-        method: "PUT",
-        path: "/agentgateway/resource/recordplay/{agentid}/play",
-        auth: "guid",
+        meta: &cec_gateway::generated::RECORDPLAY_PLAY,
+        invalid: "000-002",
         required_body: &["voicepath"],
         required_query: &[],
+        lenient: &[
+            (&["startpostion"], Scalar::Int),
+            (&["times"], Scalar::Int),
+            (&["codeformat"], Scalar::Int),
+            (&["locationId"], Scalar::Int),
+        ],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_recordplay_play),
     },
     Route {
         ne: "gateway",
-        id: "recordplay.pausePlay",
-        method: "POST",
-        path: "/agentgateway/resource/recordplay/{agentid}/pauseplay",
-        auth: "guid",
+        meta: &cec_gateway::generated::RECORDPLAY_PAUSE_PLAY,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "recordplay.resumePlay",
-        method: "POST",
-        path: "/agentgateway/resource/recordplay/{agentid}/resumeplay",
-        auth: "guid",
+        meta: &cec_gateway::generated::RECORDPLAY_RESUME_PLAY,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "recordplay.foreFast",
-        method: "POST",
-        path: "/agentgateway/resource/recordplay/{agentid}/forefast/{time}",
-        auth: "guid",
+        meta: &cec_gateway::generated::RECORDPLAY_FORE_FAST,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "recordplay.backFast",
-        method: "POST",
-        path: "/agentgateway/resource/recordplay/{agentid}/backfast/{time}",
-        auth: "guid",
+        meta: &cec_gateway::generated::RECORDPLAY_BACK_FAST,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "recordplay.stopPlay",
-        method: "DELETE",
-        path: "/agentgateway/resource/recordplay/{agentid}/stopplay",
-        auth: "guid",
+        meta: &cec_gateway::generated::RECORDPLAY_STOP_PLAY,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "recordplay.record",
-        method: "PUT",
-        path: "/agentgateway/resource/recordplay/{agentid}/record",
-        auth: "guid",
+        meta: &cec_gateway::generated::RECORDPLAY_RECORD,
+        invalid: "000-002",
         required_body: &["mediaType"],
         required_query: &[],
+        lenient: &[(&["mediaType"], Scalar::Int), (&["recordMode"], Scalar::Int), (&["recordFormat"], Scalar::Int)],
         success: "{\"message\":\"success\",\"result\":{\"taskId\":\"s-taskId\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_recordplay_record),
     },
     Route {
         ne: "gateway",
-        id: "recordplay.stopRecord",
-        method: "DELETE",
-        path: "/agentgateway/resource/recordplay/{agentid}/stoprecord",
-        auth: "guid",
+        meta: &cec_gateway::generated::RECORDPLAY_STOP_RECORD,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "recordplay.netPlay",
-        method: "POST",
-        path: "/agentgateway/resource/recordplay/{agentid}/netplay",
-        auth: "guid",
+        meta: &cec_gateway::generated::RECORDPLAY_NET_PLAY,
+        invalid: "000-002",
         required_body: &["fileName", "ccId"],
         required_query: &[],
+        lenient: &[
+            (&["position"], Scalar::Int),
+            (&["playTime"], Scalar::Int),
+            (&["fileFormat"], Scalar::Int),
+            (&["ccId"], Scalar::Int),
+            (&["locationId"], Scalar::Int),
+        ],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_recordplay_net_play),
     },
     Route {
         ne: "gateway",
-        id: "recordplay.playRelocation",
-        method: "POST",
-        path: "/agentgateway/resource/recordplay/{agentid}/playrelocation",
-        auth: "guid",
+        meta: &cec_gateway::generated::RECORDPLAY_PLAY_RELOCATION,
+        invalid: "000-002",
         required_body: &["seekseconds", "seekposition"],
         required_query: &[],
+        lenient: &[
+            (&["seekdirection"], Scalar::Int),
+            (&["seekseconds"], Scalar::Int),
+            (&["seekposition"], Scalar::Int),
+        ],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_recordplay_play_relocation),
     },
     Route {
         ne: "gateway",
-        id: "recordplay.startRecordScreen",
-        method: "PUT",
-        path: "/agentgateway/resource/recordplay/{agentid}/startrecordscreen",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUEUEDEVICE_AGENT_VDN_SKILL,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
-        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
-        check_body: None,
-    },
-    Route {
-        ne: "gateway",
-        id: "recordplay.stopRecordScreen",
-        method: "DELETE",
-        path: "/agentgateway/resource/recordplay/{agentid}/stoprecordscreen",
-        auth: "guid",
-        required_body: &[],
-        required_query: &[],
-        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
-        check_body: None,
-    },
-    Route {
-        ne: "gateway",
-        id: "queuedevice.agentVdnSkill",
-        method: "GET",
-        path: "/agentgateway/resource/queuedevice/{agentid}/agentvdnskill",
-        auth: "guid",
-        required_body: &[],
-        required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":[{\"id\":7,\"mediatype\":7,\"name\":\"s-name\",\"realFlag\":7,\"serviceType\":7}],\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "queuedevice.queryAcdStat",
-        method: "POST",
-        path: "/agentgateway/resource/queuedevice/{agentid}/queryacdstat",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUEUEDEVICE_QUERY_ACD_STAT,
+        invalid: "000-002",
         required_body: &["skills"],
         required_query: &[],
+        lenient: &[(&["skills", "[]"], Scalar::Int)],
         success: "{\"message\":\"success\",\"result\":[{\"availAgents\":7,\"deviceNo\":7,\"estWaitTime\":7,\"loadFactor\":7,\"loggedOnAgents\":7,\"pilotNbr\":\"s-pilotNbr\",\"queueSize\":7,\"queueTime\":7,\"skillDescrip\":\"s-skillDescrip\",\"transferDeviceNo\":7,\"transferDeviceType\":7,\"transferFlg\":7}],\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_queuedevice_query_acd_stat),
     },
     Route {
         ne: "gateway",
-        id: "queuedevice.waitNum",
-        method: "GET",
-        path: "/agentgateway/resource/queuedevice/{agentid}/waitnum",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUEUEDEVICE_WAIT_NUM,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":7,\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "queuedevice.waitNumByAgent",
-        method: "GET",
-        path: "/agentgateway/resource/queuedevice/{agentid}/waitnumbyagent",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUEUEDEVICE_WAIT_NUM_BY_AGENT,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":7,\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "queuedevice.skillWaitNum",
-        method: "GET",
-        path: "/agentgateway/resource/queuedevice/{agentid}/skillwaitnum/{skillid}",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUEUEDEVICE_SKILL_WAIT_NUM,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":7,\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "queuedevice.ivrInfo",
-        method: "GET",
-        path: "/agentgateway/resource/queuedevice/{agentid}/ivrinfo",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUEUEDEVICE_IVR_INFO,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":[{\"access\":\"s-access\",\"description\":\"s-description\",\"id\":7,\"serviceNo\":7}],\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "agentgroup.agentBySkill",
-        method: "GET",
-        path: "/agentgateway/resource/agentgroup/{agentid}/agentbyskill/{skillid}",
-        auth: "guid",
+        meta: &cec_gateway::generated::AGENTGROUP_AGENT_BY_SKILL,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[(&["agentLimit"], Scalar::Int), (&["agentStatus", "[]"], Scalar::Int)],
         success: "{\"message\":\"success\",\"result\":[{\"k\":\"v\"}],\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_agentgroup_agent_by_skill),
     },
     Route {
         ne: "gateway",
-        id: "agentgroup.agentByWorkNo",
-        method: "GET",
-        path: "/agentgateway/resource/agentgroup/{agentid}/agentbyworkno/{workno}",
-        auth: "guid",
+        meta: &cec_gateway::generated::AGENTGROUP_ALL_ONLINE_AGENTS,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
-        success: "{\"message\":\"success\",\"result\":{\"callids\":\"s-any\",\"ctiStatus\":7,\"currentStateReason\":7,\"currentstatetime\":7,\"groupid\":7,\"groupname\":\"s-groupname\",\"inMultimediaConf\":7,\"logindate\":7,\"mediatype\":\"s-mediatype\",\"name\":\"s-name\",\"phonenumber\":\"s-phonenumber\",\"skilllist\":[{\"id\":7,\"mediatype\":7,\"name\":\"s-name\"}],\"status\":7,\"vdnid\":7,\"workno\":\"s-workno\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
-        check_body: None,
-    },
-    Route {
-        ne: "gateway",
-        id: "agentgroup.allOnlineAgents",
-        method: "GET",
-        path: "/agentgateway/resource/agentgroup/{agentid}/allonlineagents",
-        auth: "guid",
-        required_body: &[],
-        required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":[{\"agent\":[{\"callids\":\"s-any\",\"ctiStatus\":7,\"currentStateReason\":7,\"currentstatetime\":7,\"groupid\":7,\"groupname\":\"s-groupname\",\"inMultimediaConf\":7,\"logindate\":7,\"mediatype\":\"s-mediatype\",\"name\":\"s-name\",\"phonenumber\":\"s-phonenumber\",\"skilllist\":\"s-any\",\"status\":7,\"vdnid\":7,\"workno\":\"s-workno\"}],\"skillId\":7,\"skillMediaType\":7}],\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "agentgroup.agentByList",
-        method: "GET",
-        path: "/agentgateway/resource/agentgroup/{agentid}/agentbylist",
-        auth: "guid",
-        required_body: &["agentList"],
+        meta: &cec_gateway::generated::AGENTGROUP_AGENT_BY_LIST,
+        invalid: "000-002",
+        required_body: &[],
         required_query: &[],
-        success: "{\"message\":\"success\",\"result\":[{\"k\":\"v\"}],\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
-        check_body: Some(check_gateway_agentgroup_agent_by_list),
+        lenient: &[],
+        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
+        check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "calldata.callInfo",
-        method: "GET",
-        path: "/agentgateway/resource/calldata/{agentid}/callinfo",
-        auth: "guid",
+        meta: &cec_gateway::generated::CALLDATA_CALL_INFO,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"begintime\":7,\"calldata\":\"s-calldata\",\"called\":7,\"caller\":7,\"callfeature\":7,\"callid\":\"s-callid\",\"callskill\":\"s-callskill\",\"callskillid\":7,\"endtime\":7,\"logontimes\":7,\"mediaType\":7,\"orgicallednum\":\"s-orgicallednum\",\"trunkNo\":7,\"userPriority\":7},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "calldata.appData",
-        method: "GET",
-        path: "/agentgateway/resource/calldata/{agentid}/appdata",
-        auth: "guid",
+        meta: &cec_gateway::generated::CALLDATA_APP_DATA,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":\"s-result\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "calldata.setCallDataEx",
-        method: "PUT",
-        path: "/agentgateway/resource/calldata/{agentid}/setcalldataex",
-        auth: "guid",
+        meta: &cec_gateway::generated::CALLDATA_SET_CALL_DATA_EX,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[(&["isDataEncoded"], Scalar::Bool)],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_calldata_set_call_data_ex),
     },
     Route {
         ne: "gateway",
-        id: "calldata.holdList",
-        method: "GET",
-        path: "/agentgateway/resource/calldata/{agentid}/holdlist",
-        auth: "guid",
+        meta: &cec_gateway::generated::CALLDATA_HOLD_LIST,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":[{\"begintime\":7,\"calldata\":\"s-calldata\",\"called\":7,\"caller\":7,\"callfeature\":7,\"callid\":\"s-callid\",\"callskill\":\"s-callskill\",\"callskillid\":7,\"endtime\":7,\"orgicallednum\":\"s-orgicallednum\"}],\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "calldata.callInfoBeforeAnswer",
-        method: "GET",
-        path: "/agentgateway/resource/calldata/{agentid}/callinfobeforeanswer",
-        auth: "guid",
+        meta: &cec_gateway::generated::CALLDATA_CALL_INFO_BEFORE_ANSWER,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
-        success: "{\"message\":\"success\",\"result\":[{\"begintime\":7,\"calldata\":\"s-calldata\",\"called\":7,\"caller\":7,\"callfeature\":7,\"callid\":\"s-callid\",\"callskill\":\"s-callskill\",\"callskillid\":7,\"endtime\":7,\"logontimes\":7,\"mediaAbility\":7,\"mediaType\":7,\"orgicallednum\":\"s-orgicallednum\",\"trace\":{\"k\":\"v\"},\"trunkNo\":7,\"userPriority\":7,\"waitTime\":7}],\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        lenient: &[],
+        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "calldata.callInfoByCallId",
-        method: "GET",
-        path: "/agentgateway/resource/calldata/{agentid}/callinfobycallid/{callid}",
-        auth: "guid",
+        meta: &cec_gateway::generated::CALLDATA_CALL_INFO_BY_CALL_ID,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"begintime\":7,\"calldata\":\"s-calldata\",\"called\":7,\"caller\":7,\"callfeature\":7,\"callid\":\"s-callid\",\"callskill\":\"s-callskill\",\"callskillid\":7,\"endtime\":7,\"logontimes\":7,\"mediaType\":7,\"orgicallednum\":\"s-orgicallednum\",\"trunkNo\":7,\"userPriority\":7},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "calldata.allCallInfoEx",
-        method: "GET",
-        path: "/agentgateway/resource/calldata/{agentid}/allcallinfoEx/{workno}",
-        auth: "guid",
+        meta: &cec_gateway::generated::CALLDATA_ALL_CALL_INFO_EX,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":[\"s-item\"],\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "calldata.callNums",
-        method: "GET",
-        path: "/agentgateway/resource/calldata/{agentid}/callnums",
-        auth: "guid",
+        meta: &cec_gateway::generated::CALLDATA_CALL_NUMS,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
-        success: "{\"message\":\"success\",\"result\":\"s-result\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        lenient: &[],
+        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "calldata.statistics",
-        method: "GET",
-        path: "/agentgateway/resource/calldata/{agentid}/statistics",
-        auth: "guid",
+        meta: &cec_gateway::generated::CALLDATA_STATISTICS,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"agentrelease\":7,\"answernums\":7,\"busynums\":7,\"busytime\":7,\"calloutnums\":7,\"intercallnums\":7,\"interhelpnums\":7,\"keepnums\":7,\"noanswernums\":7,\"redirectnums\":7,\"restnums\":7,\"restoutnums\":7,\"restouttime\":7,\"resttime\":7,\"talktime\":7,\"transferivrnums\":7,\"transfernums\":7,\"transferoutnums\":7},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "calldata.statisticsEx",
-        method: "GET",
-        path: "/agentgateway/resource/calldata/{agentid}/statisticsEx",
-        auth: "guid",
+        meta: &cec_gateway::generated::CALLDATA_STATISTICS_EX,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"answernums\":7,\"calloutnums\":7,\"talktime\":7},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "calldata.waitCallInfo",
-        method: "GET",
-        path: "/agentgateway/resource/calldata/{agentid}/waitcallinfo/{skillid}",
-        auth: "guid",
+        meta: &cec_gateway::generated::CALLDATA_WAIT_CALL_INFO,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":[{\"begintime\":7,\"calldata\":\"s-calldata\",\"called\":7,\"caller\":7,\"callfeature\":7,\"callid\":\"s-callid\",\"callskill\":\"s-callskill\",\"callskillid\":7,\"endtime\":7,\"logontimes\":7,\"mediaType\":7,\"orgicallednum\":\"s-orgicallednum\",\"trunkNo\":7,\"userPriority\":7}],\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "calldata.holdListEx",
-        method: "GET",
-        path: "/agentgateway/resource/calldata/{agentid}/holdlistex/{workno}",
-        auth: "guid",
+        meta: &cec_gateway::generated::CALLDATA_HOLD_LIST_EX,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":[{\"called\":7,\"caller\":7,\"callfeature\":7,\"callid\":\"s-callid\",\"callskill\":\"s-callskill\"}],\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "calldata.assignUserInQueue",
-        method: "PUT",
-        path: "/agentgateway/resource/calldata/{agentid}/assignuserinqueue",
-        auth: "guid",
+        meta: &cec_gateway::generated::CALLDATA_ASSIGN_USER_IN_QUEUE,
+        invalid: "000-002",
         required_body: &["callid", "skillid"],
         required_query: &[],
+        lenient: &[(&["skillid"], Scalar::Int)],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_calldata_assign_user_in_queue),
     },
     Route {
         ne: "gateway",
-        id: "qualitycontrol.addInsert",
-        method: "PUT",
-        path: "/agentgateway/resource/qualitycontrol/{agentid}/addinsert/{workNo}",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUALITYCONTROL_ADD_INSERT,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "qualitycontrol.addSupervise",
-        method: "PUT",
-        path: "/agentgateway/resource/qualitycontrol/{agentid}/addsupervise/{workNo}",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUALITYCONTROL_ADD_SUPERVISE,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "qualitycontrol.switch",
-        method: "POST",
-        path: "/agentgateway/resource/qualitycontrol/{agentid}/switch/{workNo}",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUALITYCONTROL_SWITCH,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "qualitycontrol.intercept",
-        method: "PUT",
-        path: "/agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUALITYCONTROL_INTERCEPT,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "qualitycontrol.interceptCall",
-        method: "PUT",
-        path: "/agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}/{callId}",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUALITYCONTROL_INTERCEPT_CALL,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "qualitycontrol.cancel",
-        method: "DELETE",
-        path: "/agentgateway/resource/qualitycontrol/{agentid}/{workNo}",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUALITYCONTROL_CANCEL,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "qualitycontrol.forceBusy",
-        method: "POST",
-        path: "/agentgateway/resource/qualitycontrol/{agentid}/forcebusy/{workNo}",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUALITYCONTROL_FORCE_BUSY,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "qualitycontrol.forceIdle",
-        method: "POST",
-        path: "/agentgateway/resource/qualitycontrol/{agentid}/forceidle/{workNo}",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUALITYCONTROL_FORCE_IDLE,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "qualitycontrol.forceLogout",
-        method: "POST",
-        path: "/agentgateway/resource/qualitycontrol/{agentid}/forcelogout/{workNo}",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUALITYCONTROL_FORCE_LOGOUT,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "qualitycontrol.forceDropCall",
-        method: "POST",
-        path: "/agentgateway/resource/qualitycontrol/{agentid}/forcedropcall/{callid}",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUALITYCONTROL_FORCE_DROP_CALL,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "qualitycontrol.adjustSkill",
-        method: "POST",
-        path: "/agentgateway/resource/qualitycontrol/{agentid}/adjustskill",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUALITYCONTROL_ADJUST_SKILL,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[(&["skills", "[]"], Scalar::Int)],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_qualitycontrol_adjust_skill),
     },
     Route {
         ne: "gateway",
-        id: "qualitycontrol.forceRest",
-        method: "POST",
-        path: "/agentgateway/resource/qualitycontrol/{agentid}/forcerest/{workNo}/{time}/{reason}",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUALITYCONTROL_FORCE_REST,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "qualitycontrol.whisper",
-        method: "POST",
-        path: "/agentgateway/resource/qualitycontrol/{agentid}/requestwhisperagent",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUALITYCONTROL_WHISPER,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "qualitycontrol.stopWhisper",
-        method: "POST",
-        path: "/agentgateway/resource/qualitycontrol/{agentid}/requeststopwhisperagent",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUALITYCONTROL_STOP_WHISPER,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "qualitycontrol.switchInsertWhisper",
-        method: "POST",
-        path: "/agentgateway/resource/qualitycontrol/{agentid}/requestswitchinsertwhisperagent",
-        auth: "guid",
+        meta: &cec_gateway::generated::QUALITYCONTROL_SWITCH_INSERT_WHISPER,
+        invalid: "000-002",
         required_body: &[],
         required_query: &["switchtype"],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "record.download",
-        method: "GET",
-        path: "/agentgateway/resource/recordfile/{agentid}",
-        auth: "guid",
+        meta: &cec_gateway::generated::RECORD_DOWNLOAD,
+        invalid: "000-002",
         required_body: &[],
         required_query: &["recordId"],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: true,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "record.downloadEx",
-        method: "GET",
-        path: "/agentgateway/resource/recordfile/{agentid}/recordfiledownloadEx",
-        auth: "guid",
+        meta: &cec_gateway::generated::RECORD_DOWNLOAD_EX,
+        invalid: "000-002",
         required_body: &[],
         required_query: &["callId"],
-        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: true,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
+        lenient: &[],
+        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "video.download",
-        method: "GET",
-        path: "/agentgateway/resource/recordfile/{agentid}/videofiledownload",
-        auth: "guid",
+        meta: &cec_gateway::generated::VIDEO_DOWNLOAD,
+        invalid: "000-002",
         required_body: &[],
         required_query: &["conferenceId", "fileType"],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: true,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "video.downloadEx",
-        method: "GET",
-        path: "/agentgateway/resource/recordfile/{agentid}/videofiledownloadEx",
-        auth: "guid",
+        meta: &cec_gateway::generated::VIDEO_DOWNLOAD_EX,
+        invalid: "000-002",
         required_body: &[],
         required_query: &["recordId"],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: true,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "mediacall.sendMessage",
-        method: "POST",
-        path: "/agentgateway/resource/mediacall/{agentid}/sendmessage",
-        auth: "guid",
+        meta: &cec_gateway::generated::MEDIACALL_SEND_MESSAGE,
+        invalid: "000-002",
         required_body: &["callid", "data"],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_mediacall_send_message),
     },
     Route {
         ne: "gateway",
-        id: "mediacall.setCallNums",
-        method: "POST",
-        path: "/agentgateway/resource/mediacall/{agentid}/setcallnums",
-        auth: "guid",
+        meta: &cec_gateway::generated::MEDIACALL_SET_CALL_NUMS,
+        invalid: "000-002",
         required_body: &["mediaType", "callnums"],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_mediacall_set_call_nums),
     },
     Route {
         ne: "gateway",
-        id: "mediacall.transfer",
-        method: "POST",
-        path: "/agentgateway/resource/mediacall/{agentid}/transfer",
-        auth: "guid",
+        meta: &cec_gateway::generated::MEDIACALL_TRANSFER,
+        invalid: "000-002",
         required_body: &["callid", "devicetype", "mode", "address"],
         required_query: &[],
+        lenient: &[(&["devicetype"], Scalar::Int), (&["mode"], Scalar::Int), (&["skillId"], Scalar::Int)],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_mediacall_transfer),
     },
     Route {
         ne: "gateway",
-        id: "mediacall.setCallNumsByMediaType",
-        method: "POST",
-        path: "/agentgateway/resource/mediacall/{agentid}/setcallnumsbymediatype",
-        auth: "guid",
+        meta: &cec_gateway::generated::MEDIACALL_SET_CALL_NUMS_BY_MEDIA_TYPE,
+        invalid: "000-002",
         required_body: &["totalCallNum", "agentMediaCallNums"],
         required_query: &[],
+        lenient: &[(&["totalCallNum"], Scalar::Number), (&["agentMediaCallNums", "[]", "mediaType"], Scalar::Number)],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_mediacall_set_call_nums_by_media_type),
     },
     Route {
         ne: "gateway",
-        id: "mediacall.getConnectInfo",
-        method: "POST",
-        path: "/agentgateway/resource/mediacall/{agentid}/getconnectinfo",
-        auth: "guid",
+        meta: &cec_gateway::generated::MEDIACALL_GET_CONNECT_INFO,
+        invalid: "000-002",
         required_body: &["userType", "callid"],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"appId\":\"s-appId\",\"channelId\":\"s-channelId\",\"ctime\":\"s-ctime\",\"ip\":\"s-ip\",\"locationId\":\"s-locationId\",\"port\":\"s-port\",\"role\":\"s-role\",\"signalingDomainIn\":\"s-signalingDomainIn\",\"signalingDomainOut\":\"s-signalingDomainOut\",\"signature\":\"s-signature\",\"userId\":\"s-userId\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_mediacall_get_connect_info),
     },
     Route {
         ne: "gateway",
-        id: "mediacall.imageCapture",
-        method: "POST",
-        path: "/agentgateway/resource/mediacall/{agentid}/imagecapture",
-        auth: "guid",
+        meta: &cec_gateway::generated::MEDIACALL_IMAGE_CAPTURE,
+        invalid: "000-002",
         required_body: &["userType", "callid"],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_mediacall_image_capture),
     },
     Route {
         ne: "gateway",
-        id: "agentconf.request",
-        method: "POST",
-        path: "/agentgateway/resource/agentconf/{agentid}/requestagentconf",
-        auth: "guid",
+        meta: &cec_gateway::generated::AGENTCONF_REQUEST,
+        invalid: "000-002",
         required_body: &["memberNum"],
         required_query: &[],
+        lenient: &[
+            (&["memberNum"], Scalar::Int),
+            (&["time"], Scalar::Int),
+            (&["promptTime"], Scalar::Int),
+            (&["beepTone"], Scalar::Bool),
+            (&["playMode"], Scalar::Int),
+        ],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_agentconf_request),
     },
     Route {
         ne: "gateway",
-        id: "agentconf.answer",
-        method: "POST",
-        path: "/agentgateway/resource/agentconf/{agentid}/answeragentconf",
-        auth: "guid",
+        meta: &cec_gateway::generated::AGENTCONF_ANSWER,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "agentconf.reject",
-        method: "POST",
-        path: "/agentgateway/resource/agentconf/{agentid}/rejectagentconf",
-        auth: "guid",
+        meta: &cec_gateway::generated::AGENTCONF_REJECT,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "agentconf.leave",
-        method: "POST",
-        path: "/agentgateway/resource/agentconf/{agentid}/requestleaveagentconf",
-        auth: "guid",
+        meta: &cec_gateway::generated::AGENTCONF_LEAVE,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "agentconf.release",
-        method: "POST",
-        path: "/agentgateway/resource/agentconf/{agentid}/releaseagentconf",
-        auth: "guid",
+        meta: &cec_gateway::generated::AGENTCONF_RELEASE,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "agentconf.holdParticipant",
-        method: "POST",
-        path: "/agentgateway/resource/agentconf/{agentid}/holdparticipant",
-        auth: "guid",
+        meta: &cec_gateway::generated::AGENTCONF_HOLD_PARTICIPANT,
+        invalid: "000-002",
         required_body: &["addressType", "address", "voicePath"],
         required_query: &[],
+        lenient: &[(&["playMode"], Scalar::Int)],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_agentconf_hold_participant),
     },
     Route {
         ne: "gateway",
-        id: "agentconf.unholdParticipant",
-        method: "POST",
-        path: "/agentgateway/resource/agentconf/{agentid}/unholdparticipant",
-        auth: "guid",
+        meta: &cec_gateway::generated::AGENTCONF_UNHOLD_PARTICIPANT,
+        invalid: "000-002",
         required_body: &["addressType", "address"],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_agentconf_unhold_participant),
     },
     Route {
         ne: "gateway",
-        id: "agentconf.prolongTime",
-        method: "POST",
-        path: "/agentgateway/resource/agentconf/{agentid}/prolongtime",
-        auth: "guid",
+        meta: &cec_gateway::generated::AGENTCONF_PROLONG_TIME,
+        invalid: "000-002",
         required_body: &["prolongTime"],
         required_query: &[],
+        lenient: &[(&["prolongTime"], Scalar::Int)],
         success: "{\"message\":\"success\",\"result\":{\"applyedTime\":7},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_agentconf_prolong_time),
     },
     Route {
         ne: "gateway",
-        id: "agentconf.shiftPresident",
-        method: "POST",
-        path: "/agentgateway/resource/agentconf/{agentid}/applytoshiftpresident",
-        auth: "guid",
+        meta: &cec_gateway::generated::AGENTCONF_SHIFT_PRESIDENT,
+        invalid: "000-002",
         required_body: &["destAgentNo"],
         required_query: &[],
+        lenient: &[(&["destAgentNo"], Scalar::Int)],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_agentconf_shift_president),
     },
     Route {
         ne: "gateway",
-        id: "agentconf.batchAddParticipant",
-        method: "POST",
-        path: "/agentgateway/resource/agentconf/{agentid}/batchaddparticipant",
-        auth: "guid",
+        meta: &cec_gateway::generated::AGENTCONF_BATCH_ADD_PARTICIPANT,
+        invalid: "000-002",
         required_body: &["addresses"],
         required_query: &[],
+        lenient: &[
+            (&["addresses", "[]", "deviceCallType"], Scalar::Int),
+            (&["addresses", "[]", "deviceType"], Scalar::Int),
+            (&["beepTone"], Scalar::Bool),
+            (&["playMode"], Scalar::Int),
+        ],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_agentconf_batch_add_participant),
     },
     Route {
         ne: "gateway",
-        id: "agentconf.batchRemoveParticipant",
-        method: "POST",
-        path: "/agentgateway/resource/agentconf/{agentid}/batchremoveparticipant",
-        auth: "guid",
+        meta: &cec_gateway::generated::AGENTCONF_BATCH_REMOVE_PARTICIPANT,
+        invalid: "000-002",
         required_body: &["addresses"],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"noExistParticipants\":[{\"address\":\"s-address\",\"addressType\":\"s-addressType\"}]},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_agentconf_batch_remove_participant),
     },
     Route {
         ne: "gateway",
-        id: "agentconf.changeParticipantMode",
-        method: "POST",
-        path: "/agentgateway/resource/agentconf/{agentid}/changeparticipantmode",
-        auth: "guid",
+        meta: &cec_gateway::generated::AGENTCONF_CHANGE_PARTICIPANT_MODE,
+        invalid: "000-002",
         required_body: &["attribute", "addressType", "address"],
         required_query: &[],
+        lenient: &[(&["attribute"], Scalar::Int)],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_agentconf_change_participant_mode),
     },
     Route {
         ne: "gateway",
-        id: "agentconf.modifyConfResource",
-        method: "POST",
-        path: "/agentgateway/resource/agentconf/{agentid}/modifyconfresource",
-        auth: "guid",
+        meta: &cec_gateway::generated::AGENTCONF_MODIFY_CONF_RESOURCE,
+        invalid: "000-002",
         required_body: &["modifyType", "modifyNum"],
         required_query: &[],
+        lenient: &[(&["modifyType"], Scalar::Int), (&["modifyNum"], Scalar::Int)],
         success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_agentconf_modify_conf_resource),
     },
     Route {
         ne: "gateway",
-        id: "agentconf.queryConfInfos",
-        method: "POST",
-        path: "/agentgateway/resource/agentconf/{agentid}/queryconfinfos",
-        auth: "guid",
+        meta: &cec_gateway::generated::AGENTCONF_QUERY_CONF_INFOS,
+        invalid: "000-002",
         required_body: &["confIds"],
         required_query: &[],
+        lenient: &[(&["confIds", "[]"], Scalar::Int)],
         success: "{\"message\":\"success\",\"result\":{\"confs\":[{\"addresses\":[{\"address\":\"s-address\",\"addressType\":\"s-addressType\",\"channelAttrib\":7,\"channelState\":7,\"deviceCallType\":7,\"deviceType\":7,\"enterTime\":7,\"role\":7}],\"applyConfTime\":7,\"confHaveBeenTime\":7,\"confId\":7,\"confState\":7,\"startTime\":7}]},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_agentconf_query_conf_infos),
     },
     Route {
         ne: "gateway",
-        id: "agentconf.queryVdnConfId",
-        method: "GET",
-        path: "/agentgateway/resource/agentconf/{agentid}/queryvdnconfid",
-        auth: "guid",
+        meta: &cec_gateway::generated::AGENTCONF_QUERY_VDN_CONF_ID,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":{\"confIds\":[101]},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "config.obsUrl",
-        method: "GET",
-        path: "/agentgateway/resource/config/sys/obsURL",
-        auth: "guid",
+        meta: &cec_gateway::generated::CONFIG_OBS_URL,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"result\":[{\"id\":7,\"interfaceUri\":\"s-interfaceUri\",\"loginUri\":\"s-loginUri\",\"obsUrl\":\"s-obsUrl\",\"purpose\":\"s-purpose\",\"timeout\":7,\"userName\":\"s-userName\"}],\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "config.login",
-        method: "POST",
-        path: "/agentgateway/resource/config/login",
-        auth: "none",
+        meta: &cec_gateway::generated::CONFIG_LOGIN,
+        invalid: "000-002",
         required_body: &["agentId", "password"],
         required_query: &[],
+        lenient: &[(&["agentId"], Scalar::Int)],
         success: "{\"message\":\"success\",\"result\":{\"guid\":\"s-guid\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_config_login),
     },
     Route {
         ne: "gateway",
-        id: "subscribe.register",
-        method: "POST",
-        path: "/agentgateway/resource/config/subscribe/register",
-        auth: "guid",
+        meta: &cec_gateway::generated::SUBSCRIBE_REGISTER,
+        invalid: "000-002",
         required_body: &["subscribeType", "serviceCallBackUri", "nlpFlag"],
         required_query: &[],
+        lenient: &[(&["nlpFlag"], Scalar::Bool)],
         success: "{\"message\":\"success\",\"result\":{\"serverId\":\"s-serverId\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_subscribe_register),
     },
     Route {
         ne: "gateway",
-        id: "subscribe.modify",
-        method: "POST",
-        path: "/agentgateway/resource/config/subscribe/modify",
-        auth: "guid",
+        meta: &cec_gateway::generated::SUBSCRIBE_MODIFY,
+        invalid: "000-002",
         required_body: &["serviceCallBackUri", "nlpFlag"],
         required_query: &["serverId"],
+        lenient: &[(&["nlpFlag"], Scalar::Bool)],
         success: "{\"message\":\"success\",\"result\":{\"serverId\":\"s-serverId\"},\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_subscribe_modify),
     },
     Route {
         ne: "gateway",
-        id: "subscribe.unregister",
-        method: "PUT",
-        path: "/agentgateway/resource/config/subscribe/unregister",
-        auth: "guid",
+        meta: &cec_gateway::generated::SUBSCRIBE_UNREGISTER,
+        invalid: "000-002",
         required_body: &["serverId"],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: Some(check_gateway_subscribe_unregister),
     },
     Route {
         ne: "gateway",
-        id: "subscribe.handshake",
-        method: "GET",
-        path: "/agentgateway/resource/config/subscribe/handshake/{serviceid}",
-        auth: "guid",
+        meta: &cec_gateway::generated::SUBSCRIBE_HANDSHAKE,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "gateway",
-        id: "subscribe.handshakeEx",
-        method: "POST",
-        path: "/agentgateway/resource/config/subscribe/handshake/{serviceid}",
-        auth: "guid",
+        meta: &cec_gateway::generated::SUBSCRIBE_HANDSHAKE_EX,
+        invalid: "000-002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        binary: false,
-        envelope: &GATEWAY_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "campaign.add_v1",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}",
-        auth: "signature",
+        meta: &cec_isales::generated::CAMPAIGN_ADD_V1,
+        invalid: "0200001",
         required_body: &[
             "name",
             "strBeginTime",
@@ -5137,17 +4076,27 @@ pub static ROUTES: &[Route] = &[
             "scheduleParam",
         ],
         required_query: &[],
+        lenient: &[
+            (&["deviceType"], Scalar::Int),
+            (&["maxAlertingTime"], Scalar::Int),
+            (&["ivrParam", "callCount"], Scalar::Int),
+            (&["ivrParam", "callInterval"], Scalar::Int),
+            (&["skillParam", "skillId"], Scalar::Int),
+            (&["skillParam", "outBoundType"], Scalar::Int),
+            (&["skillParam", "predictParam", "predictMethod"], Scalar::Int),
+            (&["skillParam", "predictParam", "expPredictParam", "maxAvgCallTime"], Scalar::Int),
+            (&["skillParam", "predictParam", "expPredictParam", "minAvgCallTime"], Scalar::Int),
+            (&["skillParam", "predictParam", "expPredictParam", "outBoundRate"], Scalar::Int),
+            (&["skillParam", "predictParam", "offhookPredictParam", "offHookRate"], Scalar::Int),
+            (&["initStatus"], Scalar::Int),
+        ],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"id\":7}}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_campaign_add_v1),
     },
     Route {
         ne: "isales",
-        id: "campaign.add_v2",
-        method: "POST",
-        path: "/rest/isales/v2/openapi/campaigns/{vdnId}",
-        auth: "signature",
+        meta: &cec_isales::generated::CAMPAIGN_ADD_V2,
+        invalid: "0200001",
         required_body: &[
             "name",
             "strBeginTime",
@@ -5158,30 +4107,54 @@ pub static ROUTES: &[Route] = &[
             "scheduleParam",
         ],
         required_query: &[],
+        lenient: &[
+            (&["deviceType"], Scalar::Int),
+            (&["callerNo", "[]", "priority"], Scalar::Int),
+            (&["maxAlertingTime"], Scalar::Int),
+            (&["priority"], Scalar::Int),
+            (&["ivrParam", "callCount"], Scalar::Int),
+            (&["ivrParam", "callInterval"], Scalar::Int),
+            (&["skillParam", "skillId"], Scalar::Int),
+            (&["skillParam", "outBoundType"], Scalar::Int),
+            (&["skillParam", "predictParam", "predictMethod"], Scalar::Int),
+            (&["skillParam", "predictParam", "expPredictParam", "maxAvgCallTime"], Scalar::Int),
+            (&["skillParam", "predictParam", "expPredictParam", "minAvgCallTime"], Scalar::Int),
+            (&["skillParam", "predictParam", "expPredictParam", "outBoundRate"], Scalar::Int),
+            (&["skillParam", "predictParam", "offhookPredictParam", "offHookRate"], Scalar::Int),
+            (&["retryPolicy", "policyType"], Scalar::Int),
+            (&["callPolicy", "callType"], Scalar::Int),
+            (&["callPolicy", "chooseType"], Scalar::Int),
+            (&["initStatus"], Scalar::Int),
+        ],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"id\":7}}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_campaign_add_v2),
     },
     Route {
         ne: "isales",
-        id: "campaign.modify_v1",
-        method: "PUT",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}",
-        auth: "signature",
+        meta: &cec_isales::generated::CAMPAIGN_MODIFY_V1,
+        invalid: "0200001",
         required_body: &["name", "deviceType", "callerNo", "maxAlertingTime", "scheduleParam"],
         required_query: &[],
+        lenient: &[
+            (&["deviceType"], Scalar::Int),
+            (&["maxAlertingTime"], Scalar::Int),
+            (&["ivrParam", "callCount"], Scalar::Int),
+            (&["ivrParam", "callInterval"], Scalar::Int),
+            (&["skillParam", "skillId"], Scalar::Int),
+            (&["skillParam", "outBoundType"], Scalar::Int),
+            (&["skillParam", "predictParam", "predictMethod"], Scalar::Int),
+            (&["skillParam", "predictParam", "expPredictParam", "maxAvgCallTime"], Scalar::Int),
+            (&["skillParam", "predictParam", "expPredictParam", "minAvgCallTime"], Scalar::Int),
+            (&["skillParam", "predictParam", "expPredictParam", "outBoundRate"], Scalar::Int),
+            (&["skillParam", "predictParam", "offhookPredictParam", "offHookRate"], Scalar::Int),
+        ],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_campaign_modify_v1),
     },
     Route {
         ne: "isales",
-        id: "campaign.modify_v2",
-        method: "PUT",
-        path: "/rest/isales/v2/openapi/campaigns/{vdnId}/{campaignId}",
-        auth: "signature",
+        meta: &cec_isales::generated::CAMPAIGN_MODIFY_V2,
+        invalid: "0200001",
         required_body: &[
             "name",
             "strBeginTime",
@@ -5192,1200 +4165,976 @@ pub static ROUTES: &[Route] = &[
             "scheduleParam",
         ],
         required_query: &[],
+        lenient: &[
+            (&["deviceType"], Scalar::Int),
+            (&["callerNo", "[]", "priority"], Scalar::Int),
+            (&["maxAlertingTime"], Scalar::Int),
+            (&["priority"], Scalar::Int),
+            (&["ivrParam", "callCount"], Scalar::Int),
+            (&["ivrParam", "callInterval"], Scalar::Int),
+            (&["skillParam", "skillId"], Scalar::Int),
+            (&["skillParam", "outBoundType"], Scalar::Int),
+            (&["skillParam", "predictParam", "predictMethod"], Scalar::Int),
+            (&["skillParam", "predictParam", "expPredictParam", "maxAvgCallTime"], Scalar::Int),
+            (&["skillParam", "predictParam", "expPredictParam", "minAvgCallTime"], Scalar::Int),
+            (&["skillParam", "predictParam", "expPredictParam", "outBoundRate"], Scalar::Int),
+            (&["skillParam", "predictParam", "offhookPredictParam", "offHookRate"], Scalar::Int),
+        ],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_campaign_modify_v2),
     },
     Route {
         ne: "isales",
-        id: "campaign.delete",
-        method: "DELETE",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}",
-        auth: "signature",
+        meta: &cec_isales::generated::CAMPAIGN_DELETE,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[(&["archiveHistory"], Scalar::Int)],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_campaign_delete),
     },
     Route {
         ne: "isales",
-        id: "campaign.query_detail",
-        method: "GET",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}",
-        auth: "signature",
+        meta: &cec_isales::generated::CAMPAIGN_QUERY_DETAIL,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
-        success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"callBackUrl\":\"s-callBackUrl\",\"callerNo\":\"s-callerNo\",\"description\":\"s-description\",\"deviceType\":7,\"id\":7,\"ivrParam\":{\"k\":\"v\"},\"maxAlertingTime\":7,\"name\":\"s-name\",\"scheduleParam\":{\"holidayBeginTime1\":\"s-holidayBeginTime1\",\"holidayBeginTime2\":\"s-holidayBeginTime2\",\"holidayBeginTime3\":\"s-holidayBeginTime3\",\"holidayEndTime1\":\"s-holidayEndTime1\",\"holidayEndTime2\":\"s-holidayEndTime2\",\"holidayEndTime3\":\"s-holidayEndTime3\",\"workdayBeginTime1\":\"s-workdayBeginTime1\",\"workdayBeginTime2\":\"s-workdayBeginTime2\",\"workdayBeginTime3\":\"s-workdayBeginTime3\",\"workdayEndTime1\":\"s-workdayEndTime1\",\"workdayEndTime2\":\"s-workdayEndTime2\",\"workdayEndTime3\":\"s-workdayEndTime3\"},\"skillParam\":{\"outBoundType\":7,\"predictParam\":{\"agentPredictParam\":{\"k\":\"v\"},\"connectPredictParam\":{\"k\":\"v\"},\"expPredictParam\":{\"maxAvgCallTime\":7,\"minAvgCallTime\":7,\"outBoundRate\":7},\"offhookPredictParam\":{\"offHookRate\":7},\"predictMethod\":7},\"previewParam\":{\"k\":\"v\"},\"skillId\":7,\"skillName\":\"s-skillName\"},\"status\":7,\"strBeginTime\":\"s-strBeginTime\",\"strEndTime\":\"s-strEndTime\"}}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
+        lenient: &[],
+        success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"callerNo\":\"s-callerNo\",\"description\":\"s-description\",\"deviceType\":7,\"ivrParam\":{\"k\":\"v\"},\"maxAlertingTime\":7,\"name\":\"s-name\",\"scheduleParam\":{\"k\":\"v\"},\"status\":7,\"strBeginTime\":\"s-strBeginTime\",\"strEndTime\":\"s-strEndTime\"}}",
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "campaign.query_all",
-        method: "GET",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}",
-        auth: "signature",
+        meta: &cec_isales::generated::CAMPAIGN_QUERY_ALL,
+        invalid: "0200001",
         required_body: &[],
         required_query: &["status", "deviceType", "curPage", "rowsPerPage"],
-        success: "{\"curIvrCount\":7,\"curPage\":7,\"curSkillQueueCount\":7,\"data\":[{\"callerNo\":\"s-callerNo\",\"deviceType\":7,\"id\":7,\"name\":\"s-name\",\"status\":7,\"strBeginTime\":\"s-strBeginTime\",\"strEndTime\":\"s-strEndTime\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"rowsPerPage\":1,\"totalSize\":7}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
+        lenient: &[],
+        success: "{\"curIvrCount\":7,\"curPage\":7,\"curSkillQueueCount\":7,\"data\":[{\"k\":\"v\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"rowsPerPage\":1,\"totalSize\":7}",
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "campaign.pause",
-        method: "PUT",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}/pause",
-        auth: "signature",
+        meta: &cec_isales::generated::CAMPAIGN_PAUSE,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "campaign.resume",
-        method: "PUT",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}/resume",
-        auth: "signature",
+        meta: &cec_isales::generated::CAMPAIGN_RESUME,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "campaign.set_retry_policy",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}",
-        auth: "signature",
+        meta: &cec_isales::generated::CAMPAIGN_SET_RETRY_POLICY,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[(&["policyType"], Scalar::Int)],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_campaign_set_retry_policy),
     },
     Route {
         ne: "isales",
-        id: "campaign.query_retry_policy",
-        method: "GET",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}",
-        auth: "signature",
+        meta: &cec_isales::generated::CAMPAIGN_QUERY_RETRY_POLICY,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"data\":{\"busiPolicy\":\"s-busiPolicy\",\"noRetryPolicy\":\"s-noRetryPolicy\",\"policyJson\":\"s-policyJson\",\"policyType\":7,\"retryPolicyId\":\"s-retryPolicyId\"},\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "campaign.add_business_result",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/addBusinessResult",
-        auth: "signature",
+        meta: &cec_isales::generated::CAMPAIGN_ADD_BUSINESS_RESULT,
+        invalid: "0200001",
         required_body: &["name"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_campaign_add_business_result),
     },
     Route {
         ne: "isales",
-        id: "campaign.query_business_results",
-        method: "GET",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/queryBusinessResults",
-        auth: "signature",
+        meta: &cec_isales::generated::CAMPAIGN_QUERY_BUSINESS_RESULTS,
+        invalid: "0200001",
         required_body: &[],
         required_query: &["pageSize", "pageNum"],
+        lenient: &[],
         success: "{\"data\":[{\"children\":[{\"code\":\"s-code\",\"defLevel\":\"s-defLevel\",\"name\":\"s-name\"}],\"code\":\"s-code\",\"defLevel\":\"s-defLevel\",\"name\":\"s-name\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "campaign.fail_category_statistics",
-        method: "GET",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/failcategorystatistics",
-        auth: "signature",
+        meta: &cec_isales::generated::CAMPAIGN_FAIL_CATEGORY_STATISTICS,
+        invalid: "0200001",
         required_body: &[],
         required_query: &["campaignId"],
+        lenient: &[],
         success: "{\"data\":[{\"failData\":{\"k\":\"v\"},\"statDate\":\"s-statDate\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "campaign.add_caller_numbers",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}",
-        auth: "signature",
+        meta: &cec_isales::generated::CAMPAIGN_ADD_CALLER_NUMBERS,
+        invalid: "0200001",
         required_body: &["callerNo"],
         required_query: &[],
+        lenient: &[(&["callerNo", "[]", "priority"], Scalar::Int)],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_campaign_add_caller_numbers),
     },
     Route {
         ne: "isales",
-        id: "campaign.delete_caller_numbers",
-        method: "DELETE",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}",
-        auth: "signature",
+        meta: &cec_isales::generated::CAMPAIGN_DELETE_CALLER_NUMBERS,
+        invalid: "0200001",
         required_body: &["callerNo"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_campaign_delete_caller_numbers),
     },
     Route {
         ne: "isales",
-        id: "holiday.query",
-        method: "GET",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}",
-        auth: "signature",
+        meta: &cec_isales::generated::HOLIDAY_QUERY,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"data\":[{\"beginTime\":\"s-beginTime\",\"endTime\":\"s-endTime\",\"id\":7,\"name\":\"s-name\",\"type\":7,\"week\":\"s-week\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "holiday.add",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}",
-        auth: "signature",
+        meta: &cec_isales::generated::HOLIDAY_ADD,
+        invalid: "0200001",
         required_body: &["name", "type"],
         required_query: &[],
+        lenient: &[(&["type"], Scalar::Int)],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_holiday_add),
     },
     Route {
         ne: "isales",
-        id: "holiday.modify",
-        method: "PUT",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}",
-        auth: "signature",
+        meta: &cec_isales::generated::HOLIDAY_MODIFY,
+        invalid: "0200001",
         required_body: &["id", "name", "type"],
         required_query: &[],
+        lenient: &[(&["id"], Scalar::Int), (&["type"], Scalar::Int)],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_holiday_modify),
     },
     Route {
         ne: "isales",
-        id: "holiday.delete",
-        method: "DELETE",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}/{holidayId}",
-        auth: "signature",
+        meta: &cec_isales::generated::HOLIDAY_DELETE,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "holiday.delete_all",
-        method: "DELETE",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}",
-        auth: "signature",
+        meta: &cec_isales::generated::HOLIDAY_DELETE_ALL,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "blocklist.add",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/add",
-        auth: "signature",
+        meta: &cec_isales::generated::BLOCKLIST_ADD,
+        invalid: "0200001",
         required_body: &["blocklist"],
         required_query: &[],
+        lenient: &[
+            (&["validityTime"], Scalar::Int),
+            (&["validityTimeUnit"], Scalar::Int),
+            (&["isCoverDupNo"], Scalar::Int),
+            (&["restrictTimes"], Scalar::Int),
+        ],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_blocklist_add),
     },
     Route {
         ne: "isales",
-        id: "blocklist.delete",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/delete",
-        auth: "signature",
+        meta: &cec_isales::generated::BLOCKLIST_DELETE,
+        invalid: "0200001",
         required_body: &["blocklistNo"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_blocklist_delete),
     },
     Route {
         ne: "isales",
-        id: "blocklist.delete_all",
-        method: "DELETE",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blocklist",
-        auth: "signature",
+        meta: &cec_isales::generated::BLOCKLIST_DELETE_ALL,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "blocklist.query",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/query",
-        auth: "signature",
+        meta: &cec_isales::generated::BLOCKLIST_QUERY,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
-        success: "{\"data\":[{\"blockNum\":\"s-blockNum\",\"flag\":true,\"validityExpirationTime\":\"s-validityExpirationTime\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
+        lenient: &[(&["offset"], Scalar::Int), (&["limit"], Scalar::Int)],
+        success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
         check_body: Some(check_isales_blocklist_query),
     },
     Route {
         ne: "isales",
-        id: "blocklist.add_group",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/create",
-        auth: "signature",
+        meta: &cec_isales::generated::BLOCKLIST_ADD_GROUP,
+        invalid: "0200001",
         required_body: &["name"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_blocklist_add_group),
     },
     Route {
         ne: "isales",
-        id: "blocklist.modify_group",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/update",
-        auth: "signature",
+        meta: &cec_isales::generated::BLOCKLIST_MODIFY_GROUP,
+        invalid: "0200001",
         required_body: &["id", "name"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_blocklist_modify_group),
     },
     Route {
         ne: "isales",
-        id: "blocklist.query_groups",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/query",
-        auth: "signature",
+        meta: &cec_isales::generated::BLOCKLIST_QUERY_GROUPS,
+        invalid: "0200001",
         required_body: &["offset", "limit"],
         required_query: &[],
-        success: "{\"data\":[{\"description\":\"s-description\",\"id\":\"s-id\",\"name\":\"s-name\",\"orgName\":\"s-orgName\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
+        lenient: &[(&["offset"], Scalar::Int), (&["limit"], Scalar::Int)],
+        success: "{\"data\":{\"description\":\"s-description\",\"id\":\"s-id\",\"name\":\"s-name\",\"orgName\":\"s-orgName\"},\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
         check_body: Some(check_isales_blocklist_query_groups),
     },
     Route {
         ne: "isales",
-        id: "blocklist.delete_group",
-        method: "DELETE",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/{categoryId}",
-        auth: "signature",
+        meta: &cec_isales::generated::BLOCKLIST_DELETE_GROUP,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "blocklist.add_type",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackType/create",
-        auth: "signature",
+        meta: &cec_isales::generated::BLOCKLIST_ADD_TYPE,
+        invalid: "0200001",
         required_body: &["name", "actionType"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_blocklist_add_type),
     },
     Route {
         ne: "isales",
-        id: "blocklist.query_types",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackType/query",
-        auth: "signature",
+        meta: &cec_isales::generated::BLOCKLIST_QUERY_TYPES,
+        invalid: "0200001",
         required_body: &["offset", "limit"],
         required_query: &[],
-        success: "{\"data\":[{\"action\":\"s-action\",\"actionType\":\"s-actionType\",\"description\":\"s-description\",\"id\":\"s-id\",\"name\":\"s-name\",\"orgName\":\"s-orgName\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
+        lenient: &[(&["offset"], Scalar::Int), (&["limit"], Scalar::Int)],
+        success: "{\"data\":{\"action\":\"s-action\",\"actionType\":\"s-actionType\",\"description\":\"s-description\",\"id\":\"s-id\",\"name\":\"s-name\",\"orgName\":\"s-orgName\"},\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
         check_body: Some(check_isales_blocklist_query_types),
     },
     Route {
         ne: "isales",
-        id: "blocklist.modify_type",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackType/update",
-        auth: "signature",
+        meta: &cec_isales::generated::BLOCKLIST_MODIFY_TYPE,
+        invalid: "0200001",
         required_body: &["id", "name", "actionType", "action"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_blocklist_modify_type),
     },
     Route {
         ne: "isales",
-        id: "blocklist.delete_type",
-        method: "DELETE",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/blackType/{typeId}",
-        auth: "signature",
+        meta: &cec_isales::generated::BLOCKLIST_DELETE_TYPE,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "calldata.add_v1",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}",
-        auth: "signature",
+        meta: &cec_isales::generated::CALLDATA_ADD_V1,
+        invalid: "0200001",
         required_body: &["callDataList"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"dataIdList\":[{\"called\":\"s-called\",\"dataId\":\"s-dataId\"}],\"totalSize\":7}}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_calldata_add_v1),
     },
     Route {
         ne: "isales",
-        id: "calldata.add_v2",
-        method: "POST",
-        path: "/rest/isales/v2/openapi/campaigns/{vdnId}/calldata/{campaignId}",
-        auth: "signature",
+        meta: &cec_isales::generated::CALLDATA_ADD_V2,
+        invalid: "0200001",
         required_body: &["callDataList"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"dataIdList\":[{\"called\":\"s-called\",\"dataId\":\"s-dataId\"}],\"totalSize\":7}}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_calldata_add_v2),
     },
     Route {
         ne: "isales",
-        id: "calldata.delete",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/delete",
-        auth: "signature",
+        meta: &cec_isales::generated::CALLDATA_DELETE,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[(&["archiveHistory"], Scalar::Int)],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_calldata_delete),
     },
     Route {
         ne: "isales",
-        id: "calldata.query_number",
-        method: "GET",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/{dataId}",
-        auth: "signature",
+        meta: &cec_isales::generated::CALLDATA_QUERY_NUMBER,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"data\":{\"calledNos\":[{\"calledNo\":\"s-calledNo\",\"type\":\"s-type\"}],\"dataId\":\"s-dataId\",\"properties\":[{\"propCode\":\"s-propCode\",\"propName\":\"s-propName\",\"propValue\":\"s-any\"}]},\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "calldata.statistics",
-        method: "GET",
-        path: "/rest/isales/v2/openapi/campaigns/{vdnId}/statistics",
-        auth: "signature",
+        meta: &cec_isales::generated::CALLDATA_STATISTICS,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
-        success: "{\"countDetail\":[{\"batchDetail\":[{\"batchId\":\"s-batchId\",\"calledCount\":7,\"dailyCallSucc\":7,\"dailyCalledCount\":7,\"dailyCount\":7,\"dailyFinishCount\":7,\"finishCount\":7,\"totalCallSucc\":7,\"totalCalledCount\":7,\"totalCount\":7,\"totalFinishCount\":7,\"unCallCount\":7}],\"calledCount\":7,\"campaignId\":\"s-campaignId\",\"dailyCallSucc\":7,\"dailyCalledCount\":7,\"dailyCount\":7,\"dailyFinishCount\":7,\"finishCount\":7,\"totalCallSucc\":7,\"totalCalledCount\":7,\"totalCount\":7,\"totalFinishCount\":7,\"unCallCount\":7}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
+        lenient: &[],
+        success: "{\"countDetail\":[{\"batchDetail\":[{\"k\":\"v\"}],\"calledCount\":7,\"campaignId\":\"s-campaignId\",\"dailyCallSucc\":7,\"dailyCalledCount\":7,\"dailyCount\":7,\"dailyFinishCount\":7,\"finishCount\":7,\"totalCallSucc\":7,\"totalCalledCount\":7,\"totalCount\":7,\"totalFinishCount\":7,\"unCallCount\":7}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\"}",
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "calldata.import_file_from_server",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/uploadFileServer/{campaignId}",
-        auth: "signature",
+        meta: &cec_isales::generated::CALLDATA_IMPORT_FILE_FROM_SERVER,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "calldata.query_import_result",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/queryDataImportTask/{campaignId}",
-        auth: "signature",
+        meta: &cec_isales::generated::CALLDATA_QUERY_IMPORT_RESULT,
+        invalid: "0200001",
         required_body: &["offset", "limit"],
         required_query: &[],
+        lenient: &[(&["offset"], Scalar::Int), (&["limit"], Scalar::Int)],
         success: "{\"count\":7,\"result\":[{\"beginTime\":\"s-beginTime\",\"blackNum\":7,\"endTime\":\"s-endTime\",\"errMsg\":\"s-errMsg\",\"failNum\":7,\"id\":\"s-id\",\"repeatNum\":7,\"status\":\"s-status\",\"succNum\":7}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_calldata_query_import_result),
     },
     Route {
         ne: "isales",
-        id: "calldata.import_to_task_group",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/groupcalldata",
-        auth: "signature",
+        meta: &cec_isales::generated::CALLDATA_IMPORT_TO_TASK_GROUP,
+        invalid: "0200001",
         required_body: &["callDataList"],
         required_query: &["campaignGroupId"],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_calldata_import_to_task_group),
     },
     Route {
         ne: "isales",
-        id: "callbatch.create",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/create",
-        auth: "signature",
+        meta: &cec_isales::generated::CALLBATCH_CREATE,
+        invalid: "0200001",
         required_body: &["name"],
         required_query: &[],
+        lenient: &[(&["status"], Scalar::Int)],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"id\":\"s-id\"}}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_callbatch_create),
     },
     Route {
         ne: "isales",
-        id: "callbatch.update",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/update",
-        auth: "signature",
+        meta: &cec_isales::generated::CALLBATCH_UPDATE,
+        invalid: "0200001",
         required_body: &["id", "name"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_callbatch_update),
     },
     Route {
         ne: "isales",
-        id: "callbatch.delete",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/delete",
-        auth: "signature",
+        meta: &cec_isales::generated::CALLBATCH_DELETE,
+        invalid: "0200001",
         required_body: &["id"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_callbatch_delete),
     },
     Route {
         ne: "isales",
-        id: "callbatch.pause",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/pause",
-        auth: "signature",
+        meta: &cec_isales::generated::CALLBATCH_PAUSE,
+        invalid: "0200001",
         required_body: &["id"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_callbatch_pause),
     },
     Route {
         ne: "isales",
-        id: "callbatch.resume",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/resume",
-        auth: "signature",
+        meta: &cec_isales::generated::CALLBATCH_RESUME,
+        invalid: "0200001",
         required_body: &["id"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_callbatch_resume),
     },
     Route {
         ne: "isales",
-        id: "callbatch.list",
-        method: "GET",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/list",
-        auth: "signature",
+        meta: &cec_isales::generated::CALLBATCH_LIST,
+        invalid: "0200001",
         required_body: &["offset", "limit"],
         required_query: &[],
+        lenient: &[(&["status"], Scalar::Int), (&["offset"], Scalar::Int), (&["limit"], Scalar::Int)],
         success: "{\"data\":[{\"id\":\"s-id\",\"name\":\"s-name\",\"status\":7}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_callbatch_list),
     },
     Route {
         ne: "isales",
-        id: "appoint.create",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/appoint/create",
-        auth: "signature",
+        meta: &cec_isales::generated::APPOINT_CREATE,
+        invalid: "0200001",
         required_body: &["callType", "calledNo", "taskId", "appointTime"],
         required_query: &[],
+        lenient: &[(&["callType"], Scalar::Int), (&["appointTime"], Scalar::Int)],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"appointId\":\"s-appointId\",\"id\":\"s-id\"}}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_appoint_create),
     },
     Route {
         ne: "isales",
-        id: "appoint.update",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/appoint/update",
-        auth: "signature",
+        meta: &cec_isales::generated::APPOINT_UPDATE,
+        invalid: "0200001",
         required_body: &["appointId"],
         required_query: &[],
+        lenient: &[(&["appointTime"], Scalar::Int)],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_appoint_update),
     },
     Route {
         ne: "isales",
-        id: "appoint.update_result",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/appoint/updateResult",
-        auth: "signature",
+        meta: &cec_isales::generated::APPOINT_UPDATE_RESULT,
+        invalid: "0200001",
         required_body: &["appointId"],
         required_query: &[],
+        lenient: &[(&["beginTime"], Scalar::Int), (&["endTime"], Scalar::Int)],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_appoint_update_result),
     },
     Route {
         ne: "isales",
-        id: "appoint.delete",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/appoint/delete",
-        auth: "signature",
+        meta: &cec_isales::generated::APPOINT_DELETE,
+        invalid: "0200001",
         required_body: &["appointId"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_appoint_delete),
     },
     Route {
         ne: "isales",
-        id: "appoint.list",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/appoint/list",
-        auth: "signature",
+        meta: &cec_isales::generated::APPOINT_LIST,
+        invalid: "0200001",
         required_body: &["offset", "limit"],
         required_query: &[],
+        lenient: &[
+            (&["beginTime"], Scalar::Int),
+            (&["endTime"], Scalar::Int),
+            (&["offset"], Scalar::Int),
+            (&["limit"], Scalar::Int),
+        ],
         success: "{\"data\":[{\"appointId\":\"s-appointId\",\"appointTime\":7,\"beginTime\":7,\"callType\":\"s-callType\",\"calledNo\":\"s-calledNo\",\"endTime\":7,\"taskId\":\"s-taskId\",\"taskName\":\"s-taskName\",\"taskStatus\":\"s-taskStatus\",\"timeout\":true,\"userAccount\":\"s-userAccount\",\"userName\":\"s-userName\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_appoint_list),
     },
     Route {
         ne: "isales",
-        id: "callresult.query",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callresult/{campaignId}",
-        auth: "signature",
+        meta: &cec_isales::generated::CALLRESULT_QUERY,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[(&["pageSize"], Scalar::Int), (&["pageNum"], Scalar::Int), (&["showDetail"], Scalar::Int)],
         success: "{\"data\":[{\"callId\":\"s-callId\",\"callStatus\":7,\"callTimeStr\":\"s-callTimeStr\",\"called\":\"s-called\",\"campaignId\":\"s-campaignId\",\"failCode\":\"s-failCode\",\"recordPath\":\"s-recordPath\",\"resultCode\":\"s-resultCode\",\"sessionId\":\"s-sessionId\",\"vdnId\":7}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_callresult_query),
     },
     Route {
         ne: "isales",
-        id: "callresult.detail",
-        method: "GET",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callresultdetail/{callId}",
-        auth: "signature",
+        meta: &cec_isales::generated::CALLRESULT_DETAIL,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"data\":{\"ackBeginTime\":\"s-ackBeginTime\",\"callBeginTime\":\"s-callBeginTime\",\"callEndTime\":\"s-callEndTime\",\"callId\":\"s-callId\",\"callStatus\":7,\"called\":\"s-called\",\"failCode\":\"s-failCode\",\"recordPath\":\"s-recordPath\",\"resultCode\":\"s-resultCode\",\"vdnId\":7},\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "callresult.call_record_v1",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callRecord",
-        auth: "signature",
+        meta: &cec_isales::generated::CALLRESULT_CALL_RECORD_V1,
+        invalid: "0200001",
         required_body: &["callId"],
         required_query: &[],
+        lenient: &[],
         success: "{\"recordList\":[{\"intention\":\"s-intention\",\"interNo\":\"s-interNo\",\"requestTime\":\"s-requestTime\",\"responseSource\":\"s-responseSource\",\"systemReply\":\"s-systemReply\",\"systemReplyTime\":\"s-systemReplyTime\",\"userSaying\":\"s-userSaying\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_callresult_call_record_v1),
     },
     Route {
         ne: "isales",
-        id: "callresult.call_record_v2",
-        method: "POST",
-        path: "/rest/isales/v2/openapi/campaigns/{vdnId}/callRecord",
-        auth: "signature",
+        meta: &cec_isales::generated::CALLRESULT_CALL_RECORD_V2,
+        invalid: "0200001",
         required_body: &["callId", "page", "limit"],
         required_query: &[],
+        lenient: &[(&["page"], Scalar::Int), (&["limit"], Scalar::Int)],
         success: "{\"recordList\":[{\"intention\":\"s-intention\",\"interNo\":\"s-interNo\",\"requestTime\":\"s-requestTime\",\"responseSource\":\"s-responseSource\",\"systemReply\":\"s-systemReply\",\"systemReplyTime\":\"s-systemReplyTime\",\"userSaying\":\"s-userSaying\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_callresult_call_record_v2),
     },
     Route {
         ne: "isales",
-        id: "writeback.business_result",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/callBusiResult/{dataId}",
-        auth: "signature",
+        meta: &cec_isales::generated::WRITEBACK_BUSINESS_RESULT,
+        invalid: "0200001",
         required_body: &["busiResult"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_writeback_business_result),
     },
     Route {
         ne: "isales",
-        id: "fileserver.add",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/file/addServer",
-        auth: "signature",
-        required_body: &["serverInfo", "userName", "serverPwd"],
+        meta: &cec_isales::generated::FILESERVER_ADD,
+        invalid: "0200001",
+        required_body: &["serverInfo", "serverPwd"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"serverId\":\"s-serverId\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_fileserver_add),
     },
     Route {
         ne: "isales",
-        id: "fileserver.delete",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/deleteServer",
-        auth: "signature",
+        meta: &cec_isales::generated::FILESERVER_DELETE,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "fileserver.update",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/updateServer",
-        auth: "signature",
-        required_body: &["serverInfo", "userName"],
+        meta: &cec_isales::generated::FILESERVER_UPDATE,
+        invalid: "0200001",
+        required_body: &["serverInfo"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_fileserver_update),
     },
     Route {
         ne: "isales",
-        id: "fileserver.query",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/file/queryServer",
-        auth: "signature",
+        meta: &cec_isales::generated::FILESERVER_QUERY,
+        invalid: "0200001",
         required_body: &["offset", "limit"],
         required_query: &[],
+        lenient: &[(&["offset"], Scalar::Int), (&["limit"], Scalar::Int)],
         success: "{\"count\":7,\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"server\":[{\"filePath\":\"s-filePath\",\"ip\":\"s-ip\",\"port\":\"s-port\",\"serverId\":\"s-serverId\",\"userName\":\"s-userName\"}]}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_fileserver_query),
     },
     Route {
         ne: "isales",
-        id: "obresult.query_obs_codes",
-        method: "GET",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResultCode",
-        auth: "signature",
+        meta: &cec_isales::generated::OBRESULT_QUERY_OBS_CODES,
+        invalid: "0200001",
         required_body: &[],
         required_query: &["pageSize", "pageNum"],
+        lenient: &[],
         success: "{\"obsCodes\":[{\"obsCode\":\"s-obsCode\",\"obsCodeDesc\":\"s-obsCodeDesc\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "obresult.create",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/createObResult",
-        auth: "signature",
+        meta: &cec_isales::generated::OBRESULT_CREATE,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"defId\":\"s-defId\",\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_obresult_create),
     },
     Route {
         ne: "isales",
-        id: "obresult.update",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/updateObResult",
-        auth: "signature",
+        meta: &cec_isales::generated::OBRESULT_UPDATE,
+        invalid: "0200001",
         required_body: &["obsCodes", "displayResult", "defId"],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_obresult_update),
     },
     Route {
         ne: "isales",
-        id: "obresult.delete",
-        method: "DELETE",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/deleteObsResult",
-        auth: "signature",
+        meta: &cec_isales::generated::OBRESULT_DELETE,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "obresult.list",
-        method: "GET",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResults",
-        auth: "signature",
+        meta: &cec_isales::generated::OBRESULT_LIST,
+        invalid: "0200001",
         required_body: &[],
         required_query: &["pageSize", "pageNum"],
+        lenient: &[],
         success: "{\"data\":[{\"defId\":\"s-defId\",\"displayResult\":\"s-displayResult\",\"resultCode\":\"s-resultCode\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "obresult.detail",
-        method: "GET",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/queryObsResultDetail",
-        auth: "signature",
+        meta: &cec_isales::generated::OBRESULT_DETAIL,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"obResult\":{\"defId\":\"s-defId\",\"displayResult\":\"s-displayResult\",\"resultCode\":\"s-resultCode\",\"resultMapList\":[{\"defId\":\"s-defId\",\"failCode\":\"s-failCode\",\"mapId\":\"s-mapId\",\"vdnId\":7}],\"vdnId\":7},\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "template.list",
-        method: "GET",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/template",
-        auth: "signature",
+        meta: &cec_isales::generated::TEMPLATE_LIST,
+        invalid: "0200001",
         required_body: &[],
         required_query: &["status", "offset", "limit"],
+        lenient: &[],
         success: "{\"data\":[{\"id\":7,\"name\":\"s-name\",\"status\":7,\"taskType\":7}],\"limit\":7,\"offset\":7,\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalSize\":7}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "template.detail",
-        method: "GET",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}",
-        auth: "signature",
+        meta: &cec_isales::generated::TEMPLATE_DETAIL,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"callerNo\":\"s-callerNo\",\"description\":\"s-description\",\"deviceType\":7,\"id\":\"s-id\",\"ivrParam\":{\"k\":\"v\"},\"maxAlertingTime\":7,\"name\":\"s-name\",\"priority\":7,\"scheduleParam\":{\"k\":\"v\"},\"skillParam\":{\"k\":\"v\"},\"status\":7}}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "template.add",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/template",
-        auth: "signature",
+        meta: &cec_isales::generated::TEMPLATE_ADD,
+        invalid: "0200001",
         required_body: &["name", "deviceType", "callerNo", "maxAlertingTime", "scheduleParam"],
         required_query: &[],
+        lenient: &[
+            (&["deviceType"], Scalar::Int),
+            (&["callerNo", "[]", "priority"], Scalar::Int),
+            (&["maxAlertingTime"], Scalar::Int),
+            (&["priority"], Scalar::Int),
+            (&["skillParam", "skillId"], Scalar::Int),
+            (&["skillParam", "outBoundType"], Scalar::Int),
+            (&["skillParam", "predictParam", "predictMethod"], Scalar::Int),
+            (&["skillParam", "predictParam", "expPredictParam", "maxAvgCallTime"], Scalar::Int),
+            (&["skillParam", "predictParam", "expPredictParam", "minAvgCallTime"], Scalar::Int),
+            (&["skillParam", "predictParam", "expPredictParam", "outBoundRate"], Scalar::Int),
+            (&["skillParam", "predictParam", "offhookPredictParam", "offHookRate"], Scalar::Int),
+            (&["initStatus"], Scalar::Int),
+        ],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_template_add),
     },
     Route {
         ne: "isales",
-        id: "template.copy",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/template/copy",
-        auth: "signature",
+        meta: &cec_isales::generated::TEMPLATE_COPY,
+        invalid: "0200001",
         required_body: &["name", "from"],
         required_query: &[],
+        lenient: &[(&["from"], Scalar::Int), (&["initStatus"], Scalar::Int)],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"id\":7}}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_template_copy),
     },
     Route {
         ne: "isales",
-        id: "template.update",
-        method: "PUT",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}/update",
-        auth: "signature",
+        meta: &cec_isales::generated::TEMPLATE_UPDATE,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "isales",
-        id: "obs.login",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/obs/auth/login",
-        auth: "none",
+        meta: &cec_isales::generated::OBS_LOGIN,
+        invalid: "0200001",
         required_body: &["user", "passwd"],
         required_query: &[],
+        lenient: &[],
         success: "{\"result\":\"s-result\",\"resultCode\":\"0200000\",\"resultData\":{\"refreshExpirationTime\":\"s-refreshExpirationTime\",\"refreshToken\":\"s-refreshToken\",\"token\":\"s-token\",\"tokenExpirationTime\":\"s-tokenExpirationTime\"},\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_obs_login),
     },
     Route {
         ne: "isales",
-        id: "obs.refresh",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/obs/auth/refresh",
-        auth: "none",
+        meta: &cec_isales::generated::OBS_REFRESH,
+        invalid: "0200001",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"result\":\"s-result\",\"resultCode\":\"0200000\",\"resultData\":{\"refreshExpirationTime\":\"s-refreshExpirationTime\",\"refreshToken\":\"s-refreshToken\",\"token\":\"s-token\",\"tokenExpirationTime\":\"s-tokenExpirationTime\"},\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_obs_refresh),
     },
     Route {
         ne: "isales",
-        id: "obs.get_tasks",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/obs/business/tasks",
-        auth: "none",
+        meta: &cec_isales::generated::OBS_GET_TASKS,
+        invalid: "0200001",
         required_body: &["subCCNo", "vdnId"],
         required_query: &[],
+        lenient: &[],
         success: "{\"result\":\"s-result\",\"resultCode\":\"0200000\",\"resultData\":{\"taskData\":[{\"serviceId\":\"s-serviceId\"}]},\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_obs_get_tasks),
     },
     Route {
         ne: "isales",
-        id: "obs.interface_info",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/obs/business/interface",
-        auth: "none",
+        meta: &cec_isales::generated::OBS_INTERFACE_INFO,
+        invalid: "0200001",
         required_body: &["version"],
         required_query: &[],
+        lenient: &[],
         success: "{\"result\":\"s-result\",\"resultCode\":\"0200000\",\"resultData\":{\"getHoliDay\":\"s-getHoliDay\",\"getTask\":\"s-getTask\",\"getUserData\":\"s-getUserData\",\"pushCallOutRlt\":\"s-pushCallOutRlt\",\"pushMidRlt\":\"s-pushMidRlt\",\"pushTaskStatus\":\"s-pushTaskStatus\",\"refreshToken\":\"s-refreshToken\",\"version\":\"s-version\"},\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_obs_interface_info),
     },
     Route {
         ne: "isales",
-        id: "obs.push_mid_result",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/obs/business/push/midresult",
-        auth: "none",
+        meta: &cec_isales::generated::OBS_PUSH_MID_RESULT,
+        invalid: "0200001",
         required_body: &["subCCNo", "vdnId", "uniqueId", "serviceId"],
         required_query: &[],
+        lenient: &[(&["subCCNo"], Scalar::Int), (&["vdnId"], Scalar::Int), (&["deviceType"], Scalar::Int)],
         success: "{\"result\":\"s-result\",\"resultCode\":\"0200000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_obs_push_mid_result),
     },
     Route {
         ne: "isales",
-        id: "obs.push_call_result",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/obs/business/call/result",
-        auth: "none",
+        meta: &cec_isales::generated::OBS_PUSH_CALL_RESULT,
+        invalid: "0200001",
         required_body: &["subCCNo", "vdnId", "uniqueId", "serviceId"],
         required_query: &[],
+        lenient: &[(&["subCCNo"], Scalar::Int), (&["vdnId"], Scalar::Int), (&["deviceType"], Scalar::Int)],
         success: "{\"result\":\"s-result\",\"resultCode\":\"0200000\",\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_obs_push_call_result),
     },
     Route {
         ne: "isales",
-        id: "obs.get_call_data",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/obs/business/callnos",
-        auth: "none",
+        meta: &cec_isales::generated::OBS_GET_CALL_DATA,
+        invalid: "0200001",
         required_body: &["subCCNo", "vdnId", "serviceId", "batchCount"],
         required_query: &[],
+        lenient: &[
+            (&["subCCNo"], Scalar::Int),
+            (&["vdnId"], Scalar::Int),
+            (&["serviceId"], Scalar::Int),
+            (&["batchCount"], Scalar::Int),
+        ],
         success: "{\"result\":\"s-result\",\"resultCode\":\"0200000\",\"resultData\":{\"callData\":\"s-callData\",\"callerNumber\":\"s-callerNumber\",\"ieData\":\"s-ieData\",\"phoneNumber\":[\"s-item\"],\"seviceId\":\"s-seviceId\",\"uniqueId\":\"s-uniqueId\",\"version\":\"s-version\"},\"resultDesc\":\"success\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_obs_get_call_data),
     },
     Route {
         ne: "isales",
-        id: "calllogs.query",
-        method: "POST",
-        path: "/rest/isales/v1/openapi/campaigns/{vdnId}/calllogs",
-        auth: "signature",
+        meta: &cec_isales::generated::CALLLOGS_QUERY,
+        invalid: "0200001",
         required_body: &["offset", "limit", "beginTime", "endTime"],
         required_query: &[],
+        lenient: &[(&["offset"], Scalar::Int), (&["limit"], Scalar::Int)],
         success: "{\"count\":7,\"result\":[{\"httpStatus\":7,\"id\":\"s-id\",\"operTime\":\"s-operTime\",\"request\":{\"k\":\"v\"},\"resultCode\":\"s-resultCode\",\"resultDesc\":\"s-resultDesc\",\"type\":\"s-type\",\"url\":\"s-url\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
-        binary: false,
-        envelope: &ISALES_ENVELOPE_DEFAULT,
         check_body: Some(check_isales_calllogs_query),
     },
     Route {
         ne: "oiap",
-        id: "auth.gettoken",
-        method: "POST",
-        path: "/oifde/rest/api/gettoken",
-        auth: "none",
+        meta: &cec_oiap::generated::AUTH_GETTOKEN,
+        invalid: "10000002",
         required_body: &["appKey", "appSecret"],
         required_query: &[],
+        lenient: &[],
         success: "{\"authToken\":\"s-authToken\",\"errorCode\":0,\"errorMsg\":\"success\",\"expireTime\":7}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_auth_gettoken),
     },
     Route {
         ne: "oiap",
-        id: "auth.getAppCubeToken",
-        method: "POST",
-        path: "/oifde/rest/appcube/api/getAppCubeToken",
-        auth: "none",
+        meta: &cec_oiap::generated::AUTH_GET_APP_CUBE_TOKEN,
+        invalid: "10000002",
         required_body: &["appKey", "appSecret"],
         required_query: &[],
+        lenient: &[],
         success: "{\"authToken\":\"s-authToken\",\"errorCode\":0,\"errorMsg\":\"success\",\"expireTime\":7}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_auth_get_app_cube_token),
     },
     Route {
         ne: "oiap",
-        id: "domain.querydomaininfo",
-        method: "POST",
-        path: "/oifde/rest/api/querydomaininfo",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::DOMAIN_QUERYDOMAININFO,
+        invalid: "10000002",
         required_body: &["tenantId", "authToken"],
         required_query: &[],
+        lenient: &[],
         success: "{\"domains\":[{\"domainId\":7,\"domainName\":\"s-domainName\",\"language\":\"s-language\",\"tenantId\":\"s-tenantId\"}],\"errorCode\":0,\"errorMsg\":\"success\"}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_domain_querydomaininfo),
     },
     Route {
         ne: "oiap",
-        id: "navigation.querynavigationinfo",
-        method: "POST",
-        path: "/oifde/rest/api/querynavigationinfo",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::NAVIGATION_QUERYNAVIGATIONINFO,
+        invalid: "10000002",
         required_body: &["tenantId", "pageNum", "pageSize", "authToken"],
         required_query: &[],
+        lenient: &[],
         success: "{\"accessInfoList\":[{\"accessCode\":\"s-accessCode\",\"accessId\":\"s-accessId\",\"chatBotName\":\"s-chatBotName\",\"description\":\"s-description\",\"dialogType\":7,\"domainId\":7,\"flowCode\":\"s-flowCode\",\"flowName\":\"s-flowName\",\"source\":\"s-source\",\"tenantId\":\"s-tenantId\",\"usingRecordService\":7}],\"errorCode\":0,\"errorMsg\":\"success\",\"total\":7}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_navigation_querynavigationinfo),
     },
     Route {
         ne: "oiap",
-        id: "navigation.createnavigationinfo",
-        method: "POST",
-        path: "/oifde/rest/api/createnavigationinfo",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::NAVIGATION_CREATENAVIGATIONINFO,
+        invalid: "10000002",
         required_body: &["tenantId", "dialogType", "flowCode", "authToken"],
         required_query: &[],
+        lenient: &[(&["domainId"], Scalar::Int), (&["dialogType"], Scalar::Int)],
         success: "{\"errorCode\":0,\"errorMsg\":\"success\"}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_navigation_createnavigationinfo),
     },
     Route {
         ne: "oiap",
-        id: "navigation.updatenavigationinfo",
-        method: "POST",
-        path: "/oifde/rest/api/updatenavigationinfo",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::NAVIGATION_UPDATENAVIGATIONINFO,
+        invalid: "10000002",
         required_body: &["tenantId", "accessId", "dialogType", "description", "authToken"],
         required_query: &[],
+        lenient: &[(&["domainId"], Scalar::Int), (&["dialogType"], Scalar::Int)],
         success: "{\"errorCode\":0,\"errorMsg\":\"success\"}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_navigation_updatenavigationinfo),
     },
     Route {
         ne: "oiap",
-        id: "navigation.deletenavigationinfo",
-        method: "POST",
-        path: "/oifde/rest/api/deletenavigationinfo",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::NAVIGATION_DELETENAVIGATIONINFO,
+        invalid: "10000002",
         required_body: &["tenantId", "accessIdList", "authToken"],
         required_query: &[],
+        lenient: &[],
         success: "{\"errorCode\":0,\"errorMsg\":\"success\"}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_navigation_deletenavigationinfo),
     },
     Route {
         ne: "oiap",
-        id: "sysapi.asrcallback",
-        method: "POST",
-        path: "/oifde/rest/sysapi/asrcallback",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::SYSAPI_ASRCALLBACK,
+        invalid: "10000002",
         required_body: &["body"],
         required_query: &[],
+        lenient: &[
+            (&["body", "state", "success"], Scalar::Bool),
+            (&["body", "body", "lattices", "[]", "lid"], Scalar::Int),
+            (&["body", "body", "lattices", "[]", "begin"], Scalar::Int),
+            (&["body", "body", "lattices", "[]", "end"], Scalar::Int),
+            (&["body", "body", "lattices", "[]", "spk"], Scalar::Int),
+        ],
         success: "{\"retCode\":\"0\",\"retMsg\":\"success\"}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_RET_CODE,
         check_body: Some(check_oiap_sysapi_asrcallback),
     },
     Route {
         ne: "oiap",
-        id: "flow.queryflows",
-        method: "POST",
-        path: "/oifde/rest/api/queryflows",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::FLOW_QUERYFLOWS,
+        invalid: "10000002",
         required_body: &["tenantId", "authToken"],
         required_query: &[],
+        lenient: &[(&["pageNum"], Scalar::Int), (&["pageSize"], Scalar::Int)],
         success: "{\"errorCode\":0,\"errorMsg\":\"success\",\"flowList\":[{\"createDate\":7,\"ext01\":\"s-ext01\",\"flowCode\":\"s-flowCode\",\"flowDesc\":\"s-flowDesc\",\"flowEndNode\":\"s-flowEndNode\",\"flowId\":7,\"flowName\":\"s-flowName\",\"flowStartNode\":\"s-flowStartNode\",\"isDefault\":\"s-isDefault\",\"logSwitch\":\"s-logSwitch\",\"ruleId\":\"s-ruleId\",\"scenarioType\":\"s-scenarioType\",\"status\":\"s-status\",\"statusDate\":7,\"tenantId\":\"s-tenantId\",\"version\":\"s-version\"}],\"total\":7}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_flow_queryflows),
     },
     Route {
         ne: "oiap",
-        id: "dialog.process",
-        method: "POST",
-        path: "/oifde/rest/crs/process",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::DIALOG_PROCESS,
+        invalid: "10000002",
         required_body: &["userid", "inaction", "inparams"],
         required_query: &[],
+        lenient: &[(&["inaction"], Scalar::Int)],
         success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\",\"outaction\":7,\"outparams\":{\"answer_id\":\"s-answer_id\",\"call_dst_id\":\"s-call_dst_id\",\"call_id\":\"s-call_id\",\"call_sor_id\":\"s-call_sor_id\",\"calling_num\":\"s-calling_num\",\"collectTimeout\":\"s-collectTimeout\",\"end_time\":\"s-end_time\",\"entrance_id\":\"s-entrance_id\",\"exit_id\":\"s-exit_id\",\"flowRecordFlag\":\"s-flowRecordFlag\",\"grammar\":\"s-grammar\",\"inter_idx\":\"s-inter_idx\",\"language\":\"s-language\",\"model_type\":\"s-model_type\",\"moduleName\":\"s-moduleName\",\"prompt_text\":\"s-prompt_text\",\"prompt_type\":\"s-prompt_type\",\"prompt_wav\":\"s-prompt_wav\",\"question_id\":\"s-question_id\",\"question_name\":\"s-question_name\",\"record_path\":\"s-record_path\",\"region_id\":\"s-region_id\",\"release_reason\":\"s-release_reason\",\"route_value\":\"s-route_value\",\"skill_id\":\"s-skill_id\",\"start_time\":\"s-start_time\",\"suilu_region_id\":\"s-suilu_region_id\",\"timeout\":\"s-timeout\",\"tone\":\"s-tone\",\"trans_data\":\"s-trans_data\",\"trans_idx\":\"s-trans_idx\",\"trans_type\":\"s-trans_type\",\"user_type_id\":\"s-user_type_id\",\"vendor\":\"s-vendor\"},\"ret\":0,\"userid\":\"s-userid\"}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DIALOG,
         check_body: Some(check_oiap_dialog_process),
     },
     Route {
         ne: "oiap",
-        id: "dialogV2.process",
-        method: "POST",
-        path: "/oifde/rest/v2/crs/process/{vdnId}",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::DIALOG_V2_PROCESS,
+        invalid: "10000002",
         required_body: &["userid", "inaction", "inparams"],
         required_query: &[],
+        lenient: &[(&["inaction"], Scalar::Int)],
         success: "{\"errorMsg\":\"success\",\"outaction\":7,\"outparams\":{\"answer_id\":\"s-answer_id\",\"call_dst_id\":\"s-call_dst_id\",\"call_id\":\"s-call_id\",\"call_sor_id\":\"s-call_sor_id\",\"calling_num\":\"s-calling_num\",\"collectTimeout\":\"s-collectTimeout\",\"end_time\":\"s-end_time\",\"entrance_id\":\"s-entrance_id\",\"exit_id\":\"s-exit_id\",\"flowRecordFlag\":\"s-flowRecordFlag\",\"grammar\":\"s-grammar\",\"inter_idx\":\"s-inter_idx\",\"language\":\"s-language\",\"model_type\":\"s-model_type\",\"moduleName\":\"s-moduleName\",\"prompt_text\":\"s-prompt_text\",\"prompt_type\":\"s-prompt_type\",\"prompt_wav\":\"s-prompt_wav\",\"question_id\":\"s-question_id\",\"question_name\":\"s-question_name\",\"record_path\":\"s-record_path\",\"region_id\":\"s-region_id\",\"release_reason\":\"s-release_reason\",\"route_value\":\"s-route_value\",\"skill_id\":\"s-skill_id\",\"start_time\":\"s-start_time\",\"suilu_region_id\":\"s-suilu_region_id\",\"timeout\":\"s-timeout\",\"tone\":\"s-tone\",\"trans_data\":\"s-trans_data\",\"trans_idx\":\"s-trans_idx\",\"trans_type\":\"s-trans_type\",\"user_type_id\":\"s-user_type_id\",\"vendor\":\"s-vendor\"},\"ret\":0,\"userid\":\"s-userid\"}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_RET,
         check_body: Some(check_oiap_dialog_v2_process),
     },
     Route {
         ne: "oiap",
-        id: "record.queryHistory",
-        method: "POST",
-        path: "/oifde/rest/api/queryHistory",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::RECORD_QUERY_HISTORY,
+        invalid: "10000002",
         required_body: &["tenantId", "params", "authToken"],
         required_query: &[],
+        lenient: &[],
         success: "{\"bean\":\"s-any\",\"beans\":[{\"intention\":\"s-intention\",\"interNo\":\"s-interNo\",\"responseSource\":\"s-responseSource\",\"systemReply\":\"s-systemReply\",\"timestamp\":\"s-timestamp\",\"type\":\"s-type\",\"userSaying\":\"s-userSaying\"}],\"callId\":\"s-callId\",\"callSorId\":\"s-callSorId\",\"object\":\"s-any\",\"rtnCode\":0,\"rtnMsg\":\"success\"}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_RTN_CODE,
         check_body: Some(check_oiap_record_query_history),
     },
     Route {
         ne: "oiap",
-        id: "record.queryRecordHistory",
-        method: "POST",
-        path: "/oifde/rest/api/queryRecordHistory",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::RECORD_QUERY_RECORD_HISTORY,
+        invalid: "10000002",
         required_body: &["tenantId", "authToken"],
         required_query: &[],
+        lenient: &[],
         success: "{\"errorCode\":0,\"errorMsg\":\"success\",\"recordList\":[{\"callId\":\"s-callId\",\"callSorId\":\"s-callSorId\",\"calledNumber\":\"s-calledNumber\",\"callingNumber\":\"s-callingNumber\",\"ctiCallId\":\"s-ctiCallId\",\"logId\":\"s-logId\",\"tenantId\":\"s-tenantId\"}],\"total\":7}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_record_query_record_history),
     },
     Route {
         ne: "oiap",
-        id: "intent.queryIntentions",
-        method: "POST",
-        path: "/oifde/rest/api/intentions/query",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::INTENT_QUERY_INTENTIONS,
+        invalid: "10000002",
         required_body: &["tenantId", "language", "pageNum", "pageSize", "authToken"],
         required_query: &[],
+        lenient: &[
+            (&["pageNum"], Scalar::Int),
+            (&["pageSize"], Scalar::Int),
+            (&["domainInfo", "domainId"], Scalar::Int),
+        ],
         success: "{\"errorCode\":0,\"errorMsg\":\"success\",\"intentions\":[{\"intentCmd\":\"s-intentCmd\",\"intentDesc\":\"s-intentDesc\",\"intentName\":\"s-intentName\"}],\"total\":7}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_intent_query_intentions),
     },
     Route {
         ne: "oiap",
-        id: "silentAgent.changeWorkMode",
-        method: "POST",
-        path: "/oifde/rest/api/flow/changeWorkMode",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::SILENT_AGENT_CHANGE_WORK_MODE,
+        invalid: "10000002",
         required_body: &["tenantId", "callId", "agentId", "workMode", "authToken"],
         required_query: &[],
-        success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\"}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
+        lenient: &[],
+        success: "{\"errorCode\":0,\"errorMsg\":\"success\"}",
         check_body: Some(check_oiap_silent_agent_change_work_mode),
     },
     Route {
         ne: "oiap",
-        id: "silentAgent.receiveDialogrecord",
-        method: "POST",
-        path: "/oifde/rest/api/flow/receiveDialogrecord",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::SILENT_AGENT_RECEIVE_DIALOGRECORD,
+        invalid: "10000002",
         required_body: &[
             "tenantId",
             "callId",
@@ -6397,2407 +5146,5005 @@ pub static ROUTES: &[Route] = &[
             "authToken",
         ],
         required_query: &[],
+        lenient: &[(&["nodeIndex"], Scalar::Int), (&["replyType"], Scalar::Int)],
         success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\"}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_silent_agent_receive_dialogrecord),
     },
     Route {
         ne: "oiap",
-        id: "nlp.spellcheck",
-        method: "POST",
-        path: "/oifde/rest/api/spellcheck",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::NLP_SPELLCHECK,
+        invalid: "10000002",
         required_body: &["tenantId", "authToken", "sentence", "language", "checkerType"],
         required_query: &[],
+        lenient: &[],
         success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\",\"hasMistake\":true,\"spellCheckerMatchList\":[{\"correctWord\":\"s-correctWord\",\"endIndex\":7,\"hasMistake\":true,\"startIndex\":7,\"word\":\"s-word\"}]}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_nlp_spellcheck),
     },
     Route {
         ne: "oiap",
-        id: "flow.asrrecognizeresult",
-        method: "POST",
-        path: "/oifde/rest/api/flow/asrrecognizeresult",
-        auth: "none",
+        meta: &cec_oiap::generated::FLOW_ASRRECOGNIZERESULT,
+        invalid: "10000002",
         required_body: &["serviceToken", "taskID", "respType", "sentence"],
         required_query: &[],
+        lenient: &[
+            (&["sentence", "st"], Scalar::Int),
+            (&["sentence", "et"], Scalar::Int),
+            (&["sentence", "isFinal"], Scalar::Bool),
+            (&["sentence", "confidence"], Scalar::Number),
+            (&["analysis", "avgVol"], Scalar::Int),
+            (&["analysis", "maxVol"], Scalar::Int),
+            (&["analysis", "speed"], Scalar::Int),
+        ],
         success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\"}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_flow_asrrecognizeresult),
     },
     Route {
         ne: "oiap",
-        id: "tts.texttovoice",
-        method: "POST",
-        path: "/oifde/rest/api/tts/texttovoice",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::TTS_TEXTTOVOICE,
+        invalid: "10000002",
         required_body: &["tenantId", "authToken", "text", "config"],
         required_query: &[],
+        lenient: &[],
         success: "{\"data\":{\"format\":\"s-format\",\"sampleRate\":7,\"sentences\":[{\"k\":\"v\"}],\"voiceData\":\"s-voiceData\"},\"retCode\":\"0\",\"retMsg\":\"success\"}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_RET_CODE,
         check_body: Some(check_oiap_tts_texttovoice),
     },
     Route {
         ne: "oiap",
-        id: "monitor.servicemonitor",
-        method: "POST",
-        path: "/oifde/rest/api/servicemonitor",
-        auth: "none",
+        meta: &cec_oiap::generated::MONITOR_SERVICEMONITOR,
+        invalid: "10000002",
         required_body: &[],
         required_query: &[],
+        lenient: &[],
         success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\",\"jvm\":{\"deadload\":\"s-deadload\",\"fullgc\":\"s-fullgc\"}}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: None,
     },
     Route {
         ne: "oiap",
-        id: "report.queryCallStatisticsReport",
-        method: "POST",
-        path: "/oifde/rest/api/queryCallStatisticsReport",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::REPORT_QUERY_CALL_STATISTICS_REPORT,
+        invalid: "10000002",
         required_body: &["type", "tenantId", "accessCode", "timestamp", "authToken"],
         required_query: &[],
-        success: "[{\"accessCode\":\"s-accessCode\",\"autonomyRate\":\"s-autonomyRate\",\"averageInteractPerCall\":\"s-averageInteractPerCall\",\"callCount\":7,\"callStaffConsultCount\":7,\"callStaffNoConsultCount\":7,\"dbRecordTime\":\"s-any\",\"exitConsultingCount\":7,\"exitNoConsultCount\":7,\"interactCount\":7,\"interfaceRequestCount\":7,\"interfaceSuccessCount\":7,\"interfaceSuccessRate\":\"s-interfaceSuccessRate\",\"recordTime\":7,\"tenantId\":\"s-tenantId\",\"type\":\"s-type\"},{\"accessCode\":\"s-accessCode\",\"autonomyRate\":\"s-autonomyRate\",\"averageInteractPerCall\":\"s-averageInteractPerCall\",\"callCount\":7,\"callStaffConsultCount\":7,\"callStaffNoConsultCount\":7,\"dbRecordTime\":\"s-any\",\"exitConsultingCount\":7,\"exitNoConsultCount\":7,\"interactCount\":7,\"interfaceRequestCount\":7,\"interfaceSuccessCount\":7,\"interfaceSuccessRate\":\"s-interfaceSuccessRate\",\"recordTime\":7,\"tenantId\":\"s-tenantId\",\"type\":\"s-type\"}]",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
+        lenient: &[(&["timestamp"], Scalar::Int)],
+        success: "[{\"accessCode\":\"s-accessCode\",\"callCount\":7,\"callStaffNoConsultCount\":7,\"exitNoConsultCount\":7,\"recordTime\":7,\"tenantId\":\"s-tenantId\"},{\"accessCode\":\"s-accessCode\",\"callCount\":7,\"callStaffNoConsultCount\":7,\"exitNoConsultCount\":7,\"recordTime\":7,\"tenantId\":\"s-tenantId\"}]",
         check_body: Some(check_oiap_report_query_call_statistics_report),
     },
     Route {
         ne: "oiap",
-        id: "report.queryChatbotReport",
-        method: "POST",
-        path: "/oifde/rest/api/queryChatbotReport",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::REPORT_QUERY_CHATBOT_REPORT,
+        invalid: "10000002",
         required_body: &["type", "tenantId", "accessCode", "timestamp", "authToken"],
         required_query: &[],
+        lenient: &[(&["timestamp"], Scalar::Int)],
         success: "[{\"accessCode\":\"s-accessCode\",\"consultCount\":7,\"feedbackCount\":7,\"positiveFeedbackCount\":7,\"positiveFeedbackRate\":\"s-positiveFeedbackRate\",\"recordTime\":7,\"responseRate\":\"s-responseRate\",\"responseSuccessCount\":7,\"tenantId\":\"s-tenantId\",\"type\":\"s-type\",\"unknowCount\":7},{\"accessCode\":\"s-accessCode\",\"consultCount\":7,\"feedbackCount\":7,\"positiveFeedbackCount\":7,\"positiveFeedbackRate\":\"s-positiveFeedbackRate\",\"recordTime\":7,\"responseRate\":\"s-responseRate\",\"responseSuccessCount\":7,\"tenantId\":\"s-tenantId\",\"type\":\"s-type\",\"unknowCount\":7}]",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_report_query_chatbot_report),
     },
     Route {
         ne: "oiap",
-        id: "report.queryKnowledgeReport",
-        method: "POST",
-        path: "/oifde/rest/api/queryKnowledgeReport",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::REPORT_QUERY_KNOWLEDGE_REPORT,
+        invalid: "10000002",
         required_body: &["type", "tenantId", "authToken"],
         required_query: &[],
+        lenient: &[(&["timestamp"], Scalar::Int)],
         success: "{\"effectiveIntentCount\":7,\"effectiveIntentSum\":7,\"effectiveQaCount\":7,\"effectiveQaSum\":7,\"effectiveTalkCount\":7,\"effectiveTalkSum\":7,\"errorCode\":\"0\",\"errorMsg\":\"success\",\"intentCount\":7,\"intentList\":[{\"count\":7,\"name\":\"s-name\"}],\"qaCount\":7,\"qaList\":[{\"count\":7,\"name\":\"s-name\"}],\"recordTime\":\"s-recordTime\",\"talkCount\":7,\"tenantId\":7,\"type\":7}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_report_query_knowledge_report),
     },
     Route {
         ne: "oiap",
-        id: "outbound.queryRbtRecognitionResult",
-        method: "POST",
-        path: "/oifde/rest/api/queryRbtRecognitionResult",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::OUTBOUND_QUERY_RBT_RECOGNITION_RESULT,
+        invalid: "10000002",
         required_body: &["beginTime", "endTime", "tenantId", "authToken"],
         required_query: &[],
+        lenient: &[
+            (&["beginTime"], Scalar::Int),
+            (&["endTime"], Scalar::Int),
+            (&["pageNum"], Scalar::Int),
+            (&["pageSize"], Scalar::Int),
+        ],
         success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\",\"pageNum\":7,\"pageSize\":7,\"rbtRecognitions\":[{\"agentId\":101,\"beginTime\":7,\"callCenterId\":7,\"callId\":\"s-callId\",\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"endTime\":7,\"fileName\":\"s-fileName\",\"mediaType\":7,\"rbtRecognitionId\":7,\"recordBeginTime\":7,\"recordEndTime\":7,\"releaseCause\":7,\"result\":7,\"tenantId\":\"s-tenantId\",\"vdnId\":7}],\"total\":7}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_outbound_query_rbt_recognition_result),
     },
     Route {
         ne: "oiap",
-        id: "record.queryTransferRecordHistory",
-        method: "POST",
-        path: "/oifde/rest/api/queryTransferRecordHistory",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::RECORD_QUERY_TRANSFER_RECORD_HISTORY,
+        invalid: "10000002",
         required_body: &["tenantId", "authToken"],
         required_query: &[],
+        lenient: &[],
         success: "{\"errorCode\":0,\"errorMessage\":\"s-errorMessage\",\"errorMsg\":\"success\",\"total\":7,\"transferRecordList\":[{\"callId\":\"s-callId\",\"calledNumber\":\"s-calledNumber\",\"callingNumber\":\"s-callingNumber\",\"ctiCallId\":\"s-ctiCallId\",\"flowInstId\":\"s-flowInstId\",\"id\":\"s-id\",\"startTime\":7,\"tenantId\":\"s-tenantId\",\"transfNumber\":\"s-transfNumber\"}]}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_record_query_transfer_record_history),
     },
     Route {
         ne: "oiap",
-        id: "recognition.textClassification",
-        method: "POST",
-        path: "/oifde/rest/api/textClassification",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::RECOGNITION_TEXT_CLASSIFICATION,
+        invalid: "10000002",
         required_body: &["tenantId", "language", "text", "authToken"],
         required_query: &[],
+        lenient: &[],
         success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\",\"results\":[{\"label\":\"s-label\",\"probability\":7}]}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_recognition_text_classification),
     },
     Route {
         ne: "oiap",
-        id: "recognition.entityDetection",
-        method: "POST",
-        path: "/oifde/rest/api/entityDetection",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::RECOGNITION_ENTITY_DETECTION,
+        invalid: "10000002",
         required_body: &["tenantId", "language", "sentence", "authToken"],
         required_query: &[],
+        lenient: &[],
         success: "{\"count\":7,\"entityMsgV2List\":[{\"beginIndex\":7,\"citation\":\"s-citation\",\"endIndex\":7,\"envEntity\":true,\"formats\":[\"s-item\"],\"type\":7,\"userEntity\":true,\"values\":{\"k\":\"v\"}}],\"errorCode\":\"0\",\"errorMsg\":\"success\"}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_recognition_entity_detection),
     },
     Route {
         ne: "oiap",
-        id: "thirdPartyRobot.login",
-        method: "POST",
-        path: "/chatbot/serverauth/login",
-        auth: "none",
+        meta: &cec_oiap::generated::THIRD_PARTY_ROBOT_LOGIN,
+        invalid: "10000002",
         required_body: &["account", "nonce", "checksum"],
         required_query: &[],
+        lenient: &[],
         success: "{\"duration\":7,\"error\":\"s-error\",\"errorCode\":\"0\",\"errorMsg\":\"success\",\"nonce\":\"s-nonce\",\"token\":\"s-token\"}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_third_party_robot_login),
     },
     Route {
         ne: "oiap",
-        id: "gtsRpa.queryJob",
-        method: "POST",
-        path: "/oifde/rest/api/rpa/queryJob",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::GTS_RPA_QUERY_JOB,
+        invalid: "10000002",
         required_body: &["tenantId", "authToken"],
         required_query: &[],
+        lenient: &[(&["pageNo"], Scalar::Int), (&["pageSize"], Scalar::Int)],
         success: "{\"errorCode\":0,\"errorMsg\":\"success\",\"jobs\":[{\"createTime\":\"s-createTime\",\"description\":\"s-description\",\"jobName\":\"s-jobName\",\"mode\":\"s-mode\",\"runMode\":\"s-runMode\",\"startTime\":\"s-startTime\",\"status\":\"s-status\",\"timeout\":7,\"uid\":\"s-uid\"}],\"total\":7}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_gts_rpa_query_job),
     },
     Route {
         ne: "oiap",
-        id: "gtsRpa.queryJobDetails",
-        method: "POST",
-        path: "/oifde/rest/api/rpa/queryJobDetails",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::GTS_RPA_QUERY_JOB_DETAILS,
+        invalid: "10000002",
         required_body: &["tenantId", "authToken"],
         required_query: &[],
-        success: "{\"errorCode\":0,\"errorMsg\":\"success\",\"jobDetail\":[{\"clusterName\":\"s-clusterName\",\"createTime\":\"s-createTime\",\"description\":\"s-description\",\"jobName\":\"s-jobName\",\"jobType\":\"s-jobType\",\"mode\":\"s-mode\",\"procedureName\":\"s-procedureName\",\"procedureVersion\":\"s-procedureVersion\",\"queueName\":\"s-queueName\",\"queueUid\":\"s-queueUid\",\"recentTaskStatus\":\"s-recentTaskStatus\",\"runMode\":\"s-runMode\",\"startTime\":\"s-startTime\",\"status\":\"s-status\",\"timeout\":7,\"uid\":\"s-uid\",\"workstationName\":\"s-workstationName\"}]}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
+        lenient: &[],
+        success: "{\"errorCode\":0,\"errorMsg\":\"success\",\"jobDetail\":[{\"clusterName\":\"s-clusterName\",\"createTime\":\"s-createTime\",\"description\":\"s-description\",\"jobName\":\"s-jobName\",\"jobType\":\"s-jobType\",\"mode\":\"s-mode\",\"procedureName\":\"s-procedureName\",\"procedureVersion\":\"s-procedureVersion\",\"queueUid\":\"s-queueUid\",\"recentTaskStatus\":\"s-recentTaskStatus\",\"runMode\":\"s-runMode\",\"startTime\":\"s-startTime\",\"status\":\"s-status\",\"timeout\":7,\"uid\":\"s-uid\",\"workstationName\":\"s-workstationName\"}]}",
         check_body: Some(check_oiap_gts_rpa_query_job_details),
     },
     Route {
         ne: "oiap",
-        id: "gtsRpa.createRpaQueueData",
-        method: "POST",
-        path: "/oifde/rest/api/rpa/createRpaQueueData",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::GTS_RPA_CREATE_RPA_QUEUE_DATA,
+        invalid: "10000002",
         required_body: &["tenantId", "authToken", "queueUid"],
         required_query: &[],
+        lenient: &[(&["expectStartTime"], Scalar::Int), (&["expectEndTime"], Scalar::Int)],
         success: "{\"errorCode\":0,\"errorMsg\":\"success\",\"queueData\":[{\"analysisJsonData\":\"s-analysisJsonData\",\"createTime\":7,\"description\":\"s-description\",\"expectEndTime\":7,\"expectStartTime\":7,\"failedReason\":\"s-failedReason\",\"failedReasonDetail\":\"s-failedReasonDetail\",\"id\":7,\"inactived\":\"s-inactived\",\"inputJsonData\":\"s-inputJsonData\",\"outputJsonData\":\"s-outputJsonData\",\"priority\":\"s-priority\",\"progress\":7,\"queueName\":\"s-queueName\",\"queueUid\":\"s-queueUid\",\"status\":\"s-status\",\"tag\":\"s-tag\",\"uid\":\"s-uid\"}]}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_gts_rpa_create_rpa_queue_data),
     },
     Route {
         ne: "oiap",
-        id: "gtsRpa.queryRpaQueueData",
-        method: "POST",
-        path: "/oifde/rest/api/rpa/queryRpaQueueData",
-        auth: "oiap-token",
+        meta: &cec_oiap::generated::GTS_RPA_QUERY_RPA_QUEUE_DATA,
+        invalid: "10000002",
         required_body: &["tenantId", "authToken", "conditions"],
         required_query: &[],
+        lenient: &[(&["pageNo"], Scalar::Int), (&["pageSize"], Scalar::Int)],
         success: "{\"errorCode\":0,\"errorMsg\":\"success\",\"queueData\":[{\"analysisJsonData\":\"s-analysisJsonData\",\"createTime\":7,\"description\":\"s-description\",\"expectEndTime\":7,\"expectStartTime\":7,\"failedReason\":\"s-failedReason\",\"failedReasonDetail\":\"s-failedReasonDetail\",\"id\":7,\"inactived\":\"s-inactived\",\"inputJsonData\":\"s-inputJsonData\",\"outputJsonData\":\"s-outputJsonData\",\"priority\":\"s-priority\",\"progress\":7,\"queueName\":\"s-queueName\",\"queueUid\":\"s-queueUid\",\"status\":\"s-status\",\"tag\":\"s-tag\",\"uid\":\"s-uid\"}],\"total\":7}",
-        binary: false,
-        envelope: &OIAP_ENVELOPE_DEFAULT,
         check_body: Some(check_oiap_gts_rpa_query_rpa_queue_data),
     },
 ];
 
 fn check_apifabric_auth_token_by_ak_sk(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AuthTokenByAkSkBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("auth.tokenByAkSk", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AuthTokenByAkSkBody>(b.clone()) {
+            Ok(body) => match body.validate("auth.tokenByAkSk", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_create(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountCreateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.create", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(b.clone()) {
+            Ok(body) => match body.validate("agentAccount.create", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.delete", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AgentAccountDeleteBody>(b.clone()) {
+            Ok(body) => match body.validate("agentAccount.delete", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.update", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(b.clone()) {
+            Ok(body) => match body.validate("agentAccount.update", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.query", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryBody>(b.clone()) {
+            Ok(body) => match body.validate("agentAccount.query", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_add_skills_to_agent(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountAddSkillsToAgentBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.addSkillsToAgent", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::AgentAccountAddSkillsToAgentBody>(b.clone()) {
+            Ok(body) => match body.validate("agentAccount.addSkillsToAgent", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_release_agent_by_skill_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountReleaseAgentBySkillIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.releaseAgentBySkillId", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::AgentAccountReleaseAgentBySkillIdBody>(b.clone()) {
+            Ok(body) => match body.validate("agentAccount.releaseAgentBySkillId", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_query_agent_info_by_skill_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.queryAgentInfoBySkillId", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody>(b.clone()) {
+            Ok(body) => match body.validate("agentAccount.queryAgentInfoBySkillId", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_update_sip_phone_password(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.updateSipPhonePassword", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(b.clone()) {
+            Ok(body) => match body.validate("agentAccount.updateSipPhonePassword", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_account_cleancustpersonaldata(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountCleancustpersonaldataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.cleancustpersonaldata", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::AgentAccountCleancustpersonaldataBody>(b.clone()) {
+            Ok(body) => match body.validate("agentAccount.cleancustpersonaldata", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_info_query_agent_login_params(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentInfo.queryAgentLoginParams", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody>(b.clone()) {
+            Ok(body) => match body.validate("agentInfo.queryAgentLoginParams", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_agent_info_query_agent_info_by_account(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentInfo.queryAgentInfoByAccount", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(b.clone()) {
+            Ok(body) => match body.validate("agentInfo.queryAgentInfoByAccount", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_skill_create_skill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::SkillCreateSkillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.createSkill", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::SkillCreateSkillBody>(b.clone()) {
+            Ok(body) => match body.validate("skill.createSkill", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_skill_delete_skill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::SkillDeleteSkillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.deleteSkill", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::SkillDeleteSkillBody>(b.clone()) {
+            Ok(body) => match body.validate("skill.deleteSkill", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_skill_modify_skill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::SkillModifySkillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.modifySkill", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::SkillModifySkillBody>(b.clone()) {
+            Ok(body) => match body.validate("skill.modifySkill", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_skill_query_skills(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::SkillQuerySkillsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.querySkills", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(b.clone()) {
+            Ok(body) => match body.validate("skill.querySkills", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_called_route_create_called_route(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CalledRouteCreateCalledRouteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calledRoute.createCalledRoute", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CalledRouteCreateCalledRouteBody>(b.clone()) {
+            Ok(body) => match body.validate("calledRoute.createCalledRoute", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_called_route_delete_called_route(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CalledRouteDeleteCalledRouteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calledRoute.deleteCalledRoute", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(b.clone()) {
+            Ok(body) => match body.validate("calledRoute.deleteCalledRoute", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_called_route_modify_called_route(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CalledRouteModifyCalledRouteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calledRoute.modifyCalledRoute", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CalledRouteModifyCalledRouteBody>(b.clone()) {
+            Ok(body) => match body.validate("calledRoute.modifyCalledRoute", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_called_route_query_called_route(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CalledRouteQueryCalledRouteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calledRoute.queryCalledRoute", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CalledRouteQueryCalledRouteBody>(b.clone()) {
+            Ok(body) => match body.validate("calledRoute.queryCalledRoute", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_called_route_query_access_code_list(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CalledRouteQueryAccessCodeListBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calledRoute.queryAccessCodeList", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CalledRouteQueryAccessCodeListBody>(b.clone()) {
+            Ok(body) => match body.validate("calledRoute.queryAccessCodeList", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ivr_flow_satisfaction_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::IvrFlowSatisfactionQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ivrFlow.satisfactionQuery", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::IvrFlowSatisfactionQueryBody>(b.clone()) {
+            Ok(body) => match body.validate("ivrFlow.satisfactionQuery", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ivr_flow_import_voice_file_upload(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ivrFlow.importVoiceFileUpload", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(b.clone()) {
+            Ok(body) => match body.validate("ivrFlow.importVoiceFileUpload", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ivr_flow_create_voice_template(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ivrFlow.createVoiceTemplate", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(b.clone()) {
+            Ok(body) => match body.validate("ivrFlow.createVoiceTemplate", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_create_call_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentCreateCallV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.createCallV1", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.createCallV1", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_create_call_v3(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentCreateCallV3Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.createCallV3", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV3Body>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.createCallV3", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_query_call_detail_record(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.queryCallDetailRecord", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.queryCallDetailRecord", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_query_call_state(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentQueryCallStateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.queryCallState", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallStateBody>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.queryCallState", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_get_recording_address(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentGetRecordingAddressBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.getRecordingAddress", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentGetRecordingAddressBody>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.getRecordingAddress", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_query_phone_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentQueryPhoneV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.queryPhoneV1", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV1Body>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.queryPhoneV1", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_query_phone_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentQueryPhoneV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.queryPhoneV2", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV2Body>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.queryPhoneV2", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_get_called_info(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentGetCalledInfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.getCalledInfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentGetCalledInfoBody>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.getCalledInfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_query_user_contact_limit(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentQueryUserContactLimitBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.queryUserContactLimit", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryUserContactLimitBody>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.queryUserContactLimit", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_query_call_info_by_call_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentQueryCallInfoByCallIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.queryCallInfoByCallId", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallInfoByCallIdBody>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.queryCallInfoByCallId", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_statusnotify(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentStatusnotifyBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.statusnotify", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentStatusnotifyBody>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.statusnotify", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_create_voice_outbound_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.createVoiceOutboundV1", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.createVoiceOutboundV1", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("voiceNotification.createVoiceNotificationV1", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_mobile_agent_create_voice_outbound_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.createVoiceOutboundV2", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body>(b.clone()) {
+            Ok(body) => match body.validate("mobileAgent.createVoiceOutboundV2", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("voiceNotification.createVoiceNotificationV2", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_apply_token(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingApplyTokenBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.applyToken", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingApplyTokenBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.applyToken", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_query_history_chat_message(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingQueryHistoryChatMessageBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.queryHistoryChatMessage", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryHistoryChatMessageBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.queryHistoryChatMessage", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_send(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingSendBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.send", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::CcmessagingSendBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.send", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_send_async(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingSendAsyncBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.sendAsync", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::CcmessagingSendAsyncBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.sendAsync", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_do_leave_message(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingDoLeaveMessageBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.doLeaveMessage", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.doLeaveMessage", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_download_file_stream(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingDownloadFileStreamBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.downloadFileStream", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingDownloadFileStreamBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.downloadFileStream", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_query_queue_info(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingQueryQueueInfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.queryQueueInfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryQueueInfoBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.queryQueueInfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_upload_file_stream(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingUploadFileStreamBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.uploadFileStream", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingUploadFileStreamBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.uploadFileStream", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_query_phrase_by_keyword(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.queryPhraseByKeyword", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.queryPhraseByKeyword", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_get_satisfaction_survey_mode(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingGetSatisfactionSurveyModeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.getSatisfactionSurveyMode", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingGetSatisfactionSurveyModeBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.getSatisfactionSurveyMode", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_feedbacksatisfaction(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.feedbacksatisfaction", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.feedbacksatisfaction", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_save_satisfaction(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingSaveSatisfactionBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.saveSatisfaction", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.saveSatisfaction", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_create_click_to_call(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingCreateClickToCallBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.createClickToCall", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingCreateClickToCallBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.createClickToCall", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_drop_click_to_call(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingDropClickToCallBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.dropClickToCall", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingDropClickToCallBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.dropClickToCall", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_createcall(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingCreatecallBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.createcall", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingCreatecallBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.createcall", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_push_msg(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingPushMsgBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.pushMsg", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::CcmessagingPushMsgBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.pushMsg", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_chat_drop_mail(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatDropMailBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_dropMail", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatDropMailBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.chat_dropMail", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_send_whatsapp_message(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingSendWhatsappMessageBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.sendWhatsappMessage", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.sendWhatsappMessage", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_get_user_info_bycall_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.getUserInfoBycallId", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.getUserInfoBycallId", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_telefone(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauTelefoneBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_telefone", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauTelefoneBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_telefone", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_email(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauEmailBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_email", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauEmailBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_email", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_cpfcnpj(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_cpfcnpj", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_cpfcnpj", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_contextos(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauContextosBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_contextos", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContextosBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_contextos", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_contas(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauContasBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_contas", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContasBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_contas", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_codigo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauCodigoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_codigo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCodigoBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_codigo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_cliente(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauClienteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_cliente", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauClienteBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_cliente", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_atendentes(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauAtendentesBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_atendentes", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauAtendentesBody>(b.clone()) {
+            Ok(body) => match body.validate("ccmessaging.chat_itau_atendentes", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_voice_notification_query_voice_notification_recording(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voiceNotification.queryVoiceNotificationRecording", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("voiceNotification.queryVoiceNotificationRecording", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_offline_agent_login(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::OfflineAgentLoginBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("offlineAgent.login", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::OfflineAgentLoginBody>(b.clone()) {
+            Ok(body) => match body.validate("offlineAgent.login", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_offline_agent_logout(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::OfflineAgentLogoutBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("offlineAgent.logout", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::OfflineAgentLogoutBody>(b.clone()) {
+            Ok(body) => match body.validate("offlineAgent.logout", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_offline_agent_is_offline_agent(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::OfflineAgentIsOfflineAgentBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("offlineAgent.isOfflineAgent", "").map_err(|e| e.message().to_owned())
-}
-
-fn check_apifabric_federation_user_mgmt_create_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::FederationUserMgmtCreateTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("federationUserMgmt.createTask", "").map_err(|e| e.message().to_owned())
-}
-
-fn check_apifabric_federation_user_mgmt_query_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::FederationUserMgmtQueryTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("federationUserMgmt.queryTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::OfflineAgentIsOfflineAgentBody>(b.clone()) {
+            Ok(body) => match body.validate("offlineAgent.isOfflineAgent", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_case_create_case(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CaseCreateCaseBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("case.createCase", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(b.clone()) {
+            Ok(body) => match body.validate("case.createCase", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_case_query_case_list(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CaseQueryCaseListBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("case.queryCaseList", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(b.clone()) {
+            Ok(body) => match body.validate("case.queryCaseList", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_app_settings_create(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AppSettingsCreateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appSettings.create", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AppSettingsCreateBody>(b.clone()) {
+            Ok(body) => match body.validate("appSettings.create", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_app_settings_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AppSettingsUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appSettings.update", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AppSettingsUpdateBody>(b.clone()) {
+            Ok(body) => match body.validate("appSettings.update", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_app_settings_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AppSettingsQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appSettings.query", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_apifabric::generated::AppSettingsQueryBody>(b.clone()) {
+            Ok(body) => match body.validate("appSettings.query", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_cobrowse_get_connection_info_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CobrowseGetConnectionInfoV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("cobrowse.getConnectionInfoV1", "").map_err(|e| e.message().to_owned())
-}
-
-fn check_apifabric_sysparam_query_sysparam(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::SysparamQuerySysparamBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("sysparam.querySysparam", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(b.clone()) {
+            Ok(body) => match body.validate("cobrowse.getConnectionInfoV1", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_quality_item_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryQualityItemResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryQualityItemResult", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemResultBody>(b.clone())
+        {
+            Ok(body) => match body.validate("qualityInspection.queryQualityItemResult", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_modify_quality_item_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionModifyQualityItemResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.modifyQualityItemResult", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyQualityItemResultBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.modifyQualityItemResult", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_appraise_score(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryAppraiseScore", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.queryAppraiseScore", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_apply_appraise_score(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionApplyAppraiseScoreBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.applyAppraiseScore", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionApplyAppraiseScoreBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.applyAppraiseScore", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_call_credit(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryCallCreditBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryCallCredit", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.queryCallCredit", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_create_appraise_score(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateAppraiseScoreBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createAppraiseScore", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateAppraiseScoreBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.createAppraiseScore", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_remove_appraise_score(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionRemoveAppraiseScoreBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.removeAppraiseScore", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionRemoveAppraiseScoreBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.removeAppraiseScore", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_modify_appraise_score(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionModifyAppraiseScoreBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.modifyAppraiseScore", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyAppraiseScoreBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.modifyAppraiseScore", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_create_sentence_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateSentenceCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createSentenceCategory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceCategoryBody>(b.clone())
+        {
+            Ok(body) => match body.validate("qualityInspection.createSentenceCategory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_move_sentence_to_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionMoveSentenceToCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.moveSentenceToCategory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSentenceToCategoryBody>(b.clone())
+        {
+            Ok(body) => match body.validate("qualityInspection.moveSentenceToCategory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_sentence(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSentenceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSentence", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.deleteSentence", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_sentence(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQuerySentenceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.querySentence", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.querySentence", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_sentence_by_category_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQuerySentenceByCategoryIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.querySentenceByCategoryId", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceByCategoryIdBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.querySentenceByCategoryId", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_update_sentence(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateSentenceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateSentence", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.updateSentence", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_update_sentence_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateSentenceCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateSentenceCategory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceCategoryBody>(b.clone())
+        {
+            Ok(body) => match body.validate("qualityInspection.updateSentenceCategory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_sentence_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSentenceCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSentenceCategory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceCategoryBody>(b.clone())
+        {
+            Ok(body) => match body.validate("qualityInspection.deleteSentenceCategory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_create_sentence(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateSentenceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createSentence", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.createSentence", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_sensitive_word(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSensitiveWordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSensitiveWord", "").map_err(|e| e.message().to_owned())
-}
-
-fn check_apifabric_quality_inspection_query_sensitive_word_detail(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQuerySensitiveWordDetailBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.querySensitiveWordDetail", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveWordBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.deleteSensitiveWord", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_update_sensitive_word(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateSensitiveWord", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.updateSensitiveWord", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_sensitive_words_by_category_id(
     b: &serde_json::Value,
 ) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.querySensitiveWordsByCategoryId", "").map_err(|e| e.message().to_owned())
-}
-
-fn check_apifabric_quality_inspection_query_sensitive_word_list(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQuerySensitiveWordListBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.querySensitiveWordList", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.querySensitiveWordsByCategoryId", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_create_sensitive_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createSensitiveCategory", "").map_err(|e| e.message().to_owned())
-}
-
-fn check_apifabric_quality_inspection_update_sensitive_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateSensitiveCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateSensitiveCategory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.createSensitiveCategory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_move_sensitive_word_to_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.moveSensitiveWordToCategory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.moveSensitiveWordToCategory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_create_sensitive_word(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createSensitiveWord", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.createSensitiveWord", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_sensitive_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSensitiveCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSensitiveCategory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveCategoryBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.deleteSensitiveCategory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_update_sentence_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateSentenceGroup", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.updateSentenceGroup", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_get_sentence_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionGetSentenceGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.getSentenceGroup", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetSentenceGroupBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.getSentenceGroup", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_sentence_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSentenceGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSentenceGroup", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceGroupBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.deleteSentenceGroup", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_conversation_flow(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteConversationFlowBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteConversationFlow", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteConversationFlowBody>(b.clone())
+        {
+            Ok(body) => match body.validate("qualityInspection.deleteConversationFlow", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_add_sentence_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAddSentenceGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.addSentenceGroup", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSentenceGroupBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.addSentenceGroup", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_add_conversation_flow(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAddConversationFlowBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.addConversationFlow", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddConversationFlowBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.addConversationFlow", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_update_conversation_flow(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateConversationFlow", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody>(b.clone())
+        {
+            Ok(body) => match body.validate("qualityInspection.updateConversationFlow", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_get_conversation_flow(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionGetConversationFlowBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.getConversationFlow", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetConversationFlowBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.getConversationFlow", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_add_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAddRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.addRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.addRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_update_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.updateRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.deleteRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_get_one_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionGetOneRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.getOneRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetOneRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.getOneRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_rules(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryRulesBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryRules", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryRulesBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.queryRules", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_get_interposal_rule_by_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionGetInterposalRuleByIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.getInterposalRuleById", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetInterposalRuleByIdBody>(b.clone())
+        {
+            Ok(body) => match body.validate("qualityInspection.getInterposalRuleById", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_interposal_rules(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryInterposalRulesBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryInterposalRules", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryInterposalRulesBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.queryInterposalRules", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_interposal_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteInterposalRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteInterposalRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteInterposalRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.deleteInterposalRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_add_interposal_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAddInterposalRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.addInterposalRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddInterposalRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.addInterposalRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_update_interposal_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateInterposalRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateInterposalRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateInterposalRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.updateInterposalRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_create_silence_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateSilenceRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createSilenceRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSilenceRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.createSilenceRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_update_silence_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateSilenceRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateSilenceRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSilenceRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.updateSilenceRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_silence_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSilenceRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSilenceRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSilenceRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.deleteSilenceRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_silence_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.querySilenceRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.querySilenceRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_add_speed_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAddSpeedRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.addSpeedRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSpeedRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.addSpeedRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_update_speed_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateSpeedRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.updateSpeedRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_speed_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSpeedRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSpeedRule", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSpeedRuleBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.deleteSpeedRule", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_speed_rule_by_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQuerySpeedRuleByIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.querySpeedRuleById", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRuleByIdBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.querySpeedRuleById", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_speed_rules(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.querySpeedRules", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.querySpeedRules", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_delete_scenario(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteScenarioBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteScenario", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteScenarioBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.deleteScenario", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_create_scenario(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateScenarioBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createScenario", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateScenarioBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.createScenario", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_all_scenario(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryAllScenarioBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryAllScenario", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAllScenarioBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.queryAllScenario", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_appoint_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAppointQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.appointQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppointQualityTaskBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.appointQualityTask", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_take_effect_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionTakeEffectQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.takeEffectQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionTakeEffectQualityTaskBody>(b.clone())
+        {
+            Ok(body) => match body.validate("qualityInspection.takeEffectQualityTask", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityTaskBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.queryQualityTask", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_update_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateQualityTaskBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.updateQualityTask", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_reassgin_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionReassginQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.reassginQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionReassginQualityTaskBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.reassginQualityTask", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_appeal_item(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAppealItemBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.appealItem", "").map_err(|e| e.message().to_owned())
-}
-
-fn check_apifabric_quality_inspection_query_quality_item(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryQualityItemBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryQualityItem", "").map_err(|e| e.message().to_owned())
-}
-
-fn check_apifabric_quality_inspection_query_quality_item_detail(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryQualityItemDetailBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryQualityItemDetail", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppealItemBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.appealItem", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_quality_history(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryQualityHistoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryQualityHistory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityHistoryBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.queryQualityHistory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_query_appraise_call_detail(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryAppraiseCallDetail", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.queryAppraiseCallDetail", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_regularqualitytask_add_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskAddQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.regularqualitytask.addQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskAddQualityTaskBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.regularqualitytask.addQualityTask", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_regularqualitytask_begin_quality_task(
     b: &serde_json::Value,
 ) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskBeginQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.regularqualitytask.beginQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(
+            match serde_json::from_value::<
+                cec_apifabric::generated::QualityInspectionRegularqualitytaskBeginQualityTaskBody,
+            >(b.clone())
+            {
+                Ok(body) => match body.validate("qualityInspection.regularqualitytask.beginQualityTask", "") {
+                    Ok(()) => return Ok(()),
+                    Err(e) => e.message().to_owned(),
+                },
+                Err(e) => format!("body does not match the spec: {e}"),
+            },
+        ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_regularqualitytask_update_quality_task(
     b: &serde_json::Value,
 ) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskUpdateQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.regularqualitytask.updateQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(
+            match serde_json::from_value::<
+                cec_apifabric::generated::QualityInspectionRegularqualitytaskUpdateQualityTaskBody,
+            >(b.clone())
+            {
+                Ok(body) => match body.validate("qualityInspection.regularqualitytask.updateQualityTask", "") {
+                    Ok(()) => return Ok(()),
+                    Err(e) => e.message().to_owned(),
+                },
+                Err(e) => format!("body does not match the spec: {e}"),
+            },
+        ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_regularqualitytask_delete_quality_task(
     b: &serde_json::Value,
 ) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskDeleteQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.regularqualitytask.deleteQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(
+            match serde_json::from_value::<
+                cec_apifabric::generated::QualityInspectionRegularqualitytaskDeleteQualityTaskBody,
+            >(b.clone())
+            {
+                Ok(body) => match body.validate("qualityInspection.regularqualitytask.deleteQualityTask", "") {
+                    Ok(()) => return Ok(()),
+                    Err(e) => e.message().to_owned(),
+                },
+                Err(e) => format!("body does not match the spec: {e}"),
+            },
+        ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_regularqualitytask_query_quality_task(
     b: &serde_json::Value,
 ) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskQueryQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.regularqualitytask.queryQualityTask", "").map_err(|e| e.message().to_owned())
-}
-
-fn check_apifabric_quality_inspection_regularqualitytask_stop_quality_task(
-    b: &serde_json::Value,
-) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskStopQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.regularqualitytask.stopQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(
+            match serde_json::from_value::<
+                cec_apifabric::generated::QualityInspectionRegularqualitytaskQueryQualityTaskBody,
+            >(b.clone())
+            {
+                Ok(body) => match body.validate("qualityInspection.regularqualitytask.queryQualityTask", "") {
+                    Ok(()) => return Ok(()),
+                    Err(e) => e.message().to_owned(),
+                },
+                Err(e) => format!("body does not match the spec: {e}"),
+            },
+        ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_modify_result_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.modifyResultQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.modifyResultQualityTask", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_complete_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCompleteQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.completeQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCompleteQualityTaskBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.completeQualityTask", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_calls_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCallsQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.callsQualityTask", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionCallsQualityTaskBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.callsQualityTask", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_get_text_by_task_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionGetTextByTaskIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.getTextByTaskId", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetTextByTaskIdBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.getTextByTaskId", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_voice2_text(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionVoice2TextBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.voice2Text", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionVoice2TextBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.voice2Text", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_apifabric_quality_inspection_asrtrans_appraisecall_detail(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.asrtrans.appraisecallDetail", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.asrtrans.appraisecallDetail", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_queryagentreststate(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryagentreststateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryagentreststate", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQueryagentreststateBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.queryagentreststate", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_totalagentabstractex3(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnTotalagentabstractex3Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.totalagentabstractex3", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnTotalagentabstractex3Body>(b.clone()) {
+            Ok(body) => match body.validate("vdn.totalagentabstractex3", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_totalagentdynamicinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnTotalagentdynamicinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.totalagentdynamicinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnTotalagentdynamicinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.totalagentdynamicinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_totalagentstate(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnTotalagentstateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.totalagentstate", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnTotalagentstateBody>(b.clone()) {
+        Ok(body) => match body.validate("vdn.totalagentstate", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_queryivrstatusinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryivrstatusinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryivrstatusinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQueryivrstatusinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.queryivrstatusinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_queryivrprocessinnoinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryivrprocessinnoinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryivrprocessinnoinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQueryivrprocessinnoinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.queryivrprocessinnoinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_queryagentstaticconfinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryagentstaticconfinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryagentstaticconfinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_cms::generated::VdnQueryagentstaticconfinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.queryagentstaticconfinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_querytotalagentinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQuerytotalagentinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.querytotalagentinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQuerytotalagentinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.querytotalagentinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_queryaccesscodecallinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryaccesscodecallinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryaccesscodecallinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodecallinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.queryaccesscodecallinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_querycalls(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQuerycallsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.querycalls", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQuerycallsBody>(b.clone()) {
+        Ok(body) => match body.validate("vdn.querycalls", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_querycalls_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQuerycallsV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.querycalls_v2", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQuerycallsV2Body>(b.clone()) {
+        Ok(body) => match body.validate("vdn.querycalls_v2", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_querycalltracedetail(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQuerycalltracedetailBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.querycalltracedetail", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQuerycalltracedetailBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.querycalltracedetail", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_configures_skills(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnConfiguresSkillsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.configures_skills", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.configures_skills", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_rindex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnRindexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.rindex", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnRindexBody>(b.clone()) {
+        Ok(body) => match body.validate("vdn.rindex", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_queryaccesscodeinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryaccesscodeinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryaccesscodeinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodeinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.queryaccesscodeinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_agentsinskill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillAgentsinskillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.agentsinskill", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillAgentsinskillBody>(b.clone()) {
+        Ok(body) => match body.validate("skill.agentsinskill", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_totalskillstatusex3(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillTotalskillstatusex3Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.totalskillstatusex3", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillTotalskillstatusex3Body>(b.clone()) {
+            Ok(body) => match body.validate("skill.totalskillstatusex3", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_queuedevicestatus(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillQueuedevicestatusBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.queuedevicestatus", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillQueuedevicestatusBody>(b.clone()) {
+            Ok(body) => match body.validate("skill.queuedevicestatus", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_agentbyconfigedskill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillAgentbyconfigedskillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.agentbyconfigedskill", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillAgentbyconfigedskillBody>(b.clone()) {
+            Ok(body) => match body.validate("skill.agentbyconfigedskill", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_servicequality(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillServicequalityBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.servicequality", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillServicequalityBody>(b.clone()) {
+            Ok(body) => match body.validate("skill.servicequality", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_rindex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillRindexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.rindex", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillRindexBody>(b.clone()) {
+        Ok(body) => match body.validate("skill.rindex", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_skillcfginfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillSkillcfginfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.skillcfginfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillSkillcfginfoBody>(b.clone()) {
+        Ok(body) => match body.validate("skill.skillcfginfo", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_skill_stateinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillStateinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.stateinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::SkillStateinfoBody>(b.clone()) {
+        Ok(body) => match body.validate("skill.stateinfo", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_siteagentcallandskillinfobyagentids(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentSiteagentcallandskillinfobyagentidsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.siteagentcallandskillinfobyagentids", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_cms::generated::AgentSiteagentcallandskillinfobyagentidsBody>(b.clone()) {
+            Ok(body) => match body.validate("agent.siteagentcallandskillinfobyagentids", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_agentstatusinfobyagentids(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentAgentstatusinfobyagentidsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.agentstatusinfobyagentids", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_cms::generated::AgentAgentstatusinfobyagentidsBody>(b.clone()) {
+            Ok(body) => match body.validate("agent.agentstatusinfobyagentids", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_queryagentcalls(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentQueryagentcallsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.queryagentcalls", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentQueryagentcallsBody>(b.clone()) {
+            Ok(body) => match body.validate("agent.queryagentcalls", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agentgroup_queryagentcalls(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentgroupQueryagentcallsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentgroup.queryagentcalls", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentgroupQueryagentcallsBody>(b.clone()) {
+            Ok(body) => match body.validate("agentgroup.queryagentcalls", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_agentprivatecall(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentAgentprivatecallBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.agentprivatecall", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentAgentprivatecallBody>(b.clone()) {
+            Ok(body) => match body.validate("agent.agentprivatecall", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agentgroup_teamagentstatusinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentgroupTeamagentstatusinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentgroup.teamagentstatusinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_cms::generated::AgentgroupTeamagentstatusinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("agentgroup.teamagentstatusinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agentgroup_rindex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentgroupRindexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentgroup.rindex", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentgroupRindexBody>(b.clone()) {
+        Ok(body) => match body.validate("agentgroup.rindex", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_agentbyworkno(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentAgentbyworknoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.agentbyworkno", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentAgentbyworknoBody>(b.clone()) {
+        Ok(body) => match body.validate("agent.agentbyworkno", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_calldata_isprocesscall(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CalldataIsprocesscallBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.isprocesscall", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::CalldataIsprocesscallBody>(b.clone()) {
+            Ok(body) => match body.validate("calldata.isprocesscall", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_vdn_query_agent_by_status(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryAgentByStatusBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryAgentByStatus", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::VdnQueryAgentByStatusBody>(b.clone()) {
+            Ok(body) => match body.validate("vdn.queryAgentByStatus", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_agentrestinfos(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentAgentrestinfosBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.agentrestinfos", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentAgentrestinfosBody>(b.clone()) {
+            Ok(body) => match body.validate("agent.agentrestinfos", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_systemstate(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentSystemstateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.systemstate", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentSystemstateBody>(b.clone()) {
+        Ok(body) => match body.validate("agent.systemstate", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_agent_agentoprinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentAgentoprinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.agentoprinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::AgentAgentoprinfoBody>(b.clone()) {
+        Ok(body) => match body.validate("agent.agentoprinfo", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_calldata_querybasiccallinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CalldataQuerybasiccallinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.querybasiccallinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::CalldataQuerybasiccallinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("calldata.querybasiccallinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_calldata_querydetailcallinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CalldataQuerydetailcallinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.querydetailcallinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_cms::generated::CalldataQuerydetailcallinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("calldata.querydetailcallinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_calldata_querycalldetailbyid(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CalldataQuerycalldetailbyidBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.querycalldetailbyid", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(b.clone()) {
+            Ok(body) => match body.validate("calldata.querycalldetailbyid", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_cti_sysindex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CtiSysindexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("cti.sysindex", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::CtiSysindexBody>(b.clone()) {
+        Ok(body) => match body.validate("cti.sysindex", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_configures_vdns(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::ConfiguresVdnsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("configures.vdns", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(b.clone()) {
+        Ok(body) => match body.validate("configures.vdns", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_usergroup_create(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UsergroupCreateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("usergroup.create", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(b.clone()) {
+        Ok(body) => match body.validate("usergroup.create", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_usergroup_join(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UsergroupJoinBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("usergroup.join", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::UsergroupJoinBody>(b.clone()) {
+        Ok(body) => match body.validate("usergroup.join", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_usergroup_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UsergroupDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("usergroup.delete", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::UsergroupDeleteBody>(b.clone()) {
+        Ok(body) => match body.validate("usergroup.delete", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_usergroup_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UsergroupUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("usergroup.update", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::UsergroupUpdateBody>(b.clone()) {
+        Ok(body) => match body.validate("usergroup.update", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_usergroup_querymembers(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UsergroupQuerymembersBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("usergroup.querymembers", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::UsergroupQuerymembersBody>(b.clone()) {
+            Ok(body) => match body.validate("usergroup.querymembers", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_qcrelation_config(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::QcrelationConfigBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qcrelation.config", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::QcrelationConfigBody>(b.clone()) {
+        Ok(body) => match body.validate("qcrelation.config", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_qcrelation_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::QcrelationDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qcrelation.delete", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::QcrelationDeleteBody>(b.clone()) {
+        Ok(body) => match body.validate("qcrelation.delete", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_uap_perfindex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UapPerfindexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("uap.perfindex", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::UapPerfindexBody>(b.clone()) {
+        Ok(body) => match body.validate("uap.perfindex", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_uap_terminalindex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UapTerminalindexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("uap.terminalindex", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::UapTerminalindexBody>(b.clone()) {
+        Ok(body) => match body.validate("uap.terminalindex", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_ivr(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexIvrBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.ivr", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexIvrBody>(b.clone()) {
+        Ok(body) => match body.validate("hisindex.ivr", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_skill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexSkillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.skill", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexSkillBody>(b.clone()) {
+        Ok(body) => match body.validate("hisindex.skill", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_agent(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexAgentBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.agent", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexAgentBody>(b.clone()) {
+        Ok(body) => match body.validate("hisindex.agent", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_vdn(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexVdnBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.vdn", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(b.clone()) {
+        Ok(body) => match body.validate("hisindex.vdn", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_skillforday(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexSkillfordayBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.skillforday", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexSkillfordayBody>(b.clone()) {
+            Ok(body) => match body.validate("hisindex.skillforday", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_skillformonth(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexSkillformonthBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.skillformonth", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexSkillformonthBody>(b.clone()) {
+            Ok(body) => match body.validate("hisindex.skillformonth", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_hisindex_agentforday(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexAgentfordayBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.agentforday", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::HisindexAgentfordayBody>(b.clone()) {
+            Ok(body) => match body.validate("hisindex.agentforday", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_compat_agentbyworkno(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CompatAgentbyworknoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("compat.agentbyworkno", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::CompatAgentbyworknoBody>(b.clone()) {
+            Ok(body) => match body.validate("compat.agentbyworkno", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_compat_querymonitor_systemstate(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CompatQuerymonitorSystemstateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("compat.querymonitor_systemstate", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_cms::generated::CompatQuerymonitorSystemstateBody>(b.clone()) {
+            Ok(body) => match body.validate("compat.querymonitor_systemstate", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_compat_agentrestinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CompatAgentrestinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("compat.agentrestinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::CompatAgentrestinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("compat.agentrestinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_compat_skill_stateinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CompatSkillStateinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("compat.skill_stateinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::CompatSkillStateinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("compat.skill_stateinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_compat_agentbyconfigedskill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CompatAgentbyconfigedskillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("compat.agentbyconfigedskill", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_cms::generated::CompatAgentbyconfigedskillBody>(b.clone()) {
+            Ok(body) => match body.validate("compat.agentbyconfigedskill", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_cms_health_ping(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HealthPingBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("health.ping", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_cms::generated::HealthPingBody>(b.clone()) {
+        Ok(body) => match body.validate("health.ping", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_get_record_file_url_from_obs(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsGetRecordFileUrlFromObsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.getRecordFileUrlFromObs", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsGetRecordFileUrlFromObsBody>(b.clone()) {
+            Ok(body) => match body.validate("ccfs.getRecordFileUrlFromObs", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_query_bill_data(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsQueryBillDataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.queryBillData", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsQueryBillDataBody>(b.clone()) {
+        Ok(body) => match body.validate("ccfs.queryBillData", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_bill_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadBillFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadBillFile", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsDownloadBillFileBody>(b.clone()) {
+            Ok(body) => match body.validate("ccfs.downloadBillFile", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_record_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadRecordFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadRecordFile", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordFileBody>(b.clone()) {
+            Ok(body) => match body.validate("ccfs.downloadRecordFile", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_record(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadRecordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadRecord", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordBody>(b.clone()) {
+        Ok(body) => match body.validate("ccfs.downloadRecord", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_query_agent_opr_info_data(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsQueryAgentOprInfoDataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.queryAgentOprInfoData", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsQueryAgentOprInfoDataBody>(b.clone()) {
+            Ok(body) => match body.validate("ccfs.queryAgentOprInfoData", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_agent_opr_info_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadAgentOprInfoFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadAgentOprInfoFile", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentOprInfoFileBody>(b.clone()) {
+            Ok(body) => match body.validate("ccfs.downloadAgentOprInfoFile", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_query_agent_skill_info_data(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsQueryAgentSkillInfoDataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.queryAgentSkillInfoData", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsQueryAgentSkillInfoDataBody>(b.clone()) {
+            Ok(body) => match body.validate("ccfs.queryAgentSkillInfoData", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_agent_skill_info_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadAgentSkillInfoFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadAgentSkillInfoFile", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentSkillInfoFileBody>(b.clone()) {
+            Ok(body) => match body.validate("ccfs.downloadAgentSkillInfoFile", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_request_play_voice(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsRequestPlayVoiceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.requestPlayVoice", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsRequestPlayVoiceBody>(b.clone()) {
+            Ok(body) => match body.validate("ccfs.requestPlayVoice", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_oiap_record(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadOiapRecordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadOiapRecord", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsDownloadOiapRecordBody>(b.clone()) {
+            Ok(body) => match body.validate("ccfs.downloadOiapRecord", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_download_ivr_record_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadIvrRecordFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadIVRRecordFile", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsDownloadIvrRecordFileBody>(b.clone()) {
+            Ok(body) => match body.validate("ccfs.downloadIVRRecordFile", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_ivr_download_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsIvrDownloadFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.ivr.downloadFile", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsIvrDownloadFileBody>(b.clone()) {
+        Ok(body) => match body.validate("ccfs.ivr.downloadFile", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_ivr_upload_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsIvrUploadFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.ivr.uploadFile", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsIvrUploadFileBody>(b.clone()) {
+        Ok(body) => match body.validate("ccfs.ivr.uploadFile", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_ivr_get_file_hash(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsIvrGetFileHashBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.ivr.getFileHash", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsIvrGetFileHashBody>(b.clone()) {
+        Ok(body) => match body.validate("ccfs.ivr.getFileHash", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_fs_ccfs_ivr_delete_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsIvrDeleteFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.ivr.deleteFile", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_fs::generated::CcfsIvrDeleteFileBody>(b.clone()) {
+        Ok(body) => match body.validate("ccfs.ivr.deleteFile", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_onlineagent_login(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::OnlineagentLoginBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("onlineagent.login", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::OnlineagentLoginBody>(b.clone()) {
+            Ok(body) => match body.validate("onlineagent.login", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_onlineagent_forcelogin(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::OnlineagentForceloginBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("onlineagent.forcelogin", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::OnlineagentForceloginBody>(b.clone()) {
+            Ok(body) => match body.validate("onlineagent.forcelogin", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_onlineagent_loginex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::OnlineagentLoginexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("onlineagent.loginex", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::OnlineagentLoginexBody>(b.clone()) {
+            Ok(body) => match body.validate("onlineagent.loginex", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_onlineagent_sendnoteletex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::OnlineagentSendnoteletexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("onlineagent.sendnoteletex", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::OnlineagentSendnoteletexBody>(b.clone()) {
+            Ok(body) => match body.validate("onlineagent.sendnoteletex", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_voicecall_callout(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallCalloutBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.callout", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::VoicecallCalloutBody>(b.clone()) {
+            Ok(body) => match body.validate("voicecall.callout", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_voicecall_previewcallout(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallPreviewcalloutBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.previewcallout", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::VoicecallPreviewcalloutBody>(b.clone()) {
+            Ok(body) => match body.validate("voicecall.previewcallout", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_voicecall_reject(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallRejectBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.reject", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::VoicecallRejectBody>(b.clone()) {
+            Ok(body) => match body.validate("voicecall.reject", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_voicecall_transfer(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallTransferBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.transfer", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::VoicecallTransferBody>(b.clone()) {
+            Ok(body) => match body.validate("voicecall.transfer", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_voicecall_callinner(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallCallinnerBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.callinner", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerBody>(b.clone()) {
+            Ok(body) => match body.validate("voicecall.callinner", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_voicecall_callinnerskill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallCallinnerskillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.callinnerskill", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerskillBody>(b.clone()) {
+            Ok(body) => match body.validate("voicecall.callinnerskill", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_voicecall_innerhelp(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallInnerhelpBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.innerhelp", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::VoicecallInnerhelpBody>(b.clone()) {
+            Ok(body) => match body.validate("voicecall.innerhelp", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_voicecall_confjoin(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallConfjoinBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.confjoin", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::VoicecallConfjoinBody>(b.clone()) {
+            Ok(body) => match body.validate("voicecall.confjoin", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_recordplay_play(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::RecordplayPlayBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("recordplay.play", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_gateway::generated::RecordplayPlayBody>(b.clone()) {
+        Ok(body) => match body.validate("recordplay.play", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_recordplay_record(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::RecordplayRecordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("recordplay.record", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::RecordplayRecordBody>(b.clone()) {
+            Ok(body) => match body.validate("recordplay.record", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_recordplay_net_play(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::RecordplayNetPlayBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("recordplay.netPlay", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::RecordplayNetPlayBody>(b.clone()) {
+            Ok(body) => match body.validate("recordplay.netPlay", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_recordplay_play_relocation(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::RecordplayPlayRelocationBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("recordplay.playRelocation", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::RecordplayPlayRelocationBody>(b.clone()) {
+            Ok(body) => match body.validate("recordplay.playRelocation", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_queuedevice_query_acd_stat(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::QueuedeviceQueryAcdStatBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("queuedevice.queryAcdStat", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::QueuedeviceQueryAcdStatBody>(b.clone()) {
+            Ok(body) => match body.validate("queuedevice.queryAcdStat", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentgroup_agent_by_skill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentgroupAgentBySkillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentgroup.agentBySkill", "").map_err(|e| e.message().to_owned())
-}
-
-fn check_gateway_agentgroup_agent_by_list(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentgroupAgentByListBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentgroup.agentByList", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::AgentgroupAgentBySkillBody>(b.clone()) {
+            Ok(body) => match body.validate("agentgroup.agentBySkill", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_calldata_set_call_data_ex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::CalldataSetCallDataExBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.setCallDataEx", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::CalldataSetCallDataExBody>(b.clone()) {
+            Ok(body) => match body.validate("calldata.setCallDataEx", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_calldata_assign_user_in_queue(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::CalldataAssignUserInQueueBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.assignUserInQueue", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::CalldataAssignUserInQueueBody>(b.clone()) {
+            Ok(body) => match body.validate("calldata.assignUserInQueue", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_qualitycontrol_adjust_skill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::QualitycontrolAdjustSkillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualitycontrol.adjustSkill", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::QualitycontrolAdjustSkillBody>(b.clone()) {
+            Ok(body) => match body.validate("qualitycontrol.adjustSkill", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_mediacall_send_message(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::MediacallSendMessageBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mediacall.sendMessage", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::MediacallSendMessageBody>(b.clone()) {
+            Ok(body) => match body.validate("mediacall.sendMessage", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_mediacall_set_call_nums(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::MediacallSetCallNumsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mediacall.setCallNums", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsBody>(b.clone()) {
+            Ok(body) => match body.validate("mediacall.setCallNums", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_mediacall_transfer(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::MediacallTransferBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mediacall.transfer", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::MediacallTransferBody>(b.clone()) {
+            Ok(body) => match body.validate("mediacall.transfer", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_mediacall_set_call_nums_by_media_type(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::MediacallSetCallNumsByMediaTypeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mediacall.setCallNumsByMediaType", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsByMediaTypeBody>(b.clone()) {
+            Ok(body) => match body.validate("mediacall.setCallNumsByMediaType", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_mediacall_get_connect_info(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::MediacallGetConnectInfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mediacall.getConnectInfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::MediacallGetConnectInfoBody>(b.clone()) {
+            Ok(body) => match body.validate("mediacall.getConnectInfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_mediacall_image_capture(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::MediacallImageCaptureBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mediacall.imageCapture", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::MediacallImageCaptureBody>(b.clone()) {
+            Ok(body) => match body.validate("mediacall.imageCapture", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_request(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfRequestBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.request", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::AgentconfRequestBody>(b.clone()) {
+            Ok(body) => match body.validate("agentconf.request", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_hold_participant(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfHoldParticipantBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.holdParticipant", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::AgentconfHoldParticipantBody>(b.clone()) {
+            Ok(body) => match body.validate("agentconf.holdParticipant", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_unhold_participant(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfUnholdParticipantBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.unholdParticipant", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::AgentconfUnholdParticipantBody>(b.clone()) {
+            Ok(body) => match body.validate("agentconf.unholdParticipant", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_prolong_time(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfProlongTimeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.prolongTime", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::AgentconfProlongTimeBody>(b.clone()) {
+            Ok(body) => match body.validate("agentconf.prolongTime", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_shift_president(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfShiftPresidentBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.shiftPresident", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::AgentconfShiftPresidentBody>(b.clone()) {
+            Ok(body) => match body.validate("agentconf.shiftPresident", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_batch_add_participant(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfBatchAddParticipantBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.batchAddParticipant", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::AgentconfBatchAddParticipantBody>(b.clone()) {
+            Ok(body) => match body.validate("agentconf.batchAddParticipant", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_batch_remove_participant(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfBatchRemoveParticipantBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.batchRemoveParticipant", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::AgentconfBatchRemoveParticipantBody>(b.clone()) {
+            Ok(body) => match body.validate("agentconf.batchRemoveParticipant", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_change_participant_mode(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfChangeParticipantModeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.changeParticipantMode", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::AgentconfChangeParticipantModeBody>(b.clone()) {
+            Ok(body) => match body.validate("agentconf.changeParticipantMode", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_modify_conf_resource(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfModifyConfResourceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.modifyConfResource", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::AgentconfModifyConfResourceBody>(b.clone()) {
+            Ok(body) => match body.validate("agentconf.modifyConfResource", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_agentconf_query_conf_infos(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfQueryConfInfosBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.queryConfInfos", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_gateway::generated::AgentconfQueryConfInfosBody>(b.clone()) {
+            Ok(body) => match body.validate("agentconf.queryConfInfos", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_config_login(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::ConfigLoginBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("config.login", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_gateway::generated::ConfigLoginBody>(b.clone()) {
+        Ok(body) => match body.validate("config.login", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_subscribe_register(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::SubscribeRegisterBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("subscribe.register", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::SubscribeRegisterBody>(b.clone()) {
+            Ok(body) => match body.validate("subscribe.register", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_subscribe_modify(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::SubscribeModifyBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("subscribe.modify", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::SubscribeModifyBody>(b.clone()) {
+            Ok(body) => match body.validate("subscribe.modify", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_gateway_subscribe_unregister(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::SubscribeUnregisterBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("subscribe.unregister", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::SubscribeUnregisterBody>(b.clone()) {
+            Ok(body) => match body.validate("subscribe.unregister", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_add_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignAddV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.add_v1", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CampaignAddV1Body>(b.clone()) {
+        Ok(body) => match body.validate("campaign.add_v1", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_add_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignAddV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.add_v2", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CampaignAddV2Body>(b.clone()) {
+        Ok(body) => match body.validate("campaign.add_v2", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_modify_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignModifyV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.modify_v1", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::CampaignModifyV1Body>(b.clone()) {
+            Ok(body) => match body.validate("campaign.modify_v1", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_modify_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignModifyV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.modify_v2", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::CampaignModifyV2Body>(b.clone()) {
+            Ok(body) => match body.validate("campaign.modify_v2", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.delete", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CampaignDeleteBody>(b.clone()) {
+        Ok(body) => match body.validate("campaign.delete", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_set_retry_policy(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignSetRetryPolicyBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.set_retry_policy", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::CampaignSetRetryPolicyBody>(b.clone()) {
+            Ok(body) => match body.validate("campaign.set_retry_policy", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_add_business_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignAddBusinessResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.add_business_result", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_isales::generated::CampaignAddBusinessResultBody>(b.clone()) {
+            Ok(body) => match body.validate("campaign.add_business_result", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_add_caller_numbers(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignAddCallerNumbersBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.add_caller_numbers", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_isales::generated::CampaignAddCallerNumbersBody>(b.clone()) {
+            Ok(body) => match body.validate("campaign.add_caller_numbers", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_campaign_delete_caller_numbers(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignDeleteCallerNumbersBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.delete_caller_numbers", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_isales::generated::CampaignDeleteCallerNumbersBody>(b.clone()) {
+            Ok(body) => match body.validate("campaign.delete_caller_numbers", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_holiday_add(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::HolidayAddBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("holiday.add", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::HolidayAddBody>(b.clone()) {
+        Ok(body) => match body.validate("holiday.add", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_holiday_modify(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::HolidayModifyBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("holiday.modify", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::HolidayModifyBody>(b.clone()) {
+        Ok(body) => match body.validate("holiday.modify", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_add(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistAddBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.add", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistAddBody>(b.clone()) {
+        Ok(body) => match body.validate("blocklist.add", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.delete", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistDeleteBody>(b.clone()) {
+        Ok(body) => match body.validate("blocklist.delete", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.query", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(b.clone()) {
+        Ok(body) => match body.validate("blocklist.query", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_add_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistAddGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.add_group", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistAddGroupBody>(b.clone()) {
+            Ok(body) => match body.validate("blocklist.add_group", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_modify_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistModifyGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.modify_group", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistModifyGroupBody>(b.clone()) {
+            Ok(body) => match body.validate("blocklist.modify_group", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_query_groups(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistQueryGroupsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.query_groups", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistQueryGroupsBody>(b.clone()) {
+            Ok(body) => match body.validate("blocklist.query_groups", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_add_type(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistAddTypeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.add_type", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(b.clone()) {
+            Ok(body) => match body.validate("blocklist.add_type", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_query_types(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistQueryTypesBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.query_types", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistQueryTypesBody>(b.clone()) {
+            Ok(body) => match body.validate("blocklist.query_types", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_blocklist_modify_type(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistModifyTypeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.modify_type", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::BlocklistModifyTypeBody>(b.clone()) {
+            Ok(body) => match body.validate("blocklist.modify_type", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_calldata_add_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CalldataAddV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.add_v1", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CalldataAddV1Body>(b.clone()) {
+        Ok(body) => match body.validate("calldata.add_v1", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_calldata_add_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CalldataAddV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.add_v2", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CalldataAddV2Body>(b.clone()) {
+        Ok(body) => match body.validate("calldata.add_v2", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_calldata_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CalldataDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.delete", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CalldataDeleteBody>(b.clone()) {
+        Ok(body) => match body.validate("calldata.delete", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_calldata_query_import_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CalldataQueryImportResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.query_import_result", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_isales::generated::CalldataQueryImportResultBody>(b.clone()) {
+            Ok(body) => match body.validate("calldata.query_import_result", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_calldata_import_to_task_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CalldataImportToTaskGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.import_to_task_group", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_isales::generated::CalldataImportToTaskGroupBody>(b.clone()) {
+            Ok(body) => match body.validate("calldata.import_to_task_group", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_callbatch_create(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallbatchCreateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callbatch.create", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallbatchCreateBody>(b.clone()) {
+        Ok(body) => match body.validate("callbatch.create", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_callbatch_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallbatchUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callbatch.update", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallbatchUpdateBody>(b.clone()) {
+        Ok(body) => match body.validate("callbatch.update", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_callbatch_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallbatchDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callbatch.delete", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallbatchDeleteBody>(b.clone()) {
+        Ok(body) => match body.validate("callbatch.delete", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_callbatch_pause(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallbatchPauseBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callbatch.pause", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallbatchPauseBody>(b.clone()) {
+        Ok(body) => match body.validate("callbatch.pause", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_callbatch_resume(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallbatchResumeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callbatch.resume", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallbatchResumeBody>(b.clone()) {
+        Ok(body) => match body.validate("callbatch.resume", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_callbatch_list(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallbatchListBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callbatch.list", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallbatchListBody>(b.clone()) {
+        Ok(body) => match body.validate("callbatch.list", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_appoint_create(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::AppointCreateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appoint.create", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::AppointCreateBody>(b.clone()) {
+        Ok(body) => match body.validate("appoint.create", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_appoint_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::AppointUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appoint.update", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::AppointUpdateBody>(b.clone()) {
+        Ok(body) => match body.validate("appoint.update", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_appoint_update_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::AppointUpdateResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appoint.update_result", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::AppointUpdateResultBody>(b.clone()) {
+            Ok(body) => match body.validate("appoint.update_result", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_appoint_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::AppointDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appoint.delete", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::AppointDeleteBody>(b.clone()) {
+        Ok(body) => match body.validate("appoint.delete", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_appoint_list(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::AppointListBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appoint.list", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::AppointListBody>(b.clone()) {
+        Ok(body) => match body.validate("appoint.list", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_callresult_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallresultQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callresult.query", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CallresultQueryBody>(b.clone()) {
+        Ok(body) => match body.validate("callresult.query", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_callresult_call_record_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallresultCallRecordV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callresult.call_record_v1", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::CallresultCallRecordV1Body>(b.clone()) {
+            Ok(body) => match body.validate("callresult.call_record_v1", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_callresult_call_record_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallresultCallRecordV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callresult.call_record_v2", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::CallresultCallRecordV2Body>(b.clone()) {
+            Ok(body) => match body.validate("callresult.call_record_v2", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_writeback_business_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::WritebackBusinessResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("writeback.business_result", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::WritebackBusinessResultBody>(b.clone()) {
+            Ok(body) => match body.validate("writeback.business_result", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_fileserver_add(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::FileserverAddBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("fileserver.add", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::FileserverAddBody>(b.clone()) {
+        Ok(body) => match body.validate("fileserver.add", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_fileserver_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::FileserverUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("fileserver.update", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::FileserverUpdateBody>(b.clone()) {
+            Ok(body) => match body.validate("fileserver.update", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_fileserver_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::FileserverQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("fileserver.query", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::FileserverQueryBody>(b.clone()) {
+        Ok(body) => match body.validate("fileserver.query", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_obresult_create(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObresultCreateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obresult.create", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::ObresultCreateBody>(b.clone()) {
+        Ok(body) => match body.validate("obresult.create", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_obresult_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObresultUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obresult.update", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::ObresultUpdateBody>(b.clone()) {
+        Ok(body) => match body.validate("obresult.update", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_template_add(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::TemplateAddBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("template.add", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::TemplateAddBody>(b.clone()) {
+        Ok(body) => match body.validate("template.add", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_template_copy(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::TemplateCopyBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("template.copy", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::TemplateCopyBody>(b.clone()) {
+        Ok(body) => match body.validate("template.copy", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_login(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsLoginBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.login", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsLoginBody>(b.clone()) {
+        Ok(body) => match body.validate("obs.login", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_refresh(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsRefreshBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.refresh", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsRefreshBody>(b.clone()) {
+        Ok(body) => match body.validate("obs.refresh", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_get_tasks(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsGetTasksBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.get_tasks", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsGetTasksBody>(b.clone()) {
+        Ok(body) => match body.validate("obs.get_tasks", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_interface_info(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsInterfaceInfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.interface_info", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsInterfaceInfoBody>(b.clone()) {
+            Ok(body) => match body.validate("obs.interface_info", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_push_mid_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsPushMidResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.push_mid_result", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsPushMidResultBody>(b.clone()) {
+            Ok(body) => match body.validate("obs.push_mid_result", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_push_call_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsPushCallResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.push_call_result", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsPushCallResultBody>(b.clone()) {
+            Ok(body) => match body.validate("obs.push_call_result", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_obs_get_call_data(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsGetCallDataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.get_call_data", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::ObsGetCallDataBody>(b.clone()) {
+        Ok(body) => match body.validate("obs.get_call_data", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_isales_calllogs_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CalllogsQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calllogs.query", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_isales::generated::CalllogsQueryBody>(b.clone()) {
+        Ok(body) => match body.validate("calllogs.query", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_auth_gettoken(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::AuthGettokenBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("auth.gettoken", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::AuthGettokenBody>(b.clone()) {
+        Ok(body) => match body.validate("auth.gettoken", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_auth_get_app_cube_token(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::AuthGetAppCubeTokenBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("auth.getAppCubeToken", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::AuthGetAppCubeTokenBody>(b.clone()) {
+            Ok(body) => match body.validate("auth.getAppCubeToken", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_domain_querydomaininfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::DomainQuerydomaininfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("domain.querydomaininfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DomainQuerydomaininfoBody>(b.clone()) {
+            Ok(body) => match body.validate("domain.querydomaininfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_navigation_querynavigationinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::NavigationQuerynavigationinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("navigation.querynavigationinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::NavigationQuerynavigationinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("navigation.querynavigationinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_navigation_createnavigationinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::NavigationCreatenavigationinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("navigation.createnavigationinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::NavigationCreatenavigationinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("navigation.createnavigationinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_navigation_updatenavigationinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::NavigationUpdatenavigationinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("navigation.updatenavigationinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::NavigationUpdatenavigationinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("navigation.updatenavigationinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_navigation_deletenavigationinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::NavigationDeletenavigationinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("navigation.deletenavigationinfo", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::NavigationDeletenavigationinfoBody>(b.clone()) {
+            Ok(body) => match body.validate("navigation.deletenavigationinfo", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_sysapi_asrcallback(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::SysapiAsrcallbackBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("sysapi.asrcallback", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::SysapiAsrcallbackBody>(b.clone()) {
+        Ok(body) => match body.validate("sysapi.asrcallback", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_flow_queryflows(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::FlowQueryflowsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("flow.queryflows", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::FlowQueryflowsBody>(b.clone()) {
+        Ok(body) => match body.validate("flow.queryflows", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_dialog_process(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::DialogProcessBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("dialog.process", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogProcessBody>(b.clone()) {
+        Ok(body) => match body.validate("dialog.process", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogInitBody>(b.clone()) {
+        Ok(body) => match body.validate("dialog.init", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogAfterInteractionBody>(b.clone()) {
+            Ok(body) => match body.validate("dialog.afterInteraction", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogAfterTransferBody>(b.clone()) {
+            Ok(body) => match body.validate("dialog.afterTransfer", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogRecordingRequestBody>(b.clone()) {
+            Ok(body) => match body.validate("dialog.recordingRequest", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_dialog_v2_process(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::DialogV2ProcessBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("dialogV2.process", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogV2ProcessBody>(b.clone()) {
+        Ok(body) => match body.validate("dialogV2.process", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogV2InitBody>(b.clone()) {
+        Ok(body) => match body.validate("dialogV2.init", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogV2AfterInteractionBody>(b.clone()) {
+            Ok(body) => match body.validate("dialogV2.afterInteraction", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogV2AfterTransferBody>(b.clone()) {
+            Ok(body) => match body.validate("dialogV2.afterTransfer", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::DialogV2RecordingRequestBody>(b.clone()) {
+            Ok(body) => match body.validate("dialogV2.recordingRequest", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_record_query_history(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::RecordQueryHistoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("record.queryHistory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::RecordQueryHistoryBody>(b.clone()) {
+            Ok(body) => match body.validate("record.queryHistory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_record_query_record_history(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::RecordQueryRecordHistoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("record.queryRecordHistory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::RecordQueryRecordHistoryBody>(b.clone()) {
+            Ok(body) => match body.validate("record.queryRecordHistory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_intent_query_intentions(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::IntentQueryIntentionsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("intent.queryIntentions", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::IntentQueryIntentionsBody>(b.clone()) {
+            Ok(body) => match body.validate("intent.queryIntentions", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_silent_agent_change_work_mode(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::SilentAgentChangeWorkModeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("silentAgent.changeWorkMode", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::SilentAgentChangeWorkModeBody>(b.clone()) {
+            Ok(body) => match body.validate("silentAgent.changeWorkMode", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_silent_agent_receive_dialogrecord(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::SilentAgentReceiveDialogrecordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("silentAgent.receiveDialogrecord", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::SilentAgentReceiveDialogrecordBody>(b.clone()) {
+            Ok(body) => match body.validate("silentAgent.receiveDialogrecord", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_nlp_spellcheck(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::NlpSpellcheckBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("nlp.spellcheck", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::NlpSpellcheckBody>(b.clone()) {
+        Ok(body) => match body.validate("nlp.spellcheck", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_flow_asrrecognizeresult(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::FlowAsrrecognizeresultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("flow.asrrecognizeresult", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::FlowAsrrecognizeresultBody>(b.clone()) {
+            Ok(body) => match body.validate("flow.asrrecognizeresult", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_tts_texttovoice(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::TtsTexttovoiceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("tts.texttovoice", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::TtsTexttovoiceBody>(b.clone()) {
+        Ok(body) => match body.validate("tts.texttovoice", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_report_query_call_statistics_report(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::ReportQueryCallStatisticsReportBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("report.queryCallStatisticsReport", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::ReportQueryCallStatisticsReportBody>(b.clone()) {
+            Ok(body) => match body.validate("report.queryCallStatisticsReport", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_report_query_chatbot_report(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::ReportQueryChatbotReportBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("report.queryChatbotReport", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::ReportQueryChatbotReportBody>(b.clone()) {
+            Ok(body) => match body.validate("report.queryChatbotReport", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_report_query_knowledge_report(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::ReportQueryKnowledgeReportBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("report.queryKnowledgeReport", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::ReportQueryKnowledgeReportBody>(b.clone()) {
+            Ok(body) => match body.validate("report.queryKnowledgeReport", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_outbound_query_rbt_recognition_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::OutboundQueryRbtRecognitionResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("outbound.queryRbtRecognitionResult", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::OutboundQueryRbtRecognitionResultBody>(b.clone()) {
+            Ok(body) => match body.validate("outbound.queryRbtRecognitionResult", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_record_query_transfer_record_history(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::RecordQueryTransferRecordHistoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("record.queryTransferRecordHistory", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::RecordQueryTransferRecordHistoryBody>(b.clone()) {
+            Ok(body) => match body.validate("record.queryTransferRecordHistory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_recognition_text_classification(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::RecognitionTextClassificationBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("recognition.textClassification", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::RecognitionTextClassificationBody>(b.clone()) {
+            Ok(body) => match body.validate("recognition.textClassification", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_recognition_entity_detection(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::RecognitionEntityDetectionBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("recognition.entityDetection", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_oiap::generated::RecognitionEntityDetectionBody>(b.clone()) {
+            Ok(body) => match body.validate("recognition.entityDetection", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_third_party_robot_login(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::ThirdPartyRobotLoginBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("thirdPartyRobot.login", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::ThirdPartyRobotLoginBody>(b.clone()) {
+            Ok(body) => match body.validate("thirdPartyRobot.login", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_gts_rpa_query_job(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::GtsRpaQueryJobBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("gtsRpa.queryJob", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first = first.or(Some(match serde_json::from_value::<cec_oiap::generated::GtsRpaQueryJobBody>(b.clone()) {
+        Ok(body) => match body.validate("gtsRpa.queryJob", "") {
+            Ok(()) => return Ok(()),
+            Err(e) => e.message().to_owned(),
+        },
+        Err(e) => format!("body does not match the spec: {e}"),
+    }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_gts_rpa_query_job_details(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::GtsRpaQueryJobDetailsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("gtsRpa.queryJobDetails", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::GtsRpaQueryJobDetailsBody>(b.clone()) {
+            Ok(body) => match body.validate("gtsRpa.queryJobDetails", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_gts_rpa_create_rpa_queue_data(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::GtsRpaCreateRpaQueueDataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("gtsRpa.createRpaQueueData", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::GtsRpaCreateRpaQueueDataBody>(b.clone()) {
+            Ok(body) => match body.validate("gtsRpa.createRpaQueueData", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }
 
 fn check_oiap_gts_rpa_query_rpa_queue_data(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::GtsRpaQueryRpaQueueDataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("gtsRpa.queryRpaQueueData", "").map_err(|e| e.message().to_owned())
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_oiap::generated::GtsRpaQueryRpaQueueDataBody>(b.clone()) {
+            Ok(body) => match body.validate("gtsRpa.queryRpaQueueData", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
 }

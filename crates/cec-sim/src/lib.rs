@@ -39,72 +39,27 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
+pub mod api;
+mod config;
 pub mod faults;
 #[allow(missing_docs)]
 pub mod generated;
+mod http;
 mod model;
-pub mod routes;
 mod scenario;
 mod verify;
 pub mod wav;
 
+pub use cec_cms::generated::CtiAgentState;
+pub use config::SimConfig;
 pub use faults::{Fault, FaultKind, FaultStatus, Target};
 pub use model::AgentSnapshot;
 pub use model::queues::{AgentLeg, CallRecord};
 pub use scenario::{
-    AccessCode, Agent, Campaign, CampaignData, Dialer, Intent, Scenario, ScenarioError, SkillQueue, Traffic,
-    TrafficFlow,
+    AccessCode, Agent, Campaign, CampaignData, Dialer, GatewaySettings, GuidMode, Intent, Scenario, ScenarioError,
+    SkillQueue, Traffic, TrafficFlow, Unmodelled,
 };
-
-/// How the simulator behaves. Durations are configurable so tests run fast.
-#[derive(Debug, Clone)]
-pub struct SimConfig {
-    /// The tenant, credentials, agents and campaigns.
-    pub scenario: Scenario,
-    /// Seed of every generated id (GUIDs, call ids): the same seed tells the same story.
-    pub seed: u64,
-    /// Where to listen; port 0 picks a free port. Loopback only.
-    pub listen: SocketAddr,
-    /// How long an event poll waits when there is no event (CEC: about 10 s).
-    pub poll_wait: Duration,
-    /// `true`: dynamic GUID mode (`AUTHMODE = 2`), rotating every `guid_rotation`.
-    pub dynamic_guid: bool,
-    /// GUID rotation period (CEC `GUIDINTERVAL`, 60 s).
-    pub guid_rotation: Duration,
-    /// How long a replaced GUID is still accepted (CEC `GUIDTIMEOUT`, 120 s).
-    pub guid_timeout: Duration,
-    /// An agent that neither polls nor sends a heartbeat for this long is signed out (2 min).
-    pub heartbeat_timeout: Duration,
-    /// Upper bound of C1/C3 token lifetimes (tests shorten it to see expiry).
-    pub max_token_lifetime: Duration,
-    /// How long the customer of an outbound call (`voicecall.callout`) takes to pick up.
-    pub customer_answer_delay: Duration,
-    /// Push mode: pause before delivering again after a failed push (CEC `EVENT_PUSH_FAIL_INTERVALTIME`, 10 s).
-    pub push_retry: Duration,
-    /// Push mode: an agent whose pushes fail for this long is signed out (`EVENT_PUSH_FAIL_TOTALTIME`, 120 s).
-    pub push_fail_total: Duration,
-}
-
-impl Default for SimConfig {
-    fn default() -> Self {
-        SimConfig {
-            scenario: Scenario::default(),
-            seed: 42,
-            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            poll_wait: Duration::from_secs(10),
-            dynamic_guid: true,
-            guid_rotation: Duration::from_secs(60),
-            guid_timeout: Duration::from_secs(120),
-            heartbeat_timeout: Duration::from_secs(120),
-            max_token_lifetime: Duration::from_secs(3600),
-            customer_answer_delay: Duration::from_millis(500),
-            push_retry: Duration::from_secs(10),
-            push_fail_total: Duration::from_secs(120),
-        }
-    }
-}
 
 /// A running simulator.
 #[derive(Debug)]
@@ -129,14 +84,16 @@ impl Simulator {
         let invalid =
             |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("invalid scenario: {e}"));
         config.scenario.check().map_err(invalid)?;
+        let config = config.with_scenario_settings();
         let faults = Arc::new(faults::FaultSet::default());
         for f in &config.scenario.faults {
             faults.add(f.clone()).map_err(invalid)?;
         }
+        http::init_header_case().await;
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(model::Shared::new(config));
-        let app = routes::router(shared.clone(), faults.clone());
+        let app = http::router(shared.clone(), faults.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let reaper = shared.clone();
         let pusher = shared.clone();
@@ -144,7 +101,7 @@ impl Simulator {
             let ticker = tokio::spawn(model::queues::tick_loop(reaper.clone()));
             let reaper_task = tokio::spawn(model::reap_loop(reaper));
             let push_task = tokio::spawn(model::push_loop(pusher));
-            serve(listener, app, rx).await;
+            http::serve(listener, app, rx).await;
             reaper_task.abort();
             push_task.abort();
             ticker.abort();
@@ -239,42 +196,4 @@ impl Drop for Simulator {
             let _ = tx.send(());
         }
     }
-}
-
-/// Serves HTTP/1.1 and HTTP/2 (prior knowledge, `h2c`) on the listener until
-/// `stop` fires, then drops every connection (long polls included) at once.
-/// HTTP/2 allows many concurrent streams per connection, so one client
-/// connection can carry thousands of agents' long polls.
-async fn serve(listener: tokio::net::TcpListener, app: axum::Router, mut stop: tokio::sync::oneshot::Receiver<()>) {
-    use hyper_util::rt::{TokioExecutor, TokioIo};
-    use hyper_util::server::conn::auto::Builder;
-    use hyper_util::service::TowerToHyperService;
-    let mut builder = Builder::new(TokioExecutor::new());
-    builder.http2().max_concurrent_streams(1 << 20);
-    let mut conns = tokio::task::JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(10)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                let svc = TowerToHyperService::new(app.clone());
-                let builder = builder.clone();
-                conns.spawn(async move {
-                    if let Err(e) = builder.serve_connection_with_upgrades(TokioIo::new(stream), svc).await {
-                        tracing::debug!(error = %e, "connection ended");
-                    }
-                });
-            }
-            Some(_) = conns.join_next(), if !conns.is_empty() => {}
-            _ = &mut stop => break,
-        }
-    }
-    conns.abort_all();
 }

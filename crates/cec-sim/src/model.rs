@@ -8,10 +8,11 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
-use crate::SimConfig;
-use crate::routes::{Reply, Req, Route, failure};
+use crate::api::{Reply, Req, Route, failure};
+use crate::config::SimConfig;
 use crate::scenario::Scenario;
 use crate::wav;
+use dispatch::Serve;
 
 mod agentctl;
 mod push;
@@ -22,26 +23,14 @@ mod cdr;
 mod chat;
 mod cms;
 mod dialer;
+pub(crate) mod dispatch;
+mod effects;
+mod gwquery;
 mod intents;
 pub(crate) mod queues;
 
-/// CTI agent state codes (CMS `cti_agent_state` table).
-pub mod cti {
-    /// Not signed in.
-    pub const SIGNED_OUT: i64 = 0;
-    /// Idle (ready).
-    pub const IDLE: i64 = 1;
-    /// Occupied (a call is ringing).
-    pub const OCCUPIED: i64 = 3;
-    /// Talking.
-    pub const TALKING: i64 = 5;
-    /// Busy.
-    pub const BUSY: i64 = 7;
-    /// Resting.
-    pub const REST: i64 = 8;
-    /// After-call work.
-    pub const WORK: i64 = 10;
-}
+/// CTI agent states (CMS `cti_agent_state` code table), as the generated client types them.
+pub(crate) use cec_cms::generated::CtiAgentState as Cti;
 
 /// The token families the simulator issues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -61,8 +50,8 @@ pub struct AgentSnapshot {
     pub id: String,
     /// Signed in.
     pub signed_in: bool,
-    /// CTI state code.
-    pub state: i64,
+    /// CTI state.
+    pub state: Cti,
     /// Events waiting to be polled.
     pub queued_events: usize,
     /// GUID rotations since sign-in.
@@ -75,23 +64,30 @@ pub struct AgentSnapshot {
     pub muted: bool,
     /// Events are pushed to a callback URL (push mode) instead of polled.
     pub push_mode: bool,
+    /// Offered calls are answered at once (`autoanswer`).
+    pub auto_answer: bool,
+    /// After a call the agent goes idle (`autoenteridle`), else into after-call work.
+    pub auto_enter_idle: bool,
 }
 
 #[derive(Debug)]
 struct AgentRt {
     signed_in: bool,
     guid: Option<String>,
-    prev_guid: Option<(String, Instant)>,
+    /// GUIDs replaced by a rotation or `updateGuid`, oldest first, with when each
+    /// was replaced: each is accepted until `guid_timeout` after its own replacement.
+    replaced: VecDeque<(String, Instant)>,
     guid_issued: Instant,
     rotations: u64,
     last_heartbeat: Instant,
-    state: i64,
+    state: Cti,
     login_time_ms: u128,
     events: VecDeque<Value>,
     notify: Arc<Notify>,
     call: Option<String>,
     skills: Vec<u32>,
     auto_idle: bool,
+    auto_answer: bool,
     /// Calls on hold (oldest first).
     held: Vec<String>,
     muted: bool,
@@ -103,6 +99,9 @@ struct AgentRt {
     rest_since: Option<u64>,
 }
 
+/// Replaced GUIDs remembered per agent (valid or recently expired).
+const REPLACED_KEPT: usize = 8;
+
 /// A state asked for during a call, entered when the call ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum AfterCall {
@@ -111,9 +110,15 @@ enum AfterCall {
 }
 
 impl AgentRt {
-    /// Replaces the GUID; the old one stays valid for the grace period.
+    /// Replaces the GUID; the old one stays valid for the grace period (each
+    /// replaced GUID for its own). A few expired ones are kept to explain a refusal.
     fn rotate_guid(&mut self, guid: String) {
-        self.prev_guid = self.guid.take().map(|old| (old, Instant::now()));
+        if let Some(old) = self.guid.take() {
+            self.replaced.push_back((old, Instant::now()));
+            while self.replaced.len() > REPLACED_KEPT {
+                self.replaced.pop_front();
+            }
+        }
         self.guid = Some(guid);
         self.guid_issued = Instant::now();
         self.rotations += 1;
@@ -123,8 +128,8 @@ impl AgentRt {
     fn sign_out(&mut self) {
         self.signed_in = false;
         self.guid = None;
-        self.prev_guid = None;
-        self.state = cti::SIGNED_OUT;
+        self.replaced.clear();
+        self.state = Cti::NotSignedIn;
         self.events.clear();
         self.held.clear();
         self.muted = false;
@@ -160,9 +165,11 @@ struct Model {
     calls: BTreeMap<String, CallRt>,
     recordings: BTreeMap<String, Vec<u8>>,
     tokens: BTreeMap<(TokenKind, String), Instant>,
-    campaigns: BTreeMap<i64, crate::Campaign>,
+    campaigns: BTreeMap<i64, crate::scenario::Campaign>,
     /// Things due later (rest expiry, a customer answering an outbound call), by due time.
     timers: BTreeMap<(Instant, u64), agentctl::Timer>,
+    /// `setCallDataEx` data by call id (`appdata` reads it).
+    call_data: BTreeMap<String, String>,
     // NE behaviours (see the child modules).
     queues: queues::Queues,
     cdrs: cdr::Cdrs,
@@ -214,17 +221,18 @@ impl Shared {
                     AgentRt {
                         signed_in: false,
                         guid: None,
-                        prev_guid: None,
+                        replaced: VecDeque::new(),
                         guid_issued: now,
                         rotations: 0,
                         last_heartbeat: now,
-                        state: cti::SIGNED_OUT,
+                        state: Cti::NotSignedIn,
                         login_time_ms: 0,
                         events: VecDeque::new(),
                         notify: Arc::new(Notify::new()),
                         call: None,
                         skills: Vec::new(),
                         auto_idle: true,
+                        auto_answer: false,
                         held: Vec::new(),
                         muted: false,
                         after_call: None,
@@ -245,6 +253,7 @@ impl Shared {
                 tokens: BTreeMap::new(),
                 campaigns,
                 timers: BTreeMap::new(),
+                call_data: BTreeMap::new(),
                 queues: queues::Queues::default(),
                 cdrs: cdr::Cdrs::default(),
                 dialer: dialer::DialerState::new(&config.scenario),
@@ -297,17 +306,30 @@ impl Shared {
         m.tokens.get(&(kind, token.to_owned())).is_some_and(|exp| *exp > Instant::now())
     }
 
-    pub(crate) fn agent_guid_valid(&self, agent: &str, guid: &str) -> bool {
+    /// Checks an agent's GUID; the error says why it is refused.
+    pub(crate) fn agent_guid_check(&self, agent: &str, guid: &str) -> Result<(), String> {
         let m = self.lock();
-        let Some(a) = m.agents.get(agent) else { return false };
-        if !a.signed_in || guid.is_empty() {
-            return false;
+        let Some(a) = m.agents.get(agent).filter(|a| a.signed_in) else {
+            return Err(format!("agent {agent} is not signed in"));
+        };
+        if guid.is_empty() {
+            return Err("no Guid header (send the GUID of the sign-in answer's Set-GUID)".into());
         }
         if a.guid.as_deref() == Some(guid) {
-            return true;
+            return Ok(());
         }
-        // The GUID replaced by the last rotation stays valid for GUIDTIMEOUT.
-        a.prev_guid.as_ref().is_some_and(|(g, at)| g == guid && at.elapsed() < self.config.guid_timeout)
+        // Every replaced GUID stays valid for GUIDTIMEOUT after its own replacement.
+        let timeout = self.config.guid_timeout;
+        match a.replaced.iter().find(|(g, _)| g == guid) {
+            Some((_, at)) if at.elapsed() < timeout => Ok(()),
+            Some((_, at)) => Err(format!(
+                "GUID expired: replaced {} ms ago, accepted for {} ms after its replacement (guid_timeout); \
+                 dynamic GUID mode: send the GUID of the latest Set-GUID header",
+                at.elapsed().as_millis(),
+                timeout.as_millis()
+            )),
+            None => Err("unknown GUID for this agent (sign in again)".into()),
+        }
     }
 
     pub(crate) fn config_guid_valid(&self, guid: &str) -> bool {
@@ -338,12 +360,12 @@ impl Shared {
         if !a.signed_in {
             return Err(format!("agent {agent} is not signed in"));
         }
-        if a.call.is_some() || !a.held.is_empty() || a.state != cti::IDLE {
+        if a.call.is_some() || !a.held.is_empty() || a.state != Cti::Idle {
             return Err(format!("agent {agent} is not idle"));
         }
         let id = format!("{}-{}", 1_700_000_000 + (seq % 100_000_000), counter);
         a.call = Some(id.clone());
-        a.state = cti::OCCUPIED;
+        a.state = Cti::Occupied;
         let called = "10086".to_string();
         let content = json!({
             "caller": caller, "called": called, "callid": id, "transfer": "no", "transfrom": "",
@@ -365,6 +387,7 @@ impl Shared {
                 transfer_from: None,
             },
         );
+        self.offered(&mut m, agent);
         Ok(id)
     }
 
@@ -380,6 +403,8 @@ impl Shared {
             held: a.held.clone(),
             muted: a.muted,
             push_mode: a.push.is_some(),
+            auto_answer: a.auto_answer,
+            auto_enter_idle: a.auto_idle,
         })
     }
 
@@ -447,71 +472,60 @@ impl Shared {
         }
     }
 
-    /// Serves one request that passed authentication.
-    pub(crate) async fn handle(&self, route: &Route, req: &Req) -> Reply {
-        match route.id {
-            "onlineagent.login" | "onlineagent.forcelogin" => self.login(route, req, route.id.ends_with("forcelogin")),
-            "onlineagent.logout" => self.logout(route, req),
-            "onlineagent.resetskill" => self.resetskill(route, req),
-            "agentevent.poll" => self.poll(route, req).await,
-            "voicecall.answer" => self.answer(route, req),
-            "voicecall.release" | "voicecall.release_legacy" => self.release(route, req),
-            "onlineagent.saybusy"
-            | "onlineagent.cancelbusy"
-            | "onlineagent.sayfree"
-            | "onlineagent.rest"
-            | "onlineagent.cancelrest"
-            | "onlineagent.work"
-            | "onlineagent.cancelwork" => self.set_state(route, req),
-            "onlineagent.handshake" => self.handshake(route, req),
-            "onlineagent.updateguid" => self.update_guid(route, req),
-            "onlineagent.agentstatus" => self.agent_status(route, req),
-            "voicecall.hold" => self.hold(route, req),
-            "voicecall.gethold" => self.unhold(route, req),
-            "voicecall.beginmute" | "voicecall.endmute" => self.mute(route, req, route.id == "voicecall.beginmute"),
-            "voicecall.seconddialex" => self.second_dial(route, req),
-            "voicecall.callout" => self.call_out(route, req),
-            "voicecall.callinner" => self.call_inner(route, req),
-            "voicecall.innerhelp" => self.inner_help(route, req),
-            "voicecall.transfer" => self.transfer(route, req),
-            "voicecall.canceltransfer" => self.cancel_transfer(route, req),
-            "voicecall.confjoin" => self.conf_join(route, req),
-            "voicecall.connecthold" => self.connect_hold(route, req),
-            "config.login" => self.config_login(route, req),
-            "auth.tokenByAkSk" => self.token_by_ak_sk(route, req),
-            "agentInfo.queryAgentInfo" => self.query_agent_info(),
-            "ccmessaging.applyToken" => self.apply_token(route, req),
-            "ccmessaging.send" => self.messaging_send(route, req),
-            "auth.gettoken" | "auth.getAppCubeToken" => self.oiap_token(route, req),
-            "campaign.query_all" => self.campaigns(route, req),
-            "health.ping" => Reply::ok(json!({ "request": req.body, "status": "UP" })),
-            "ccfs.downloadRecord" => self.download_record(route, req),
-            // NE behaviours (child modules).
-            "dialog.process" => self.dialog(route, req),
-            "ccmessaging.poll" => self.messaging_poll(route, req),
-            "mediacall.sendMessage" => self.chat_send_message(route, req),
-            id if id.starts_with("campaign.")
-                || id.starts_with("blocklist.")
-                || id.starts_with("calldata.add")
-                || id == "calldata.statistics"
-                || id == "callresult.query" =>
-            {
-                match self.isales(route, req) {
-                    Some(r) => r,
-                    None => sample(route),
-                }
+    /// Serves one request that passed authentication, as the dispatch table says.
+    pub(crate) async fn handle(&self, route: &Route, serve: Serve, req: &Req) -> Reply {
+        match serve {
+            Serve::Model(behaviour) => behaviour(self, route, req),
+            Serve::Poll => self.poll(route, req).await,
+            Serve::Sample => {
+                tracing::debug!(op = route.id(), "sim: the spec's sample answer");
+                sample(route)
             }
-            _ if route.ne == "cms" => self.cms(route, req).unwrap_or_else(|| sample(route)),
-            "ccfs.queryBillData" => self.query_bill_data(route, req),
-            "ccfs.downloadBillFile" => self.download_bill_file(route, req),
-            _ => sample(route),
+            Serve::Refuse => {
+                tracing::info!(op = route.id(), "sim: not simulated (changes state, not modelled)");
+                not_simulated(route)
+            }
         }
     }
 
-    fn login(&self, route: &Route, req: &Req, force: bool) -> Reply {
+    pub(super) fn login(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_gateway::generated::OnlineagentLoginBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let sign_in = SignIn {
+            password: b.password,
+            phonenum: b.phonenum,
+            status: b.status,
+            autoanswer: b.autoanswer,
+            autoenteridle: b.autoenteridle,
+            call_back_uri: b.call_back_uri,
+            service_token: b.service_token,
+        };
+        self.sign_in(route, req, sign_in, false)
+    }
+
+    pub(super) fn force_login(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_gateway::generated::OnlineagentForceloginBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let sign_in = SignIn {
+            password: b.password,
+            phonenum: b.phonenum,
+            status: b.status,
+            autoanswer: b.autoanswer,
+            autoenteridle: b.autoenteridle,
+            call_back_uri: b.call_back_uri,
+            service_token: b.service_token,
+        };
+        self.sign_in(route, req, sign_in, true)
+    }
+
+    fn sign_in(&self, route: &Route, req: &Req, b: SignIn, force: bool) -> Reply {
         let id = req.param("agentid").to_owned();
-        let password = req.body.get("password").and_then(Value::as_str).unwrap_or("");
-        let phone = req.body.get("phonenum").and_then(Value::as_str).unwrap_or("");
+        let password = b.password.as_ref().map(|p| p.expose_str()).unwrap_or("");
+        let phone = b.phonenum.as_deref().unwrap_or("");
         let Some(agent) = self.config.scenario.agents.iter().find(|a| a.id == id) else {
             return failure(route, "100-004", "wrong agent id or password");
         };
@@ -521,15 +535,37 @@ impl Shared {
         if phone.is_empty() {
             return failure(route, "100-001", "phonenum is empty");
         }
-        let status = req.body.get("status").and_then(Value::as_i64).unwrap_or(4);
-        let auto_idle = req.body.get("autoenteridle").and_then(Value::as_bool).unwrap_or(true);
+        // The state after sign-in, in CC-Gateway agent-state codes (cec_07_0581): 3 busy, 4 idle, 5 wrap-up.
+        let state = match b.status.map(GwState::from_code) {
+            None | Some(GwState::Idle) => Cti::Idle,
+            Some(GwState::Busy) => Cti::Busy,
+            Some(GwState::WrapUp) => Cti::Adjusting,
+            Some(other) => {
+                return failure(
+                    route,
+                    "100-011",
+                    &format!("status {} is not a sign-in state (3 busy, 4 idle, 5 wrap-up)", other.code()),
+                );
+            }
+        };
+        let auto_idle = b.autoenteridle.unwrap_or(true);
+        let auto_answer = b.autoanswer.unwrap_or(self.config.scenario.gateway.auto_answer_default.unwrap_or(false));
         let push_target = match (
-            req.body.get("callBackUri").and_then(Value::as_str).filter(|s| !s.is_empty()),
-            req.body.get("serviceToken").and_then(Value::as_str).filter(|s| !s.is_empty()),
+            b.call_back_uri.as_deref().filter(|s| !s.is_empty()),
+            b.service_token.as_ref().map(|t| t.expose_str()).filter(|s| !s.is_empty()),
         ) {
             (Some(url), Some(token)) => Some(push::PushTarget::new(url, token, self.push_wake.clone())),
             _ => None,
         };
+        // The older CloudIPCC gateway's push form is not CEC's: say so instead of ignoring it.
+        let old_push = req.body.get("pushUrl").and_then(Value::as_str).filter(|s| !s.is_empty()).is_some();
+        if old_push {
+            tracing::warn!(
+                agent = %id,
+                "sign-in with pushUrl (the older CloudIPCC gateway's push form): CEC pushes only with \
+                 callBackUri + serviceToken, so the agent is in pull mode (poll agentevent)"
+            );
+        }
         let mut m = self.lock();
         let guid = self.new_guid(&mut m);
         let vdn = self.config.scenario.vdn;
@@ -541,27 +577,25 @@ impl Shared {
         let Some(a) = m.agents.get_mut(&id) else { return failure(route, "100-004", "wrong agent id or password") };
         a.signed_in = true;
         a.guid = Some(guid.clone());
-        a.prev_guid = None;
+        a.replaced.clear();
         a.guid_issued = Instant::now();
         a.rotations = 0;
         a.last_heartbeat = Instant::now();
         a.login_time_ms = now_ms();
         a.events.clear();
         a.auto_idle = auto_idle;
+        a.auto_answer = auto_answer;
         a.after_call = None;
         a.muted = false;
         a.rest_since = None;
         // Push mode when both the callback URL and the service token are given.
+        let push_mode = push_target.is_some();
         a.push = push_target;
-        a.state = match status {
-            3 => cti::BUSY,
-            5 => cti::WORK,
-            _ => cti::IDLE,
-        };
+        a.state = state;
         Self::push_event(a, event("AgentOther_InService", &id, Value::Null));
         let state_event = match a.state {
-            cti::BUSY => "AgentState_SetNotReady_Success",
-            cti::WORK => "AgentState_Work",
+            Cti::Busy => "AgentState_SetNotReady_Success",
+            Cti::Adjusting => "AgentState_Work",
             _ => "AgentState_Ready",
         };
         Self::push_event(a, event(state_event, &id, Value::Null));
@@ -569,10 +603,18 @@ impl Shared {
             "vdnid": vdn.to_string(), "workno": id, "mediatype": "TTF", "loginTime": a.login_time_ms.to_string(),
             "isForceChange": "false", "serverName": "AgentGateway", "timeRemaining": ""
         });
-        Reply::Json(gw_ok(result), vec![("set-guid", format!("JSESSIONID={guid}"))])
+        let mut body = gw_ok(result);
+        let mut headers = vec![("set-guid", format!("JSESSIONID={guid}"))];
+        if old_push && !push_mode {
+            let note = "pushUrl ignored: CEC pushes events only to callBackUri with serviceToken; the agent is in \
+                        pull mode (poll agentevent)";
+            body["message"] = json!(format!("success; {note}"));
+            headers.push(("x-cec-sim-note", note.to_owned()));
+        }
+        Reply::Json(body, headers)
     }
 
-    fn logout(&self, route: &Route, req: &Req) -> Reply {
+    pub(super) fn logout(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid");
         let mut m = self.lock();
         let Some(a) = m.agents.get_mut(id) else { return failure(route, "100-006", "agent not signed in") };
@@ -583,7 +625,26 @@ impl Shared {
         Reply::ok(gw_ok(Value::Null))
     }
 
-    fn resetskill(&self, route: &Route, req: &Req) -> Reply {
+    /// `forcelogout` and `forcelogoutwithreason`: signs the agent out even during a
+    /// call; its calls are released (other parties get their release events).
+    pub(super) fn force_logout(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        if route.id() == "onlineagent.forcelogoutwithreason" && req.param("reason").parse::<i64>().is_err() {
+            return failure(route, "100-005", "reason must be a number");
+        }
+        let mut m = self.lock();
+        if !m.agents.get(&id).is_some_and(|a| a.signed_in) {
+            return failure(route, "100-006", "agent not signed in");
+        }
+        self.end_call(&mut m, &id);
+        if let Some(a) = m.agents.get_mut(&id) {
+            a.sign_out();
+        }
+        tracing::info!(agent = %id, reason = req.param("reason"), "forced sign-out");
+        Reply::ok(gw_ok(Value::Null))
+    }
+
+    pub(super) fn resetskill(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid");
         let all = req.param("autoflag") == "true";
         let wanted: Vec<u32> =
@@ -619,7 +680,7 @@ impl Shared {
         }
     }
 
-    fn release(&self, route: &Route, req: &Req) -> Reply {
+    pub(super) fn release(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid").to_owned();
         let mut m = self.lock();
         let Some(call_id) = m.agents.get(&id).and_then(|a| a.call.clone()) else {
@@ -636,10 +697,14 @@ impl Shared {
         Reply::ok(gw_ok(Value::Null))
     }
 
-    fn config_login(&self, route: &Route, req: &Req) -> Reply {
+    pub(super) fn config_login(&self, route: &Route, req: &Req) -> Reply {
         let sc = &self.config.scenario;
-        let id = req.body.get("agentId").and_then(Value::as_i64).unwrap_or(-1);
-        let pw = req.body.get("password").and_then(Value::as_str).unwrap_or("");
+        let b: cec_gateway::generated::ConfigLoginBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let id = b.agent_id.unwrap_or(-1);
+        let pw = b.password.as_ref().map(|p| p.expose_str()).unwrap_or("");
         if id != sc.config_admin_id || pw != sc.config_admin_password {
             return failure(route, "107-003", "wrong user name or password");
         }
@@ -649,10 +714,14 @@ impl Shared {
         Reply::Json(gw_ok(json!({ "guid": guid })), vec![("guid", guid)])
     }
 
-    fn token_by_ak_sk(&self, route: &Route, req: &Req) -> Reply {
+    pub(super) fn token_by_ak_sk(&self, route: &Route, req: &Req) -> Reply {
         let sc = &self.config.scenario;
-        let key = req.body.get("app_key").and_then(Value::as_str).unwrap_or("");
-        let secret = req.body.get("app_secret").and_then(Value::as_str).unwrap_or("");
+        let b: cec_apifabric::generated::AuthTokenByAkSkBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let key = b.app_key.as_deref().unwrap_or("");
+        let secret = b.app_secret.as_ref().map(|s| s.expose_str()).unwrap_or("");
         if key != sc.app_key || secret != sc.app_secret {
             return Reply::Status(
                 http::StatusCode::UNAUTHORIZED,
@@ -673,7 +742,7 @@ impl Shared {
         }))
     }
 
-    fn query_agent_info(&self) -> Reply {
+    pub(super) fn query_agent_info(&self, _route: &Route, _req: &Req) -> Reply {
         let agents: Vec<Value> = self
             .config
             .scenario
@@ -684,8 +753,12 @@ impl Shared {
         Reply::ok(json!({ "sipServicePort": "5060", "sipServiceIp": "127.0.0.1", "agents": agents }))
     }
 
-    fn apply_token(&self, route: &Route, req: &Req) -> Reply {
-        let channel = req.body.get("channelId").and_then(Value::as_str).unwrap_or("");
+    pub(super) fn apply_token(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_apifabric::generated::CcmessagingApplyTokenBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let channel = b.channel_id.as_deref().unwrap_or("");
         if channel != self.config.scenario.channel_id {
             return failure(route, "1", "unknown channel");
         }
@@ -694,10 +767,22 @@ impl Shared {
         Reply::ok(json!({ "resultCode": "0", "token": token }))
     }
 
-    fn oiap_token(&self, route: &Route, req: &Req) -> Reply {
+    pub(super) fn oiap_token(&self, route: &Route, req: &Req) -> Reply {
         let sc = &self.config.scenario;
-        let key = req.body.get("appKey").and_then(Value::as_str).unwrap_or("");
-        let secret = req.body.get("appSecret").and_then(Value::as_str).unwrap_or("");
+        // `auth.getAppCubeToken` has the same body as `auth.gettoken`.
+        let (key, secret) = if route.id() == "auth.getAppCubeToken" {
+            match req.body_as::<cec_oiap::generated::AuthGetAppCubeTokenBody>(route) {
+                Ok(b) => (b.app_key, b.app_secret),
+                Err(r) => return r,
+            }
+        } else {
+            match req.body_as::<cec_oiap::generated::AuthGettokenBody>(route) {
+                Ok(b) => (b.app_key, b.app_secret),
+                Err(r) => return r,
+            }
+        };
+        let key = key.as_deref().unwrap_or("");
+        let secret = secret.as_ref().map(|s| s.expose_str()).unwrap_or("");
         if key != sc.oiap_app_key || secret != sc.oiap_app_secret {
             return failure(route, "900002", "appKey or appSecret incorrect");
         }
@@ -707,7 +792,16 @@ impl Shared {
         Reply::ok(json!({ "errorCode": 0, "errorMsg": "", "authToken": token, "expireTime": lifetime.as_secs() }))
     }
 
-    fn campaigns(&self, route: &Route, req: &Req) -> Reply {
+    /// CC-CMS `health.ping`: echoes the body.
+    pub(super) fn ping(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_cms::generated::HealthPingBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        Reply::ok(json!({ "request": b, "status": "UP" }))
+    }
+
+    pub(super) fn campaigns(&self, route: &Route, req: &Req) -> Reply {
         if req.param("vdnId") != self.config.scenario.vdn.to_string() {
             return failure(route, "0200001", "unknown VDN");
         }
@@ -716,7 +810,7 @@ impl Shared {
         let rows: usize = req.query("rowsPerPage").and_then(|s| s.parse().ok()).unwrap_or(10).clamp(1, 100);
         let name = req.query("name").unwrap_or("");
         let m = self.lock();
-        let all: Vec<&crate::Campaign> =
+        let all: Vec<&crate::scenario::Campaign> =
             m.campaigns.values().filter(|c| (status == 0 || c.status == status) && c.name.contains(name)).collect();
         let data: Vec<Value> = all
             .iter()
@@ -733,9 +827,14 @@ impl Shared {
         }))
     }
 
-    fn download_record(&self, route: &Route, req: &Req) -> Reply {
-        let call_id = req.body.pointer("/msgBody/callId").and_then(Value::as_str);
-        let file = req.body.pointer("/msgBody/fileName").and_then(Value::as_str);
+    pub(super) fn download_record(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_fs::generated::CcfsDownloadRecordBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let msg = b.msg_body.unwrap_or_default();
+        let call_id = msg.call_id.as_deref();
+        let file = msg.file_name.as_deref();
         let m = self.lock();
         let key = call_id.or_else(|| file.and_then(|f| f.rsplit('/').next()).map(|f| f.trim_end_matches(".wav")));
         match key.and_then(|k| m.recordings.get(k)) {
@@ -745,11 +844,52 @@ impl Shared {
     }
 }
 
-/// The spec's sample answer of an interface.
+/// The spec's sample answer of an interface, marked as such.
 fn sample(route: &Route) -> Reply {
     match serde_json::from_str(route.success) {
-        Ok(v) => Reply::ok(v),
+        Ok(v) => Reply::Json(v, vec![("x-cec-sim-answer", "sample".to_owned())]),
         Err(_) => failure(route, "000-000", "no sample response"),
+    }
+}
+
+/// HTTP 501 with the NE's envelope: the interface changes state and the model
+/// does not simulate it (never a silent success).
+fn not_simulated(route: &Route) -> Reply {
+    let message = format!(
+        "not simulated: {} changes state and cec-sim does not model it (scenario key unmodelled_writes = \"sample\" \
+         answers the spec's sample instead)",
+        route.id()
+    );
+    Reply::Status(http::StatusCode::NOT_IMPLEMENTED, crate::api::envelope_body(route, "SIM-501", &message))
+}
+
+/// The CC-Gateway's own agent-state codes (cec_07_0581 table 1: 2 signed out,
+/// 3 busy, 4 idle, 5 wrap-up, 7 talking, 8 rest), the code table cec-cms
+/// generates as `CmsAgentStatus`.
+pub(crate) use cec_cms::generated::CmsAgentStatus as GwState;
+
+/// What both sign-in interfaces carry.
+struct SignIn {
+    password: Option<cec_core::Secret<String>>,
+    phonenum: Option<String>,
+    status: Option<i64>,
+    autoanswer: Option<bool>,
+    autoenteridle: Option<bool>,
+    call_back_uri: Option<String>,
+    service_token: Option<cec_core::Secret<String>>,
+}
+
+/// The CC-Gateway code of a CTI state (cec_07_0581: CTI 2–5 talking, 6 wrap-up, 9 unknown;
+/// the simulator's after-call work is CTI 10, adjusting, which the gateway reports as wrap-up).
+pub(crate) fn gateway_state(cti: Cti) -> GwState {
+    match cti {
+        Cti::NotSignedIn => GwState::SignedOut,
+        Cti::Idle => GwState::Idle,
+        Cti::PreOccupied | Cti::Occupied | Cti::Answering | Cti::Talking => GwState::Talking,
+        Cti::Working | Cti::Adjusting => GwState::WrapUp,
+        Cti::Busy => GwState::Busy,
+        Cti::Rest => GwState::Rest,
+        _ => GwState::Unknown0,
     }
 }
 

@@ -93,12 +93,71 @@ pub struct Scenario {
     pub intents: Vec<Intent>,
     /// The chatbot's answer when no intent matches.
     pub fallback_answer: String,
+
+    // ---- How the simulator behaves as the NEs' configuration says ----
+    /// CC-Gateway GUID mode, rotation and timeout (`[gateway]`); a value given
+    /// here overrides [`crate::SimConfig`]'s.
+    #[serde(skip_serializing_if = "GatewaySettings::is_empty")]
+    pub gateway: GatewaySettings,
+    /// What a state-changing interface the model does not simulate answers:
+    /// `"refuse"` (default: HTTP 501 with the NE's envelope, "not simulated") or
+    /// `"sample"` (the spec's sample, marked `x-cec-sim-answer: sample`).
+    pub unmodelled_writes: Unmodelled,
     /// The C2 dialects the simulated CMS, FS and iSales accept, each
     /// `"<millis|seconds>/<signed headers>"` (e.g. `"seconds/host"`); empty: every
     /// dialect. Lets `cec doctor` and clients be tested against an NE that expects
     /// one C2 form.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub c2_accept: Vec<String>,
+}
+
+/// What a state-changing interface the model does not simulate answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unmodelled {
+    /// HTTP 501 and the NE's envelope saying the interface is not simulated.
+    #[default]
+    Refuse,
+    /// The spec's sample success, marked with the header `x-cec-sim-answer: sample`.
+    Sample,
+}
+
+/// CC-Gateway authentication settings (the gateway's `AUTHMODE`, `GUIDINTERVAL`,
+/// `GUIDTIMEOUT`). A key left out keeps the [`crate::SimConfig`] value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GatewaySettings {
+    /// `"dynamic"` (`AUTHMODE = 2`: the GUID rotates, sent in `Set-GUID`) or
+    /// `"static"` (`AUTHMODE = 1`: the sign-in GUID lasts the whole session).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guid_mode: Option<GuidMode>,
+    /// Dynamic mode: seconds between rotations (`GUIDINTERVAL`, 60).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guid_rotation_secs: Option<u64>,
+    /// Seconds a replaced GUID is still accepted (`GUIDTIMEOUT`, 120), each from its own replacement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guid_timeout_secs: Option<u64>,
+    /// Whether an agent that signs in without `autoanswer` answers calls automatically.
+    /// The reference's default is `true`; the simulator's is `false` (calls ring until
+    /// `voicecall.answer`) unless this says otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_answer_default: Option<bool>,
+}
+
+impl GatewaySettings {
+    fn is_empty(&self) -> bool {
+        *self == GatewaySettings::default()
+    }
+}
+
+/// CC-Gateway GUID mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GuidMode {
+    /// `AUTHMODE = 2`: a new GUID every rotation period.
+    Dynamic,
+    /// `AUTHMODE = 1`: one GUID per sign-in.
+    Static,
 }
 
 fn default_chat_queue() -> u32 {
@@ -280,6 +339,8 @@ impl Default for Scenario {
                 },
             ],
             fallback_answer: default_fallback(),
+            gateway: GatewaySettings::default(),
+            unmodelled_writes: Unmodelled::Refuse,
             c2_accept: Vec::new(),
         }
     }
@@ -343,6 +404,9 @@ impl Scenario {
         }
         for (n, f) in self.faults.iter().enumerate() {
             f.check().map_err(|e| format!("faults[{n}]: {e}"))?;
+        }
+        if self.gateway.guid_rotation_secs == Some(0) {
+            return Err("gateway.guid_rotation_secs must be at least 1".into());
         }
         self.c2_dialects()?;
         Ok(())

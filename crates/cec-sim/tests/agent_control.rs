@@ -54,7 +54,7 @@ async fn busy_rest_work_and_ready() {
         other => panic!("{other:?}"),
     }
     assert_eq!(s.view().state, AgentState::Busy);
-    assert_eq!(sim.agent("1001").unwrap().state, 7);
+    assert_eq!(sim.agent("1001").unwrap().state, cec_sim::CtiAgentState::Busy);
     s.cancel_busy().await.unwrap();
     next_of(&mut ev, "AgentState_CancelNotReady_Success").await;
     assert_eq!(s.view().state, AgentState::Idle);
@@ -67,7 +67,7 @@ async fn busy_rest_work_and_ready() {
     local(s.rest(Duration::from_secs(1), 3).await.unwrap_err());
     next_of(&mut ev, "AgentState_Rest_Timeout").await;
     assert_eq!(s.view().state, AgentState::Rest);
-    assert_eq!(sim.agent("1001").unwrap().state, 8);
+    assert_eq!(sim.agent("1001").unwrap().state, cec_sim::CtiAgentState::Rest);
     s.cancel_rest().await.unwrap();
     next_of(&mut ev, "AgentState_CancelRest_Success").await;
 
@@ -77,7 +77,7 @@ async fn busy_rest_work_and_ready() {
     s.ready().await.unwrap();
     next_of(&mut ev, "AgentState_CancelWork_Success").await;
     assert_eq!(s.view().state, AgentState::Idle);
-    assert_eq!(sim.agent("1001").unwrap().state, 1);
+    assert_eq!(sim.agent("1001").unwrap().state, cec_sim::CtiAgentState::Idle);
 
     // Busy asked for during a call starts when the call ends.
     talking_call(&sim, &s, &mut ev).await;
@@ -336,7 +336,7 @@ async fn one_session_per_client_and_update_guid() {
     assert_ne!(before.expose_str(), after.expose_str());
     assert!(s.client().guid_auth().matches(before.expose_str()), "the replaced GUID is still known");
     s.busy(None).await.unwrap();
-    assert_eq!(sim.agent("1001").unwrap().state, 7);
+    assert_eq!(sim.agent("1001").unwrap().state, cec_sim::CtiAgentState::Busy);
 
     s.sign_out().await.unwrap();
     b.sign_out().await.unwrap();

@@ -70,7 +70,7 @@ async fn a_call_rings_is_answered_released_and_recorded() {
     let talking = wait_event(&gw, AGENT, "AgentEvent_Talking", WITHIN).await;
     assert_eq!(talking["callid"], json!(call_id));
     assert_eq!(cms_state(&cms, &sim, 1001).await, Some(5), "talking");
-    assert_eq!(sim.agent(AGENT).unwrap().state, 5);
+    assert_eq!(sim.agent(AGENT).unwrap().state, cec_sim::CtiAgentState::Talking);
 
     tokio::time::sleep(Duration::from_millis(100)).await;
     gw.voicecall_release().agentid(AGENT).send().await.unwrap();
@@ -155,7 +155,7 @@ async fn an_agent_signed_in_busy_gets_no_call() {
         .send()
         .await
         .unwrap();
-    assert_eq!(sim.agent(AGENT).unwrap().state, 7);
+    assert_eq!(sim.agent(AGENT).unwrap().state, cec_sim::CtiAgentState::Busy);
     assert!(sim.inject_call(AGENT, "13800000001").is_err());
 }
 
@@ -205,7 +205,7 @@ async fn forcelogin_during_a_call_leaves_an_agent_that_can_take_calls() {
         .await
         .unwrap();
     let snap = sim.agent(AGENT).unwrap();
-    assert_eq!(snap.state, 1, "idle after the forced sign-in");
+    assert_eq!(snap.state, cec_sim::CtiAgentState::Idle, "idle after the forced sign-in");
     assert_eq!(snap.call, None, "an idle agent holds no call: {snap:?}");
     sim.inject_call(AGENT, "13800000002").expect("an idle agent takes a call");
 }

@@ -143,7 +143,11 @@ async fn a_503_on_call_control_is_not_retried() {
     assert_eq!(e.kind(), ErrorKind::Http);
     assert!(e.is_retryable() && e.may_have_been_sent(), "retryable in principle, but unsafe to repeat");
     assert_eq!(usage(&sim, id), (Some(0), 1), "a single attempt");
-    assert_eq!(sim.agent(AGENT).unwrap().state, 3, "still ringing: the 503 came before processing");
+    assert_eq!(
+        sim.agent(AGENT).unwrap().state,
+        cec_sim::CtiAgentState::Occupied,
+        "still ringing: the 503 came before processing"
+    );
     // The caller decides: answering again works.
     gw.voicecall_answer().agentid(AGENT).send().await.unwrap();
     let talking = wait_event(&gw, AGENT, "AgentEvent_Talking", WITHIN).await;
@@ -187,7 +191,11 @@ async fn a_reset_on_call_control_is_a_transport_error_that_may_have_been_sent() 
     assert_eq!(e.kind(), ErrorKind::Transport, "{e:?}");
     assert!(e.may_have_been_sent());
     assert_eq!(usage(&sim, id), (Some(0), 1), "not repeated");
-    assert_eq!(sim.agent(AGENT).unwrap().state, 5, "the NE did answer the call: that is why the SDK does not repeat");
+    assert_eq!(
+        sim.agent(AGENT).unwrap().state,
+        cec_sim::CtiAgentState::Talking,
+        "the NE did answer the call: that is why the SDK does not repeat"
+    );
 }
 
 #[tokio::test]

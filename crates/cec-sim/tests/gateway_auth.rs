@@ -243,7 +243,7 @@ async fn an_agent_that_stops_polling_is_signed_out() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     let snap = sim.agent(AGENT).unwrap();
     assert!(!snap.signed_in, "{snap:?}");
-    assert_eq!(snap.state, 0);
+    assert_eq!(snap.state, cec_sim::CtiAgentState::NotSignedIn);
     let e = gw.agentevent_poll().agentid(AGENT).send().await.unwrap_err();
     assert_eq!(e.code(), Some("100-006"), "{e}");
 }

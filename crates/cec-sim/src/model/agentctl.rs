@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use super::{AfterCall, AgentRt, CallRt, Model, Shared, cti, event, gw_ok};
-use crate::routes::{Reply, Req, Route, failure};
+use super::{AfterCall, AgentRt, CallRt, Cti, Model, Shared, event, gw_ok};
+use crate::api::{Reply, Req, Route, failure};
 
 /// Something due later.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +46,7 @@ fn is_customer_call(c: &CallRt) -> bool {
 }
 
 impl Shared {
-    fn signed_in<'a>(&self, m: &'a mut Model, route: &Route, id: &str) -> Result<&'a mut AgentRt, Reply> {
+    pub(super) fn signed_in<'a>(&self, m: &'a mut Model, route: &Route, id: &str) -> Result<&'a mut AgentRt, Reply> {
         match m.agents.get_mut(id) {
             Some(a) if a.signed_in => Ok(a),
             _ => Err(failure(route, "100-006", "agent not signed in")),
@@ -78,17 +78,18 @@ impl Shared {
     fn ring(&self, m: &mut Model, agent: &str, call_id: &str, transfer_from: Option<&str>) -> bool {
         let Some(content) = m.calls.get(call_id).map(call_content) else { return false };
         let Some(a) = m.agents.get_mut(agent) else { return false };
-        if !a.signed_in || a.call.is_some() || !a.held.is_empty() || a.state != cti::IDLE {
+        if !a.signed_in || a.call.is_some() || !a.held.is_empty() || a.state != Cti::Idle {
             return false;
         }
         a.call = Some(call_id.to_owned());
-        a.state = cti::OCCUPIED;
+        a.state = Cti::Occupied;
         let mut content = content;
         if let (Some(from), Some(o)) = (transfer_from, content.as_object_mut()) {
             o.insert("transfer".into(), json!("yes"));
             o.insert("transfrom".into(), json!(from));
         }
         Shared::push_event(a, event("AgentEvent_Ringing", agent, content));
+        self.offered(m, agent);
         true
     }
 
@@ -103,14 +104,14 @@ impl Shared {
         a.muted = false;
         match a.after_call.take() {
             Some(AfterCall::Busy { reason }) => {
-                a.state = cti::BUSY;
+                a.state = Cti::Busy;
                 Shared::push_event(
                     a,
                     event("AgentState_SetNotReady_Success", agent, json!({ "reason": reason.to_string() })),
                 );
             }
             Some(AfterCall::Rest { seconds }) => {
-                a.state = cti::REST;
+                a.state = Cti::Rest;
                 Shared::push_event(a, event("AgentState_SetRest_Success", agent, json!({ "reason": "0" })));
                 let at = now + std::time::Duration::from_secs(seconds);
                 m.timers.insert((at, seq), Timer::RestOver { agent: agent.to_owned(), since: seq });
@@ -119,11 +120,11 @@ impl Shared {
                 }
             }
             None if a.auto_idle => {
-                a.state = cti::IDLE;
+                a.state = Cti::Idle;
                 Shared::push_event(a, event("AgentState_Ready", agent, Value::Null));
             }
             None => {
-                a.state = cti::WORK;
+                a.state = Cti::Adjusting;
                 Shared::push_event(a, event("AgentState_Work", agent, Value::Null));
             }
         }
@@ -209,12 +210,30 @@ impl Shared {
     pub(super) fn answer(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid").to_owned();
         let mut m = self.lock();
-        let Some(call_id) = m.agents.get(&id).and_then(|a| a.call.clone()) else {
-            return failure(route, "200-002", "no call to answer");
-        };
-        let Some(call) = m.calls.get_mut(&call_id) else { return failure(route, "200-002", "no call to answer") };
+        match self.answer_call(&mut m, &id) {
+            Ok(()) => Reply::ok(gw_ok(Value::Null)),
+            Err(why) => failure(route, "200-002", why),
+        }
+    }
+
+    /// A call was just offered to `agent`: an agent with auto-answer answers it at
+    /// once (`AgentEvent_Auto_Answer`, then `AgentEvent_Talking`).
+    pub(super) fn offered(&self, m: &mut Model, agent: &str) {
+        let Some(a) = m.agents.get(agent).filter(|a| a.auto_answer) else { return };
+        let Some(content) = a.call.as_ref().and_then(|c| m.calls.get(c)).map(call_content) else { return };
+        emit(m, agent, "AgentEvent_Auto_Answer", content);
+        if let Err(why) = self.answer_call(m, agent) {
+            tracing::debug!(agent, why, "auto-answer did not connect");
+        }
+    }
+
+    /// The agent answers its ringing call.
+    fn answer_call(&self, m: &mut Model, id: &str) -> Result<(), &'static str> {
+        let id = id.to_owned();
+        let call_id = m.agents.get(&id).and_then(|a| a.call.clone()).ok_or("no call to answer")?;
+        let call = m.calls.get_mut(&call_id).ok_or("no call to answer")?;
         if call.state != "ringing" || (call.agent != id && !call.peers.contains(&id)) {
-            return failure(route, "200-002", "the call is not ringing");
+            return Err("the call is not ringing");
         }
         if call.agent == id || call.answered.is_none() {
             call.answered.get_or_insert_with(Instant::now);
@@ -230,15 +249,15 @@ impl Shared {
         let parties = agents_on(call);
         for p in &parties {
             if let Some(a) = m.agents.get_mut(p) {
-                a.state = cti::TALKING;
+                a.state = Cti::Talking;
                 Shared::push_event(a, event("AgentEvent_Talking", p, content.clone()));
             }
         }
         if let Some(from) = transferred_from {
-            emit(&mut m, &from, "AgentEvent_SuccTransResult", json!({ "callId": call_id, "result": 0 }));
-            self.drop_party(&mut m, &call_id, &from);
+            emit(m, &from, "AgentEvent_SuccTransResult", json!({ "callId": call_id, "result": 0 }));
+            self.drop_party(m, &call_id, &from);
         }
-        Reply::ok(gw_ok(Value::Null))
+        Ok(())
     }
 
     /// saybusy, cancelbusy, sayfree, rest, cancelrest, work, cancelwork.
@@ -252,7 +271,7 @@ impl Shared {
         };
         let in_call = a.call.is_some() || !a.held.is_empty();
         let refuse = |why: &str| failure(route, "100-009", why);
-        let (state, kind, content) = match route.id {
+        let (state, kind, content) = match route.id() {
             "onlineagent.saybusy" => {
                 let reason = req.query("reason").unwrap_or("0").to_owned();
                 if in_call {
@@ -260,7 +279,7 @@ impl Shared {
                     Shared::push_event(a, event("AgentState_SetNotReady_Success", &id, json!({ "reason": reason })));
                     return Reply::ok(gw_ok(Value::Null));
                 }
-                (cti::BUSY, "AgentState_SetNotReady_Success", json!({ "reason": reason }))
+                (Cti::Busy, "AgentState_SetNotReady_Success", json!({ "reason": reason }))
             }
             "onlineagent.cancelbusy" => {
                 if matches!(a.after_call, Some(AfterCall::Busy { .. })) {
@@ -268,20 +287,20 @@ impl Shared {
                     Shared::push_event(a, event("AgentState_CancelNotReady_Success", &id, Value::Null));
                     return Reply::ok(gw_ok(Value::Null));
                 }
-                if a.state != cti::BUSY {
+                if a.state != Cti::Busy {
                     return refuse("the agent is not busy");
                 }
-                (cti::IDLE, "AgentState_CancelNotReady_Success", Value::Null)
+                (Cti::Idle, "AgentState_CancelNotReady_Success", Value::Null)
             }
             "onlineagent.sayfree" => {
                 if in_call {
                     return refuse("the agent is in a call");
                 }
                 match a.state {
-                    cti::BUSY => (cti::IDLE, "AgentState_CancelNotReady_Success", Value::Null),
-                    cti::WORK => (cti::IDLE, "AgentState_CancelWork_Success", Value::Null),
-                    cti::REST => (cti::IDLE, "AgentState_CancelRest_Success", Value::Null),
-                    cti::IDLE => return Reply::ok(gw_ok(Value::Null)),
+                    Cti::Busy => (Cti::Idle, "AgentState_CancelNotReady_Success", Value::Null),
+                    Cti::Adjusting => (Cti::Idle, "AgentState_CancelWork_Success", Value::Null),
+                    Cti::Rest => (Cti::Idle, "AgentState_CancelRest_Success", Value::Null),
+                    Cti::Idle => return Reply::ok(gw_ok(Value::Null)),
                     _ => return refuse("the agent cannot go idle now"),
                 }
             }
@@ -297,35 +316,35 @@ impl Shared {
                     a.after_call = Some(AfterCall::Rest { seconds });
                     return Reply::ok(gw_ok(Value::Null));
                 }
-                if a.state == cti::REST {
+                if a.state == Cti::Rest {
                     return refuse("the agent is already resting");
                 }
                 a.rest_since = Some(seq);
                 let at = Instant::now() + std::time::Duration::from_secs(seconds);
                 m.timers.insert((at, seq), Timer::RestOver { agent: id.clone(), since: seq });
                 let Some(a) = m.agents.get_mut(&id) else { return refuse("agent vanished") };
-                a.state = cti::REST;
+                a.state = Cti::Rest;
                 Shared::push_event(a, event("AgentState_SetRest_Success", &id, json!({ "reason": cause })));
                 return Reply::ok(gw_ok(Value::Null));
             }
             "onlineagent.cancelrest" => {
-                if a.state != cti::REST {
+                if a.state != Cti::Rest {
                     return refuse("the agent is not resting");
                 }
                 a.rest_since = None;
-                (cti::IDLE, "AgentState_CancelRest_Success", Value::Null)
+                (Cti::Idle, "AgentState_CancelRest_Success", Value::Null)
             }
             "onlineagent.work" => {
                 if in_call {
                     return refuse("the agent is in a call");
                 }
-                (cti::WORK, "AgentState_Work", Value::Null)
+                (Cti::Adjusting, "AgentState_Work", Value::Null)
             }
             _ => {
-                if a.state != cti::WORK {
+                if a.state != Cti::Adjusting {
                     return refuse("the agent is not in after-call work");
                 }
-                (cti::IDLE, "AgentState_CancelWork_Success", Value::Null)
+                (Cti::Idle, "AgentState_CancelWork_Success", Value::Null)
             }
         };
         a.state = state;
@@ -374,13 +393,143 @@ impl Shared {
         Reply::Json(gw_ok(json!({ "guid": g })), vec![("set-guid", format!("JSESSIONID={g}"))])
     }
 
+    /// `agentstatus`: the CC-Gateway's own state codes (cec_07_0581 table 1; the
+    /// reference's example answers 4 for an idle agent), not the CTI codes CC-CMS uses.
     pub(super) fn agent_status(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid").to_owned();
         let mut m = self.lock();
         match self.signed_in(&mut m, route, &id) {
-            Ok(a) => Reply::ok(gw_ok(json!({ "agentState": a.state, "isWorking": a.call.is_some() }))),
+            Ok(a) => {
+                let state = super::gateway_state(a.state);
+                Reply::ok(gw_ok(json!({ "agentState": state, "isWorking": a.call.is_some() })))
+            }
             Err(r) => r,
         }
+    }
+
+    /// `autoenteridle/{flag}`: after a call the agent goes idle (`true`) or into after-call work.
+    pub(super) fn auto_enter_idle(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let on = req.param("flag") == "true";
+        let mut m = self.lock();
+        match self.signed_in(&mut m, route, &id) {
+            Ok(a) => {
+                a.auto_idle = on;
+                Reply::ok(gw_ok(json!({})))
+            }
+            Err(r) => r,
+        }
+    }
+
+    /// `autoanswer/{isautoanswer}`: offered calls are answered at once (`true`) or ring
+    /// until `voicecall.answer` (any other value, at most 5 characters).
+    pub(super) fn auto_answer(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let flag = req.param("isautoanswer");
+        if flag.chars().count() > 5 {
+            return failure(route, "000-002", "isautoanswer is at most 5 characters");
+        }
+        let mut m = self.lock();
+        match self.signed_in(&mut m, route, &id) {
+            Ok(a) => {
+                a.auto_answer = flag == "true";
+                Reply::ok(gw_ok(json!({})))
+            }
+            Err(r) => r,
+        }
+    }
+
+    /// `reject`: the agent refuses its ringing call. Mode 1: a call that came from
+    /// a skill queue goes back to the head of it (otherwise it ends) and the agent
+    /// turns busy; mode 2: the call is released and the agent goes idle.
+    pub(super) fn reject(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let b: cec_gateway::generated::VoicecallRejectBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let mut m = self.lock();
+        let a = match self.signed_in(&mut m, route, &id) {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        let Some(call) = a.call.clone() else { return failure(route, "200-002", "no call is ringing") };
+        if b.callid.as_deref().is_some_and(|c| !c.is_empty() && c != call) {
+            return failure(route, "200-002", "callid is not the ringing call");
+        }
+        let ringing = m.calls.get(&call).is_some_and(|c| c.state == "ringing" && c.agent == id && c.peers.is_empty());
+        if !ringing {
+            return failure(route, "200-002", "the call is not ringing at this agent");
+        }
+        let requeue = b.mode == Some(1);
+        let skill = m.queues.records.get(&call).and_then(|r| r.skill);
+        emit(&mut m, &id, "AgentEvent_No_Answer", json!(call));
+        match (requeue, skill) {
+            (true, Some(q)) => {
+                // Back to the head of its queue; settling offers it to another agent.
+                m.calls.remove(&call);
+                if let Some(rec) = m.queues.records.get_mut(&call) {
+                    rec.agent = None;
+                    if let Some(leg) = rec.legs.last_mut() {
+                        leg.ended_ms.get_or_insert(super::now_ms() as u64);
+                    }
+                }
+                m.queues.waiting.entry(q).or_default().push_front(call.clone());
+            }
+            _ => self.finish_call(&mut m, &call),
+        }
+        emit(&mut m, &id, "AgentOther_PhoneRelease", Value::Null);
+        if let Some(a) = m.agents.get_mut(&id) {
+            a.call = None;
+            if requeue {
+                a.state = Cti::Busy;
+                Shared::push_event(a, event("AgentState_SetNotReady_Success", &id, json!({ "reason": "0" })));
+            } else {
+                a.state = Cti::Idle;
+                Shared::push_event(a, event("AgentState_Ready", &id, Value::Null));
+            }
+        }
+        Reply::ok(gw_ok(json!({})))
+    }
+
+    /// `sendnoteletex`: every signed-in agent named gets `AgentOther_Note`.
+    pub(super) fn send_note(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let b: cec_gateway::generated::OnlineagentSendnoteletexBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let mut m = self.lock();
+        if let Err(r) = self.signed_in(&mut m, route, &id) {
+            return r;
+        }
+        for target in b.agent_ids.unwrap_or_default() {
+            let target = target.to_string();
+            if m.agents.get(&target).is_some_and(|a| a.signed_in) {
+                emit(&mut m, &target, "AgentOther_Note", Value::Null);
+            }
+        }
+        tracing::debug!(agent = %id, text = b.content.as_deref().unwrap_or(""), "note sent");
+        Reply::ok(gw_ok(Value::Null))
+    }
+
+    /// `dropcall/{callid}`: releases one of the agent's calls (the active one or a held one).
+    pub(super) fn drop_call(&self, route: &Route, req: &Req) -> Reply {
+        let id = req.param("agentid").to_owned();
+        let call = req.param("callid").to_owned();
+        let mut m = self.lock();
+        let a = match self.signed_in(&mut m, route, &id) {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        if a.call.as_deref() != Some(call.as_str()) && !a.held.contains(&call) {
+            return failure(route, "200-025", "the agent has no call with this call id");
+        }
+        if a.call.as_deref() == Some(call.as_str()) {
+            a.muted = false;
+        }
+        self.drop_party(&mut m, &call, &id);
+        Reply::ok(gw_ok(json!({})))
     }
 
     fn talking_call(&self, m: &mut Model, route: &Route, id: &str, none: &str) -> Result<String, Reply> {
@@ -428,7 +577,7 @@ impl Shared {
         }
         a.held.retain(|h| h != &call);
         a.call = Some(call.clone());
-        a.state = cti::TALKING;
+        a.state = Cti::Talking;
         let Some(c) = m.calls.get_mut(&call) else { return failure(route, "200-015", "no held call") };
         c.state = "talking";
         let content = call_content(c);
@@ -436,7 +585,9 @@ impl Shared {
         Reply::ok(gw_ok(Value::Null))
     }
 
-    pub(super) fn mute(&self, route: &Route, req: &Req, on: bool) -> Reply {
+    /// `beginmute` / `endmute`.
+    pub(super) fn mute(&self, route: &Route, req: &Req) -> Reply {
+        let on = route.id() == "voicecall.beginmute";
         let id = req.param("agentid").to_owned();
         let mut m = self.lock();
         if let Err(r) = self.talking_call(&mut m, route, &id, "200-002") {
@@ -471,20 +622,17 @@ impl Shared {
 
     pub(super) fn call_out(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid").to_owned();
-        let called = req.body.get("called").and_then(Value::as_str).unwrap_or("").to_owned();
+        let b: cec_gateway::generated::VoicecallCalloutBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let called = b.called.clone().unwrap_or_default();
         let mut m = self.lock();
         let phone = match self.idle_for_new_call(&mut m, route, &id) {
             Ok(_) => self.config.scenario.agents.iter().find(|x| x.id == id).map(|x| x.phone.clone()),
             Err(r) => return r,
         };
-        let caller = req
-            .body
-            .get("caller")
-            .and_then(Value::as_str)
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned)
-            .or(phone)
-            .unwrap_or_default();
+        let caller = b.caller.filter(|c| !c.is_empty()).or(phone).unwrap_or_default();
         let call = self.new_call(&mut m, "callout", &caller, &called, &id);
         if let Some(c) = m.calls.get_mut(&call) {
             c.state = "alerting";
@@ -492,7 +640,7 @@ impl Shared {
         let seq = self.next_id(&mut m);
         if let Some(a) = m.agents.get_mut(&id) {
             a.call = Some(call.clone());
-            a.state = cti::OCCUPIED;
+            a.state = Cti::Occupied;
             Shared::push_event(a, event("AgentState_Busy", &id, Value::Null));
         }
         if called.starts_with(UNREACHABLE_PREFIX) {
@@ -532,7 +680,7 @@ impl Shared {
         }
         if let Some(a) = m.agents.get_mut(id) {
             a.call = Some(call.clone());
-            a.state = cti::OCCUPIED;
+            a.state = Cti::Occupied;
         }
         let content = json!({ "otherPhone": target, "otherPhoneWorkno": target, "callid": call, "type": kind });
         emit(m, id, "AgentEvent_Customer_Alerting", content);
@@ -541,7 +689,11 @@ impl Shared {
 
     pub(super) fn call_inner(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid").to_owned();
-        let target = req.body.get("called").and_then(Value::as_str).unwrap_or("").to_owned();
+        let b: cec_gateway::generated::VoicecallCallinnerBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let target = b.called.unwrap_or_default();
         let mut m = self.lock();
         if let Err(r) = self.idle_for_new_call(&mut m, route, &id) {
             return r;
@@ -552,8 +704,12 @@ impl Shared {
     /// Consultation: holds the customer and calls another agent.
     pub(super) fn inner_help(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid").to_owned();
-        let target = req.body.get("dstaddress").and_then(Value::as_str).unwrap_or("").to_owned();
-        if req.body.get("devicetype").and_then(Value::as_i64).unwrap_or(2) != 2 {
+        let b: cec_gateway::generated::VoicecallInnerhelpBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let target = b.dstaddress.unwrap_or_default();
+        if b.devicetype.unwrap_or(2) != 2 {
             return failure(route, "000-002", "the simulator consults agents only (devicetype 2)");
         }
         let mut m = self.lock();
@@ -561,7 +717,7 @@ impl Shared {
             Ok(c) => c,
             Err(r) => return r,
         };
-        if !m.agents.get(&target).is_some_and(|t| t.signed_in && t.call.is_none() && t.state == cti::IDLE) {
+        if !m.agents.get(&target).is_some_and(|t| t.signed_in && t.call.is_none() && t.state == Cti::Idle) {
             emit(&mut m, &id, "AgentEvent_Consult_Fail", json!(call));
             return failure(route, "200-002", "the consulted agent is not signed in and idle");
         }
@@ -578,9 +734,13 @@ impl Shared {
 
     pub(super) fn transfer(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid").to_owned();
-        let device = req.body.get("devicetype").and_then(Value::as_i64).unwrap_or(0);
-        let address = req.body.get("address").and_then(Value::as_str).unwrap_or("").to_owned();
-        let mode = req.body.get("mode").and_then(Value::as_i64).unwrap_or(0);
+        let b: cec_gateway::generated::VoicecallTransferBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let device = b.devicetype.unwrap_or(0);
+        let address = b.address.unwrap_or_default();
+        let mode = b.mode.unwrap_or(0);
         let mut m = self.lock();
         let call = match self.talking_call(&mut m, route, &id, "200-012") {
             Ok(c) => c,
@@ -595,7 +755,7 @@ impl Shared {
                     .find(|(aid, a)| {
                         **aid != id
                             && a.signed_in
-                            && a.state == cti::IDLE
+                            && a.state == Cti::Idle
                             && a.call.is_none()
                             && a.skills.contains(&skill)
                     })
@@ -668,7 +828,11 @@ impl Shared {
     /// Three-party call: the held customer joins the consultation.
     pub(super) fn conf_join(&self, route: &Route, req: &Req) -> Reply {
         let id = req.param("agentid").to_owned();
-        let held = req.body.get("callid").and_then(Value::as_str).unwrap_or("").to_owned();
+        let b: cec_gateway::generated::VoicecallConfjoinBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let held = b.callid.unwrap_or_default();
         let mut m = self.lock();
         let consult = match self.talking_call(&mut m, route, &id, "200-010") {
             Ok(c) => c,
@@ -697,7 +861,7 @@ impl Shared {
             if let Some(a) = m.agents.get_mut(p) {
                 a.held.retain(|h| h != &held);
                 a.call = Some(held.clone());
-                a.state = cti::TALKING;
+                a.state = Cti::Talking;
                 let partner = parties.iter().find(|x| *x != p).cloned().unwrap_or_default();
                 Shared::push_event(a, event("AgentEvent_Conference", p, json!({ "callid": held, "partner": partner })));
             }
@@ -755,7 +919,7 @@ impl Shared {
                 Timer::RestOver { agent, since } => {
                     if let Some(a) = m.agents.get_mut(&agent)
                         && a.signed_in
-                        && a.state == cti::REST
+                        && a.state == Cti::Rest
                         && a.rest_since == Some(since)
                     {
                         // The reminder; the agent stays resting until it cancels.
@@ -769,7 +933,7 @@ impl Shared {
                     let agent = c.agent.clone();
                     let content = call_content(c);
                     if let Some(a) = m.agents.get_mut(&agent) {
-                        a.state = cti::TALKING;
+                        a.state = Cti::Talking;
                         Shared::push_event(a, event("AgentEvent_Talking", &agent, content));
                     }
                 }

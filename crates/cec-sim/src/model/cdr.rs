@@ -6,13 +6,13 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::time::SystemTime;
 
 use serde_json::{Value, json};
 
-use super::queues::{CallRecord, Effect};
+use super::effects::{Effect, run_effects};
+use super::queues::CallRecord;
 use super::{Model, Shared, now_ms};
-use crate::routes::{Reply, Req, Route, failure};
+use crate::api::{Reply, Req, Route, failure};
 
 /// The CDR of one call: its `call.csv` rows and its recording-index row.
 #[derive(Debug, Clone)]
@@ -187,13 +187,17 @@ impl Shared {
     }
 
     pub(super) fn query_bill_data(&self, route: &Route, req: &Req) -> Reply {
-        if req.body.pointer("/request/version").and_then(Value::as_str) != Some("2.0") {
+        let b: cec_fs::generated::CcfsQueryBillDataBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        if b.request.and_then(|r| r.version).as_deref() != Some("2.0") {
             return failure(route, "0300006", "wrong version; current version 2.0");
         }
-        let body = req.body.get("msgBody").cloned().unwrap_or(Value::Null);
-        let text = |k: &str| body.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
-        let Some(url) = text("callBackURL") else { return failure(route, "0300001", "callBackURL is null") };
-        let (agent, call, account) = (text("agentId"), text("callId"), text("accountId"));
+        let body = b.msg_body.unwrap_or_default();
+        let text = |v: Option<String>| v.filter(|s| !s.is_empty());
+        let Some(url) = text(body.call_back_url) else { return failure(route, "0300001", "callBackURL is null") };
+        let (agent, call, account) = (text(body.agent_id), text(body.call_id), text(body.account_id));
         let (name, response_id) = {
             let mut m = self.lock();
             let cdrs: Vec<CdrCall> = m
@@ -207,7 +211,7 @@ impl Shared {
             self.store_bill(&mut m, &cdrs)
         };
         let notice = bill_notice(&response_id, &name, account.as_deref());
-        super::queues::run_effects(self, vec![Effect::Post { url, body: notice, signed: true }]);
+        run_effects(self, vec![Effect::Post { url, body: notice, signed: true }]);
         Reply::ok(json!({
             "resultCode": "0", "resultDesc": "success", "resultData": { "responseId": response_id },
             "response": { "version": "2.0", "resultCode": "0", "resultMsg": "success" }
@@ -215,9 +219,13 @@ impl Shared {
     }
 
     pub(super) fn download_bill_file(&self, route: &Route, req: &Req) -> Reply {
-        let name = req.body.pointer("/msgBody/billFileName").and_then(Value::as_str).unwrap_or("");
+        let b: cec_fs::generated::CcfsDownloadBillFileBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let name = b.msg_body.and_then(|m| m.bill_file_name).unwrap_or_default();
         let m = self.lock();
-        match m.cdrs.bills.get(name) {
+        match m.cdrs.bills.get(&name) {
             Some(z) => Reply::File(z.clone(), "application/octet-stream;charset=UTF-8"),
             None => failure(route, "0300004", "no such bill file"),
         }
@@ -241,46 +249,4 @@ fn zip_files(files: &[(String, String)]) -> zip::result::ZipResult<Vec<u8>> {
         w.write_all(text.as_bytes())?;
     }
     Ok(w.finish()?.into_inner())
-}
-
-/// POSTs `body` as JSON to a plain `http://` URL (C2-signed when `creds` is set); logs failures.
-pub(super) async fn post_json(client: reqwest::Client, url: String, body: Value, creds: Option<(String, String)>) {
-    match post_inner(&client, &url, &body, creds).await {
-        Ok(status) => tracing::debug!(%url, status, "callback sent"),
-        Err(e) => tracing::warn!(%url, error = %e, "callback failed"),
-    }
-}
-
-async fn post_inner(
-    client: &reqwest::Client,
-    url: &str,
-    body: &Value,
-    creds: Option<(String, String)>,
-) -> Result<u16, String> {
-    let u = url::Url::parse(url).map_err(|e| e.to_string())?;
-    if u.scheme() != "http" {
-        return Err("the simulator sends callbacks to plain http:// URLs only".into());
-    }
-    let host = u.host_str().ok_or("no host")?.to_owned();
-    let host_header = u.port().map(|p| format!("{host}:{p}")).unwrap_or(host);
-    let bytes = serde_json::to_vec(body).map_err(|e| e.to_string())?;
-    let ctype = "application/json;charset=UTF-8";
-    let len = bytes.len().to_string();
-    let mut req = client.post(u.as_str()).header("content-type", ctype);
-    if let Some((ak, sk)) = creds {
-        // Signed over the headers the request carries (reqwest sets the same Host and Content-Length).
-        let headers = [("content-length", len.as_str()), ("content-type", ctype), ("host", host_header.as_str())];
-        let query: Vec<(String, String)> = u.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-        let signable = cec_core::sign::SignableRequest {
-            method: "POST",
-            path: u.path(),
-            query: &query,
-            headers: &headers,
-            body: &bytes,
-        };
-        let ts = cec_core::time::format_utc_millis(SystemTime::now());
-        req = req.header("authorization", cec_core::sign::authorization(&ak, sk.as_bytes(), &ts, &signable));
-    }
-    let resp = req.body(bytes).send().await.map_err(|e| e.to_string())?;
-    Ok(resp.status().as_u16())
 }

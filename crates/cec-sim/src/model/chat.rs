@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::{Value, json};
 
-use super::{Model, Shared, cti, event, gw_ok, now_ms};
-use crate::routes::{Reply, Req, Route, failure};
+use super::{Cti, Model, Shared, event, gw_ok, now_ms};
+use crate::api::{Reply, Req, Route, failure};
 
 /// Media type code of text chat.
 const MEDIA_CHAT: i64 = 1;
@@ -55,13 +55,16 @@ fn sent(desc: &str) -> Reply {
 
 impl Shared {
     pub(super) fn messaging_send(&self, route: &Route, req: &Req) -> Reply {
-        let b = &req.body;
-        let user = b.get("from").and_then(Value::as_str).unwrap_or("").to_owned();
-        let content = b.get("content").and_then(Value::as_str).unwrap_or("").to_owned();
+        let b: cec_apifabric::generated::CcmessagingSendBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let user = b.from.clone().unwrap_or_default();
+        let content = b.content.clone().unwrap_or_default();
         let channel = self.config.scenario.channel_id.clone();
         let mut m = self.lock();
         let phase = m.chats.sessions.get(&user).map(|s| s.phase).unwrap_or(Phase::Closed);
-        match b.get("controlType").and_then(Value::as_str).unwrap_or("") {
+        match b.control_type.as_deref().unwrap_or("") {
             "CONNECT" => {
                 m.chats.sessions.insert(
                     user.clone(),
@@ -144,7 +147,7 @@ impl Shared {
                 if let Some(a) = m.agents.get_mut(&agent) {
                     Self::push_event(a, event("AgentEvent_Call_Release", &agent, json!(call)));
                     let (state, ev) =
-                        if a.auto_idle { (cti::IDLE, "AgentState_Ready") } else { (cti::WORK, "AgentState_Work") };
+                        if a.auto_idle { (Cti::Idle, "AgentState_Ready") } else { (Cti::Adjusting, "AgentState_Work") };
                     a.state = state;
                     Self::push_event(a, event(ev, &agent, Value::Null));
                 }
@@ -189,8 +192,12 @@ impl Shared {
     /// `mediacall.sendMessage`: an agent's chat message to the customer.
     pub(super) fn chat_send_message(&self, route: &Route, req: &Req) -> Reply {
         let agent = req.param("agentid");
-        let call = req.body.get("callid").and_then(Value::as_str).unwrap_or("");
-        let text = match req.body.get("data") {
+        let b: cec_gateway::generated::MediacallSendMessageBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let call = b.callid.as_deref().unwrap_or("");
+        let text = match &b.data {
             Some(Value::String(s)) => s.clone(),
             Some(v) => v.get("content").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| v.to_string()),
             None => String::new(),

@@ -4,23 +4,12 @@
 use serde_json::{Value, json};
 
 use super::queues::CallRecord;
-use super::{Model, Shared, cti, now_ms};
-use crate::routes::{Reply, Req, Route};
+use super::{Cti, Model, Shared, now_ms};
+use crate::api::{Reply, Req, Route};
 
 /// The CMS success envelope with the legacy copy.
 fn cms_ok(v: Value) -> Reply {
     Reply::ok(json!({ "result": "0", "resultCode": "0100000", "resultDesc": v.clone(), "resultDatas": v }))
-}
-
-fn ints(body: &Value, key: &str) -> Vec<i64> {
-    body.get(key).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_i64).collect()).unwrap_or_default()
-}
-
-fn strings(body: &Value, key: &str) -> Vec<String> {
-    body.get(key)
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-        .unwrap_or_default()
 }
 
 /// `CONNECTED_IN_(20)` → 20.
@@ -32,151 +21,239 @@ fn within(id: &str, prefix: &str) -> Option<u64> {
 const NOT_SIGNED_IN: i64 = 4_294_967_295_000;
 
 impl Shared {
-    /// Serves the CMS interfaces that read the model; `None`: the spec's sample.
-    pub(super) fn cms(&self, _route: &Route, req: &Req) -> Option<Reply> {
-        // Bodies the reference wraps in `queryParam` are read from inside it.
-        let b = req.body.get("queryParam").filter(|q| q.is_object()).unwrap_or(&req.body);
-        let m = self.lock();
-        let vdn_ok = b.get("vdn").and_then(Value::as_i64).is_none_or(|v| v == self.config.scenario.vdn);
-        let reply = match _route.id {
-            "agent.agentstatusinfobyagentids" => {
-                let rows: Vec<Value> = if vdn_ok {
-                    ints(b, "agentIds").iter().filter_map(|id| self.agent_status_row(&m, *id)).collect()
-                } else {
-                    Vec::new()
-                };
-                cms_ok(json!(rows))
-            }
-            "agentgroup.teamagentstatusinfo" => {
-                let ids = ints(b, "agentIds");
-                let states: Vec<i64> = ids
-                    .iter()
-                    .filter(|_| vdn_ok)
-                    .filter_map(|id| m.agents.get(&id.to_string()))
-                    .filter(|a| a.signed_in)
-                    .map(|a| a.state)
-                    .collect();
-                let n = |s: &[i64]| states.iter().filter(|x| s.contains(x)).count();
-                cms_ok(json!({
-                    "loginEd": states.len(), "talking": n(&[cti::TALKING]), "idle": n(&[cti::IDLE]),
-                    "usable": n(&[cti::IDLE]), "setBusy": n(&[cti::BUSY]), "workSubstateBegin": n(&[cti::WORK, 6]),
-                    "rest": n(&[8]), "studying": n(&[9]), "occupy": n(&[cti::OCCUPIED]), "preoccupy": n(&[2]),
-                    "answering": n(&[4])
-                }))
-            }
-            "skill.rindex" => {
-                let rows: Vec<Value> = ints(b, "skillIds")
-                    .iter()
-                    .filter(|_| vdn_ok)
-                    .map(|q| {
-                        let idxs: Vec<Value> = strings(b, "indexIds")
-                            .iter()
-                            .map(|i| json!({ "id": i, "val": self.skill_realtime(&m, *q as u32, i).to_string() }))
-                            .collect();
-                        json!({ "id": q, "idxs": idxs })
-                    })
-                    .collect();
-                cms_ok(json!(rows))
-            }
-            "vdn.rindex" => {
-                let rows: Vec<Value> = ints(b, "vdnIds")
-                    .iter()
-                    .map(|v| {
-                        let idxs: Vec<Value> = strings(b, "indexIds")
-                            .iter()
-                            .map(|i| {
-                                let val = if *v == self.config.scenario.vdn { vdn_realtime(&m, i) } else { 0 };
-                                json!({ "id": i, "val": val })
-                            })
-                            .collect();
-                        json!({ "id": v.to_string(), "idxs": idxs })
-                    })
-                    .collect();
-                cms_ok(json!(rows))
-            }
-            "skill.queuedevicestatus" => {
-                let q = b.get("skillId").and_then(Value::as_i64).unwrap_or(0) as u32;
-                let rows: Vec<Value> = m
-                    .queues
-                    .waiting
-                    .get(&q)
-                    .filter(|_| vdn_ok)
-                    .map(|w| w.iter().map(|c| json!({ "callId": c, "customerLevel": 1, "requestType": 0 })).collect())
-                    .unwrap_or_default();
-                cms_ok(json!(rows))
-            }
-            "agent.queryagentcalls" | "calldata.isprocesscall" => {
-                let id = b.get("agentId").and_then(Value::as_i64).unwrap_or(0).to_string();
-                let calls: Vec<String> = m.agents.get(&id).and_then(|a| a.call.clone()).into_iter().collect();
-                if _route.id == "calldata.isprocesscall" {
-                    cms_ok(json!(!calls.is_empty()))
-                } else {
-                    cms_ok(json!(calls))
-                }
-            }
-            "vdn.configures_skills" => {
-                let rows: Vec<Value> = self
-                    .config
-                    .scenario
-                    .queues
-                    .iter()
-                    .filter(|_| vdn_ok)
-                    .map(|q| json!({ "id": q.id, "mediaType": q.media_type, "name": q.name }))
-                    .collect();
-                cms_ok(json!(rows))
-            }
-            "hisindex.skill" => {
-                let grain = b.get("timeGrain").and_then(Value::as_str).is_some();
-                let rows: Vec<Value> = ints(b, "skillIds")
-                    .iter()
-                    .filter(|_| vdn_ok)
-                    .map(|q| {
-                        let calls: Vec<&CallRecord> =
-                            m.queues.records.values().filter(|r| r.skill == Some(*q as u32)).collect();
-                        let idxs: Vec<Value> = strings(b, "indexIds")
-                            .iter()
-                            .map(|i| json!({ "id": i, "val": history_val(skill_history(&calls, i), grain) }))
-                            .collect();
-                        json!({ "id": q, "idxs": idxs })
-                    })
-                    .collect();
-                cms_ok(json!(rows))
-            }
-            "hisindex.agent" => {
-                let grain = b.get("timeGrain").and_then(Value::as_str).is_some();
-                let rows: Vec<Value> = ints(b, "agentIds")
-                    .iter()
-                    .filter(|_| vdn_ok)
-                    .map(|a| {
-                        let id = a.to_string();
-                        let idxs: Vec<Value> = strings(b, "indexIds")
-                            .iter()
-                            .map(|i| json!({ "id": i, "val": history_val(agent_history(&m, &id, i), grain) }))
-                            .collect();
-                        json!({ "id": a, "idxs": idxs })
-                    })
-                    .collect();
-                cms_ok(json!(rows))
-            }
-            "hisindex.vdn" => {
-                let grain = b.get("timeGrain").and_then(Value::as_str).is_some();
-                let rows: Vec<Value> = ints(b, "vdnIds")
-                    .iter()
-                    .map(|v| {
-                        let own = *v == self.config.scenario.vdn;
-                        let calls: Vec<&CallRecord> = m.queues.records.values().filter(|_| own).collect();
-                        let idxs: Vec<Value> = strings(b, "indexIds")
-                            .iter()
-                            .map(|i| json!({ "id": i, "val": history_val(vdn_history(&calls, i), grain) }))
-                            .collect();
-                        json!({ "id": v.to_string(), "idxs": idxs })
-                    })
-                    .collect();
-                cms_ok(json!(rows))
-            }
-            _ => return None,
+    /// A CMS body's `vdn` is the scenario's (or absent).
+    fn cms_vdn_ok(&self, vdn: Option<i64>) -> bool {
+        vdn.is_none_or(|v| v == self.config.scenario.vdn)
+    }
+
+    /// `agent.agentstatusinfobyagentids`: each agent's CTI state and times.
+    pub(super) fn cms_agent_states(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_cms::generated::AgentAgentstatusinfobyagentidsBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
         };
-        Some(reply)
+        let m = self.lock();
+        let rows: Vec<Value> = if self.cms_vdn_ok(b.vdn) {
+            b.agent_ids.unwrap_or_default().iter().filter_map(|id| self.agent_status_row(&m, *id)).collect()
+        } else {
+            Vec::new()
+        };
+        cms_ok(json!(rows))
+    }
+
+    /// `agentgroup.teamagentstatusinfo`: counts of the signed-in agents by state.
+    pub(super) fn cms_team_states(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_cms::generated::AgentgroupTeamagentstatusinfoBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let m = self.lock();
+        let vdn_ok = self.cms_vdn_ok(b.vdn);
+        let states: Vec<Cti> = b
+            .agent_ids
+            .unwrap_or_default()
+            .iter()
+            .filter(|_| vdn_ok)
+            .filter_map(|id| m.agents.get(&id.to_string()))
+            .filter(|a| a.signed_in)
+            .map(|a| a.state)
+            .collect();
+        let n = |s: &[Cti]| states.iter().filter(|x| s.contains(x)).count();
+        cms_ok(json!({
+            "loginEd": states.len(), "talking": n(&[Cti::Talking]), "idle": n(&[Cti::Idle]),
+            "usable": n(&[Cti::Idle]), "setBusy": n(&[Cti::Busy]), "workSubstateBegin": n(&[Cti::Adjusting, Cti::Working]),
+            "rest": n(&[Cti::Rest]), "studying": n(&[Cti::Learning]), "occupy": n(&[Cti::Occupied]),
+            "preoccupy": n(&[Cti::PreOccupied]), "answering": n(&[Cti::Answering])
+        }))
+    }
+
+    /// `skill.rindex`: the 12 documented real-time skill indicators.
+    pub(super) fn cms_skill_realtime(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_cms::generated::SkillRindexBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let m = self.lock();
+        let vdn_ok = self.cms_vdn_ok(b.vdn);
+        let indexes = b.index_ids.unwrap_or_default();
+        let rows: Vec<Value> = b
+            .skill_ids
+            .unwrap_or_default()
+            .iter()
+            .filter(|_| vdn_ok)
+            .map(|q| {
+                let idxs: Vec<Value> = indexes
+                    .iter()
+                    .map(|i| json!({ "id": i, "val": self.skill_realtime(&m, *q as u32, i).to_string() }))
+                    .collect();
+                json!({ "id": q, "idxs": idxs })
+            })
+            .collect();
+        cms_ok(json!(rows))
+    }
+
+    /// `vdn.rindex`: real-time VDN indicators.
+    pub(super) fn cms_vdn_realtime(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_cms::generated::VdnRindexBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let m = self.lock();
+        let indexes = b.index_ids.unwrap_or_default();
+        let rows: Vec<Value> = b
+            .vdn_ids
+            .unwrap_or_default()
+            .iter()
+            .map(|v| {
+                let idxs: Vec<Value> = indexes
+                    .iter()
+                    .map(|i| {
+                        let val = if *v == self.config.scenario.vdn { vdn_realtime(&m, i) } else { 0 };
+                        json!({ "id": i, "val": val })
+                    })
+                    .collect();
+                json!({ "id": v.to_string(), "idxs": idxs })
+            })
+            .collect();
+        cms_ok(json!(rows))
+    }
+
+    /// `skill.queuedevicestatus`: the calls waiting in a skill queue.
+    pub(super) fn cms_queue_devices(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_cms::generated::SkillQueuedevicestatusBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let m = self.lock();
+        let q = b.skill_id.and_then(|q| u32::try_from(q).ok()).unwrap_or(0);
+        let rows: Vec<Value> = m
+            .queues
+            .waiting
+            .get(&q)
+            .filter(|_| self.cms_vdn_ok(b.vdn))
+            .map(|w| w.iter().map(|c| json!({ "callId": c, "customerLevel": 1, "requestType": 0 })).collect())
+            .unwrap_or_default();
+        cms_ok(json!(rows))
+    }
+
+    fn agent_calls(&self, agent: Option<i64>) -> Vec<String> {
+        let m = self.lock();
+        let id = agent.unwrap_or(0).to_string();
+        m.agents.get(&id).and_then(|a| a.call.clone()).into_iter().collect()
+    }
+
+    /// `agent.queryagentcalls`: the agent's call ids.
+    pub(super) fn cms_agent_calls(&self, route: &Route, req: &Req) -> Reply {
+        match req.body_as::<cec_cms::generated::AgentQueryagentcallsBody>(route) {
+            Ok(b) => cms_ok(json!(self.agent_calls(b.agent_id))),
+            Err(r) => r,
+        }
+    }
+
+    /// `calldata.isprocesscall`: whether the agent is on a call.
+    pub(super) fn cms_is_process_call(&self, route: &Route, req: &Req) -> Reply {
+        match req.body_as::<cec_cms::generated::CalldataIsprocesscallBody>(route) {
+            Ok(b) => cms_ok(json!(!self.agent_calls(b.agent_id).is_empty())),
+            Err(r) => r,
+        }
+    }
+
+    /// `vdn.configures_skills`: the scenario's skill queues.
+    pub(super) fn cms_vdn_skills(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_cms::generated::VdnConfiguresSkillsBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let rows: Vec<Value> = self
+            .config
+            .scenario
+            .queues
+            .iter()
+            .filter(|_| self.cms_vdn_ok(b.vdn))
+            .map(|q| json!({ "id": q.id, "mediaType": q.media_type, "name": q.name }))
+            .collect();
+        cms_ok(json!(rows))
+    }
+
+    /// `hisindex.skill`: history indicators of skill queues from finished calls.
+    pub(super) fn cms_skill_history(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_cms::generated::HisindexSkillBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let m = self.lock();
+        let grain = b.time_grain.is_some();
+        let vdn_ok = self.cms_vdn_ok(b.vdn);
+        let indexes = b.index_ids.unwrap_or_default();
+        let rows: Vec<Value> = b
+            .skill_ids
+            .unwrap_or_default()
+            .iter()
+            .filter(|_| vdn_ok)
+            .map(|q| {
+                let calls: Vec<&CallRecord> =
+                    m.queues.records.values().filter(|r| r.skill == Some(*q as u32)).collect();
+                let idxs: Vec<Value> = indexes
+                    .iter()
+                    .map(|i| json!({ "id": i, "val": history_val(skill_history(&calls, i), grain) }))
+                    .collect();
+                json!({ "id": q, "idxs": idxs })
+            })
+            .collect();
+        cms_ok(json!(rows))
+    }
+
+    /// `hisindex.agent`: history indicators of agents.
+    pub(super) fn cms_agent_history(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_cms::generated::HisindexAgentBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let m = self.lock();
+        let grain = b.time_grain.is_some();
+        let vdn_ok = self.cms_vdn_ok(b.vdn);
+        let indexes = b.index_ids.unwrap_or_default();
+        let rows: Vec<Value> = b
+            .agent_ids
+            .unwrap_or_default()
+            .iter()
+            .filter(|_| vdn_ok)
+            .map(|a| {
+                let id = a.to_string();
+                let idxs: Vec<Value> = indexes
+                    .iter()
+                    .map(|i| json!({ "id": i, "val": history_val(agent_history(&m, &id, i), grain) }))
+                    .collect();
+                json!({ "id": a, "idxs": idxs })
+            })
+            .collect();
+        cms_ok(json!(rows))
+    }
+
+    /// `hisindex.vdn`: history indicators of the VDN.
+    pub(super) fn cms_vdn_history(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_cms::generated::HisindexVdnBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let m = self.lock();
+        let grain = b.time_grain.is_some();
+        let indexes = b.index_ids.unwrap_or_default();
+        let rows: Vec<Value> = b
+            .vdn_ids
+            .unwrap_or_default()
+            .iter()
+            .map(|v| {
+                let own = *v == self.config.scenario.vdn;
+                let calls: Vec<&CallRecord> = m.queues.records.values().filter(|_| own).collect();
+                let idxs: Vec<Value> = indexes
+                    .iter()
+                    .map(|i| json!({ "id": i, "val": history_val(vdn_history(&calls, i), grain) }))
+                    .collect();
+                json!({ "id": v.to_string(), "idxs": idxs })
+            })
+            .collect();
+        cms_ok(json!(rows))
     }
 
     fn agent_status_row(&self, m: &Model, id: i64) -> Option<Value> {
@@ -193,7 +270,7 @@ impl Shared {
     }
 
     fn skill_realtime(&self, m: &Model, q: u32, id: &str) -> u64 {
-        let in_skill = |s: &[i64]| {
+        let in_skill = |s: &[Cti]| {
             m.agents.values().filter(|a| a.signed_in && a.skills.contains(&q) && s.contains(&a.state)).count() as u64
         };
         let now = now_ms() as u64;
@@ -220,12 +297,12 @@ impl Shared {
             "IDX_COUNT_REAL_AGENT_SIGN_IN" => {
                 m.agents.values().filter(|a| a.signed_in && a.skills.contains(&q)).count() as u64
             }
-            "IDX_COUNT_REAL_AGENT_CONNECT" => in_skill(&[cti::TALKING]),
-            "IDX_COUNT_REAL_AGENT_SET_IDLE" | "IDX_COUNT_REAL_AGENT_USABLE" => in_skill(&[cti::IDLE]),
-            "IDX_COUNT_REAL_AGENT_SET_BUSY" => in_skill(&[cti::BUSY]),
-            "IDX_COUNT_REAL_AGENT_ACW" => in_skill(&[cti::WORK, 6]),
-            "IDX_COUNT_REAL_AGENT_REST" => in_skill(&[8]),
-            "IDX_COUNT_REAL_AGENT_STUDY" => in_skill(&[9]),
+            "IDX_COUNT_REAL_AGENT_CONNECT" => in_skill(&[Cti::Talking]),
+            "IDX_COUNT_REAL_AGENT_SET_IDLE" | "IDX_COUNT_REAL_AGENT_USABLE" => in_skill(&[Cti::Idle]),
+            "IDX_COUNT_REAL_AGENT_SET_BUSY" => in_skill(&[Cti::Busy]),
+            "IDX_COUNT_REAL_AGENT_ACW" => in_skill(&[Cti::Adjusting, Cti::Working]),
+            "IDX_COUNT_REAL_AGENT_REST" => in_skill(&[Cti::Rest]),
+            "IDX_COUNT_REAL_AGENT_STUDY" => in_skill(&[Cti::Learning]),
             _ => 0,
         }
     }

@@ -7,9 +7,9 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use super::queues::Effect;
+use super::effects::{Effect, run_effects};
 use super::{Model, Shared, mix, now_ms};
-use crate::routes::{Reply, Req, Route, failure};
+use crate::api::{Reply, Req, Route, failure};
 use crate::scenario::Scenario;
 
 /// One number of a campaign.
@@ -119,7 +119,7 @@ impl Shared {
             let mut m = self.lock();
             self.dial_round(&mut m)
         };
-        super::queues::run_effects(self, effects);
+        run_effects(self, effects);
         n
     }
 
@@ -234,188 +234,299 @@ impl Shared {
             }
             effects
         };
-        super::queues::run_effects(self, effects);
+        run_effects(self, effects);
     }
 
-    /// CC-iSales interfaces that read the dialer; `None`: the spec's sample.
-    pub(super) fn isales(&self, route: &Route, req: &Req) -> Option<Reply> {
+    /// The checks every CC-iSales behaviour starts with: the VDN in the path.
+    fn isales_vdn(&self, route: &Route, req: &Req) -> Result<(), Reply> {
         let vdn = self.config.scenario.vdn;
         if req.params.contains_key("vdnId") && req.param("vdnId") != vdn.to_string() {
-            return Some(failure(route, "0200001", "unknown VDN"));
+            return Err(failure(route, "0200001", "unknown VDN"));
+        }
+        Ok(())
+    }
+
+    /// The campaign in the path, which must exist.
+    fn isales_campaign(&self, m: &Model, route: &Route, req: &Req) -> Result<i64, Reply> {
+        let campaign: i64 = req.param("campaignId").parse().unwrap_or(-1);
+        if m.campaigns.contains_key(&campaign) {
+            Ok(campaign)
+        } else {
+            Err(failure(route, "0200014", "campaign not found"))
+        }
+    }
+
+    /// `campaign.pause` / `campaign.resume`.
+    pub(super) fn campaign_pause_resume(&self, route: &Route, req: &Req) -> Reply {
+        if let Err(r) = self.isales_vdn(route, req) {
+            return r;
         }
         let campaign: i64 = req.param("campaignId").parse().unwrap_or(-1);
-        let b = &req.body;
+        let mut m = self.lock();
+        let (from, to) = if route.id() == "campaign.pause" { (2, 3) } else { (3, 2) };
+        let Some(c) = m.campaigns.get_mut(&campaign) else {
+            return failure(route, "0200014", "campaign not found");
+        };
+        if c.status != from {
+            let why = if from == 2 { "campaign is not running" } else { "campaign is not suspended" };
+            return failure(route, "0200015", why);
+        }
+        c.status = to;
+        if to == 2 {
+            m.dialer.last_tick = None;
+        }
+        ok_body(json!({}))
+    }
+
+    /// Adds numbers to a campaign's call data (blocklisted and empty numbers are skipped).
+    fn add_call_data(&self, route: &Route, req: &Req, rows: Vec<NewData>) -> Reply {
+        if let Err(r) = self.isales_vdn(route, req) {
+            return r;
+        }
         let now = now_ms() as u64;
         let mut m = self.lock();
-        let known = m.campaigns.contains_key(&campaign);
-        let reply = match route.id {
-            "campaign.pause" | "campaign.resume" => {
-                let (from, to) = if route.id == "campaign.pause" { (2, 3) } else { (3, 2) };
-                let Some(c) = m.campaigns.get_mut(&campaign) else {
-                    return Some(failure(route, "0200014", "campaign not found"));
-                };
-                if c.status != from {
-                    let why = if from == 2 { "campaign is not running" } else { "campaign is not suspended" };
-                    return Some(failure(route, "0200015", why));
-                }
-                c.status = to;
-                if to == 2 {
-                    m.dialer.last_tick = None;
-                }
-                ok_body(json!({}))
-            }
-            "calldata.add_v1" | "calldata.add_v2" => {
-                if !known {
-                    return Some(failure(route, "0200014", "campaign not found"));
-                }
-                let list = b.get("callDataList").and_then(Value::as_array).cloned().unwrap_or_default();
-                let mut created = Vec::new();
-                for d in &list {
-                    let text = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
-                    // V2 carries a list of numbers; V1 a single string.
-                    let called = match d.get("called") {
-                        Some(Value::Array(a)) => a.first().and_then(Value::as_str).unwrap_or("").to_owned(),
-                        _ => text("called"),
-                    };
-                    if called.is_empty() || m.dialer.blocked(&called, now) {
-                        continue;
-                    }
-                    let id = m.dialer.add_number(campaign, &called, &text("sessionId"), &text("customField"));
-                    created.push(json!({ "called": called, "dataId": id }));
-                }
-                ok_body(json!({ "returnObject": { "totalSize": created.len(), "dataIdList": created } }))
-            }
-            "blocklist.add" => {
-                let unit_ms: u64 = match b.get("validityTimeUnit").and_then(Value::as_i64).unwrap_or(4) {
-                    1 => 365 * 86_400_000,
-                    2 => 30 * 86_400_000,
-                    3 => 86_400_000,
-                    _ => 3_600_000,
-                };
-                let expiry = b
-                    .get("validityExpirationTime")
-                    .and_then(Value::as_str)
-                    .and_then(parse_datetime)
-                    .or_else(|| b.get("validityTime").and_then(Value::as_u64).map(|n| now + n * unit_ms));
-                let cover = b.get("isCoverDupNo").and_then(Value::as_i64) == Some(1);
-                for n in b.get("blocklist").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
-                    if cover || !m.dialer.blocklist.contains_key(n) {
-                        m.dialer.blocklist.insert(n.to_owned(), expiry);
-                    }
-                }
-                ok_body(json!({}))
-            }
-            "blocklist.delete" => {
-                let n = b.get("blocklistNo").and_then(Value::as_str).unwrap_or("");
-                if m.dialer.blocklist.remove(n).is_none() {
-                    return Some(failure(route, "0200001", "number is not blocklisted"));
-                }
-                ok_body(json!({}))
-            }
-            "blocklist.delete_all" => {
-                m.dialer.blocklist.clear();
-                ok_body(json!({}))
-            }
-            "blocklist.query" => {
-                let wanted: Vec<&str> = b
-                    .get("blocklist")
-                    .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default();
-                let live: Vec<(&String, &Option<u64>)> =
-                    m.dialer.blocklist.iter().filter(|(_, e)| e.is_none_or(|e| e > now)).collect();
-                let picked: Vec<Value> = if wanted.is_empty() {
-                    let offset = b.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize;
-                    let limit = b.get("limit").and_then(Value::as_u64).unwrap_or(100).clamp(1, 100) as usize;
-                    live.iter().skip(offset).take(limit).map(|(n, e)| block_json(n, **e)).collect()
-                } else {
-                    live.iter().filter(|(n, _)| wanted.contains(&n.as_str())).map(|(n, e)| block_json(n, **e)).collect()
-                };
-                ok_body(json!({ "total": live.len(), "data": picked }))
-            }
-            "campaign.set_retry_policy" => {
-                let Some(run) = known.then(|| m.dialer.runs.entry(campaign).or_default()) else {
-                    return Some(failure(route, "0200014", "campaign not found"));
-                };
-                // policyJson is documented as a serialized JSON string; accept an object too.
-                let policy = match b.get("policyJson") {
-                    Some(Value::String(s)) => serde_json::from_str(s).unwrap_or(Value::Null),
-                    Some(v) => v.clone(),
-                    None => Value::Null,
-                };
-                let inner = match policy.get("policy") {
-                    Some(Value::String(s)) => serde_json::from_str(s).unwrap_or(Value::Null),
-                    Some(v) => v.clone(),
-                    None => Value::Null,
-                };
-                let retries = inner.get("retryNumber").and_then(Value::as_u64);
-                let per_day = inner.get("retryDay").and_then(Value::as_u64);
-                run.max_attempts = retries.map(|r| r as u32 + 1).or(per_day.map(|d| d as u32));
-                run.no_retry = policy
-                    .get("noRetryPolicy")
-                    .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-                    .unwrap_or_default();
-                run.policy = Some(
-                    json!({ "policyType": b.get("policyType").cloned().unwrap_or(json!(0)), "policyJson": policy }),
-                );
-                ok_body(json!({}))
-            }
-            "campaign.query_retry_policy" => {
-                if !known {
-                    return Some(failure(route, "0200014", "campaign not found"));
-                }
-                let p = m.dialer.runs.get(&campaign).and_then(|r| r.policy.clone()).unwrap_or(Value::Null);
-                ok_body(json!({ "returnObject": p }))
-            }
-            "callresult.query" => {
-                if !known {
-                    return Some(failure(route, "0200014", "campaign not found"));
-                }
-                let detail = b.get("showDetail").and_then(Value::as_i64) == Some(1);
-                let session = b.get("sessionId").and_then(Value::as_str);
-                let custom = b.get("customField").and_then(Value::as_str);
-                let all: Vec<&DialResult> = m
-                    .dialer
-                    .results
-                    .iter()
-                    .filter(|r| r.campaign == campaign && (detail || r.last))
-                    .filter(|r| session.is_none_or(|s| r.session_id == s))
-                    .filter(|r| custom.is_none_or(|s| r.custom_field == s))
-                    .collect();
-                let size = b.get("pageSize").and_then(Value::as_u64).unwrap_or(2000).clamp(1, 2000) as usize;
-                let page = b.get("pageNum").and_then(Value::as_u64).unwrap_or(1).max(1) as usize;
-                let data: Vec<Value> =
-                    all.iter().skip((page - 1) * size).take(size).map(|r| result_json(r, vdn)).collect();
-                ok_body(json!({ "totalCount": all.len(), "data": data }))
-            }
-            "calldata.statistics" => {
-                let wanted = req.query("campaignId").filter(|s| !s.is_empty()).and_then(|s| s.parse::<i64>().ok());
-                let rows: Vec<Value> = m
-                    .dialer
-                    .runs
-                    .iter()
-                    .filter(|(c, _)| wanted.is_none_or(|w| w == **c))
-                    .map(|(c, run)| {
-                        let dialed = m.dialer.results.iter().filter(|r| r.campaign == *c).count();
-                        let succ = m.dialer.results.iter().filter(|r| r.campaign == *c && r.status == 6).count();
-                        let finished = run.data.iter().filter(|d| d.done).count();
-                        let uncalled = run.data.iter().filter(|d| !d.done && d.attempts == 0).count();
-                        json!({
-                            "campaignId": c.to_string(), "unCallCount": uncalled, "calledCount": dialed,
-                            "finishCount": finished, "batchDetail": [], "totalCalledCount": dialed,
-                            "totalCallSucc": succ, "totalFinishCount": finished, "totalCount": run.data.len(),
-                            "dailyCalledCount": dialed, "dailyCallSucc": succ, "dailyFinishCount": finished,
-                            "dailyCount": run.data.len()
-                        })
-                    })
-                    .collect();
-                ok_body(json!({ "countDetail": rows }))
-            }
-            _ => return None,
+        let campaign = match self.isales_campaign(&m, route, req) {
+            Ok(c) => c,
+            Err(r) => return r,
         };
-        Some(reply)
+        let mut created = Vec::new();
+        for d in rows {
+            if d.called.is_empty() || m.dialer.blocked(&d.called, now) {
+                continue;
+            }
+            let id = m.dialer.add_number(campaign, &d.called, &d.session_id, &d.custom_field);
+            created.push(json!({ "called": d.called, "dataId": id }));
+        }
+        ok_body(json!({ "returnObject": { "totalSize": created.len(), "dataIdList": created } }))
     }
+
+    /// `calldata.add_v1`: one called number per row.
+    pub(super) fn calldata_add_v1(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_isales::generated::CalldataAddV1Body = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let rows = b
+            .call_data_list
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| NewData {
+                called: d.called.unwrap_or_default(),
+                session_id: d.session_id.unwrap_or_default(),
+                custom_field: d.custom_field.unwrap_or_default(),
+            })
+            .collect();
+        self.add_call_data(route, req, rows)
+    }
+
+    /// `calldata.add_v2`: a list of called-number objects per row; the dialer dials
+    /// the first (`calledNo`).
+    pub(super) fn calldata_add_v2(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_isales::generated::CalldataAddV2Body = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let rows = b
+            .call_data_list
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| NewData {
+                called: d.called.unwrap_or_default().into_iter().find_map(|c| c.called_no).unwrap_or_default(),
+                session_id: d.session_id.unwrap_or_default(),
+                custom_field: d.custom_field.unwrap_or_default(),
+            })
+            .collect();
+        self.add_call_data(route, req, rows)
+    }
+
+    pub(super) fn blocklist_add(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_isales::generated::BlocklistAddBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        if let Err(r) = self.isales_vdn(route, req) {
+            return r;
+        }
+        let now = now_ms() as u64;
+        let unit_ms: u64 = match b.validity_time_unit.unwrap_or(4) {
+            1 => 365 * 86_400_000,
+            2 => 30 * 86_400_000,
+            3 => 86_400_000,
+            _ => 3_600_000,
+        };
+        let expiry = b
+            .validity_expiration_time
+            .as_deref()
+            .and_then(parse_datetime)
+            .or_else(|| b.validity_time.and_then(|n| u64::try_from(n).ok()).map(|n| now + n * unit_ms));
+        let cover = b.is_cover_dup_no == Some(1);
+        let mut m = self.lock();
+        for n in b.blocklist.unwrap_or_default() {
+            if cover || !m.dialer.blocklist.contains_key(&n) {
+                m.dialer.blocklist.insert(n, expiry);
+            }
+        }
+        ok_body(json!({}))
+    }
+
+    pub(super) fn blocklist_delete(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_isales::generated::BlocklistDeleteBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        if let Err(r) = self.isales_vdn(route, req) {
+            return r;
+        }
+        let n = b.blocklist_no.unwrap_or_default();
+        let mut m = self.lock();
+        if m.dialer.blocklist.remove(&n).is_none() {
+            return failure(route, "0200001", "number is not blocklisted");
+        }
+        ok_body(json!({}))
+    }
+
+    pub(super) fn blocklist_delete_all(&self, route: &Route, req: &Req) -> Reply {
+        if let Err(r) = self.isales_vdn(route, req) {
+            return r;
+        }
+        self.lock().dialer.blocklist.clear();
+        ok_body(json!({}))
+    }
+
+    pub(super) fn blocklist_query(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_isales::generated::BlocklistQueryBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        if let Err(r) = self.isales_vdn(route, req) {
+            return r;
+        }
+        let now = now_ms() as u64;
+        let m = self.lock();
+        let wanted = b.blocklist.unwrap_or_default();
+        let live: Vec<(&String, &Option<u64>)> =
+            m.dialer.blocklist.iter().filter(|(_, e)| e.is_none_or(|e| e > now)).collect();
+        let picked: Vec<Value> = if wanted.is_empty() {
+            let offset = b.offset.and_then(|o| usize::try_from(o).ok()).unwrap_or(0);
+            let limit = b.limit.and_then(|l| usize::try_from(l).ok()).unwrap_or(100).clamp(1, 100);
+            live.iter().skip(offset).take(limit).map(|(n, e)| block_json(n, **e)).collect()
+        } else {
+            live.iter().filter(|(n, _)| wanted.contains(n)).map(|(n, e)| block_json(n, **e)).collect()
+        };
+        ok_body(json!({ "total": live.len(), "data": picked }))
+    }
+
+    pub(super) fn set_retry_policy(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_isales::generated::CampaignSetRetryPolicyBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        if let Err(r) = self.isales_vdn(route, req) {
+            return r;
+        }
+        let mut m = self.lock();
+        let campaign = match self.isales_campaign(&m, route, req) {
+            Ok(c) => c,
+            Err(r) => return r,
+        };
+        let run = m.dialer.runs.entry(campaign).or_default();
+        // policyJson is JSON text (typed String); its `policy` is an object or JSON text again.
+        let policy: Value = b.policy_json.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or(Value::Null);
+        let inner = match policy.get("policy") {
+            Some(Value::String(s)) => serde_json::from_str(s).unwrap_or(Value::Null),
+            Some(v) => v.clone(),
+            None => Value::Null,
+        };
+        let retries = inner.get("retryNumber").and_then(Value::as_u64).and_then(|r| u32::try_from(r).ok());
+        let per_day = inner.get("retryDay").and_then(Value::as_u64).and_then(|d| u32::try_from(d).ok());
+        run.max_attempts = retries.map(|r| r + 1).or(per_day);
+        run.no_retry = policy
+            .get("noRetryPolicy")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .unwrap_or_default();
+        run.policy = Some(json!({ "policyType": b.policy_type.unwrap_or(0), "policyJson": policy }));
+        ok_body(json!({}))
+    }
+
+    pub(super) fn query_retry_policy(&self, route: &Route, req: &Req) -> Reply {
+        if let Err(r) = self.isales_vdn(route, req) {
+            return r;
+        }
+        let m = self.lock();
+        let campaign = match self.isales_campaign(&m, route, req) {
+            Ok(c) => c,
+            Err(r) => return r,
+        };
+        let p = m.dialer.runs.get(&campaign).and_then(|r| r.policy.clone()).unwrap_or(Value::Null);
+        ok_body(json!({ "returnObject": p }))
+    }
+
+    pub(super) fn callresult_query(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_isales::generated::CallresultQueryBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        if let Err(r) = self.isales_vdn(route, req) {
+            return r;
+        }
+        let vdn = self.config.scenario.vdn;
+        let m = self.lock();
+        let campaign = match self.isales_campaign(&m, route, req) {
+            Ok(c) => c,
+            Err(r) => return r,
+        };
+        let detail = b.show_detail == Some(1);
+        let session = b.session_id.as_deref();
+        let custom = b.custom_field.as_deref();
+        let all: Vec<&DialResult> = m
+            .dialer
+            .results
+            .iter()
+            .filter(|r| r.campaign == campaign && (detail || r.last))
+            .filter(|r| session.is_none_or(|s| r.session_id == s))
+            .filter(|r| custom.is_none_or(|s| r.custom_field == s))
+            .collect();
+        let size = b.page_size.and_then(|s| usize::try_from(s).ok()).unwrap_or(2000).clamp(1, 2000);
+        let page = b.page_num.and_then(|p| usize::try_from(p).ok()).unwrap_or(1).max(1);
+        let data: Vec<Value> = all.iter().skip((page - 1) * size).take(size).map(|r| result_json(r, vdn)).collect();
+        ok_body(json!({ "totalCount": all.len(), "data": data }))
+    }
+
+    pub(super) fn calldata_statistics(&self, route: &Route, req: &Req) -> Reply {
+        if let Err(r) = self.isales_vdn(route, req) {
+            return r;
+        }
+        let m = self.lock();
+        let wanted = req.query("campaignId").filter(|s| !s.is_empty()).and_then(|s| s.parse::<i64>().ok());
+        let rows: Vec<Value> = m
+            .dialer
+            .runs
+            .iter()
+            .filter(|(c, _)| wanted.is_none_or(|w| w == **c))
+            .map(|(c, run)| {
+                let dialed = m.dialer.results.iter().filter(|r| r.campaign == *c).count();
+                let succ = m.dialer.results.iter().filter(|r| r.campaign == *c && r.status == 6).count();
+                let finished = run.data.iter().filter(|d| d.done).count();
+                let uncalled = run.data.iter().filter(|d| !d.done && d.attempts == 0).count();
+                json!({
+                    "campaignId": c.to_string(), "unCallCount": uncalled, "calledCount": dialed,
+                    "finishCount": finished, "batchDetail": [], "totalCalledCount": dialed,
+                    "totalCallSucc": succ, "totalFinishCount": finished, "totalCount": run.data.len(),
+                    "dailyCalledCount": dialed, "dailyCallSucc": succ, "dailyFinishCount": finished,
+                    "dailyCount": run.data.len()
+                })
+            })
+            .collect();
+        ok_body(json!({ "countDetail": rows }))
+    }
+}
+
+/// A number `calldata.add_v1/v2` adds.
+struct NewData {
+    called: String,
+    session_id: String,
+    custom_field: String,
 }
 
 fn block_json(n: &str, expiry: Option<u64>) -> Value {

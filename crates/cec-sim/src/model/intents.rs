@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::{Shared, now_ms};
-use crate::routes::{Reply, Req, Route};
+use crate::api::{Reply, Req, Route};
 use crate::scenario::Intent;
 
 /// The greeting of a new dialog.
@@ -20,11 +20,17 @@ impl Shared {
             .find(|i| i.keywords.iter().any(|k| !k.is_empty() && text.contains(&k.to_lowercase())))
     }
 
-    pub(super) fn dialog(&self, _route: &Route, req: &Req) -> Reply {
-        let userid = req.body.get("userid").and_then(Value::as_str).unwrap_or("");
-        let inaction = req.body.get("inaction").and_then(Value::as_i64).unwrap_or(8);
-        let text = req.body.pointer("/inparams/input").and_then(Value::as_str).unwrap_or("");
-        let turn = req.body.pointer("/inparams/inter_idx").and_then(Value::as_str).unwrap_or("0");
+    pub(super) fn dialog(&self, route: &Route, req: &Req) -> Reply {
+        let b: cec_oiap::generated::DialogProcessBody = match req.body_as(route) {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        let userid = b.userid.as_deref().unwrap_or("");
+        let inaction = b.inaction.unwrap_or(8);
+        // `inparams` is free-form in the reference (typed as a JSON value).
+        let inparams = b.inparams.unwrap_or(Value::Null);
+        let text = inparams.get("input").and_then(Value::as_str).unwrap_or("");
+        let turn = inparams.get("inter_idx").and_then(Value::as_str).unwrap_or("0");
         let next_idx = (turn.parse::<u64>().unwrap_or(0) + 1).to_string();
         let prompt = |t: &str| json!({ "call_id": userid, "prompt_type": "2", "prompt_text": t, "language": "1", "inter_idx": next_idx });
         let (outaction, outparams) = if inaction == 8 {

@@ -13,7 +13,8 @@ use std::time::Instant;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{CallRt, Model, Shared, cti, event, mix, now_ms};
+use super::effects::{Effect, run_effects};
+use super::{CallRt, Cti, Model, Shared, event, mix, now_ms};
 
 /// One call as CC-CMS and CC-FS see it. Times are epoch milliseconds.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -81,11 +82,11 @@ impl CallRecord {
 }
 
 /// What the settling tracks about an agent.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub(super) struct AgentTrack {
-    pub(super) state: i64,
+    pub(super) state: Cti,
     pub(super) since_ms: u64,
-    pub(super) prev_state: i64,
+    pub(super) prev_state: Cti,
     pub(super) prev_secs: u64,
     /// Order in which agents became idle (smaller = idle longer).
     pub(super) idle_seq: u64,
@@ -94,6 +95,23 @@ pub(super) struct AgentTrack {
     pub(super) logon_ms: u64,
     pub(super) set_busy: u64,
     pub(super) wrap_ups: u64,
+}
+
+impl Default for AgentTrack {
+    fn default() -> Self {
+        AgentTrack {
+            state: Cti::NotSignedIn,
+            since_ms: 0,
+            prev_state: Cti::NotSignedIn,
+            prev_secs: 0,
+            idle_seq: 0,
+            signed_in: false,
+            sign_ins: 0,
+            logon_ms: 0,
+            set_busy: 0,
+            wrap_ups: 0,
+        }
+    }
 }
 
 /// Queues, records and agent tracks.
@@ -110,13 +128,6 @@ pub(crate) struct Queues {
     traffic_credit: Vec<f64>,
     traffic_last: Option<Instant>,
     traffic_count: u64,
-}
-
-/// Something to do once the model lock is released.
-#[derive(Debug)]
-pub(super) enum Effect {
-    /// POST a JSON body to a plain-HTTP URL, C2-signed with the scenario's AK/SK when `signed`.
-    Post { url: String, body: Value, signed: bool },
 }
 
 impl Shared {
@@ -198,7 +209,7 @@ impl Shared {
         rec.agent = Some(agent.into());
         rec.offered_ms = Some(now_ms() as u64);
         a.call = Some(call_id.into());
-        a.state = cti::OCCUPIED;
+        a.state = Cti::Occupied;
         let content = json!({
             "caller": rec.caller, "called": rec.called, "callid": call_id, "transfer": "no", "transfrom": "",
             "type": "main", "feature": "0", "mediaAbility": if rec.media_type == 5 { "1" } else { "0" },
@@ -287,7 +298,7 @@ impl Shared {
                     .iter()
                     .filter(|(_, a)| {
                         a.signed_in
-                            && a.state == cti::IDLE
+                            && a.state == Cti::Idle
                             && a.call.is_none()
                             && a.held.is_empty()
                             && a.skills.contains(&q)
@@ -299,6 +310,7 @@ impl Shared {
                     w.pop_front();
                 }
                 Self::offer(m, &call_id, &agent);
+                self.offered(m, &agent);
             }
         }
         self.track_agents(m, now);
@@ -322,14 +334,14 @@ impl Shared {
                     t.prev_state = t.state;
                     t.prev_secs = now.saturating_sub(t.since_ms) / 1000;
                 }
-                if a.state == cti::IDLE {
+                if a.state == Cti::Idle {
                     m.queues.idle_counter += 1;
                     t.idle_seq = m.queues.idle_counter;
                 }
-                if a.state == cti::BUSY {
+                if a.state == Cti::Busy {
                     t.set_busy += 1;
                 }
-                if a.state == cti::WORK {
+                if a.state == Cti::Adjusting {
                     t.wrap_ups += 1;
                 }
                 t.state = a.state;
@@ -376,26 +388,6 @@ impl Shared {
     /// Waiting calls per queue (for the state dump).
     pub(super) fn waiting_dump(m: &Model) -> Value {
         json!(m.queues.waiting.iter().map(|(q, w)| (q.to_string(), json!(w))).collect::<serde_json::Map<_, _>>())
-    }
-}
-
-/// Runs effects on the runtime (outside the lock).
-pub(super) fn run_effects(shared: &Shared, effects: Vec<Effect>) {
-    if effects.is_empty() {
-        return;
-    }
-    let Ok(rt) = tokio::runtime::Handle::try_current() else {
-        tracing::warn!("no runtime: callbacks not sent");
-        return;
-    };
-    let Some(client) = shared.http.clone() else {
-        tracing::warn!("no HTTP client: callbacks not sent");
-        return;
-    };
-    let sc = &shared.config.scenario;
-    for Effect::Post { url, body, signed } in effects {
-        let creds = signed.then(|| (sc.ak.clone(), sc.sk.clone()));
-        rt.spawn(super::cdr::post_json(client.clone(), url, body, creds));
     }
 }
 
