@@ -12,6 +12,7 @@
 
 mod agent;
 mod demo;
+mod download;
 mod generated;
 mod ops;
 mod output;
@@ -67,8 +68,10 @@ struct OpArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "json")]
     output: OutputFormat,
-    /// Where to write a file answer (recordings); default: the operation id + `.bin`.
-    #[arg(long)]
+    /// Where a file answer (recording, zip) goes: a file, an existing directory (the
+    /// file is named from the call id or file name), or `-` for stdout. Default: that
+    /// name in the current directory.
+    #[arg(long, short = 'o', value_name = "FILE|DIR|-")]
     out: Option<PathBuf>,
 }
 
@@ -213,6 +216,8 @@ async fn call(
         .find(|o| o.ne == ne && o.id == a.operation)
         .ok_or_else(|| anyhow::anyhow!("{ne} has no operation `{}` (see `cec ops {ne}`)", a.operation))?;
     let input = ops::input_for(op, &a.path, &a.query, &a.header, a.body.as_deref())?;
+    // A file answer's target (its directory, its default name) is settled before anything is sent.
+    let target = if op.binary { Some(download::target(op.id, &input, a.out.as_deref())?) } else { None };
     let profile = profile::load(config.as_deref(), profile.as_deref(), env)?;
     let clients = ops::Clients::new(profile);
     let out = generated::dispatch(ne, op.id, &clients, &input)
@@ -220,10 +225,12 @@ async fn call(
         .ok_or_else(|| anyhow::anyhow!("operation {} is not wired", op.id))??;
     match out {
         ops::CliOutput::Json(v) => println!("{}", output::render(&v, a.output)),
-        ops::CliOutput::Binary(resp) => {
-            let path = a.out.unwrap_or_else(|| PathBuf::from(format!("{}.bin", op.id)));
-            let n = output::save(resp, &path).await?;
-            println!("wrote {n} bytes to {}", path.display());
+        ops::CliOutput::Download(client, meta, call) => {
+            let target = target.ok_or_else(|| anyhow::anyhow!("{} answered with a file", op.id))?;
+            let done = download::save(&client, meta, call, &target).await?;
+            if let Some(path) = &done.path {
+                println!("wrote {} bytes to {} (sha256 {})", done.bytes, path.display(), done.sha256);
+            }
         }
     }
     Ok(())
