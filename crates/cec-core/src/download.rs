@@ -50,6 +50,10 @@ pub const PARTIAL_SUFFIX: &str = ".cec-partial";
 /// A progress callback: `(bytes done, total when known)`.
 pub type ProgressFn<'a> = Box<dyn FnMut(u64, Option<u64>) + Send + 'a>;
 
+/// A check of the complete temporary file before it is renamed (zip integrity…);
+/// runs on a blocking thread.
+pub type VerifyFn = Box<dyn FnOnce(&Path) -> Result<()> + Send + 'static>;
+
 /// A download in preparation: see the [module docs](self).
 #[must_use = "a download does nothing until you call to_path, to_writer or bytes"]
 pub struct Download<'a> {
@@ -58,6 +62,8 @@ pub struct Download<'a> {
     call: Call,
     progress: Option<ProgressFn<'a>>,
     resume_partial: bool,
+    verify: Option<VerifyFn>,
+    expect_sha256: Option<String>,
 }
 
 impl std::fmt::Debug for Download<'_> {
@@ -65,6 +71,8 @@ impl std::fmt::Debug for Download<'_> {
         f.debug_struct("Download")
             .field("operation", &self.op.id)
             .field("resume_partial", &self.resume_partial)
+            .field("verify", &self.verify.is_some())
+            .field("expect_sha256", &self.expect_sha256)
             .finish_non_exhaustive()
     }
 }
@@ -99,7 +107,7 @@ impl Client {
     /// A download of a binary interface (`response_kind: binary`); nothing is sent
     /// until [`Download::to_path`], [`Download::to_writer`] or [`Download::bytes`].
     pub fn download(&self, op: &'static OperationMeta, call: Call) -> Download<'_> {
-        Download { client: self, op, call, progress: None, resume_partial: false }
+        Download { client: self, op, call, progress: None, resume_partial: false, verify: None, expect_sha256: None }
     }
 }
 
@@ -119,9 +127,24 @@ impl<'a> Download<'a> {
         self
     }
 
+    /// [`to_path`](Self::to_path) only: `f` checks the complete temporary file
+    /// before the rename (e.g. that a zip opens and every member's CRC matches); an
+    /// error leaves nothing under the final name.
+    pub fn verify(mut self, f: impl FnOnce(&Path) -> Result<()> + Send + 'static) -> Self {
+        self.verify = Some(Box::new(f));
+        self
+    }
+
+    /// The file's SHA-256 must be `hex` (lower or upper case); checked before the
+    /// rename ([`to_path`](Self::to_path)) or before returning.
+    pub fn expect_sha256(mut self, hex: impl Into<String>) -> Self {
+        self.expect_sha256 = Some(hex.into().to_ascii_lowercase());
+        self
+    }
+
     /// Writes the file to `path` (temporary file, length check, fsync, rename).
     /// A missing target directory is an error before anything is sent.
-    pub async fn to_path(self, path: impl AsRef<Path>) -> Result<Downloaded> {
+    pub async fn to_path(mut self, path: impl AsRef<Path>) -> Result<Downloaded> {
         let path = path.as_ref().to_path_buf();
         let op = self.op.id;
         let (dir, tmp) = temp_path_for(&path).map_err(|e| e.with_operation(op))?;
@@ -134,7 +157,16 @@ impl<'a> Download<'a> {
         let mut guard = TempGuard { path: tmp.clone(), armed: true };
         let (file, reused, hasher) = open_temp(&tmp, self.resume_partial).await.map_err(|e| e.with_operation(op))?;
         let mut sink = FileSink { file: BufWriter::with_capacity(WRITE_BUFFER, file), tmp: tmp.clone() };
+        let verify = self.verify.take();
         let mut done = self.drive(&mut sink, reused, hasher).await?;
+        sink.sync().await.map_err(|e| e.with_operation(op))?;
+        if let Some(f) = verify {
+            let t = tmp.clone();
+            tokio::task::spawn_blocking(move || f(&t))
+                .await
+                .map_err(|e| Error::new(ErrorKind::Io, format!("the check of {} stopped: {e}", tmp.display())))?
+                .map_err(|e| e.with_operation(op))?;
+        }
         sink.commit(&path, &dir).await.map_err(|e| e.with_operation(op))?;
         guard.armed = false;
         done.path = Some(path);
@@ -294,10 +326,18 @@ impl<'a> Download<'a> {
                     }
                     _ => {
                         sink.finish().await.map_err(|e| e.with_operation(op.id))?;
+                        let sha256 = hex(&hasher.finalize());
+                        if let Some(want) = self.expect_sha256.as_ref().filter(|w| **w != sha256) {
+                            return Err(Error::new(
+                                ErrorKind::Decode,
+                                format!("the file's SHA-256 is {sha256}, {want} was expected"),
+                            )
+                            .with_operation(op.id));
+                        }
                         return Ok(Downloaded {
                             path: None,
                             bytes: pos,
-                            sha256: hex(&hasher.finalize()),
+                            sha256,
                             headers,
                             resumed,
                             restarted,
@@ -512,9 +552,13 @@ impl FileSink {
         format!("{what} {}", self.tmp.display())
     }
 
-    /// fsync, rename to the final name, sync the directory.
+    /// fsync.
+    async fn sync(&mut self) -> Result<()> {
+        self.file.get_mut().sync_all().await.map_err(|e| Error::io(self.ctx("syncing"), e))
+    }
+
+    /// Rename to the final name, sync the directory.
     async fn commit(&mut self, path: &Path, dir: &Path) -> Result<()> {
-        self.file.get_mut().sync_all().await.map_err(|e| Error::io(self.ctx("syncing"), e))?;
         tokio::fs::rename(&self.tmp, path)
             .await
             .map_err(|e| Error::io(format!("renaming {} to {}", self.tmp.display(), path.display()), e))?;

@@ -430,3 +430,39 @@ async fn a_failure_envelope_sent_as_an_octet_stream_is_an_error_not_a_file() {
     let (bytes, _) = client(t, policy(3, 500)).download(&SAFE_FILE, Call::new()).bytes(1 << 20).await.unwrap();
     assert_eq!(&bytes[..], &json_file[..]);
 }
+
+#[tokio::test]
+async fn a_failed_check_or_hash_leaves_nothing_under_the_final_name() {
+    let dir = tempdir("verify");
+    let path = dir.join("bill.zip");
+    let t = FileServer::new(content(), true, vec![None]);
+    let e = client(t, policy(3, 500))
+        .download(&SAFE_FILE, Call::new())
+        .verify(|tmp| {
+            assert!(tmp.exists(), "the check sees the complete temporary file");
+            Err(cec_core::Error::new(ErrorKind::Decode, "not a zip"))
+        })
+        .to_path(&path)
+        .await
+        .unwrap_err();
+    assert!(e.message().contains("not a zip"));
+    assert!(listing(&dir).is_empty());
+    let t = FileServer::new(content(), true, vec![None]);
+    let e = client(t, policy(3, 500))
+        .download(&SAFE_FILE, Call::new())
+        .expect_sha256("00".repeat(32))
+        .to_path(&path)
+        .await
+        .unwrap_err();
+    assert!(e.message().contains("SHA-256"), "{e}");
+    assert!(listing(&dir).is_empty());
+    let t = FileServer::new(content(), true, vec![None]);
+    client(t, policy(3, 500))
+        .download(&SAFE_FILE, Call::new())
+        .expect_sha256(sha(&content()).to_uppercase())
+        .verify(|_| Ok(()))
+        .to_path(&path)
+        .await
+        .unwrap();
+    assert_eq!(listing(&dir), vec!["bill.zip"]);
+}

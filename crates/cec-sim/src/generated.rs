@@ -92,7 +92,7 @@ static CMS_ENVELOPE_RETURN_CODE: SimEnvelope = SimEnvelope {
     invalid: "0100002",
 };
 static FS_ENVELOPE_DEFAULT: SimEnvelope =
-    SimEnvelope { code_field: Some("resultCode"), success: "0", message_field: Some("resultDesc"), invalid: "0300001" };
+    SimEnvelope { code_field: Some("resultCode"), success: "0", message_field: Some("resultDesc"), invalid: "010106" };
 static GATEWAY_ENVELOPE_DEFAULT: SimEnvelope =
     SimEnvelope { code_field: Some("retcode"), success: "0", message_field: Some("message"), invalid: "000-002" };
 static ISALES_ENVELOPE_DEFAULT: SimEnvelope = SimEnvelope {
