@@ -637,7 +637,6 @@ mod tests {
 
     #[test]
     fn errors_name_file_line_and_column() {
-        let text = format!("{ROW}{}", ROW.replace(",2,1001,", ",queue,1001,"));
         let text = format!("{ROW}\r\n{}", ROW.replace(",2,1001,", ",queue,1001,"));
         let e = rows::<CallRow, _>(text.as_bytes(), "a_call_1.csv").nth(1).unwrap().unwrap_err();
         let m = e.to_string();

@@ -28,7 +28,7 @@ pub struct FileDownload<'a> {
     name: Result<String, Error>,
     zip: bool,
     resume: bool,
-    progress: Option<Box<dyn FnMut(u64, Option<u64>) + Send + 'a>>,
+    progress: Option<cec_core::download::ProgressFn<'a>>,
 }
 
 impl std::fmt::Debug for FileDownload<'_> {

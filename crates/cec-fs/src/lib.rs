@@ -41,6 +41,7 @@ pub mod notice;
 #[cfg(feature = "receiver")]
 pub mod receiver;
 pub mod summary;
+pub mod sync;
 pub mod time;
 
 pub use bills::{BillFile, Bills, Window};
@@ -49,6 +50,7 @@ pub use files::FileDownload;
 pub use notice::{Notice, NoticeInbox, NoticeKind};
 #[cfg(feature = "receiver")]
 pub use receiver::NoticeReceiver;
+pub use sync::{Report, Sync, SyncEvent};
 
 cec_core::define_ne_error!(
     /// An error of a CC-FS call: the core error with `resultCode`, message, HTTP

@@ -90,6 +90,11 @@ fn csv_line(cols: &[String]) -> String {
 }
 
 impl Shared {
+    /// Whether file answers honour `Range` (`SimConfig::honor_range`).
+    pub(crate) fn honor_range(&self) -> bool {
+        self.config.honor_range
+    }
+
     /// A call was released: its CDR (and the CDR-ready notice if the scenario wants one).
     pub(super) fn call_released(&self, m: &mut Model, call_id: &str) -> Vec<Effect> {
         self.chat_released(m, call_id);
