@@ -13,6 +13,7 @@
 mod agent;
 mod demo;
 mod download;
+mod fs;
 mod generated;
 mod ops;
 mod output;
@@ -119,8 +120,8 @@ enum Command {
     Isales(OpArgs),
     /// CC-CMS (monitoring) interfaces.
     Cms(OpArgs),
-    /// CC-FS (CDR and recording) interfaces.
-    Fs(OpArgs),
+    /// CC-FS: download-recording, download-cdr, sync, cdr summarize, or any interface by id.
+    Fs(fs::FsArgs),
 }
 
 #[tokio::main]
@@ -159,7 +160,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Oiap(a) => call("oiap", a, cli.config, cli.profile, &env).await,
         Command::Isales(a) => call("isales", a, cli.config, cli.profile, &env).await,
         Command::Cms(a) => call("cms", a, cli.config, cli.profile, &env).await,
-        Command::Fs(a) => call("fs", a, cli.config, cli.profile, &env).await,
+        Command::Fs(a) => {
+            let code = fs::run(a, cli.config, cli.profile, &env).await?;
+            if code != 0 {
+                std::process::exit(i32::from(code));
+            }
+            Ok(())
+        }
     }
 }
 

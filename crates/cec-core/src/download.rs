@@ -310,6 +310,11 @@ impl<'a> Download<'a> {
                 self.report(pos, total);
             }
             let err = match broke {
+                // Every announced byte arrived before the connection failed: complete.
+                Some(_) if total == Some(pos) && verify.is_none() => {
+                    sink.finish().await.map_err(|e| e.with_operation(op.id))?;
+                    return self.finish(pos, hasher, headers, resumed, restarted);
+                }
                 Some(e) => e,
                 None => match total {
                     Some(t) if pos < t => {
@@ -326,23 +331,7 @@ impl<'a> Download<'a> {
                     }
                     _ => {
                         sink.finish().await.map_err(|e| e.with_operation(op.id))?;
-                        let sha256 = hex(&hasher.finalize());
-                        if let Some(want) = self.expect_sha256.as_ref().filter(|w| **w != sha256) {
-                            return Err(Error::new(
-                                ErrorKind::Decode,
-                                format!("the file's SHA-256 is {sha256}, {want} was expected"),
-                            )
-                            .with_operation(op.id));
-                        }
-                        return Ok(Downloaded {
-                            path: None,
-                            bytes: pos,
-                            sha256,
-                            headers,
-                            resumed,
-                            restarted,
-                            reused: 0,
-                        });
+                        return self.finish(pos, hasher, headers, resumed, restarted);
                     }
                 },
             };
@@ -369,6 +358,23 @@ impl<'a> Download<'a> {
             tracing::debug!(operation = op.id, bytes = pos, error = %err, wait_ms = wait.as_millis() as u64, "download broke; repeating");
             tokio::time::sleep(wait).await;
         }
+    }
+
+    /// The result of a complete body (after the SHA-256 check).
+    fn finish(
+        &self,
+        bytes: u64,
+        hasher: Sha256,
+        headers: HeaderMap,
+        resumed: u32,
+        restarted: u32,
+    ) -> Result<Downloaded> {
+        let sha256 = hex(&hasher.finalize());
+        if let Some(want) = self.expect_sha256.as_ref().filter(|w| **w != sha256) {
+            return Err(Error::new(ErrorKind::Decode, format!("the file's SHA-256 is {sha256}, {want} was expected"))
+                .with_operation(self.op.id));
+        }
+        Ok(Downloaded { path: None, bytes, sha256, headers, resumed, restarted, reused: 0 })
     }
 
     fn report(&mut self, done: u64, total: Option<u64>) {

@@ -485,7 +485,7 @@ impl Shared {
             "auth.gettoken" | "auth.getAppCubeToken" => self.oiap_token(route, req),
             "campaign.query_all" => self.campaigns(route, req),
             "health.ping" => Reply::ok(json!({ "request": req.body, "status": "UP" })),
-            "ccfs.downloadRecord" => self.download_record(route, req),
+            "ccfs.downloadRecord" | "ccfs.downloadRecordFile" => self.download_record(route, req),
             // NE behaviours (child modules).
             "dialog.process" => self.dialog(route, req),
             "ccmessaging.poll" => self.messaging_poll(route, req),
@@ -740,7 +740,7 @@ impl Shared {
         let key = call_id.or_else(|| file.and_then(|f| f.rsplit('/').next()).map(|f| f.trim_end_matches(".wav")));
         match key.and_then(|k| m.recordings.get(k)) {
             Some(w) => Reply::File(w.clone(), "application/octet-stream;charset=UTF-8"),
-            None => failure(route, "0200003", "recording not found"),
+            None => failure(route, "0300011", "The file does not exist."),
         }
     }
 }
