@@ -112,6 +112,9 @@ impl Report {
     }
 }
 
+/// A [`SyncEvent`] callback.
+pub type EventFn<'a> = Box<dyn Fn(&SyncEvent) + Send + std::marker::Sync + 'a>;
+
 /// The job: see [`Client::sync`].
 #[must_use = "nothing happens until you call run"]
 pub struct Sync<'a> {
@@ -124,7 +127,7 @@ pub struct Sync<'a> {
     offset_minutes: i32,
     recordings: bool,
     concurrency: usize,
-    on_event: Option<Box<dyn Fn(&SyncEvent) + Send + std::marker::Sync + 'a>>,
+    on_event: Option<EventFn<'a>>,
 }
 
 impl std::fmt::Debug for Sync<'_> {
