@@ -83,7 +83,7 @@ pub fn cli_table(specs: &[Spec]) -> String {
             if i.response_kind == "binary" {
                 let _ = writeln!(
                     s,
-                    "    Ok(CliOutput::Binary(c.core().call_binary(&{krate}::generated::{}, call).await?))",
+                    "    Ok(CliOutput::Download(c.core().clone(), &{krate}::generated::{}, call))",
                     upper(&i.id)
                 );
             } else {

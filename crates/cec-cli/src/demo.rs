@@ -176,6 +176,15 @@ impl Supervisor<'_> {
     }
 }
 
+/// `yyyy-MM-dd HH:mm:ss` (UTC) of now plus `offset_secs`, the CC-FS time form.
+fn cdr_time(offset_secs: i64) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let t = now as i64 + offset_secs;
+    let (y, m, d) = cec_core::time::civil_from_days(t.div_euclid(86_400));
+    let s = t.rem_euclid(86_400);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
 /// A local HTTP receiver for CC-FS's CDR-ready notices (what a customer's server would be).
 async fn notice_receiver() -> anyhow::Result<(String, tokio::sync::mpsc::UnboundedReceiver<Value>)> {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -463,7 +472,12 @@ pub async fn run(seed: u64, json_output: bool) -> anyhow::Result<()> {
     let q = fs
         .ccfs_query_bill_data()
         .request(cec_fs::generated::CcfsQueryBillDataBodyRequest { version: Some("2.0".into()) })
-        .msg_body(cec_fs::generated::CcfsQueryBillDataBodyMsgBody { call_back_url: Some(url), ..Default::default() })
+        .msg_body(cec_fs::generated::CcfsQueryBillDataBodyMsgBody {
+            begin_time: Some(cdr_time(-86_400)),
+            end_time: Some(cdr_time(3_600)),
+            call_back_url: Some(url),
+            ..Default::default()
+        })
         .send()
         .await?;
     let response_id = q.result_data.and_then(|d| d.response_id).unwrap_or_default();

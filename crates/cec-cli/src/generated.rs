@@ -4053,7 +4053,7 @@ async fn run_fs_ccfs_download_bill_file(clients: &Clients, input: &CliInput) -> 
         );
     }
     let call = b.into_call()?;
-    Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_BILL_FILE, call).await?))
+    Ok(CliOutput::Download(c.core().clone(), &cec_fs::generated::CCFS_DOWNLOAD_BILL_FILE, call))
 }
 
 async fn run_fs_ccfs_download_record_file(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -4066,7 +4066,7 @@ async fn run_fs_ccfs_download_record_file(clients: &Clients, input: &CliInput) -
         );
     }
     let call = b.into_call()?;
-    Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_RECORD_FILE, call).await?))
+    Ok(CliOutput::Download(c.core().clone(), &cec_fs::generated::CCFS_DOWNLOAD_RECORD_FILE, call))
 }
 
 async fn run_fs_ccfs_download_record(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -4079,7 +4079,7 @@ async fn run_fs_ccfs_download_record(clients: &Clients, input: &CliInput) -> any
         );
     }
     let call = b.into_call()?;
-    Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_RECORD, call).await?))
+    Ok(CliOutput::Download(c.core().clone(), &cec_fs::generated::CCFS_DOWNLOAD_RECORD, call))
 }
 
 async fn run_fs_ccfs_query_agent_opr_info_data(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -4105,7 +4105,7 @@ async fn run_fs_ccfs_download_agent_opr_info_file(clients: &Clients, input: &Cli
         );
     }
     let call = b.into_call()?;
-    Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_AGENT_OPR_INFO_FILE, call).await?))
+    Ok(CliOutput::Download(c.core().clone(), &cec_fs::generated::CCFS_DOWNLOAD_AGENT_OPR_INFO_FILE, call))
 }
 
 async fn run_fs_ccfs_query_agent_skill_info_data(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -4131,7 +4131,7 @@ async fn run_fs_ccfs_download_agent_skill_info_file(clients: &Clients, input: &C
         );
     }
     let call = b.into_call()?;
-    Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_AGENT_SKILL_INFO_FILE, call).await?))
+    Ok(CliOutput::Download(c.core().clone(), &cec_fs::generated::CCFS_DOWNLOAD_AGENT_SKILL_INFO_FILE, call))
 }
 
 async fn run_fs_ccfs_request_play_voice(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -4160,7 +4160,7 @@ async fn run_fs_ccfs_play_voice(clients: &Clients, input: &CliInput) -> anyhow::
         b = b.st(v);
     }
     let call = b.into_call()?;
-    Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_PLAY_VOICE, call).await?))
+    Ok(CliOutput::Download(c.core().clone(), &cec_fs::generated::CCFS_PLAY_VOICE, call))
 }
 
 async fn run_fs_ccfs_download_oiap_record(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -4176,7 +4176,7 @@ async fn run_fs_ccfs_download_oiap_record(clients: &Clients, input: &CliInput) -
         );
     }
     let call = b.into_call()?;
-    Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_OIAP_RECORD, call).await?))
+    Ok(CliOutput::Download(c.core().clone(), &cec_fs::generated::CCFS_DOWNLOAD_OIAP_RECORD, call))
 }
 
 async fn run_fs_ccfs_download_ivr_record_file(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -4192,7 +4192,7 @@ async fn run_fs_ccfs_download_ivr_record_file(clients: &Clients, input: &CliInpu
         );
     }
     let call = b.into_call()?;
-    Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_IVR_RECORD_FILE, call).await?))
+    Ok(CliOutput::Download(c.core().clone(), &cec_fs::generated::CCFS_DOWNLOAD_IVR_RECORD_FILE, call))
 }
 
 async fn run_fs_ccfs_ivr_download_file(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -4205,7 +4205,7 @@ async fn run_fs_ccfs_ivr_download_file(clients: &Clients, input: &CliInput) -> a
         );
     }
     let call = b.into_call()?;
-    Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_IVR_DOWNLOAD_FILE, call).await?))
+    Ok(CliOutput::Download(c.core().clone(), &cec_fs::generated::CCFS_IVR_DOWNLOAD_FILE, call))
 }
 
 async fn run_fs_ccfs_ivr_upload_file(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -5592,7 +5592,7 @@ async fn run_gateway_record_download(clients: &Clients, input: &CliInput) -> any
         b = b.location_id(parse_i64("locationId", v)?);
     }
     let call = b.into_call()?;
-    Ok(CliOutput::Binary(c.core().call_binary(&cec_gateway::generated::RECORD_DOWNLOAD, call).await?))
+    Ok(CliOutput::Download(c.core().clone(), &cec_gateway::generated::RECORD_DOWNLOAD, call))
 }
 
 async fn run_gateway_record_download_ex(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -5611,7 +5611,7 @@ async fn run_gateway_record_download_ex(clients: &Clients, input: &CliInput) -> 
         b = b.work_no(v);
     }
     let call = b.into_call()?;
-    Ok(CliOutput::Binary(c.core().call_binary(&cec_gateway::generated::RECORD_DOWNLOAD_EX, call).await?))
+    Ok(CliOutput::Download(c.core().clone(), &cec_gateway::generated::RECORD_DOWNLOAD_EX, call))
 }
 
 async fn run_gateway_video_download(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -5630,7 +5630,7 @@ async fn run_gateway_video_download(clients: &Clients, input: &CliInput) -> anyh
         b = b.file_type(v);
     }
     let call = b.into_call()?;
-    Ok(CliOutput::Binary(c.core().call_binary(&cec_gateway::generated::VIDEO_DOWNLOAD, call).await?))
+    Ok(CliOutput::Download(c.core().clone(), &cec_gateway::generated::VIDEO_DOWNLOAD, call))
 }
 
 async fn run_gateway_video_download_ex(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
@@ -5646,7 +5646,7 @@ async fn run_gateway_video_download_ex(clients: &Clients, input: &CliInput) -> a
         b = b.location_id(parse_i64("locationId", v)?);
     }
     let call = b.into_call()?;
-    Ok(CliOutput::Binary(c.core().call_binary(&cec_gateway::generated::VIDEO_DOWNLOAD_EX, call).await?))
+    Ok(CliOutput::Download(c.core().clone(), &cec_gateway::generated::VIDEO_DOWNLOAD_EX, call))
 }
 
 async fn run_gateway_mediacall_send_message(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {

@@ -16,6 +16,8 @@ mod out;
 mod agent;
 mod demo;
 mod doctor;
+mod download;
+mod fs;
 mod generated;
 mod ops;
 mod output;
@@ -71,8 +73,10 @@ struct OpArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "json")]
     output: OutputFormat,
-    /// Where to write a file answer (recordings); default: the operation id + `.bin`.
-    #[arg(long)]
+    /// Where a file answer (recording, zip) goes: a file, an existing directory (the
+    /// file is named from the call id or file name), or `-` for stdout. Default: that
+    /// name in the current directory.
+    #[arg(long, short = 'o', value_name = "FILE|DIR|-")]
     out: Option<PathBuf>,
 }
 
@@ -139,8 +143,8 @@ enum Command {
     Isales(OpArgs),
     /// CC-CMS (monitoring) interfaces.
     Cms(OpArgs),
-    /// CC-FS (CDR and recording) interfaces.
-    Fs(OpArgs),
+    /// CC-FS: download-recording, download-cdr, sync, cdr summarize, or any interface by id.
+    Fs(fs::FsArgs),
 }
 
 #[tokio::main]
@@ -199,7 +203,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Oiap(a) => call("oiap", a, cli.config, cli.profile, &env).await,
         Command::Isales(a) => call("isales", a, cli.config, cli.profile, &env).await,
         Command::Cms(a) => call("cms", a, cli.config, cli.profile, &env).await,
-        Command::Fs(a) => call("fs", a, cli.config, cli.profile, &env).await,
+        Command::Fs(a) => {
+            let code = fs::run(a, cli.config, cli.profile, &env).await?;
+            if code != 0 {
+                std::process::exit(i32::from(code));
+            }
+            Ok(())
+        }
     }
 }
 
@@ -290,6 +300,8 @@ async fn call(
         .find(|o| o.ne == ne && o.id == a.operation)
         .ok_or_else(|| anyhow::anyhow!("{ne} has no operation `{}` (see `cec ops {ne}`)", a.operation))?;
     let input = ops::input_for(op, &a.path, &a.query, &a.header, a.body.as_deref())?;
+    // A file answer's target (its directory, its default name) is settled before anything is sent.
+    let target = if op.binary { Some(download::target(op.id, &input, a.out.as_deref())?) } else { None };
     let profile = profile::load(config.as_deref(), profile.as_deref(), env)?;
     let clients = ops::Clients::new(profile);
     let out = generated::dispatch(ne, op.id, &clients, &input)
@@ -297,10 +309,12 @@ async fn call(
         .ok_or_else(|| anyhow::anyhow!("operation {} is not wired", op.id))??;
     match out {
         ops::CliOutput::Json(v) => outln!("{}", output::render(&v, a.output))?,
-        ops::CliOutput::Binary(resp) => {
-            let path = a.out.unwrap_or_else(|| PathBuf::from(format!("{}.bin", op.id)));
-            let n = output::save(resp, &path).await?;
-            outln!("wrote {n} bytes to {}", path.display())?;
+        ops::CliOutput::Download(client, meta, call) => {
+            let target = target.ok_or_else(|| anyhow::anyhow!("{} answered with a file", op.id))?;
+            let done = download::save(&client, meta, call, &target).await?;
+            if let Some(path) = &done.path {
+                outln!("wrote {} bytes to {} (sha256 {})", done.bytes, path.display(), done.sha256)?;
+            }
         }
     }
     Ok(())

@@ -4,7 +4,7 @@ use std::sync::OnceLock;
 
 use anyhow::{Context, anyhow, bail};
 use cec_auth::{AkSkSigner, ApiFabricCredentials, C2Auth, OiapCredentials};
-use cec_core::{BinaryResponse, Config};
+use cec_core::{Call, Config, OperationMeta};
 use serde_json::Value;
 
 use crate::profile::{NeSettings, Profile};
@@ -41,7 +41,9 @@ impl CliInput {
 #[derive(Debug)]
 pub enum CliOutput {
     Json(Value),
-    Binary(BinaryResponse),
+    /// A file answer, not yet requested: the client, the interface and the call
+    /// (so the download can be resumed or restarted; see `cec_core::download`).
+    Download(cec_core::Client, &'static OperationMeta, Call),
 }
 
 pub fn parse_i64(name: &str, v: String) -> anyhow::Result<i64> {

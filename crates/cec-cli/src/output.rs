@@ -1,10 +1,6 @@
 //! Rendering answers: pretty JSON, or a table.
 
-use std::path::Path;
-
-use futures_util::StreamExt;
 use serde_json::Value;
-use tokio::io::AsyncWriteExt;
 
 use crate::OutputFormat;
 
@@ -74,20 +70,6 @@ fn rows(items: &[Value]) -> String {
         out.push('\n');
     }
     out
-}
-
-/// Streams a file answer to `path`; returns the byte count.
-pub async fn save(resp: cec_core::BinaryResponse, path: &Path) -> anyhow::Result<u64> {
-    let mut f = tokio::fs::File::create(path).await?;
-    let mut body = resp.body;
-    let mut n = 0u64;
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk?;
-        n += chunk.len() as u64;
-        f.write_all(&chunk).await?;
-    }
-    f.flush().await?;
-    Ok(n)
 }
 
 #[cfg(test)]

@@ -116,7 +116,8 @@ fn watch_cmd(sim: &Simulator, extra: &[&str]) -> tokio::process::Command {
 }
 
 async fn signed_in(sim: &Simulator) {
-    until("sign-in", || sim.agent("1001").is_some_and(|a| a.signed_in && a.state == 1)).await;
+    until("sign-in", || sim.agent("1001").is_some_and(|a| a.signed_in && a.state == cec_sim::CtiAgentState::Idle))
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -196,6 +196,11 @@ impl Client {
         self.inner.budget.available()
     }
 
+    /// The retry budget itself (downloads spend it when a body breaks).
+    pub(crate) fn budget(&self) -> &RetryBudget {
+        &self.inner.budget
+    }
+
     /// Sends a call and returns the JSON value of a success.
     pub async fn call_value(&self, op: &'static OperationMeta, call: Call) -> Result<Value> {
         match self.execute(op, call).await? {

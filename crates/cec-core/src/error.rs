@@ -27,6 +27,9 @@ pub enum ErrorKind {
     Decode,
     /// The operation was refused locally by a rule of the SDK (ordering, state).
     Usage,
+    /// A local file could not be read or written (missing directory, disk full,
+    /// permission). A download that fails this way leaves nothing under its final name.
+    Io,
 }
 
 /// Whether a failed request may have reached the NE.
@@ -111,6 +114,12 @@ impl Error {
     /// A local rule of the SDK refused the call.
     pub fn usage(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Usage, message)
+    }
+
+    /// A local file error: `context` says which file and what was being done;
+    /// the I/O error is the source (next in the chain, not repeated in the message).
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::new(ErrorKind::Io, context).with_source(source)
     }
 
     /// The NE's failure result code.
@@ -312,6 +321,7 @@ impl fmt::Display for Error {
             ErrorKind::Transport => "transport error",
             ErrorKind::Decode => "unexpected response",
             ErrorKind::Usage => "not allowed",
+            ErrorKind::Io => "file error",
         };
         f.write_str(kind)?;
         if let Some(op) = self.inner.operation {

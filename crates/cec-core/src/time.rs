@@ -56,8 +56,9 @@ pub fn parse_utc(s: &str) -> Option<SystemTime> {
     Some(UNIX_EPOCH + Duration::from_millis(secs * 1000 + millis))
 }
 
-// Howard Hinnant's civil-from-days algorithm (public domain).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+/// `(year, month, day)` of a day count since 1970-01-01 (Howard Hinnant's
+/// civil-from-days algorithm, public domain).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -70,7 +71,8 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+/// Days since 1970-01-01 of a civil date (the inverse of [`civil_from_days`]).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);

@@ -17,6 +17,13 @@
 //! println!("{:?} bytes", file.content_length());
 //! # Ok(()) }
 //! ```
+//!
+//! The hand-written layer does the nightly CDR and recording job:
+//! [`Client::recording`] / [`Client::recording_file`] / [`Client::bill_file`] download
+//! without ever leaving a partial file under a final name (resumed with `Range`);
+//! [`Client::bills`] asks for a period's bill zips and waits for the CDR-ready
+//! notices ([`NoticeInbox`], or the built-in axum [`receiver`] with feature
+//! `receiver`); [`cdr`] reads the CSVs into typed rows; [`summary`] totals them.
 
 #![warn(missing_docs)]
 
@@ -25,8 +32,25 @@ use std::sync::Arc;
 use cec_auth::C2Auth;
 use cec_core::Config;
 
+pub mod bills;
+pub mod cdr;
+pub mod files;
 #[allow(missing_docs)]
 pub mod generated;
+pub mod notice;
+#[cfg(feature = "receiver")]
+pub mod receiver;
+pub mod summary;
+pub mod sync;
+pub mod time;
+
+pub use bills::{BillFile, Bills, Window};
+pub use cdr::{AgentOperationRow, CallRow, CdrTime, RecordingRow, SkillChangeRow};
+pub use files::FileDownload;
+pub use notice::{Notice, NoticeInbox, NoticeKind};
+#[cfg(feature = "receiver")]
+pub use receiver::NoticeReceiver;
+pub use sync::{Report, Sync, SyncEvent};
 
 cec_core::define_ne_error!(
     /// An error of a CC-FS call: the core error with `resultCode`, message, HTTP

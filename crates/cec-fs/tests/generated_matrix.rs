@@ -22,44 +22,14 @@ fn client(server: &MockServer) -> cec_fs::Client {
 
 #[tokio::test]
 async fn ccfs_get_record_file_url_from_obs() {
-    check_json(
-        Case {
-            op: "ccfs.getRecordFileUrlFromObs",
-            method: "POST",
-            path: "/CCFS/resource/ccfs/getRecordFileUrlFromObs".into(),
-            query: vec![],
-            headers: vec![("content-length", "85".into())],
-            present: vec!["authorization", "host"],
-            body: Some(v(r#"{"beginTime":"s-beginTime","callId":"s-callId","endTime":"s-e","version":"s-version"}"#)),
-            success: v(r#"{"resultCode":"0","resultData":{"k":"v"},"resultDesc":"success","url":"s-url"}"#),
-            failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
-                kind: ErrorKind::Service,
-            }),
-            prelude: vec![],
-        },
-        client,
-        |c| async move {
-            c.ccfs_get_record_file_url_from_obs()
-                .body(
-                    serde_json::from_value::<cec_fs::generated::CcfsGetRecordFileUrlFromObsBody>(v(
-                        r#"{"beginTime":"s-beginTime","callId":"s-callId","endTime":"s-e","version":"s-version"}"#,
-                    ))
-                    .unwrap(),
-                )
-                .send()
-                .await
-        },
-    )
-    .await;
-    check_refused(client, |c| async move { c.ccfs_get_record_file_url_from_obs().body(serde_json::from_value::<cec_fs::generated::CcfsGetRecordFileUrlFromObsBody>(v(r#"{"beginTime":"s-beginTime","callId":"xxxxxxxxxxxxxxxxxxxxxxxxxx","endTime":"s-e","version":"s-version"}"#)).unwrap()).send().await }, "callId").await;
+    check_json(Case { op: "ccfs.getRecordFileUrlFromObs", method: "POST", path: "/CCFS/resource/ccfs/getRecordFileUrlFromObs".into(), query: vec![], headers: vec![("content-length", "91".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"beginTime":"s-beginTime","callId":"s-callId","endTime":"s-endTime","version":"s-version"}"#)), success: v(r#"{"resultCode":"0","resultData":{"k":"v"},"resultDesc":"success","url":"s-url"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0300012","resultDesc":"simulated failure"}"#), code: "0300012", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_get_record_file_url_from_obs().body(serde_json::from_value::<cec_fs::generated::CcfsGetRecordFileUrlFromObsBody>(v(r#"{"beginTime":"s-beginTime","callId":"s-callId","endTime":"s-endTime","version":"s-version"}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccfs_get_record_file_url_from_obs().body(serde_json::from_value::<cec_fs::generated::CcfsGetRecordFileUrlFromObsBody>(v(r#"{"beginTime":"s-beginTime","callId":"xxxxxxxxxxxxxxxxxxxxxxxxxx","endTime":"s-endTime","version":"s-version"}"#)).unwrap()).send().await }, "callId").await;
 }
 
 #[tokio::test]
 async fn ccfs_query_bill_data() {
-    check_json(Case { op: "ccfs.queryBillData", method: "POST", path: "/CCFS/resource/ccfs/queryBillData".into(), query: vec![], headers: vec![("content-length", "139".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"101","callBackURL":"s-callBackURL","callId":"s-callId"},"request":{"version":"s-version"}}"#)), success: v(r#"{"response":{"resultCode":"s-resultCode","resultMsg":"s-resultMsg","version":"s-version"},"resultCode":"0","resultData":{"responseId":"s-responseId"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_query_bill_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryBillDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"101","callBackURL":"s-callBackURL","callId":"s-callId"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccfs_query_bill_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryBillDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"101","callBackURL":"s-callBackURL","callId":"s-callId"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
+    check_json(Case { op: "ccfs.queryBillData", method: "POST", path: "/CCFS/resource/ccfs/queryBillData".into(), query: vec![], headers: vec![("content-length", "259".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","callId":"s-callId","calleeNo":"s-calleeNo","callerNo":"s-callerNo","dataType":"call","endTime":"s-endTime"},"request":{"version":"s-version"}}"#)), success: v(r#"{"response":{"resultCode":"s-resultCode","resultMsg":"s-resultMsg","version":"s-version"},"resultCode":"0","resultData":{"responseId":"s-responseId"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0300001","resultDesc":"simulated failure"}"#), code: "0300001", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_query_bill_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryBillDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","callId":"s-callId","calleeNo":"s-calleeNo","callerNo":"s-callerNo","dataType":"call","endTime":"s-endTime"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccfs_query_bill_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryBillDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","callId":"s-callId","calleeNo":"s-calleeNo","callerNo":"s-callerNo","dataType":"call","endTime":"s-endTime"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
 }
 
 #[tokio::test]
@@ -75,8 +45,8 @@ async fn ccfs_download_bill_file() {
             body: Some(v(r#"{"msgBody":{"billFileName":"s-billFileName"},"request":{"version":"s-version"}}"#)),
             success: v(r#"null"#),
             failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
+                body: v(r#"{"resultCode":"0300008","resultDesc":"simulated failure"}"#),
+                code: "0300008",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
@@ -111,8 +81,8 @@ async fn ccfs_download_record_file() {
             body: Some(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#)),
             success: v(r#"null"#),
             failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
+                body: v(r#"{"resultCode":"0300008","resultDesc":"simulated failure"}"#),
+                code: "0300008",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
@@ -136,19 +106,19 @@ async fn ccfs_download_record_file() {
 
 #[tokio::test]
 async fn ccfs_download_record() {
-    check_binary(Case { op: "ccfs.downloadRecord", method: "POST", path: "/CCFS/resource/ccfs/downloadRecord".into(), query: vec![], headers: vec![("content-length", "107".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"callId":"s-callId","ccId":"s-ccId","fileName":"s-fileName"},"request":{"version":"s-version"}}"#)), success: v(r#"null"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_download_record().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordBody>(v(r#"{"msgBody":{"callId":"s-callId","ccId":"s-ccId","fileName":"s-fileName"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
+    check_binary(Case { op: "ccfs.downloadRecord", method: "POST", path: "/CCFS/resource/ccfs/downloadRecord".into(), query: vec![], headers: vec![("content-length", "107".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"callId":"s-callId","ccId":"s-ccId","fileName":"s-fileName"},"request":{"version":"s-version"}}"#)), success: v(r#"null"#), failure: Some(Failure { body: v(r#"{"resultCode":"0300008","resultDesc":"simulated failure"}"#), code: "0300008", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_download_record().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordBody>(v(r#"{"msgBody":{"callId":"s-callId","ccId":"s-ccId","fileName":"s-fileName"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.ccfs_download_record().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordBody>(v(r#"{"msgBody":{"callId":"s-callId","ccId":"s-ccId","fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
 }
 
 #[tokio::test]
 async fn ccfs_query_agent_opr_info_data() {
-    check_json(Case { op: "ccfs.queryAgentOprInfoData", method: "POST", path: "/CCFS/resource/ccfs/queryAgentOprInfoData".into(), query: vec![], headers: vec![("content-length", "153".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"101","beginTime":"s-b","callBackURL":"s-callBackURL","endTime":"s-e"},"request":{"version":"s-version"}}"#)), success: v(r#"{"response":{"resultCode":"s-resultCode","resultMsg":"s-resultMsg","version":"s-version"},"resultCode":"0","resultData":{"k":"v"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_query_agent_opr_info_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryAgentOprInfoDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"101","beginTime":"s-b","callBackURL":"s-callBackURL","endTime":"s-e"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
-    check_refused(client, |c| async move { c.ccfs_query_agent_opr_info_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryAgentOprInfoDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"101","beginTime":"s-b","callBackURL":"s-callBackURL","endTime":"s-e"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
+    check_json(Case { op: "ccfs.queryAgentOprInfoData", method: "POST", path: "/CCFS/resource/ccfs/queryAgentOprInfoData".into(), query: vec![], headers: vec![("content-length", "173".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","endTime":"s-endTime"},"request":{"version":"s-version"}}"#)), success: v(r#"{"response":{"resultCode":"s-resultCode","resultMsg":"s-resultMsg","version":"s-version"},"resultCode":"0","resultData":{"k":"v"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0300012","resultDesc":"simulated failure"}"#), code: "0300012", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_query_agent_opr_info_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryAgentOprInfoDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","endTime":"s-endTime"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
+    check_refused(client, |c| async move { c.ccfs_query_agent_opr_info_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryAgentOprInfoDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","endTime":"s-endTime"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
 }
 
 #[tokio::test]
 async fn ccfs_download_agent_opr_info_file() {
-    check_binary(Case { op: "ccfs.downloadAgentOprInfoFile", method: "POST", path: "/CCFS/resource/ccfs/downloadAgentOprInfoFile".into(), query: vec![], headers: vec![("content-length", "95".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"agentOprInfoFileName":"s-agentOprInfoFileName"},"request":{"version":"s-version"}}"#)), success: v(r#"null"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_download_agent_opr_info_file().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentOprInfoFileBody>(v(r#"{"msgBody":{"agentOprInfoFileName":"s-agentOprInfoFileName"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
+    check_binary(Case { op: "ccfs.downloadAgentOprInfoFile", method: "POST", path: "/CCFS/resource/ccfs/downloadAgentOprInfoFile".into(), query: vec![], headers: vec![("content-length", "95".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"agentOprInfoFileName":"s-agentOprInfoFileName"},"request":{"version":"s-version"}}"#)), success: v(r#"null"#), failure: Some(Failure { body: v(r#"{"resultCode":"0300011","resultDesc":"simulated failure"}"#), code: "0300011", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_download_agent_opr_info_file().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentOprInfoFileBody>(v(r#"{"msgBody":{"agentOprInfoFileName":"s-agentOprInfoFileName"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.ccfs_download_agent_opr_info_file().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentOprInfoFileBody>(v(r#"{"msgBody":{"agentOprInfoFileName":"s-agentOprInfoFileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
 }
 
@@ -216,8 +186,8 @@ async fn ccfs_download_agent_skill_info_file() {
             body: Some(v(r#"{"agentSkillInfoFileName":"s-agentSkillInfoFileName"}"#)),
             success: v(r#"null"#),
             failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
+                body: v(r#"{"resultCode":"0300011","resultDesc":"simulated failure"}"#),
+                code: "0300011",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
@@ -254,7 +224,7 @@ async fn ccfs_download_agent_skill_info_file() {
 
 #[tokio::test]
 async fn ccfs_request_play_voice() {
-    check_json(Case { op: "ccfs.requestPlayVoice", method: "POST", path: "/CCFS/resource/ccfs/requestPlayVoice".into(), query: vec![], headers: vec![("content-length", "71".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#)), success: v(r#"{"response":{"resultCode":"s-resultCode","resultMsg":"s-resultMsg","version":"s-version"},"resultCode":"0","resultData":{"token":"s-token"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_request_play_voice().body(serde_json::from_value::<cec_fs::generated::CcfsRequestPlayVoiceBody>(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
+    check_json(Case { op: "ccfs.requestPlayVoice", method: "POST", path: "/CCFS/resource/ccfs/requestPlayVoice".into(), query: vec![], headers: vec![("content-length", "71".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#)), success: v(r#"{"response":{"resultCode":"s-resultCode","resultMsg":"s-resultMsg","version":"s-version"},"resultCode":"0","resultData":{"token":"s-token"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"0300011","resultDesc":"simulated failure"}"#), code: "0300011", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_request_play_voice().body(serde_json::from_value::<cec_fs::generated::CcfsRequestPlayVoiceBody>(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.ccfs_request_play_voice().body(serde_json::from_value::<cec_fs::generated::CcfsRequestPlayVoiceBody>(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
 }
 
@@ -271,8 +241,8 @@ async fn ccfs_play_voice() {
             body: None,
             success: v(r#"null"#),
             failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
+                body: v(r#"{"resultCode":"010106","resultDesc":"simulated failure"}"#),
+                code: "010106",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
@@ -296,8 +266,8 @@ async fn ccfs_download_oiap_record() {
             body: Some(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#)),
             success: v(r#"null"#),
             failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
+                body: v(r#"{"resultCode":"0300011","resultDesc":"simulated failure"}"#),
+                code: "0300011",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
@@ -333,8 +303,8 @@ async fn ccfs_download_ivr_record_file() {
             body: Some(v(r#"{"msgBody":{"fileName":"s-fileName"},"request":{"version":"s-version"}}"#)),
             success: v(r#"null"#),
             failure: Some(Failure {
-                body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#),
-                code: "999-999",
+                body: v(r#"{"resultCode":"0300011","resultDesc":"simulated failure"}"#),
+                code: "0300011",
                 kind: ErrorKind::Service,
             }),
             prelude: vec![],
@@ -455,4 +425,17 @@ async fn ccfs_ivr_get_file_hash() {
 async fn ccfs_ivr_delete_file() {
     check_json(Case { op: "ccfs.ivr.deleteFile", method: "POST", path: "/CCFS/resource/ccfs/ivr/deleteFile".into(), query: vec![], headers: vec![("content-length", "99".into())], present: vec!["authorization", "host"], body: Some(v(r#"{"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"s-version"}}"#)), success: v(r#"{"resultCode":"0","resultData":{"k":"v"},"resultDesc":"success"}"#), failure: Some(Failure { body: v(r#"{"resultCode":"999-999","resultDesc":"simulated failure"}"#), code: "999-999", kind: ErrorKind::Service }), prelude: vec![] }, client, |c| async move { c.ccfs_ivr_delete_file().body(serde_json::from_value::<cec_fs::generated::CcfsIvrDeleteFileBody>(v(r#"{"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"s-version"}}"#)).unwrap()).send().await }).await;
     check_refused(client, |c| async move { c.ccfs_ivr_delete_file().body(serde_json::from_value::<cec_fs::generated::CcfsIvrDeleteFileBody>(v(r#"{"msgBody":{"fileName":"s-fileName","locationId":"s-locationId"},"request":{"version":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}}"#)).unwrap()).send().await }, "request.version").await;
+}
+
+#[test]
+fn callback_callback_bill_ready() {
+    cec_core::test_util::check_callback(
+        "callback.bill_ready",
+        v(
+            r#"{"msgBody":{"accountId":"s-accountId","billFileName":"s-billFileName","responseId":"s-responseId"},"request":{"version":"s-version"}}"#,
+        ),
+        cec_fs::generated::CallbackBillReadyCallbackReceiver::receive,
+        None,
+        cec_fs::generated::CallbackBillReadyCallbackReceiver::ack(),
+    );
 }

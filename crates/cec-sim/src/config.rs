@@ -33,6 +33,9 @@ pub struct SimConfig {
     pub push_retry: Duration,
     /// Push mode: an agent whose pushes fail for this long is signed out (`EVENT_PUSH_FAIL_TOTALTIME`, 120 s).
     pub push_fail_total: Duration,
+    /// File answers honour `Range: bytes=N-` with `206` (default); `false` answers
+    /// the whole file, as a server that ignores Range does.
+    pub honor_range: bool,
 }
 
 impl SimConfig {
@@ -67,6 +70,7 @@ impl Default for SimConfig {
             customer_answer_delay: Duration::from_millis(500),
             push_retry: Duration::from_secs(10),
             push_fail_total: Duration::from_secs(120),
+            honor_range: true,
         }
     }
 }

@@ -318,7 +318,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["fileInfo", "locale", "voiceType", "fileType"],
         required_query: &[],
         lenient: &[],
-        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
+        success: "{\"description\":\"success\",\"fileId\":\"s-fileId\",\"returnCode\":\"0\"}",
         check_body: Some(check_apifabric_ivr_flow_import_voice_file_upload),
     },
     Route {
@@ -809,11 +809,21 @@ pub static ROUTES: &[Route] = &[
         ne: "apifabric",
         meta: &cec_apifabric::generated::FEDERATION_USER_MGMT_CREATE_TASK,
         invalid: "HTTP 400",
-        required_body: &[],
+        required_body: &["federationUserList"],
         required_query: &[],
         lenient: &[],
-        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
-        check_body: None,
+        success: "{\"description\":\"success\",\"resultCode\":\"0\",\"resultMessage\":\"s-resultMessage\",\"returnCode\":\"0\",\"taskId\":\"s-taskId\"}",
+        check_body: Some(check_apifabric_federation_user_mgmt_create_task),
+    },
+    Route {
+        ne: "apifabric",
+        meta: &cec_apifabric::generated::FEDERATION_USER_MGMT_QUERY_TASK,
+        invalid: "HTTP 400",
+        required_body: &["taskId"],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"description\":\"success\",\"failDataList\":[{\"federationUser\":{\"action\":\"s-action\",\"email\":\"s-email\",\"roleIds\":[\"s-item\"],\"userAccount\":\"s-userAccount\",\"userName\":\"s-userName\"}}],\"resultCode\":\"0\",\"resultMessage\":\"s-resultMessage\",\"returnCode\":\"0\",\"taskInfo\":{\"remark\":\"s-remark\",\"status\":\"s-status\"}}",
+        check_body: Some(check_apifabric_federation_user_mgmt_query_task),
     },
     Route {
         ne: "apifabric",
@@ -822,7 +832,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["caseInfo"],
         required_query: &[],
         lenient: &[(&["caseInfo", "isAtuoAssigned"], Scalar::Bool)],
-        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
+        success: "{\"resCode\":\"0\",\"resMsg\":\"success\",\"result\":\"s-any\"}",
         check_body: Some(check_apifabric_case_create_case),
     },
     Route {
@@ -831,8 +841,14 @@ pub static ROUTES: &[Route] = &[
         invalid: "HTTP 400",
         required_body: &["start", "limit"],
         required_query: &[],
-        lenient: &[(&["start"], Scalar::Number), (&["limit"], Scalar::Number)],
-        success: "{\"description\":\"success\",\"returnCode\":\"0\"}",
+        lenient: &[
+            (&["start"], Scalar::Int),
+            (&["limit"], Scalar::Int),
+            (&["isReopen"], Scalar::Bool),
+            (&["isDirectResponse"], Scalar::Bool),
+            (&["isExport"], Scalar::Bool),
+        ],
+        success: "{\"resCode\":\"0\",\"resMsg\":\"success\",\"result\":[{\"caseList\":[{\"caseNo\":\"s-caseNo\",\"closedDate\":\"s-closedDate\",\"contactId\":\"s-contactId\",\"contactPhone\":\"s-contactPhone\",\"createdDate\":\"s-createdDate\",\"creatorId\":\"s-creatorId\",\"dueDate\":\"s-dueDate\",\"extternalNo\":\"s-extternalNo\",\"id\":\"s-id\",\"isCanced\":true,\"isSuspend\":true,\"isUpgraded\":true,\"origin\":\"s-origin\",\"ownerId\":\"s-ownerId\",\"ownerType\":\"s-ownerType\",\"parentId\":\"s-parentId\",\"priority\":\"s-priority\",\"reason\":\"s-reason\",\"state\":\"s-state\",\"status\":\"s-status\",\"stayDate\":\"s-stayDate\",\"suspendAccumulatedTime\":7,\"suspendDate\":\"s-suspendDate\",\"title\":\"s-title\",\"type\":\"s-type\",\"typeName\":\"s-typeName\"}],\"count\":7}]}",
         check_body: Some(check_apifabric_case_query_case_list),
     },
     Route {
@@ -877,12 +893,22 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "apifabric",
+        meta: &cec_apifabric::generated::SYSPARAM_QUERY_SYSPARAM,
+        invalid: "HTTP 400",
+        required_body: &["sysparamItemIds"],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"description\":\"success\",\"result\":\"s-any\",\"returnCode\":\"0\"}",
+        check_body: Some(check_apifabric_sysparam_query_sysparam),
+    },
+    Route {
+        ne: "apifabric",
         meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_ITEM_RESULT,
         invalid: "HTTP 400",
         required_body: &[],
         required_query: &[],
         lenient: &[(&["qualityId"], Scalar::Number)],
-        success: "{\"automaticScore\":7,\"description\":\"success\",\"manuallyScore\":7,\"returnCode\":\"0\",\"ruleGroupId\":7,\"ruleGroupName\":\"s-ruleGroupName\"}",
+        success: "[{\"automaticScore\":7,\"createTime\":7,\"credit\":\"s-any\",\"manuallyScore\":7,\"ruleGroupId\":7,\"ruleGroupName\":\"s-ruleGroupName\"},{\"automaticScore\":7,\"createTime\":7,\"credit\":\"s-any\",\"manuallyScore\":7,\"ruleGroupId\":7,\"ruleGroupName\":\"s-ruleGroupName\"}]",
         check_body: Some(check_apifabric_quality_inspection_query_quality_item_result),
     },
     Route {
@@ -927,7 +953,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["call_uuid"],
         required_query: &[],
         lenient: &[],
-        success: "[{\"create_time\":7,\"credit\":[{\"rules\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}],\"score\":7,\"setting\":{\"description\":\"s-any\",\"group_id\":\"s-any\",\"group_name\":\"s-any\",\"ignore_sensitive\":\"s-any\"},\"silence_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}],\"speed_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}]}]},{\"create_time\":7,\"credit\":[{\"rules\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}],\"score\":7,\"setting\":{\"description\":\"s-any\",\"group_id\":\"s-any\",\"group_name\":\"s-any\",\"ignore_sensitive\":\"s-any\"},\"silence_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}],\"speed_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-any\",\"end_time\":7,\"start_time\":7}],\"revise\":\"s-any\",\"revise_id\":\"s-any\",\"score\":7,\"setting\":{\"rule_id\":\"s-any\",\"rule_name\":\"s-any\"},\"valid\":true}]}]}]",
+        success: "[{\"create_time\":7,\"credit\":[{\"rules\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\"},\"valid\":true}],\"score\":7,\"setting\":{\"description\":\"s-description\",\"group_id\":\"s-group_id\",\"group_name\":\"s-group_name\",\"ignore_sensitive\":7},\"silence_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"name\":\"s-name\",\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"name\":\"s-name\",\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\",\"silence_id\":\"s-silence_id\"},\"valid\":true}],\"speed_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\"},\"valid\":true}]}]},{\"create_time\":7,\"credit\":[{\"rules\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\"},\"valid\":true}],\"score\":7,\"setting\":{\"description\":\"s-description\",\"group_id\":\"s-group_id\",\"group_name\":\"s-group_name\",\"ignore_sensitive\":7},\"silence_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"name\":\"s-name\",\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"name\":\"s-name\",\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\",\"silence_id\":\"s-silence_id\"},\"valid\":true}],\"speed_rule\":[{\"invalid_segment\":[{\"call_id\":\"s-call_id\",\"end_time\":7,\"start_time\":7}],\"revise\":7,\"revise_id\":\"s-revise_id\",\"score\":7,\"setting\":{\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\"},\"valid\":true}]}]}]",
         check_body: Some(check_apifabric_quality_inspection_query_call_credit),
     },
     Route {
@@ -997,7 +1023,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["page", "limit"],
         required_query: &[],
         lenient: &[(&["page"], Scalar::Number), (&["limit"], Scalar::Number)],
-        success: "{\"category_id\":\"s-category_id\",\"data\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\",\"tags\":[{\"tag_id\":\"s-tag_id\",\"tag_name\":\"s-tag_name\",\"tag_type\":\"s-tag_type\"}]}],\"paging\":{\"current\":7,\"limit\":7,\"total\":7},\"resultCode\":\"0403000\",\"resultDesc\":\"success\",\"sentence_id\":\"s-sentence_id\"}",
+        success: "{\"category_id\":\"s-category_id\",\"data\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\",\"tags\":[{\"tag_id\":\"s-tag_id\",\"tag_name\":\"s-tag_name\",\"tag_type\":\"s-tag_type\"}]}],\"paging\":{\"current\":7,\"limit\":7,\"total\":7},\"resultCode\":\"0403000\",\"resultDesc\":\"success\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\",\"tagDataList\":[{\"neg_sentences\":[{\"id\":\"s-id\",\"name\":\"s-name\"}],\"pos_sentences\":[{\"id\":\"s-id\",\"name\":\"s-name\"}],\"tag_type\":\"s-tag_type\"}]}",
         check_body: Some(check_apifabric_quality_inspection_query_sentence),
     },
     Route {
@@ -1007,7 +1033,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["category_id", "page", "limit"],
         required_query: &[],
         lenient: &[(&["page"], Scalar::Number), (&["limit"], Scalar::Number)],
-        success: "{\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
+        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}],\"paging\":{\"total\":\"s-total\"},\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
         check_body: Some(check_apifabric_quality_inspection_query_sentence_by_category_id),
     },
     Route {
@@ -1057,7 +1083,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["category_id", "sentence_name", "tagDataList"],
         required_query: &[],
         lenient: &[],
-        success: "{\"resultCode\":\"0403000\",\"resultDesc\":\"success\"}",
+        success: "{\"id\":\"s-id\",\"resultCode\":\"0403000\",\"resultDesc\":\"success\",\"sentence_id\":\"s-sentence_id\"}",
         check_body: Some(check_apifabric_quality_inspection_create_sentence),
     },
     Route {
@@ -1067,8 +1093,18 @@ pub static ROUTES: &[Route] = &[
         required_body: &["sw_id"],
         required_query: &[],
         lenient: &[],
-        success: "{\"result\":\"s-result\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"result\":\"s-result\",\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
         check_body: Some(check_apifabric_quality_inspection_delete_sensitive_word),
+    },
+    Route {
+        ne: "apifabric",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_DETAIL,
+        invalid: "HTTP 400",
+        required_body: &["sw_id"],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"category_id\":\"s-category_id\",\"exception\":{\"customer\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}],\"staff\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}]},\"resultCode\":\"0401000\",\"resultDesc\":\"success\",\"score\":7,\"sw_id\":\"s-sw_id\",\"sw_name\":\"s-sw_name\"}",
+        check_body: Some(check_apifabric_quality_inspection_query_sensitive_word_detail),
     },
     Route {
         ne: "apifabric",
@@ -1077,7 +1113,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["sw_name", "sw_id", "category_id"],
         required_query: &[],
         lenient: &[(&["score"], Scalar::Number)],
-        success: "{}",
+        success: "{\"id\":\"s-id\",\"resultCode\":\"0401000\",\"resultDesc\":\"success\",\"statusCode\":7}",
         check_body: Some(check_apifabric_quality_inspection_update_sensitive_word),
     },
     Route {
@@ -1087,7 +1123,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &[],
         required_query: &[],
         lenient: &[],
-        success: "{\"category_id\":\"s-category_id\",\"name\":\"s-name\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"name\":\"s-name\"}],\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
         check_body: None,
     },
     Route {
@@ -1097,8 +1133,18 @@ pub static ROUTES: &[Route] = &[
         required_body: &["category_id", "page", "limit"],
         required_query: &[],
         lenient: &[(&["page"], Scalar::Number), (&["limit"], Scalar::Number)],
-        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"sw_id\":\"s-sw_id\",\"sw_name\":\"s-sw_name\"}],\"paging\":{\"total\":7},\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"sw_id\":\"s-sw_id\",\"sw_name\":\"s-sw_name\"}],\"paging\":{\"total\":7},\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
         check_body: Some(check_apifabric_quality_inspection_query_sensitive_words_by_category_id),
+    },
+    Route {
+        ne: "apifabric",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_LIST,
+        invalid: "HTTP 400",
+        required_body: &["page", "limit"],
+        required_query: &[],
+        lenient: &[(&["page"], Scalar::Number), (&["limit"], Scalar::Number)],
+        success: "{\"data\":[{\"category_id\":\"s-category_id\",\"sw_id\":\"s-sw_id\",\"sw_name\":\"s-sw_name\"}],\"paging\":{\"total\":7},\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
+        check_body: Some(check_apifabric_quality_inspection_query_sensitive_word_list),
     },
     Route {
         ne: "apifabric",
@@ -1107,8 +1153,18 @@ pub static ROUTES: &[Route] = &[
         required_body: &["name"],
         required_query: &[],
         lenient: &[],
-        success: "{\"category_id\":\"s-category_id\",\"name\":\"s-name\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"category_id\":\"s-category_id\",\"name\":\"s-name\",\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
         check_body: Some(check_apifabric_quality_inspection_create_sensitive_category),
+    },
+    Route {
+        ne: "apifabric",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENSITIVE_CATEGORY,
+        invalid: "HTTP 400",
+        required_body: &["name", "category_id"],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"id\":\"s-id\",\"resultCode\":\"0401000\",\"resultDesc\":\"success\",\"statusCode\":7}",
+        check_body: Some(check_apifabric_quality_inspection_update_sensitive_category),
     },
     Route {
         ne: "apifabric",
@@ -1117,7 +1173,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["category_id", "sensitiveWordIds"],
         required_query: &[],
         lenient: &[],
-        success: "{\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
         check_body: Some(check_apifabric_quality_inspection_move_sensitive_word_to_category),
     },
     Route {
@@ -1127,7 +1183,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["sw_name", "category_id"],
         required_query: &[],
         lenient: &[(&["score"], Scalar::Number)],
-        success: "{\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\",\"sw_id\":\"s-sw_id\"}",
+        success: "{\"resultCode\":\"0401000\",\"resultDesc\":\"success\",\"sw_id\":\"s-sw_id\"}",
         check_body: Some(check_apifabric_quality_inspection_create_sensitive_word),
     },
     Route {
@@ -1137,7 +1193,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["category_id"],
         required_query: &[],
         lenient: &[],
-        success: "{}",
+        success: "{\"resultCode\":\"0401000\",\"resultDesc\":\"success\"}",
         check_body: Some(check_apifabric_quality_inspection_delete_sensitive_category),
     },
     Route {
@@ -1147,7 +1203,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["role", "position", "SGType", "sg_id", "dialogue_flow_id"],
         required_query: &[],
         lenient: &[(&["position_distance"], Scalar::Number)],
-        success: "{\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
         check_body: Some(check_apifabric_quality_inspection_update_sentence_group),
     },
     Route {
@@ -1157,7 +1213,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["sg_id"],
         required_query: &[],
         lenient: &[],
-        success: "{\"dialogueFlowId\":\"s-dialogueFlowId\",\"role\":\"s-role\",\"sentences\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\"}],\"sg_id\":\"s-sg_id\"}",
+        success: "{\"SGType\":\"s-SGType\",\"dialogueFlowId\":\"s-dialogueFlowId\",\"position\":\"s-position\",\"position_distance\":\"s-position_distance\",\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"role\":\"s-role\",\"sentences\":[{\"category_id\":\"s-category_id\",\"sentence_id\":\"s-sentence_id\",\"sentence_name\":\"s-sentence_name\"}],\"sg_id\":\"s-sg_id\"}",
         check_body: Some(check_apifabric_quality_inspection_get_sentence_group),
     },
     Route {
@@ -1167,7 +1223,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["sg_id"],
         required_query: &[],
         lenient: &[],
-        success: "{\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\"}",
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
         check_body: Some(check_apifabric_quality_inspection_delete_sentence_group),
     },
     Route {
@@ -1187,7 +1243,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["role", "position", "SGType"],
         required_query: &[],
         lenient: &[],
-        success: "{}",
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
         check_body: Some(check_apifabric_quality_inspection_add_sentence_group),
     },
     Route {
@@ -1232,14 +1288,14 @@ pub static ROUTES: &[Route] = &[
             (&["other", "call_from"], Scalar::Number),
             (&["other", "call_end"], Scalar::Number),
         ],
-        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\"}",
+        success: "{\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"rule_id\":\"s-rule_id\"}",
         check_body: Some(check_apifabric_quality_inspection_add_rule),
     },
     Route {
         ne: "apifabric",
         meta: &cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_RULE,
         invalid: "HTTP 400",
-        required_body: &["severity", "rule_id", "score", "other", "min", "method"],
+        required_body: &["severity", "rule_id", "score", "other", "min", "method", "score_type"],
         required_query: &[],
         lenient: &[
             (&["score"], Scalar::Number),
@@ -1267,7 +1323,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["rule_id"],
         required_query: &[],
         lenient: &[],
-        success: "{\"completeness\":{\"hasConversationFlow\":true},\"description\":\"s-description\",\"flows\":[{\"flow_id\":\"s-flow_id\",\"flow_name\":\"s-flow_name\"}],\"method\":\"s-method\",\"min\":\"s-min\",\"other\":{\"call_end\":7,\"call_from\":7},\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\",\"score\":\"s-score\",\"severity\":\"s-severity\"}",
+        success: "{\"completeness\":{\"hasConversationFlow\":true,\"hasDescription\":true,\"ruleComplete\":true,\"sentenceComplete\":true},\"description\":\"s-description\",\"flows\":[{\"flow_id\":\"s-flow_id\",\"flow_name\":\"s-flow_name\"}],\"method\":\"s-method\",\"min\":\"s-min\",\"other\":{\"call_end\":7,\"call_from\":7},\"resultCode\":\"0405000\",\"resultDesc\":\"success\",\"rule_id\":\"s-rule_id\",\"rule_name\":\"s-rule_name\",\"score\":\"s-score\",\"severity\":\"s-severity\"}",
         check_body: Some(check_apifabric_quality_inspection_get_one_rule),
     },
     Route {
@@ -1530,7 +1586,7 @@ pub static ROUTES: &[Route] = &[
             (&["page"], Scalar::Number),
             (&["rows"], Scalar::Number),
         ],
-        success: "{\"data\":[{\"creatOperator\":\"s-creatOperator\",\"createTime\":7,\"id\":7,\"planCode\":\"s-planCode\",\"planCodeStr\":\"s-planCodeStr\",\"planName\":\"s-planName\"}],\"resultCode\":\"0409000\",\"resultDesc\":\"success\",\"total\":7}",
+        success: "{\"data\":[{\"callEnd\":7,\"callStart\":7,\"creatOperator\":\"s-creatOperator\",\"createTime\":7,\"effectiveDate\":7,\"id\":7,\"inspectFinishedCount\":7,\"inspectTotalCount\":7,\"interactionType\":\"s-interactionType\",\"isManipulate\":7,\"personType\":7,\"planCode\":\"s-planCode\",\"planCodeStr\":\"s-planCodeStr\",\"planName\":\"s-planName\",\"reviewFinishedCount\":7,\"reviewTotalCount\":7,\"reviewingOfficer\":\"s-reviewingOfficer\",\"reviewingOfficerName\":\"s-reviewingOfficerName\",\"status\":\"s-status\"}],\"resultCode\":7,\"resultDesc\":\"s-resultDesc\",\"returnCode\":\"0409000\",\"returnDesc\":\"success\",\"total\":7}",
         check_body: Some(check_apifabric_quality_inspection_query_quality_task),
     },
     Route {
@@ -1578,6 +1634,32 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "apifabric",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_ITEM,
+        invalid: "HTTP 400",
+        required_body: &[],
+        required_query: &[],
+        lenient: &[
+            (&["fixedColumns", "taskStatus"], Scalar::Number),
+            (&["startTimeMillis"], Scalar::Number),
+            (&["endTimeMillis"], Scalar::Number),
+            (&["rows"], Scalar::Number),
+            (&["page"], Scalar::Number),
+        ],
+        success: "{\"data\":[{\"agentName\":\"s-agentName\",\"calls\":[{\"call_uuid\":\"s-call_uuid\"}],\"createTimeStr\":\"s-createTimeStr\",\"id\":7,\"initiatorName\":\"s-initiatorName\",\"inspectorName\":\"s-inspectorName\",\"reviewingOfficerName\":\"s-reviewingOfficerName\",\"setting\":{\"file_name\":\"s-file_name\"},\"taskOperatorName\":\"s-taskOperatorName\",\"taskStatusName\":\"s-taskStatusName\",\"taskTypeName\":\"s-taskTypeName\",\"updateTimeStr\":\"s-updateTimeStr\"}],\"pageNum\":7,\"pageSize\":7,\"pages\":7,\"resultCode\":\"0410000\",\"resultDesc\":\"success\",\"total\":7}",
+        check_body: Some(check_apifabric_quality_inspection_query_quality_item),
+    },
+    Route {
+        ne: "apifabric",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_ITEM_DETAIL,
+        invalid: "HTTP 400",
+        required_body: &["qualityItemId"],
+        required_query: &[],
+        lenient: &[(&["qualityItemId"], Scalar::Number)],
+        success: "{\"agentIsNull\":true,\"qualityItem\":{\"callId\":7,\"taskType\":7},\"qualityItemRuleHit\":[{\"appealId\":7,\"callId\":7,\"createTime\":7,\"description\":\"s-description\",\"id\":7,\"revise\":7,\"reviseId\":\"s-reviseId\",\"ruleDescribe\":\"s-ruleDescribe\",\"ruleGroupId\":7,\"ruleId\":7,\"ruleName\":\"s-ruleName\",\"type\":7,\"updateTime\":7,\"valid\":7}],\"resultCode\":\"0410000\",\"resultDesc\":\"success\",\"title\":\"s-title\"}",
+        check_body: Some(check_apifabric_quality_inspection_query_quality_item_detail),
+    },
+    Route {
+        ne: "apifabric",
         meta: &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_HISTORY,
         invalid: "HTTP 400",
         required_body: &["qualityTaskInfoId"],
@@ -1593,7 +1675,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["call_uuid"],
         required_query: &[],
         lenient: &[],
-        success: "{}",
+        success: "{\"call_id\":\"s-call_id\",\"call_time\":7,\"call_type\":7,\"call_uuid\":\"s-call_uuid\",\"deal\":7,\"duration\":7,\"file_name\":\"s-file_name\",\"left_channel\":\"s-left_channel\",\"left_emotions\":[{\"score\":7,\"type\":\"s-type\"}],\"left_silence_time\":7,\"left_speech_ratio\":7,\"left_speed\":7,\"right_channel\":\"s-right_channel\",\"right_silence_time\":7,\"right_speech_ratio\":7,\"right_speed\":7,\"rule_severity_violation_count\":7,\"segments\":[{\"asr_text\":\"s-asr_text\",\"end_time\":7,\"segment_id\":7,\"speaker\":\"s-speaker\",\"start_time\":7,\"status\":7}],\"staff_id\":\"s-staff_id\",\"status\":7,\"upload_time\":7}",
         check_body: Some(check_apifabric_quality_inspection_query_appraise_call_detail),
     },
     Route {
@@ -1679,6 +1761,16 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "apifabric",
+        meta: &cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_STOP_QUALITY_TASK,
+        invalid: "HTTP 400",
+        required_body: &["regularQualityTaskId"],
+        required_query: &[],
+        lenient: &[(&["regularQualityTaskId"], Scalar::Number)],
+        success: "{\"resultCode\":\"0408000\",\"resultDesc\":\"success\"}",
+        check_body: Some(check_apifabric_quality_inspection_regularqualitytask_stop_quality_task),
+    },
+    Route {
+        ne: "apifabric",
         meta: &cec_apifabric::generated::QUALITY_INSPECTION_MODIFY_RESULT_QUALITY_TASK,
         invalid: "HTTP 400",
         required_body: &["isGroup", "ruleType", "taskId", "uuid", "ruleInfo"],
@@ -1720,7 +1812,7 @@ pub static ROUTES: &[Route] = &[
             (&["fixedColumns", "durationFrom"], Scalar::Number),
             (&["fixedColumns", "durationTo"], Scalar::Number),
         ],
-        success: "{}",
+        success: "{\"data\":[{\"calls\":[{\"call_id\":\"s-call_id\",\"call_time\":7,\"call_type\":7,\"call_uuid\":\"s-call_uuid\",\"duration\":7,\"file_name\":\"s-file_name\",\"inspectStatus\":7,\"leftChannel\":\"s-leftChannel\",\"leftSpeechRatio\":7,\"rightSpeechRatio\":7,\"taskId\":7,\"upload_time\":7}],\"id\":7,\"inspectStatus\":7,\"inspector\":\"s-inspector\",\"inspectorName\":\"s-inspectorName\",\"is_group\":true,\"setting\":{\"call_id\":\"s-call_id\",\"staffId\":\"s-staffId\",\"staff_name\":\"s-staff_name\",\"taskId\":7}}],\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\",\"total\":7}",
         check_body: Some(check_apifabric_quality_inspection_calls_quality_task),
     },
     Route {
@@ -1740,7 +1832,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["language", "voiceFilePath", "agentId", "beginTime", "endTime"],
         required_query: &[],
         lenient: &[(&["agentId"], Scalar::Number)],
-        success: "{}",
+        success: "{\"duration\":\"s-duration\",\"resultCode\":\"s-resultCode\",\"resultDesc\":\"success\",\"taskId\":\"s-taskId\"}",
         check_body: Some(check_apifabric_quality_inspection_voice2_text),
     },
     Route {
@@ -1750,7 +1842,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["call_uuid"],
         required_query: &[],
         lenient: &[],
-        success: "{}",
+        success: "{\"call_id\":\"s-call_id\",\"call_time\":7,\"call_type\":7,\"call_uuid\":\"s-call_uuid\",\"duration\":7,\"file_name\":\"s-file_name\",\"left_channel\":\"s-left_channel\",\"left_emotions\":[{\"score\":7,\"type\":\"s-type\"}],\"left_silence_time\":7,\"left_speech_ratio\":7,\"left_speed\":7,\"right_channel\":\"s-right_channel\",\"right_silence_time\":7,\"right_speech_ratio\":7,\"right_speed\":7,\"segments\":[{\"asr_text\":\"s-asr_text\",\"end_time\":7,\"segment_id\":7,\"speaker\":\"s-speaker\",\"start_time\":7}],\"staff_id\":\"s-staff_id\",\"status\":\"s-status\",\"upload_time\":7}",
         check_body: Some(check_apifabric_quality_inspection_asrtrans_appraisecall_detail),
     },
     Route {
@@ -1911,9 +2003,9 @@ pub static ROUTES: &[Route] = &[
         ne: "cms",
         meta: &cec_cms::generated::VDN_CONFIGURES_SKILLS,
         invalid: "0100002",
-        required_body: &["ccId", "vdn"],
+        required_body: &["queryParam"],
         required_query: &[],
-        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int)],
+        lenient: &[(&["queryParam", "ccId"], Scalar::Int), (&["queryParam", "vdn"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"id\":7,\"mediaType\":7,\"name\":\"s-name\"}],\"resultDesc\":[{\"id\":7,\"mediaType\":7,\"name\":\"s-name\"}]}",
         check_body: Some(check_cms_vdn_configures_skills),
     },
@@ -1924,7 +2016,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["vdnIds", "indexIds"],
         required_query: &[],
         lenient: &[(&["ccId"], Scalar::Int), (&["vdnIds", "[]"], Scalar::Int)],
-        success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":{\"k\":\"v\"}}]}],\"resultDesc\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":{\"k\":\"v\"}}]}]}",
+        success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":\"s-any\"}]}],\"resultDesc\":[{\"id\":\"s-id\",\"idxs\":[{\"id\":\"s-id\",\"val\":\"s-any\"}]}]}",
         check_body: Some(check_cms_vdn_rindex),
     },
     Route {
@@ -1951,9 +2043,13 @@ pub static ROUTES: &[Route] = &[
         ne: "cms",
         meta: &cec_cms::generated::SKILL_AGENTSINSKILL,
         invalid: "0100002",
-        required_body: &["ccId", "vdn", "skillIds"],
+        required_body: &["queryParam"],
         required_query: &[],
-        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["skillIds", "[]"], Scalar::Int)],
+        lenient: &[
+            (&["queryParam", "ccId"], Scalar::Int),
+            (&["queryParam", "vdn"], Scalar::Int),
+            (&["queryParam", "skillIds", "[]"], Scalar::Int),
+        ],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentIds\":[101],\"skillId\":7}],\"resultDesc\":[{\"agentIds\":[101],\"skillId\":7}]}",
         check_body: Some(check_cms_skill_agentsinskill),
     },
@@ -2111,9 +2207,13 @@ pub static ROUTES: &[Route] = &[
         ne: "cms",
         meta: &cec_cms::generated::CALLDATA_ISPROCESSCALL,
         invalid: "0100002",
-        required_body: &["ccId", "vdn", "agentId"],
+        required_body: &["queryParam"],
         required_query: &[],
-        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int), (&["agentId"], Scalar::Int)],
+        lenient: &[
+            (&["queryParam", "ccId"], Scalar::Int),
+            (&["queryParam", "vdn"], Scalar::Int),
+            (&["queryParam", "agentId"], Scalar::Int),
+        ],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":true,\"resultDesc\":true}",
         check_body: Some(check_cms_calldata_isprocesscall),
     },
@@ -2191,9 +2291,9 @@ pub static ROUTES: &[Route] = &[
         ne: "cms",
         meta: &cec_cms::generated::CALLDATA_QUERYCALLDETAILBYID,
         invalid: "0100002",
-        required_body: &["ccId", "isCallin", "callId"],
+        required_body: &["queryParam"],
         required_query: &[],
-        lenient: &[(&["ccId"], Scalar::Int)],
+        lenient: &[(&["queryParam", "ccId"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":{\"ackTime\":7,\"agentId\":101,\"anonyCall\":7,\"callId\":\"s-callId\",\"callTime\":7,\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"ivrCallTime\":7,\"queueWaitTime\":7,\"releaseCause\":7,\"skillId\":7,\"vdn\":7},\"resultDesc\":{\"ackTime\":7,\"agentId\":101,\"anonyCall\":7,\"callId\":\"s-callId\",\"callTime\":7,\"callType\":7,\"calleeNo\":\"s-calleeNo\",\"callerNo\":\"s-callerNo\",\"ivrCallTime\":7,\"queueWaitTime\":7,\"releaseCause\":7,\"skillId\":7,\"vdn\":7}}",
         check_body: Some(check_cms_calldata_querycalldetailbyid),
     },
@@ -2216,9 +2316,9 @@ pub static ROUTES: &[Route] = &[
         ne: "cms",
         meta: &cec_cms::generated::CONFIGURES_VDNS,
         invalid: "0100002",
-        required_body: &["ccId"],
+        required_body: &["queryParam"],
         required_query: &[],
-        lenient: &[(&["ccId"], Scalar::Int)],
+        lenient: &[(&["queryParam", "ccId"], Scalar::Int)],
         success: "{\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"vdn\":7,\"vdnName\":\"s-vdnName\"}],\"resultDesc\":[{\"vdn\":7,\"vdnName\":\"s-vdnName\"}]}",
         check_body: Some(check_cms_configures_vdns),
     },
@@ -2229,7 +2329,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &[],
         required_query: &[],
         lenient: &[],
-        success: "{\"count\":7,\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"k\":\"v\"}],\"resultDesc\":[{\"agentName\":\"s-agentName\",\"agentNo\":\"s-agentNo\",\"roleId\":\"s-roleId\",\"skillId\":\"s-skillId\"}]}",
+        success: "{\"count\":7,\"result\":\"0100000\",\"resultCode\":\"0100000\",\"resultDatas\":[{\"agentName\":\"s-agentName\",\"agentNo\":\"s-agentNo\",\"roleId\":\"s-roleId\",\"skillId\":\"s-skillId\"}],\"resultDesc\":[{\"agentName\":\"s-agentName\",\"agentNo\":\"s-agentNo\",\"roleId\":\"s-roleId\",\"skillId\":\"s-skillId\"}]}",
         check_body: None,
     },
     Route {
@@ -2304,7 +2404,7 @@ pub static ROUTES: &[Route] = &[
         invalid: "0100002",
         required_body: &["qcGroupId", "inspectedGroupIds", "vdn"],
         required_query: &[],
-        lenient: &[(&["ccId"], Scalar::Int), (&["qcGroupId"], Scalar::Int), (&["vdn"], Scalar::Int)],
+        lenient: &[(&["ccId"], Scalar::Int), (&["vdn"], Scalar::Int)],
         success: "{\"description\":\"s-description\",\"resultCode\":\"0100000\",\"resultDesc\":\"success\",\"returnCode\":\"s-returnCode\"}",
         check_body: Some(check_cms_qcrelation_config),
     },
@@ -2519,7 +2619,7 @@ pub static ROUTES: &[Route] = &[
     Route {
         ne: "fs",
         meta: &cec_fs::generated::CCFS_GET_RECORD_FILE_URL_FROM_OBS,
-        invalid: "0300001",
+        invalid: "010106",
         required_body: &["callId", "beginTime", "endTime"],
         required_query: &[],
         lenient: &[],
@@ -2529,7 +2629,7 @@ pub static ROUTES: &[Route] = &[
     Route {
         ne: "fs",
         meta: &cec_fs::generated::CCFS_QUERY_BILL_DATA,
-        invalid: "0300001",
+        invalid: "010106",
         required_body: &["request", "msgBody"],
         required_query: &[],
         lenient: &[],
@@ -2539,7 +2639,7 @@ pub static ROUTES: &[Route] = &[
     Route {
         ne: "fs",
         meta: &cec_fs::generated::CCFS_DOWNLOAD_BILL_FILE,
-        invalid: "0300001",
+        invalid: "010106",
         required_body: &["request", "msgBody"],
         required_query: &[],
         lenient: &[],
@@ -2549,7 +2649,7 @@ pub static ROUTES: &[Route] = &[
     Route {
         ne: "fs",
         meta: &cec_fs::generated::CCFS_DOWNLOAD_RECORD_FILE,
-        invalid: "0300001",
+        invalid: "010106",
         required_body: &["request", "msgBody"],
         required_query: &[],
         lenient: &[],
@@ -2559,7 +2659,7 @@ pub static ROUTES: &[Route] = &[
     Route {
         ne: "fs",
         meta: &cec_fs::generated::CCFS_DOWNLOAD_RECORD,
-        invalid: "0300001",
+        invalid: "010106",
         required_body: &["request", "msgBody"],
         required_query: &[],
         lenient: &[],
@@ -2569,7 +2669,7 @@ pub static ROUTES: &[Route] = &[
     Route {
         ne: "fs",
         meta: &cec_fs::generated::CCFS_QUERY_AGENT_OPR_INFO_DATA,
-        invalid: "0300001",
+        invalid: "010106",
         required_body: &["request", "msgBody"],
         required_query: &[],
         lenient: &[],
@@ -2579,7 +2679,7 @@ pub static ROUTES: &[Route] = &[
     Route {
         ne: "fs",
         meta: &cec_fs::generated::CCFS_DOWNLOAD_AGENT_OPR_INFO_FILE,
-        invalid: "0300001",
+        invalid: "010106",
         required_body: &["request", "msgBody"],
         required_query: &[],
         lenient: &[],
@@ -2589,7 +2689,7 @@ pub static ROUTES: &[Route] = &[
     Route {
         ne: "fs",
         meta: &cec_fs::generated::CCFS_QUERY_AGENT_SKILL_INFO_DATA,
-        invalid: "0300001",
+        invalid: "010106",
         required_body: &["request", "msgBody"],
         required_query: &[],
         lenient: &[],
@@ -2599,7 +2699,7 @@ pub static ROUTES: &[Route] = &[
     Route {
         ne: "fs",
         meta: &cec_fs::generated::CCFS_DOWNLOAD_AGENT_SKILL_INFO_FILE,
-        invalid: "0300001",
+        invalid: "010106",
         required_body: &["agentSkillInfoFileName"],
         required_query: &[],
         lenient: &[],
@@ -2609,7 +2709,7 @@ pub static ROUTES: &[Route] = &[
     Route {
         ne: "fs",
         meta: &cec_fs::generated::CCFS_REQUEST_PLAY_VOICE,
-        invalid: "0300001",
+        invalid: "010106",
         required_body: &["request", "msgBody"],
         required_query: &[],
         lenient: &[],
@@ -2619,7 +2719,7 @@ pub static ROUTES: &[Route] = &[
     Route {
         ne: "fs",
         meta: &cec_fs::generated::CCFS_PLAY_VOICE,
-        invalid: "0300001",
+        invalid: "010106",
         required_body: &[],
         required_query: &["t", "version", "st"],
         lenient: &[],
@@ -2629,7 +2729,7 @@ pub static ROUTES: &[Route] = &[
     Route {
         ne: "fs",
         meta: &cec_fs::generated::CCFS_DOWNLOAD_OIAP_RECORD,
-        invalid: "0300001",
+        invalid: "010106",
         required_body: &["request", "msgBody"],
         required_query: &[],
         lenient: &[],
@@ -2639,7 +2739,7 @@ pub static ROUTES: &[Route] = &[
     Route {
         ne: "fs",
         meta: &cec_fs::generated::CCFS_DOWNLOAD_IVR_RECORD_FILE,
-        invalid: "0300001",
+        invalid: "010106",
         required_body: &["request", "msgBody"],
         required_query: &[],
         lenient: &[],
@@ -2649,7 +2749,7 @@ pub static ROUTES: &[Route] = &[
     Route {
         ne: "fs",
         meta: &cec_fs::generated::CCFS_IVR_DOWNLOAD_FILE,
-        invalid: "0300001",
+        invalid: "010106",
         required_body: &["request", "msgBody"],
         required_query: &[],
         lenient: &[(&["msgBody", "mode"], Scalar::Int)],
@@ -2659,7 +2759,7 @@ pub static ROUTES: &[Route] = &[
     Route {
         ne: "fs",
         meta: &cec_fs::generated::CCFS_IVR_UPLOAD_FILE,
-        invalid: "0300001",
+        invalid: "010106",
         required_body: &["request", "msgBody"],
         required_query: &["vdnId"],
         lenient: &[],
@@ -2669,7 +2769,7 @@ pub static ROUTES: &[Route] = &[
     Route {
         ne: "fs",
         meta: &cec_fs::generated::CCFS_IVR_GET_FILE_HASH,
-        invalid: "0300001",
+        invalid: "010106",
         required_body: &["request", "msgBody"],
         required_query: &[],
         lenient: &[],
@@ -2679,7 +2779,7 @@ pub static ROUTES: &[Route] = &[
     Route {
         ne: "fs",
         meta: &cec_fs::generated::CCFS_IVR_DELETE_FILE,
-        invalid: "0300001",
+        invalid: "010106",
         required_body: &["request", "msgBody"],
         required_query: &[],
         lenient: &[],
@@ -3363,6 +3463,26 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "gateway",
+        meta: &cec_gateway::generated::RECORDPLAY_START_RECORD_SCREEN,
+        invalid: "000-002",
+        required_body: &[],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
+        check_body: None,
+    },
+    Route {
+        ne: "gateway",
+        meta: &cec_gateway::generated::RECORDPLAY_STOP_RECORD_SCREEN,
+        invalid: "000-002",
+        required_body: &[],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
+        check_body: None,
+    },
+    Route {
+        ne: "gateway",
         meta: &cec_gateway::generated::QUEUEDEVICE_AGENT_VDN_SKILL,
         invalid: "000-002",
         required_body: &[],
@@ -3433,6 +3553,16 @@ pub static ROUTES: &[Route] = &[
     },
     Route {
         ne: "gateway",
+        meta: &cec_gateway::generated::AGENTGROUP_AGENT_BY_WORK_NO,
+        invalid: "000-002",
+        required_body: &[],
+        required_query: &[],
+        lenient: &[],
+        success: "{\"message\":\"success\",\"result\":{\"callids\":\"s-any\",\"ctiStatus\":7,\"currentStateReason\":7,\"currentstatetime\":7,\"groupid\":7,\"groupname\":\"s-groupname\",\"inMultimediaConf\":7,\"logindate\":7,\"mediatype\":\"s-mediatype\",\"name\":\"s-name\",\"phonenumber\":\"s-phonenumber\",\"skilllist\":[{\"id\":7,\"mediatype\":7,\"name\":\"s-name\"}],\"status\":7,\"vdnid\":7,\"workno\":\"s-workno\"},\"retcode\":\"0\"}",
+        check_body: None,
+    },
+    Route {
+        ne: "gateway",
         meta: &cec_gateway::generated::AGENTGROUP_ALL_ONLINE_AGENTS,
         invalid: "000-002",
         required_body: &[],
@@ -3445,11 +3575,11 @@ pub static ROUTES: &[Route] = &[
         ne: "gateway",
         meta: &cec_gateway::generated::AGENTGROUP_AGENT_BY_LIST,
         invalid: "000-002",
-        required_body: &[],
+        required_body: &["agentList"],
         required_query: &[],
         lenient: &[],
-        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
-        check_body: None,
+        success: "{\"message\":\"success\",\"result\":[{\"k\":\"v\"}],\"retcode\":\"0\"}",
+        check_body: Some(check_gateway_agentgroup_agent_by_list),
     },
     Route {
         ne: "gateway",
@@ -3498,7 +3628,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &[],
         required_query: &[],
         lenient: &[],
-        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":[{\"begintime\":7,\"calldata\":\"s-calldata\",\"called\":7,\"caller\":7,\"callfeature\":7,\"callid\":\"s-callid\",\"callskill\":\"s-callskill\",\"callskillid\":7,\"endtime\":7,\"logontimes\":7,\"mediaAbility\":7,\"mediaType\":7,\"orgicallednum\":\"s-orgicallednum\",\"trace\":{\"k\":\"v\"},\"trunkNo\":7,\"userPriority\":7,\"waitTime\":7}],\"retcode\":\"0\"}",
         check_body: None,
     },
     Route {
@@ -3528,7 +3658,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &[],
         required_query: &[],
         lenient: &[],
-        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":\"s-result\",\"retcode\":\"0\"}",
         check_body: None,
     },
     Route {
@@ -3748,7 +3878,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &[],
         required_query: &["callId"],
         lenient: &[],
-        success: "{\"message\":\"success\",\"retcode\":\"0\"}",
+        success: "{\"message\":\"success\",\"result\":{\"k\":\"v\"},\"retcode\":\"0\"}",
         check_body: None,
     },
     Route {
@@ -4200,7 +4330,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &[],
         required_query: &[],
         lenient: &[],
-        success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"callerNo\":\"s-callerNo\",\"description\":\"s-description\",\"deviceType\":7,\"ivrParam\":{\"k\":\"v\"},\"maxAlertingTime\":7,\"name\":\"s-name\",\"scheduleParam\":{\"k\":\"v\"},\"status\":7,\"strBeginTime\":\"s-strBeginTime\",\"strEndTime\":\"s-strEndTime\"}}",
+        success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"returnObject\":{\"callBackUrl\":\"s-callBackUrl\",\"callerNo\":\"s-callerNo\",\"description\":\"s-description\",\"deviceType\":7,\"id\":7,\"ivrParam\":{\"k\":\"v\"},\"maxAlertingTime\":7,\"name\":\"s-name\",\"scheduleParam\":{\"holidayBeginTime1\":\"s-holidayBeginTime1\",\"holidayBeginTime2\":\"s-holidayBeginTime2\",\"holidayBeginTime3\":\"s-holidayBeginTime3\",\"holidayEndTime1\":\"s-holidayEndTime1\",\"holidayEndTime2\":\"s-holidayEndTime2\",\"holidayEndTime3\":\"s-holidayEndTime3\",\"workdayBeginTime1\":\"s-workdayBeginTime1\",\"workdayBeginTime2\":\"s-workdayBeginTime2\",\"workdayBeginTime3\":\"s-workdayBeginTime3\",\"workdayEndTime1\":\"s-workdayEndTime1\",\"workdayEndTime2\":\"s-workdayEndTime2\",\"workdayEndTime3\":\"s-workdayEndTime3\"},\"skillParam\":{\"outBoundType\":7,\"predictParam\":{\"agentPredictParam\":{\"k\":\"v\"},\"connectPredictParam\":{\"k\":\"v\"},\"expPredictParam\":{\"maxAvgCallTime\":7,\"minAvgCallTime\":7,\"outBoundRate\":7},\"offhookPredictParam\":{\"offHookRate\":7},\"predictMethod\":7},\"previewParam\":{\"k\":\"v\"},\"skillId\":7,\"skillName\":\"s-skillName\"},\"status\":7,\"strBeginTime\":\"s-strBeginTime\",\"strEndTime\":\"s-strEndTime\"}}",
         check_body: None,
     },
     Route {
@@ -4210,7 +4340,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &[],
         required_query: &["status", "deviceType", "curPage", "rowsPerPage"],
         lenient: &[],
-        success: "{\"curIvrCount\":7,\"curPage\":7,\"curSkillQueueCount\":7,\"data\":[{\"k\":\"v\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"rowsPerPage\":1,\"totalSize\":7}",
+        success: "{\"curIvrCount\":7,\"curPage\":7,\"curSkillQueueCount\":7,\"data\":[{\"callerNo\":\"s-callerNo\",\"deviceType\":7,\"id\":7,\"name\":\"s-name\",\"status\":7,\"strBeginTime\":\"s-strBeginTime\",\"strEndTime\":\"s-strEndTime\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"rowsPerPage\":1,\"totalSize\":7}",
         check_body: None,
     },
     Route {
@@ -4395,7 +4525,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &[],
         required_query: &[],
         lenient: &[(&["offset"], Scalar::Int), (&["limit"], Scalar::Int)],
-        success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
+        success: "{\"data\":[{\"blockNum\":\"s-blockNum\",\"flag\":true,\"validityExpirationTime\":\"s-validityExpirationTime\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
         check_body: Some(check_isales_blocklist_query),
     },
     Route {
@@ -4425,7 +4555,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["offset", "limit"],
         required_query: &[],
         lenient: &[(&["offset"], Scalar::Int), (&["limit"], Scalar::Int)],
-        success: "{\"data\":{\"description\":\"s-description\",\"id\":\"s-id\",\"name\":\"s-name\",\"orgName\":\"s-orgName\"},\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
+        success: "{\"data\":[{\"description\":\"s-description\",\"id\":\"s-id\",\"name\":\"s-name\",\"orgName\":\"s-orgName\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
         check_body: Some(check_isales_blocklist_query_groups),
     },
     Route {
@@ -4455,7 +4585,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["offset", "limit"],
         required_query: &[],
         lenient: &[(&["offset"], Scalar::Int), (&["limit"], Scalar::Int)],
-        success: "{\"data\":{\"action\":\"s-action\",\"actionType\":\"s-actionType\",\"description\":\"s-description\",\"id\":\"s-id\",\"name\":\"s-name\",\"orgName\":\"s-orgName\"},\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
+        success: "{\"data\":[{\"action\":\"s-action\",\"actionType\":\"s-actionType\",\"description\":\"s-description\",\"id\":\"s-id\",\"name\":\"s-name\",\"orgName\":\"s-orgName\"}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"totalCount\":7}",
         check_body: Some(check_isales_blocklist_query_types),
     },
     Route {
@@ -4525,7 +4655,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &[],
         required_query: &[],
         lenient: &[],
-        success: "{\"countDetail\":[{\"batchDetail\":[{\"k\":\"v\"}],\"calledCount\":7,\"campaignId\":\"s-campaignId\",\"dailyCallSucc\":7,\"dailyCalledCount\":7,\"dailyCount\":7,\"dailyFinishCount\":7,\"finishCount\":7,\"totalCallSucc\":7,\"totalCalledCount\":7,\"totalCount\":7,\"totalFinishCount\":7,\"unCallCount\":7}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\"}",
+        success: "{\"countDetail\":[{\"batchDetail\":[{\"batchId\":\"s-batchId\",\"calledCount\":7,\"dailyCallSucc\":7,\"dailyCalledCount\":7,\"dailyCount\":7,\"dailyFinishCount\":7,\"finishCount\":7,\"totalCallSucc\":7,\"totalCalledCount\":7,\"totalCount\":7,\"totalFinishCount\":7,\"unCallCount\":7}],\"calledCount\":7,\"campaignId\":\"s-campaignId\",\"dailyCallSucc\":7,\"dailyCalledCount\":7,\"dailyCount\":7,\"dailyFinishCount\":7,\"finishCount\":7,\"totalCallSucc\":7,\"totalCalledCount\":7,\"totalCount\":7,\"totalFinishCount\":7,\"unCallCount\":7}],\"resultCode\":\"0200000\",\"resultDesc\":\"success\"}",
         check_body: None,
     },
     Route {
@@ -4727,7 +4857,7 @@ pub static ROUTES: &[Route] = &[
         ne: "isales",
         meta: &cec_isales::generated::FILESERVER_ADD,
         invalid: "0200001",
-        required_body: &["serverInfo", "serverPwd"],
+        required_body: &["serverInfo", "userName", "serverPwd"],
         required_query: &[],
         lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\",\"serverId\":\"s-serverId\"}",
@@ -4747,7 +4877,7 @@ pub static ROUTES: &[Route] = &[
         ne: "isales",
         meta: &cec_isales::generated::FILESERVER_UPDATE,
         invalid: "0200001",
-        required_body: &["serverInfo"],
+        required_body: &["serverInfo", "userName"],
         required_query: &[],
         lenient: &[],
         success: "{\"resultCode\":\"0200000\",\"resultDesc\":\"success\",\"returnCode\":\"0200000\",\"returnDesc\":\"s-returnDesc\"}",
@@ -5128,7 +5258,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["tenantId", "callId", "agentId", "workMode", "authToken"],
         required_query: &[],
         lenient: &[],
-        success: "{\"errorCode\":0,\"errorMsg\":\"success\"}",
+        success: "{\"errorCode\":\"0\",\"errorMsg\":\"success\"}",
         check_body: Some(check_oiap_silent_agent_change_work_mode),
     },
     Route {
@@ -5205,7 +5335,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["type", "tenantId", "accessCode", "timestamp", "authToken"],
         required_query: &[],
         lenient: &[(&["timestamp"], Scalar::Int)],
-        success: "[{\"accessCode\":\"s-accessCode\",\"callCount\":7,\"callStaffNoConsultCount\":7,\"exitNoConsultCount\":7,\"recordTime\":7,\"tenantId\":\"s-tenantId\"},{\"accessCode\":\"s-accessCode\",\"callCount\":7,\"callStaffNoConsultCount\":7,\"exitNoConsultCount\":7,\"recordTime\":7,\"tenantId\":\"s-tenantId\"}]",
+        success: "[{\"accessCode\":\"s-accessCode\",\"autonomyRate\":\"s-autonomyRate\",\"averageInteractPerCall\":\"s-averageInteractPerCall\",\"callCount\":7,\"callStaffConsultCount\":7,\"callStaffNoConsultCount\":7,\"dbRecordTime\":\"s-any\",\"exitConsultingCount\":7,\"exitNoConsultCount\":7,\"interactCount\":7,\"interfaceRequestCount\":7,\"interfaceSuccessCount\":7,\"interfaceSuccessRate\":\"s-interfaceSuccessRate\",\"recordTime\":7,\"tenantId\":\"s-tenantId\",\"type\":\"s-type\"},{\"accessCode\":\"s-accessCode\",\"autonomyRate\":\"s-autonomyRate\",\"averageInteractPerCall\":\"s-averageInteractPerCall\",\"callCount\":7,\"callStaffConsultCount\":7,\"callStaffNoConsultCount\":7,\"dbRecordTime\":\"s-any\",\"exitConsultingCount\":7,\"exitNoConsultCount\":7,\"interactCount\":7,\"interfaceRequestCount\":7,\"interfaceSuccessCount\":7,\"interfaceSuccessRate\":\"s-interfaceSuccessRate\",\"recordTime\":7,\"tenantId\":\"s-tenantId\",\"type\":\"s-type\"}]",
         check_body: Some(check_oiap_report_query_call_statistics_report),
     },
     Route {
@@ -5300,7 +5430,7 @@ pub static ROUTES: &[Route] = &[
         required_body: &["tenantId", "authToken"],
         required_query: &[],
         lenient: &[],
-        success: "{\"errorCode\":0,\"errorMsg\":\"success\",\"jobDetail\":[{\"clusterName\":\"s-clusterName\",\"createTime\":\"s-createTime\",\"description\":\"s-description\",\"jobName\":\"s-jobName\",\"jobType\":\"s-jobType\",\"mode\":\"s-mode\",\"procedureName\":\"s-procedureName\",\"procedureVersion\":\"s-procedureVersion\",\"queueUid\":\"s-queueUid\",\"recentTaskStatus\":\"s-recentTaskStatus\",\"runMode\":\"s-runMode\",\"startTime\":\"s-startTime\",\"status\":\"s-status\",\"timeout\":7,\"uid\":\"s-uid\",\"workstationName\":\"s-workstationName\"}]}",
+        success: "{\"errorCode\":0,\"errorMsg\":\"success\",\"jobDetail\":[{\"clusterName\":\"s-clusterName\",\"createTime\":\"s-createTime\",\"description\":\"s-description\",\"jobName\":\"s-jobName\",\"jobType\":\"s-jobType\",\"mode\":\"s-mode\",\"procedureName\":\"s-procedureName\",\"procedureVersion\":\"s-procedureVersion\",\"queueName\":\"s-queueName\",\"queueUid\":\"s-queueUid\",\"recentTaskStatus\":\"s-recentTaskStatus\",\"runMode\":\"s-runMode\",\"startTime\":\"s-startTime\",\"status\":\"s-status\",\"timeout\":7,\"uid\":\"s-uid\",\"workstationName\":\"s-workstationName\"}]}",
         check_body: Some(check_oiap_gts_rpa_query_job_details),
     },
     Route {
@@ -6287,6 +6417,34 @@ fn check_apifabric_offline_agent_is_offline_agent(b: &serde_json::Value) -> Resu
     Err(first.unwrap_or_default())
 }
 
+fn check_apifabric_federation_user_mgmt_create_task(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtCreateTaskBody>(b.clone()) {
+            Ok(body) => match body.validate("federationUserMgmt.createTask", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_apifabric_federation_user_mgmt_query_task(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtQueryTaskBody>(b.clone()) {
+            Ok(body) => match body.validate("federationUserMgmt.queryTask", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
 fn check_apifabric_case_create_case(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
     let first =
@@ -6357,6 +6515,20 @@ fn check_apifabric_cobrowse_get_connection_info_v1(b: &serde_json::Value) -> Res
     let first = first.or(Some(
         match serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(b.clone()) {
             Ok(body) => match body.validate("cobrowse.getConnectionInfoV1", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_apifabric_sysparam_query_sysparam(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::SysparamQuerySysparamBody>(b.clone()) {
+            Ok(body) => match body.validate("sysparam.querySysparam", "") {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
@@ -6627,6 +6799,22 @@ fn check_apifabric_quality_inspection_delete_sensitive_word(b: &serde_json::Valu
     Err(first.unwrap_or_default())
 }
 
+fn check_apifabric_quality_inspection_query_sensitive_word_detail(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordDetailBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.querySensitiveWordDetail", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
 fn check_apifabric_quality_inspection_update_sensitive_word(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
     let first = first.or(Some(
@@ -6659,6 +6847,21 @@ fn check_apifabric_quality_inspection_query_sensitive_words_by_category_id(
     Err(first.unwrap_or_default())
 }
 
+fn check_apifabric_quality_inspection_query_sensitive_word_list(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordListBody>(b.clone())
+        {
+            Ok(body) => match body.validate("qualityInspection.querySensitiveWordList", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
 fn check_apifabric_quality_inspection_create_sensitive_category(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
     let first = first.or(Some(
@@ -6666,6 +6869,22 @@ fn check_apifabric_quality_inspection_create_sensitive_category(b: &serde_json::
             b.clone(),
         ) {
             Ok(body) => match body.validate("qualityInspection.createSensitiveCategory", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_apifabric_quality_inspection_update_sensitive_category(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveCategoryBody>(
+            b.clone(),
+        ) {
+            Ok(body) => match body.validate("qualityInspection.updateSensitiveCategory", "") {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },
@@ -7229,6 +7448,35 @@ fn check_apifabric_quality_inspection_appeal_item(b: &serde_json::Value) -> Resu
     Err(first.unwrap_or_default())
 }
 
+fn check_apifabric_quality_inspection_query_quality_item(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemBody>(b.clone()) {
+            Ok(body) => match body.validate("qualityInspection.queryQualityItem", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_apifabric_quality_inspection_query_quality_item_detail(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    let first = first.or(Some(
+        match serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemDetailBody>(b.clone())
+        {
+            Ok(body) => match body.validate("qualityInspection.queryQualityItemDetail", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        },
+    ));
+    Err(first.unwrap_or_default())
+}
+
 fn check_apifabric_quality_inspection_query_quality_history(b: &serde_json::Value) -> Result<(), String> {
     let first: Option<String> = None;
     let first = first.or(Some(
@@ -7346,6 +7594,26 @@ fn check_apifabric_quality_inspection_regularqualitytask_query_quality_task(
             >(b.clone())
             {
                 Ok(body) => match body.validate("qualityInspection.regularqualitytask.queryQualityTask", "") {
+                    Ok(()) => return Ok(()),
+                    Err(e) => e.message().to_owned(),
+                },
+                Err(e) => format!("body does not match the spec: {e}"),
+            },
+        ));
+    Err(first.unwrap_or_default())
+}
+
+fn check_apifabric_quality_inspection_regularqualitytask_stop_quality_task(
+    b: &serde_json::Value,
+) -> Result<(), String> {
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(
+            match serde_json::from_value::<
+                cec_apifabric::generated::QualityInspectionRegularqualitytaskStopQualityTaskBody,
+            >(b.clone())
+            {
+                Ok(body) => match body.validate("qualityInspection.regularqualitytask.stopQualityTask", "") {
                     Ok(()) => return Ok(()),
                     Err(e) => e.message().to_owned(),
                 },
@@ -8676,6 +8944,19 @@ fn check_gateway_agentgroup_agent_by_skill(b: &serde_json::Value) -> Result<(), 
     let first =
         first.or(Some(match serde_json::from_value::<cec_gateway::generated::AgentgroupAgentBySkillBody>(b.clone()) {
             Ok(body) => match body.validate("agentgroup.agentBySkill", "") {
+                Ok(()) => return Ok(()),
+                Err(e) => e.message().to_owned(),
+            },
+            Err(e) => format!("body does not match the spec: {e}"),
+        }));
+    Err(first.unwrap_or_default())
+}
+
+fn check_gateway_agentgroup_agent_by_list(b: &serde_json::Value) -> Result<(), String> {
+    let first: Option<String> = None;
+    let first =
+        first.or(Some(match serde_json::from_value::<cec_gateway::generated::AgentgroupAgentByListBody>(b.clone()) {
+            Ok(body) => match body.validate("agentgroup.agentByList", "") {
                 Ok(()) => return Ok(()),
                 Err(e) => e.message().to_owned(),
             },

@@ -243,6 +243,9 @@ async fn handle(
     if !matches!(route.id(), "agentevent.poll" | "onlineagent.handshake") {
         shared.settle();
     }
+    if let Reply::File(bytes, ctype) = reply {
+        return crate::range::file_response(&req.headers, bytes, ctype, shared.honor_range());
+    }
     with_header_case(reply.into_response())
 }
 

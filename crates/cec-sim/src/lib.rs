@@ -47,6 +47,7 @@ pub mod faults;
 pub mod generated;
 mod http;
 mod model;
+mod range;
 mod scenario;
 mod verify;
 pub mod wav;
@@ -134,7 +135,10 @@ impl Simulator {
     /// The customer of a call hangs up: every agent on it gets
     /// `AgentEvent_Customer_Release` and `AgentEvent_Call_Release`.
     pub fn hang_up(&self, call_id: &str) -> Result<(), String> {
-        self.shared.customer_hangup(call_id)
+        let r = self.shared.customer_hangup(call_id);
+        // Records and CDRs follow at once (not at the next request).
+        self.shared.settle();
+        r
     }
 
     /// Queues an event of any type for a signed-in agent, delivered like the

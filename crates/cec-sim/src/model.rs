@@ -839,7 +839,7 @@ impl Shared {
         let key = call_id.or_else(|| file.and_then(|f| f.rsplit('/').next()).map(|f| f.trim_end_matches(".wav")));
         match key.and_then(|k| m.recordings.get(k)) {
             Some(w) => Reply::File(w.clone(), "application/octet-stream;charset=UTF-8"),
-            None => failure(route, "0200003", "recording not found"),
+            None => failure(route, "0300011", "The file does not exist."),
         }
     }
 }

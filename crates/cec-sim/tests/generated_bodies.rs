@@ -200,8 +200,8 @@ fn apifabric_bodies() {
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::IVR_FLOW_IMPORT_VOICE_FILE_UPLOAD, c.ivr_flow_import_voice_file_upload().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(v(r#"{"fileInfo":"s-fileInfo","fileType":"s-fileType","locale":"s-locale","voiceType":"s-voiceType"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::IVR_FLOW_CREATE_VOICE_TEMPLATE, c.ivr_flow_create_voice_template().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(v(r#"{"name":"s-name","scene":"s-scene","speed":7,"voicecontent":{"textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::IVR_FLOW_IMPORT_VOICE_FILE_UPLOAD, c.ivr_flow_import_voice_file_upload().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(v(r#"{"callBackUrl":"s-callBackUrl","fileInfo":"s-fileInfo","fileType":"s-fileType","locale":"s-locale","voiceFileName":"s-voiceFileName","voiceType":"s-voiceType"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::IVR_FLOW_CREATE_VOICE_TEMPLATE, c.ivr_flow_create_voice_template().body(serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(v(r#"{"name":"s-name","scene":"s-scene","speed":7,"voicecontent":{"language":"s-language","textcontent":"s-textcontent"},"voicename":"s-voicename","volume":7}"#)).unwrap()).into_call(), &mut failed);
     check(&cec_apifabric::generated::MOBILE_AGENT_CREATE_CALL_V1, c.mobile_agent_create_call_v1().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(v(r#"{"agentPresent":"s-agentPresent","agentWorkNo":7,"callBackUrl":"s-callBackUrl","callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent"}"#)).unwrap()).into_call(), &mut failed);
     check(&cec_apifabric::generated::MOBILE_AGENT_CREATE_CALL_V3, c.mobile_agent_create_call_v3().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV3Body>(v(r#"{"callData":"s-callData","called":"s-called","caller":"s-caller","callerPresent":"s-callerPresent","softPhone":"s-softPhone"}"#)).unwrap()).into_call(), &mut failed);
     check(&cec_apifabric::generated::MOBILE_AGENT_QUERY_CALL_DETAIL_RECORD, c.mobile_agent_query_call_detail_record().body(serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody>(v(r#"{"caller":"s-caller","endTime":"s-endTime","limit":"s-limit","offset":"s-offset","startTime":"s-startTime","taskType":"s-taskType"}"#)).unwrap()).into_call(), &mut failed);
@@ -557,8 +557,21 @@ fn apifabric_bodies() {
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::CASE_CREATE_CASE, c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(v(r#"{"caseInfo":{"attachment":"s-attachment","contactId":"s-contactId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::CASE_QUERY_CASE_LIST, c.case_query_case_list().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(v(r#"{"classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","limit":7,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::FEDERATION_USER_MGMT_CREATE_TASK, c.federation_user_mgmt_create_task().body(serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtCreateTaskBody>(v(r#"{"federationUserList":[{"action":"CREATE","email":"s-email","roleIds":["s-item"],"userAccount":"s-userAccount","userName":"s-userName"}]}"#)).unwrap()).into_call(), &mut failed);
+    check(
+        &cec_apifabric::generated::FEDERATION_USER_MGMT_QUERY_TASK,
+        c.federation_user_mgmt_query_task()
+            .body(
+                serde_json::from_value::<cec_apifabric::generated::FederationUserMgmtQueryTaskBody>(v(
+                    r#"{"taskId":"s-taskId"}"#,
+                ))
+                .unwrap(),
+            )
+            .into_call(),
+        &mut failed,
+    );
+    check(&cec_apifabric::generated::CASE_CREATE_CASE, c.case_create_case().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(v(r#"{"caseInfo":{"attachment":"s-attachment","beId":"s-beId","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","description":"s-description","dueDate":"s-dueDate","isAtuoAssigned":true,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","title":"s-title","type":"s-type"}}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::CASE_QUERY_CASE_LIST, c.case_query_case_list().access_token("s-access-token").body(serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(v(r#"{"caseNo":"s-caseNo","classification":"s-classification","contactId":"s-contactId","contactPhone":"s-contactPhone","creatorId":"s-creatorId","endTime":"s-endTime","isDirectResponse":true,"isExport":true,"isReopen":true,"limit":1,"origin":"s-origin","ownerId":"s-ownerId","priority":"s-priority","queueId":"s-queueId","resumenType":"newCases","start":7,"startTime":"s-startTime","status":"s-status","title":"s-title","type":"s-type"}"#)).unwrap()).into_call(), &mut failed);
     check(&cec_apifabric::generated::APP_SETTINGS_CREATE, c.app_settings_create().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsCreateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","userId":"s-userId"}"#)).unwrap()).into_call(), &mut failed);
     check(&cec_apifabric::generated::APP_SETTINGS_UPDATE, c.app_settings_update().body(serde_json::from_value::<cec_apifabric::generated::AppSettingsUpdateBody>(v(r#"{"callNumber":["s-item"],"callNumberDefault":"s-callNumberDef","callType":"s-callType","callerPresent":["s-item"],"callerPresentDefault":"s-callerPresent","id":"s-id","userId":"s-userId"}"#)).unwrap()).into_call(), &mut failed);
     check(
@@ -571,7 +584,19 @@ fn apifabric_bodies() {
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::COBROWSE_GET_CONNECTION_INFO_V1, c.cobrowse_get_connection_info_v1().x_tenant_space_id("s-X-TenantSpaceID").body(serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(v(r#"{"role":"s-role","roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::COBROWSE_GET_CONNECTION_INFO_V1, c.cobrowse_get_connection_info_v1().x_tenant_space_id("s-X-TenantSpaceID").body(serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(v(r#"{"role":"replayer","roomId":"s-roomId","userId":"s-userId","userName":"s-userName","workNo":"s-workNo"}"#)).unwrap()).into_call(), &mut failed);
+    check(
+        &cec_apifabric::generated::SYSPARAM_QUERY_SYSPARAM,
+        c.sysparam_query_sysparam()
+            .body(
+                serde_json::from_value::<cec_apifabric::generated::SysparamQuerySysparamBody>(v(
+                    r#"{"sysparamItemIds":["s-item"]}"#,
+                ))
+                .unwrap(),
+            )
+            .into_call(),
+        &mut failed,
+    );
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_ITEM_RESULT,
         c.quality_inspection_query_quality_item_result()
@@ -757,8 +782,34 @@ fn apifabric_bodies() {
             .into_call(),
         &mut failed,
     );
+    check(
+        &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_DETAIL,
+        c.quality_inspection_query_sensitive_word_detail()
+            .x_user_id("s-x-UserId")
+            .body(
+                serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordDetailBody>(v(
+                    r#"{"sw_id":"s-sw_id"}"#,
+                ))
+                .unwrap(),
+            )
+            .into_call(),
+        &mut failed,
+    );
     check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENSITIVE_WORD, c.quality_inspection_update_sensitive_word().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(v(r#"{"category_id":"s-category_id","exception":{"customer":["s-item"],"staff":["s-item"]},"score":7,"sw_id":"s-sw_id","sw_name":"s-sw_name"}"#)).unwrap()).into_call(), &mut failed);
     check(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENSITIVE_WORDS_BY_CATEGORY_ID, c.quality_inspection_query_sensitive_words_by_category_id().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody>(v(r#"{"category_id":"s-category_id","limit":7,"page":7}"#)).unwrap()).into_call(), &mut failed);
+    check(
+        &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENSITIVE_WORD_LIST,
+        c.quality_inspection_query_sensitive_word_list()
+            .x_user_id("s-x-UserId")
+            .body(
+                serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordListBody>(v(
+                    r#"{"keyword":"s-keyword","limit":7,"page":7}"#,
+                ))
+                .unwrap(),
+            )
+            .into_call(),
+        &mut failed,
+    );
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SENSITIVE_CATEGORY,
         c.quality_inspection_create_sensitive_category()
@@ -766,6 +817,19 @@ fn apifabric_bodies() {
             .body(
                 serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody>(v(
                     r#"{"name":"s-name"}"#,
+                ))
+                .unwrap(),
+            )
+            .into_call(),
+        &mut failed,
+    );
+    check(
+        &cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENSITIVE_CATEGORY,
+        c.quality_inspection_update_sensitive_category()
+            .x_user_id("s-x-UserId")
+            .body(
+                serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveCategoryBody>(v(
+                    r#"{"category_id":"s-category_id","name":"s-name"}"#,
                 ))
                 .unwrap(),
             )
@@ -799,14 +863,14 @@ fn apifabric_bodies() {
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENTENCE_GROUP, c.quality_inspection_update_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody>(v(r#"{"SGType":"s-SGType","dialogue_flow_id":"s-dialogue_flow_id","position":"s-position","position_distance":7,"role":"s-role","sentences":["s-item"],"sg_id":"s-sg_id","sg_name":"s-sg_name"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENTENCE_GROUP, c.quality_inspection_update_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody>(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","position_distance":7,"role":"any","sentences":["s-item"],"sg_id":"s-sg_id","sg_name":"s-sg_name"}"#)).unwrap()).into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_GET_SENTENCE_GROUP,
         c.quality_inspection_get_sentence_group()
             .x_user_id("s-x-UserId")
             .body(
                 serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetSentenceGroupBody>(v(
-                    r#"{"sg_id":{"k":"v"}}"#,
+                    r#"{"sg_id":"s-any"}"#,
                 ))
                 .unwrap(),
             )
@@ -839,7 +903,7 @@ fn apifabric_bodies() {
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_ADD_SENTENCE_GROUP, c.quality_inspection_add_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSentenceGroupBody>(v(r#"{"SGType":"s-SGType","dialogue_flow_id":"s-dialogue_flow_id","position":"s-position","role":"s-role","sentences":["s-item"],"sg_name":"s-sg_name"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_ADD_SENTENCE_GROUP, c.quality_inspection_add_sentence_group().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSentenceGroupBody>(v(r#"{"SGType":"must","dialogue_flow_id":"s-dialogue_flow_id","position":"any","role":"any","sentences":["s-item"],"sg_name":"s-sg_name"}"#)).unwrap()).into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_ADD_CONVERSATION_FLOW,
         c.quality_inspection_add_conversation_flow()
@@ -867,8 +931,8 @@ fn apifabric_bodies() {
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_ADD_RULE, c.quality_inspection_add_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddRuleBody>(v(r#"{"description":"s-description","method":"s-method","min":7,"other":{"call_end":7,"call_from":7},"rule_name":"s-rule_name","score":7,"score_type":"s-score_type","severity":"s-severity"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_RULE, c.quality_inspection_update_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateRuleBody>(v(r#"{"method":"s-method","min":7,"other":{"call_end":7,"call_from":7},"rule_id":"s-rule_id","rule_name":"s-rule_name","score":7,"severity":"s-severity"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_ADD_RULE, c.quality_inspection_add_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddRuleBody>(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_RULE, c.quality_inspection_update_rule().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateRuleBody>(v(r#"{"description":"s-description","method":"positive","min":7,"other":{"call_end":7,"call_from":7},"rule_id":"s-rule_id","rule_name":"s-rule_name","score":7,"score_type":"valid","severity":"normal"}"#)).unwrap()).into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_DELETE_RULE,
         c.quality_inspection_delete_rule()
@@ -1067,14 +1131,28 @@ fn apifabric_bodies() {
             .x_user_id("s-x-UserId")
             .body(
                 serde_json::from_value::<cec_apifabric::generated::QualityInspectionReassginQualityTaskBody>(v(
-                    r#"{"handler":"s-handler","qualityTaskInfoId":"s-qualityTaskInfoId","role":"s-role"}"#,
+                    r#"{"handler":"s-handler","qualityTaskInfoId":"s-qualityTaskInfoId","role":"qualityDirector"}"#,
                 ))
                 .unwrap(),
             )
             .into_call(),
         &mut failed,
     );
-    check(&cec_apifabric::generated::QUALITY_INSPECTION_APPEAL_ITEM, c.quality_inspection_appeal_item().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppealItemBody>(v(r#"{"assignee":"s-assignee","auditOperation":"s-auditOperation","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_APPEAL_ITEM, c.quality_inspection_appeal_item().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppealItemBody>(v(r#"{"assignee":"s-assignee","auditOperation":"back","callId":"s-callId","coment":"s-coment","role":"s-role","taskInfoId":"s-taskInfoId"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_ITEM, c.quality_inspection_query_quality_item().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemBody>(v(r#"{"endTimeMillis":7,"fixedColumns":{"agentUserIds":["s-item"],"qualityUserIds":["s-item"],"taskStatus":7,"taskType":"s-taskType"},"page":7,"rows":7,"startTimeMillis":7}"#)).unwrap()).into_call(), &mut failed);
+    check(
+        &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_ITEM_DETAIL,
+        c.quality_inspection_query_quality_item_detail()
+            .x_user_id("s-x-UserId")
+            .body(
+                serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemDetailBody>(v(
+                    r#"{"qualityItemId":7}"#,
+                ))
+                .unwrap(),
+            )
+            .into_call(),
+        &mut failed,
+    );
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_QUERY_QUALITY_HISTORY,
         c.quality_inspection_query_quality_history()
@@ -1142,6 +1220,19 @@ fn apifabric_bodies() {
             .into_call(),
         &mut failed,
     );
+    check(
+        &cec_apifabric::generated::QUALITY_INSPECTION_REGULARQUALITYTASK_STOP_QUALITY_TASK,
+        c.quality_inspection_regularqualitytask_stop_quality_task()
+            .x_user_id("s-x-UserId")
+            .body(
+                serde_json::from_value::<
+                    cec_apifabric::generated::QualityInspectionRegularqualitytaskStopQualityTaskBody,
+                >(v(r#"{"regularQualityTaskId":7}"#))
+                .unwrap(),
+            )
+            .into_call(),
+        &mut failed,
+    );
     check(&cec_apifabric::generated::QUALITY_INSPECTION_MODIFY_RESULT_QUALITY_TASK, c.quality_inspection_modify_result_quality_task().x_user_id("s-x-UserId").body(serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody>(v(r#"{"isGroup":true,"ruleInfo":{"description":"s-description","revise":7,"reviseId":7},"ruleType":7,"taskId":"s-taskId","uuid":"s-uuid"}"#)).unwrap()).into_call(), &mut failed);
     check(
         &cec_apifabric::generated::QUALITY_INSPECTION_COMPLETE_QUALITY_TASK,
@@ -1182,7 +1273,7 @@ fn apifabric_bodies() {
             .into_call(),
         &mut failed,
     );
-    assert!(failed.is_empty(), "{} of 149 apifabric bodies refused:\n{}", failed.len(), failed.join("\n"));
+    assert!(failed.is_empty(), "{} of 158 apifabric bodies refused:\n{}", failed.len(), failed.join("\n"));
 }
 
 #[test]
@@ -1315,8 +1406,10 @@ fn cms_bodies() {
         &cec_cms::generated::VDN_CONFIGURES_SKILLS,
         c.vdn_configures_skills()
             .body(
-                serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(v(r#"{"ccId":1,"vdn":1}"#))
-                    .unwrap(),
+                serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(v(
+                    r#"{"queryParam":{"ccId":1,"vdn":1}}"#,
+                ))
+                .unwrap(),
             )
             .into_call(),
         &mut failed,
@@ -1348,7 +1441,7 @@ fn cms_bodies() {
         c.skill_agentsinskill()
             .body(
                 serde_json::from_value::<cec_cms::generated::SkillAgentsinskillBody>(v(
-                    r#"{"ccId":1,"skillIds":[101],"vdn":1}"#,
+                    r#"{"queryParam":{"ccId":1,"skillIds":[101],"vdn":1}}"#,
                 ))
                 .unwrap(),
             )
@@ -1540,7 +1633,7 @@ fn cms_bodies() {
         c.calldata_isprocesscall()
             .body(
                 serde_json::from_value::<cec_cms::generated::CalldataIsprocesscallBody>(v(
-                    r#"{"agentId":101,"ccId":1,"vdn":1}"#,
+                    r#"{"queryParam":{"agentId":101,"ccId":1,"vdn":1}}"#,
                 ))
                 .unwrap(),
             )
@@ -1624,7 +1717,7 @@ fn cms_bodies() {
         c.calldata_querycalldetailbyid()
             .body(
                 serde_json::from_value::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(v(
-                    r#"{"callId":"s-callId","ccId":1,"isCallin":"s-isCallin"}"#,
+                    r#"{"queryParam":{"callId":"s-callId","ccId":1,"isCallin":"true"}}"#,
                 ))
                 .unwrap(),
             )
@@ -1646,7 +1739,10 @@ fn cms_bodies() {
     check(
         &cec_cms::generated::CONFIGURES_VDNS,
         c.configures_vdns()
-            .body(serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(v(r#"{"ccId":1}"#)).unwrap())
+            .body(
+                serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(v(r#"{"queryParam":{"ccId":1}}"#))
+                    .unwrap(),
+            )
             .into_call(),
         &mut failed,
     );
@@ -1655,7 +1751,7 @@ fn cms_bodies() {
         c.usergroup_create()
             .body(
                 serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(v(
-                    r#"{"ccId":1,"groupName":"s-groupName","groupType":7,"remark":"s-remark","vdn":7,"workNos":[101]}"#,
+                    r#"{"ccId":1,"groupName":"s-groupName","groupType":2,"remark":"s-remark","vdn":7,"workNos":[101]}"#,
                 ))
                 .unwrap(),
             )
@@ -1715,7 +1811,7 @@ fn cms_bodies() {
         c.qcrelation_config()
             .body(
                 serde_json::from_value::<cec_cms::generated::QcrelationConfigBody>(v(
-                    r#"{"ccId":1,"inspectedGroupIds":[{"k":"v"}],"qcGroupId":7,"vdn":7}"#,
+                    r#"{"ccId":1,"inspectedGroupIds":["s-item"],"qcGroupId":"s-qcGroupId","vdn":7}"#,
                 ))
                 .unwrap(),
             )
@@ -1738,9 +1834,9 @@ fn cms_bodies() {
     );
     check(&cec_cms::generated::UAP_TERMINALINDEX, c.uap_terminalindex().body(serde_json::from_value::<cec_cms::generated::UapTerminalindexBody>(v(r#"{"beginDate":"s-beginDate","ccId":1,"endDate":"s-endDate","limit":7,"offset":7,"uapIP":"s-uapIP"}"#)).unwrap()).into_call(), &mut failed);
     check(&cec_cms::generated::HISINDEX_IVR, c.hisindex_ivr().body(serde_json::from_value::<cec_cms::generated::HisindexIvrBody>(v(r#"{"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"serviceNos":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":7}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_cms::generated::HISINDEX_SKILL, c.hisindex_skill().body(serde_json::from_value::<cec_cms::generated::HisindexSkillBody>(v(r#"{"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"s-timeGrain","vdn":1}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_cms::generated::HISINDEX_AGENT, c.hisindex_agent().body(serde_json::from_value::<cec_cms::generated::HisindexAgentBody>(v(r#"{"agentIds":[101],"ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdn":1}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_cms::generated::HISINDEX_VDN, c.hisindex_vdn().body(serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(v(r#"{"anonyCall":7,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"s-enableOffset","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"s-timeGrain","vdnIds":[101]}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_cms::generated::HISINDEX_SKILL, c.hisindex_skill().body(serde_json::from_value::<cec_cms::generated::HisindexSkillBody>(v(r#"{"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_cms::generated::HISINDEX_AGENT, c.hisindex_agent().body(serde_json::from_value::<cec_cms::generated::HisindexAgentBody>(v(r#"{"agentIds":[101],"ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdn":1}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_cms::generated::HISINDEX_VDN, c.hisindex_vdn().body(serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(v(r#"{"anonyCall":0,"calleeNo":"s-calleeNo","ccId":1,"enableOffset":"Y","indexIds":["s-item"],"mediaType":7,"subMediaType":7,"timeGrain":"15MIN","vdnIds":[101]}"#)).unwrap()).into_call(), &mut failed);
     check(&cec_cms::generated::HISINDEX_SKILLFORDAY, c.hisindex_skillforday().body(serde_json::from_value::<cec_cms::generated::HisindexSkillfordayBody>(v(r#"{"beginDayTime":"s-beginDayTime","ccId":1,"endDayTime":"s-endDayTime","indexIds":["s-item"],"mediaType":7,"skillIds":[101],"subMediaType":7,"vdn":7}"#)).unwrap()).into_call(), &mut failed);
     check(
         &cec_cms::generated::HISINDEX_SKILLFORMONTH,
@@ -1833,14 +1929,14 @@ fn fs_bodies() {
         c.ccfs_get_record_file_url_from_obs()
             .body(
                 serde_json::from_value::<cec_fs::generated::CcfsGetRecordFileUrlFromObsBody>(v(
-                    r#"{"beginTime":"s-beginTime","callId":"s-callId","endTime":"s-e","version":"s-version"}"#,
+                    r#"{"beginTime":"s-beginTime","callId":"s-callId","endTime":"s-endTime","version":"s-version"}"#,
                 ))
                 .unwrap(),
             )
             .into_call(),
         &mut failed,
     );
-    check(&cec_fs::generated::CCFS_QUERY_BILL_DATA, c.ccfs_query_bill_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryBillDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"101","callBackURL":"s-callBackURL","callId":"s-callId"},"request":{"version":"s-version"}}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_fs::generated::CCFS_QUERY_BILL_DATA, c.ccfs_query_bill_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryBillDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","callId":"s-callId","calleeNo":"s-calleeNo","callerNo":"s-callerNo","dataType":"call","endTime":"s-endTime"},"request":{"version":"s-version"}}"#)).unwrap()).into_call(), &mut failed);
     check(
         &cec_fs::generated::CCFS_DOWNLOAD_BILL_FILE,
         c.ccfs_download_bill_file()
@@ -1866,7 +1962,7 @@ fn fs_bodies() {
         &mut failed,
     );
     check(&cec_fs::generated::CCFS_DOWNLOAD_RECORD, c.ccfs_download_record().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordBody>(v(r#"{"msgBody":{"callId":"s-callId","ccId":"s-ccId","fileName":"s-fileName"},"request":{"version":"s-version"}}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_fs::generated::CCFS_QUERY_AGENT_OPR_INFO_DATA, c.ccfs_query_agent_opr_info_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryAgentOprInfoDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"101","beginTime":"s-b","callBackURL":"s-callBackURL","endTime":"s-e"},"request":{"version":"s-version"}}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_fs::generated::CCFS_QUERY_AGENT_OPR_INFO_DATA, c.ccfs_query_agent_opr_info_data().body(serde_json::from_value::<cec_fs::generated::CcfsQueryAgentOprInfoDataBody>(v(r#"{"msgBody":{"accountId":"s-accountId","agentId":"s-agentId","beginTime":"s-beginTime","callBackURL":"s-callBackURL","endTime":"s-endTime"},"request":{"version":"s-version"}}"#)).unwrap()).into_call(), &mut failed);
     check(&cec_fs::generated::CCFS_DOWNLOAD_AGENT_OPR_INFO_FILE, c.ccfs_download_agent_opr_info_file().body(serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentOprInfoFileBody>(v(r#"{"msgBody":{"agentOprInfoFileName":"s-agentOprInfoFileName"},"request":{"version":"s-version"}}"#)).unwrap()).into_call(), &mut failed);
     check(
         &cec_fs::generated::CCFS_QUERY_AGENT_SKILL_INFO_DATA,
@@ -2111,6 +2207,20 @@ fn gateway_bodies() {
         &mut failed,
     );
     check(
+        &cec_gateway::generated::AGENTGROUP_AGENT_BY_LIST,
+        c.agentgroup_agent_by_list()
+            .agentid("101")
+            .media_types("s-mediaTypes")
+            .body(
+                serde_json::from_value::<cec_gateway::generated::AgentgroupAgentByListBody>(v(
+                    r#"{"agentList":["s-item"]}"#,
+                ))
+                .unwrap(),
+            )
+            .into_call(),
+        &mut failed,
+    );
+    check(
         &cec_gateway::generated::CALLDATA_SET_CALL_DATA_EX,
         c.calldata_set_call_data_ex()
             .agentid("101")
@@ -2345,7 +2455,7 @@ fn gateway_bodies() {
             .into_call(),
         &mut failed,
     );
-    assert!(failed.is_empty(), "{} of 41 gateway bodies refused:\n{}", failed.len(), failed.join("\n"));
+    assert!(failed.is_empty(), "{} of 42 gateway bodies refused:\n{}", failed.len(), failed.join("\n"));
 }
 
 #[test]
@@ -2356,10 +2466,10 @@ fn isales_bodies() {
     )
     .unwrap();
     let mut failed = Vec::new();
-    check(&cec_isales::generated::CAMPAIGN_ADD_V1, c.campaign_add_v1().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV1Body>(v(r#"{"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_isales::generated::CAMPAIGN_ADD_V2, c.campaign_add_v2().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV2Body>(v(r#"{"callBackUrl":"s-callBackUrl","callOrder":"s-any","callPolicy":{"callType":7,"chooseType":7,"turns":[{"turnType":"s-turnType"}]},"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"policyJson":"s-policyJson","policyType":7},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_isales::generated::CAMPAIGN_MODIFY_V1, c.campaign_modify_v1().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV1Body>(v(r#"{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_isales::generated::CAMPAIGN_MODIFY_V2, c.campaign_modify_v2().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV2Body>(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_isales::generated::CAMPAIGN_ADD_V1, c.campaign_add_v1().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV1Body>(v(r#"{"callBackUrl":"s-callBackUrl","callerNo":"s-callerNo","description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_isales::generated::CAMPAIGN_ADD_V2, c.campaign_add_v2().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignAddV2Body>(v(r#"{"callBackUrl":"s-callBackUrl","callOrder":"s-any","callPolicy":{"callType":7,"chooseType":7,"turns":[{"turnType":"s-turnType"}]},"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"retryPolicy":{"policyJson":"s-policyJson","policyType":7},"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_isales::generated::CAMPAIGN_MODIFY_V1, c.campaign_modify_v1().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV1Body>(v(r#"{"callerNo":"s-callerNo","description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":7,"name":"s-name","scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_isales::generated::CAMPAIGN_MODIFY_V2, c.campaign_modify_v2().vdn_id(1).campaign_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::CampaignModifyV2Body>(v(r#"{"callOrder":"s-any","callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"ivrParam":{"callCount":7,"callInterval":7,"deviceSign":"s-deviceSign"},"maxAlertingTime":5,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"},"strBeginTime":"s-strBeginTime","strEndTime":"s-strEndTime"}"#)).unwrap()).into_call(), &mut failed);
     check(
         &cec_isales::generated::CAMPAIGN_DELETE,
         c.campaign_delete()
@@ -2640,35 +2750,8 @@ fn isales_bodies() {
         &mut failed,
     );
     check(&cec_isales::generated::WRITEBACK_BUSINESS_RESULT, c.writeback_business_result().vdn_id(1).data_id(7).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::WritebackBusinessResultBody>(v(r#"{"busiResult":"s-busiResult","busiResultDesc":"s-busiResultDesc","subStatus":"s-subStatus","workNo":"s-workNo"}"#)).unwrap()).into_call(), &mut failed);
-    check(
-        &cec_isales::generated::FILESERVER_ADD,
-        c.fileserver_add()
-            .vdn_id(1)
-            .locale("s-locale")
-            .body(
-                serde_json::from_value::<cec_isales::generated::FileserverAddBody>(v(
-                    r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd"}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
-        &mut failed,
-    );
-    check(
-        &cec_isales::generated::FILESERVER_UPDATE,
-        c.fileserver_update()
-            .vdn_id(1)
-            .server_id("s-serverId")
-            .locale("s-locale")
-            .body(
-                serde_json::from_value::<cec_isales::generated::FileserverUpdateBody>(v(
-                    r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd"}"#,
-                ))
-                .unwrap(),
-            )
-            .into_call(),
-        &mut failed,
-    );
+    check(&cec_isales::generated::FILESERVER_ADD, c.fileserver_add().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverAddBody>(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd","userName":"s-userName"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_isales::generated::FILESERVER_UPDATE, c.fileserver_update().vdn_id(1).server_id("s-serverId").locale("s-locale").body(serde_json::from_value::<cec_isales::generated::FileserverUpdateBody>(v(r#"{"serverInfo":{"filePath":"s-filePath","ip":"s-ip","port":"s-port"},"serverPwd":"s-serverPwd","userName":"s-userName"}"#)).unwrap()).into_call(), &mut failed);
     check(
         &cec_isales::generated::FILESERVER_QUERY,
         c.fileserver_query()
@@ -2711,7 +2794,7 @@ fn isales_bodies() {
             .into_call(),
         &mut failed,
     );
-    check(&cec_isales::generated::TEMPLATE_ADD, c.template_add().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::TemplateAddBody>(v(r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"skillId":7,"skillName":"s-skillName"}}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_isales::generated::TEMPLATE_ADD, c.template_add().vdn_id(1).locale("s-locale").body(serde_json::from_value::<cec_isales::generated::TemplateAddBody>(v(r#"{"callerNo":[{"accessCode":"s-accessCode","priority":1}],"description":"s-description","deviceType":7,"initStatus":7,"ivrParam":{"k":"v"},"maxAlertingTime":7,"name":"s-name","priority":1,"scheduleParam":{"holidayBeginTime1":"s-holidayBeginTime1","holidayBeginTime2":"s-holidayBeginTime2","holidayBeginTime3":"s-holidayBeginTime3","holidayEndTime1":"s-holidayEndTime1","holidayEndTime2":"s-holidayEndTime2","holidayEndTime3":"s-holidayEndTime3","workdayBeginTime1":"s-workdayBeginTime1","workdayBeginTime2":"s-workdayBeginTime2","workdayBeginTime3":"s-workdayBeginTime3","workdayEndTime1":"s-workdayEndTime1","workdayEndTime2":"s-workdayEndTime2","workdayEndTime3":"s-workdayEndTime3"},"skillParam":{"outBoundType":7,"predictParam":{"agentPredictParam":{"k":"v"},"connectPredictParam":{"k":"v"},"expPredictParam":{"maxAvgCallTime":7,"minAvgCallTime":7,"outBoundRate":7},"offhookPredictParam":{"offHookRate":7},"predictMethod":7},"previewParam":{"k":"v"},"skillId":7,"skillName":"s-skillName"}}"#)).unwrap()).into_call(), &mut failed);
     check(
         &cec_isales::generated::TEMPLATE_COPY,
         c.template_copy()
@@ -2876,7 +2959,7 @@ fn oiap_bodies() {
     );
     check(&cec_oiap::generated::RECORD_QUERY_RECORD_HISTORY, c.record_query_record_history().body(serde_json::from_value::<cec_oiap::generated::RecordQueryRecordHistoryBody>(v(r#"{"authToken":"s-authToken","beginTime":"s-beginTime","callId":"s-callId","ctiCallId":"s-ctiCallId","endTime":"s-endTime","pageNum":"s-pageNum","pageSize":"s-pageSize","tenantId":"s-tenantId","userMobile":"s-userMobile"}"#)).unwrap()).into_call(), &mut failed);
     check(&cec_oiap::generated::INTENT_QUERY_INTENTIONS, c.intent_query_intentions().body(serde_json::from_value::<cec_oiap::generated::IntentQueryIntentionsBody>(v(r#"{"authToken":"s-authToken","domainInfo":{"domainId":7,"domainName":"s-domainName","language":"s-language","tenantId":"s-tenantId"},"language":"s-language","pageNum":7,"pageSize":7,"tenantId":"s-tenantId"}"#)).unwrap()).into_call(), &mut failed);
-    check(&cec_oiap::generated::SILENT_AGENT_CHANGE_WORK_MODE, c.silent_agent_change_work_mode().body(serde_json::from_value::<cec_oiap::generated::SilentAgentChangeWorkModeBody>(v(r#"{"agentId":"101","authToken":"s-authToken","callId":"s-callId","callTransferRequest":{"callTransferRouteValue":"s-callTransferRouteValue","callTransferTransData":"s-callTransferTransData","callTransferType":"s-callTransferType"},"tenantId":"s-tenantId","workMode":"s-workMode"}"#)).unwrap()).into_call(), &mut failed);
+    check(&cec_oiap::generated::SILENT_AGENT_CHANGE_WORK_MODE, c.silent_agent_change_work_mode().body(serde_json::from_value::<cec_oiap::generated::SilentAgentChangeWorkModeBody>(v(r#"{"agentId":"101","authToken":"s-authToken","callId":"s-callId","callTransferRequest":{"callTransferNumber":"s-callTransferNumber","callTransferRouteValue":"s-callTransferRouteValue","callTransferTransData":"s-callTransferTransData","callTransferType":"s-callTransferType"},"tenantId":"s-tenantId","workMode":"s-workMode"}"#)).unwrap()).into_call(), &mut failed);
     check(&cec_oiap::generated::SILENT_AGENT_RECEIVE_DIALOGRECORD, c.silent_agent_receive_dialogrecord().body(serde_json::from_value::<cec_oiap::generated::SilentAgentReceiveDialogrecordBody>(v(r#"{"agentId":"101","authToken":"s-authToken","callId":"s-callId","nodeId":"s-nodeId","nodeIndex":7,"replyIntentCode":"s-replyIntentCode","replyIntentContent":"s-replyIntentContent","replyIntentName":"s-replyIntentName","replyType":7,"tenantId":"s-tenantId"}"#)).unwrap()).into_call(), &mut failed);
     check(&cec_oiap::generated::NLP_SPELLCHECK, c.nlp_spellcheck().body(serde_json::from_value::<cec_oiap::generated::NlpSpellcheckBody>(v(r#"{"authToken":"s-authToken","checkerType":"s-checkerType","language":"s-language","sentence":"s-sentence","tenantId":"s-tenantId"}"#)).unwrap()).into_call(), &mut failed);
     check(&cec_oiap::generated::FLOW_ASRRECOGNIZERESULT, c.flow_asrrecognizeresult().body(serde_json::from_value::<cec_oiap::generated::FlowAsrrecognizeresultBody>(v(r#"{"analysis":{"avgVol":7,"emotions":[{"k":"v"}],"maxVol":7,"speed":7},"respType":"s-respType","sentence":{"confidence":7,"et":7,"isFinal":true,"st":7,"text":"s-text"},"serviceToken":"s-serviceToken","speakerID":"s-speakerID","subCCID":"s-subCCID","taskID":"s-taskID"}"#)).unwrap()).into_call(), &mut failed);

@@ -300,6 +300,8 @@ async fn a_released_call_gets_a_cdr_whose_zip_has_the_documented_columns() {
         .ccfs_query_bill_data()
         .request(cec_fs::generated::CcfsQueryBillDataBodyRequest { version: Some("2.0".into()) })
         .msg_body(cec_fs::generated::CcfsQueryBillDataBodyMsgBody {
+            begin_time: Some("2000-01-01 00:00:00".into()),
+            end_time: Some("2100-01-01 00:00:00".into()),
             call_id: Some(call.clone()),
             call_back_url: Some(url),
             ..Default::default()

@@ -443,16 +443,103 @@ pub static ALL: &[&OperationMeta] = &[
     &CCFS_IVR_DELETE_FILE,
 ];
 
+/// Object callback `callback.bill_ready` body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallbackBillReadyCallback {
+    /// protocol wrapper
+    #[serde(
+        rename = "request",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub request: Option<CallbackBillReadyCallbackRequest>,
+    /// the notice Required.
+    #[serde(
+        rename = "msgBody",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_object"
+    )]
+    pub msg_body: Option<CallbackBillReadyCallbackMsgBody>,
+}
+
+/// Object `request`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallbackBillReadyCallbackRequest {
+    /// protocol version (2.0 by default)
+    #[serde(
+        rename = "version",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub version: Option<String>,
+}
+
+/// Object `msgBody`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallbackBillReadyCallbackMsgBody {
+    /// the responseId queryBillData answered; part of the file name
+    #[serde(
+        rename = "responseId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub response_id: Option<String>,
+    /// file to fetch with downloadBillFile (yyyyMMdd_{responseId}.zip)
+    #[serde(
+        rename = "billFileName",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub bill_file_name: Option<String>,
+    /// tenant space ID, only when the request carried one
+    #[serde(
+        rename = "accountId",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "cec_core::de::opt_string"
+    )]
+    pub account_id: Option<String>,
+}
+
+/// `callback.bill_ready` — CDR-ready notice (pushed by CC-FS after queryBillData): the NE calls `POST {callBackURL}` on the customer's server.
+///
+/// Reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_4222.html>
+///
+/// Direction: CC-FS -&gt; customer, to the callBackURL of queryBillData, authenticated with a C2 (auth-v2) signature of the developer's AK/SK (the page points at the C2 authentication section; no token header). Table 7 of cec_07_4222 (guide fragment productsdesc-bms_7f693318cc08158b0fb9993d5edb800asupport2, read 2026-12-01). Without a success answer that has a body, CC-FS retries every 10 minutes until success or its retry limit; the answer's fields are not documented (the ack here is an assumption).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CallbackBillReadyCallbackReceiver;
+
+impl CallbackBillReadyCallbackReceiver {
+    /// The callback id.
+    pub const ID: &'static str = "callback.bill_ready";
+    /// The header carrying the registered token, if the callback has one.
+    pub const TOKEN_HEADER: Option<&'static str> = None;
+    /// Checks the token header (when `expected_token` is given) and parses the body.
+    pub fn receive(
+        headers: &cec_core::http::HeaderMap,
+        body: &[u8],
+        expected_token: Option<&str>,
+    ) -> cec_core::Result<CallbackBillReadyCallback> {
+        cec_core::callback::receive(Self::ID, headers, body, Self::TOKEN_HEADER, expected_token)
+    }
+    /// The answer the NE expects from the receiver.
+    pub fn ack() -> serde_json::Value {
+        serde_json::json!({"resultCode":"0","resultDesc":"success"})
+    }
+}
+
 /// Object request body of `ccfs.getRecordFileUrlFromObs`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CcfsGetRecordFileUrlFromObsBody {
     /// call ID (1-25 chars) Required.
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
     pub call_id: Option<String>,
-    /// recording start bound (yyyy-MM-dd HH:mm:ss) Required.
+    /// recording start bound (yyyy-MM-dd HH:mm:ss; endTime - beginTime &lt;= 3 days; UTC unless version "2.0" is sent, then tenant time zone (outside UTC+8 version is required)) Required.
     #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", default)]
     pub begin_time: Option<String>,
-    /// recording end bound (yyyy-MM-dd HH:mm:ss; span &lt;= 3 days) Required.
+    /// recording end bound (yyyy-MM-dd HH:mm:ss; endTime - beginTime &lt;= 3 days; UTC unless version "2.0" is sent, then tenant time zone (outside UTC+8 version is required)) Required.
     #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
     pub end_time: Option<String>,
     /// interface version ("2.0"; needed when times are in tenant time zone (any zone other than UTC+8 must send it))
@@ -469,9 +556,6 @@ impl CcfsGetRecordFileUrlFromObsBody {
         }
         cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
         cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
-        if let Some(v) = &self.end_time {
-            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 3)?;
-        }
         Ok(())
     }
 }
@@ -549,24 +633,41 @@ impl CcfsQueryBillDataBodyRequest {
 /// Object `msgBody`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CcfsQueryBillDataBodyMsgBody {
-    /// tenant space ID filter (named in page prose) (type/length not read)
+    /// start of the period whose CDRs and recording indexes are generated (yyyy-MM-dd HH:mm:ss; endTime - beginTime limited (3 days by default)) Required.
+    #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", default)]
+    pub begin_time: Option<String>,
+    /// end of the period (yyyy-MM-dd HH:mm:ss; endTime - beginTime limited (3 days by default)) Required.
+    #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
+    pub end_time: Option<String>,
+    /// tenant space (enterprise account) filter
     #[serde(rename = "accountId", skip_serializing_if = "Option::is_none", default)]
     pub account_id: Option<String>,
-    /// agent ID filter (named in page prose) (type/length not read)
+    /// agent ID filter
     #[serde(rename = "agentId", skip_serializing_if = "Option::is_none", default)]
     pub agent_id: Option<String>,
-    /// call ID filter (named in page prose) (type/length not read)
+    /// call ID filter (from an earlier call.csv)
     #[serde(rename = "callId", skip_serializing_if = "Option::is_none", default)]
     pub call_id: Option<String>,
-    /// URL that receives the generated file name (named in page prose) (type/length not read) Required.
+    /// calling number filter
+    #[serde(rename = "callerNo", skip_serializing_if = "Option::is_none", default)]
+    pub caller_no: Option<String>,
+    /// called number filter
+    #[serde(rename = "calleeNo", skip_serializing_if = "Option::is_none", default)]
+    pub callee_no: Option<String>,
+    /// which files to generate: call (CDRs), record (recording index), call_record (both) (call | record | call_record)
+    #[serde(rename = "dataType", skip_serializing_if = "Option::is_none", default)]
+    pub data_type: Option<String>,
+    /// URL CC-FS POSTs the CDR-ready notice (billFileName) to; C2-signed Required.
     #[serde(rename = "callBackURL", skip_serializing_if = "Option::is_none", default)]
     pub call_back_url: Option<String>,
 }
 impl CcfsQueryBillDataBodyMsgBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
+        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+        if let Some(v) = &self.data_type {
+            cec_core::validate::one_of(op, &format!("{at}dataType"), v, &["call", "record", "call_record"])?;
         }
         cec_core::validate::required(op, &format!("{at}callBackURL"), &self.call_back_url)?;
         Ok(())
@@ -896,10 +997,10 @@ impl CcfsQueryAgentOprInfoDataBodyRequest {
 /// Object `msgBody`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CcfsQueryAgentOprInfoDataBodyMsgBody {
-    /// operation period start (yyyy-MM-dd HH:mm:ss, tenant time zone; range &lt;= 3 days) Required.
+    /// operation period start (yyyy-MM-dd HH:mm:ss, tenant time zone; endTime - beginTime &lt;= 3 days) Required.
     #[serde(rename = "beginTime", skip_serializing_if = "Option::is_none", default)]
     pub begin_time: Option<String>,
-    /// operation period end (yyyy-MM-dd HH:mm:ss, tenant time zone; range &lt;= 3 days) Required.
+    /// operation period end (yyyy-MM-dd HH:mm:ss, tenant time zone; endTime - beginTime &lt;= 3 days) Required.
     #[serde(rename = "endTime", skip_serializing_if = "Option::is_none", default)]
     pub end_time: Option<String>,
     /// tenant space ID (1-20 chars)
@@ -916,19 +1017,14 @@ impl CcfsQueryAgentOprInfoDataBodyMsgBody {
     /// Checks the documented constraints; `at` prefixes field names in errors.
     pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
         cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
-        if let Some(v) = &self.begin_time {
-            cec_core::validate::max_len(op, &format!("{at}beginTime"), v, 3)?;
-        }
         cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
-        if let Some(v) = &self.end_time {
-            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 3)?;
-        }
         if let Some(v) = &self.account_id {
             cec_core::validate::min_len(op, &format!("{at}accountId"), v, 1)?;
             cec_core::validate::max_len(op, &format!("{at}accountId"), v, 20)?;
         }
         if let Some(v) = &self.agent_id {
-            cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+            cec_core::validate::min_len(op, &format!("{at}agentId"), v, 1)?;
+            cec_core::validate::max_len(op, &format!("{at}agentId"), v, 20)?;
         }
         cec_core::validate::required(op, &format!("{at}callBackURL"), &self.call_back_url)?;
         Ok(())
@@ -1478,7 +1574,7 @@ impl CcfsIvrUploadFileBodyRequest {
 /// Object `msgBody`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CcfsIvrUploadFileBodyMsgBody {
-    /// file content (Base64-encoded file content (field known from the page sample only)) Required.
+    /// file content (Base64 of the file; only WAV (8 bit, 8000 Hz, 64 kbit/s, mono); size limit set by the system parameter "third-party upload file size" (default 5 MB)) Required.
     #[serde(rename = "data", skip_serializing_if = "Option::is_none", default)]
     pub data: Option<String>,
 }
@@ -1688,7 +1784,7 @@ pub struct CcfsIvrDeleteFileResponse {
 ///
 /// `POST /CCFS/resource/ccfs/getRecordFileUrlFromObs` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0813.html>
 ///
-/// Flat body (no request/msgBody wrapper). Uploads the CC-FS recording to OBS/LSS first; callId+beginTime+endTime must identify one recording. Doc lists url beside resultData; nesting unclear.
+/// Flat body (no request/msgBody wrapper). Uploads the CC-FS recording to OBS/LSS first; callId+beginTime+endTime must identify one recording. The page lists url beside resultData (integrator code reads resultData.url, then a top-level url). \[2026-12-01 i9-dl pass: the bogus max_len 3 on endTime (the 3-day span rule) removed; time-zone rule from cec_07_4221.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcfsGetRecordFileUrlFromObsBuilder<'a> {
@@ -1705,12 +1801,12 @@ impl<'a> CcfsGetRecordFileUrlFromObsBuilder<'a> {
         self.body_.call_id = Some(v.into());
         self
     }
-    /// recording start bound (yyyy-MM-dd HH:mm:ss) Required.
+    /// recording start bound (yyyy-MM-dd HH:mm:ss; endTime - beginTime &lt;= 3 days; UTC unless version "2.0" is sent, then tenant time zone (outside UTC+8 version is required)) Required.
     pub fn begin_time(mut self, v: impl Into<String>) -> Self {
         self.body_.begin_time = Some(v.into());
         self
     }
-    /// recording end bound (yyyy-MM-dd HH:mm:ss; span &lt;= 3 days) Required.
+    /// recording end bound (yyyy-MM-dd HH:mm:ss; endTime - beginTime &lt;= 3 days; UTC unless version "2.0" is sent, then tenant time zone (outside UTC+8 version is required)) Required.
     pub fn end_time(mut self, v: impl Into<String>) -> Self {
         self.body_.end_time = Some(v.into());
         self
@@ -1756,7 +1852,7 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/queryBillData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0814.html>
 ///
-/// msgBody table not reached: the time-range fields are not confirmed (third-party samples send beginTime/endTime 'yyyy-MM-dd HH:mm:ss' and dataType, unverified). Asynchronous: when ready CC-FS POSTs {request:{version}, msgBody:{responseId, billFileName (yyyyMMdd_{responseId}.zip), accountId (only if sent)}} to callBackURL, C2-signed; retries every 10 min until success or the retry limit. accountId/agentId/callId are optional filters; none = all data of the appId in the period. Callback host's certificate must be trusted by AICC. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
+/// Asynchronous: when ready CC-FS POSTs {request:{version}, msgBody:{responseId, billFileName (yyyyMMdd_{responseId}.zip), accountId (only if sent)}} to callBackURL, C2-signed (see spec/callbacks/cc-fs.json); without a success answer with a body it retries every 10 minutes until success or its retry limit. accountId/agentId/callId are optional filters; none = all data of the appId in the period. Callback host certificate must be trusted by AICC. \[2026-12-01 i9-dl pass: beginTime/endTime/callerNo/calleeNo/dataType added from CallBillQueryBean.java; the numeric_range on agentId dropped (the table was never read).\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcfsQueryBillDataBuilder<'a> {
@@ -1988,7 +2084,7 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/queryAgentOprInfoData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0818.html>
 ///
-/// Asynchronous; file name (agentOprInfoFileName) pushed to callBackURL (C2-signed). accountId/agentId optional; none = all data of the appId in the period. Response envelope fields as shared by CC-FS; resultData content not read. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// Asynchronous; the file name (agentOprInfoFileName) is pushed to callBackURL (C2-signed). accountId/agentId optional; none = all data of the appId in the period. The request table lists exactly beginTime, endTime, accountId, agentId, callBackURL: no callId and no dataType (checked against the guide copy of cec_07_4226). \[2026-12-01 i9-dl pass: bogus max_len 3 on the times removed; agentId is String(1-20), not a 101-999999 range.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcfsQueryAgentOprInfoDataBuilder<'a> {
@@ -2104,7 +2200,7 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/queryAgentSkillInfoData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0820.html>
 ///
-/// Asynchronous; the file name (agentOprSkillFileName) is pushed to callBackURL (C2-signed). Page prose names accountId/agentId/callId as optional filters. msgBody table and response not read. \[2026-11 review: searched the en/zh copies of this page; the stored excerpts end before the missing table, so it stays as described.\]
+/// Asynchronous; the file name (agentOprSkillFileName per the page prose; the download takes agentSkillInfoFileName) is pushed to callBackURL (C2-signed). Page prose names accountId/agentId/callId as optional filters and "the specified period". \[2026-12-01 i9-dl pass: the zh compact HTML, the zh .md and the ja copy all stop at the request header table; msgBody and the response stay unread, so the body passes through as written by the caller.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcfsQueryAgentSkillInfoDataBuilder<'a> {
@@ -2162,7 +2258,7 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/downloadAgentSkillInfoFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0821.html>
 ///
-/// Success returns the zip as binary (Content-Type Application/Octet-stream;charset=UTF-8) holding *_agentSkillInfo*.csv (see file_formats.agent_skill_change_csv). The request table lists agentSkillInfoFileName directly (no request/msgBody wrapper shown); its sample header was copied from another page.
+/// Success returns the zip as binary (Content-Type Application/Octet-stream;charset=UTF-8) holding *_agentSkillInfo*.csv (see file_formats.agent_skill_change_csv). Decided on cec_07_0821 (zh, 2025-11-13): its request table is a single flat "table 2 request parameters" with agentSkillInfoFileName, unlike the request/msgBody tables of every other FS download, so the flat body stays; the page sample header is copied from ivr/deleteFile and proves nothing either way. A live NE may still want the wrapper.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcfsDownloadAgentSkillInfoFileBuilder<'a> {
@@ -2273,7 +2369,7 @@ impl crate::Client {
 ///
 /// `GET /CCFS/resource/ccfs/playVoice` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0823.html>
 ///
-/// Success returns the audio stream (playable by Windows Media Player). Failure returns the JSON envelope, e.g. resultCode 010106 'token empty'. No auth header listed; the token authorizes.
+/// Success returns the audio stream (playable by Windows Media Player). A failure returns the JSON envelope (e.g. 010106 token empty) with Content-Type application/octet-stream (cec_07_0823), so a client must look at the bytes, not the content type: cec_core::download decodes a short answer that starts with { as the envelope. No auth header; the st token authorizes.
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcfsPlayVoiceBuilder<'a> {
@@ -2474,7 +2570,7 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/ivr/downloadFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0826.html>
 ///
-/// Third party attached to IVR via custom JAR. Only files under the "third-party recording download path rule" system parameter and owned by the caller. Success returns the .wav bytes (Content-Type Application/Octet-stream;charset=UTF-8); failure returns the JSON envelope.
+/// Third party attached to IVR via custom JAR. Only files under the "third-party recording download path rule" system parameter and owned by the caller. Success returns the .wav bytes (Content-Type Application/Octet-stream;charset=UTF-8); failure returns the JSON envelope. \[2026-12-01 i9-dl pass: no copy of cec_07_0826 came up in this pass; the entry stands as the earlier pass read it (request and response tables), not re-checked.\]
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcfsIvrDownloadFileBuilder<'a> {
@@ -2532,7 +2628,7 @@ impl crate::Client {
 ///
 /// `POST /CCFS/resource/ccfs/ivr/uploadFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0827.html>
 ///
-/// For third-party bot scenarios; SaaS and OP. Upload folder set by system parameter. Request and response fields read from the page sample (msgBody.data Base64; resultData.fileName/locationId); the msgBody table itself was not readable. The sample header shows /ivr/upload while the URI reads /ivr/uploadFile (URI kept).
+/// For third-party bot scenarios; SaaS and OP. Upload folder set by system parameter. \[2026-12-01 i9-dl pass: the msgBody table is readable in cec_07_0827 (zh): data is the Base64 WAV; response: 0 and "operate success", resultData.fileName (table 6 cut after it).\] The sample header shows /ivr/upload while the URI reads /ivr/uploadFile (URI kept).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcfsIvrUploadFileBuilder<'a> {
@@ -2657,6 +2753,8 @@ impl crate::Client {
 /// Fluent builder of `ccfs.ivr.deleteFile`: Delete an uploaded file as a third party.
 ///
 /// `POST /CCFS/resource/ccfs/ivr/deleteFile` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0829.html>
+///
+/// Response: 0 and "operate success"; resultData reserved (empty string). Request sample read on cec_07_0829 (zh, 2025-11-13).
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcfsIvrDeleteFileBuilder<'a> {

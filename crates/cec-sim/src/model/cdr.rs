@@ -19,6 +19,10 @@ use crate::api::{Reply, Req, Route, failure};
 pub(super) struct CdrCall {
     pub(super) call_id: String,
     pub(super) agent: String,
+    /// When the call began (queued, else offered), epoch ms: what `beginTime`/`endTime` filter.
+    pub(super) start_ms: u64,
+    pub(super) caller: String,
+    pub(super) called: String,
     pub(super) rows: Vec<Vec<String>>,
     pub(super) record_row: Option<Vec<String>>,
 }
@@ -55,6 +59,24 @@ pub(super) fn datetime(ms: u64) -> String {
     format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
 }
 
+/// Epoch ms of a `YYYY-MM-DD hh:mm:ss` (UTC) time; `None` on any other shape.
+pub(super) fn parse_datetime(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let p = s.get(r)?;
+        p.bytes().all(|c| c.is_ascii_digit()).then(|| p.parse().ok())?
+    };
+    let (y, mo, d, h, mi, se) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 59 {
+        return None;
+    }
+    let days = cec_core::time::days_from_civil(y, mo as u32, d as u32);
+    u64::try_from((days * 86_400 + h * 3600 + mi * 60 + se) * 1000).ok()
+}
+
 fn opt_dt(ms: Option<u64>) -> String {
     ms.map(datetime).unwrap_or_default()
 }
@@ -68,6 +90,11 @@ fn csv_line(cols: &[String]) -> String {
 }
 
 impl Shared {
+    /// Whether file answers honour `Range` (`SimConfig::honor_range`).
+    pub(crate) fn honor_range(&self) -> bool {
+        self.config.honor_range
+    }
+
     /// A call was released: its CDR (and the CDR-ready notice if the scenario wants one).
     pub(super) fn call_released(&self, m: &mut Model, call_id: &str) -> Vec<Effect> {
         self.chat_released(m, call_id);
@@ -76,7 +103,7 @@ impl Shared {
         m.cdrs.calls.push(cdr.clone());
         let mut effects = Vec::new();
         if let Some(url) = self.config.scenario.cdr_callback_url.clone() {
-            let (name, response_id) = self.store_bill(m, &[cdr]);
+            let (name, response_id) = self.store_bill(m, &[cdr], DataType::Both);
             effects.push(Effect::Post { url, body: bill_notice(&response_id, &name, None), signed: true });
         }
         effects
@@ -163,11 +190,20 @@ impl Shared {
             ]);
             row
         });
-        CdrCall { call_id: rec.id.clone(), agent, rows, record_row }
+        let start_ms = rec.queued_ms.or(rec.offered_ms).or(rec.legs.first().map(|l| l.offered_ms)).unwrap_or(0);
+        CdrCall {
+            call_id: rec.id.clone(),
+            agent,
+            start_ms,
+            caller: rec.caller.clone(),
+            called: rec.called.clone(),
+            rows,
+            record_row,
+        }
     }
 
     /// Zips CDRs into a bill file; returns `(file name, responseId)`.
-    fn store_bill(&self, m: &mut Model, cdrs: &[CdrCall]) -> (String, String) {
+    fn store_bill(&self, m: &mut Model, cdrs: &[CdrCall], data: DataType) -> (String, String) {
         let a = self.next_id(m);
         let b = self.next_id(m);
         let response_id = format!("{a:016x}{b:016x}");
@@ -177,7 +213,14 @@ impl Shared {
         let name = format!("{y:04}{mo:02}{d:02}_{response_id}.zip");
         let call_csv: String = cdrs.iter().flat_map(|c| c.rows.iter()).map(|r| csv_line(r)).collect();
         let record_csv: String = cdrs.iter().filter_map(|c| c.record_row.as_ref()).map(|r| csv_line(r)).collect();
-        match zip_files(&[(format!("{stamp}_call_1.csv"), call_csv), (format!("{stamp}_record_1.csv"), record_csv)]) {
+        let mut members = Vec::new();
+        if data != DataType::Record {
+            members.push((format!("{stamp}_call_1.csv"), call_csv));
+        }
+        if data != DataType::Call {
+            members.push((format!("{stamp}_record_1.csv"), record_csv));
+        }
+        match zip_files(&members) {
             Ok(bytes) => {
                 m.cdrs.bills.insert(name.clone(), bytes);
             }
@@ -198,17 +241,35 @@ impl Shared {
         let text = |v: Option<String>| v.filter(|s| !s.is_empty());
         let Some(url) = text(body.call_back_url) else { return failure(route, "0300001", "callBackURL is null") };
         let (agent, call, account) = (text(body.agent_id), text(body.call_id), text(body.account_id));
+        let (caller, callee) = (text(body.caller_no), text(body.callee_no));
+        let data = match text(body.data_type).as_deref() {
+            Some("call") => DataType::Call,
+            Some("record") => DataType::Record,
+            _ => DataType::Both,
+        };
+        let (Some(begin), Some(end)) = (
+            text(body.begin_time).as_deref().and_then(parse_datetime),
+            text(body.end_time).as_deref().and_then(parse_datetime),
+        ) else {
+            return failure(route, "0300004", "beginTime/endTime must be yyyy-MM-dd HH:mm:ss");
+        };
+        if begin > end {
+            return failure(route, "0300013", "The beginTime cannot be later than the endTime.");
+        }
         let (name, response_id) = {
             let mut m = self.lock();
             let cdrs: Vec<CdrCall> = m
                 .cdrs
                 .calls
                 .iter()
+                .filter(|c| (begin..=end).contains(&c.start_ms))
                 .filter(|c| agent.as_ref().is_none_or(|a| &c.agent == a))
                 .filter(|c| call.as_ref().is_none_or(|id| &c.call_id == id))
+                .filter(|c| caller.as_ref().is_none_or(|n| &c.caller == n))
+                .filter(|c| callee.as_ref().is_none_or(|n| &c.called == n))
                 .cloned()
                 .collect();
-            self.store_bill(&mut m, &cdrs)
+            self.store_bill(&mut m, &cdrs, data)
         };
         let notice = bill_notice(&response_id, &name, account.as_deref());
         run_effects(self, vec![Effect::Post { url, body: notice, signed: true }]);
@@ -230,6 +291,14 @@ impl Shared {
             None => failure(route, "0300004", "no such bill file"),
         }
     }
+}
+
+/// Which files `queryBillData` puts in the zip (`dataType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum DataType {
+    Call,
+    Record,
+    Both,
 }
 
 /// The CDR-ready notice CC-FS posts to `callBackURL`.

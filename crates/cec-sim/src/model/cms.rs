@@ -153,7 +153,7 @@ impl Shared {
     /// `calldata.isprocesscall`: whether the agent is on a call.
     pub(super) fn cms_is_process_call(&self, route: &Route, req: &Req) -> Reply {
         match req.body_as::<cec_cms::generated::CalldataIsprocesscallBody>(route) {
-            Ok(b) => cms_ok(json!(!self.agent_calls(b.agent_id).is_empty())),
+            Ok(b) => cms_ok(json!(!self.agent_calls(b.query_param.and_then(|q| q.agent_id)).is_empty())),
             Err(r) => r,
         }
     }
@@ -169,7 +169,7 @@ impl Shared {
             .scenario
             .queues
             .iter()
-            .filter(|_| self.cms_vdn_ok(b.vdn))
+            .filter(|_| self.cms_vdn_ok(b.query_param.as_ref().and_then(|q| q.vdn)))
             .map(|q| json!({ "id": q.id, "mediaType": q.media_type, "name": q.name }))
             .collect();
         cms_ok(json!(rows))

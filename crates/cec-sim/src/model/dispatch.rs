@@ -145,6 +145,7 @@ pub(crate) static MODELLED: &[(&str, Serve)] = &[
     ("hisindex.vdn", Model(Shared::cms_vdn_history)),
     // CC-FS.
     ("ccfs.downloadRecord", Model(Shared::download_record)),
+    ("ccfs.downloadRecordFile", Model(Shared::download_record)),
     ("ccfs.queryBillData", Model(Shared::query_bill_data)),
     ("ccfs.downloadBillFile", Model(Shared::download_bill_file)),
 ];

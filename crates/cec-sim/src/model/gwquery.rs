@@ -83,7 +83,7 @@ impl Shared {
             Ok(b) => b,
             Err(r) => return r,
         };
-        let data = b.calldata.unwrap_or_default();
+        let data = b.calldata.map(|d| d.expose_str().to_owned()).unwrap_or_default();
         let data = if b.is_data_encoded == Some(true) {
             match base64_decode(&data).and_then(|d| String::from_utf8(d).ok()) {
                 Some(d) => d,
