@@ -44,15 +44,19 @@ use std::time::Duration;
 pub mod faults;
 #[allow(missing_docs)]
 pub mod generated;
+mod ivr;
 mod model;
+mod popup;
 pub mod routes;
 mod scenario;
 mod verify;
 pub mod wav;
 
 pub use faults::{Fault, FaultKind, FaultStatus, Target};
+pub use ivr::{BusinessInterface, IvrBranch, IvrConfig, IvrFlow, IvrRun, IvrStep, StepLog};
 pub use model::AgentSnapshot;
 pub use model::queues::{AgentLeg, CallRecord};
+pub use popup::{PopupConfig, PopupLoad, PopupMode};
 pub use scenario::{
     AccessCode, Agent, Campaign, CampaignData, Dialer, Intent, Scenario, ScenarioError, SkillQueue, Traffic,
     TrafficFlow,
@@ -136,7 +140,9 @@ impl Simulator {
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(model::Shared::new(config));
-        let app = routes::router(shared.clone(), faults.clone());
+        let app = routes::router(shared.clone(), faults.clone())
+            .merge(ivr::admin_routes(shared.clone()))
+            .merge(popup::admin_routes(shared.clone()));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let reaper = shared.clone();
         let pusher = shared.clone();

@@ -93,6 +93,11 @@ pub struct Scenario {
     pub intents: Vec<Intent>,
     /// The chatbot's answer when no intent matches.
     pub fallback_answer: String,
+    /// IVR flows and the business interfaces they invoke (`[ivr]`, see `crate::ivr`).
+    #[serde(skip_serializing_if = "crate::ivr::IvrConfig::is_empty")]
+    pub ivr: crate::ivr::IvrConfig,
+    /// The screen pop-up page the agent workbench opens for a ringing call (`[popup]`).
+    pub popup: Option<crate::popup::PopupConfig>,
 }
 
 fn default_chat_queue() -> u32 {
@@ -274,6 +279,8 @@ impl Default for Scenario {
                 },
             ],
             fallback_answer: default_fallback(),
+            ivr: Default::default(),
+            popup: None,
         }
     }
 }
@@ -337,6 +344,7 @@ impl Scenario {
         for (n, f) in self.faults.iter().enumerate() {
             f.check().map_err(|e| format!("faults[{n}]: {e}"))?;
         }
+        self.ivr.check()?;
         Ok(())
     }
 }
