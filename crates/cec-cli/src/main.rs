@@ -6,6 +6,8 @@
 //! cec agent watch --agent ID [--phone N] [--skills 1,2] [--max-events N] [--duration S] [--output json|table]
 //! cec agent bar --agent ID [--phone N]   an interactive connection bar
 //! cec ops [NE]                           list the interfaces the CLI can call
+//! cec popup serve [--listen 127.0.0.1:8044] [--rename callerNum=ani]... [--token-param P] [--origin O]...
+//! cec popup token --page ID [--days N]   a page token for the pop-up's configured address
 //! cec <ne> <operation-id> [--path k=v]... [--query k=v]... [--header k=v]... [--body JSON|@file] [--output json|table]
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -15,6 +17,7 @@ mod demo;
 mod generated;
 mod ops;
 mod output;
+mod popup;
 mod profile;
 
 use std::path::PathBuf;
@@ -97,7 +100,13 @@ enum Command {
         /// Print the endpoint and credentials as JSON (default: human-readable lines).
         #[arg(long, value_enum)]
         output: Option<OutputFormat>,
+        /// The screen pop-up page of the tenant: print the URL the workbench would load for each ringing call.
+        #[arg(long, value_name = "URL")]
+        popup_url: Option<String>,
     },
+    /// Screen pop-up: serve a page that shows what a pop-up receives, issue page tokens.
+    #[command(subcommand)]
+    Popup(popup::PopupCmd),
     /// Agent sessions: watch events, or an interactive connection bar (CC-Gateway endpoint from the profile).
     #[command(subcommand)]
     Agent(agent::AgentCmd),
@@ -139,7 +148,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let env = |k: &str| std::env::var(k).ok();
     match cli.command {
         Command::Demo { seed, output } => demo::run(seed, output == Some(OutputFormat::Json)).await,
-        Command::Sim { scenario, listen, seed, output } => sim(scenario, listen, seed, output).await,
+        Command::Sim { scenario, listen, seed, output, popup_url } => {
+            sim(scenario, listen, seed, output, popup_url).await
+        }
+        Command::Popup(cmd) => popup::run(cmd).await,
         Command::Ops { ne } => {
             for op in generated::OPS.iter().filter(|o| ne.as_deref().is_none_or(|n| n == o.ne)) {
                 let file = if op.binary { " (answers with a file: use --out)" } else { "" };
@@ -165,14 +177,16 @@ async fn sim(
     listen: std::net::SocketAddr,
     seed: u64,
     output: Option<OutputFormat>,
+    popup_url: Option<String>,
 ) -> anyhow::Result<()> {
     if !listen.ip().is_loopback() {
         anyhow::bail!("refusing to listen on {listen}: the simulator serves loopback (127.0.0.1) only");
     }
-    let scenario = match &scenario {
+    let mut scenario = match &scenario {
         Some(path) => cec_sim::Scenario::load(path)?,
         None => cec_sim::Scenario::default(),
     };
+    popup::apply_url(&mut scenario, popup_url);
     let config = cec_sim::SimConfig { scenario, listen, seed, ..Default::default() };
     let sim = cec_sim::Simulator::start(config).await?;
     let sc = sim.scenario();
@@ -196,7 +210,7 @@ async fn sim(
             println!("Ctrl-C to stop.");
         }
     }
-    tokio::signal::ctrl_c().await?;
+    popup::print_until_ctrl_c(&sim, output.is_some()).await?;
     sim.shutdown().await;
     Ok(())
 }
