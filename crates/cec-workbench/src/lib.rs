@@ -23,7 +23,7 @@
 //!
 //! Every helper is a plain function over headers and bytes, so it plugs into
 //! any web framework; the `axum` feature adds ready-made handlers
-//! ([`server`]). Without that feature the crate pulls neither axum nor tokio.
+//! (module `server`). Without that feature the crate pulls neither axum nor tokio.
 //!
 //! ```
 //! use cec_workbench::{Field, PopupParser};
