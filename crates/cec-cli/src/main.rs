@@ -7,6 +7,8 @@
 //! cec agent bar --agent ID [--phone N]   an interactive connection bar
 //! cec doctor [--output json]             check every NE of the profile (TLS, C2 dialect, clock) — run it first
 //! cec ops [NE]                           list the interfaces the CLI can call
+//! cec popup serve [--listen 127.0.0.1:8044] [--rename callerNum=ani]... [--token-param P] [--origin O]...
+//! cec popup token --page ID [--days N]   a page token for the pop-up's configured address
 //! cec <ne> <operation-id> [--path k=v]... [--query k=v]... [--header k=v]... [--body JSON|@file] [--output json|table]
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -21,6 +23,7 @@ mod fs;
 mod generated;
 mod ops;
 mod output;
+mod popup;
 mod profile;
 
 use std::path::PathBuf;
@@ -117,7 +120,13 @@ enum Command {
         /// What a state-changing interface the simulator does not model answers: `refuse` (HTTP 501) or `sample`.
         #[arg(long, value_parser = ["refuse", "sample"])]
         unmodelled_writes: Option<String>,
+        /// The screen pop-up page of the tenant: print the URL the workbench would load for each ringing call.
+        #[arg(long, value_name = "URL")]
+        popup_url: Option<String>,
     },
+    /// Screen pop-up: serve a page that shows what a pop-up receives, issue page tokens.
+    #[command(subcommand)]
+    Popup(popup::PopupCmd),
     /// Agent sessions: watch events, or an interactive connection bar (CC-Gateway endpoint from the profile).
     #[command(subcommand)]
     Agent(agent::AgentCmd),
@@ -168,10 +177,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let env = |k: &str| std::env::var(k).ok();
     match cli.command {
         Command::Demo { seed, output } => demo::run(seed, output == Some(OutputFormat::Json)).await,
-        Command::Sim { scenario, listen, seed, output, guid_mode, guid_rotation, guid_timeout, unmodelled_writes } => {
+        Command::Sim {
+            scenario,
+            listen,
+            seed,
+            output,
+            guid_mode,
+            guid_rotation,
+            guid_timeout,
+            unmodelled_writes,
+            popup_url,
+        } => {
             let gateway = SimGateway { guid_mode, guid_rotation, guid_timeout, unmodelled_writes };
-            sim(scenario, listen, seed, output, gateway).await
+            sim(scenario, listen, seed, output, gateway, popup_url).await
         }
+        Command::Popup(cmd) => popup::run(cmd).await,
         Command::Ops { ne } => {
             for op in generated::OPS.iter().filter(|o| ne.as_deref().is_none_or(|n| n == o.ne)) {
                 let file = if op.binary { " (answers with a file: use --out)" } else { "" };
@@ -227,6 +247,7 @@ async fn sim(
     seed: u64,
     output: Option<OutputFormat>,
     gateway: SimGateway,
+    popup_url: Option<String>,
 ) -> anyhow::Result<()> {
     if !listen.ip().is_loopback() {
         anyhow::bail!("refusing to listen on {listen}: the simulator serves loopback (127.0.0.1) only");
@@ -249,6 +270,7 @@ async fn sim(
         scenario.unmodelled_writes =
             if w == "sample" { cec_sim::Unmodelled::Sample } else { cec_sim::Unmodelled::Refuse };
     }
+    popup::apply_url(&mut scenario, popup_url);
     let config = cec_sim::SimConfig { scenario, listen, seed, ..Default::default() };
     let sim = cec_sim::Simulator::start(config).await?;
     let sc = sim.scenario();
@@ -283,7 +305,7 @@ async fn sim(
             outln!("Ctrl-C to stop.")?;
         }
     }
-    tokio::signal::ctrl_c().await?;
+    popup::print_until_ctrl_c(&sim, output.is_some()).await?;
     sim.shutdown().await;
     Ok(())
 }

@@ -46,7 +46,9 @@ pub mod faults;
 #[allow(missing_docs)]
 pub mod generated;
 mod http;
+mod ivr;
 mod model;
+mod popup;
 mod range;
 mod scenario;
 mod verify;
@@ -55,8 +57,10 @@ pub mod wav;
 pub use cec_cms::generated::CtiAgentState;
 pub use config::SimConfig;
 pub use faults::{Fault, FaultKind, FaultStatus, Target};
+pub use ivr::{BusinessInterface, IvrBranch, IvrConfig, IvrFlow, IvrRun, IvrStep, StepLog};
 pub use model::AgentSnapshot;
 pub use model::queues::{AgentLeg, CallRecord};
+pub use popup::{PopupConfig, PopupLoad, PopupMode};
 pub use scenario::{
     AccessCode, Agent, Campaign, CampaignData, Dialer, GatewaySettings, GuidMode, Intent, Scenario, ScenarioError,
     SkillQueue, Traffic, TrafficFlow, Unmodelled,
@@ -94,7 +98,9 @@ impl Simulator {
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(model::Shared::new(config));
-        let app = http::router(shared.clone(), faults.clone());
+        let app = http::router(shared.clone(), faults.clone())
+            .merge(ivr::admin_routes(shared.clone()))
+            .merge(popup::admin_routes(shared.clone()));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let reaper = shared.clone();
         let pusher = shared.clone();

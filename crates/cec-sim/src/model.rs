@@ -185,7 +185,9 @@ pub struct Shared {
     /// Wakes the push deliverer.
     push_wake: Arc<Notify>,
     /// Sends pushed events and callbacks (`None` if it could not be built).
-    http: Option<reqwest::Client>,
+    pub(crate) http: Option<reqwest::Client>,
+    /// IVR runs (`crate::ivr`).
+    pub(crate) ivr: crate::ivr::IvrState,
 }
 
 fn now_ms() -> u128 {
@@ -262,6 +264,7 @@ impl Shared {
             config,
             push_wake: Arc::new(Notify::new()),
             http: push::http_client(),
+            ivr: Default::default(),
         }
     }
 
@@ -419,7 +422,8 @@ impl Shared {
             "agents": agents, "calls": m.calls.values().collect::<Vec<_>>(),
             "recordings": m.recordings.keys().collect::<Vec<_>>(),
             "waiting": Self::waiting_dump(&m),
-            "records": m.queues.order.iter().filter_map(|id| m.queues.records.get(id)).collect::<Vec<_>>()
+            "records": m.queues.order.iter().filter_map(|id| m.queues.records.get(id)).collect::<Vec<_>>(),
+            "ivr": self.ivr.dump()
         })
     }
 

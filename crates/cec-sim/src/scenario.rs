@@ -109,6 +109,11 @@ pub struct Scenario {
     /// one C2 form.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub c2_accept: Vec<String>,
+    /// IVR flows and the business interfaces they invoke (`[ivr]`, see `crate::ivr`).
+    #[serde(skip_serializing_if = "crate::ivr::IvrConfig::is_empty")]
+    pub ivr: crate::ivr::IvrConfig,
+    /// The screen pop-up page the agent workbench opens for a ringing call (`[popup]`).
+    pub popup: Option<crate::popup::PopupConfig>,
 }
 
 /// What a state-changing interface the model does not simulate answers.
@@ -342,6 +347,8 @@ impl Default for Scenario {
             gateway: GatewaySettings::default(),
             unmodelled_writes: Unmodelled::Refuse,
             c2_accept: Vec::new(),
+            ivr: Default::default(),
+            popup: None,
         }
     }
 }
@@ -409,6 +416,7 @@ impl Scenario {
             return Err("gateway.guid_rotation_secs must be at least 1".into());
         }
         self.c2_dialects()?;
+        self.ivr.check()?;
         Ok(())
     }
 
