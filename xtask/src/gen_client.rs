@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::names::{doc, lit, pascal, snake, upper};
-use crate::spec::{EnvelopeSpec, Field, Interface, Spec};
+use crate::spec::{EnvelopeSpec, Field, Interface, Rules, Spec};
 
 thread_local! {
     /// Response field name → (enum type, repr) for the NE being generated.
@@ -263,7 +263,7 @@ fn field_doc(f: &Field) -> String {
 fn rust_type(f: &Field, prefix: &str, side: Side, out: &mut Vec<String>) -> String {
     let nested = |out: &mut Vec<String>| {
         let name = format!("{prefix}{}", pascal(&f.name));
-        out.push(struct_def(&name, &f.fields, side, &format!("`{}`", f.name)));
+        out.push(struct_def_with(&name, &f.fields, side, &format!("`{}`", f.name), &f.rules));
         name
     };
     if side == Side::Response
@@ -289,6 +289,10 @@ fn rust_type(f: &Field, prefix: &str, side: Side, out: &mut Vec<String>) -> Stri
 }
 
 fn struct_def(name: &str, fields: &[Field], side: Side, what: &str) -> String {
+    struct_def_with(name, fields, side, what, &Rules::default())
+}
+
+fn struct_def_with(name: &str, fields: &[Field], side: Side, what: &str, obj: &Rules) -> String {
     let mut nested = Vec::new();
     let mut s = String::new();
     let _ = writeln!(s, "/// {}.", doc(&format!("Object {what}")));
@@ -305,7 +309,8 @@ fn struct_def(name: &str, fields: &[Field], side: Side, what: &str) -> String {
     }
     s.push_str("}\n");
     if side == Side::Request {
-        s.push_str(&validate_impl(name, fields));
+        s.push_str(&validate_impl(name, fields, obj));
+        s.push_str(&fields_const(name, fields));
     }
     for n in nested {
         s.push('\n');
@@ -337,17 +342,24 @@ fn serde_attr(f: &Field, ty: &str, side: Side) -> String {
     format!("    #[serde({})]\n", parts.join(", "))
 }
 
-/// Validation statements for one value `v` (a reference) of field `f`.
-fn rule_checks(f: &Field, label: &str, v: &str, ty: &str) -> String {
-    let r = &f.rules;
+/// Validation statements for one value `v` (a reference) meeting rules `r`; `l` is a
+/// Rust expression of type `&str` naming the field in errors.
+fn rule_checks(r: &Rules, l: &str, v: &str, ty: &str) -> String {
     let mut s = String::new();
     let sv = if ty == "cec_core::Secret<String>" { format!("{v}.expose_str()") } else { v.to_string() };
-    let l = lit(label);
+    let text = matches!(ty, "String" | "cec_core::Secret<String>");
     if let Some([a, b]) = r.numeric_range {
         let _ = writeln!(s, "cec_core::validate::numeric_range(op, {l}, {sv}, {a}, {b})?;");
     }
     if let Some([a, b]) = r.range {
         let _ = writeln!(s, "cec_core::validate::range(op, {l}, *{v}, {a}, {b})?;");
+    }
+    if let Some([a, b]) = r.not_range {
+        if text {
+            let _ = writeln!(s, "cec_core::validate::not_range_numeric(op, {l}, {sv}, {a}, {b})?;");
+        } else {
+            let _ = writeln!(s, "cec_core::validate::not_range(op, {l}, *{v}, {a}, {b})?;");
+        }
     }
     if let Some(n) = r.min_len {
         let _ = writeln!(s, "cec_core::validate::min_len(op, {l}, {sv}, {n})?;");
@@ -363,49 +375,117 @@ fn rule_checks(f: &Field, label: &str, v: &str, ty: &str) -> String {
         let items = list.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ");
         let _ = writeln!(s, "cec_core::validate::one_of_int(op, {l}, *{v}, &[{items}])?;");
     }
+    if let Some(t) = &r.code_table {
+        let _ = writeln!(s, "cec_core::validate::in_table(op, {l}, {sv}, {}, crate::generated::{t}::CODES)?;", lit(t));
+    }
     if let Some(n) = r.max_items {
         let _ = writeln!(s, "cec_core::validate::max_items(op, {l}, {v}, {n})?;");
     }
     if r.alphanumeric {
         let _ = writeln!(s, "cec_core::validate::alphanumeric(op, {l}, {sv})?;");
     }
+    if let Some(items) = r.items.as_deref()
+        && let Some(elem) = ty.strip_prefix("Vec<").and_then(|t| t.strip_suffix('>'))
+    {
+        let inner = rule_checks(items, "&item_at", "item", elem);
+        if !inner.is_empty() {
+            let _ = writeln!(
+                s,
+                "for (i, item) in {v}.iter().enumerate() {{ let item_at = format!(\"{{}}[{{i}}]\", {l}); {inner} }}"
+            );
+        }
+    }
     s
 }
 
-fn validate_impl(name: &str, fields: &[Field]) -> String {
+fn validate_impl(name: &str, fields: &[Field], obj: &Rules) -> String {
     let mut body = String::new();
     for f in fields {
         let fname = snake(&f.name);
         let label = f.name.clone();
+        let mut block = String::new();
+        let at_label = format!("&format!(\"{{at}}{label}\")");
         if f.required {
-            let _ = writeln!(body, "cec_core::validate::required(op, &format!(\"{{at}}{label}\"), &self.{fname})?;");
+            let _ = writeln!(block, "cec_core::validate::required(op, {at_label}, &self.{fname})?;");
         }
         let ty = rust_type(f, name, Side::Request, &mut Vec::new());
-        let checks =
-            rule_checks(f, &label, "v", &ty).replace(&format!("{:?}", label), &format!("&format!(\"{{at}}{label}\")"));
+        let checks = rule_checks(&f.rules, &at_label, "v", &ty);
         let nested_obj = f.ty == "object" && !f.fields.is_empty();
         let nested_arr = f.ty == "array<object>" && !f.fields.is_empty();
         if !checks.is_empty() || nested_obj || nested_arr {
-            let _ = writeln!(body, "if let Some(v) = &self.{fname} {{");
-            body.push_str(&checks);
+            let _ = writeln!(block, "if let Some(v) = &self.{fname} {{");
+            block.push_str(&checks);
             if nested_obj {
-                let _ = writeln!(body, "v.validate(op, &format!(\"{{at}}{label}.\"))?;");
+                let _ = writeln!(block, "v.validate(op, &format!(\"{{at}}{label}.\"), &[])?;");
             }
             if nested_arr {
                 let _ = writeln!(
-                    body,
-                    "for (i, item) in v.iter().enumerate() {{ item.validate(op, &format!(\"{{at}}{label}[{{i}}].\"))?; }}"
+                    block,
+                    "for (i, item) in v.iter().enumerate() {{ item.validate(op, &format!(\"{{at}}{label}[{{i}}].\"), &[])?; }}"
                 );
             }
-            body.push_str("}\n");
+            block.push_str("}\n");
+        }
+        if !block.is_empty() {
+            // A field the caller sends unchecked (`extra_field`) skips its checks.
+            let _ = writeln!(body, "if !skip.contains(&{}) {{\n{block}}}", lit(&f.name));
         }
     }
+    if let Some(names) = &obj.at_least_one_of {
+        let pairs: Vec<String> = names
+            .iter()
+            .map(|n| format!("({}, self.{}.is_some() || skip.contains(&{}))", lit(n), snake(n), lit(n)))
+            .collect();
+        let _ = writeln!(body, "cec_core::validate::at_least_one(op, at, &[{}])?;", pairs.join(", "));
+    }
     let used = !body.is_empty();
+    let (op, at, skip) = if used { ("op", "at", "skip") } else { ("_op", "_at", "_skip") };
     format!(
-        "impl {name} {{\n    /// Checks the documented constraints; `at` prefixes field names in errors.\n    pub fn validate(&self, {}: &'static str, {}: &str) -> cec_core::Result<()> {{\n{body}        Ok(())\n    }}\n}}\n",
-        if used { "op" } else { "_op" },
-        if used { "at" } else { "_at" },
+        "impl {name} {{\n    /// Checks the documented constraints; `at` prefixes field names in errors; fields\n    /// named in `skip` are sent unchecked (`extra_field`).\n    pub fn validate(&self, {op}: &'static str, {at}: &str, {skip}: &[&str]) -> cec_core::Result<()> {{\n{body}        Ok(())\n    }}\n}}\n",
     )
+}
+
+/// The JSON shape of a request field, for `cec_core::validate::check_json`.
+fn shape(f: &Field, ty: &str) -> String {
+    let nested = |ty: &str| -> String {
+        let inner = ty.trim_start_matches("Vec<").trim_end_matches('>');
+        format!("cec_core::validate::Shape::Object({inner}::FIELDS)")
+    };
+    match ty {
+        "String" | "cec_core::Secret<String>" => "cec_core::validate::Shape::String".into(),
+        "i64" => "cec_core::validate::Shape::Int".into(),
+        "serde_json::Number" => "cec_core::validate::Shape::Number".into(),
+        "bool" => "cec_core::validate::Shape::Bool".into(),
+        "serde_json::Value" => "cec_core::validate::Shape::Any".into(),
+        "Vec<String>" => "cec_core::validate::Shape::Array(&cec_core::validate::Shape::String)".into(),
+        "Vec<i64>" => "cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int)".into(),
+        "Vec<serde_json::Value>" => "cec_core::validate::Shape::Array(&cec_core::validate::Shape::Any)".into(),
+        t if t.starts_with("Vec<") && f.ty == "array<object>" => {
+            format!("cec_core::validate::Shape::Array(&{})", nested(t))
+        }
+        t if f.ty == "object" => nested(t),
+        _ => "cec_core::validate::Shape::Any".into(),
+    }
+}
+
+/// `FIELDS`: the documented shape of a request struct.
+fn fields_const(name: &str, fields: &[Field]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "impl {name} {{\n    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).\n    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &["
+    );
+    for f in fields {
+        let ty = rust_type(f, name, Side::Request, &mut Vec::new());
+        let _ = writeln!(
+            s,
+            "        cec_core::validate::FieldShape {{ name: {}, shape: {} }},",
+            lit(&f.name),
+            shape(f, &ty)
+        );
+    }
+    s.push_str("    ];\n}\n");
+    s
 }
 
 /// Setter argument type and the expression turning `v` into the stored value.
@@ -423,7 +503,12 @@ fn param_to_string(ty: &str) -> &'static str {
 }
 
 /// Builder methods that fields must not shadow.
-const RESERVED: [&str; 4] = ["send", "body", "into_call", "new"];
+const RESERVED: [&str; 6] = ["send", "body", "into_call", "new", "body_json", "extra_field"];
+
+/// Whether the builder offers `extra_field`: every interface that has or may have a body.
+pub fn takes_extra(i: &Interface) -> bool {
+    !i.body.is_empty() || matches!(i.method.as_str(), "POST" | "PUT" | "PATCH")
+}
 
 /// A path, query or header parameter with its (unique) setter name and Rust type.
 pub struct Param<'a> {
@@ -482,12 +567,23 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
     let meta = upper(&i.id);
     let fname = snake(&i.id);
     let has_body = !i.body.is_empty();
+    let extra = takes_extra(i);
     let binary = i.response_kind == "binary";
     let mut s = String::new();
 
     // Body type.
     if has_body {
-        types.push(struct_def(&body_name, &i.body, Side::Request, &format!("request body of `{}`", i.id)));
+        types.push(struct_def_with(
+            &body_name,
+            &i.body,
+            Side::Request,
+            &format!("request body of `{}`", i.id),
+            &i.body_rules,
+        ));
+        types.push(format!(
+            "impl {body_name} {{\n    /// Decodes untyped JSON, refusing a field the reference does not document (naming\n    /// the nearest documented one) and a value of the wrong type (naming its path).\n    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {{\n        cec_core::validate::from_json({}, Self::FIELDS, v, true)\n    }}\n}}\n",
+            lit(&i.id)
+        ));
     }
     // Response type.
     if !binary {
@@ -524,6 +620,9 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
     if has_body {
         let _ = writeln!(s, "    body_: {body_name},");
     }
+    if extra {
+        s.push_str("    extra_: Vec<(String, serde_json::Value)>,\n");
+    }
     s.push_str("}\n\n");
 
     let _ = writeln!(s, "impl<'a> {bname}<'a> {{");
@@ -534,6 +633,9 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
     }
     if has_body {
         s.push_str(", body_: Default::default()");
+    }
+    if extra {
+        s.push_str(", extra_: Vec::new()");
     }
     s.push_str(" }\n    }\n");
     for p in &params {
@@ -556,6 +658,16 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
         }
         let _ = writeln!(s, "    /// Replaces the whole request body.");
         let _ = writeln!(s, "    pub fn body(mut self, body: {body_name}) -> Self {{ self.body_ = body; self }}");
+        let _ = writeln!(
+            s,
+            "    /// Replaces the whole request body with untyped JSON, checked against the documented\n    /// fields first: an unknown field is refused naming the nearest documented one, a value\n    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference\n    /// has but the SDK lacks.\n    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {{ self.body_ = {body_name}::from_json(&body)?; Ok(self) }}"
+        );
+    }
+    if extra {
+        let _ = writeln!(
+            s,
+            "    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference\n    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A\n    /// documented field of the same name is replaced and its checks are skipped.\n    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {{ self.extra_.push((name.into(), value.into())); self }}"
+        );
     }
 
     // into_call
@@ -568,13 +680,18 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
         if p.f.required || p.kind == "path" {
             let _ = writeln!(s, "        cec_core::validate::required(op, {}, &self.{n})?;", lit(&p.f.name));
         }
-        let checks = rule_checks(p.f, &p.f.name, "v", &p.ty);
+        let checks = rule_checks(&p.f.rules, &lit(&p.f.name), "v", &p.ty);
         if !checks.is_empty() {
             let _ = writeln!(s, "        if let Some(v) = &self.{n} {{ {checks} }}");
         }
     }
     if has_body {
-        s.push_str("        self.body_.validate(op, \"\")?;\n");
+        if extra {
+            s.push_str("        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();\n");
+            s.push_str("        self.body_.validate(op, \"\", &skip)?;\n");
+        } else {
+            s.push_str("        self.body_.validate(op, \"\", &[])?;\n");
+        }
     }
     s.push_str("        let mut call = cec_core::Call::new();\n");
     for p in &params {
@@ -587,10 +704,17 @@ fn builder(spec: &Spec, i: &Interface, types: &mut Vec<String>) -> String {
         };
         let _ = writeln!(s, "        if let Some(v) = self.{n} {{ {target} }}");
     }
-    if has_body {
-        s.push_str(
-            "        call.body = Some(serde_json::to_value(&self.body_).map_err(|e| cec_core::Error::config(\"cannot serialize the body\").with_source(e))?);\n",
-        );
+    match (has_body, extra) {
+        (true, true) => s.push_str(
+            "        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);\n",
+        ),
+        (true, false) => s.push_str(
+            "        call.body = Some(cec_core::client::body_with_extras(&self.body_, Vec::new())?);\n",
+        ),
+        (false, true) => s.push_str(
+            "        if !self.extra_.is_empty() { call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?); }\n",
+        ),
+        (false, false) => {}
     }
     s.push_str("        Ok(call)\n    }\n");
 

@@ -42,7 +42,7 @@ pub fn cli_table(specs: &[Spec]) -> String {
                 .collect();
             let _ = writeln!(
                 table,
-                "    CliOp {{ ne: {}, id: {}, method: {}, path: {}, title: {}, params: &[{}], body: {}, binary: {} }},",
+                "    CliOp {{ ne: {}, id: {}, method: {}, path: {}, title: {}, params: &[{}], body: {}, extra: {}, binary: {} }},",
                 lit(&ne),
                 lit(&i.id),
                 lit(&i.method),
@@ -50,11 +50,14 @@ pub fn cli_table(specs: &[Spec]) -> String {
                 lit(&i.title),
                 params.join(", "),
                 !i.body.is_empty(),
+                crate::gen_client::takes_extra(i),
                 i.response_kind == "binary"
             );
             let _ = writeln!(dispatch, "        ({}, {}) => {fname}(clients, input).await,", lit(&ne), lit(&i.id));
-            let uses_input =
-                !(i.path_params.is_empty() && i.query_params.is_empty() && i.headers.is_empty() && i.body.is_empty());
+            let uses_input = !(i.path_params.is_empty()
+                && i.query_params.is_empty()
+                && i.headers.is_empty()
+                && !crate::gen_client::takes_extra(i));
             let input_name = if uses_input { "input" } else { "_input" };
             let _ = writeln!(
                 s,
@@ -73,11 +76,10 @@ pub fn cli_table(specs: &[Spec]) -> String {
                 );
             }
             if !i.body.is_empty() {
-                let _ = writeln!(
-                    s,
-                    "    if let Some(body) = &input.body {{ b = b.body(serde_json::from_value::<{krate}::generated::{}Body>(body.clone()).map_err(|e| anyhow::anyhow!(\"--body does not match the documented fields: {{e}}\"))?); }}",
-                    crate::names::pascal(&i.id)
-                );
+                s.push_str("    if let Some(body) = &input.body { b = b.body_json(body.clone())?; }\n");
+            }
+            if crate::gen_client::takes_extra(i) {
+                s.push_str("    for (k, v) in &input.extra { b = b.extra_field(k.clone(), v.clone()); }\n");
             }
             s.push_str("    let call = b.into_call()?;\n");
             if i.response_kind == "binary" {
@@ -145,12 +147,12 @@ pub fn sim_routes(specs: &[Spec]) -> String {
             if !i.body.is_empty() {
                 let _ = writeln!(
                     checks,
-                    "fn check_{}_{}(b: &serde_json::Value) -> Result<(), String> {{\n    let body: {}::generated::{}Body = serde_json::from_value(b.clone()).map_err(|e| format!(\"body does not match the spec: {{e}}\"))?;\n    body.validate({}, \"\").map_err(|e| e.message().to_owned())\n}}\n",
+                    "fn check_{}_{}(b: &serde_json::Value) -> Result<(), String> {{\n    type B = {}::generated::{}Body;\n    // Like an NE, the simulator ignores fields it does not know; types are checked.\n    let body: B = cec_core::validate::from_json({op}, B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;\n    body.validate({op}, \"\", &[]).map_err(|e| e.message().to_owned())\n}}\n",
                     snake(&cli_ne(spec)),
                     snake(&i.id),
                     snake(&spec.krate),
                     crate::names::pascal(&i.id),
-                    lit(&i.id),
+                    op = lit(&i.id),
                 );
             }
             let req_body: Vec<String> = i.body.iter().filter(|f| f.required).map(|f| f.name.clone()).collect();

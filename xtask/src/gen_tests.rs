@@ -16,7 +16,7 @@ pub fn sample(f: &Field) -> Value {
     let r = &f.rules;
     match f.ty.as_str() {
         "string" => {
-            if let Some(v) = r.one_of.as_ref().and_then(|l| l.first()) {
+            if let Some(v) = r.one_of.as_ref().and_then(|l| l.first()).or(r.codes.first()) {
                 return json!(v);
             }
             if let Some([a, _]) = r.numeric_range {
@@ -48,8 +48,16 @@ pub fn sample(f: &Field) -> Value {
         "boolean" | "bool" => json!(true),
         "object" if !f.fields.is_empty() => sample_object(&f.fields),
         "object" => json!({"k": "v"}),
-        "array<string>" => json!(["s-item"]),
-        t if t.starts_with("array<") && matches!(&t[6..t.len() - 1], "int" | "long" | "integer") => json!([101]),
+        "array<string>" => match r.items.as_deref().and_then(|i| i.codes.first()) {
+            Some(code) => json!([code]),
+            None => json!(["s-item"]),
+        },
+        t if t.starts_with("array<") && matches!(&t[6..t.len() - 1], "int" | "long" | "integer") => {
+            match r.items.as_deref().and_then(|i| i.range) {
+                Some([a, _]) => json!([a]),
+                None => json!([101]),
+            }
+        }
         "array<object>" if !f.fields.is_empty() => json!([sample_object(&f.fields)]),
         t if t.starts_with("array") => json!([{"k": "v"}]),
         _ => json!("s-any"),
@@ -292,9 +300,9 @@ fn builder_call(krate: &str, i: &Interface, values: &[(String, Value)], body: Op
         }
     }
     if let Some(b) = body {
-        let _ =
-            write!(c, ".body(serde_json::from_value::<{krate}::generated::{body_name}>({}).unwrap())", body_expr(b));
+        let _ = write!(c, ".body_json({}).unwrap()", body_expr(b));
     }
+    let _ = (krate, body_name);
     c
 }
 

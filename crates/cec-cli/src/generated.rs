@@ -12,10 +12,10 @@ async fn run_apifabric_auth_token_by_ak_sk(clients: &Clients, input: &CliInput) 
         b = b.x_token_expire(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AuthTokenByAkSkBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AUTH_TOKEN_BY_AK_SK, call).await?))
@@ -25,10 +25,10 @@ async fn run_apifabric_agent_account_create(clients: &Clients, input: &CliInput)
     let c = clients.apifabric()?;
     let mut b = c.agent_account_create();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentAccountCreateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AGENT_ACCOUNT_CREATE, call).await?))
@@ -38,10 +38,10 @@ async fn run_apifabric_agent_account_delete(clients: &Clients, input: &CliInput)
     let c = clients.apifabric()?;
     let mut b = c.agent_account_delete();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentAccountDeleteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AGENT_ACCOUNT_DELETE, call).await?))
@@ -51,10 +51,10 @@ async fn run_apifabric_agent_account_update(clients: &Clients, input: &CliInput)
     let c = clients.apifabric()?;
     let mut b = c.agent_account_update();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AGENT_ACCOUNT_UPDATE, call).await?))
@@ -64,10 +64,10 @@ async fn run_apifabric_agent_account_query(clients: &Clients, input: &CliInput) 
     let c = clients.apifabric()?;
     let mut b = c.agent_account_query();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AGENT_ACCOUNT_QUERY, call).await?))
@@ -80,10 +80,10 @@ async fn run_apifabric_agent_account_add_skills_to_agent(
     let c = clients.apifabric()?;
     let mut b = c.agent_account_add_skills_to_agent();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentAccountAddSkillsToAgentBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::AGENT_ACCOUNT_ADD_SKILLS_TO_AGENT, call).await?))
@@ -96,10 +96,10 @@ async fn run_apifabric_agent_account_release_agent_by_skill_id(
     let c = clients.apifabric()?;
     let mut b = c.agent_account_release_agent_by_skill_id();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentAccountReleaseAgentBySkillIdBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -114,10 +114,10 @@ async fn run_apifabric_agent_account_query_agent_info_by_skill_id(
     let c = clients.apifabric()?;
     let mut b = c.agent_account_query_agent_info_by_skill_id();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -132,10 +132,10 @@ async fn run_apifabric_agent_account_update_sip_phone_password(
     let c = clients.apifabric()?;
     let mut b = c.agent_account_update_sip_phone_password();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -150,10 +150,10 @@ async fn run_apifabric_agent_account_cleancustpersonaldata(
     let c = clients.apifabric()?;
     let mut b = c.agent_account_cleancustpersonaldata();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentAccountCleancustpersonaldataBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -182,10 +182,10 @@ async fn run_apifabric_agent_info_query_agent_login_params(
     let c = clients.apifabric()?;
     let mut b = c.agent_info_query_agent_login_params();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -200,10 +200,10 @@ async fn run_apifabric_agent_info_query_agent_info_by_account(
     let c = clients.apifabric()?;
     let mut b = c.agent_info_query_agent_info_by_account();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -215,10 +215,10 @@ async fn run_apifabric_skill_create_skill(clients: &Clients, input: &CliInput) -
     let c = clients.apifabric()?;
     let mut b = c.skill_create_skill();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::SkillCreateSkillBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::SKILL_CREATE_SKILL, call).await?))
@@ -228,10 +228,10 @@ async fn run_apifabric_skill_delete_skill(clients: &Clients, input: &CliInput) -
     let c = clients.apifabric()?;
     let mut b = c.skill_delete_skill();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::SkillDeleteSkillBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::SKILL_DELETE_SKILL, call).await?))
@@ -241,10 +241,10 @@ async fn run_apifabric_skill_modify_skill(clients: &Clients, input: &CliInput) -
     let c = clients.apifabric()?;
     let mut b = c.skill_modify_skill();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::SkillModifySkillBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::SKILL_MODIFY_SKILL, call).await?))
@@ -254,10 +254,10 @@ async fn run_apifabric_skill_query_skills(clients: &Clients, input: &CliInput) -
     let c = clients.apifabric()?;
     let mut b = c.skill_query_skills();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::SkillQuerySkillsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::SKILL_QUERY_SKILLS, call).await?))
@@ -270,10 +270,10 @@ async fn run_apifabric_called_route_create_called_route(
     let c = clients.apifabric()?;
     let mut b = c.called_route_create_called_route();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CalledRouteCreateCalledRouteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CALLED_ROUTE_CREATE_CALLED_ROUTE, call).await?))
@@ -286,10 +286,10 @@ async fn run_apifabric_called_route_delete_called_route(
     let c = clients.apifabric()?;
     let mut b = c.called_route_delete_called_route();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CalledRouteDeleteCalledRouteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CALLED_ROUTE_DELETE_CALLED_ROUTE, call).await?))
@@ -302,10 +302,10 @@ async fn run_apifabric_called_route_modify_called_route(
     let c = clients.apifabric()?;
     let mut b = c.called_route_modify_called_route();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CalledRouteModifyCalledRouteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CALLED_ROUTE_MODIFY_CALLED_ROUTE, call).await?))
@@ -318,10 +318,10 @@ async fn run_apifabric_called_route_query_called_route(
     let c = clients.apifabric()?;
     let mut b = c.called_route_query_called_route();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CalledRouteQueryCalledRouteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CALLED_ROUTE_QUERY_CALLED_ROUTE, call).await?))
@@ -334,10 +334,10 @@ async fn run_apifabric_called_route_query_access_code_list(
     let c = clients.apifabric()?;
     let mut b = c.called_route_query_access_code_list();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CalledRouteQueryAccessCodeListBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -345,19 +345,25 @@ async fn run_apifabric_called_route_query_access_code_list(
     ))
 }
 
-async fn run_apifabric_ivr_flow_query_ivr_flow_list(clients: &Clients, _input: &CliInput) -> anyhow::Result<CliOutput> {
+async fn run_apifabric_ivr_flow_query_ivr_flow_list(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.apifabric()?;
     let mut b = c.ivr_flow_query_ivr_flow_list();
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::IVR_FLOW_QUERY_IVR_FLOW_LIST, call).await?))
 }
 
 async fn run_apifabric_ivr_flow_query_satisfaction_config(
     clients: &Clients,
-    _input: &CliInput,
+    input: &CliInput,
 ) -> anyhow::Result<CliOutput> {
     let c = clients.apifabric()?;
     let mut b = c.ivr_flow_query_satisfaction_config();
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::IVR_FLOW_QUERY_SATISFACTION_CONFIG, call).await?))
 }
@@ -366,10 +372,10 @@ async fn run_apifabric_ivr_flow_satisfaction_query(clients: &Clients, input: &Cl
     let c = clients.apifabric()?;
     let mut b = c.ivr_flow_satisfaction_query();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::IvrFlowSatisfactionQueryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::IVR_FLOW_SATISFACTION_QUERY, call).await?))
@@ -382,10 +388,10 @@ async fn run_apifabric_ivr_flow_import_voice_file_upload(
     let c = clients.apifabric()?;
     let mut b = c.ivr_flow_import_voice_file_upload();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::IVR_FLOW_IMPORT_VOICE_FILE_UPLOAD, call).await?))
@@ -398,10 +404,10 @@ async fn run_apifabric_ivr_flow_create_voice_template(
     let c = clients.apifabric()?;
     let mut b = c.ivr_flow_create_voice_template();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::IVR_FLOW_CREATE_VOICE_TEMPLATE, call).await?))
@@ -411,10 +417,10 @@ async fn run_apifabric_mobile_agent_create_call_v1(clients: &Clients, input: &Cl
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_create_call_v1();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV1Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_CREATE_CALL_V1, call).await?))
@@ -424,10 +430,10 @@ async fn run_apifabric_mobile_agent_create_call_v3(clients: &Clients, input: &Cl
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_create_call_v3();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateCallV3Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_CREATE_CALL_V3, call).await?))
@@ -440,10 +446,10 @@ async fn run_apifabric_mobile_agent_query_call_detail_record(
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_query_call_detail_record();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -455,10 +461,10 @@ async fn run_apifabric_mobile_agent_query_call_state(clients: &Clients, input: &
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_query_call_state();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallStateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_QUERY_CALL_STATE, call).await?))
@@ -471,10 +477,10 @@ async fn run_apifabric_mobile_agent_get_recording_address(
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_get_recording_address();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentGetRecordingAddressBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_GET_RECORDING_ADDRESS, call).await?))
@@ -484,10 +490,10 @@ async fn run_apifabric_mobile_agent_query_phone_v1(clients: &Clients, input: &Cl
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_query_phone_v1();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV1Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_QUERY_PHONE_V1, call).await?))
@@ -497,10 +503,10 @@ async fn run_apifabric_mobile_agent_query_phone_v2(clients: &Clients, input: &Cl
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_query_phone_v2();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryPhoneV2Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_QUERY_PHONE_V2, call).await?))
@@ -510,10 +516,10 @@ async fn run_apifabric_mobile_agent_get_called_info(clients: &Clients, input: &C
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_get_called_info();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentGetCalledInfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_GET_CALLED_INFO, call).await?))
@@ -526,10 +532,10 @@ async fn run_apifabric_mobile_agent_query_user_contact_limit(
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_query_user_contact_limit();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryUserContactLimitBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -544,10 +550,10 @@ async fn run_apifabric_mobile_agent_query_call_info_by_call_id(
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_query_call_info_by_call_id();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentQueryCallInfoByCallIdBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -568,10 +574,10 @@ async fn run_apifabric_mobile_agent_statusnotify(clients: &Clients, input: &CliI
         b = b.x_sdk_date(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentStatusnotifyBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::MOBILE_AGENT_STATUSNOTIFY, call).await?))
@@ -584,10 +590,10 @@ async fn run_apifabric_mobile_agent_create_voice_outbound_v1(
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_create_voice_outbound_v1();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -602,10 +608,10 @@ async fn run_apifabric_mobile_agent_create_voice_outbound_v2(
     let c = clients.apifabric()?;
     let mut b = c.mobile_agent_create_voice_outbound_v2();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -617,10 +623,10 @@ async fn run_apifabric_ccmessaging_apply_token(clients: &Clients, input: &CliInp
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_apply_token();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingApplyTokenBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_APPLY_TOKEN, call).await?))
@@ -633,10 +639,10 @@ async fn run_apifabric_ccmessaging_query_history_chat_message(
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_query_history_chat_message();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryHistoryChatMessageBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -648,10 +654,10 @@ async fn run_apifabric_ccmessaging_send(clients: &Clients, input: &CliInput) -> 
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_send();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingSendBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_SEND, call).await?))
@@ -661,10 +667,10 @@ async fn run_apifabric_ccmessaging_send_async(clients: &Clients, input: &CliInpu
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_send_async();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingSendAsyncBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_SEND_ASYNC, call).await?))
@@ -674,10 +680,10 @@ async fn run_apifabric_ccmessaging_do_leave_message(clients: &Clients, input: &C
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_do_leave_message();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingDoLeaveMessageBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_DO_LEAVE_MESSAGE, call).await?))
@@ -706,10 +712,10 @@ async fn run_apifabric_ccmessaging_download_file_stream(
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_download_file_stream();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingDownloadFileStreamBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_DOWNLOAD_FILE_STREAM, call).await?))
@@ -719,10 +725,10 @@ async fn run_apifabric_ccmessaging_query_queue_info(clients: &Clients, input: &C
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_query_queue_info();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryQueueInfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_QUERY_QUEUE_INFO, call).await?))
@@ -735,10 +741,10 @@ async fn run_apifabric_ccmessaging_upload_file_stream(
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_upload_file_stream();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingUploadFileStreamBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_UPLOAD_FILE_STREAM, call).await?))
@@ -751,10 +757,10 @@ async fn run_apifabric_ccmessaging_query_phrase_by_keyword(
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_query_phrase_by_keyword();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -764,10 +770,13 @@ async fn run_apifabric_ccmessaging_query_phrase_by_keyword(
 
 async fn run_apifabric_ccmessaging_get_satisfaction_survey_mode(
     clients: &Clients,
-    _input: &CliInput,
+    input: &CliInput,
 ) -> anyhow::Result<CliOutput> {
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_get_satisfaction_survey_mode();
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
         c.core().call_value(&cec_apifabric::generated::CCMESSAGING_GET_SATISFACTION_SURVEY_MODE, call).await?,
@@ -781,10 +790,10 @@ async fn run_apifabric_ccmessaging_feedbacksatisfaction(
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_feedbacksatisfaction();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_FEEDBACKSATISFACTION, call).await?))
@@ -794,10 +803,10 @@ async fn run_apifabric_ccmessaging_save_satisfaction(clients: &Clients, input: &
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_save_satisfaction();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingSaveSatisfactionBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_SAVE_SATISFACTION, call).await?))
@@ -825,10 +834,10 @@ async fn run_apifabric_ccmessaging_create_click_to_call(
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_create_click_to_call();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingCreateClickToCallBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CREATE_CLICK_TO_CALL, call).await?))
@@ -856,10 +865,10 @@ async fn run_apifabric_ccmessaging_drop_click_to_call(
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_drop_click_to_call();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingDropClickToCallBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_DROP_CLICK_TO_CALL, call).await?))
@@ -869,10 +878,10 @@ async fn run_apifabric_ccmessaging_createcall(clients: &Clients, input: &CliInpu
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_createcall();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingCreatecallBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CREATECALL, call).await?))
@@ -882,10 +891,10 @@ async fn run_apifabric_ccmessaging_push_msg(clients: &Clients, input: &CliInput)
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_push_msg();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingPushMsgBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_PUSH_MSG, call).await?))
@@ -895,10 +904,10 @@ async fn run_apifabric_ccmessaging_chat_drop_mail(clients: &Clients, input: &Cli
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_chat_drop_mail();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatDropMailBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_DROP_MAIL, call).await?))
@@ -911,10 +920,10 @@ async fn run_apifabric_ccmessaging_send_whatsapp_message(
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_send_whatsapp_message();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingSendWhatsappMessageBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_SEND_WHATSAPP_MESSAGE, call).await?))
@@ -927,10 +936,10 @@ async fn run_apifabric_ccmessaging_get_user_info_bycall_id(
     let c = clients.apifabric()?;
     let mut b = c.ccmessaging_get_user_info_bycall_id();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -960,10 +969,10 @@ async fn run_apifabric_ccmessaging_chat_itau_telefone(
         b = b.password(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauTelefoneBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_TELEFONE, call).await?))
@@ -988,10 +997,10 @@ async fn run_apifabric_ccmessaging_chat_itau_email(clients: &Clients, input: &Cl
         b = b.password(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauEmailBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_EMAIL, call).await?))
@@ -1016,10 +1025,10 @@ async fn run_apifabric_ccmessaging_chat_itau_cpfcnpj(clients: &Clients, input: &
         b = b.password(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CPFCNPJ, call).await?))
@@ -1047,10 +1056,10 @@ async fn run_apifabric_ccmessaging_chat_itau_contextos(
         b = b.password(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContextosBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CONTEXTOS, call).await?))
@@ -1075,10 +1084,10 @@ async fn run_apifabric_ccmessaging_chat_itau_contas(clients: &Clients, input: &C
         b = b.password(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauContasBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CONTAS, call).await?))
@@ -1103,10 +1112,10 @@ async fn run_apifabric_ccmessaging_chat_itau_codigo(clients: &Clients, input: &C
         b = b.password(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauCodigoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CODIGO, call).await?))
@@ -1131,10 +1140,10 @@ async fn run_apifabric_ccmessaging_chat_itau_cliente(clients: &Clients, input: &
         b = b.password(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauClienteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_CLIENTE, call).await?))
@@ -1162,10 +1171,10 @@ async fn run_apifabric_ccmessaging_chat_itau_atendentes(
         b = b.password(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CcmessagingChatItauAtendentesBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CCMESSAGING_CHAT_ITAU_ATENDENTES, call).await?))
@@ -1178,12 +1187,10 @@ async fn run_apifabric_voice_notification_query_voice_notification_recording(
     let c = clients.apifabric()?;
     let mut b = c.voice_notification_query_voice_notification_recording();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1200,12 +1207,10 @@ async fn run_apifabric_voice_notification_create_voice_notification_v1(
     let c = clients.apifabric()?;
     let mut b = c.voice_notification_create_voice_notification_v1();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV1Body>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1220,12 +1225,10 @@ async fn run_apifabric_voice_notification_create_voice_notification_v2(
     let c = clients.apifabric()?;
     let mut b = c.voice_notification_create_voice_notification_v2();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::VoiceNotificationCreateVoiceNotificationV2Body>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1237,10 +1240,10 @@ async fn run_apifabric_offline_agent_login(clients: &Clients, input: &CliInput) 
     let c = clients.apifabric()?;
     let mut b = c.offline_agent_login();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::OfflineAgentLoginBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::OFFLINE_AGENT_LOGIN, call).await?))
@@ -1250,10 +1253,10 @@ async fn run_apifabric_offline_agent_logout(clients: &Clients, input: &CliInput)
     let c = clients.apifabric()?;
     let mut b = c.offline_agent_logout();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::OfflineAgentLogoutBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::OFFLINE_AGENT_LOGOUT, call).await?))
@@ -1266,10 +1269,10 @@ async fn run_apifabric_offline_agent_is_offline_agent(
     let c = clients.apifabric()?;
     let mut b = c.offline_agent_is_offline_agent();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::OfflineAgentIsOfflineAgentBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::OFFLINE_AGENT_IS_OFFLINE_AGENT, call).await?))
@@ -1277,10 +1280,13 @@ async fn run_apifabric_offline_agent_is_offline_agent(
 
 async fn run_apifabric_federation_user_mgmt_create_task(
     clients: &Clients,
-    _input: &CliInput,
+    input: &CliInput,
 ) -> anyhow::Result<CliOutput> {
     let c = clients.apifabric()?;
     let mut b = c.federation_user_mgmt_create_task();
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::FEDERATION_USER_MGMT_CREATE_TASK, call).await?))
 }
@@ -1292,10 +1298,10 @@ async fn run_apifabric_case_create_case(clients: &Clients, input: &CliInput) -> 
         b = b.access_token(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CaseCreateCaseBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CASE_CREATE_CASE, call).await?))
@@ -1308,10 +1314,10 @@ async fn run_apifabric_case_query_case_list(clients: &Clients, input: &CliInput)
         b = b.access_token(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CaseQueryCaseListBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::CASE_QUERY_CASE_LIST, call).await?))
@@ -1321,10 +1327,10 @@ async fn run_apifabric_app_settings_create(clients: &Clients, input: &CliInput) 
     let c = clients.apifabric()?;
     let mut b = c.app_settings_create();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AppSettingsCreateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::APP_SETTINGS_CREATE, call).await?))
@@ -1334,10 +1340,10 @@ async fn run_apifabric_app_settings_update(clients: &Clients, input: &CliInput) 
     let c = clients.apifabric()?;
     let mut b = c.app_settings_update();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AppSettingsUpdateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::APP_SETTINGS_UPDATE, call).await?))
@@ -1347,10 +1353,10 @@ async fn run_apifabric_app_settings_query(clients: &Clients, input: &CliInput) -
     let c = clients.apifabric()?;
     let mut b = c.app_settings_query();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::AppSettingsQueryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::APP_SETTINGS_QUERY, call).await?))
@@ -1366,10 +1372,10 @@ async fn run_apifabric_cobrowse_get_connection_info_v1(
         b = b.x_tenant_space_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::CobrowseGetConnectionInfoV1Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::COBROWSE_GET_CONNECTION_INFO_V1, call).await?))
@@ -1385,12 +1391,10 @@ async fn run_apifabric_quality_inspection_query_quality_item_result(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityItemResultBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1408,12 +1412,10 @@ async fn run_apifabric_quality_inspection_modify_quality_item_result(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyQualityItemResultBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1431,10 +1433,10 @@ async fn run_apifabric_quality_inspection_query_appraise_score(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1452,10 +1454,10 @@ async fn run_apifabric_quality_inspection_apply_appraise_score(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionApplyAppraiseScoreBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1470,10 +1472,10 @@ async fn run_apifabric_quality_inspection_query_call_credit(
     let c = clients.apifabric()?;
     let mut b = c.quality_inspection_query_call_credit();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryCallCreditBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1491,10 +1493,10 @@ async fn run_apifabric_quality_inspection_create_appraise_score(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateAppraiseScoreBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1512,10 +1514,10 @@ async fn run_apifabric_quality_inspection_remove_appraise_score(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionRemoveAppraiseScoreBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1533,10 +1535,10 @@ async fn run_apifabric_quality_inspection_modify_appraise_score(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyAppraiseScoreBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1554,12 +1556,10 @@ async fn run_apifabric_quality_inspection_create_sentence_category(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceCategoryBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1577,12 +1577,10 @@ async fn run_apifabric_quality_inspection_move_sentence_to_category(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSentenceToCategoryBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1600,10 +1598,10 @@ async fn run_apifabric_quality_inspection_delete_sentence(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SENTENCE, call).await?))
@@ -1619,10 +1617,10 @@ async fn run_apifabric_quality_inspection_query_sentence(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_SENTENCE, call).await?))
@@ -1638,12 +1636,10 @@ async fn run_apifabric_quality_inspection_query_sentence_by_category_id(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySentenceByCategoryIdBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1661,10 +1657,10 @@ async fn run_apifabric_quality_inspection_update_sentence(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_SENTENCE, call).await?))
@@ -1680,12 +1676,10 @@ async fn run_apifabric_quality_inspection_update_sentence_category(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceCategoryBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1703,12 +1697,10 @@ async fn run_apifabric_quality_inspection_delete_sentence_category(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceCategoryBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1724,6 +1716,9 @@ async fn run_apifabric_quality_inspection_query_sentence_category(
     let mut b = c.quality_inspection_query_sentence_category();
     if let Some(v) = input.get("header", "x-UserId") {
         b = b.x_user_id(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1741,10 +1736,10 @@ async fn run_apifabric_quality_inspection_create_sentence(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSentenceBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SENTENCE, call).await?))
@@ -1760,10 +1755,10 @@ async fn run_apifabric_quality_inspection_delete_sensitive_word(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveWordBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1781,10 +1776,10 @@ async fn run_apifabric_quality_inspection_update_sensitive_word(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1800,6 +1795,9 @@ async fn run_apifabric_quality_inspection_query_sensitive_category_list(
     let mut b = c.quality_inspection_query_sensitive_category_list();
     if let Some(v) = input.get("header", "x-UserId") {
         b = b.x_user_id(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1817,12 +1815,10 @@ async fn run_apifabric_quality_inspection_query_sensitive_words_by_category_id(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1842,12 +1838,10 @@ async fn run_apifabric_quality_inspection_create_sensitive_category(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1865,12 +1859,10 @@ async fn run_apifabric_quality_inspection_move_sensitive_word_to_category(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1890,10 +1882,10 @@ async fn run_apifabric_quality_inspection_create_sensitive_word(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1911,12 +1903,10 @@ async fn run_apifabric_quality_inspection_delete_sensitive_category(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSensitiveCategoryBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1934,10 +1924,10 @@ async fn run_apifabric_quality_inspection_update_sentence_group(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1955,10 +1945,10 @@ async fn run_apifabric_quality_inspection_get_sentence_group(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetSentenceGroupBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1976,10 +1966,10 @@ async fn run_apifabric_quality_inspection_delete_sentence_group(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSentenceGroupBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -1997,12 +1987,10 @@ async fn run_apifabric_quality_inspection_delete_conversation_flow(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteConversationFlowBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2020,10 +2008,10 @@ async fn run_apifabric_quality_inspection_add_sentence_group(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSentenceGroupBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2041,10 +2029,10 @@ async fn run_apifabric_quality_inspection_add_conversation_flow(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddConversationFlowBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2062,12 +2050,10 @@ async fn run_apifabric_quality_inspection_update_conversation_flow(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2085,10 +2071,10 @@ async fn run_apifabric_quality_inspection_get_conversation_flow(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetConversationFlowBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2103,10 +2089,10 @@ async fn run_apifabric_quality_inspection_add_rule(clients: &Clients, input: &Cl
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_ADD_RULE, call).await?))
@@ -2122,10 +2108,10 @@ async fn run_apifabric_quality_inspection_update_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_UPDATE_RULE, call).await?))
@@ -2141,10 +2127,10 @@ async fn run_apifabric_quality_inspection_delete_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_DELETE_RULE, call).await?))
@@ -2160,10 +2146,10 @@ async fn run_apifabric_quality_inspection_get_one_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetOneRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_GET_ONE_RULE, call).await?))
@@ -2179,10 +2165,10 @@ async fn run_apifabric_quality_inspection_query_rules(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryRulesBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_RULES, call).await?))
@@ -2198,12 +2184,10 @@ async fn run_apifabric_quality_inspection_get_interposal_rule_by_id(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetInterposalRuleByIdBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2221,10 +2205,10 @@ async fn run_apifabric_quality_inspection_query_interposal_rules(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryInterposalRulesBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2242,10 +2226,10 @@ async fn run_apifabric_quality_inspection_delete_interposal_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteInterposalRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2263,10 +2247,10 @@ async fn run_apifabric_quality_inspection_add_interposal_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddInterposalRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2284,10 +2268,10 @@ async fn run_apifabric_quality_inspection_update_interposal_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateInterposalRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2305,10 +2289,10 @@ async fn run_apifabric_quality_inspection_create_silence_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateSilenceRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2326,10 +2310,10 @@ async fn run_apifabric_quality_inspection_update_silence_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSilenceRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2347,10 +2331,10 @@ async fn run_apifabric_quality_inspection_delete_silence_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSilenceRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2368,10 +2352,10 @@ async fn run_apifabric_quality_inspection_query_silence_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2389,10 +2373,10 @@ async fn run_apifabric_quality_inspection_add_speed_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAddSpeedRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_ADD_SPEED_RULE, call).await?))
@@ -2408,10 +2392,10 @@ async fn run_apifabric_quality_inspection_update_speed_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2429,10 +2413,10 @@ async fn run_apifabric_quality_inspection_delete_speed_rule(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteSpeedRuleBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2450,10 +2434,10 @@ async fn run_apifabric_quality_inspection_query_speed_rule_by_id(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRuleByIdBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2471,10 +2455,10 @@ async fn run_apifabric_quality_inspection_query_speed_rules(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2492,10 +2476,10 @@ async fn run_apifabric_quality_inspection_delete_scenario(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionDeleteScenarioBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_DELETE_SCENARIO, call).await?))
@@ -2511,10 +2495,10 @@ async fn run_apifabric_quality_inspection_create_scenario(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCreateScenarioBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_CREATE_SCENARIO, call).await?))
@@ -2530,10 +2514,10 @@ async fn run_apifabric_quality_inspection_query_all_scenario(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAllScenarioBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2551,10 +2535,10 @@ async fn run_apifabric_quality_inspection_appoint_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppointQualityTaskBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2572,12 +2556,10 @@ async fn run_apifabric_quality_inspection_take_effect_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionTakeEffectQualityTaskBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2595,10 +2577,10 @@ async fn run_apifabric_quality_inspection_query_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityTaskBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2616,10 +2598,10 @@ async fn run_apifabric_quality_inspection_update_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionUpdateQualityTaskBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2637,10 +2619,10 @@ async fn run_apifabric_quality_inspection_reassgin_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionReassginQualityTaskBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2658,10 +2640,10 @@ async fn run_apifabric_quality_inspection_appeal_item(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAppealItemBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_APPEAL_ITEM, call).await?))
@@ -2677,10 +2659,10 @@ async fn run_apifabric_quality_inspection_query_quality_history(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryQualityHistoryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2698,12 +2680,10 @@ async fn run_apifabric_quality_inspection_query_appraise_call_detail(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2720,6 +2700,9 @@ async fn run_apifabric_quality_inspection_query_training(
     if let Some(v) = input.get("header", "x-UserId") {
         b = b.x_user_id(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_QUERY_TRAINING, call).await?))
 }
@@ -2729,6 +2712,9 @@ async fn run_apifabric_quality_inspection_train_tags(clients: &Clients, input: &
     let mut b = c.quality_inspection_train_tags();
     if let Some(v) = input.get("header", "x-UserId") {
         b = b.x_user_id(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_TRAIN_TAGS, call).await?))
@@ -2744,12 +2730,10 @@ async fn run_apifabric_quality_inspection_regularqualitytask_add_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionRegularqualitytaskAddQualityTaskBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2769,13 +2753,10 @@ async fn run_apifabric_quality_inspection_regularqualitytask_begin_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b =
-            b.body(
-                serde_json::from_value::<
-                    cec_apifabric::generated::QualityInspectionRegularqualitytaskBeginQualityTaskBody,
-                >(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-            );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2795,13 +2776,10 @@ async fn run_apifabric_quality_inspection_regularqualitytask_update_quality_task
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b =
-            b.body(
-                serde_json::from_value::<
-                    cec_apifabric::generated::QualityInspectionRegularqualitytaskUpdateQualityTaskBody,
-                >(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-            );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2821,13 +2799,10 @@ async fn run_apifabric_quality_inspection_regularqualitytask_delete_quality_task
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b =
-            b.body(
-                serde_json::from_value::<
-                    cec_apifabric::generated::QualityInspectionRegularqualitytaskDeleteQualityTaskBody,
-                >(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-            );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2847,13 +2822,10 @@ async fn run_apifabric_quality_inspection_regularqualitytask_query_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b =
-            b.body(
-                serde_json::from_value::<
-                    cec_apifabric::generated::QualityInspectionRegularqualitytaskQueryQualityTaskBody,
-                >(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-            );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2873,12 +2845,10 @@ async fn run_apifabric_quality_inspection_modify_result_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2896,10 +2866,10 @@ async fn run_apifabric_quality_inspection_complete_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCompleteQualityTaskBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2917,10 +2887,10 @@ async fn run_apifabric_quality_inspection_calls_quality_task(
         b = b.x_user_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionCallsQualityTaskBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2935,10 +2905,10 @@ async fn run_apifabric_quality_inspection_get_text_by_task_id(
     let c = clients.apifabric()?;
     let mut b = c.quality_inspection_get_text_by_task_id();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionGetTextByTaskIdBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2953,10 +2923,10 @@ async fn run_apifabric_quality_inspection_voice2_text(
     let c = clients.apifabric()?;
     let mut b = c.quality_inspection_voice2_text();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionVoice2TextBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_apifabric::generated::QUALITY_INSPECTION_VOICE2_TEXT, call).await?))
@@ -2969,12 +2939,10 @@ async fn run_apifabric_quality_inspection_asrtrans_appraisecall_detail(
     let c = clients.apifabric()?;
     let mut b = c.quality_inspection_asrtrans_appraisecall_detail();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody>(
-                body.clone(),
-            )
-            .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -2986,10 +2954,10 @@ async fn run_cms_vdn_queryagentreststate(clients: &Clients, input: &CliInput) ->
     let c = clients.cms()?;
     let mut b = c.vdn_queryagentreststate();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQueryagentreststateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYAGENTRESTSTATE, call).await?))
@@ -2999,10 +2967,10 @@ async fn run_cms_vdn_totalagentabstractex3(clients: &Clients, input: &CliInput) 
     let c = clients.cms()?;
     let mut b = c.vdn_totalagentabstractex3();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnTotalagentabstractex3Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_TOTALAGENTABSTRACTEX3, call).await?))
@@ -3012,10 +2980,10 @@ async fn run_cms_vdn_totalagentdynamicinfo(clients: &Clients, input: &CliInput) 
     let c = clients.cms()?;
     let mut b = c.vdn_totalagentdynamicinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnTotalagentdynamicinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_TOTALAGENTDYNAMICINFO, call).await?))
@@ -3025,10 +2993,10 @@ async fn run_cms_vdn_totalagentstate(clients: &Clients, input: &CliInput) -> any
     let c = clients.cms()?;
     let mut b = c.vdn_totalagentstate();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnTotalagentstateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_TOTALAGENTSTATE, call).await?))
@@ -3038,10 +3006,10 @@ async fn run_cms_vdn_queryivrstatusinfo(clients: &Clients, input: &CliInput) -> 
     let c = clients.cms()?;
     let mut b = c.vdn_queryivrstatusinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQueryivrstatusinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYIVRSTATUSINFO, call).await?))
@@ -3051,10 +3019,10 @@ async fn run_cms_vdn_queryivrprocessinnoinfo(clients: &Clients, input: &CliInput
     let c = clients.cms()?;
     let mut b = c.vdn_queryivrprocessinnoinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQueryivrprocessinnoinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYIVRPROCESSINNOINFO, call).await?))
@@ -3064,10 +3032,10 @@ async fn run_cms_vdn_queryagentstaticconfinfo(clients: &Clients, input: &CliInpu
     let c = clients.cms()?;
     let mut b = c.vdn_queryagentstaticconfinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQueryagentstaticconfinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYAGENTSTATICCONFINFO, call).await?))
@@ -3077,10 +3045,10 @@ async fn run_cms_vdn_querytotalagentinfo(clients: &Clients, input: &CliInput) ->
     let c = clients.cms()?;
     let mut b = c.vdn_querytotalagentinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQuerytotalagentinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYTOTALAGENTINFO, call).await?))
@@ -3090,10 +3058,10 @@ async fn run_cms_vdn_queryaccesscodecallinfo(clients: &Clients, input: &CliInput
     let c = clients.cms()?;
     let mut b = c.vdn_queryaccesscodecallinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodecallinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYACCESSCODECALLINFO, call).await?))
@@ -3103,10 +3071,10 @@ async fn run_cms_vdn_querycalls(clients: &Clients, input: &CliInput) -> anyhow::
     let c = clients.cms()?;
     let mut b = c.vdn_querycalls();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQuerycallsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYCALLS, call).await?))
@@ -3116,10 +3084,10 @@ async fn run_cms_vdn_querycalls_v2(clients: &Clients, input: &CliInput) -> anyho
     let c = clients.cms()?;
     let mut b = c.vdn_querycalls_v2();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQuerycallsV2Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYCALLS_V2, call).await?))
@@ -3129,10 +3097,10 @@ async fn run_cms_vdn_querycalltracedetail(clients: &Clients, input: &CliInput) -
     let c = clients.cms()?;
     let mut b = c.vdn_querycalltracedetail();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQuerycalltracedetailBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYCALLTRACEDETAIL, call).await?))
@@ -3142,10 +3110,10 @@ async fn run_cms_vdn_configures_skills(clients: &Clients, input: &CliInput) -> a
     let c = clients.cms()?;
     let mut b = c.vdn_configures_skills();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnConfiguresSkillsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_CONFIGURES_SKILLS, call).await?))
@@ -3155,10 +3123,10 @@ async fn run_cms_vdn_rindex(clients: &Clients, input: &CliInput) -> anyhow::Resu
     let c = clients.cms()?;
     let mut b = c.vdn_rindex();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnRindexBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_RINDEX, call).await?))
@@ -3168,10 +3136,10 @@ async fn run_cms_vdn_queryaccesscodeinfo(clients: &Clients, input: &CliInput) ->
     let c = clients.cms()?;
     let mut b = c.vdn_queryaccesscodeinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQueryaccesscodeinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERYACCESSCODEINFO, call).await?))
@@ -3194,10 +3162,10 @@ async fn run_cms_skill_agentsinskill(clients: &Clients, input: &CliInput) -> any
     let c = clients.cms()?;
     let mut b = c.skill_agentsinskill();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::SkillAgentsinskillBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_AGENTSINSKILL, call).await?))
@@ -3207,10 +3175,10 @@ async fn run_cms_skill_totalskillstatusex3(clients: &Clients, input: &CliInput) 
     let c = clients.cms()?;
     let mut b = c.skill_totalskillstatusex3();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::SkillTotalskillstatusex3Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_TOTALSKILLSTATUSEX3, call).await?))
@@ -3220,10 +3188,10 @@ async fn run_cms_skill_queuedevicestatus(clients: &Clients, input: &CliInput) ->
     let c = clients.cms()?;
     let mut b = c.skill_queuedevicestatus();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::SkillQueuedevicestatusBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_QUEUEDEVICESTATUS, call).await?))
@@ -3233,10 +3201,10 @@ async fn run_cms_skill_agentbyconfigedskill(clients: &Clients, input: &CliInput)
     let c = clients.cms()?;
     let mut b = c.skill_agentbyconfigedskill();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::SkillAgentbyconfigedskillBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_AGENTBYCONFIGEDSKILL, call).await?))
@@ -3246,10 +3214,10 @@ async fn run_cms_skill_servicequality(clients: &Clients, input: &CliInput) -> an
     let c = clients.cms()?;
     let mut b = c.skill_servicequality();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::SkillServicequalityBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_SERVICEQUALITY, call).await?))
@@ -3259,10 +3227,10 @@ async fn run_cms_skill_rindex(clients: &Clients, input: &CliInput) -> anyhow::Re
     let c = clients.cms()?;
     let mut b = c.skill_rindex();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::SkillRindexBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_RINDEX, call).await?))
@@ -3272,10 +3240,10 @@ async fn run_cms_skill_skillcfginfo(clients: &Clients, input: &CliInput) -> anyh
     let c = clients.cms()?;
     let mut b = c.skill_skillcfginfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::SkillSkillcfginfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_SKILLCFGINFO, call).await?))
@@ -3285,10 +3253,10 @@ async fn run_cms_skill_stateinfo(clients: &Clients, input: &CliInput) -> anyhow:
     let c = clients.cms()?;
     let mut b = c.skill_stateinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::SkillStateinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::SKILL_STATEINFO, call).await?))
@@ -3301,10 +3269,10 @@ async fn run_cms_agent_siteagentcallandskillinfobyagentids(
     let c = clients.cms()?;
     let mut b = c.agent_siteagentcallandskillinfobyagentids();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentSiteagentcallandskillinfobyagentidsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -3316,10 +3284,10 @@ async fn run_cms_agent_agentstatusinfobyagentids(clients: &Clients, input: &CliI
     let c = clients.cms()?;
     let mut b = c.agent_agentstatusinfobyagentids();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentAgentstatusinfobyagentidsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_AGENTSTATUSINFOBYAGENTIDS, call).await?))
@@ -3329,10 +3297,10 @@ async fn run_cms_agent_queryagentcalls(clients: &Clients, input: &CliInput) -> a
     let c = clients.cms()?;
     let mut b = c.agent_queryagentcalls();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentQueryagentcallsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_QUERYAGENTCALLS, call).await?))
@@ -3342,10 +3310,10 @@ async fn run_cms_agentgroup_queryagentcalls(clients: &Clients, input: &CliInput)
     let c = clients.cms()?;
     let mut b = c.agentgroup_queryagentcalls();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentgroupQueryagentcallsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENTGROUP_QUERYAGENTCALLS, call).await?))
@@ -3355,10 +3323,10 @@ async fn run_cms_agent_agentprivatecall(clients: &Clients, input: &CliInput) -> 
     let c = clients.cms()?;
     let mut b = c.agent_agentprivatecall();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentAgentprivatecallBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_AGENTPRIVATECALL, call).await?))
@@ -3368,10 +3336,10 @@ async fn run_cms_agentgroup_teamagentstatusinfo(clients: &Clients, input: &CliIn
     let c = clients.cms()?;
     let mut b = c.agentgroup_teamagentstatusinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentgroupTeamagentstatusinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENTGROUP_TEAMAGENTSTATUSINFO, call).await?))
@@ -3381,10 +3349,10 @@ async fn run_cms_agentgroup_rindex(clients: &Clients, input: &CliInput) -> anyho
     let c = clients.cms()?;
     let mut b = c.agentgroup_rindex();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentgroupRindexBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENTGROUP_RINDEX, call).await?))
@@ -3394,10 +3362,10 @@ async fn run_cms_agent_agentbyworkno(clients: &Clients, input: &CliInput) -> any
     let c = clients.cms()?;
     let mut b = c.agent_agentbyworkno();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentAgentbyworknoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_AGENTBYWORKNO, call).await?))
@@ -3407,10 +3375,10 @@ async fn run_cms_calldata_isprocesscall(clients: &Clients, input: &CliInput) -> 
     let c = clients.cms()?;
     let mut b = c.calldata_isprocesscall();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::CalldataIsprocesscallBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::CALLDATA_ISPROCESSCALL, call).await?))
@@ -3420,10 +3388,10 @@ async fn run_cms_vdn_query_agent_by_status(clients: &Clients, input: &CliInput) 
     let c = clients.cms()?;
     let mut b = c.vdn_query_agent_by_status();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::VdnQueryAgentByStatusBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::VDN_QUERY_AGENT_BY_STATUS, call).await?))
@@ -3433,10 +3401,10 @@ async fn run_cms_agent_agentrestinfos(clients: &Clients, input: &CliInput) -> an
     let c = clients.cms()?;
     let mut b = c.agent_agentrestinfos();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentAgentrestinfosBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_AGENTRESTINFOS, call).await?))
@@ -3446,10 +3414,10 @@ async fn run_cms_agent_systemstate(clients: &Clients, input: &CliInput) -> anyho
     let c = clients.cms()?;
     let mut b = c.agent_systemstate();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentSystemstateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_SYSTEMSTATE, call).await?))
@@ -3459,10 +3427,10 @@ async fn run_cms_agent_agentoprinfo(clients: &Clients, input: &CliInput) -> anyh
     let c = clients.cms()?;
     let mut b = c.agent_agentoprinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::AgentAgentoprinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::AGENT_AGENTOPRINFO, call).await?))
@@ -3472,10 +3440,10 @@ async fn run_cms_calldata_querybasiccallinfo(clients: &Clients, input: &CliInput
     let c = clients.cms()?;
     let mut b = c.calldata_querybasiccallinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::CalldataQuerybasiccallinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::CALLDATA_QUERYBASICCALLINFO, call).await?))
@@ -3485,10 +3453,10 @@ async fn run_cms_calldata_querydetailcallinfo(clients: &Clients, input: &CliInpu
     let c = clients.cms()?;
     let mut b = c.calldata_querydetailcallinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::CalldataQuerydetailcallinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::CALLDATA_QUERYDETAILCALLINFO, call).await?))
@@ -3498,10 +3466,10 @@ async fn run_cms_calldata_querycalldetailbyid(clients: &Clients, input: &CliInpu
     let c = clients.cms()?;
     let mut b = c.calldata_querycalldetailbyid();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::CalldataQuerycalldetailbyidBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::CALLDATA_QUERYCALLDETAILBYID, call).await?))
@@ -3511,10 +3479,10 @@ async fn run_cms_cti_sysindex(clients: &Clients, input: &CliInput) -> anyhow::Re
     let c = clients.cms()?;
     let mut b = c.cti_sysindex();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::CtiSysindexBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::CTI_SYSINDEX, call).await?))
@@ -3524,10 +3492,10 @@ async fn run_cms_configures_vdns(clients: &Clients, input: &CliInput) -> anyhow:
     let c = clients.cms()?;
     let mut b = c.configures_vdns();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::ConfiguresVdnsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::CONFIGURES_VDNS, call).await?))
@@ -3556,10 +3524,10 @@ async fn run_cms_usergroup_create(clients: &Clients, input: &CliInput) -> anyhow
     let c = clients.cms()?;
     let mut b = c.usergroup_create();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::UsergroupCreateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::USERGROUP_CREATE, call).await?))
@@ -3569,10 +3537,10 @@ async fn run_cms_usergroup_join(clients: &Clients, input: &CliInput) -> anyhow::
     let c = clients.cms()?;
     let mut b = c.usergroup_join();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::UsergroupJoinBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::USERGROUP_JOIN, call).await?))
@@ -3582,10 +3550,10 @@ async fn run_cms_usergroup_delete(clients: &Clients, input: &CliInput) -> anyhow
     let c = clients.cms()?;
     let mut b = c.usergroup_delete();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::UsergroupDeleteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::USERGROUP_DELETE, call).await?))
@@ -3595,10 +3563,10 @@ async fn run_cms_usergroup_update(clients: &Clients, input: &CliInput) -> anyhow
     let c = clients.cms()?;
     let mut b = c.usergroup_update();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::UsergroupUpdateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::USERGROUP_UPDATE, call).await?))
@@ -3608,10 +3576,10 @@ async fn run_cms_usergroup_querymembers(clients: &Clients, input: &CliInput) -> 
     let c = clients.cms()?;
     let mut b = c.usergroup_querymembers();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::UsergroupQuerymembersBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::USERGROUP_QUERYMEMBERS, call).await?))
@@ -3621,10 +3589,10 @@ async fn run_cms_qcrelation_config(clients: &Clients, input: &CliInput) -> anyho
     let c = clients.cms()?;
     let mut b = c.qcrelation_config();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::QcrelationConfigBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::QCRELATION_CONFIG, call).await?))
@@ -3634,10 +3602,10 @@ async fn run_cms_qcrelation_delete(clients: &Clients, input: &CliInput) -> anyho
     let c = clients.cms()?;
     let mut b = c.qcrelation_delete();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::QcrelationDeleteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::QCRELATION_DELETE, call).await?))
@@ -3647,10 +3615,10 @@ async fn run_cms_uap_perfindex(clients: &Clients, input: &CliInput) -> anyhow::R
     let c = clients.cms()?;
     let mut b = c.uap_perfindex();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::UapPerfindexBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::UAP_PERFINDEX, call).await?))
@@ -3660,10 +3628,10 @@ async fn run_cms_uap_terminalindex(clients: &Clients, input: &CliInput) -> anyho
     let c = clients.cms()?;
     let mut b = c.uap_terminalindex();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::UapTerminalindexBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::UAP_TERMINALINDEX, call).await?))
@@ -3673,10 +3641,10 @@ async fn run_cms_hisindex_ivr(clients: &Clients, input: &CliInput) -> anyhow::Re
     let c = clients.cms()?;
     let mut b = c.hisindex_ivr();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::HisindexIvrBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_IVR, call).await?))
@@ -3686,10 +3654,10 @@ async fn run_cms_hisindex_skill(clients: &Clients, input: &CliInput) -> anyhow::
     let c = clients.cms()?;
     let mut b = c.hisindex_skill();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::HisindexSkillBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_SKILL, call).await?))
@@ -3699,10 +3667,10 @@ async fn run_cms_hisindex_agent(clients: &Clients, input: &CliInput) -> anyhow::
     let c = clients.cms()?;
     let mut b = c.hisindex_agent();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::HisindexAgentBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_AGENT, call).await?))
@@ -3712,10 +3680,10 @@ async fn run_cms_hisindex_vdn(clients: &Clients, input: &CliInput) -> anyhow::Re
     let c = clients.cms()?;
     let mut b = c.hisindex_vdn();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::HisindexVdnBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_VDN, call).await?))
@@ -3725,10 +3693,10 @@ async fn run_cms_hisindex_skillforday(clients: &Clients, input: &CliInput) -> an
     let c = clients.cms()?;
     let mut b = c.hisindex_skillforday();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::HisindexSkillfordayBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_SKILLFORDAY, call).await?))
@@ -3738,10 +3706,10 @@ async fn run_cms_hisindex_skillformonth(clients: &Clients, input: &CliInput) -> 
     let c = clients.cms()?;
     let mut b = c.hisindex_skillformonth();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::HisindexSkillformonthBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_SKILLFORMONTH, call).await?))
@@ -3751,10 +3719,10 @@ async fn run_cms_hisindex_agentforday(clients: &Clients, input: &CliInput) -> an
     let c = clients.cms()?;
     let mut b = c.hisindex_agentforday();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::HisindexAgentfordayBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HISINDEX_AGENTFORDAY, call).await?))
@@ -3764,10 +3732,10 @@ async fn run_cms_compat_agentbyworkno(clients: &Clients, input: &CliInput) -> an
     let c = clients.cms()?;
     let mut b = c.compat_agentbyworkno();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::CompatAgentbyworknoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::COMPAT_AGENTBYWORKNO, call).await?))
@@ -3777,10 +3745,10 @@ async fn run_cms_compat_querymonitor_systemstate(clients: &Clients, input: &CliI
     let c = clients.cms()?;
     let mut b = c.compat_querymonitor_systemstate();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::CompatQuerymonitorSystemstateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::COMPAT_QUERYMONITOR_SYSTEMSTATE, call).await?))
@@ -3790,10 +3758,10 @@ async fn run_cms_compat_agentrestinfo(clients: &Clients, input: &CliInput) -> an
     let c = clients.cms()?;
     let mut b = c.compat_agentrestinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::CompatAgentrestinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::COMPAT_AGENTRESTINFO, call).await?))
@@ -3803,10 +3771,10 @@ async fn run_cms_compat_skill_stateinfo(clients: &Clients, input: &CliInput) -> 
     let c = clients.cms()?;
     let mut b = c.compat_skill_stateinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::CompatSkillStateinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::COMPAT_SKILL_STATEINFO, call).await?))
@@ -3816,10 +3784,10 @@ async fn run_cms_compat_agentbyconfigedskill(clients: &Clients, input: &CliInput
     let c = clients.cms()?;
     let mut b = c.compat_agentbyconfigedskill();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::CompatAgentbyconfigedskillBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::COMPAT_AGENTBYCONFIGEDSKILL, call).await?))
@@ -3829,10 +3797,10 @@ async fn run_cms_health_ping(clients: &Clients, input: &CliInput) -> anyhow::Res
     let c = clients.cms()?;
     let mut b = c.health_ping();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_cms::generated::HealthPingBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_cms::generated::HEALTH_PING, call).await?))
@@ -3842,10 +3810,10 @@ async fn run_fs_ccfs_get_record_file_url_from_obs(clients: &Clients, input: &Cli
     let c = clients.fs()?;
     let mut b = c.ccfs_get_record_file_url_from_obs();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsGetRecordFileUrlFromObsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_GET_RECORD_FILE_URL_FROM_OBS, call).await?))
@@ -3855,10 +3823,10 @@ async fn run_fs_ccfs_query_bill_data(clients: &Clients, input: &CliInput) -> any
     let c = clients.fs()?;
     let mut b = c.ccfs_query_bill_data();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsQueryBillDataBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_QUERY_BILL_DATA, call).await?))
@@ -3868,10 +3836,10 @@ async fn run_fs_ccfs_download_bill_file(clients: &Clients, input: &CliInput) -> 
     let c = clients.fs()?;
     let mut b = c.ccfs_download_bill_file();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsDownloadBillFileBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_BILL_FILE, call).await?))
@@ -3881,10 +3849,10 @@ async fn run_fs_ccfs_download_record_file(clients: &Clients, input: &CliInput) -
     let c = clients.fs()?;
     let mut b = c.ccfs_download_record_file();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordFileBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_RECORD_FILE, call).await?))
@@ -3894,10 +3862,10 @@ async fn run_fs_ccfs_download_record(clients: &Clients, input: &CliInput) -> any
     let c = clients.fs()?;
     let mut b = c.ccfs_download_record();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsDownloadRecordBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_RECORD, call).await?))
@@ -3907,10 +3875,10 @@ async fn run_fs_ccfs_query_agent_opr_info_data(clients: &Clients, input: &CliInp
     let c = clients.fs()?;
     let mut b = c.ccfs_query_agent_opr_info_data();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsQueryAgentOprInfoDataBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_QUERY_AGENT_OPR_INFO_DATA, call).await?))
@@ -3920,10 +3888,10 @@ async fn run_fs_ccfs_download_agent_opr_info_file(clients: &Clients, input: &Cli
     let c = clients.fs()?;
     let mut b = c.ccfs_download_agent_opr_info_file();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentOprInfoFileBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_AGENT_OPR_INFO_FILE, call).await?))
@@ -3933,10 +3901,10 @@ async fn run_fs_ccfs_query_agent_skill_info_data(clients: &Clients, input: &CliI
     let c = clients.fs()?;
     let mut b = c.ccfs_query_agent_skill_info_data();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsQueryAgentSkillInfoDataBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_QUERY_AGENT_SKILL_INFO_DATA, call).await?))
@@ -3946,10 +3914,10 @@ async fn run_fs_ccfs_download_agent_skill_info_file(clients: &Clients, input: &C
     let c = clients.fs()?;
     let mut b = c.ccfs_download_agent_skill_info_file();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsDownloadAgentSkillInfoFileBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_AGENT_SKILL_INFO_FILE, call).await?))
@@ -3959,10 +3927,10 @@ async fn run_fs_ccfs_request_play_voice(clients: &Clients, input: &CliInput) -> 
     let c = clients.fs()?;
     let mut b = c.ccfs_request_play_voice();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsRequestPlayVoiceBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_REQUEST_PLAY_VOICE, call).await?))
@@ -3991,10 +3959,10 @@ async fn run_fs_ccfs_download_oiap_record(clients: &Clients, input: &CliInput) -
         b = b.location_id(parse_i64("locationId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsDownloadOiapRecordBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_OIAP_RECORD, call).await?))
@@ -4007,10 +3975,10 @@ async fn run_fs_ccfs_download_ivr_record_file(clients: &Clients, input: &CliInpu
         b = b.location_id(parse_i64("locationId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsDownloadIvrRecordFileBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_DOWNLOAD_IVR_RECORD_FILE, call).await?))
@@ -4020,10 +3988,10 @@ async fn run_fs_ccfs_ivr_download_file(clients: &Clients, input: &CliInput) -> a
     let c = clients.fs()?;
     let mut b = c.ccfs_ivr_download_file();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsIvrDownloadFileBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Binary(c.core().call_binary(&cec_fs::generated::CCFS_IVR_DOWNLOAD_FILE, call).await?))
@@ -4036,10 +4004,10 @@ async fn run_fs_ccfs_ivr_upload_file(clients: &Clients, input: &CliInput) -> any
         b = b.vdn_id(parse_i64("vdnId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsIvrUploadFileBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_IVR_UPLOAD_FILE, call).await?))
@@ -4049,10 +4017,10 @@ async fn run_fs_ccfs_ivr_get_file_hash(clients: &Clients, input: &CliInput) -> a
     let c = clients.fs()?;
     let mut b = c.ccfs_ivr_get_file_hash();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsIvrGetFileHashBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_IVR_GET_FILE_HASH, call).await?))
@@ -4062,10 +4030,10 @@ async fn run_fs_ccfs_ivr_delete_file(clients: &Clients, input: &CliInput) -> any
     let c = clients.fs()?;
     let mut b = c.ccfs_ivr_delete_file();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_fs::generated::CcfsIvrDeleteFileBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_fs::generated::CCFS_IVR_DELETE_FILE, call).await?))
@@ -4078,10 +4046,10 @@ async fn run_gateway_onlineagent_login(clients: &Clients, input: &CliInput) -> a
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::OnlineagentLoginBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_LOGIN, call).await?))
@@ -4094,10 +4062,10 @@ async fn run_gateway_onlineagent_forcelogin(clients: &Clients, input: &CliInput)
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::OnlineagentForceloginBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_FORCELOGIN, call).await?))
@@ -4110,10 +4078,10 @@ async fn run_gateway_onlineagent_loginex(clients: &Clients, input: &CliInput) ->
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::OnlineagentLoginexBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_LOGINEX, call).await?))
@@ -4167,6 +4135,9 @@ async fn run_gateway_onlineagent_saybusy(clients: &Clients, input: &CliInput) ->
     if let Some(v) = input.get("query", "prolong") {
         b = b.prolong(parse_bool("prolong", v)?);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_SAYBUSY, call).await?))
 }
@@ -4177,6 +4148,9 @@ async fn run_gateway_onlineagent_cancelbusy(clients: &Clients, input: &CliInput)
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_CANCELBUSY, call).await?))
 }
@@ -4186,6 +4160,9 @@ async fn run_gateway_onlineagent_sayfree(clients: &Clients, input: &CliInput) ->
     let mut b = c.onlineagent_sayfree();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_SAYFREE, call).await?))
@@ -4206,6 +4183,9 @@ async fn run_gateway_onlineagent_rest(clients: &Clients, input: &CliInput) -> an
     if let Some(v) = input.get("query", "prolong") {
         b = b.prolong(parse_bool("prolong", v)?);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_REST, call).await?))
 }
@@ -4215,6 +4195,9 @@ async fn run_gateway_onlineagent_cancelrest(clients: &Clients, input: &CliInput)
     let mut b = c.onlineagent_cancelrest();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_CANCELREST, call).await?))
@@ -4229,6 +4212,9 @@ async fn run_gateway_onlineagent_autoenteridle(clients: &Clients, input: &CliInp
     if let Some(v) = input.get("path", "flag") {
         b = b.flag(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_AUTOENTERIDLE, call).await?))
 }
@@ -4242,6 +4228,9 @@ async fn run_gateway_onlineagent_cancelsetcustomstate(
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_CANCELSETCUSTOMSTATE, call).await?))
 }
@@ -4251,6 +4240,9 @@ async fn run_gateway_onlineagent_syncagentinfo(clients: &Clients, input: &CliInp
     let mut b = c.onlineagent_syncagentinfo();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_SYNCAGENTINFO, call).await?))
@@ -4262,6 +4254,9 @@ async fn run_gateway_onlineagent_work(clients: &Clients, input: &CliInput) -> an
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_WORK, call).await?))
 }
@@ -4271,6 +4266,9 @@ async fn run_gateway_onlineagent_cancelwork(clients: &Clients, input: &CliInput)
     let mut b = c.onlineagent_cancelwork();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_CANCELWORK, call).await?))
@@ -4290,6 +4288,9 @@ async fn run_gateway_onlineagent_resetskill(clients: &Clients, input: &CliInput)
     }
     if let Some(v) = input.get("query", "phonelinkage") {
         b = b.phonelinkage(parse_i64("phonelinkage", v)?);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_RESETSKILL, call).await?))
@@ -4324,6 +4325,9 @@ async fn run_gateway_onlineagent_updateguid(clients: &Clients, input: &CliInput)
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_UPDATEGUID, call).await?))
 }
@@ -4337,6 +4341,9 @@ async fn run_gateway_onlineagent_handshake(clients: &Clients, input: &CliInput) 
     if let Some(v) = input.get("header", "service_token") {
         b = b.service_token(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_HANDSHAKE, call).await?))
 }
@@ -4346,6 +4353,9 @@ async fn run_gateway_onlineagent_logininfo(clients: &Clients, input: &CliInput) 
     let mut b = c.onlineagent_logininfo();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_LOGININFO, call).await?))
@@ -4380,6 +4390,9 @@ async fn run_gateway_onlineagent_setcustomstate(clients: &Clients, input: &CliIn
     if let Some(v) = input.get("query", "customstate") {
         b = b.customstate(parse_i64("customstate", v)?);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_SETCUSTOMSTATE, call).await?))
 }
@@ -4392,6 +4405,9 @@ async fn run_gateway_onlineagent_autoanswer(clients: &Clients, input: &CliInput)
     }
     if let Some(v) = input.get("path", "isautoanswer") {
         b = b.isautoanswer(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::ONLINEAGENT_AUTOANSWER, call).await?))
@@ -4417,10 +4433,10 @@ async fn run_gateway_voicecall_callout(clients: &Clients, input: &CliInput) -> a
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::VoicecallCalloutBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_CALLOUT, call).await?))
@@ -4433,10 +4449,10 @@ async fn run_gateway_voicecall_previewcallout(clients: &Clients, input: &CliInpu
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::VoicecallPreviewcalloutBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_PREVIEWCALLOUT, call).await?))
@@ -4450,6 +4466,9 @@ async fn run_gateway_voicecall_answer(clients: &Clients, input: &CliInput) -> an
     }
     if let Some(v) = input.get("query", "callid") {
         b = b.callid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_ANSWER, call).await?))
@@ -4484,6 +4503,9 @@ async fn run_gateway_voicecall_dropcall(clients: &Clients, input: &CliInput) -> 
     if let Some(v) = input.get("path", "callid") {
         b = b.callid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_DROPCALL, call).await?))
 }
@@ -4497,6 +4519,9 @@ async fn run_gateway_voicecall_disconnect(clients: &Clients, input: &CliInput) -
     if let Some(v) = input.get("path", "number") {
         b = b.number(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_DISCONNECT, call).await?))
 }
@@ -4508,10 +4533,10 @@ async fn run_gateway_voicecall_transfer(clients: &Clients, input: &CliInput) -> 
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::VoicecallTransferBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_TRANSFER, call).await?))
@@ -4523,6 +4548,9 @@ async fn run_gateway_voicecall_canceltransfer(clients: &Clients, input: &CliInpu
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_CANCELTRANSFER, call).await?))
 }
@@ -4532,6 +4560,9 @@ async fn run_gateway_voicecall_hold(clients: &Clients, input: &CliInput) -> anyh
     let mut b = c.voicecall_hold();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_HOLD, call).await?))
@@ -4546,6 +4577,9 @@ async fn run_gateway_voicecall_gethold(clients: &Clients, input: &CliInput) -> a
     if let Some(v) = input.get("query", "callid") {
         b = b.callid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_GETHOLD, call).await?))
 }
@@ -4559,6 +4593,9 @@ async fn run_gateway_voicecall_connecthold(clients: &Clients, input: &CliInput) 
     if let Some(v) = input.get("path", "callid") {
         b = b.callid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_CONNECTHOLD, call).await?))
 }
@@ -4570,10 +4607,10 @@ async fn run_gateway_voicecall_callinner(clients: &Clients, input: &CliInput) ->
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_CALLINNER, call).await?))
@@ -4586,10 +4623,10 @@ async fn run_gateway_voicecall_callinnerskill(clients: &Clients, input: &CliInpu
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::VoicecallCallinnerskillBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_CALLINNERSKILL, call).await?))
@@ -4602,10 +4639,10 @@ async fn run_gateway_voicecall_innerhelp(clients: &Clients, input: &CliInput) ->
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::VoicecallInnerhelpBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_INNERHELP, call).await?))
@@ -4617,6 +4654,9 @@ async fn run_gateway_voicecall_beginmute(clients: &Clients, input: &CliInput) ->
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_BEGINMUTE, call).await?))
 }
@@ -4626,6 +4666,9 @@ async fn run_gateway_voicecall_endmute(clients: &Clients, input: &CliInput) -> a
     let mut b = c.voicecall_endmute();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_ENDMUTE, call).await?))
@@ -4638,10 +4681,10 @@ async fn run_gateway_voicecall_confjoin(clients: &Clients, input: &CliInput) -> 
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::VoicecallConfjoinBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_CONFJOIN, call).await?))
@@ -4656,6 +4699,9 @@ async fn run_gateway_voicecall_thirdpartyconftransmitnum(
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_THIRDPARTYCONFTRANSMITNUM, call).await?))
 }
@@ -4668,6 +4714,9 @@ async fn run_gateway_voicecall_seconddialex(clients: &Clients, input: &CliInput)
     }
     if let Some(v) = input.get("query", "number") {
         b = b.number(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_SECONDDIALEX, call).await?))
@@ -4682,6 +4731,9 @@ async fn run_gateway_voicecall_snatchpickup(clients: &Clients, input: &CliInput)
     if let Some(v) = input.get("query", "destWorkNo") {
         b = b.dest_work_no(parse_i64("destWorkNo", v)?);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_SNATCHPICKUP, call).await?))
 }
@@ -4692,6 +4744,9 @@ async fn run_gateway_voicecall_phonepickup(clients: &Clients, input: &CliInput) 
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_PHONEPICKUP, call).await?))
 }
@@ -4701,6 +4756,9 @@ async fn run_gateway_voicecall_phonehangup(clients: &Clients, input: &CliInput) 
     let mut b = c.voicecall_phonehangup();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::VOICECALL_PHONEHANGUP, call).await?))
@@ -4713,10 +4771,10 @@ async fn run_gateway_recordplay_play(clients: &Clients, input: &CliInput) -> any
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::RecordplayPlayBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_PLAY, call).await?))
@@ -4728,6 +4786,9 @@ async fn run_gateway_recordplay_pause_play(clients: &Clients, input: &CliInput) 
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_PAUSE_PLAY, call).await?))
 }
@@ -4737,6 +4798,9 @@ async fn run_gateway_recordplay_resume_play(clients: &Clients, input: &CliInput)
     let mut b = c.recordplay_resume_play();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_RESUME_PLAY, call).await?))
@@ -4751,6 +4815,9 @@ async fn run_gateway_recordplay_fore_fast(clients: &Clients, input: &CliInput) -
     if let Some(v) = input.get("path", "time") {
         b = b.time(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_FORE_FAST, call).await?))
 }
@@ -4763,6 +4830,9 @@ async fn run_gateway_recordplay_back_fast(clients: &Clients, input: &CliInput) -
     }
     if let Some(v) = input.get("path", "time") {
         b = b.time(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_BACK_FAST, call).await?))
@@ -4785,10 +4855,10 @@ async fn run_gateway_recordplay_record(clients: &Clients, input: &CliInput) -> a
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::RecordplayRecordBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_RECORD, call).await?))
@@ -4811,10 +4881,10 @@ async fn run_gateway_recordplay_net_play(clients: &Clients, input: &CliInput) ->
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::RecordplayNetPlayBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_NET_PLAY, call).await?))
@@ -4827,10 +4897,10 @@ async fn run_gateway_recordplay_play_relocation(clients: &Clients, input: &CliIn
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::RecordplayPlayRelocationBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::RECORDPLAY_PLAY_RELOCATION, call).await?))
@@ -4853,10 +4923,10 @@ async fn run_gateway_queuedevice_query_acd_stat(clients: &Clients, input: &CliIn
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::QueuedeviceQueryAcdStatBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUEUEDEVICE_QUERY_ACD_STAT, call).await?))
@@ -4915,10 +4985,10 @@ async fn run_gateway_agentgroup_agent_by_skill(clients: &Clients, input: &CliInp
         b = b.skillid(parse_i64("skillid", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentgroupAgentBySkillBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTGROUP_AGENT_BY_SKILL, call).await?))
@@ -4983,10 +5053,10 @@ async fn run_gateway_calldata_set_call_data_ex(clients: &Clients, input: &CliInp
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::CalldataSetCallDataExBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CALLDATA_SET_CALL_DATA_EX, call).await?))
@@ -5104,10 +5174,10 @@ async fn run_gateway_calldata_assign_user_in_queue(clients: &Clients, input: &Cl
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::CalldataAssignUserInQueueBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CALLDATA_ASSIGN_USER_IN_QUEUE, call).await?))
@@ -5122,6 +5192,9 @@ async fn run_gateway_qualitycontrol_add_insert(clients: &Clients, input: &CliInp
     if let Some(v) = input.get("path", "workNo") {
         b = b.work_no(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_ADD_INSERT, call).await?))
 }
@@ -5134,6 +5207,9 @@ async fn run_gateway_qualitycontrol_add_supervise(clients: &Clients, input: &Cli
     }
     if let Some(v) = input.get("path", "workNo") {
         b = b.work_no(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_ADD_SUPERVISE, call).await?))
@@ -5148,6 +5224,9 @@ async fn run_gateway_qualitycontrol_switch(clients: &Clients, input: &CliInput) 
     if let Some(v) = input.get("path", "workNo") {
         b = b.work_no(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_SWITCH, call).await?))
 }
@@ -5160,6 +5239,9 @@ async fn run_gateway_qualitycontrol_intercept(clients: &Clients, input: &CliInpu
     }
     if let Some(v) = input.get("path", "workNo") {
         b = b.work_no(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_INTERCEPT, call).await?))
@@ -5176,6 +5258,9 @@ async fn run_gateway_qualitycontrol_intercept_call(clients: &Clients, input: &Cl
     }
     if let Some(v) = input.get("path", "callId") {
         b = b.call_id(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_INTERCEPT_CALL, call).await?))
@@ -5203,6 +5288,9 @@ async fn run_gateway_qualitycontrol_force_busy(clients: &Clients, input: &CliInp
     if let Some(v) = input.get("path", "workNo") {
         b = b.work_no(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_FORCE_BUSY, call).await?))
 }
@@ -5215,6 +5303,9 @@ async fn run_gateway_qualitycontrol_force_idle(clients: &Clients, input: &CliInp
     }
     if let Some(v) = input.get("path", "workNo") {
         b = b.work_no(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_FORCE_IDLE, call).await?))
@@ -5229,6 +5320,9 @@ async fn run_gateway_qualitycontrol_force_logout(clients: &Clients, input: &CliI
     if let Some(v) = input.get("path", "workNo") {
         b = b.work_no(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_FORCE_LOGOUT, call).await?))
 }
@@ -5242,6 +5336,9 @@ async fn run_gateway_qualitycontrol_force_drop_call(clients: &Clients, input: &C
     if let Some(v) = input.get("path", "callid") {
         b = b.callid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_FORCE_DROP_CALL, call).await?))
 }
@@ -5253,10 +5350,10 @@ async fn run_gateway_qualitycontrol_adjust_skill(clients: &Clients, input: &CliI
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::QualitycontrolAdjustSkillBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_ADJUST_SKILL, call).await?))
@@ -5277,6 +5374,9 @@ async fn run_gateway_qualitycontrol_force_rest(clients: &Clients, input: &CliInp
     if let Some(v) = input.get("path", "reason") {
         b = b.reason(parse_i64("reason", v)?);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_FORCE_REST, call).await?))
 }
@@ -5290,6 +5390,9 @@ async fn run_gateway_qualitycontrol_whisper(clients: &Clients, input: &CliInput)
     if let Some(v) = input.get("query", "whisperagentid") {
         b = b.whisperagentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_WHISPER, call).await?))
 }
@@ -5302,6 +5405,9 @@ async fn run_gateway_qualitycontrol_stop_whisper(clients: &Clients, input: &CliI
     }
     if let Some(v) = input.get("query", "whisperagentid") {
         b = b.whisperagentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_STOP_WHISPER, call).await?))
@@ -5321,6 +5427,9 @@ async fn run_gateway_qualitycontrol_switch_insert_whisper(
     }
     if let Some(v) = input.get("query", "switchtype") {
         b = b.switchtype(parse_i64("switchtype", v)?);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::QUALITYCONTROL_SWITCH_INSERT_WHISPER, call).await?))
@@ -5406,10 +5515,10 @@ async fn run_gateway_mediacall_send_message(clients: &Clients, input: &CliInput)
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::MediacallSendMessageBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::MEDIACALL_SEND_MESSAGE, call).await?))
@@ -5422,10 +5531,10 @@ async fn run_gateway_mediacall_set_call_nums(clients: &Clients, input: &CliInput
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::MEDIACALL_SET_CALL_NUMS, call).await?))
@@ -5438,10 +5547,10 @@ async fn run_gateway_mediacall_transfer(clients: &Clients, input: &CliInput) -> 
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::MediacallTransferBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::MEDIACALL_TRANSFER, call).await?))
@@ -5457,10 +5566,10 @@ async fn run_gateway_mediacall_set_call_nums_by_media_type(
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::MediacallSetCallNumsByMediaTypeBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(
@@ -5475,10 +5584,10 @@ async fn run_gateway_mediacall_get_connect_info(clients: &Clients, input: &CliIn
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::MediacallGetConnectInfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::MEDIACALL_GET_CONNECT_INFO, call).await?))
@@ -5491,10 +5600,10 @@ async fn run_gateway_mediacall_image_capture(clients: &Clients, input: &CliInput
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::MediacallImageCaptureBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::MEDIACALL_IMAGE_CAPTURE, call).await?))
@@ -5507,10 +5616,10 @@ async fn run_gateway_agentconf_request(clients: &Clients, input: &CliInput) -> a
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentconfRequestBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_REQUEST, call).await?))
@@ -5522,6 +5631,9 @@ async fn run_gateway_agentconf_answer(clients: &Clients, input: &CliInput) -> an
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_ANSWER, call).await?))
 }
@@ -5531,6 +5643,9 @@ async fn run_gateway_agentconf_reject(clients: &Clients, input: &CliInput) -> an
     let mut b = c.agentconf_reject();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_REJECT, call).await?))
@@ -5542,6 +5657,9 @@ async fn run_gateway_agentconf_leave(clients: &Clients, input: &CliInput) -> any
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_LEAVE, call).await?))
 }
@@ -5551,6 +5669,9 @@ async fn run_gateway_agentconf_release(clients: &Clients, input: &CliInput) -> a
     let mut b = c.agentconf_release();
     if let Some(v) = input.get("path", "agentid") {
         b = b.agentid(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_RELEASE, call).await?))
@@ -5563,10 +5684,10 @@ async fn run_gateway_agentconf_hold_participant(clients: &Clients, input: &CliIn
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentconfHoldParticipantBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_HOLD_PARTICIPANT, call).await?))
@@ -5579,10 +5700,10 @@ async fn run_gateway_agentconf_unhold_participant(clients: &Clients, input: &Cli
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentconfUnholdParticipantBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_UNHOLD_PARTICIPANT, call).await?))
@@ -5595,10 +5716,10 @@ async fn run_gateway_agentconf_prolong_time(clients: &Clients, input: &CliInput)
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentconfProlongTimeBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_PROLONG_TIME, call).await?))
@@ -5611,10 +5732,10 @@ async fn run_gateway_agentconf_shift_president(clients: &Clients, input: &CliInp
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentconfShiftPresidentBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_SHIFT_PRESIDENT, call).await?))
@@ -5627,10 +5748,10 @@ async fn run_gateway_agentconf_batch_add_participant(clients: &Clients, input: &
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentconfBatchAddParticipantBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_BATCH_ADD_PARTICIPANT, call).await?))
@@ -5646,10 +5767,10 @@ async fn run_gateway_agentconf_batch_remove_participant(
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentconfBatchRemoveParticipantBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_BATCH_REMOVE_PARTICIPANT, call).await?))
@@ -5665,10 +5786,10 @@ async fn run_gateway_agentconf_change_participant_mode(
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentconfChangeParticipantModeBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_CHANGE_PARTICIPANT_MODE, call).await?))
@@ -5681,10 +5802,10 @@ async fn run_gateway_agentconf_modify_conf_resource(clients: &Clients, input: &C
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentconfModifyConfResourceBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_MODIFY_CONF_RESOURCE, call).await?))
@@ -5697,10 +5818,10 @@ async fn run_gateway_agentconf_query_conf_infos(clients: &Clients, input: &CliIn
         b = b.agentid(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::AgentconfQueryConfInfosBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::AGENTCONF_QUERY_CONF_INFOS, call).await?))
@@ -5730,10 +5851,10 @@ async fn run_gateway_config_login(clients: &Clients, input: &CliInput) -> anyhow
     let c = clients.gateway()?;
     let mut b = c.config_login();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::ConfigLoginBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::CONFIG_LOGIN, call).await?))
@@ -5743,10 +5864,10 @@ async fn run_gateway_subscribe_register(clients: &Clients, input: &CliInput) -> 
     let c = clients.gateway()?;
     let mut b = c.subscribe_register();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::SubscribeRegisterBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::SUBSCRIBE_REGISTER, call).await?))
@@ -5759,10 +5880,10 @@ async fn run_gateway_subscribe_modify(clients: &Clients, input: &CliInput) -> an
         b = b.server_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::SubscribeModifyBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::SUBSCRIBE_MODIFY, call).await?))
@@ -5772,10 +5893,10 @@ async fn run_gateway_subscribe_unregister(clients: &Clients, input: &CliInput) -
     let c = clients.gateway()?;
     let mut b = c.subscribe_unregister();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_gateway::generated::SubscribeUnregisterBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::SUBSCRIBE_UNREGISTER, call).await?))
@@ -5800,6 +5921,9 @@ async fn run_gateway_subscribe_handshake_ex(clients: &Clients, input: &CliInput)
     if let Some(v) = input.get("header", "service_token") {
         b = b.service_token(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_gateway::generated::SUBSCRIBE_HANDSHAKE_EX, call).await?))
 }
@@ -5814,10 +5938,10 @@ async fn run_isales_campaign_add_v1(clients: &Clients, input: &CliInput) -> anyh
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CampaignAddV1Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_ADD_V1, call).await?))
@@ -5833,10 +5957,10 @@ async fn run_isales_campaign_add_v2(clients: &Clients, input: &CliInput) -> anyh
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CampaignAddV2Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_ADD_V2, call).await?))
@@ -5855,10 +5979,10 @@ async fn run_isales_campaign_modify_v1(clients: &Clients, input: &CliInput) -> a
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CampaignModifyV1Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_MODIFY_V1, call).await?))
@@ -5877,10 +6001,10 @@ async fn run_isales_campaign_modify_v2(clients: &Clients, input: &CliInput) -> a
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CampaignModifyV2Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_MODIFY_V2, call).await?))
@@ -5896,10 +6020,10 @@ async fn run_isales_campaign_delete(clients: &Clients, input: &CliInput) -> anyh
         b = b.campaign_id(parse_i64("campaignId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CampaignDeleteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_DELETE, call).await?))
@@ -5970,6 +6094,9 @@ async fn run_isales_campaign_pause(clients: &Clients, input: &CliInput) -> anyho
     if let Some(v) = input.get("path", "campaignId") {
         b = b.campaign_id(parse_i64("campaignId", v)?);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_PAUSE, call).await?))
 }
@@ -5982,6 +6109,9 @@ async fn run_isales_campaign_resume(clients: &Clients, input: &CliInput) -> anyh
     }
     if let Some(v) = input.get("path", "campaignId") {
         b = b.campaign_id(parse_i64("campaignId", v)?);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_RESUME, call).await?))
@@ -6000,10 +6130,10 @@ async fn run_isales_campaign_set_retry_policy(clients: &Clients, input: &CliInpu
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CampaignSetRetryPolicyBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_SET_RETRY_POLICY, call).await?))
@@ -6035,10 +6165,10 @@ async fn run_isales_campaign_add_business_result(clients: &Clients, input: &CliI
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CampaignAddBusinessResultBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_ADD_BUSINESS_RESULT, call).await?))
@@ -6101,10 +6231,10 @@ async fn run_isales_campaign_add_caller_numbers(clients: &Clients, input: &CliIn
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CampaignAddCallerNumbersBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_ADD_CALLER_NUMBERS, call).await?))
@@ -6123,10 +6253,10 @@ async fn run_isales_campaign_delete_caller_numbers(clients: &Clients, input: &Cl
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CampaignDeleteCallerNumbersBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CAMPAIGN_DELETE_CALLER_NUMBERS, call).await?))
@@ -6161,10 +6291,10 @@ async fn run_isales_holiday_add(clients: &Clients, input: &CliInput) -> anyhow::
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::HolidayAddBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::HOLIDAY_ADD, call).await?))
@@ -6183,10 +6313,10 @@ async fn run_isales_holiday_modify(clients: &Clients, input: &CliInput) -> anyho
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::HolidayModifyBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::HOLIDAY_MODIFY, call).await?))
@@ -6237,10 +6367,10 @@ async fn run_isales_blocklist_add(clients: &Clients, input: &CliInput) -> anyhow
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::BlocklistAddBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_ADD, call).await?))
@@ -6256,10 +6386,10 @@ async fn run_isales_blocklist_delete(clients: &Clients, input: &CliInput) -> any
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::BlocklistDeleteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_DELETE, call).await?))
@@ -6288,10 +6418,10 @@ async fn run_isales_blocklist_query(clients: &Clients, input: &CliInput) -> anyh
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::BlocklistQueryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_QUERY, call).await?))
@@ -6307,10 +6437,10 @@ async fn run_isales_blocklist_add_group(clients: &Clients, input: &CliInput) -> 
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::BlocklistAddGroupBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_ADD_GROUP, call).await?))
@@ -6326,10 +6456,10 @@ async fn run_isales_blocklist_modify_group(clients: &Clients, input: &CliInput) 
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::BlocklistModifyGroupBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_MODIFY_GROUP, call).await?))
@@ -6345,10 +6475,10 @@ async fn run_isales_blocklist_query_groups(clients: &Clients, input: &CliInput) 
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::BlocklistQueryGroupsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_QUERY_GROUPS, call).await?))
@@ -6380,10 +6510,10 @@ async fn run_isales_blocklist_add_type(clients: &Clients, input: &CliInput) -> a
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::BlocklistAddTypeBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_ADD_TYPE, call).await?))
@@ -6399,10 +6529,10 @@ async fn run_isales_blocklist_query_types(clients: &Clients, input: &CliInput) -
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::BlocklistQueryTypesBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_QUERY_TYPES, call).await?))
@@ -6418,10 +6548,10 @@ async fn run_isales_blocklist_modify_type(clients: &Clients, input: &CliInput) -
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::BlocklistModifyTypeBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::BLOCKLIST_MODIFY_TYPE, call).await?))
@@ -6456,10 +6586,10 @@ async fn run_isales_calldata_add_v1(clients: &Clients, input: &CliInput) -> anyh
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CalldataAddV1Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLDATA_ADD_V1, call).await?))
@@ -6478,10 +6608,10 @@ async fn run_isales_calldata_add_v2(clients: &Clients, input: &CliInput) -> anyh
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CalldataAddV2Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLDATA_ADD_V2, call).await?))
@@ -6500,10 +6630,10 @@ async fn run_isales_calldata_delete(clients: &Clients, input: &CliInput) -> anyh
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CalldataDeleteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLDATA_DELETE, call).await?))
@@ -6559,6 +6689,9 @@ async fn run_isales_calldata_import_file_from_server(clients: &Clients, input: &
     if let Some(v) = input.get("header", "locale") {
         b = b.locale(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLDATA_IMPORT_FILE_FROM_SERVER, call).await?))
 }
@@ -6576,10 +6709,10 @@ async fn run_isales_calldata_query_import_result(clients: &Clients, input: &CliI
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CalldataQueryImportResultBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLDATA_QUERY_IMPORT_RESULT, call).await?))
@@ -6595,10 +6728,10 @@ async fn run_isales_calldata_import_to_task_group(clients: &Clients, input: &Cli
         b = b.campaign_group_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CalldataImportToTaskGroupBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLDATA_IMPORT_TO_TASK_GROUP, call).await?))
@@ -6614,10 +6747,10 @@ async fn run_isales_callbatch_create(clients: &Clients, input: &CliInput) -> any
         b = b.campaign_id(parse_i64("campaignId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CallbatchCreateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLBATCH_CREATE, call).await?))
@@ -6633,10 +6766,10 @@ async fn run_isales_callbatch_update(clients: &Clients, input: &CliInput) -> any
         b = b.campaign_id(parse_i64("campaignId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CallbatchUpdateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLBATCH_UPDATE, call).await?))
@@ -6652,10 +6785,10 @@ async fn run_isales_callbatch_delete(clients: &Clients, input: &CliInput) -> any
         b = b.campaign_id(parse_i64("campaignId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CallbatchDeleteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLBATCH_DELETE, call).await?))
@@ -6671,10 +6804,10 @@ async fn run_isales_callbatch_pause(clients: &Clients, input: &CliInput) -> anyh
         b = b.campaign_id(parse_i64("campaignId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CallbatchPauseBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLBATCH_PAUSE, call).await?))
@@ -6690,10 +6823,10 @@ async fn run_isales_callbatch_resume(clients: &Clients, input: &CliInput) -> any
         b = b.campaign_id(parse_i64("campaignId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CallbatchResumeBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLBATCH_RESUME, call).await?))
@@ -6709,10 +6842,10 @@ async fn run_isales_callbatch_list(clients: &Clients, input: &CliInput) -> anyho
         b = b.campaign_id(parse_i64("campaignId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CallbatchListBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLBATCH_LIST, call).await?))
@@ -6725,10 +6858,10 @@ async fn run_isales_appoint_create(clients: &Clients, input: &CliInput) -> anyho
         b = b.vdn_id(parse_i64("vdnId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::AppointCreateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::APPOINT_CREATE, call).await?))
@@ -6741,10 +6874,10 @@ async fn run_isales_appoint_update(clients: &Clients, input: &CliInput) -> anyho
         b = b.vdn_id(parse_i64("vdnId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::AppointUpdateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::APPOINT_UPDATE, call).await?))
@@ -6757,10 +6890,10 @@ async fn run_isales_appoint_update_result(clients: &Clients, input: &CliInput) -
         b = b.vdn_id(parse_i64("vdnId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::AppointUpdateResultBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::APPOINT_UPDATE_RESULT, call).await?))
@@ -6773,10 +6906,10 @@ async fn run_isales_appoint_delete(clients: &Clients, input: &CliInput) -> anyho
         b = b.vdn_id(parse_i64("vdnId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::AppointDeleteBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::APPOINT_DELETE, call).await?))
@@ -6789,10 +6922,10 @@ async fn run_isales_appoint_list(clients: &Clients, input: &CliInput) -> anyhow:
         b = b.vdn_id(parse_i64("vdnId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::AppointListBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::APPOINT_LIST, call).await?))
@@ -6811,10 +6944,10 @@ async fn run_isales_callresult_query(clients: &Clients, input: &CliInput) -> any
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CallresultQueryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLRESULT_QUERY, call).await?))
@@ -6840,10 +6973,10 @@ async fn run_isales_callresult_call_record_v1(clients: &Clients, input: &CliInpu
         b = b.vdn_id(parse_i64("vdnId", v)?);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CallresultCallRecordV1Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLRESULT_CALL_RECORD_V1, call).await?))
@@ -6859,10 +6992,10 @@ async fn run_isales_callresult_call_record_v2(clients: &Clients, input: &CliInpu
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CallresultCallRecordV2Body>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLRESULT_CALL_RECORD_V2, call).await?))
@@ -6881,10 +7014,10 @@ async fn run_isales_writeback_business_result(clients: &Clients, input: &CliInpu
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::WritebackBusinessResultBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::WRITEBACK_BUSINESS_RESULT, call).await?))
@@ -6900,10 +7033,10 @@ async fn run_isales_fileserver_add(clients: &Clients, input: &CliInput) -> anyho
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::FileserverAddBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::FILESERVER_ADD, call).await?))
@@ -6920,6 +7053,9 @@ async fn run_isales_fileserver_delete(clients: &Clients, input: &CliInput) -> an
     }
     if let Some(v) = input.get("header", "locale") {
         b = b.locale(v);
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::FILESERVER_DELETE, call).await?))
@@ -6938,10 +7074,10 @@ async fn run_isales_fileserver_update(clients: &Clients, input: &CliInput) -> an
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::FileserverUpdateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::FILESERVER_UPDATE, call).await?))
@@ -6957,10 +7093,10 @@ async fn run_isales_fileserver_query(clients: &Clients, input: &CliInput) -> any
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::FileserverQueryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::FILESERVER_QUERY, call).await?))
@@ -6995,10 +7131,10 @@ async fn run_isales_obresult_create(clients: &Clients, input: &CliInput) -> anyh
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::ObresultCreateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBRESULT_CREATE, call).await?))
@@ -7014,10 +7150,10 @@ async fn run_isales_obresult_update(clients: &Clients, input: &CliInput) -> anyh
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::ObresultUpdateBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBRESULT_UPDATE, call).await?))
@@ -7128,10 +7264,10 @@ async fn run_isales_template_add(clients: &Clients, input: &CliInput) -> anyhow:
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::TemplateAddBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::TEMPLATE_ADD, call).await?))
@@ -7147,10 +7283,10 @@ async fn run_isales_template_copy(clients: &Clients, input: &CliInput) -> anyhow
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::TemplateCopyBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::TEMPLATE_COPY, call).await?))
@@ -7168,6 +7304,9 @@ async fn run_isales_template_update(clients: &Clients, input: &CliInput) -> anyh
     if let Some(v) = input.get("header", "locale") {
         b = b.locale(v);
     }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::TEMPLATE_UPDATE, call).await?))
 }
@@ -7176,10 +7315,10 @@ async fn run_isales_obs_login(clients: &Clients, input: &CliInput) -> anyhow::Re
     let c = clients.isales()?;
     let mut b = c.obs_login();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::ObsLoginBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_LOGIN, call).await?))
@@ -7192,10 +7331,10 @@ async fn run_isales_obs_refresh(clients: &Clients, input: &CliInput) -> anyhow::
         b = b.authentication(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::ObsRefreshBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_REFRESH, call).await?))
@@ -7208,10 +7347,10 @@ async fn run_isales_obs_get_tasks(clients: &Clients, input: &CliInput) -> anyhow
         b = b.authentication(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::ObsGetTasksBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_GET_TASKS, call).await?))
@@ -7224,10 +7363,10 @@ async fn run_isales_obs_interface_info(clients: &Clients, input: &CliInput) -> a
         b = b.authentication(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::ObsInterfaceInfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_INTERFACE_INFO, call).await?))
@@ -7240,10 +7379,10 @@ async fn run_isales_obs_push_mid_result(clients: &Clients, input: &CliInput) -> 
         b = b.authentication(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::ObsPushMidResultBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_PUSH_MID_RESULT, call).await?))
@@ -7256,10 +7395,10 @@ async fn run_isales_obs_push_call_result(clients: &Clients, input: &CliInput) ->
         b = b.authentication(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::ObsPushCallResultBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_PUSH_CALL_RESULT, call).await?))
@@ -7272,10 +7411,10 @@ async fn run_isales_obs_get_call_data(clients: &Clients, input: &CliInput) -> an
         b = b.authentication(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::ObsGetCallDataBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::OBS_GET_CALL_DATA, call).await?))
@@ -7291,10 +7430,10 @@ async fn run_isales_calllogs_query(clients: &Clients, input: &CliInput) -> anyho
         b = b.locale(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_isales::generated::CalllogsQueryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_isales::generated::CALLLOGS_QUERY, call).await?))
@@ -7304,10 +7443,10 @@ async fn run_oiap_auth_gettoken(clients: &Clients, input: &CliInput) -> anyhow::
     let c = clients.oiap()?;
     let mut b = c.auth_gettoken();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::AuthGettokenBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::AUTH_GETTOKEN, call).await?))
@@ -7317,10 +7456,10 @@ async fn run_oiap_auth_get_app_cube_token(clients: &Clients, input: &CliInput) -
     let c = clients.oiap()?;
     let mut b = c.auth_get_app_cube_token();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::AuthGetAppCubeTokenBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::AUTH_GET_APP_CUBE_TOKEN, call).await?))
@@ -7330,10 +7469,10 @@ async fn run_oiap_domain_querydomaininfo(clients: &Clients, input: &CliInput) ->
     let c = clients.oiap()?;
     let mut b = c.domain_querydomaininfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DomainQuerydomaininfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DOMAIN_QUERYDOMAININFO, call).await?))
@@ -7343,10 +7482,10 @@ async fn run_oiap_navigation_querynavigationinfo(clients: &Clients, input: &CliI
     let c = clients.oiap()?;
     let mut b = c.navigation_querynavigationinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::NavigationQuerynavigationinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::NAVIGATION_QUERYNAVIGATIONINFO, call).await?))
@@ -7356,10 +7495,10 @@ async fn run_oiap_navigation_createnavigationinfo(clients: &Clients, input: &Cli
     let c = clients.oiap()?;
     let mut b = c.navigation_createnavigationinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::NavigationCreatenavigationinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::NAVIGATION_CREATENAVIGATIONINFO, call).await?))
@@ -7369,10 +7508,10 @@ async fn run_oiap_navigation_updatenavigationinfo(clients: &Clients, input: &Cli
     let c = clients.oiap()?;
     let mut b = c.navigation_updatenavigationinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::NavigationUpdatenavigationinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::NAVIGATION_UPDATENAVIGATIONINFO, call).await?))
@@ -7382,10 +7521,10 @@ async fn run_oiap_navigation_deletenavigationinfo(clients: &Clients, input: &Cli
     let c = clients.oiap()?;
     let mut b = c.navigation_deletenavigationinfo();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::NavigationDeletenavigationinfoBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::NAVIGATION_DELETENAVIGATIONINFO, call).await?))
@@ -7395,10 +7534,10 @@ async fn run_oiap_sysapi_asrcallback(clients: &Clients, input: &CliInput) -> any
     let c = clients.oiap()?;
     let mut b = c.sysapi_asrcallback();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::SysapiAsrcallbackBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::SYSAPI_ASRCALLBACK, call).await?))
@@ -7408,10 +7547,10 @@ async fn run_oiap_flow_queryflows(clients: &Clients, input: &CliInput) -> anyhow
     let c = clients.oiap()?;
     let mut b = c.flow_queryflows();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::FlowQueryflowsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::FLOW_QUERYFLOWS, call).await?))
@@ -7421,10 +7560,10 @@ async fn run_oiap_dialog_process(clients: &Clients, input: &CliInput) -> anyhow:
     let c = clients.oiap()?;
     let mut b = c.dialog_process();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DialogProcessBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_PROCESS, call).await?))
@@ -7434,10 +7573,10 @@ async fn run_oiap_dialog_init(clients: &Clients, input: &CliInput) -> anyhow::Re
     let c = clients.oiap()?;
     let mut b = c.dialog_init();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DialogInitBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_INIT, call).await?))
@@ -7447,10 +7586,10 @@ async fn run_oiap_dialog_after_interaction(clients: &Clients, input: &CliInput) 
     let c = clients.oiap()?;
     let mut b = c.dialog_after_interaction();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DialogAfterInteractionBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_AFTER_INTERACTION, call).await?))
@@ -7460,10 +7599,10 @@ async fn run_oiap_dialog_after_transfer(clients: &Clients, input: &CliInput) -> 
     let c = clients.oiap()?;
     let mut b = c.dialog_after_transfer();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DialogAfterTransferBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_AFTER_TRANSFER, call).await?))
@@ -7473,10 +7612,10 @@ async fn run_oiap_dialog_recording_request(clients: &Clients, input: &CliInput) 
     let c = clients.oiap()?;
     let mut b = c.dialog_recording_request();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DialogRecordingRequestBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_RECORDING_REQUEST, call).await?))
@@ -7489,10 +7628,10 @@ async fn run_oiap_dialog_v2_process(clients: &Clients, input: &CliInput) -> anyh
         b = b.vdn_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DialogV2ProcessBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_V2_PROCESS, call).await?))
@@ -7505,10 +7644,10 @@ async fn run_oiap_dialog_v2_init(clients: &Clients, input: &CliInput) -> anyhow:
         b = b.vdn_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DialogV2InitBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_V2_INIT, call).await?))
@@ -7521,10 +7660,10 @@ async fn run_oiap_dialog_v2_after_interaction(clients: &Clients, input: &CliInpu
         b = b.vdn_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DialogV2AfterInteractionBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_V2_AFTER_INTERACTION, call).await?))
@@ -7537,10 +7676,10 @@ async fn run_oiap_dialog_v2_after_transfer(clients: &Clients, input: &CliInput) 
         b = b.vdn_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DialogV2AfterTransferBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_V2_AFTER_TRANSFER, call).await?))
@@ -7550,10 +7689,10 @@ async fn run_oiap_record_query_history(clients: &Clients, input: &CliInput) -> a
     let c = clients.oiap()?;
     let mut b = c.record_query_history();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::RecordQueryHistoryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::RECORD_QUERY_HISTORY, call).await?))
@@ -7563,10 +7702,10 @@ async fn run_oiap_record_query_record_history(clients: &Clients, input: &CliInpu
     let c = clients.oiap()?;
     let mut b = c.record_query_record_history();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::RecordQueryRecordHistoryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::RECORD_QUERY_RECORD_HISTORY, call).await?))
@@ -7576,10 +7715,10 @@ async fn run_oiap_intent_query_intentions(clients: &Clients, input: &CliInput) -
     let c = clients.oiap()?;
     let mut b = c.intent_query_intentions();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::IntentQueryIntentionsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::INTENT_QUERY_INTENTIONS, call).await?))
@@ -7589,10 +7728,10 @@ async fn run_oiap_silent_agent_change_work_mode(clients: &Clients, input: &CliIn
     let c = clients.oiap()?;
     let mut b = c.silent_agent_change_work_mode();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::SilentAgentChangeWorkModeBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::SILENT_AGENT_CHANGE_WORK_MODE, call).await?))
@@ -7602,10 +7741,10 @@ async fn run_oiap_silent_agent_receive_dialogrecord(clients: &Clients, input: &C
     let c = clients.oiap()?;
     let mut b = c.silent_agent_receive_dialogrecord();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::SilentAgentReceiveDialogrecordBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::SILENT_AGENT_RECEIVE_DIALOGRECORD, call).await?))
@@ -7615,10 +7754,10 @@ async fn run_oiap_nlp_spellcheck(clients: &Clients, input: &CliInput) -> anyhow:
     let c = clients.oiap()?;
     let mut b = c.nlp_spellcheck();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::NlpSpellcheckBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::NLP_SPELLCHECK, call).await?))
@@ -7628,10 +7767,10 @@ async fn run_oiap_flow_asrrecognizeresult(clients: &Clients, input: &CliInput) -
     let c = clients.oiap()?;
     let mut b = c.flow_asrrecognizeresult();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::FlowAsrrecognizeresultBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::FLOW_ASRRECOGNIZERESULT, call).await?))
@@ -7641,18 +7780,21 @@ async fn run_oiap_tts_texttovoice(clients: &Clients, input: &CliInput) -> anyhow
     let c = clients.oiap()?;
     let mut b = c.tts_texttovoice();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::TtsTexttovoiceBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::TTS_TEXTTOVOICE, call).await?))
 }
 
-async fn run_oiap_monitor_servicemonitor(clients: &Clients, _input: &CliInput) -> anyhow::Result<CliOutput> {
+async fn run_oiap_monitor_servicemonitor(clients: &Clients, input: &CliInput) -> anyhow::Result<CliOutput> {
     let c = clients.oiap()?;
     let mut b = c.monitor_servicemonitor();
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
+    }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::MONITOR_SERVICEMONITOR, call).await?))
 }
@@ -7664,10 +7806,10 @@ async fn run_oiap_report_query_call_statistics_report(
     let c = clients.oiap()?;
     let mut b = c.report_query_call_statistics_report();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::ReportQueryCallStatisticsReportBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::REPORT_QUERY_CALL_STATISTICS_REPORT, call).await?))
@@ -7677,10 +7819,10 @@ async fn run_oiap_report_query_chatbot_report(clients: &Clients, input: &CliInpu
     let c = clients.oiap()?;
     let mut b = c.report_query_chatbot_report();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::ReportQueryChatbotReportBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::REPORT_QUERY_CHATBOT_REPORT, call).await?))
@@ -7690,10 +7832,10 @@ async fn run_oiap_report_query_knowledge_report(clients: &Clients, input: &CliIn
     let c = clients.oiap()?;
     let mut b = c.report_query_knowledge_report();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::ReportQueryKnowledgeReportBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::REPORT_QUERY_KNOWLEDGE_REPORT, call).await?))
@@ -7706,10 +7848,10 @@ async fn run_oiap_outbound_query_rbt_recognition_result(
     let c = clients.oiap()?;
     let mut b = c.outbound_query_rbt_recognition_result();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::OutboundQueryRbtRecognitionResultBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::OUTBOUND_QUERY_RBT_RECOGNITION_RESULT, call).await?))
@@ -7722,10 +7864,10 @@ async fn run_oiap_record_query_transfer_record_history(
     let c = clients.oiap()?;
     let mut b = c.record_query_transfer_record_history();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::RecordQueryTransferRecordHistoryBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::RECORD_QUERY_TRANSFER_RECORD_HISTORY, call).await?))
@@ -7735,10 +7877,10 @@ async fn run_oiap_recognition_text_classification(clients: &Clients, input: &Cli
     let c = clients.oiap()?;
     let mut b = c.recognition_text_classification();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::RecognitionTextClassificationBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::RECOGNITION_TEXT_CLASSIFICATION, call).await?))
@@ -7748,10 +7890,10 @@ async fn run_oiap_recognition_entity_detection(clients: &Clients, input: &CliInp
     let c = clients.oiap()?;
     let mut b = c.recognition_entity_detection();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::RecognitionEntityDetectionBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::RECOGNITION_ENTITY_DETECTION, call).await?))
@@ -7761,10 +7903,10 @@ async fn run_oiap_third_party_robot_login(clients: &Clients, input: &CliInput) -
     let c = clients.oiap()?;
     let mut b = c.third_party_robot_login();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::ThirdPartyRobotLoginBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::THIRD_PARTY_ROBOT_LOGIN, call).await?))
@@ -7777,10 +7919,10 @@ async fn run_oiap_dialog_v2_recording_request(clients: &Clients, input: &CliInpu
         b = b.vdn_id(v);
     }
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::DialogV2RecordingRequestBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::DIALOG_V2_RECORDING_REQUEST, call).await?))
@@ -7790,10 +7932,10 @@ async fn run_oiap_gts_rpa_query_job(clients: &Clients, input: &CliInput) -> anyh
     let c = clients.oiap()?;
     let mut b = c.gts_rpa_query_job();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::GtsRpaQueryJobBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::GTS_RPA_QUERY_JOB, call).await?))
@@ -7803,10 +7945,10 @@ async fn run_oiap_gts_rpa_query_job_details(clients: &Clients, input: &CliInput)
     let c = clients.oiap()?;
     let mut b = c.gts_rpa_query_job_details();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::GtsRpaQueryJobDetailsBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::GTS_RPA_QUERY_JOB_DETAILS, call).await?))
@@ -7816,10 +7958,10 @@ async fn run_oiap_gts_rpa_create_rpa_queue_data(clients: &Clients, input: &CliIn
     let c = clients.oiap()?;
     let mut b = c.gts_rpa_create_rpa_queue_data();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::GtsRpaCreateRpaQueueDataBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::GTS_RPA_CREATE_RPA_QUEUE_DATA, call).await?))
@@ -7829,10 +7971,10 @@ async fn run_oiap_gts_rpa_query_rpa_queue_data(clients: &Clients, input: &CliInp
     let c = clients.oiap()?;
     let mut b = c.gts_rpa_query_rpa_queue_data();
     if let Some(body) = &input.body {
-        b = b.body(
-            serde_json::from_value::<cec_oiap::generated::GtsRpaQueryRpaQueueDataBody>(body.clone())
-                .map_err(|e| anyhow::anyhow!("--body does not match the documented fields: {e}"))?,
-        );
+        b = b.body_json(body.clone())?;
+    }
+    for (k, v) in &input.extra {
+        b = b.extra_field(k.clone(), v.clone());
     }
     let call = b.into_call()?;
     Ok(CliOutput::Json(c.core().call_value(&cec_oiap::generated::GTS_RPA_QUERY_RPA_QUEUE_DATA, call).await?))
@@ -7848,6 +7990,7 @@ pub static OPS: &[CliOp] = &[
         title: "Obtain API Fabric access token with AK/SK",
         params: &[("header", "X-Token-Expire")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -7858,6 +8001,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a single agent business account",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -7868,6 +8012,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete a specified agent business account",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -7878,6 +8023,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify a single agent business account",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -7888,6 +8034,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query agent business account information",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -7898,6 +8045,7 @@ pub static OPS: &[CliOp] = &[
         title: "Bind agents to a skill queue",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -7908,6 +8056,7 @@ pub static OPS: &[CliOp] = &[
         title: "Unbind agents from a skill queue",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -7918,6 +8067,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query agents of a skill queue",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -7928,6 +8078,7 @@ pub static OPS: &[CliOp] = &[
         title: "Change an agent softphone login password",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -7938,6 +8089,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete data by customer number",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -7948,6 +8100,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query softphone info of all agents (no business accounts)",
         params: &[],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -7958,6 +8111,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query softphone info of all agents (with business accounts)",
         params: &[],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -7968,6 +8122,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query account sign-in result",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -7978,6 +8133,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query agent info by sign-in account",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -7988,6 +8144,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a single skill queue",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -7998,6 +8155,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete skill queues",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8008,6 +8166,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify a single skill queue",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8018,6 +8177,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query skill queues",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8028,6 +8188,7 @@ pub static OPS: &[CliOp] = &[
         title: "Bind access code to skill queue or IVR",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8038,6 +8199,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete access code bindings",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8048,6 +8210,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify access code binding",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8058,6 +8221,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query access code bindings",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8068,6 +8232,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query access codes",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8078,6 +8243,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query all IVR flows of the tenant space",
         params: &[],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8088,6 +8254,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query satisfaction survey configuration",
         params: &[],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8098,6 +8265,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query satisfaction survey results",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8108,6 +8276,7 @@ pub static OPS: &[CliOp] = &[
         title: "Upload an IVR voice file",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8118,6 +8287,7 @@ pub static OPS: &[CliOp] = &[
         title: "Upload a TTS template for voice notifications",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8128,6 +8298,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a two-way (bidirectional) call, V1",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8138,6 +8309,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a two-way (bidirectional) call, V3",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8148,6 +8320,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call history records",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8158,6 +8331,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call status",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8168,6 +8342,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get recording file URL",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8178,6 +8353,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query allocated softphone numbers, V1",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8188,6 +8364,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query allocated softphone numbers, V2",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8198,6 +8375,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get call destination device info",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8208,6 +8386,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query recent contact records of current session customer",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8218,6 +8397,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call info by call ID",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8228,6 +8408,7 @@ pub static OPS: &[CliOp] = &[
         title: "ITA two-way call result notification",
         params: &[("header", "AppKey"), ("header", "Host"), ("header", "X-Sdk-Date")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8238,6 +8419,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a voice outbound call, V1 (mobile agent section)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8248,6 +8430,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a voice outbound call, V2 (mobile agent section)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8258,6 +8441,7 @@ pub static OPS: &[CliOp] = &[
         title: "Third-party request authentication (get ccmessaging-token)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8268,6 +8452,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query historical chat messages",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8278,6 +8463,7 @@ pub static OPS: &[CliOp] = &[
         title: "Send a message (synchronous)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8288,6 +8474,7 @@ pub static OPS: &[CliOp] = &[
         title: "Send a message (asynchronous)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8298,6 +8485,7 @@ pub static OPS: &[CliOp] = &[
         title: "Customer leaves a message",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8308,6 +8496,7 @@ pub static OPS: &[CliOp] = &[
         title: "Poll messages sent by agent side",
         params: &[("query", "receiverId"), ("query", "channel"), ("query", "isNeedRead")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -8318,6 +8507,7 @@ pub static OPS: &[CliOp] = &[
         title: "Customer receives a file (media download)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8328,6 +8518,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query queuing information",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8338,6 +8529,7 @@ pub static OPS: &[CliOp] = &[
         title: "Customer sends a file (media upload)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8348,6 +8540,7 @@ pub static OPS: &[CliOp] = &[
         title: "Suggest common phrases from customer input",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8358,6 +8551,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query satisfaction survey configuration",
         params: &[],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8368,6 +8562,7 @@ pub static OPS: &[CliOp] = &[
         title: "Submit customer rating of the chatbot",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8378,6 +8573,7 @@ pub static OPS: &[CliOp] = &[
         title: "Save customer satisfaction evaluation",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8388,6 +8584,7 @@ pub static OPS: &[CliOp] = &[
         title: "Check whether tenant space supports click-to-dial",
         params: &[("query", "channel")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -8398,6 +8595,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a click-to-dial call",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8408,6 +8606,7 @@ pub static OPS: &[CliOp] = &[
         title: "Poll click-to-dial events",
         params: &[("query", "channel")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -8418,6 +8617,7 @@ pub static OPS: &[CliOp] = &[
         title: "Hang up a click-to-dial call",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8428,6 +8628,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create anonymous call",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8438,6 +8639,7 @@ pub static OPS: &[CliOp] = &[
         title: "Push messages (pushMsg)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8448,6 +8650,7 @@ pub static OPS: &[CliOp] = &[
         title: "Discard an email",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8458,6 +8661,7 @@ pub static OPS: &[CliOp] = &[
         title: "Send a WhatsApp downlink message",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8468,6 +8672,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query the user of the current chat on the online chat workbench",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8484,6 +8689,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "password"),
         ],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8500,6 +8706,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "password"),
         ],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8516,6 +8723,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "password"),
         ],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8532,6 +8740,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "password"),
         ],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8548,6 +8757,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "password"),
         ],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8564,6 +8774,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "password"),
         ],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8580,6 +8791,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "password"),
         ],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8596,6 +8808,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "password"),
         ],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8606,6 +8819,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query approved voice notification recordings",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8616,6 +8830,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a voice notification, V1",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8626,6 +8841,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a voice notification, V2 (TTS templates)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8636,6 +8852,7 @@ pub static OPS: &[CliOp] = &[
         title: "Answer calls on mobile phone (offline agent sign-in)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8646,6 +8863,7 @@ pub static OPS: &[CliOp] = &[
         title: "Exit mobile phone answering",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8656,6 +8874,7 @@ pub static OPS: &[CliOp] = &[
         title: "Check whether an agent is in mobile answering state",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8666,6 +8885,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a federated-user management task",
         params: &[],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8676,6 +8896,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a case (Case 2.0)",
         params: &[("header", "access-token")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8686,6 +8907,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query case list (Case 2.0)",
         params: &[("header", "access-token")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8696,6 +8918,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create app personal settings",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8706,6 +8929,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update app personal settings",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8716,6 +8940,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query app personal settings",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8726,6 +8951,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get co-browsing connection info, V1",
         params: &[("header", "X-TenantSpaceID")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8736,6 +8962,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get inspection item score",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8746,6 +8973,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify inspection item score result",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8756,6 +8984,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query inspection scoring profiles",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8766,6 +8995,7 @@ pub static OPS: &[CliOp] = &[
         title: "Apply an inspection scoring profile",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8776,6 +9006,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query recording inspection result",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8786,6 +9017,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create inspection scoring profile",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8796,6 +9028,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete inspection scoring profile",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8806,6 +9039,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify inspection scoring profile",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8816,6 +9050,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create sentence category",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8826,6 +9061,7 @@ pub static OPS: &[CliOp] = &[
         title: "Move sentences to a category",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8836,6 +9072,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete sentence",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8846,6 +9083,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query sentences",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8856,6 +9094,7 @@ pub static OPS: &[CliOp] = &[
         title: "List the sentences of a category",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8866,6 +9105,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update sentence",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8876,6 +9116,7 @@ pub static OPS: &[CliOp] = &[
         title: "Rename sentence category",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8886,6 +9127,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete sentence category",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8896,6 +9138,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query all sentence categories",
         params: &[("header", "x-UserId")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8906,6 +9149,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create sentence",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8916,6 +9160,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete sensitive word",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8926,6 +9171,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update sensitive word",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8936,6 +9182,7 @@ pub static OPS: &[CliOp] = &[
         title: "List sensitive word categories",
         params: &[("header", "x-UserId")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8946,6 +9193,7 @@ pub static OPS: &[CliOp] = &[
         title: "List the sensitive words of a category",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8956,6 +9204,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create sensitive word category",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8966,6 +9215,7 @@ pub static OPS: &[CliOp] = &[
         title: "Move sensitive words to a category",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8976,6 +9226,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create sensitive word",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8986,6 +9237,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete sensitive word category",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -8996,6 +9248,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update script",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9006,6 +9259,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query script details by ID",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9016,6 +9270,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete script by ID",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9026,6 +9281,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete dialogue logic",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9036,6 +9292,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create script",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9046,6 +9303,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create dialogue logic",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9056,6 +9314,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update dialogue logic",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9066,6 +9325,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query dialogue logic by ID",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9076,6 +9336,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create dialogue rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9086,6 +9347,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update dialogue rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9096,6 +9358,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete dialogue rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9106,6 +9369,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query dialogue rule by ID",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9116,6 +9380,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query dialogue rules (paged)",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9126,6 +9391,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query interruption rule by ID",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9136,6 +9402,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query interruption rules (paged)",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9146,6 +9413,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete interruption rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9156,6 +9424,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create interruption rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9166,6 +9435,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update interruption rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9176,6 +9446,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create silence rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9186,6 +9457,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify silence rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9196,6 +9468,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete silence rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9206,6 +9479,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query silence rule by ID",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9216,6 +9490,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create speech-rate rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9226,6 +9501,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify speech-rate rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9236,6 +9512,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete speech-rate rule",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9246,6 +9523,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query speech-rate rule by ID",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9256,6 +9534,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query speech-rate rules (paged)",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9266,6 +9545,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete business scenario",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9276,6 +9556,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create business scenario",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9286,6 +9567,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query all business scenarios",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9296,6 +9578,7 @@ pub static OPS: &[CliOp] = &[
         title: "Assign manual review task",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9306,6 +9589,7 @@ pub static OPS: &[CliOp] = &[
         title: "Activate manual review task",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9316,6 +9600,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query manual review tasks",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9326,6 +9611,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update manual review task",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9336,6 +9622,7 @@ pub static OPS: &[CliOp] = &[
         title: "Reassign appeal item",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9346,6 +9633,7 @@ pub static OPS: &[CliOp] = &[
         title: "Review appeal item",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9356,6 +9644,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query appeal handling history",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9366,6 +9655,7 @@ pub static OPS: &[CliOp] = &[
         title: "Inspection result of a call",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9376,6 +9666,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get the module being trained",
         params: &[("header", "x-UserId")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9386,6 +9677,7 @@ pub static OPS: &[CliOp] = &[
         title: "Train a module",
         params: &[("header", "x-UserId")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9396,6 +9688,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a scheduled sampling plan",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9406,6 +9699,7 @@ pub static OPS: &[CliOp] = &[
         title: "Start a scheduled sampling plan",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9416,6 +9710,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update a scheduled sampling plan",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9426,6 +9721,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete a scheduled sampling plan",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9436,6 +9732,7 @@ pub static OPS: &[CliOp] = &[
         title: "List scheduled sampling plans",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9446,6 +9743,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify a sampled inspection result",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9456,6 +9754,7 @@ pub static OPS: &[CliOp] = &[
         title: "Complete a sample inspection task",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9466,6 +9765,7 @@ pub static OPS: &[CliOp] = &[
         title: "Sample inspection task details",
         params: &[("header", "x-UserId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9476,6 +9776,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get the text of a transcribed recording",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9486,6 +9787,7 @@ pub static OPS: &[CliOp] = &[
         title: "Transcribe a recording file",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9496,6 +9798,7 @@ pub static OPS: &[CliOp] = &[
         title: "Inspection result of a call (CCISQM copy)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9506,6 +9809,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query agent rest status in a VDN",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9516,6 +9820,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query all agents in a VDN (paged)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9526,6 +9831,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query current status of all agents in a VDN",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9536,6 +9842,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query all agents in a VDN, unpaged (not on CTI 3.6)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9546,6 +9853,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query IVR status details (calls in an IVR flow) in a VDN (not on CTI 3.6)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9556,6 +9864,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query IVR flow access codes in a VDN",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9566,6 +9875,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query static configuration of all agents in a VDN (paged)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9576,6 +9886,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query static configuration of all agents in a VDN, unpaged (not on CTI 3.6)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9586,6 +9897,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call information of specified access codes (not on CTI 3.6)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9596,6 +9908,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query inbound call records in a VDN (v1)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9606,6 +9919,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query inbound or outbound call records in a VDN (v2)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9616,6 +9930,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call trajectory data in a VDN by call ID",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9626,6 +9941,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query skill queues configured in a VDN",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9636,6 +9952,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get real-time monitoring indicators by VDN (not on CTI 3.6)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9646,6 +9963,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query system access codes of a VDN",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9656,6 +9974,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query all rest reason codes of a VDN",
         params: &[("path", "ccId"), ("path", "vdn")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -9666,6 +9985,7 @@ pub static OPS: &[CliOp] = &[
         title: "Batch query agents signed in to skill queues",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9676,6 +9996,7 @@ pub static OPS: &[CliOp] = &[
         title: "Batch query extended skill queue information (not on CTI 3.6)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9686,6 +10007,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query status of a specified skill queue (queued calls; not on CTI 3.6)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9696,6 +10018,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query details of signed-in agents of a skill queue",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9706,6 +10029,7 @@ pub static OPS: &[CliOp] = &[
         title: "Batch query skill queue service level (5-minute window)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9716,6 +10040,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get real-time monitoring indicators by skill queue",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9726,6 +10051,7 @@ pub static OPS: &[CliOp] = &[
         title: "Batch query skill queue configuration",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9736,6 +10062,7 @@ pub static OPS: &[CliOp] = &[
         title: "Batch query detailed statistics of skill queues (not on CTI 3.6)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9746,6 +10073,7 @@ pub static OPS: &[CliOp] = &[
         title: "Batch query skill queues agents signed in to",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9756,6 +10084,7 @@ pub static OPS: &[CliOp] = &[
         title: "Batch query agent information",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9766,6 +10095,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query current call IDs of a specified agent",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9776,6 +10106,7 @@ pub static OPS: &[CliOp] = &[
         title: "Batch query real-time call information of agents",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9786,6 +10117,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query private-queue calls of a specified agent",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9796,6 +10128,7 @@ pub static OPS: &[CliOp] = &[
         title: "Batch query agent counts per status",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9806,6 +10139,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get real-time monitoring indicators by agent",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9816,6 +10150,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query details of a specified agent",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9826,6 +10161,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query whether an agent is handling a call",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9836,6 +10172,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query agents by status, paged",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9846,6 +10183,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query agent rest information",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9856,6 +10194,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query agent-dimension system status",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9866,6 +10205,7 @@ pub static OPS: &[CliOp] = &[
         title: "Obtain agent operation details",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9876,6 +10216,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query basic information of an in-progress call by call ID (not on CTI 3.6)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9886,6 +10227,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query detailed information of an agent private-queue call by call ID",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9896,6 +10238,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call detail record by call ID",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9906,6 +10249,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query CTI system indicators (5-minute buckets)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9916,6 +10260,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query all VDNs of a call center",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9926,6 +10271,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query all agents of a VDN",
         params: &[("path", "ccId"), ("path", "vdn"), ("path", "offset"), ("path", "limit")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -9936,6 +10282,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a user group (traffic or QA group)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9946,6 +10293,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add agents to a user group",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9956,6 +10304,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete a user group",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9966,6 +10315,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update basic information of a user group",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9976,6 +10326,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query members of a user group",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9986,6 +10337,7 @@ pub static OPS: &[CliOp] = &[
         title: "Configure QA relation between a QA group and traffic groups",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -9996,6 +10348,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete configured QA relations",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10006,6 +10359,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query UAP performance statistics (5-minute buckets)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10016,6 +10370,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query UAP terminal (soft phone) statistics",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10026,6 +10381,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get historical monitoring indicators by IVR",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10036,6 +10392,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get historical monitoring indicators by skill",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10046,6 +10403,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get historical monitoring indicators by agent",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10056,6 +10414,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get historical monitoring indicators by VDN",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10066,6 +10425,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get historical indicators by skill in a date range",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10076,6 +10436,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get historical indicators by skill in a month range",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10086,6 +10447,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get historical indicators by agent in a date range",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10096,6 +10458,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query details of a specified agent (queryParam style)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10106,6 +10469,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query agent-dimension system status (queryParam style)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10116,6 +10480,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query agent rest information (queryParam style)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10126,6 +10491,7 @@ pub static OPS: &[CliOp] = &[
         title: "Batch query detailed statistics of skill queues",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10136,6 +10502,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query details of agents configured to a skill queue",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10146,6 +10513,7 @@ pub static OPS: &[CliOp] = &[
         title: "Health check (echo)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10156,6 +10524,7 @@ pub static OPS: &[CliOp] = &[
         title: "Obtain recording download/playback URL (via OBS/LSS)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10166,6 +10535,7 @@ pub static OPS: &[CliOp] = &[
         title: "Generate CDR and recording index files",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10176,6 +10546,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download CDR and recording index file (zip)",
         params: &[],
         body: true,
+        extra: true,
         binary: true,
     },
     CliOp {
@@ -10186,6 +10557,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download a single recording file",
         params: &[],
         body: true,
+        extra: true,
         binary: true,
     },
     CliOp {
@@ -10196,6 +10568,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query and download recording by call ID or file name (extended)",
         params: &[],
         body: true,
+        extra: true,
         binary: true,
     },
     CliOp {
@@ -10206,6 +10579,7 @@ pub static OPS: &[CliOp] = &[
         title: "Generate agent operation detail index file",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10216,6 +10590,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download agent operation detail index file (zip)",
         params: &[],
         body: true,
+        extra: true,
         binary: true,
     },
     CliOp {
@@ -10226,6 +10601,7 @@ pub static OPS: &[CliOp] = &[
         title: "Generate agent skill change detail index file",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10236,6 +10612,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download agent skill change detail index file (zip)",
         params: &[],
         body: true,
+        extra: true,
         binary: true,
     },
     CliOp {
@@ -10246,6 +10623,7 @@ pub static OPS: &[CliOp] = &[
         title: "Request playback of a recording file (get token)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10256,6 +10634,7 @@ pub static OPS: &[CliOp] = &[
         title: "Play back a recording file (URL mode)",
         params: &[("query", "t"), ("query", "version"), ("query", "st")],
         body: false,
+        extra: false,
         binary: true,
     },
     CliOp {
@@ -10266,6 +10645,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download an intelligent IVR recording file",
         params: &[("query", "locationId")],
         body: true,
+        extra: true,
         binary: true,
     },
     CliOp {
@@ -10276,6 +10656,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download IVR voice message recording",
         params: &[("query", "locationId")],
         body: true,
+        extra: true,
         binary: true,
     },
     CliOp {
@@ -10286,6 +10667,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download a recording file as a third party (IVR custom JAR mode)",
         params: &[],
         body: true,
+        extra: true,
         binary: true,
     },
     CliOp {
@@ -10296,6 +10678,7 @@ pub static OPS: &[CliOp] = &[
         title: "Upload a file as a third party (IVR custom JAR mode)",
         params: &[("query", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10306,6 +10689,7 @@ pub static OPS: &[CliOp] = &[
         title: "Generate hash of an uploaded file as a third party",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10316,6 +10700,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete an uploaded file as a third party",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10326,6 +10711,7 @@ pub static OPS: &[CliOp] = &[
         title: "Signing in",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10336,6 +10722,7 @@ pub static OPS: &[CliOp] = &[
         title: "Forcibly signing in",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10346,6 +10733,7 @@ pub static OPS: &[CliOp] = &[
         title: "Signing in to the platform only (CCS, no media server)",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10356,6 +10744,7 @@ pub static OPS: &[CliOp] = &[
         title: "Signing out",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10366,6 +10755,7 @@ pub static OPS: &[CliOp] = &[
         title: "Forcibly signing out",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10376,6 +10766,7 @@ pub static OPS: &[CliOp] = &[
         title: "Forcibly signing out with a cause code",
         params: &[("path", "agentid"), ("path", "reason")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10386,6 +10777,7 @@ pub static OPS: &[CliOp] = &[
         title: "Setting busy",
         params: &[("path", "agentid"), ("query", "reason"), ("query", "prolong")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10396,6 +10788,7 @@ pub static OPS: &[CliOp] = &[
         title: "Canceling the busy state",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10406,6 +10799,7 @@ pub static OPS: &[CliOp] = &[
         title: "Setting idle",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10416,6 +10810,7 @@ pub static OPS: &[CliOp] = &[
         title: "Applying for rest",
         params: &[("path", "agentid"), ("path", "time"), ("path", "restcause"), ("query", "prolong")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10426,6 +10821,7 @@ pub static OPS: &[CliOp] = &[
         title: "Canceling rest",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10436,6 +10832,7 @@ pub static OPS: &[CliOp] = &[
         title: "Setting whether to enter idle after a call",
         params: &[("path", "agentid"), ("path", "flag")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10446,6 +10843,7 @@ pub static OPS: &[CliOp] = &[
         title: "Canceling custom status",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10456,6 +10854,7 @@ pub static OPS: &[CliOp] = &[
         title: "Syncing agent status and call info after page refresh",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10466,6 +10865,7 @@ pub static OPS: &[CliOp] = &[
         title: "Entering the work (wrap-up) state",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10476,6 +10876,7 @@ pub static OPS: &[CliOp] = &[
         title: "Quitting the work state",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10486,6 +10887,7 @@ pub static OPS: &[CliOp] = &[
         title: "Resetting (signing in to) skill queues",
         params: &[("path", "agentid"), ("path", "autoflag"), ("query", "skillid"), ("query", "phonelinkage")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10496,6 +10898,7 @@ pub static OPS: &[CliOp] = &[
         title: "Querying configured skill queues",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10506,6 +10909,7 @@ pub static OPS: &[CliOp] = &[
         title: "Querying configured skill queues of a specified agent",
         params: &[("path", "agentid"), ("path", "workno")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10516,6 +10920,7 @@ pub static OPS: &[CliOp] = &[
         title: "Requesting a new GUID after page refresh",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10526,6 +10931,7 @@ pub static OPS: &[CliOp] = &[
         title: "Agent heartbeat (event push mode)",
         params: &[("path", "agentid"), ("header", "service_token")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10536,6 +10942,7 @@ pub static OPS: &[CliOp] = &[
         title: "Obtaining token info (softphone registration password)",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10546,6 +10953,7 @@ pub static OPS: &[CliOp] = &[
         title: "Getting the agent's status",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10556,6 +10964,7 @@ pub static OPS: &[CliOp] = &[
         title: "Querying custom status",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10566,6 +10975,7 @@ pub static OPS: &[CliOp] = &[
         title: "Setting a custom status",
         params: &[("path", "agentid"), ("query", "customstate")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10576,6 +10986,7 @@ pub static OPS: &[CliOp] = &[
         title: "Setting automatic answering",
         params: &[("path", "agentid"), ("path", "isautoanswer")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10586,6 +10997,7 @@ pub static OPS: &[CliOp] = &[
         title: "Obtaining one agent's events (polling)",
         params: &[("path", "agentid"), ("query", "calldata")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10596,6 +11008,7 @@ pub static OPS: &[CliOp] = &[
         title: "Making a common outbound call",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10606,6 +11019,7 @@ pub static OPS: &[CliOp] = &[
         title: "Making a previewed outbound call",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10616,6 +11030,7 @@ pub static OPS: &[CliOp] = &[
         title: "Answering a call",
         params: &[("path", "agentid"), ("query", "callid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10626,6 +11041,7 @@ pub static OPS: &[CliOp] = &[
         title: "Dropping (hanging up) the current call",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10636,6 +11052,7 @@ pub static OPS: &[CliOp] = &[
         title: "Dropping the current call (legacy URI)",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10646,6 +11063,7 @@ pub static OPS: &[CliOp] = &[
         title: "Disconnecting the call with a given call ID",
         params: &[("path", "agentid"), ("path", "callid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10656,6 +11074,7 @@ pub static OPS: &[CliOp] = &[
         title: "Releasing the connection of a given number",
         params: &[("path", "agentid"), ("path", "number")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10666,6 +11085,7 @@ pub static OPS: &[CliOp] = &[
         title: "Transferring a call",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10676,6 +11096,7 @@ pub static OPS: &[CliOp] = &[
         title: "Canceling a transfer",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10686,6 +11107,7 @@ pub static OPS: &[CliOp] = &[
         title: "Holding a call",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10696,6 +11118,7 @@ pub static OPS: &[CliOp] = &[
         title: "Unholding a call",
         params: &[("path", "agentid"), ("query", "callid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10706,6 +11129,7 @@ pub static OPS: &[CliOp] = &[
         title: "Connecting a held call (holding connection)",
         params: &[("path", "agentid"), ("path", "callid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10716,6 +11140,7 @@ pub static OPS: &[CliOp] = &[
         title: "Making an internal call",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10726,6 +11151,7 @@ pub static OPS: &[CliOp] = &[
         title: "Internal call to a skill queue",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10736,6 +11162,7 @@ pub static OPS: &[CliOp] = &[
         title: "Asking for internal help",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10746,6 +11173,7 @@ pub static OPS: &[CliOp] = &[
         title: "Muting a call",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10756,6 +11184,7 @@ pub static OPS: &[CliOp] = &[
         title: "Unmuting a muted call",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10766,6 +11195,7 @@ pub static OPS: &[CliOp] = &[
         title: "Making a three-party call",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10776,6 +11206,7 @@ pub static OPS: &[CliOp] = &[
         title: "Passing digits in a conference (third-party IVR)",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10786,6 +11217,7 @@ pub static OPS: &[CliOp] = &[
         title: "Two-stage dialing (extended)",
         params: &[("path", "agentid"), ("query", "number")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10796,6 +11228,7 @@ pub static OPS: &[CliOp] = &[
         title: "Picking up another agent's call",
         params: &[("path", "agentid"), ("query", "destWorkNo")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10806,6 +11239,7 @@ pub static OPS: &[CliOp] = &[
         title: "Taking the linked phone off hook",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10816,6 +11250,7 @@ pub static OPS: &[CliOp] = &[
         title: "Rejecting a call on the linked phone",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10826,6 +11261,7 @@ pub static OPS: &[CliOp] = &[
         title: "Start playing an announcement (recording file) to the agent",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10836,6 +11272,7 @@ pub static OPS: &[CliOp] = &[
         title: "Pause announcement playback",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10846,6 +11283,7 @@ pub static OPS: &[CliOp] = &[
         title: "Resume a paused announcement",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10856,6 +11294,7 @@ pub static OPS: &[CliOp] = &[
         title: "Fast-forward playback",
         params: &[("path", "agentid"), ("path", "time")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10866,6 +11305,7 @@ pub static OPS: &[CliOp] = &[
         title: "Rewind playback",
         params: &[("path", "agentid"), ("path", "time")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10876,6 +11316,7 @@ pub static OPS: &[CliOp] = &[
         title: "Stop announcement playback",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10886,6 +11327,7 @@ pub static OPS: &[CliOp] = &[
         title: "Start voice recording for the agent",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10896,6 +11338,7 @@ pub static OPS: &[CliOp] = &[
         title: "Stop voice recording",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10906,6 +11349,7 @@ pub static OPS: &[CliOp] = &[
         title: "Play recording in network call-center scenario",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10916,6 +11360,7 @@ pub static OPS: &[CliOp] = &[
         title: "Redirect (relocate) voice playing to a position",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10926,6 +11371,7 @@ pub static OPS: &[CliOp] = &[
         title: "Skill queue info of the agent's home VDN/VCC",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10936,6 +11382,7 @@ pub static OPS: &[CliOp] = &[
         title: "Statistics of a set of skill queues",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10946,6 +11393,7 @@ pub static OPS: &[CliOp] = &[
         title: "Number of users queuing in the agent's configured skill queues",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10956,6 +11404,7 @@ pub static OPS: &[CliOp] = &[
         title: "Number of users queuing in skill queues the agent signed in to",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10966,6 +11415,7 @@ pub static OPS: &[CliOp] = &[
         title: "Number of users queuing in a specified skill queue",
         params: &[("path", "agentid"), ("path", "skillid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10976,6 +11426,7 @@ pub static OPS: &[CliOp] = &[
         title: "IVR information of the agent's VCC",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -10986,6 +11437,7 @@ pub static OPS: &[CliOp] = &[
         title: "Agents signed in to a skill queue",
         params: &[("path", "agentid"), ("path", "skillid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -10996,6 +11448,7 @@ pub static OPS: &[CliOp] = &[
         title: "(Not recommended) all online agents signed in to skill queues",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11006,6 +11459,7 @@ pub static OPS: &[CliOp] = &[
         title: "Agent details in batches (by skill queues)",
         params: &[("path", "agentid"), ("query", "mediaTypes")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11016,6 +11470,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call information",
         params: &[("path", "agentid"), ("query", "isNoContainLastCall")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11026,6 +11481,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call-associated data",
         params: &[("path", "agentid"), ("query", "isEncodeResult"), ("query", "callId")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11036,6 +11492,7 @@ pub static OPS: &[CliOp] = &[
         title: "Set call-associated data (extended)",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11046,6 +11503,7 @@ pub static OPS: &[CliOp] = &[
         title: "List of held calls",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11056,6 +11514,7 @@ pub static OPS: &[CliOp] = &[
         title: "Call information before answering",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11066,6 +11525,7 @@ pub static OPS: &[CliOp] = &[
         title: "Call information by call ID",
         params: &[("path", "agentid"), ("path", "callid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11076,6 +11536,7 @@ pub static OPS: &[CliOp] = &[
         title: "Call IDs of a specified agent",
         params: &[("path", "agentid"), ("path", "workno")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11086,6 +11547,7 @@ pub static OPS: &[CliOp] = &[
         title: "Number of the agent's current calls",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11096,6 +11558,7 @@ pub static OPS: &[CliOp] = &[
         title: "(Not recommended) Current-day call statistics of the agent",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11106,6 +11569,7 @@ pub static OPS: &[CliOp] = &[
         title: "Current-day call statistics of the agent (extended, lighter)",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11116,6 +11580,7 @@ pub static OPS: &[CliOp] = &[
         title: "Calls waiting in a specified skill queue",
         params: &[("path", "agentid"), ("path", "skillid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11126,6 +11591,7 @@ pub static OPS: &[CliOp] = &[
         title: "Calls held by a specified agent (inspector)",
         params: &[("path", "agentid"), ("path", "workno")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11136,6 +11602,7 @@ pub static OPS: &[CliOp] = &[
         title: "Move a queuing call to another skill queue",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11146,6 +11613,7 @@ pub static OPS: &[CliOp] = &[
         title: "Insert (barge) into an agent's call",
         params: &[("path", "agentid"), ("path", "workNo")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11156,6 +11624,7 @@ pub static OPS: &[CliOp] = &[
         title: "Listen to an agent",
         params: &[("path", "agentid"), ("path", "workNo")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11166,6 +11635,7 @@ pub static OPS: &[CliOp] = &[
         title: "Switch between listening and inserting",
         params: &[("path", "agentid"), ("path", "workNo")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11176,6 +11646,7 @@ pub static OPS: &[CliOp] = &[
         title: "Intercept an inspected agent's call",
         params: &[("path", "agentid"), ("path", "workNo")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11186,6 +11657,7 @@ pub static OPS: &[CliOp] = &[
         title: "Intercept a specified call of an inspected agent",
         params: &[("path", "agentid"), ("path", "workNo"), ("path", "callId")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11196,6 +11668,7 @@ pub static OPS: &[CliOp] = &[
         title: "Cancel listening or inserting",
         params: &[("path", "agentid"), ("path", "workNo")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11206,6 +11679,7 @@ pub static OPS: &[CliOp] = &[
         title: "Force an agent into busy state",
         params: &[("path", "agentid"), ("path", "workNo")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11216,6 +11690,7 @@ pub static OPS: &[CliOp] = &[
         title: "Force an agent into idle state",
         params: &[("path", "agentid"), ("path", "workNo")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11226,6 +11701,7 @@ pub static OPS: &[CliOp] = &[
         title: "Forcibly sign out an agent",
         params: &[("path", "agentid"), ("path", "workNo")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11236,6 +11712,7 @@ pub static OPS: &[CliOp] = &[
         title: "Forcibly release a call",
         params: &[("path", "agentid"), ("path", "callid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11246,6 +11723,7 @@ pub static OPS: &[CliOp] = &[
         title: "Change the skill queues bound to an agent",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11256,6 +11734,7 @@ pub static OPS: &[CliOp] = &[
         title: "Force an agent to rest",
         params: &[("path", "agentid"), ("path", "workNo"), ("path", "time"), ("path", "reason")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11266,6 +11745,7 @@ pub static OPS: &[CliOp] = &[
         title: "Request whispering to an agent",
         params: &[("path", "agentid"), ("query", "whisperagentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11276,6 +11756,7 @@ pub static OPS: &[CliOp] = &[
         title: "Stop whispering",
         params: &[("path", "agentid"), ("query", "whisperagentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11286,6 +11767,7 @@ pub static OPS: &[CliOp] = &[
         title: "Switch among whisper, listen and barge-in",
         params: &[("path", "agentid"), ("query", "whisperagentid"), ("query", "switchtype")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11296,6 +11778,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download a recording file",
         params: &[("path", "agentid"), ("query", "recordId"), ("query", "filetype"), ("query", "locationId")],
         body: false,
+        extra: false,
         binary: true,
     },
     CliOp {
@@ -11306,6 +11789,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download recording in VoiceCyber recording mode",
         params: &[("path", "agentid"), ("query", "callId"), ("query", "hwFileName"), ("query", "workNo")],
         body: false,
+        extra: false,
         binary: true,
     },
     CliOp {
@@ -11316,6 +11800,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download video file (MCU recording mode; deprecated)",
         params: &[("path", "agentid"), ("query", "conferenceId"), ("query", "recordId"), ("query", "fileType")],
         body: false,
+        extra: false,
         binary: true,
     },
     CliOp {
@@ -11326,6 +11811,7 @@ pub static OPS: &[CliOp] = &[
         title: "Download video file (extended)",
         params: &[("path", "agentid"), ("query", "recordId"), ("query", "locationId")],
         body: false,
+        extra: false,
         binary: true,
     },
     CliOp {
@@ -11336,6 +11822,7 @@ pub static OPS: &[CliOp] = &[
         title: "Send an agent chat message to the channel/user",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11346,6 +11833,7 @@ pub static OPS: &[CliOp] = &[
         title: "Set max concurrent sessions of one media type for the agent",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11356,6 +11844,7 @@ pub static OPS: &[CliOp] = &[
         title: "Transfer a multimedia session",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11366,6 +11855,7 @@ pub static OPS: &[CliOp] = &[
         title: "Set concurrent multimedia sessions per channel",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11376,6 +11866,7 @@ pub static OPS: &[CliOp] = &[
         title: "Get connection info to rejoin an H5 video conference",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11386,6 +11877,7 @@ pub static OPS: &[CliOp] = &[
         title: "Take a screenshot of the user in an H5 video call",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11396,6 +11888,7 @@ pub static OPS: &[CliOp] = &[
         title: "Apply for an agent conference (caller becomes chairperson)",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11406,6 +11899,7 @@ pub static OPS: &[CliOp] = &[
         title: "Answer an agent conference call",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11416,6 +11910,7 @@ pub static OPS: &[CliOp] = &[
         title: "Reject an agent conference call",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11426,6 +11921,7 @@ pub static OPS: &[CliOp] = &[
         title: "Leave an agent conference (non-chair)",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11436,6 +11932,7 @@ pub static OPS: &[CliOp] = &[
         title: "Release the conference (chairperson)",
         params: &[("path", "agentid")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11446,6 +11943,7 @@ pub static OPS: &[CliOp] = &[
         title: "Hold a participant (chairperson)",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11456,6 +11954,7 @@ pub static OPS: &[CliOp] = &[
         title: "Unhold a participant (chairperson)",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11466,6 +11965,7 @@ pub static OPS: &[CliOp] = &[
         title: "Extend the conference (chairperson)",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11476,6 +11976,7 @@ pub static OPS: &[CliOp] = &[
         title: "Transfer chairperson permission",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11486,6 +11987,7 @@ pub static OPS: &[CliOp] = &[
         title: "Invite participants in batches",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11496,6 +11998,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete participants in batches",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11506,6 +12009,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify participant (channel) attributes",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11516,6 +12020,7 @@ pub static OPS: &[CliOp] = &[
         title: "Change the number of conference participants",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11526,6 +12031,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query conference information in batches",
         params: &[("path", "agentid")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11536,6 +12042,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query IDs of ongoing conferences in the VCC",
         params: &[("path", "agentid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11546,6 +12053,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query OBS URL configuration",
         params: &[("query", "ids")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11556,6 +12064,7 @@ pub static OPS: &[CliOp] = &[
         title: "C5 intelligent-assist authentication (get GUID)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11566,6 +12075,7 @@ pub static OPS: &[CliOp] = &[
         title: "Register an ASR recognition-result subscription",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11576,6 +12086,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify a subscription task",
         params: &[("query", "serverId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11586,6 +12097,7 @@ pub static OPS: &[CliOp] = &[
         title: "Cancel a subscription task",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11596,6 +12108,7 @@ pub static OPS: &[CliOp] = &[
         title: "Subscription heartbeat",
         params: &[("path", "serviceid")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11606,6 +12119,7 @@ pub static OPS: &[CliOp] = &[
         title: "Subscription heartbeat (extended, with service_token)",
         params: &[("path", "serviceid"), ("header", "service_token")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11616,6 +12130,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add an outbound campaign (V1)",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11626,6 +12141,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add an outbound campaign (V2, recommended)",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11636,6 +12152,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify an outbound campaign (V1)",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11646,6 +12163,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify an outbound campaign (V2)",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11656,6 +12174,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete an outbound campaign",
         params: &[("path", "vdnId"), ("path", "campaignId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11666,6 +12185,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query details of an outbound campaign",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11688,6 +12208,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "locale"),
         ],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11698,6 +12219,7 @@ pub static OPS: &[CliOp] = &[
         title: "Suspend an outbound campaign",
         params: &[("path", "vdnId"), ("path", "campaignId")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11708,6 +12230,7 @@ pub static OPS: &[CliOp] = &[
         title: "Resume an outbound campaign",
         params: &[("path", "vdnId"), ("path", "campaignId")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11718,6 +12241,7 @@ pub static OPS: &[CliOp] = &[
         title: "Set the retry policy of a campaign",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11728,6 +12252,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query the retry policy of a campaign",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11738,6 +12263,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add an outbound business-result definition",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11748,6 +12274,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query outbound business-result definitions",
         params: &[("path", "vdnId"), ("query", "pageSize"), ("query", "pageNum"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11764,6 +12291,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "locale"),
         ],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11774,6 +12302,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add calling numbers to a campaign",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11784,6 +12313,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete calling numbers from a campaign",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11794,6 +12324,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query special dates of a campaign",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11804,6 +12335,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add a special date to a campaign",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11814,6 +12346,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify a special date of a campaign",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11824,6 +12357,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete a special date of a campaign",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("path", "holidayId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11834,6 +12368,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete all special dates of a campaign",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11844,6 +12379,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add numbers to the blocklist",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11854,6 +12390,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete a number from the blocklist",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11864,6 +12401,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete all numbers from the blocklist",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11874,6 +12412,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query blocklisted numbers",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11884,6 +12423,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add a blocklist group",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11894,6 +12434,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify a blocklist group",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11904,6 +12445,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query blocklist groups",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11914,6 +12456,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete a blocklist group",
         params: &[("path", "vdnId"), ("path", "categoryId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11924,6 +12467,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add a blocklist (action) type",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11934,6 +12478,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query blocklist types",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11944,6 +12489,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify a blocklist type",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11954,6 +12500,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete a blocklist type",
         params: &[("path", "vdnId"), ("path", "typeId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -11964,6 +12511,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add outbound numbers (V1)",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11974,6 +12522,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add outbound numbers (V2)",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11984,6 +12533,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete outbound numbers",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -11994,6 +12544,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query outbound numbers of a data record",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("path", "dataId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12004,6 +12555,7 @@ pub static OPS: &[CliOp] = &[
         title: "Statistics of today's outbound data",
         params: &[("path", "vdnId"), ("query", "campaignId"), ("query", "batchId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12014,6 +12566,7 @@ pub static OPS: &[CliOp] = &[
         title: "Import an outbound data file from a file server",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12024,6 +12577,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query the result of an outbound data file import",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12034,6 +12588,7 @@ pub static OPS: &[CliOp] = &[
         title: "Import outbound data into a task group",
         params: &[("path", "vdnId"), ("query", "campaignGroupId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12044,6 +12599,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add an outbound call batch",
         params: &[("path", "vdnId"), ("path", "campaignId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12054,6 +12610,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify an outbound call batch",
         params: &[("path", "vdnId"), ("path", "campaignId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12064,6 +12621,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete an outbound call batch",
         params: &[("path", "vdnId"), ("path", "campaignId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12074,6 +12632,7 @@ pub static OPS: &[CliOp] = &[
         title: "Suspend an outbound call batch",
         params: &[("path", "vdnId"), ("path", "campaignId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12084,6 +12643,7 @@ pub static OPS: &[CliOp] = &[
         title: "Resume an outbound call batch",
         params: &[("path", "vdnId"), ("path", "campaignId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12094,6 +12654,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query batches of a campaign",
         params: &[("path", "vdnId"), ("path", "campaignId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12104,6 +12665,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a reserved outbound call",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12114,6 +12676,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify a reserved outbound call",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12124,6 +12687,7 @@ pub static OPS: &[CliOp] = &[
         title: "Update the result of a reserved call",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12134,6 +12698,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete a reserved outbound call",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12144,6 +12709,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query reserved outbound calls",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12154,6 +12720,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query outbound call results",
         params: &[("path", "vdnId"), ("path", "campaignId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12164,6 +12731,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query details of a single outbound call result",
         params: &[("path", "vdnId"), ("path", "callId")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12174,6 +12742,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call records of automatic/intelligent calls (V1)",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12184,6 +12753,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call records of automatic/intelligent calls (V2, paged)",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12194,6 +12764,7 @@ pub static OPS: &[CliOp] = &[
         title: "Write back a business result",
         params: &[("path", "vdnId"), ("path", "dataId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12204,6 +12775,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add a file server",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12214,6 +12786,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete a file server",
         params: &[("path", "vdnId"), ("path", "serverId"), ("header", "locale")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12224,6 +12797,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify a file server",
         params: &[("path", "vdnId"), ("path", "serverId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12234,6 +12808,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query file servers",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12244,6 +12819,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query OBS outbound call result codes",
         params: &[("path", "vdnId"), ("query", "pageSize"), ("query", "pageNum"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12254,6 +12830,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create an external (display) result",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12264,6 +12841,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify an external (display) result",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12274,6 +12852,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete an external (display) result",
         params: &[("path", "vdnId"), ("path", "defId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12284,6 +12863,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query external (display) results",
         params: &[("path", "vdnId"), ("query", "pageSize"), ("query", "pageNum"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12294,6 +12874,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query a single external (display) result",
         params: &[("path", "vdnId"), ("path", "defId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12312,6 +12893,7 @@ pub static OPS: &[CliOp] = &[
             ("header", "locale"),
         ],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12322,6 +12904,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query campaign template details",
         params: &[("path", "vdnId"), ("path", "campaignTemplateId"), ("header", "locale")],
         body: false,
+        extra: false,
         binary: false,
     },
     CliOp {
@@ -12332,6 +12915,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add a campaign template",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12342,6 +12926,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create a campaign template from an existing task",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12352,6 +12937,7 @@ pub static OPS: &[CliOp] = &[
         title: "Edit a campaign template",
         params: &[("path", "vdnId"), ("path", "campaignTemplateId"), ("header", "locale")],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12362,6 +12948,7 @@ pub static OPS: &[CliOp] = &[
         title: "CTI-OBS login (obtain token)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12372,6 +12959,7 @@ pub static OPS: &[CliOp] = &[
         title: "CTI-OBS token refresh",
         params: &[("header", "Authentication")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12382,6 +12970,7 @@ pub static OPS: &[CliOp] = &[
         title: "CTI-OBS: get outbound tasks",
         params: &[("header", "Authentication")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12392,6 +12981,7 @@ pub static OPS: &[CliOp] = &[
         title: "CTI-OBS: get interface paths",
         params: &[("header", "Authentication")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12402,6 +12992,7 @@ pub static OPS: &[CliOp] = &[
         title: "CTI-OBS: write back intermediate result",
         params: &[("header", "Authentication")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12412,6 +13003,7 @@ pub static OPS: &[CliOp] = &[
         title: "CTI-OBS: write back call result",
         params: &[("header", "Authentication")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12422,6 +13014,7 @@ pub static OPS: &[CliOp] = &[
         title: "CTI-OBS: read outbound call data",
         params: &[("header", "Authentication")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12432,6 +13025,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query interface invocation records",
         params: &[("path", "vdnId"), ("header", "locale")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12442,6 +13036,7 @@ pub static OPS: &[CliOp] = &[
         title: "Obtain OIAP token (C3)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12452,6 +13047,7 @@ pub static OPS: &[CliOp] = &[
         title: "Obtain OIAP token for AppCube (C6)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12462,6 +13058,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query activated domains",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12472,6 +13069,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query dialog ID bindings",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12482,6 +13080,7 @@ pub static OPS: &[CliOp] = &[
         title: "Add a dialog ID binding",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12492,6 +13091,7 @@ pub static OPS: &[CliOp] = &[
         title: "Modify a dialog ID binding",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12502,6 +13102,7 @@ pub static OPS: &[CliOp] = &[
         title: "Delete dialog ID bindings",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12512,6 +13113,7 @@ pub static OPS: &[CliOp] = &[
         title: "Offline conversion (ASR transcription) callback",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12522,6 +13124,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query flows",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12532,6 +13135,7 @@ pub static OPS: &[CliOp] = &[
         title: "Dialog interface (generic envelope)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12542,6 +13146,7 @@ pub static OPS: &[CliOp] = &[
         title: "Dialog initialization request (inaction=8)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12552,6 +13157,7 @@ pub static OPS: &[CliOp] = &[
         title: "Request after dialog interaction (inaction=9)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12562,6 +13168,7 @@ pub static OPS: &[CliOp] = &[
         title: "Request after dialog transfer (inaction=11)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12572,6 +13179,7 @@ pub static OPS: &[CliOp] = &[
         title: "Dialog packet-capture recording request (inaction=7)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12582,6 +13190,7 @@ pub static OPS: &[CliOp] = &[
         title: "Dialog interface V2 (generic envelope)",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12592,6 +13201,7 @@ pub static OPS: &[CliOp] = &[
         title: "Dialog V2 initialization (inaction=8)",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12602,6 +13212,7 @@ pub static OPS: &[CliOp] = &[
         title: "Dialog V2 request after interaction (inaction=9)",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12612,6 +13223,7 @@ pub static OPS: &[CliOp] = &[
         title: "Dialog V2 request after transfer (inaction=11)",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12622,6 +13234,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query interaction records (latest call of a user)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12632,6 +13245,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query intelligent session records",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12642,6 +13256,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query intention list",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12652,6 +13267,7 @@ pub static OPS: &[CliOp] = &[
         title: "Silent agent changes flow (session) state",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12662,6 +13278,7 @@ pub static OPS: &[CliOp] = &[
         title: "Silent agent returns reply result",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12672,6 +13289,7 @@ pub static OPS: &[CliOp] = &[
         title: "Spell check",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12682,6 +13300,7 @@ pub static OPS: &[CliOp] = &[
         title: "Push packet-capture recording recognition results",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12692,6 +13311,7 @@ pub static OPS: &[CliOp] = &[
         title: "Generate TTS voice from text",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12702,6 +13322,7 @@ pub static OPS: &[CliOp] = &[
         title: "ODFS health check",
         params: &[],
         body: false,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12712,6 +13333,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query call statistics report",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12722,6 +13344,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query chatbot report",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12732,6 +13355,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query knowledge report",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12742,6 +13366,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query offline analysis of outbound call failure causes",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12752,6 +13377,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query recordings of IVR calls transferred to a third party",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12762,6 +13388,7 @@ pub static OPS: &[CliOp] = &[
         title: "Text classification (intelligent work-order classification)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12772,6 +13399,7 @@ pub static OPS: &[CliOp] = &[
         title: "Entity recognition",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12782,6 +13410,7 @@ pub static OPS: &[CliOp] = &[
         title: "Third-party chatbot authorization interface (implemented by the third party, called by ODFS)",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12792,6 +13421,7 @@ pub static OPS: &[CliOp] = &[
         title: "Dialog V2 packet-capture recording request (inaction=7)",
         params: &[("path", "vdnId")],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12802,6 +13432,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query the RPA task list",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12812,6 +13443,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query RPA task details",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12822,6 +13454,7 @@ pub static OPS: &[CliOp] = &[
         title: "Create RPA queue data",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
     CliOp {
@@ -12832,6 +13465,7 @@ pub static OPS: &[CliOp] = &[
         title: "Query RPA queue data",
         params: &[],
         body: true,
+        extra: true,
         binary: false,
     },
 ];

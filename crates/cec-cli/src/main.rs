@@ -6,7 +6,8 @@
 //! cec agent watch --agent ID [--phone N] [--skills 1,2] [--max-events N] [--duration S] [--output json|table]
 //! cec agent bar --agent ID [--phone N]   an interactive connection bar
 //! cec ops [NE]                           list the interfaces the CLI can call
-//! cec <ne> <operation-id> [--path k=v]... [--query k=v]... [--header k=v]... [--body JSON|@file] [--output json|table]
+//! cec <ne> <operation-id> [--path k=v]... [--query k=v]... [--header k=v]... [--body JSON|@file]
+//!                         [--extra-field NAME=JSON]... [--output json|table]
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -61,9 +62,13 @@ struct OpArgs {
     /// Extra header parameter, `name=value`.
     #[arg(long = "header", value_name = "K=V")]
     header: Vec<String>,
-    /// JSON body, or `@file`.
+    /// JSON body, or `@file`. Only documented fields: an unknown one is refused.
     #[arg(long)]
     body: Option<String>,
+    /// A body field sent exactly as given, unchecked: `name=JSON` (e.g. `note="hi"`, `ids=[1,2]`).
+    /// For fields the reference has but the SDK lacks; replaces a documented field of that name.
+    #[arg(long = "extra-field", value_name = "NAME=JSON")]
+    extra_field: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "json")]
     output: OutputFormat,
@@ -212,7 +217,14 @@ async fn call(
         .iter()
         .find(|o| o.ne == ne && o.id == a.operation)
         .ok_or_else(|| anyhow::anyhow!("{ne} has no operation `{}` (see `cec ops {ne}`)", a.operation))?;
-    let input = ops::input_for(op, &a.path, &a.query, &a.header, a.body.as_deref())?;
+    let raw = ops::RawInput {
+        path: &a.path,
+        query: &a.query,
+        header: &a.header,
+        body: a.body.as_deref(),
+        extra: &a.extra_field,
+    };
+    let input = ops::input_for(op, &raw)?;
     let profile = profile::load(config.as_deref(), profile.as_deref(), env)?;
     let clients = ops::Clients::new(profile);
     let out = generated::dispatch(ne, op.id, &clients, &input)

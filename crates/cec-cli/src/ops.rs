@@ -20,6 +20,8 @@ pub struct CliOp {
     /// `(kind, name)` with kind `path`, `query` or `header`.
     pub params: &'static [(&'static str, &'static str)],
     pub body: bool,
+    /// Takes pass-through body fields (`--extra-field`).
+    pub extra: bool,
     pub binary: bool,
 }
 
@@ -28,6 +30,8 @@ pub struct CliOp {
 pub struct CliInput {
     pub params: Vec<(&'static str, String, String)>,
     pub body: Option<Value>,
+    /// Body fields sent as given, unchecked (`--extra-field NAME=JSON`).
+    pub extra: Vec<(String, Value)>,
 }
 
 impl CliInput {
@@ -191,30 +195,56 @@ pub fn key_value(s: &str) -> anyhow::Result<(String, String)> {
         .ok_or_else(|| anyhow!("expected key=value, got {s:?}"))
 }
 
-/// Builds the input of `op` from the command line, refusing unknown parameters.
-pub fn input_for(
-    op: &CliOp,
-    path: &[String],
-    query: &[String],
-    header: &[String],
-    body: Option<&str>,
-) -> anyhow::Result<CliInput> {
+/// The parts of the command line that carry an operation's input.
+#[derive(Debug, Default)]
+pub struct RawInput<'a> {
+    pub path: &'a [String],
+    pub query: &'a [String],
+    pub header: &'a [String],
+    pub body: Option<&'a str>,
+    pub extra: &'a [String],
+}
+
+/// Builds the input of `op` from the command line, refusing unknown parameters
+/// (naming the nearest documented one) and a parameter given twice (every
+/// parameter of the reference takes one value: a second one is never dropped
+/// silently).
+pub fn input_for(op: &CliOp, raw: &RawInput<'_>) -> anyhow::Result<CliInput> {
     let mut input = CliInput::default();
-    for (kind, list) in [("path", path), ("query", query), ("header", header)] {
+    for (kind, list) in [("path", raw.path), ("query", raw.query), ("header", raw.header)] {
         for kv in list {
             let (k, v) = key_value(kv)?;
             if !op.params.iter().any(|(pk, pn)| *pk == kind && *pn == k) {
                 let known: Vec<&str> = op.params.iter().filter(|(pk, _)| *pk == kind).map(|(_, n)| *n).collect();
+                let hint = match cec_core::validate::nearest(&k, known.iter().copied()) {
+                    Some(n) => format!("did you mean `{n}`? "),
+                    None => String::new(),
+                };
                 bail!(
-                    "{} has no {kind} parameter `{k}` (it has: {})",
+                    "{} has no {kind} parameter `{k}` ({hint}it has: {})",
                     op.id,
                     if known.is_empty() { "none".into() } else { known.join(", ") }
                 );
             }
+            if input.params.iter().any(|(pk, pn, _)| *pk == kind && *pn == k) {
+                bail!("{kind} parameter `{k}` is given twice; {} takes one value for it", op.id);
+            }
             input.params.push((kind, k, v));
         }
     }
-    if let Some(b) = body {
+    for kv in raw.extra {
+        if !op.extra {
+            bail!("{} takes no body, so no --extra-field", op.id);
+        }
+        let (k, v) = key_value(kv)?;
+        let value = serde_json::from_str(&v)
+            .with_context(|| format!("--extra-field {k}: the value must be JSON (a string is written \"...\")"))?;
+        if input.extra.iter().any(|(n, _)| *n == k) {
+            bail!("--extra-field `{k}` is given twice");
+        }
+        input.extra.push((k, value));
+    }
+    if let Some(b) = raw.body {
         if !op.body {
             bail!("{} takes no body", op.id);
         }

@@ -70,6 +70,21 @@ impl Call {
     }
 }
 
+/// The JSON body of a request: the typed body, then every pass-through field
+/// (`extra_field`) set as given, replacing a documented field of the same name.
+pub fn body_with_extras<T: serde::Serialize + ?Sized>(body: &T, extras: Vec<(String, Value)>) -> Result<Value> {
+    let mut v = serde_json::to_value(body).map_err(|e| Error::config("cannot serialize the body").with_source(e))?;
+    if !extras.is_empty() {
+        let Value::Object(map) = &mut v else {
+            return Err(Error::config("extra fields need a JSON object body"));
+        };
+        for (k, x) in extras {
+            map.insert(k, x);
+        }
+    }
+    Ok(v)
+}
+
 /// A successful binary response (a recording, a zip), body still streaming.
 pub struct BinaryResponse {
     /// Status.

@@ -6424,2111 +6424,2818 @@ pub static ROUTES: &[Route] = &[
 ];
 
 fn check_apifabric_auth_token_by_ak_sk(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AuthTokenByAkSkBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("auth.tokenByAkSk", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::AuthTokenByAkSkBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("auth.tokenByAkSk", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("auth.tokenByAkSk", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_agent_account_create(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountCreateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.create", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::AgentAccountCreateBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentAccount.create", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentAccount.create", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_agent_account_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.delete", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::AgentAccountDeleteBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentAccount.delete", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentAccount.delete", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_agent_account_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.update", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::AgentAccountUpdateBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentAccount.update", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentAccount.update", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_agent_account_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.query", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::AgentAccountQueryBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("agentAccount.query", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("agentAccount.query", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_agent_account_add_skills_to_agent(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountAddSkillsToAgentBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.addSkillsToAgent", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::AgentAccountAddSkillsToAgentBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentAccount.addSkillsToAgent", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentAccount.addSkillsToAgent", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_agent_account_release_agent_by_skill_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountReleaseAgentBySkillIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.releaseAgentBySkillId", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::AgentAccountReleaseAgentBySkillIdBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentAccount.releaseAgentBySkillId", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentAccount.releaseAgentBySkillId", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_agent_account_query_agent_info_by_skill_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.queryAgentInfoBySkillId", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::AgentAccountQueryAgentInfoBySkillIdBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentAccount.queryAgentInfoBySkillId", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentAccount.queryAgentInfoBySkillId", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_agent_account_update_sip_phone_password(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.updateSipPhonePassword", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::AgentAccountUpdateSipPhonePasswordBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentAccount.updateSipPhonePassword", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentAccount.updateSipPhonePassword", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_agent_account_cleancustpersonaldata(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentAccountCleancustpersonaldataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentAccount.cleancustpersonaldata", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::AgentAccountCleancustpersonaldataBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentAccount.cleancustpersonaldata", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentAccount.cleancustpersonaldata", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_agent_info_query_agent_login_params(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentInfo.queryAgentLoginParams", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::AgentInfoQueryAgentLoginParamsBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentInfo.queryAgentLoginParams", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentInfo.queryAgentLoginParams", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_agent_info_query_agent_info_by_account(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentInfo.queryAgentInfoByAccount", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::AgentInfoQueryAgentInfoByAccountBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentInfo.queryAgentInfoByAccount", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentInfo.queryAgentInfoByAccount", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_skill_create_skill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::SkillCreateSkillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.createSkill", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::SkillCreateSkillBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("skill.createSkill", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("skill.createSkill", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_skill_delete_skill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::SkillDeleteSkillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.deleteSkill", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::SkillDeleteSkillBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("skill.deleteSkill", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("skill.deleteSkill", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_skill_modify_skill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::SkillModifySkillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.modifySkill", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::SkillModifySkillBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("skill.modifySkill", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("skill.modifySkill", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_skill_query_skills(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::SkillQuerySkillsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.querySkills", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::SkillQuerySkillsBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("skill.querySkills", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("skill.querySkills", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_called_route_create_called_route(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CalledRouteCreateCalledRouteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calledRoute.createCalledRoute", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CalledRouteCreateCalledRouteBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("calledRoute.createCalledRoute", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("calledRoute.createCalledRoute", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_called_route_delete_called_route(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CalledRouteDeleteCalledRouteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calledRoute.deleteCalledRoute", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CalledRouteDeleteCalledRouteBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("calledRoute.deleteCalledRoute", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("calledRoute.deleteCalledRoute", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_called_route_modify_called_route(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CalledRouteModifyCalledRouteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calledRoute.modifyCalledRoute", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CalledRouteModifyCalledRouteBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("calledRoute.modifyCalledRoute", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("calledRoute.modifyCalledRoute", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_called_route_query_called_route(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CalledRouteQueryCalledRouteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calledRoute.queryCalledRoute", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CalledRouteQueryCalledRouteBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("calledRoute.queryCalledRoute", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("calledRoute.queryCalledRoute", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_called_route_query_access_code_list(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CalledRouteQueryAccessCodeListBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calledRoute.queryAccessCodeList", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CalledRouteQueryAccessCodeListBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("calledRoute.queryAccessCodeList", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("calledRoute.queryAccessCodeList", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ivr_flow_satisfaction_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::IvrFlowSatisfactionQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ivrFlow.satisfactionQuery", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::IvrFlowSatisfactionQueryBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ivrFlow.satisfactionQuery", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ivrFlow.satisfactionQuery", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ivr_flow_import_voice_file_upload(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ivrFlow.importVoiceFileUpload", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::IvrFlowImportVoiceFileUploadBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ivrFlow.importVoiceFileUpload", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ivrFlow.importVoiceFileUpload", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ivr_flow_create_voice_template(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ivrFlow.createVoiceTemplate", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::IvrFlowCreateVoiceTemplateBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ivrFlow.createVoiceTemplate", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ivrFlow.createVoiceTemplate", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_mobile_agent_create_call_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentCreateCallV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.createCallV1", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::MobileAgentCreateCallV1Body;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("mobileAgent.createCallV1", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("mobileAgent.createCallV1", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_mobile_agent_create_call_v3(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentCreateCallV3Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.createCallV3", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::MobileAgentCreateCallV3Body;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("mobileAgent.createCallV3", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("mobileAgent.createCallV3", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_mobile_agent_query_call_detail_record(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.queryCallDetailRecord", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::MobileAgentQueryCallDetailRecordBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("mobileAgent.queryCallDetailRecord", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("mobileAgent.queryCallDetailRecord", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_mobile_agent_query_call_state(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentQueryCallStateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.queryCallState", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::MobileAgentQueryCallStateBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("mobileAgent.queryCallState", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("mobileAgent.queryCallState", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_mobile_agent_get_recording_address(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentGetRecordingAddressBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.getRecordingAddress", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::MobileAgentGetRecordingAddressBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("mobileAgent.getRecordingAddress", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("mobileAgent.getRecordingAddress", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_mobile_agent_query_phone_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentQueryPhoneV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.queryPhoneV1", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::MobileAgentQueryPhoneV1Body;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("mobileAgent.queryPhoneV1", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("mobileAgent.queryPhoneV1", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_mobile_agent_query_phone_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentQueryPhoneV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.queryPhoneV2", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::MobileAgentQueryPhoneV2Body;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("mobileAgent.queryPhoneV2", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("mobileAgent.queryPhoneV2", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_mobile_agent_get_called_info(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentGetCalledInfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.getCalledInfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::MobileAgentGetCalledInfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("mobileAgent.getCalledInfo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("mobileAgent.getCalledInfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_mobile_agent_query_user_contact_limit(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentQueryUserContactLimitBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.queryUserContactLimit", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::MobileAgentQueryUserContactLimitBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("mobileAgent.queryUserContactLimit", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("mobileAgent.queryUserContactLimit", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_mobile_agent_query_call_info_by_call_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentQueryCallInfoByCallIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.queryCallInfoByCallId", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::MobileAgentQueryCallInfoByCallIdBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("mobileAgent.queryCallInfoByCallId", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("mobileAgent.queryCallInfoByCallId", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_mobile_agent_statusnotify(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentStatusnotifyBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.statusnotify", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::MobileAgentStatusnotifyBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("mobileAgent.statusnotify", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("mobileAgent.statusnotify", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_mobile_agent_create_voice_outbound_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.createVoiceOutboundV1", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::MobileAgentCreateVoiceOutboundV1Body;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("mobileAgent.createVoiceOutboundV1", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("mobileAgent.createVoiceOutboundV1", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_mobile_agent_create_voice_outbound_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mobileAgent.createVoiceOutboundV2", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::MobileAgentCreateVoiceOutboundV2Body;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("mobileAgent.createVoiceOutboundV2", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("mobileAgent.createVoiceOutboundV2", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_apply_token(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingApplyTokenBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.applyToken", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingApplyTokenBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.applyToken", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.applyToken", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_query_history_chat_message(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingQueryHistoryChatMessageBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.queryHistoryChatMessage", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingQueryHistoryChatMessageBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.queryHistoryChatMessage", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.queryHistoryChatMessage", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_send(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingSendBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.send", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingSendBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("ccmessaging.send", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.send", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_send_async(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingSendAsyncBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.sendAsync", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingSendAsyncBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.sendAsync", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.sendAsync", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_do_leave_message(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingDoLeaveMessageBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.doLeaveMessage", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingDoLeaveMessageBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.doLeaveMessage", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.doLeaveMessage", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_download_file_stream(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingDownloadFileStreamBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.downloadFileStream", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingDownloadFileStreamBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.downloadFileStream", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.downloadFileStream", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_query_queue_info(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingQueryQueueInfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.queryQueueInfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingQueryQueueInfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.queryQueueInfo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.queryQueueInfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_upload_file_stream(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingUploadFileStreamBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.uploadFileStream", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingUploadFileStreamBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.uploadFileStream", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.uploadFileStream", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_query_phrase_by_keyword(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.queryPhraseByKeyword", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingQueryPhraseByKeywordBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.queryPhraseByKeyword", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.queryPhraseByKeyword", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_feedbacksatisfaction(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.feedbacksatisfaction", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingFeedbacksatisfactionBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.feedbacksatisfaction", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.feedbacksatisfaction", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_save_satisfaction(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingSaveSatisfactionBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.saveSatisfaction", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingSaveSatisfactionBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.saveSatisfaction", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.saveSatisfaction", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_create_click_to_call(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingCreateClickToCallBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.createClickToCall", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingCreateClickToCallBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.createClickToCall", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.createClickToCall", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_drop_click_to_call(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingDropClickToCallBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.dropClickToCall", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingDropClickToCallBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.dropClickToCall", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.dropClickToCall", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_createcall(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingCreatecallBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.createcall", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingCreatecallBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.createcall", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.createcall", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_push_msg(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingPushMsgBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.pushMsg", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingPushMsgBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.pushMsg", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.pushMsg", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_chat_drop_mail(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatDropMailBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_dropMail", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingChatDropMailBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.chat_dropMail", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.chat_dropMail", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_send_whatsapp_message(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingSendWhatsappMessageBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.sendWhatsappMessage", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingSendWhatsappMessageBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.sendWhatsappMessage", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.sendWhatsappMessage", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_get_user_info_bycall_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.getUserInfoBycallId", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingGetUserInfoBycallIdBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.getUserInfoBycallId", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.getUserInfoBycallId", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_telefone(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauTelefoneBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_telefone", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingChatItauTelefoneBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.chat_itau_telefone", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.chat_itau_telefone", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_email(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauEmailBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_email", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingChatItauEmailBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.chat_itau_email", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.chat_itau_email", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_cpfcnpj(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_cpfcnpj", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingChatItauCpfcnpjBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.chat_itau_cpfcnpj", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.chat_itau_cpfcnpj", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_contextos(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauContextosBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_contextos", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingChatItauContextosBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.chat_itau_contextos", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.chat_itau_contextos", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_contas(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauContasBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_contas", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingChatItauContasBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.chat_itau_contas", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.chat_itau_contas", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_codigo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauCodigoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_codigo", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingChatItauCodigoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.chat_itau_codigo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.chat_itau_codigo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_cliente(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauClienteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_cliente", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingChatItauClienteBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.chat_itau_cliente", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.chat_itau_cliente", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_ccmessaging_chat_itau_atendentes(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CcmessagingChatItauAtendentesBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccmessaging.chat_itau_atendentes", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CcmessagingChatItauAtendentesBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccmessaging.chat_itau_atendentes", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccmessaging.chat_itau_atendentes", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_voice_notification_query_voice_notification_recording(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voiceNotification.queryVoiceNotificationRecording", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::VoiceNotificationQueryVoiceNotificationRecordingBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("voiceNotification.queryVoiceNotificationRecording", B::FIELDS, b, false)
+            .map_err(|e| e.message().to_owned())?;
+    body.validate("voiceNotification.queryVoiceNotificationRecording", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_offline_agent_login(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::OfflineAgentLoginBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("offlineAgent.login", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::OfflineAgentLoginBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("offlineAgent.login", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("offlineAgent.login", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_offline_agent_logout(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::OfflineAgentLogoutBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("offlineAgent.logout", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::OfflineAgentLogoutBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("offlineAgent.logout", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("offlineAgent.logout", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_offline_agent_is_offline_agent(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::OfflineAgentIsOfflineAgentBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("offlineAgent.isOfflineAgent", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::OfflineAgentIsOfflineAgentBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("offlineAgent.isOfflineAgent", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("offlineAgent.isOfflineAgent", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_case_create_case(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CaseCreateCaseBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("case.createCase", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CaseCreateCaseBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("case.createCase", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("case.createCase", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_case_query_case_list(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CaseQueryCaseListBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("case.queryCaseList", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CaseQueryCaseListBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("case.queryCaseList", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("case.queryCaseList", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_app_settings_create(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AppSettingsCreateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appSettings.create", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::AppSettingsCreateBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("appSettings.create", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("appSettings.create", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_app_settings_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AppSettingsUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appSettings.update", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::AppSettingsUpdateBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("appSettings.update", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("appSettings.update", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_app_settings_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::AppSettingsQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appSettings.query", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::AppSettingsQueryBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("appSettings.query", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("appSettings.query", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_cobrowse_get_connection_info_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::CobrowseGetConnectionInfoV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("cobrowse.getConnectionInfoV1", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::CobrowseGetConnectionInfoV1Body;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("cobrowse.getConnectionInfoV1", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("cobrowse.getConnectionInfoV1", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_query_quality_item_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryQualityItemResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryQualityItemResult", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionQueryQualityItemResultBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.queryQualityItemResult", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.queryQualityItemResult", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_modify_quality_item_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionModifyQualityItemResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.modifyQualityItemResult", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionModifyQualityItemResultBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.modifyQualityItemResult", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.modifyQualityItemResult", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_query_appraise_score(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryAppraiseScore", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionQueryAppraiseScoreBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.queryAppraiseScore", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.queryAppraiseScore", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_apply_appraise_score(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionApplyAppraiseScoreBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.applyAppraiseScore", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionApplyAppraiseScoreBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.applyAppraiseScore", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.applyAppraiseScore", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_query_call_credit(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryCallCreditBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryCallCredit", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionQueryCallCreditBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.queryCallCredit", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.queryCallCredit", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_create_appraise_score(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateAppraiseScoreBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createAppraiseScore", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionCreateAppraiseScoreBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.createAppraiseScore", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.createAppraiseScore", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_remove_appraise_score(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionRemoveAppraiseScoreBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.removeAppraiseScore", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionRemoveAppraiseScoreBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.removeAppraiseScore", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.removeAppraiseScore", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_modify_appraise_score(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionModifyAppraiseScoreBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.modifyAppraiseScore", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionModifyAppraiseScoreBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.modifyAppraiseScore", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.modifyAppraiseScore", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_create_sentence_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateSentenceCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createSentenceCategory", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionCreateSentenceCategoryBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.createSentenceCategory", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.createSentenceCategory", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_move_sentence_to_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionMoveSentenceToCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.moveSentenceToCategory", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionMoveSentenceToCategoryBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.moveSentenceToCategory", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.moveSentenceToCategory", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_delete_sentence(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSentenceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSentence", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionDeleteSentenceBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.deleteSentence", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.deleteSentence", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_query_sentence(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQuerySentenceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.querySentence", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionQuerySentenceBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.querySentence", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.querySentence", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_query_sentence_by_category_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQuerySentenceByCategoryIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.querySentenceByCategoryId", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionQuerySentenceByCategoryIdBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.querySentenceByCategoryId", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.querySentenceByCategoryId", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_update_sentence(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateSentenceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateSentence", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionUpdateSentenceBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.updateSentence", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.updateSentence", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_update_sentence_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateSentenceCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateSentenceCategory", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionUpdateSentenceCategoryBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.updateSentenceCategory", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.updateSentenceCategory", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_delete_sentence_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSentenceCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSentenceCategory", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionDeleteSentenceCategoryBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.deleteSentenceCategory", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.deleteSentenceCategory", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_create_sentence(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateSentenceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createSentence", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionCreateSentenceBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.createSentence", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.createSentence", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_delete_sensitive_word(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSensitiveWordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSensitiveWord", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionDeleteSensitiveWordBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.deleteSensitiveWord", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.deleteSensitiveWord", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_update_sensitive_word(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateSensitiveWord", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionUpdateSensitiveWordBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.updateSensitiveWord", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.updateSensitiveWord", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_query_sensitive_words_by_category_id(
     b: &serde_json::Value,
 ) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.querySensitiveWordsByCategoryId", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionQuerySensitiveWordsByCategoryIdBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("qualityInspection.querySensitiveWordsByCategoryId", B::FIELDS, b, false)
+            .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.querySensitiveWordsByCategoryId", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_create_sensitive_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createSensitiveCategory", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionCreateSensitiveCategoryBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.createSensitiveCategory", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.createSensitiveCategory", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_move_sensitive_word_to_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.moveSensitiveWordToCategory", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionMoveSensitiveWordToCategoryBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.moveSensitiveWordToCategory", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.moveSensitiveWordToCategory", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_create_sensitive_word(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createSensitiveWord", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionCreateSensitiveWordBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.createSensitiveWord", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.createSensitiveWord", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_delete_sensitive_category(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSensitiveCategoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSensitiveCategory", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionDeleteSensitiveCategoryBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.deleteSensitiveCategory", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.deleteSensitiveCategory", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_update_sentence_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateSentenceGroup", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionUpdateSentenceGroupBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.updateSentenceGroup", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.updateSentenceGroup", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_get_sentence_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionGetSentenceGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.getSentenceGroup", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionGetSentenceGroupBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.getSentenceGroup", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.getSentenceGroup", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_delete_sentence_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSentenceGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSentenceGroup", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionDeleteSentenceGroupBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.deleteSentenceGroup", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.deleteSentenceGroup", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_delete_conversation_flow(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteConversationFlowBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteConversationFlow", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionDeleteConversationFlowBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.deleteConversationFlow", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.deleteConversationFlow", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_add_sentence_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAddSentenceGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.addSentenceGroup", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionAddSentenceGroupBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.addSentenceGroup", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.addSentenceGroup", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_add_conversation_flow(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAddConversationFlowBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.addConversationFlow", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionAddConversationFlowBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.addConversationFlow", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.addConversationFlow", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_update_conversation_flow(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateConversationFlow", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionUpdateConversationFlowBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.updateConversationFlow", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.updateConversationFlow", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_get_conversation_flow(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionGetConversationFlowBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.getConversationFlow", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionGetConversationFlowBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.getConversationFlow", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.getConversationFlow", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_add_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAddRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.addRule", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionAddRuleBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.addRule", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.addRule", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_update_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateRule", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionUpdateRuleBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.updateRule", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.updateRule", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_delete_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteRule", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionDeleteRuleBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.deleteRule", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.deleteRule", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_get_one_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionGetOneRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.getOneRule", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionGetOneRuleBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.getOneRule", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.getOneRule", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_query_rules(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryRulesBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryRules", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionQueryRulesBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.queryRules", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.queryRules", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_get_interposal_rule_by_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionGetInterposalRuleByIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.getInterposalRuleById", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionGetInterposalRuleByIdBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.getInterposalRuleById", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.getInterposalRuleById", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_query_interposal_rules(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryInterposalRulesBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryInterposalRules", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionQueryInterposalRulesBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.queryInterposalRules", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.queryInterposalRules", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_delete_interposal_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteInterposalRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteInterposalRule", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionDeleteInterposalRuleBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.deleteInterposalRule", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.deleteInterposalRule", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_add_interposal_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAddInterposalRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.addInterposalRule", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionAddInterposalRuleBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.addInterposalRule", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.addInterposalRule", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_update_interposal_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateInterposalRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateInterposalRule", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionUpdateInterposalRuleBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.updateInterposalRule", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.updateInterposalRule", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_create_silence_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateSilenceRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createSilenceRule", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionCreateSilenceRuleBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.createSilenceRule", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.createSilenceRule", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_update_silence_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateSilenceRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateSilenceRule", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionUpdateSilenceRuleBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.updateSilenceRule", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.updateSilenceRule", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_delete_silence_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSilenceRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSilenceRule", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionDeleteSilenceRuleBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.deleteSilenceRule", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.deleteSilenceRule", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_query_silence_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.querySilenceRule", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionQuerySilenceRuleBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.querySilenceRule", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.querySilenceRule", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_add_speed_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAddSpeedRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.addSpeedRule", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionAddSpeedRuleBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.addSpeedRule", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.addSpeedRule", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_update_speed_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateSpeedRule", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionUpdateSpeedRuleBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.updateSpeedRule", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.updateSpeedRule", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_delete_speed_rule(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteSpeedRuleBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteSpeedRule", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionDeleteSpeedRuleBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.deleteSpeedRule", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.deleteSpeedRule", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_query_speed_rule_by_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQuerySpeedRuleByIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.querySpeedRuleById", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionQuerySpeedRuleByIdBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.querySpeedRuleById", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.querySpeedRuleById", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_query_speed_rules(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.querySpeedRules", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionQuerySpeedRulesBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.querySpeedRules", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.querySpeedRules", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_delete_scenario(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionDeleteScenarioBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.deleteScenario", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionDeleteScenarioBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.deleteScenario", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.deleteScenario", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_create_scenario(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCreateScenarioBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.createScenario", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionCreateScenarioBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.createScenario", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.createScenario", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_query_all_scenario(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryAllScenarioBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryAllScenario", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionQueryAllScenarioBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.queryAllScenario", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.queryAllScenario", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_appoint_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAppointQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.appointQualityTask", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionAppointQualityTaskBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.appointQualityTask", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.appointQualityTask", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_take_effect_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionTakeEffectQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.takeEffectQualityTask", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionTakeEffectQualityTaskBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.takeEffectQualityTask", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.takeEffectQualityTask", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_query_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryQualityTask", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionQueryQualityTaskBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.queryQualityTask", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.queryQualityTask", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_update_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionUpdateQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.updateQualityTask", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionUpdateQualityTaskBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.updateQualityTask", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.updateQualityTask", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_reassgin_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionReassginQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.reassginQualityTask", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionReassginQualityTaskBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.reassginQualityTask", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.reassginQualityTask", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_appeal_item(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAppealItemBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.appealItem", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionAppealItemBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.appealItem", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.appealItem", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_query_quality_history(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryQualityHistoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryQualityHistory", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionQueryQualityHistoryBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.queryQualityHistory", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.queryQualityHistory", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_query_appraise_call_detail(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.queryAppraiseCallDetail", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionQueryAppraiseCallDetailBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.queryAppraiseCallDetail", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.queryAppraiseCallDetail", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_regularqualitytask_add_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskAddQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.regularqualitytask.addQualityTask", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionRegularqualitytaskAddQualityTaskBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("qualityInspection.regularqualitytask.addQualityTask", B::FIELDS, b, false)
+            .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.regularqualitytask.addQualityTask", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_regularqualitytask_begin_quality_task(
     b: &serde_json::Value,
 ) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskBeginQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.regularqualitytask.beginQualityTask", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionRegularqualitytaskBeginQualityTaskBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("qualityInspection.regularqualitytask.beginQualityTask", B::FIELDS, b, false)
+            .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.regularqualitytask.beginQualityTask", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_regularqualitytask_update_quality_task(
     b: &serde_json::Value,
 ) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskUpdateQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.regularqualitytask.updateQualityTask", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionRegularqualitytaskUpdateQualityTaskBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("qualityInspection.regularqualitytask.updateQualityTask", B::FIELDS, b, false)
+            .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.regularqualitytask.updateQualityTask", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_regularqualitytask_delete_quality_task(
     b: &serde_json::Value,
 ) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskDeleteQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.regularqualitytask.deleteQualityTask", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionRegularqualitytaskDeleteQualityTaskBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("qualityInspection.regularqualitytask.deleteQualityTask", B::FIELDS, b, false)
+            .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.regularqualitytask.deleteQualityTask", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_regularqualitytask_query_quality_task(
     b: &serde_json::Value,
 ) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionRegularqualitytaskQueryQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.regularqualitytask.queryQualityTask", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionRegularqualitytaskQueryQualityTaskBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("qualityInspection.regularqualitytask.queryQualityTask", B::FIELDS, b, false)
+            .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.regularqualitytask.queryQualityTask", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_modify_result_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.modifyResultQualityTask", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionModifyResultQualityTaskBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.modifyResultQualityTask", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.modifyResultQualityTask", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_complete_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCompleteQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.completeQualityTask", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionCompleteQualityTaskBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.completeQualityTask", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.completeQualityTask", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_calls_quality_task(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionCallsQualityTaskBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.callsQualityTask", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionCallsQualityTaskBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.callsQualityTask", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.callsQualityTask", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_get_text_by_task_id(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionGetTextByTaskIdBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.getTextByTaskId", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionGetTextByTaskIdBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.getTextByTaskId", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.getTextByTaskId", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_voice2_text(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionVoice2TextBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.voice2Text", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionVoice2TextBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.voice2Text", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.voice2Text", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_apifabric_quality_inspection_asrtrans_appraisecall_detail(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualityInspection.asrtrans.appraisecallDetail", "").map_err(|e| e.message().to_owned())
+    type B = cec_apifabric::generated::QualityInspectionAsrtransAppraisecallDetailBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualityInspection.asrtrans.appraisecallDetail", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualityInspection.asrtrans.appraisecallDetail", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_vdn_queryagentreststate(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryagentreststateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryagentreststate", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::VdnQueryagentreststateBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("vdn.queryagentreststate", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("vdn.queryagentreststate", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_vdn_totalagentabstractex3(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnTotalagentabstractex3Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.totalagentabstractex3", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::VdnTotalagentabstractex3Body;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("vdn.totalagentabstractex3", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("vdn.totalagentabstractex3", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_vdn_totalagentdynamicinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnTotalagentdynamicinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.totalagentdynamicinfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::VdnTotalagentdynamicinfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("vdn.totalagentdynamicinfo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("vdn.totalagentdynamicinfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_vdn_totalagentstate(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnTotalagentstateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.totalagentstate", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::VdnTotalagentstateBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("vdn.totalagentstate", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("vdn.totalagentstate", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_vdn_queryivrstatusinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryivrstatusinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryivrstatusinfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::VdnQueryivrstatusinfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("vdn.queryivrstatusinfo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("vdn.queryivrstatusinfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_vdn_queryivrprocessinnoinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryivrprocessinnoinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryivrprocessinnoinfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::VdnQueryivrprocessinnoinfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("vdn.queryivrprocessinnoinfo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("vdn.queryivrprocessinnoinfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_vdn_queryagentstaticconfinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryagentstaticconfinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryagentstaticconfinfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::VdnQueryagentstaticconfinfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("vdn.queryagentstaticconfinfo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("vdn.queryagentstaticconfinfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_vdn_querytotalagentinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQuerytotalagentinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.querytotalagentinfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::VdnQuerytotalagentinfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("vdn.querytotalagentinfo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("vdn.querytotalagentinfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_vdn_queryaccesscodecallinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryaccesscodecallinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryaccesscodecallinfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::VdnQueryaccesscodecallinfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("vdn.queryaccesscodecallinfo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("vdn.queryaccesscodecallinfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_vdn_querycalls(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQuerycallsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.querycalls", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::VdnQuerycallsBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("vdn.querycalls", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("vdn.querycalls", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_vdn_querycalls_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQuerycallsV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.querycalls_v2", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::VdnQuerycallsV2Body;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("vdn.querycalls_v2", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("vdn.querycalls_v2", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_vdn_querycalltracedetail(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQuerycalltracedetailBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.querycalltracedetail", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::VdnQuerycalltracedetailBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("vdn.querycalltracedetail", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("vdn.querycalltracedetail", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_vdn_configures_skills(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnConfiguresSkillsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.configures_skills", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::VdnConfiguresSkillsBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("vdn.configures_skills", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("vdn.configures_skills", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_vdn_rindex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnRindexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.rindex", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::VdnRindexBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("vdn.rindex", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("vdn.rindex", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_vdn_queryaccesscodeinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryaccesscodeinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryaccesscodeinfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::VdnQueryaccesscodeinfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("vdn.queryaccesscodeinfo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("vdn.queryaccesscodeinfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_skill_agentsinskill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillAgentsinskillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.agentsinskill", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::SkillAgentsinskillBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("skill.agentsinskill", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("skill.agentsinskill", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_skill_totalskillstatusex3(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillTotalskillstatusex3Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.totalskillstatusex3", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::SkillTotalskillstatusex3Body;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("skill.totalskillstatusex3", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("skill.totalskillstatusex3", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_skill_queuedevicestatus(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillQueuedevicestatusBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.queuedevicestatus", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::SkillQueuedevicestatusBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("skill.queuedevicestatus", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("skill.queuedevicestatus", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_skill_agentbyconfigedskill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillAgentbyconfigedskillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.agentbyconfigedskill", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::SkillAgentbyconfigedskillBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("skill.agentbyconfigedskill", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("skill.agentbyconfigedskill", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_skill_servicequality(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillServicequalityBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.servicequality", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::SkillServicequalityBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("skill.servicequality", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("skill.servicequality", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_skill_rindex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillRindexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.rindex", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::SkillRindexBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("skill.rindex", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("skill.rindex", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_skill_skillcfginfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillSkillcfginfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.skillcfginfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::SkillSkillcfginfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("skill.skillcfginfo", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("skill.skillcfginfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_skill_stateinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::SkillStateinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("skill.stateinfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::SkillStateinfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("skill.stateinfo", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("skill.stateinfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_agent_siteagentcallandskillinfobyagentids(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentSiteagentcallandskillinfobyagentidsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.siteagentcallandskillinfobyagentids", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::AgentSiteagentcallandskillinfobyagentidsBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agent.siteagentcallandskillinfobyagentids", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agent.siteagentcallandskillinfobyagentids", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_agent_agentstatusinfobyagentids(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentAgentstatusinfobyagentidsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.agentstatusinfobyagentids", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::AgentAgentstatusinfobyagentidsBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agent.agentstatusinfobyagentids", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agent.agentstatusinfobyagentids", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_agent_queryagentcalls(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentQueryagentcallsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.queryagentcalls", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::AgentQueryagentcallsBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agent.queryagentcalls", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agent.queryagentcalls", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_agentgroup_queryagentcalls(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentgroupQueryagentcallsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentgroup.queryagentcalls", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::AgentgroupQueryagentcallsBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentgroup.queryagentcalls", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentgroup.queryagentcalls", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_agent_agentprivatecall(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentAgentprivatecallBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.agentprivatecall", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::AgentAgentprivatecallBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agent.agentprivatecall", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agent.agentprivatecall", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_agentgroup_teamagentstatusinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentgroupTeamagentstatusinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentgroup.teamagentstatusinfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::AgentgroupTeamagentstatusinfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentgroup.teamagentstatusinfo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentgroup.teamagentstatusinfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_agentgroup_rindex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentgroupRindexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentgroup.rindex", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::AgentgroupRindexBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("agentgroup.rindex", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("agentgroup.rindex", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_agent_agentbyworkno(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentAgentbyworknoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.agentbyworkno", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::AgentAgentbyworknoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agent.agentbyworkno", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agent.agentbyworkno", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_calldata_isprocesscall(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CalldataIsprocesscallBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.isprocesscall", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::CalldataIsprocesscallBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("calldata.isprocesscall", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("calldata.isprocesscall", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_vdn_query_agent_by_status(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::VdnQueryAgentByStatusBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("vdn.queryAgentByStatus", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::VdnQueryAgentByStatusBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("vdn.queryAgentByStatus", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("vdn.queryAgentByStatus", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_agent_agentrestinfos(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentAgentrestinfosBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.agentrestinfos", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::AgentAgentrestinfosBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agent.agentrestinfos", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agent.agentrestinfos", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_agent_systemstate(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentSystemstateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.systemstate", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::AgentSystemstateBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("agent.systemstate", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("agent.systemstate", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_agent_agentoprinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::AgentAgentoprinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agent.agentoprinfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::AgentAgentoprinfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("agent.agentoprinfo", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("agent.agentoprinfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_calldata_querybasiccallinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CalldataQuerybasiccallinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.querybasiccallinfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::CalldataQuerybasiccallinfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("calldata.querybasiccallinfo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("calldata.querybasiccallinfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_calldata_querydetailcallinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CalldataQuerydetailcallinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.querydetailcallinfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::CalldataQuerydetailcallinfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("calldata.querydetailcallinfo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("calldata.querydetailcallinfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_calldata_querycalldetailbyid(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CalldataQuerycalldetailbyidBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.querycalldetailbyid", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::CalldataQuerycalldetailbyidBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("calldata.querycalldetailbyid", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("calldata.querycalldetailbyid", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_cti_sysindex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CtiSysindexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("cti.sysindex", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::CtiSysindexBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("cti.sysindex", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("cti.sysindex", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_configures_vdns(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::ConfiguresVdnsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("configures.vdns", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::ConfiguresVdnsBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("configures.vdns", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("configures.vdns", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_usergroup_create(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UsergroupCreateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("usergroup.create", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::UsergroupCreateBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("usergroup.create", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("usergroup.create", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_usergroup_join(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UsergroupJoinBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("usergroup.join", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::UsergroupJoinBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("usergroup.join", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("usergroup.join", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_usergroup_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UsergroupDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("usergroup.delete", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::UsergroupDeleteBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("usergroup.delete", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("usergroup.delete", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_usergroup_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UsergroupUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("usergroup.update", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::UsergroupUpdateBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("usergroup.update", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("usergroup.update", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_usergroup_querymembers(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UsergroupQuerymembersBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("usergroup.querymembers", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::UsergroupQuerymembersBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("usergroup.querymembers", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("usergroup.querymembers", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_qcrelation_config(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::QcrelationConfigBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qcrelation.config", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::QcrelationConfigBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("qcrelation.config", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("qcrelation.config", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_qcrelation_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::QcrelationDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qcrelation.delete", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::QcrelationDeleteBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("qcrelation.delete", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("qcrelation.delete", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_uap_perfindex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UapPerfindexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("uap.perfindex", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::UapPerfindexBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("uap.perfindex", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("uap.perfindex", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_uap_terminalindex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::UapTerminalindexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("uap.terminalindex", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::UapTerminalindexBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("uap.terminalindex", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("uap.terminalindex", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_hisindex_ivr(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexIvrBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.ivr", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::HisindexIvrBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("hisindex.ivr", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("hisindex.ivr", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_hisindex_skill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexSkillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.skill", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::HisindexSkillBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("hisindex.skill", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("hisindex.skill", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_hisindex_agent(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexAgentBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.agent", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::HisindexAgentBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("hisindex.agent", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("hisindex.agent", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_hisindex_vdn(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexVdnBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.vdn", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::HisindexVdnBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("hisindex.vdn", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("hisindex.vdn", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_hisindex_skillforday(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexSkillfordayBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.skillforday", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::HisindexSkillfordayBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("hisindex.skillforday", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("hisindex.skillforday", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_hisindex_skillformonth(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexSkillformonthBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.skillformonth", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::HisindexSkillformonthBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("hisindex.skillformonth", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("hisindex.skillformonth", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_hisindex_agentforday(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HisindexAgentfordayBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("hisindex.agentforday", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::HisindexAgentfordayBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("hisindex.agentforday", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("hisindex.agentforday", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_compat_agentbyworkno(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CompatAgentbyworknoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("compat.agentbyworkno", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::CompatAgentbyworknoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("compat.agentbyworkno", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("compat.agentbyworkno", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_compat_querymonitor_systemstate(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CompatQuerymonitorSystemstateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("compat.querymonitor_systemstate", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::CompatQuerymonitorSystemstateBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("compat.querymonitor_systemstate", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("compat.querymonitor_systemstate", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_compat_agentrestinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CompatAgentrestinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("compat.agentrestinfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::CompatAgentrestinfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("compat.agentrestinfo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("compat.agentrestinfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_compat_skill_stateinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CompatSkillStateinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("compat.skill_stateinfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::CompatSkillStateinfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("compat.skill_stateinfo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("compat.skill_stateinfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_compat_agentbyconfigedskill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::CompatAgentbyconfigedskillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("compat.agentbyconfigedskill", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::CompatAgentbyconfigedskillBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("compat.agentbyconfigedskill", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("compat.agentbyconfigedskill", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_cms_health_ping(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_cms::generated::HealthPingBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("health.ping", "").map_err(|e| e.message().to_owned())
+    type B = cec_cms::generated::HealthPingBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("health.ping", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("health.ping", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_fs_ccfs_get_record_file_url_from_obs(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsGetRecordFileUrlFromObsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.getRecordFileUrlFromObs", "").map_err(|e| e.message().to_owned())
+    type B = cec_fs::generated::CcfsGetRecordFileUrlFromObsBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccfs.getRecordFileUrlFromObs", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccfs.getRecordFileUrlFromObs", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_fs_ccfs_query_bill_data(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsQueryBillDataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.queryBillData", "").map_err(|e| e.message().to_owned())
+    type B = cec_fs::generated::CcfsQueryBillDataBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("ccfs.queryBillData", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("ccfs.queryBillData", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_fs_ccfs_download_bill_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadBillFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadBillFile", "").map_err(|e| e.message().to_owned())
+    type B = cec_fs::generated::CcfsDownloadBillFileBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccfs.downloadBillFile", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccfs.downloadBillFile", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_fs_ccfs_download_record_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadRecordFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadRecordFile", "").map_err(|e| e.message().to_owned())
+    type B = cec_fs::generated::CcfsDownloadRecordFileBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccfs.downloadRecordFile", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccfs.downloadRecordFile", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_fs_ccfs_download_record(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadRecordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadRecord", "").map_err(|e| e.message().to_owned())
+    type B = cec_fs::generated::CcfsDownloadRecordBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccfs.downloadRecord", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccfs.downloadRecord", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_fs_ccfs_query_agent_opr_info_data(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsQueryAgentOprInfoDataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.queryAgentOprInfoData", "").map_err(|e| e.message().to_owned())
+    type B = cec_fs::generated::CcfsQueryAgentOprInfoDataBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccfs.queryAgentOprInfoData", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccfs.queryAgentOprInfoData", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_fs_ccfs_download_agent_opr_info_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadAgentOprInfoFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadAgentOprInfoFile", "").map_err(|e| e.message().to_owned())
+    type B = cec_fs::generated::CcfsDownloadAgentOprInfoFileBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccfs.downloadAgentOprInfoFile", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccfs.downloadAgentOprInfoFile", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_fs_ccfs_query_agent_skill_info_data(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsQueryAgentSkillInfoDataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.queryAgentSkillInfoData", "").map_err(|e| e.message().to_owned())
+    type B = cec_fs::generated::CcfsQueryAgentSkillInfoDataBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccfs.queryAgentSkillInfoData", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccfs.queryAgentSkillInfoData", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_fs_ccfs_download_agent_skill_info_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadAgentSkillInfoFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadAgentSkillInfoFile", "").map_err(|e| e.message().to_owned())
+    type B = cec_fs::generated::CcfsDownloadAgentSkillInfoFileBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccfs.downloadAgentSkillInfoFile", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccfs.downloadAgentSkillInfoFile", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_fs_ccfs_request_play_voice(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsRequestPlayVoiceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.requestPlayVoice", "").map_err(|e| e.message().to_owned())
+    type B = cec_fs::generated::CcfsRequestPlayVoiceBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccfs.requestPlayVoice", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccfs.requestPlayVoice", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_fs_ccfs_download_oiap_record(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadOiapRecordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadOiapRecord", "").map_err(|e| e.message().to_owned())
+    type B = cec_fs::generated::CcfsDownloadOiapRecordBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccfs.downloadOiapRecord", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccfs.downloadOiapRecord", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_fs_ccfs_download_ivr_record_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsDownloadIvrRecordFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.downloadIVRRecordFile", "").map_err(|e| e.message().to_owned())
+    type B = cec_fs::generated::CcfsDownloadIvrRecordFileBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccfs.downloadIVRRecordFile", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccfs.downloadIVRRecordFile", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_fs_ccfs_ivr_download_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsIvrDownloadFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.ivr.downloadFile", "").map_err(|e| e.message().to_owned())
+    type B = cec_fs::generated::CcfsIvrDownloadFileBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccfs.ivr.downloadFile", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccfs.ivr.downloadFile", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_fs_ccfs_ivr_upload_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsIvrUploadFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.ivr.uploadFile", "").map_err(|e| e.message().to_owned())
+    type B = cec_fs::generated::CcfsIvrUploadFileBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccfs.ivr.uploadFile", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccfs.ivr.uploadFile", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_fs_ccfs_ivr_get_file_hash(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsIvrGetFileHashBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.ivr.getFileHash", "").map_err(|e| e.message().to_owned())
+    type B = cec_fs::generated::CcfsIvrGetFileHashBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccfs.ivr.getFileHash", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccfs.ivr.getFileHash", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_fs_ccfs_ivr_delete_file(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_fs::generated::CcfsIvrDeleteFileBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("ccfs.ivr.deleteFile", "").map_err(|e| e.message().to_owned())
+    type B = cec_fs::generated::CcfsIvrDeleteFileBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("ccfs.ivr.deleteFile", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("ccfs.ivr.deleteFile", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_onlineagent_login(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::OnlineagentLoginBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("onlineagent.login", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::OnlineagentLoginBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("onlineagent.login", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("onlineagent.login", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_onlineagent_forcelogin(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::OnlineagentForceloginBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("onlineagent.forcelogin", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::OnlineagentForceloginBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("onlineagent.forcelogin", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("onlineagent.forcelogin", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_onlineagent_loginex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::OnlineagentLoginexBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("onlineagent.loginex", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::OnlineagentLoginexBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("onlineagent.loginex", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("onlineagent.loginex", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_voicecall_callout(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallCalloutBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.callout", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::VoicecallCalloutBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("voicecall.callout", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("voicecall.callout", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_voicecall_previewcallout(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallPreviewcalloutBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.previewcallout", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::VoicecallPreviewcalloutBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("voicecall.previewcallout", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("voicecall.previewcallout", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_voicecall_transfer(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallTransferBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.transfer", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::VoicecallTransferBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("voicecall.transfer", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("voicecall.transfer", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_voicecall_callinner(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallCallinnerBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.callinner", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::VoicecallCallinnerBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("voicecall.callinner", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("voicecall.callinner", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_voicecall_callinnerskill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallCallinnerskillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.callinnerskill", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::VoicecallCallinnerskillBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("voicecall.callinnerskill", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("voicecall.callinnerskill", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_voicecall_innerhelp(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallInnerhelpBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.innerhelp", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::VoicecallInnerhelpBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("voicecall.innerhelp", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("voicecall.innerhelp", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_voicecall_confjoin(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::VoicecallConfjoinBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("voicecall.confjoin", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::VoicecallConfjoinBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("voicecall.confjoin", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("voicecall.confjoin", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_recordplay_play(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::RecordplayPlayBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("recordplay.play", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::RecordplayPlayBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("recordplay.play", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("recordplay.play", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_recordplay_record(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::RecordplayRecordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("recordplay.record", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::RecordplayRecordBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("recordplay.record", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("recordplay.record", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_recordplay_net_play(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::RecordplayNetPlayBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("recordplay.netPlay", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::RecordplayNetPlayBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("recordplay.netPlay", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("recordplay.netPlay", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_recordplay_play_relocation(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::RecordplayPlayRelocationBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("recordplay.playRelocation", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::RecordplayPlayRelocationBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("recordplay.playRelocation", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("recordplay.playRelocation", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_queuedevice_query_acd_stat(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::QueuedeviceQueryAcdStatBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("queuedevice.queryAcdStat", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::QueuedeviceQueryAcdStatBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("queuedevice.queryAcdStat", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("queuedevice.queryAcdStat", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_agentgroup_agent_by_skill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentgroupAgentBySkillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentgroup.agentBySkill", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::AgentgroupAgentBySkillBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentgroup.agentBySkill", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentgroup.agentBySkill", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_calldata_set_call_data_ex(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::CalldataSetCallDataExBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.setCallDataEx", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::CalldataSetCallDataExBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("calldata.setCallDataEx", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("calldata.setCallDataEx", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_calldata_assign_user_in_queue(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::CalldataAssignUserInQueueBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.assignUserInQueue", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::CalldataAssignUserInQueueBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("calldata.assignUserInQueue", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("calldata.assignUserInQueue", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_qualitycontrol_adjust_skill(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::QualitycontrolAdjustSkillBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("qualitycontrol.adjustSkill", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::QualitycontrolAdjustSkillBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("qualitycontrol.adjustSkill", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("qualitycontrol.adjustSkill", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_mediacall_send_message(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::MediacallSendMessageBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mediacall.sendMessage", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::MediacallSendMessageBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("mediacall.sendMessage", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("mediacall.sendMessage", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_mediacall_set_call_nums(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::MediacallSetCallNumsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mediacall.setCallNums", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::MediacallSetCallNumsBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("mediacall.setCallNums", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("mediacall.setCallNums", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_mediacall_transfer(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::MediacallTransferBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mediacall.transfer", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::MediacallTransferBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("mediacall.transfer", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("mediacall.transfer", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_mediacall_set_call_nums_by_media_type(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::MediacallSetCallNumsByMediaTypeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mediacall.setCallNumsByMediaType", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::MediacallSetCallNumsByMediaTypeBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("mediacall.setCallNumsByMediaType", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("mediacall.setCallNumsByMediaType", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_mediacall_get_connect_info(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::MediacallGetConnectInfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mediacall.getConnectInfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::MediacallGetConnectInfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("mediacall.getConnectInfo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("mediacall.getConnectInfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_mediacall_image_capture(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::MediacallImageCaptureBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("mediacall.imageCapture", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::MediacallImageCaptureBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("mediacall.imageCapture", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("mediacall.imageCapture", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_agentconf_request(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfRequestBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.request", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::AgentconfRequestBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("agentconf.request", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("agentconf.request", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_agentconf_hold_participant(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfHoldParticipantBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.holdParticipant", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::AgentconfHoldParticipantBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentconf.holdParticipant", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentconf.holdParticipant", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_agentconf_unhold_participant(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfUnholdParticipantBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.unholdParticipant", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::AgentconfUnholdParticipantBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentconf.unholdParticipant", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentconf.unholdParticipant", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_agentconf_prolong_time(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfProlongTimeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.prolongTime", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::AgentconfProlongTimeBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentconf.prolongTime", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentconf.prolongTime", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_agentconf_shift_president(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfShiftPresidentBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.shiftPresident", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::AgentconfShiftPresidentBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentconf.shiftPresident", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentconf.shiftPresident", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_agentconf_batch_add_participant(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfBatchAddParticipantBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.batchAddParticipant", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::AgentconfBatchAddParticipantBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentconf.batchAddParticipant", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentconf.batchAddParticipant", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_agentconf_batch_remove_participant(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfBatchRemoveParticipantBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.batchRemoveParticipant", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::AgentconfBatchRemoveParticipantBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentconf.batchRemoveParticipant", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentconf.batchRemoveParticipant", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_agentconf_change_participant_mode(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfChangeParticipantModeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.changeParticipantMode", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::AgentconfChangeParticipantModeBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentconf.changeParticipantMode", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentconf.changeParticipantMode", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_agentconf_modify_conf_resource(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfModifyConfResourceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.modifyConfResource", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::AgentconfModifyConfResourceBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentconf.modifyConfResource", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentconf.modifyConfResource", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_agentconf_query_conf_infos(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::AgentconfQueryConfInfosBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("agentconf.queryConfInfos", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::AgentconfQueryConfInfosBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("agentconf.queryConfInfos", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("agentconf.queryConfInfos", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_config_login(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::ConfigLoginBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("config.login", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::ConfigLoginBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("config.login", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("config.login", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_subscribe_register(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::SubscribeRegisterBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("subscribe.register", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::SubscribeRegisterBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("subscribe.register", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("subscribe.register", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_subscribe_modify(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::SubscribeModifyBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("subscribe.modify", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::SubscribeModifyBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("subscribe.modify", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("subscribe.modify", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_gateway_subscribe_unregister(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_gateway::generated::SubscribeUnregisterBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("subscribe.unregister", "").map_err(|e| e.message().to_owned())
+    type B = cec_gateway::generated::SubscribeUnregisterBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("subscribe.unregister", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("subscribe.unregister", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_campaign_add_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignAddV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.add_v1", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CampaignAddV1Body;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("campaign.add_v1", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("campaign.add_v1", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_campaign_add_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignAddV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.add_v2", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CampaignAddV2Body;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("campaign.add_v2", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("campaign.add_v2", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_campaign_modify_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignModifyV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.modify_v1", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CampaignModifyV1Body;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("campaign.modify_v1", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("campaign.modify_v1", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_campaign_modify_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignModifyV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.modify_v2", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CampaignModifyV2Body;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("campaign.modify_v2", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("campaign.modify_v2", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_campaign_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.delete", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CampaignDeleteBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("campaign.delete", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("campaign.delete", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_campaign_set_retry_policy(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignSetRetryPolicyBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.set_retry_policy", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CampaignSetRetryPolicyBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("campaign.set_retry_policy", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("campaign.set_retry_policy", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_campaign_add_business_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignAddBusinessResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.add_business_result", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CampaignAddBusinessResultBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("campaign.add_business_result", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("campaign.add_business_result", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_campaign_add_caller_numbers(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignAddCallerNumbersBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.add_caller_numbers", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CampaignAddCallerNumbersBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("campaign.add_caller_numbers", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("campaign.add_caller_numbers", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_campaign_delete_caller_numbers(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CampaignDeleteCallerNumbersBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("campaign.delete_caller_numbers", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CampaignDeleteCallerNumbersBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("campaign.delete_caller_numbers", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("campaign.delete_caller_numbers", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_holiday_add(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::HolidayAddBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("holiday.add", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::HolidayAddBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("holiday.add", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("holiday.add", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_holiday_modify(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::HolidayModifyBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("holiday.modify", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::HolidayModifyBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("holiday.modify", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("holiday.modify", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_blocklist_add(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistAddBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.add", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::BlocklistAddBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("blocklist.add", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("blocklist.add", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_blocklist_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.delete", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::BlocklistDeleteBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("blocklist.delete", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("blocklist.delete", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_blocklist_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.query", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::BlocklistQueryBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("blocklist.query", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("blocklist.query", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_blocklist_add_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistAddGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.add_group", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::BlocklistAddGroupBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("blocklist.add_group", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("blocklist.add_group", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_blocklist_modify_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistModifyGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.modify_group", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::BlocklistModifyGroupBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("blocklist.modify_group", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("blocklist.modify_group", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_blocklist_query_groups(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistQueryGroupsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.query_groups", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::BlocklistQueryGroupsBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("blocklist.query_groups", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("blocklist.query_groups", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_blocklist_add_type(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistAddTypeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.add_type", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::BlocklistAddTypeBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("blocklist.add_type", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("blocklist.add_type", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_blocklist_query_types(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistQueryTypesBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.query_types", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::BlocklistQueryTypesBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("blocklist.query_types", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("blocklist.query_types", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_blocklist_modify_type(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::BlocklistModifyTypeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("blocklist.modify_type", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::BlocklistModifyTypeBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("blocklist.modify_type", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("blocklist.modify_type", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_calldata_add_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CalldataAddV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.add_v1", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CalldataAddV1Body;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("calldata.add_v1", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("calldata.add_v1", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_calldata_add_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CalldataAddV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.add_v2", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CalldataAddV2Body;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("calldata.add_v2", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("calldata.add_v2", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_calldata_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CalldataDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.delete", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CalldataDeleteBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("calldata.delete", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("calldata.delete", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_calldata_query_import_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CalldataQueryImportResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.query_import_result", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CalldataQueryImportResultBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("calldata.query_import_result", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("calldata.query_import_result", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_calldata_import_to_task_group(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CalldataImportToTaskGroupBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calldata.import_to_task_group", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CalldataImportToTaskGroupBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("calldata.import_to_task_group", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("calldata.import_to_task_group", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_callbatch_create(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallbatchCreateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callbatch.create", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CallbatchCreateBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("callbatch.create", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("callbatch.create", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_callbatch_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallbatchUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callbatch.update", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CallbatchUpdateBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("callbatch.update", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("callbatch.update", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_callbatch_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallbatchDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callbatch.delete", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CallbatchDeleteBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("callbatch.delete", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("callbatch.delete", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_callbatch_pause(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallbatchPauseBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callbatch.pause", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CallbatchPauseBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("callbatch.pause", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("callbatch.pause", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_callbatch_resume(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallbatchResumeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callbatch.resume", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CallbatchResumeBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("callbatch.resume", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("callbatch.resume", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_callbatch_list(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallbatchListBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callbatch.list", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CallbatchListBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("callbatch.list", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("callbatch.list", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_appoint_create(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::AppointCreateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appoint.create", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::AppointCreateBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("appoint.create", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("appoint.create", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_appoint_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::AppointUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appoint.update", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::AppointUpdateBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("appoint.update", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("appoint.update", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_appoint_update_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::AppointUpdateResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appoint.update_result", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::AppointUpdateResultBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("appoint.update_result", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("appoint.update_result", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_appoint_delete(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::AppointDeleteBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appoint.delete", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::AppointDeleteBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("appoint.delete", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("appoint.delete", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_appoint_list(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::AppointListBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("appoint.list", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::AppointListBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("appoint.list", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("appoint.list", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_callresult_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallresultQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callresult.query", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CallresultQueryBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("callresult.query", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("callresult.query", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_callresult_call_record_v1(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallresultCallRecordV1Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callresult.call_record_v1", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CallresultCallRecordV1Body;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("callresult.call_record_v1", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("callresult.call_record_v1", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_callresult_call_record_v2(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CallresultCallRecordV2Body =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("callresult.call_record_v2", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CallresultCallRecordV2Body;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("callresult.call_record_v2", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("callresult.call_record_v2", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_writeback_business_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::WritebackBusinessResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("writeback.business_result", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::WritebackBusinessResultBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("writeback.business_result", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("writeback.business_result", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_fileserver_add(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::FileserverAddBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("fileserver.add", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::FileserverAddBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("fileserver.add", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("fileserver.add", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_fileserver_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::FileserverUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("fileserver.update", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::FileserverUpdateBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("fileserver.update", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("fileserver.update", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_fileserver_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::FileserverQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("fileserver.query", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::FileserverQueryBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("fileserver.query", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("fileserver.query", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_obresult_create(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObresultCreateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obresult.create", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::ObresultCreateBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("obresult.create", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("obresult.create", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_obresult_update(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObresultUpdateBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obresult.update", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::ObresultUpdateBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("obresult.update", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("obresult.update", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_template_add(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::TemplateAddBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("template.add", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::TemplateAddBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("template.add", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("template.add", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_template_copy(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::TemplateCopyBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("template.copy", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::TemplateCopyBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("template.copy", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("template.copy", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_obs_login(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsLoginBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.login", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::ObsLoginBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("obs.login", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("obs.login", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_obs_refresh(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsRefreshBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.refresh", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::ObsRefreshBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("obs.refresh", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("obs.refresh", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_obs_get_tasks(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsGetTasksBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.get_tasks", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::ObsGetTasksBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("obs.get_tasks", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("obs.get_tasks", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_obs_interface_info(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsInterfaceInfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.interface_info", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::ObsInterfaceInfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("obs.interface_info", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("obs.interface_info", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_obs_push_mid_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsPushMidResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.push_mid_result", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::ObsPushMidResultBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("obs.push_mid_result", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("obs.push_mid_result", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_obs_push_call_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsPushCallResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.push_call_result", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::ObsPushCallResultBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("obs.push_call_result", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("obs.push_call_result", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_obs_get_call_data(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::ObsGetCallDataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("obs.get_call_data", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::ObsGetCallDataBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("obs.get_call_data", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("obs.get_call_data", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_isales_calllogs_query(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_isales::generated::CalllogsQueryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("calllogs.query", "").map_err(|e| e.message().to_owned())
+    type B = cec_isales::generated::CalllogsQueryBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("calllogs.query", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("calllogs.query", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_auth_gettoken(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::AuthGettokenBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("auth.gettoken", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::AuthGettokenBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("auth.gettoken", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("auth.gettoken", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_auth_get_app_cube_token(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::AuthGetAppCubeTokenBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("auth.getAppCubeToken", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::AuthGetAppCubeTokenBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("auth.getAppCubeToken", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("auth.getAppCubeToken", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_domain_querydomaininfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::DomainQuerydomaininfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("domain.querydomaininfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::DomainQuerydomaininfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("domain.querydomaininfo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("domain.querydomaininfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_navigation_querynavigationinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::NavigationQuerynavigationinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("navigation.querynavigationinfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::NavigationQuerynavigationinfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("navigation.querynavigationinfo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("navigation.querynavigationinfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_navigation_createnavigationinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::NavigationCreatenavigationinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("navigation.createnavigationinfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::NavigationCreatenavigationinfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("navigation.createnavigationinfo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("navigation.createnavigationinfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_navigation_updatenavigationinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::NavigationUpdatenavigationinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("navigation.updatenavigationinfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::NavigationUpdatenavigationinfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("navigation.updatenavigationinfo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("navigation.updatenavigationinfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_navigation_deletenavigationinfo(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::NavigationDeletenavigationinfoBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("navigation.deletenavigationinfo", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::NavigationDeletenavigationinfoBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("navigation.deletenavigationinfo", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("navigation.deletenavigationinfo", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_sysapi_asrcallback(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::SysapiAsrcallbackBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("sysapi.asrcallback", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::SysapiAsrcallbackBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("sysapi.asrcallback", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("sysapi.asrcallback", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_flow_queryflows(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::FlowQueryflowsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("flow.queryflows", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::FlowQueryflowsBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("flow.queryflows", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("flow.queryflows", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_dialog_process(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::DialogProcessBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("dialog.process", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::DialogProcessBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("dialog.process", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("dialog.process", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_dialog_v2_process(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::DialogV2ProcessBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("dialogV2.process", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::DialogV2ProcessBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("dialogV2.process", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("dialogV2.process", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_record_query_history(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::RecordQueryHistoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("record.queryHistory", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::RecordQueryHistoryBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("record.queryHistory", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("record.queryHistory", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_record_query_record_history(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::RecordQueryRecordHistoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("record.queryRecordHistory", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::RecordQueryRecordHistoryBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("record.queryRecordHistory", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("record.queryRecordHistory", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_intent_query_intentions(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::IntentQueryIntentionsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("intent.queryIntentions", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::IntentQueryIntentionsBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("intent.queryIntentions", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("intent.queryIntentions", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_silent_agent_change_work_mode(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::SilentAgentChangeWorkModeBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("silentAgent.changeWorkMode", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::SilentAgentChangeWorkModeBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("silentAgent.changeWorkMode", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("silentAgent.changeWorkMode", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_silent_agent_receive_dialogrecord(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::SilentAgentReceiveDialogrecordBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("silentAgent.receiveDialogrecord", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::SilentAgentReceiveDialogrecordBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("silentAgent.receiveDialogrecord", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("silentAgent.receiveDialogrecord", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_nlp_spellcheck(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::NlpSpellcheckBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("nlp.spellcheck", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::NlpSpellcheckBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("nlp.spellcheck", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("nlp.spellcheck", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_flow_asrrecognizeresult(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::FlowAsrrecognizeresultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("flow.asrrecognizeresult", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::FlowAsrrecognizeresultBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("flow.asrrecognizeresult", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("flow.asrrecognizeresult", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_tts_texttovoice(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::TtsTexttovoiceBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("tts.texttovoice", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::TtsTexttovoiceBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("tts.texttovoice", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("tts.texttovoice", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_report_query_call_statistics_report(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::ReportQueryCallStatisticsReportBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("report.queryCallStatisticsReport", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::ReportQueryCallStatisticsReportBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("report.queryCallStatisticsReport", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("report.queryCallStatisticsReport", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_report_query_chatbot_report(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::ReportQueryChatbotReportBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("report.queryChatbotReport", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::ReportQueryChatbotReportBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("report.queryChatbotReport", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("report.queryChatbotReport", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_report_query_knowledge_report(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::ReportQueryKnowledgeReportBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("report.queryKnowledgeReport", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::ReportQueryKnowledgeReportBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("report.queryKnowledgeReport", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("report.queryKnowledgeReport", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_outbound_query_rbt_recognition_result(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::OutboundQueryRbtRecognitionResultBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("outbound.queryRbtRecognitionResult", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::OutboundQueryRbtRecognitionResultBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("outbound.queryRbtRecognitionResult", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("outbound.queryRbtRecognitionResult", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_record_query_transfer_record_history(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::RecordQueryTransferRecordHistoryBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("record.queryTransferRecordHistory", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::RecordQueryTransferRecordHistoryBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("record.queryTransferRecordHistory", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("record.queryTransferRecordHistory", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_recognition_text_classification(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::RecognitionTextClassificationBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("recognition.textClassification", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::RecognitionTextClassificationBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("recognition.textClassification", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("recognition.textClassification", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_recognition_entity_detection(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::RecognitionEntityDetectionBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("recognition.entityDetection", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::RecognitionEntityDetectionBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("recognition.entityDetection", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("recognition.entityDetection", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_third_party_robot_login(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::ThirdPartyRobotLoginBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("thirdPartyRobot.login", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::ThirdPartyRobotLoginBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("thirdPartyRobot.login", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("thirdPartyRobot.login", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_gts_rpa_query_job(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::GtsRpaQueryJobBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("gtsRpa.queryJob", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::GtsRpaQueryJobBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B =
+        cec_core::validate::from_json("gtsRpa.queryJob", B::FIELDS, b, false).map_err(|e| e.message().to_owned())?;
+    body.validate("gtsRpa.queryJob", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_gts_rpa_query_job_details(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::GtsRpaQueryJobDetailsBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("gtsRpa.queryJobDetails", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::GtsRpaQueryJobDetailsBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("gtsRpa.queryJobDetails", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("gtsRpa.queryJobDetails", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_gts_rpa_create_rpa_queue_data(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::GtsRpaCreateRpaQueueDataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("gtsRpa.createRpaQueueData", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::GtsRpaCreateRpaQueueDataBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("gtsRpa.createRpaQueueData", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("gtsRpa.createRpaQueueData", "", &[]).map_err(|e| e.message().to_owned())
 }
 
 fn check_oiap_gts_rpa_query_rpa_queue_data(b: &serde_json::Value) -> Result<(), String> {
-    let body: cec_oiap::generated::GtsRpaQueryRpaQueueDataBody =
-        serde_json::from_value(b.clone()).map_err(|e| format!("body does not match the spec: {e}"))?;
-    body.validate("gtsRpa.queryRpaQueueData", "").map_err(|e| e.message().to_owned())
+    type B = cec_oiap::generated::GtsRpaQueryRpaQueueDataBody;
+    // Like an NE, the simulator ignores fields it does not know; types are checked.
+    let body: B = cec_core::validate::from_json("gtsRpa.queryRpaQueueData", B::FIELDS, b, false)
+        .map_err(|e| e.message().to_owned())?;
+    body.validate("gtsRpa.queryRpaQueueData", "", &[]).map_err(|e| e.message().to_owned())
 }

@@ -2432,11 +2432,31 @@ pub struct AuthTokenByAkSkBody {
     pub app_secret: Option<cec_core::Secret<String>>,
 }
 impl AuthTokenByAkSkBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}app_key"), &self.app_key)?;
-        cec_core::validate::required(op, &format!("{at}app_secret"), &self.app_secret)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"app_key") {
+            cec_core::validate::required(op, &format!("{at}app_key"), &self.app_key)?;
+        }
+        if !skip.contains(&"app_secret") {
+            cec_core::validate::required(op, &format!("{at}app_secret"), &self.app_secret)?;
+        }
         Ok(())
+    }
+}
+impl AuthTokenByAkSkBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "app_key", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "app_secret", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AuthTokenByAkSkBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("auth.tokenByAkSk", Self::FIELDS, v, true)
     }
 }
 
@@ -2491,14 +2511,24 @@ pub struct AgentAccountCreateBody {
     pub request_param: Option<AgentAccountCreateBodyRequestParam>,
 }
 impl AgentAccountCreateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}requestParam"), &self.request_param)?;
-        if let Some(v) = &self.request_param {
-            v.validate(op, &format!("{at}requestParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"requestParam") {
+            cec_core::validate::required(op, &format!("{at}requestParam"), &self.request_param)?;
+            if let Some(v) = &self.request_param {
+                v.validate(op, &format!("{at}requestParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl AgentAccountCreateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "requestParam",
+        shape: cec_core::validate::Shape::Object(AgentAccountCreateBodyRequestParam::FIELDS),
+    }];
 }
 
 /// Object `requestParam`.
@@ -2530,34 +2560,69 @@ pub struct AgentAccountCreateBodyRequestParam {
     pub phone: Option<String>,
 }
 impl AgentAccountCreateBodyRequestParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
-        if let Some(v) = &self.user_account {
-            cec_core::validate::min_len(op, &format!("{at}userAccount"), v, 6)?;
-            cec_core::validate::max_len(op, &format!("{at}userAccount"), v, 50)?;
-        }
-        cec_core::validate::required(op, &format!("{at}userName"), &self.user_name)?;
-        if let Some(v) = &self.user_name {
-            cec_core::validate::max_len(op, &format!("{at}userName"), v, 20)?;
-        }
-        cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
-        cec_core::validate::required(op, &format!("{at}email"), &self.email)?;
-        if let Some(v) = &self.email {
-            cec_core::validate::max_len(op, &format!("{at}email"), v, 64)?;
-        }
-        cec_core::validate::required(op, &format!("{at}agentType"), &self.agent_type)?;
-        cec_core::validate::required(op, &format!("{at}ccRoleId"), &self.cc_role_id)?;
-        if let Some(v) = &self.skills {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}skills[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userAccount") {
+            cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
+            if let Some(v) = &self.user_account {
+                cec_core::validate::min_len(op, &format!("{at}userAccount"), v, 6)?;
+                cec_core::validate::max_len(op, &format!("{at}userAccount"), v, 50)?;
             }
         }
-        if let Some(v) = &self.phone {
-            cec_core::validate::max_len(op, &format!("{at}phone"), v, 25)?;
+        if !skip.contains(&"userName") {
+            cec_core::validate::required(op, &format!("{at}userName"), &self.user_name)?;
+            if let Some(v) = &self.user_name {
+                cec_core::validate::max_len(op, &format!("{at}userName"), v, 20)?;
+            }
+        }
+        if !skip.contains(&"password") {
+            cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
+        }
+        if !skip.contains(&"email") {
+            cec_core::validate::required(op, &format!("{at}email"), &self.email)?;
+            if let Some(v) = &self.email {
+                cec_core::validate::max_len(op, &format!("{at}email"), v, 64)?;
+            }
+        }
+        if !skip.contains(&"agentType") {
+            cec_core::validate::required(op, &format!("{at}agentType"), &self.agent_type)?;
+        }
+        if !skip.contains(&"ccRoleId") {
+            cec_core::validate::required(op, &format!("{at}ccRoleId"), &self.cc_role_id)?;
+        }
+        if !skip.contains(&"skills") {
+            if let Some(v) = &self.skills {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}skills[{i}]."), &[])?;
+                }
+            }
+        }
+        if !skip.contains(&"phone") {
+            if let Some(v) = &self.phone {
+                cec_core::validate::max_len(op, &format!("{at}phone"), v, 25)?;
+            }
         }
         Ok(())
     }
+}
+impl AgentAccountCreateBodyRequestParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userAccount", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "password", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "email", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "agentType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "ccRoleId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "skills",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                AgentAccountCreateBodyRequestParamSkills::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape { name: "phone", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `skills`.
@@ -2574,9 +2639,26 @@ pub struct AgentAccountCreateBodyRequestParamSkills {
     pub skill_weight: Option<i64>,
 }
 impl AgentAccountCreateBodyRequestParamSkills {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl AgentAccountCreateBodyRequestParamSkills {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "agentWeight", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "skillWeight", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AgentAccountCreateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentAccount.create", Self::FIELDS, v, true)
     }
 }
 
@@ -2611,14 +2693,24 @@ pub struct AgentAccountDeleteBody {
     pub request_params: Option<AgentAccountDeleteBodyRequestParams>,
 }
 impl AgentAccountDeleteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}requestParams"), &self.request_params)?;
-        if let Some(v) = &self.request_params {
-            v.validate(op, &format!("{at}requestParams."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"requestParams") {
+            cec_core::validate::required(op, &format!("{at}requestParams"), &self.request_params)?;
+            if let Some(v) = &self.request_params {
+                v.validate(op, &format!("{at}requestParams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl AgentAccountDeleteBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "requestParams",
+        shape: cec_core::validate::Shape::Object(AgentAccountDeleteBodyRequestParams::FIELDS),
+    }];
 }
 
 /// Object `requestParams`.
@@ -2629,14 +2721,30 @@ pub struct AgentAccountDeleteBodyRequestParams {
     pub user_account: Option<String>,
 }
 impl AgentAccountDeleteBodyRequestParams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
-        if let Some(v) = &self.user_account {
-            cec_core::validate::min_len(op, &format!("{at}userAccount"), v, 6)?;
-            cec_core::validate::max_len(op, &format!("{at}userAccount"), v, 50)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userAccount") {
+            cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
+            if let Some(v) = &self.user_account {
+                cec_core::validate::min_len(op, &format!("{at}userAccount"), v, 6)?;
+                cec_core::validate::max_len(op, &format!("{at}userAccount"), v, 50)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentAccountDeleteBodyRequestParams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "userAccount", shape: cec_core::validate::Shape::String }];
+}
+
+impl AgentAccountDeleteBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentAccount.delete", Self::FIELDS, v, true)
     }
 }
 
@@ -2668,13 +2776,23 @@ pub struct AgentAccountUpdateBody {
     pub request_param: Option<AgentAccountUpdateBodyRequestParam>,
 }
 impl AgentAccountUpdateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.request_param {
-            v.validate(op, &format!("{at}requestParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"requestParam") {
+            if let Some(v) = &self.request_param {
+                v.validate(op, &format!("{at}requestParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl AgentAccountUpdateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "requestParam",
+        shape: cec_core::validate::Shape::Object(AgentAccountUpdateBodyRequestParam::FIELDS),
+    }];
 }
 
 /// Object `requestParam`.
@@ -2709,25 +2827,55 @@ pub struct AgentAccountUpdateBodyRequestParam {
     pub new_pass_word: Option<cec_core::Secret<String>>,
 }
 impl AgentAccountUpdateBodyRequestParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
-        if let Some(v) = &self.user_name {
-            cec_core::validate::max_len(op, &format!("{at}userName"), v, 20)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userAccount") {
+            cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
         }
-        if let Some(v) = &self.email {
-            cec_core::validate::max_len(op, &format!("{at}email"), v, 64)?;
+        if !skip.contains(&"userName") {
+            if let Some(v) = &self.user_name {
+                cec_core::validate::max_len(op, &format!("{at}userName"), v, 20)?;
+            }
         }
-        if let Some(v) = &self.phone {
-            cec_core::validate::max_len(op, &format!("{at}phone"), v, 25)?;
+        if !skip.contains(&"email") {
+            if let Some(v) = &self.email {
+                cec_core::validate::max_len(op, &format!("{at}email"), v, 64)?;
+            }
         }
-        if let Some(v) = &self.skills {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}skills[{i}]."))?;
+        if !skip.contains(&"phone") {
+            if let Some(v) = &self.phone {
+                cec_core::validate::max_len(op, &format!("{at}phone"), v, 25)?;
+            }
+        }
+        if !skip.contains(&"skills") {
+            if let Some(v) = &self.skills {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}skills[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl AgentAccountUpdateBodyRequestParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userAccount", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "email", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "phone", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "agentType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "ccRoleId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "skills",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                AgentAccountUpdateBodyRequestParamSkills::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape { name: "oldPassWord", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "newPassWord", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `skills`.
@@ -2744,9 +2892,26 @@ pub struct AgentAccountUpdateBodyRequestParamSkills {
     pub skill_weight: Option<i64>,
 }
 impl AgentAccountUpdateBodyRequestParamSkills {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl AgentAccountUpdateBodyRequestParamSkills {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "agentWeight", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "skillWeight", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AgentAccountUpdateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentAccount.update", Self::FIELDS, v, true)
     }
 }
 
@@ -2778,14 +2943,24 @@ pub struct AgentAccountQueryBody {
     pub request_params: Option<AgentAccountQueryBodyRequestParams>,
 }
 impl AgentAccountQueryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}requestParams"), &self.request_params)?;
-        if let Some(v) = &self.request_params {
-            v.validate(op, &format!("{at}requestParams."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"requestParams") {
+            cec_core::validate::required(op, &format!("{at}requestParams"), &self.request_params)?;
+            if let Some(v) = &self.request_params {
+                v.validate(op, &format!("{at}requestParams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl AgentAccountQueryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "requestParams",
+        shape: cec_core::validate::Shape::Object(AgentAccountQueryBodyRequestParams::FIELDS),
+    }];
 }
 
 /// Object `requestParams`.
@@ -2808,11 +2983,37 @@ pub struct AgentAccountQueryBodyRequestParams {
     pub transparent_display_flag: Option<bool>,
 }
 impl AgentAccountQueryBodyRequestParams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}pageNum"), &self.page_num)?;
-        cec_core::validate::required(op, &format!("{at}pageSize"), &self.page_size)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"pageNum") {
+            cec_core::validate::required(op, &format!("{at}pageNum"), &self.page_num)?;
+        }
+        if !skip.contains(&"pageSize") {
+            cec_core::validate::required(op, &format!("{at}pageSize"), &self.page_size)?;
+        }
         Ok(())
+    }
+}
+impl AgentAccountQueryBodyRequestParams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userAccount", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageNum", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "pageSize", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "agentType",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape { name: "transparentDisplayFlag", shape: cec_core::validate::Shape::Bool },
+    ];
+}
+
+impl AgentAccountQueryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentAccount.query", Self::FIELDS, v, true)
     }
 }
 
@@ -2934,13 +3135,42 @@ pub struct AgentAccountAddSkillsToAgentBody {
     pub skill_weight: Option<i64>,
 }
 impl AgentAccountAddSkillsToAgentBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userAccounts"), &self.user_accounts)?;
-        cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
-        cec_core::validate::required(op, &format!("{at}agentWeight"), &self.agent_weight)?;
-        cec_core::validate::required(op, &format!("{at}skillWeight"), &self.skill_weight)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userAccounts") {
+            cec_core::validate::required(op, &format!("{at}userAccounts"), &self.user_accounts)?;
+        }
+        if !skip.contains(&"skillId") {
+            cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
+        }
+        if !skip.contains(&"agentWeight") {
+            cec_core::validate::required(op, &format!("{at}agentWeight"), &self.agent_weight)?;
+        }
+        if !skip.contains(&"skillWeight") {
+            cec_core::validate::required(op, &format!("{at}skillWeight"), &self.skill_weight)?;
+        }
         Ok(())
+    }
+}
+impl AgentAccountAddSkillsToAgentBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "userAccounts",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "agentWeight", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "skillWeight", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AgentAccountAddSkillsToAgentBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentAccount.addSkillsToAgent", Self::FIELDS, v, true)
     }
 }
 
@@ -2975,11 +3205,34 @@ pub struct AgentAccountReleaseAgentBySkillIdBody {
     pub user_accounts: Option<Vec<String>>,
 }
 impl AgentAccountReleaseAgentBySkillIdBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
-        cec_core::validate::required(op, &format!("{at}userAccounts"), &self.user_accounts)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"skillId") {
+            cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
+        }
+        if !skip.contains(&"userAccounts") {
+            cec_core::validate::required(op, &format!("{at}userAccounts"), &self.user_accounts)?;
+        }
         Ok(())
+    }
+}
+impl AgentAccountReleaseAgentBySkillIdBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "userAccounts",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+    ];
+}
+
+impl AgentAccountReleaseAgentBySkillIdBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentAccount.releaseAgentBySkillId", Self::FIELDS, v, true)
     }
 }
 
@@ -3011,14 +3264,24 @@ pub struct AgentAccountQueryAgentInfoBySkillIdBody {
     pub request_param: Option<AgentAccountQueryAgentInfoBySkillIdBodyRequestParam>,
 }
 impl AgentAccountQueryAgentInfoBySkillIdBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}requestParam"), &self.request_param)?;
-        if let Some(v) = &self.request_param {
-            v.validate(op, &format!("{at}requestParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"requestParam") {
+            cec_core::validate::required(op, &format!("{at}requestParam"), &self.request_param)?;
+            if let Some(v) = &self.request_param {
+                v.validate(op, &format!("{at}requestParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl AgentAccountQueryAgentInfoBySkillIdBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "requestParam",
+        shape: cec_core::validate::Shape::Object(AgentAccountQueryAgentInfoBySkillIdBodyRequestParam::FIELDS),
+    }];
 }
 
 /// Object `requestParam`.
@@ -3035,12 +3298,35 @@ pub struct AgentAccountQueryAgentInfoBySkillIdBodyRequestParam {
     pub page_num: Option<i64>,
 }
 impl AgentAccountQueryAgentInfoBySkillIdBodyRequestParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
-        cec_core::validate::required(op, &format!("{at}pageSize"), &self.page_size)?;
-        cec_core::validate::required(op, &format!("{at}pageNum"), &self.page_num)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"skillId") {
+            cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
+        }
+        if !skip.contains(&"pageSize") {
+            cec_core::validate::required(op, &format!("{at}pageSize"), &self.page_size)?;
+        }
+        if !skip.contains(&"pageNum") {
+            cec_core::validate::required(op, &format!("{at}pageNum"), &self.page_num)?;
+        }
         Ok(())
+    }
+}
+impl AgentAccountQueryAgentInfoBySkillIdBodyRequestParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "pageSize", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "pageNum", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AgentAccountQueryAgentInfoBySkillIdBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentAccount.queryAgentInfoBySkillId", Self::FIELDS, v, true)
     }
 }
 
@@ -3122,14 +3408,24 @@ pub struct AgentAccountUpdateSipPhonePasswordBody {
     pub request_param: Option<AgentAccountUpdateSipPhonePasswordBodyRequestParam>,
 }
 impl AgentAccountUpdateSipPhonePasswordBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}requestParam"), &self.request_param)?;
-        if let Some(v) = &self.request_param {
-            v.validate(op, &format!("{at}requestParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"requestParam") {
+            cec_core::validate::required(op, &format!("{at}requestParam"), &self.request_param)?;
+            if let Some(v) = &self.request_param {
+                v.validate(op, &format!("{at}requestParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl AgentAccountUpdateSipPhonePasswordBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "requestParam",
+        shape: cec_core::validate::Shape::Object(AgentAccountUpdateSipPhonePasswordBodyRequestParam::FIELDS),
+    }];
 }
 
 /// Object `requestParam`.
@@ -3146,16 +3442,39 @@ pub struct AgentAccountUpdateSipPhonePasswordBodyRequestParam {
     pub user_account: Option<String>,
 }
 impl AgentAccountUpdateSipPhonePasswordBodyRequestParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}accountPwd"), &self.account_pwd)?;
-        cec_core::validate::required(op, &format!("{at}newPhonePwd"), &self.new_phone_pwd)?;
-        if let Some(v) = &self.new_phone_pwd {
-            cec_core::validate::min_len(op, &format!("{at}newPhonePwd"), v.expose_str(), 8)?;
-            cec_core::validate::max_len(op, &format!("{at}newPhonePwd"), v.expose_str(), 16)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"accountPwd") {
+            cec_core::validate::required(op, &format!("{at}accountPwd"), &self.account_pwd)?;
         }
-        cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
+        if !skip.contains(&"newPhonePwd") {
+            cec_core::validate::required(op, &format!("{at}newPhonePwd"), &self.new_phone_pwd)?;
+            if let Some(v) = &self.new_phone_pwd {
+                cec_core::validate::min_len(op, &format!("{at}newPhonePwd"), v.expose_str(), 8)?;
+                cec_core::validate::max_len(op, &format!("{at}newPhonePwd"), v.expose_str(), 16)?;
+            }
+        }
+        if !skip.contains(&"userAccount") {
+            cec_core::validate::required(op, &format!("{at}userAccount"), &self.user_account)?;
+        }
         Ok(())
+    }
+}
+impl AgentAccountUpdateSipPhonePasswordBodyRequestParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "accountPwd", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "newPhonePwd", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userAccount", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AgentAccountUpdateSipPhonePasswordBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentAccount.updateSipPhonePassword", Self::FIELDS, v, true)
     }
 }
 
@@ -3187,13 +3506,31 @@ pub struct AgentAccountCleancustpersonaldataBody {
     pub custom_nos: Option<Vec<String>>,
 }
 impl AgentAccountCleancustpersonaldataBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}customNos"), &self.custom_nos)?;
-        if let Some(v) = &self.custom_nos {
-            cec_core::validate::max_items(op, &format!("{at}customNos"), v, 1000)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"customNos") {
+            cec_core::validate::required(op, &format!("{at}customNos"), &self.custom_nos)?;
+            if let Some(v) = &self.custom_nos {
+                cec_core::validate::max_items(op, &format!("{at}customNos"), v, 1000)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentAccountCleancustpersonaldataBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "customNos",
+        shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+    }];
+}
+
+impl AgentAccountCleancustpersonaldataBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentAccount.cleancustpersonaldata", Self::FIELDS, v, true)
     }
 }
 
@@ -3429,17 +3766,37 @@ pub struct AgentInfoQueryAgentLoginParamsBody {
     pub account: Option<String>,
 }
 impl AgentInfoQueryAgentLoginParamsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
-        if let Some(v) = &self.password {
-            cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"password") {
+            cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
+            if let Some(v) = &self.password {
+                cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 100)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}account"), &self.account)?;
-        if let Some(v) = &self.account {
-            cec_core::validate::max_len(op, &format!("{at}account"), v, 100)?;
+        if !skip.contains(&"account") {
+            cec_core::validate::required(op, &format!("{at}account"), &self.account)?;
+            if let Some(v) = &self.account {
+                cec_core::validate::max_len(op, &format!("{at}account"), v, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentInfoQueryAgentLoginParamsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "password", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "account", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AgentInfoQueryAgentLoginParamsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentInfo.queryAgentLoginParams", Self::FIELDS, v, true)
     }
 }
 
@@ -3540,16 +3897,36 @@ pub struct AgentInfoQueryAgentInfoByAccountBody {
     pub password: Option<cec_core::Secret<String>>,
 }
 impl AgentInfoQueryAgentInfoByAccountBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}accountCode"), &self.account_code)?;
-        if let Some(v) = &self.account_code {
-            cec_core::validate::max_len(op, &format!("{at}accountCode"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"accountCode") {
+            cec_core::validate::required(op, &format!("{at}accountCode"), &self.account_code)?;
+            if let Some(v) = &self.account_code {
+                cec_core::validate::max_len(op, &format!("{at}accountCode"), v, 64)?;
+            }
         }
-        if let Some(v) = &self.password {
-            cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 64)?;
+        if !skip.contains(&"password") {
+            if let Some(v) = &self.password {
+                cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 64)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentInfoQueryAgentInfoByAccountBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "accountCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "password", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AgentInfoQueryAgentInfoByAccountBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentInfo.queryAgentInfoByAccount", Self::FIELDS, v, true)
     }
 }
 
@@ -3621,26 +3998,56 @@ pub struct SkillCreateSkillBody {
     pub skill_param: Option<SkillCreateSkillBodySkillParam>,
 }
 impl SkillCreateSkillBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}mediaTypeId"), &self.media_type_id)?;
-        cec_core::validate::required(op, &format!("{at}description"), &self.description)?;
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 50)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"mediaTypeId") {
+            cec_core::validate::required(op, &format!("{at}mediaTypeId"), &self.media_type_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+        if !skip.contains(&"description") {
+            cec_core::validate::required(op, &format!("{at}description"), &self.description)?;
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 50)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}maxWaitTime"), &self.max_wait_time)?;
-        cec_core::validate::required(op, &format!("{at}maxWaitNum"), &self.max_wait_num)?;
-        cec_core::validate::required(op, &format!("{at}maxAgentWrapupTime"), &self.max_agent_wrapup_time)?;
-        cec_core::validate::required(op, &format!("{at}skillParam"), &self.skill_param)?;
-        if let Some(v) = &self.skill_param {
-            v.validate(op, &format!("{at}skillParam."))?;
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+            }
+        }
+        if !skip.contains(&"maxWaitTime") {
+            cec_core::validate::required(op, &format!("{at}maxWaitTime"), &self.max_wait_time)?;
+        }
+        if !skip.contains(&"maxWaitNum") {
+            cec_core::validate::required(op, &format!("{at}maxWaitNum"), &self.max_wait_num)?;
+        }
+        if !skip.contains(&"maxAgentWrapupTime") {
+            cec_core::validate::required(op, &format!("{at}maxAgentWrapupTime"), &self.max_agent_wrapup_time)?;
+        }
+        if !skip.contains(&"skillParam") {
+            cec_core::validate::required(op, &format!("{at}skillParam"), &self.skill_param)?;
+            if let Some(v) = &self.skill_param {
+                v.validate(op, &format!("{at}skillParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl SkillCreateSkillBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "mediaTypeId", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "maxWaitTime", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "maxWaitNum", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "maxAgentWrapupTime", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape {
+            name: "skillParam",
+            shape: cec_core::validate::Shape::Object(SkillCreateSkillBodySkillParam::FIELDS),
+        },
+    ];
 }
 
 /// Object `skillParam`.
@@ -3663,25 +4070,56 @@ pub struct SkillCreateSkillBodySkillParam {
     pub wait_voice: Option<SkillCreateSkillBodySkillParamWaitVoice>,
 }
 impl SkillCreateSkillBodySkillParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}noAgents"), &self.no_agents)?;
-        if let Some(v) = &self.no_agents {
-            v.validate(op, &format!("{at}noAgents."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"noAgents") {
+            cec_core::validate::required(op, &format!("{at}noAgents"), &self.no_agents)?;
+            if let Some(v) = &self.no_agents {
+                v.validate(op, &format!("{at}noAgents."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}busy"), &self.busy)?;
-        if let Some(v) = &self.busy {
-            v.validate(op, &format!("{at}busy."))?;
+        if !skip.contains(&"busy") {
+            cec_core::validate::required(op, &format!("{at}busy"), &self.busy)?;
+            if let Some(v) = &self.busy {
+                v.validate(op, &format!("{at}busy."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}timeOut"), &self.time_out)?;
-        if let Some(v) = &self.time_out {
-            v.validate(op, &format!("{at}timeOut."))?;
+        if !skip.contains(&"timeOut") {
+            cec_core::validate::required(op, &format!("{at}timeOut"), &self.time_out)?;
+            if let Some(v) = &self.time_out {
+                v.validate(op, &format!("{at}timeOut."), &[])?;
+            }
         }
-        if let Some(v) = &self.wait_voice {
-            v.validate(op, &format!("{at}waitVoice."))?;
+        if !skip.contains(&"waitVoice") {
+            if let Some(v) = &self.wait_voice {
+                v.validate(op, &format!("{at}waitVoice."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl SkillCreateSkillBodySkillParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "noAgents",
+            shape: cec_core::validate::Shape::Object(SkillCreateSkillBodySkillParamNoAgents::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "busy",
+            shape: cec_core::validate::Shape::Object(SkillCreateSkillBodySkillParamBusy::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "answerFunction", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "timeOut",
+            shape: cec_core::validate::Shape::Object(SkillCreateSkillBodySkillParamTimeOut::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "waitVoice",
+            shape: cec_core::validate::Shape::Object(SkillCreateSkillBodySkillParamWaitVoice::FIELDS),
+        },
+    ];
 }
 
 /// Object `noAgents`.
@@ -3698,11 +4136,22 @@ pub struct SkillCreateSkillBodySkillParamNoAgents {
     pub value: Option<serde_json::Number>,
 }
 impl SkillCreateSkillBodySkillParamNoAgents {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"transferType") {
+            cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
+        }
         Ok(())
     }
+}
+impl SkillCreateSkillBodySkillParamNoAgents {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "transferType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "value", shape: cec_core::validate::Shape::Number },
+    ];
 }
 
 /// Object `busy`.
@@ -3719,11 +4168,22 @@ pub struct SkillCreateSkillBodySkillParamBusy {
     pub value: Option<serde_json::Number>,
 }
 impl SkillCreateSkillBodySkillParamBusy {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"transferType") {
+            cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
+        }
         Ok(())
     }
+}
+impl SkillCreateSkillBodySkillParamBusy {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "transferType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "value", shape: cec_core::validate::Shape::Number },
+    ];
 }
 
 /// Object `timeOut`.
@@ -3737,11 +4197,21 @@ pub struct SkillCreateSkillBodySkillParamTimeOut {
     pub transfer_type: Option<String>,
 }
 impl SkillCreateSkillBodySkillParamTimeOut {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"transferType") {
+            cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
+        }
         Ok(())
     }
+}
+impl SkillCreateSkillBodySkillParamTimeOut {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "transferType", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `waitVoice`.
@@ -3752,9 +4222,23 @@ pub struct SkillCreateSkillBodySkillParamWaitVoice {
     pub parameter_type: Option<String>,
 }
 impl SkillCreateSkillBodySkillParamWaitVoice {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl SkillCreateSkillBodySkillParamWaitVoice {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "parameterType", shape: cec_core::validate::Shape::String }];
+}
+
+impl SkillCreateSkillBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("skill.createSkill", Self::FIELDS, v, true)
     }
 }
 
@@ -3769,13 +4253,29 @@ pub struct SkillDeleteSkillBody {
     pub skill_ids: Option<String>,
 }
 impl SkillDeleteSkillBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        if let Some(v) = &self.skill_ids {
-            cec_core::validate::max_len(op, &format!("{at}skillIds"), v, 10)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"skillIds") {
+            cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+            if let Some(v) = &self.skill_ids {
+                cec_core::validate::max_len(op, &format!("{at}skillIds"), v, 10)?;
+            }
         }
         Ok(())
+    }
+}
+impl SkillDeleteSkillBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "skillIds", shape: cec_core::validate::Shape::String }];
+}
+
+impl SkillDeleteSkillBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("skill.deleteSkill", Self::FIELDS, v, true)
     }
 }
 
@@ -3822,17 +4322,38 @@ pub struct SkillModifySkillBody {
     pub skill_param: Option<SkillModifySkillBodySkillParam>,
 }
 impl SkillModifySkillBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 50)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"skillId") {
+            cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
         }
-        if let Some(v) = &self.skill_param {
-            v.validate(op, &format!("{at}skillParam."))?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 50)?;
+            }
+        }
+        if !skip.contains(&"skillParam") {
+            if let Some(v) = &self.skill_param {
+                v.validate(op, &format!("{at}skillParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl SkillModifySkillBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "maxWaitTime", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "maxWaitNum", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "maxAgentWrapupTime", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape {
+            name: "skillParam",
+            shape: cec_core::validate::Shape::Object(SkillModifySkillBodySkillParam::FIELDS),
+        },
+    ];
 }
 
 /// Object `skillParam`.
@@ -3855,25 +4376,56 @@ pub struct SkillModifySkillBodySkillParam {
     pub wait_voice: Option<SkillModifySkillBodySkillParamWaitVoice>,
 }
 impl SkillModifySkillBodySkillParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}noAgents"), &self.no_agents)?;
-        if let Some(v) = &self.no_agents {
-            v.validate(op, &format!("{at}noAgents."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"noAgents") {
+            cec_core::validate::required(op, &format!("{at}noAgents"), &self.no_agents)?;
+            if let Some(v) = &self.no_agents {
+                v.validate(op, &format!("{at}noAgents."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}busy"), &self.busy)?;
-        if let Some(v) = &self.busy {
-            v.validate(op, &format!("{at}busy."))?;
+        if !skip.contains(&"busy") {
+            cec_core::validate::required(op, &format!("{at}busy"), &self.busy)?;
+            if let Some(v) = &self.busy {
+                v.validate(op, &format!("{at}busy."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}timeOut"), &self.time_out)?;
-        if let Some(v) = &self.time_out {
-            v.validate(op, &format!("{at}timeOut."))?;
+        if !skip.contains(&"timeOut") {
+            cec_core::validate::required(op, &format!("{at}timeOut"), &self.time_out)?;
+            if let Some(v) = &self.time_out {
+                v.validate(op, &format!("{at}timeOut."), &[])?;
+            }
         }
-        if let Some(v) = &self.wait_voice {
-            v.validate(op, &format!("{at}waitVoice."))?;
+        if !skip.contains(&"waitVoice") {
+            if let Some(v) = &self.wait_voice {
+                v.validate(op, &format!("{at}waitVoice."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl SkillModifySkillBodySkillParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "noAgents",
+            shape: cec_core::validate::Shape::Object(SkillModifySkillBodySkillParamNoAgents::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "busy",
+            shape: cec_core::validate::Shape::Object(SkillModifySkillBodySkillParamBusy::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "answerFunction", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "timeOut",
+            shape: cec_core::validate::Shape::Object(SkillModifySkillBodySkillParamTimeOut::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "waitVoice",
+            shape: cec_core::validate::Shape::Object(SkillModifySkillBodySkillParamWaitVoice::FIELDS),
+        },
+    ];
 }
 
 /// Object `noAgents`.
@@ -3890,11 +4442,22 @@ pub struct SkillModifySkillBodySkillParamNoAgents {
     pub value: Option<serde_json::Number>,
 }
 impl SkillModifySkillBodySkillParamNoAgents {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"transferType") {
+            cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
+        }
         Ok(())
     }
+}
+impl SkillModifySkillBodySkillParamNoAgents {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "transferType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "value", shape: cec_core::validate::Shape::Number },
+    ];
 }
 
 /// Object `busy`.
@@ -3911,11 +4474,22 @@ pub struct SkillModifySkillBodySkillParamBusy {
     pub value: Option<serde_json::Number>,
 }
 impl SkillModifySkillBodySkillParamBusy {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"transferType") {
+            cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
+        }
         Ok(())
     }
+}
+impl SkillModifySkillBodySkillParamBusy {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "transferType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "value", shape: cec_core::validate::Shape::Number },
+    ];
 }
 
 /// Object `timeOut`.
@@ -3929,11 +4503,21 @@ pub struct SkillModifySkillBodySkillParamTimeOut {
     pub transfer_type: Option<String>,
 }
 impl SkillModifySkillBodySkillParamTimeOut {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"transferType") {
+            cec_core::validate::required(op, &format!("{at}transferType"), &self.transfer_type)?;
+        }
         Ok(())
     }
+}
+impl SkillModifySkillBodySkillParamTimeOut {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "transferType", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `waitVoice`.
@@ -3944,9 +4528,23 @@ pub struct SkillModifySkillBodySkillParamWaitVoice {
     pub parameter_type: Option<String>,
 }
 impl SkillModifySkillBodySkillParamWaitVoice {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl SkillModifySkillBodySkillParamWaitVoice {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "parameterType", shape: cec_core::validate::Shape::String }];
+}
+
+impl SkillModifySkillBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("skill.modifySkill", Self::FIELDS, v, true)
     }
 }
 
@@ -3990,15 +4588,41 @@ pub struct SkillQuerySkillsBody {
     pub skill_ids: Option<Vec<String>>,
 }
 impl SkillQuerySkillsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+            }
         }
-        if let Some(v) = &self.limit {
-            cec_core::validate::max_len(op, &format!("{at}limit"), v, 100)?;
+        if !skip.contains(&"limit") {
+            if let Some(v) = &self.limit {
+                cec_core::validate::max_len(op, &format!("{at}limit"), v, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl SkillQuerySkillsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaTypeId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "skillIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+    ];
+}
+
+impl SkillQuerySkillsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("skill.querySkills", Self::FIELDS, v, true)
     }
 }
 
@@ -4225,18 +4849,45 @@ pub struct CalledRouteCreateCalledRouteBody {
     pub device_id: Option<i64>,
 }
 impl CalledRouteCreateCalledRouteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
-        if let Some(v) = &self.access_code {
-            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"accessCode") {
+            cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+            if let Some(v) = &self.access_code {
+                cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 32)?;
+            }
         }
-        if let Some(v) = &self.ext_code {
-            cec_core::validate::max_len(op, &format!("{at}extCode"), v, 12)?;
+        if !skip.contains(&"extCode") {
+            if let Some(v) = &self.ext_code {
+                cec_core::validate::max_len(op, &format!("{at}extCode"), v, 12)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}devicetype"), &self.devicetype)?;
-        cec_core::validate::required(op, &format!("{at}deviceId"), &self.device_id)?;
+        if !skip.contains(&"devicetype") {
+            cec_core::validate::required(op, &format!("{at}devicetype"), &self.devicetype)?;
+        }
+        if !skip.contains(&"deviceId") {
+            cec_core::validate::required(op, &format!("{at}deviceId"), &self.device_id)?;
+        }
         Ok(())
+    }
+}
+impl CalledRouteCreateCalledRouteBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "extCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaTypeId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "devicetype", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "deviceId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CalledRouteCreateCalledRouteBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calledRoute.createCalledRoute", Self::FIELDS, v, true)
     }
 }
 
@@ -4268,13 +4919,29 @@ pub struct CalledRouteDeleteCalledRouteBody {
     pub dnids: Option<String>,
 }
 impl CalledRouteDeleteCalledRouteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}dnids"), &self.dnids)?;
-        if let Some(v) = &self.dnids {
-            cec_core::validate::max_len(op, &format!("{at}dnids"), v, 1000)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"dnids") {
+            cec_core::validate::required(op, &format!("{at}dnids"), &self.dnids)?;
+            if let Some(v) = &self.dnids {
+                cec_core::validate::max_len(op, &format!("{at}dnids"), v, 1000)?;
+            }
         }
         Ok(())
+    }
+}
+impl CalledRouteDeleteCalledRouteBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "dnids", shape: cec_core::validate::Shape::String }];
+}
+
+impl CalledRouteDeleteCalledRouteBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calledRoute.deleteCalledRoute", Self::FIELDS, v, true)
     }
 }
 
@@ -4334,12 +5001,35 @@ pub struct CalledRouteModifyCalledRouteBody {
     pub device_id: Option<i64>,
 }
 impl CalledRouteModifyCalledRouteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
-        cec_core::validate::required(op, &format!("{at}devicetype"), &self.devicetype)?;
-        cec_core::validate::required(op, &format!("{at}deviceId"), &self.device_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        }
+        if !skip.contains(&"devicetype") {
+            cec_core::validate::required(op, &format!("{at}devicetype"), &self.devicetype)?;
+        }
+        if !skip.contains(&"deviceId") {
+            cec_core::validate::required(op, &format!("{at}deviceId"), &self.device_id)?;
+        }
         Ok(())
+    }
+}
+impl CalledRouteModifyCalledRouteBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "devicetype", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "deviceId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CalledRouteModifyCalledRouteBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calledRoute.modifyCalledRoute", Self::FIELDS, v, true)
     }
 }
 
@@ -4389,9 +5079,30 @@ pub struct CalledRouteQueryCalledRouteBody {
     pub offset: Option<i64>,
 }
 impl CalledRouteQueryCalledRouteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl CalledRouteQueryCalledRouteBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "extCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "devicetype", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "deviceDesc", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaTypeId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CalledRouteQueryCalledRouteBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calledRoute.queryCalledRoute", Self::FIELDS, v, true)
     }
 }
 
@@ -4515,9 +5226,28 @@ pub struct CalledRouteQueryAccessCodeListBody {
     pub offset: Option<i64>,
 }
 impl CalledRouteQueryAccessCodeListBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl CalledRouteQueryAccessCodeListBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediatypeId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CalledRouteQueryAccessCodeListBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calledRoute.queryAccessCodeList", Self::FIELDS, v, true)
     }
 }
 
@@ -4744,12 +5474,35 @@ pub struct IvrFlowSatisfactionQueryBody {
     pub end_time: Option<serde_json::Number>,
 }
 impl IvrFlowSatisfactionQueryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
-        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        }
+        if !skip.contains(&"beginTime") {
+            cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
+        }
+        if !skip.contains(&"endTime") {
+            cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+        }
         Ok(())
+    }
+}
+impl IvrFlowSatisfactionQueryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl IvrFlowSatisfactionQueryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ivrFlow.satisfactionQuery", Self::FIELDS, v, true)
     }
 }
 
@@ -4836,13 +5589,23 @@ pub struct IvrFlowImportVoiceFileUploadBody {
     pub body: Option<IvrFlowImportVoiceFileUploadBodyBody>,
 }
 impl IvrFlowImportVoiceFileUploadBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.body {
-            v.validate(op, &format!("{at}body."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"body") {
+            if let Some(v) = &self.body {
+                v.validate(op, &format!("{at}body."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl IvrFlowImportVoiceFileUploadBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "body",
+        shape: cec_core::validate::Shape::Object(IvrFlowImportVoiceFileUploadBodyBody::FIELDS),
+    }];
 }
 
 /// Object `body`.
@@ -4862,16 +5625,42 @@ pub struct IvrFlowImportVoiceFileUploadBodyBody {
     pub file_type: Option<String>,
 }
 impl IvrFlowImportVoiceFileUploadBodyBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}fileInfo"), &self.file_info)?;
-        if let Some(v) = &self.file_info {
-            cec_core::validate::max_len(op, &format!("{at}fileInfo"), v, 8)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileInfo") {
+            cec_core::validate::required(op, &format!("{at}fileInfo"), &self.file_info)?;
+            if let Some(v) = &self.file_info {
+                cec_core::validate::max_len(op, &format!("{at}fileInfo"), v, 8)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}locale"), &self.locale)?;
-        cec_core::validate::required(op, &format!("{at}voiceType"), &self.voice_type)?;
-        cec_core::validate::required(op, &format!("{at}fileType"), &self.file_type)?;
+        if !skip.contains(&"locale") {
+            cec_core::validate::required(op, &format!("{at}locale"), &self.locale)?;
+        }
+        if !skip.contains(&"voiceType") {
+            cec_core::validate::required(op, &format!("{at}voiceType"), &self.voice_type)?;
+        }
+        if !skip.contains(&"fileType") {
+            cec_core::validate::required(op, &format!("{at}fileType"), &self.file_type)?;
+        }
         Ok(())
+    }
+}
+impl IvrFlowImportVoiceFileUploadBodyBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "fileInfo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "locale", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "voiceType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "fileType", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl IvrFlowImportVoiceFileUploadBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ivrFlow.importVoiceFileUpload", Self::FIELDS, v, true)
     }
 }
 
@@ -4886,13 +5675,23 @@ pub struct IvrFlowCreateVoiceTemplateBody {
     pub request_body: Option<IvrFlowCreateVoiceTemplateBodyRequestBody>,
 }
 impl IvrFlowCreateVoiceTemplateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.request_body {
-            v.validate(op, &format!("{at}requestBody."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"requestBody") {
+            if let Some(v) = &self.request_body {
+                v.validate(op, &format!("{at}requestBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl IvrFlowCreateVoiceTemplateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "requestBody",
+        shape: cec_core::validate::Shape::Object(IvrFlowCreateVoiceTemplateBodyRequestBody::FIELDS),
+    }];
 }
 
 /// Object `requestBody`.
@@ -4918,18 +5717,37 @@ pub struct IvrFlowCreateVoiceTemplateBodyRequestBody {
     pub voicecontent: Option<IvrFlowCreateVoiceTemplateBodyRequestBodyVoicecontent>,
 }
 impl IvrFlowCreateVoiceTemplateBodyRequestBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 50)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 50)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}voicecontent"), &self.voicecontent)?;
-        if let Some(v) = &self.voicecontent {
-            v.validate(op, &format!("{at}voicecontent."))?;
+        if !skip.contains(&"voicecontent") {
+            cec_core::validate::required(op, &format!("{at}voicecontent"), &self.voicecontent)?;
+            if let Some(v) = &self.voicecontent {
+                v.validate(op, &format!("{at}voicecontent."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl IvrFlowCreateVoiceTemplateBodyRequestBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "scene", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "speed", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "volume", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "voicename", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "voicecontent",
+            shape: cec_core::validate::Shape::Object(IvrFlowCreateVoiceTemplateBodyRequestBodyVoicecontent::FIELDS),
+        },
+    ];
 }
 
 /// Object `voicecontent`.
@@ -4940,13 +5758,29 @@ pub struct IvrFlowCreateVoiceTemplateBodyRequestBodyVoicecontent {
     pub textcontent: Option<String>,
 }
 impl IvrFlowCreateVoiceTemplateBodyRequestBodyVoicecontent {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}textcontent"), &self.textcontent)?;
-        if let Some(v) = &self.textcontent {
-            cec_core::validate::max_len(op, &format!("{at}textcontent"), v, 500)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"textcontent") {
+            cec_core::validate::required(op, &format!("{at}textcontent"), &self.textcontent)?;
+            if let Some(v) = &self.textcontent {
+                cec_core::validate::max_len(op, &format!("{at}textcontent"), v, 500)?;
+            }
         }
         Ok(())
+    }
+}
+impl IvrFlowCreateVoiceTemplateBodyRequestBodyVoicecontent {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "textcontent", shape: cec_core::validate::Shape::String }];
+}
+
+impl IvrFlowCreateVoiceTemplateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ivrFlow.createVoiceTemplate", Self::FIELDS, v, true)
     }
 }
 
@@ -4979,24 +5813,53 @@ pub struct MobileAgentCreateCallV1Body {
     pub call_back_url: Option<String>,
 }
 impl MobileAgentCreateCallV1Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}caller"), &self.caller)?;
-        if let Some(v) = &self.caller {
-            cec_core::validate::max_len(op, &format!("{at}caller"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"caller") {
+            cec_core::validate::required(op, &format!("{at}caller"), &self.caller)?;
+            if let Some(v) = &self.caller {
+                cec_core::validate::max_len(op, &format!("{at}caller"), v, 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
-        if let Some(v) = &self.called {
-            cec_core::validate::max_len(op, &format!("{at}called"), v, 32)?;
+        if !skip.contains(&"called") {
+            cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+            if let Some(v) = &self.called {
+                cec_core::validate::max_len(op, &format!("{at}called"), v, 32)?;
+            }
         }
-        if let Some(v) = &self.call_data {
-            cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+        if !skip.contains(&"callData") {
+            if let Some(v) = &self.call_data {
+                cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+            }
         }
-        if let Some(v) = &self.caller_present {
-            cec_core::validate::min_len(op, &format!("{at}callerPresent"), v, 11)?;
-            cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 14)?;
+        if !skip.contains(&"callerPresent") {
+            if let Some(v) = &self.caller_present {
+                cec_core::validate::min_len(op, &format!("{at}callerPresent"), v, 11)?;
+                cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 14)?;
+            }
         }
         Ok(())
+    }
+}
+impl MobileAgentCreateCallV1Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "called", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "agentWorkNo", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "callData", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callerPresent", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "agentPresent", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callBackUrl", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl MobileAgentCreateCallV1Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mobileAgent.createCallV1", Self::FIELDS, v, true)
     }
 }
 
@@ -5052,27 +5915,56 @@ pub struct MobileAgentCreateCallV3Body {
     pub caller_present: Option<String>,
 }
 impl MobileAgentCreateCallV3Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.caller {
-            cec_core::validate::max_len(op, &format!("{at}caller"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"caller") {
+            if let Some(v) = &self.caller {
+                cec_core::validate::max_len(op, &format!("{at}caller"), v, 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}softPhone"), &self.soft_phone)?;
-        if let Some(v) = &self.soft_phone {
-            cec_core::validate::max_len(op, &format!("{at}softPhone"), v, 32)?;
+        if !skip.contains(&"softPhone") {
+            cec_core::validate::required(op, &format!("{at}softPhone"), &self.soft_phone)?;
+            if let Some(v) = &self.soft_phone {
+                cec_core::validate::max_len(op, &format!("{at}softPhone"), v, 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
-        if let Some(v) = &self.called {
-            cec_core::validate::max_len(op, &format!("{at}called"), v, 32)?;
+        if !skip.contains(&"called") {
+            cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+            if let Some(v) = &self.called {
+                cec_core::validate::max_len(op, &format!("{at}called"), v, 32)?;
+            }
         }
-        if let Some(v) = &self.call_data {
-            cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+        if !skip.contains(&"callData") {
+            if let Some(v) = &self.call_data {
+                cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+            }
         }
-        if let Some(v) = &self.caller_present {
-            cec_core::validate::min_len(op, &format!("{at}callerPresent"), v, 11)?;
-            cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 14)?;
+        if !skip.contains(&"callerPresent") {
+            if let Some(v) = &self.caller_present {
+                cec_core::validate::min_len(op, &format!("{at}callerPresent"), v, 11)?;
+                cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 14)?;
+            }
         }
         Ok(())
+    }
+}
+impl MobileAgentCreateCallV3Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "softPhone", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "called", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callData", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callerPresent", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl MobileAgentCreateCallV3Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mobileAgent.createCallV3", Self::FIELDS, v, true)
     }
 }
 
@@ -5116,13 +6008,23 @@ pub struct MobileAgentQueryCallDetailRecordBody {
     pub body: Option<MobileAgentQueryCallDetailRecordBodyBody>,
 }
 impl MobileAgentQueryCallDetailRecordBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.body {
-            v.validate(op, &format!("{at}body."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"body") {
+            if let Some(v) = &self.body {
+                v.validate(op, &format!("{at}body."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl MobileAgentQueryCallDetailRecordBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "body",
+        shape: cec_core::validate::Shape::Object(MobileAgentQueryCallDetailRecordBodyBody::FIELDS),
+    }];
 }
 
 /// Object `body`.
@@ -5148,17 +6050,43 @@ pub struct MobileAgentQueryCallDetailRecordBodyBody {
     pub task_type: Option<String>,
 }
 impl MobileAgentQueryCallDetailRecordBodyBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
-        if let Some(v) = &self.end_time {
-            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 7)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"endTime") {
+            cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+            if let Some(v) = &self.end_time {
+                cec_core::validate::max_len(op, &format!("{at}endTime"), v, 7)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}startTime"), &self.start_time)?;
-        if let Some(v) = &self.caller {
-            cec_core::validate::max_len(op, &format!("{at}caller"), v, 32)?;
+        if !skip.contains(&"startTime") {
+            cec_core::validate::required(op, &format!("{at}startTime"), &self.start_time)?;
+        }
+        if !skip.contains(&"caller") {
+            if let Some(v) = &self.caller {
+                cec_core::validate::max_len(op, &format!("{at}caller"), v, 32)?;
+            }
         }
         Ok(())
+    }
+}
+impl MobileAgentQueryCallDetailRecordBodyBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "startTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "taskType", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl MobileAgentQueryCallDetailRecordBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mobileAgent.queryCallDetailRecord", Self::FIELDS, v, true)
     }
 }
 
@@ -5300,13 +6228,29 @@ pub struct MobileAgentQueryCallStateBody {
     pub call_serial_no: Option<String>,
 }
 impl MobileAgentQueryCallStateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callSerialNo"), &self.call_serial_no)?;
-        if let Some(v) = &self.call_serial_no {
-            cec_core::validate::max_len(op, &format!("{at}callSerialNo"), v, 50)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callSerialNo") {
+            cec_core::validate::required(op, &format!("{at}callSerialNo"), &self.call_serial_no)?;
+            if let Some(v) = &self.call_serial_no {
+                cec_core::validate::max_len(op, &format!("{at}callSerialNo"), v, 50)?;
+            }
         }
         Ok(())
+    }
+}
+impl MobileAgentQueryCallStateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "callSerialNo", shape: cec_core::validate::Shape::String }];
+}
+
+impl MobileAgentQueryCallStateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mobileAgent.queryCallState", Self::FIELDS, v, true)
     }
 }
 
@@ -5394,13 +6338,29 @@ pub struct MobileAgentGetRecordingAddressBody {
     pub call_serial_no: Option<String>,
 }
 impl MobileAgentGetRecordingAddressBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callSerialNo"), &self.call_serial_no)?;
-        if let Some(v) = &self.call_serial_no {
-            cec_core::validate::max_len(op, &format!("{at}callSerialNo"), v, 50)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callSerialNo") {
+            cec_core::validate::required(op, &format!("{at}callSerialNo"), &self.call_serial_no)?;
+            if let Some(v) = &self.call_serial_no {
+                cec_core::validate::max_len(op, &format!("{at}callSerialNo"), v, 50)?;
+            }
         }
         Ok(())
+    }
+}
+impl MobileAgentGetRecordingAddressBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "callSerialNo", shape: cec_core::validate::Shape::String }];
+}
+
+impl MobileAgentGetRecordingAddressBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mobileAgent.getRecordingAddress", Self::FIELDS, v, true)
     }
 }
 
@@ -5443,9 +6403,25 @@ pub struct MobileAgentQueryPhoneV1Body {
     pub offset: Option<String>,
 }
 impl MobileAgentQueryPhoneV1Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl MobileAgentQueryPhoneV1Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl MobileAgentQueryPhoneV1Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mobileAgent.queryPhoneV1", Self::FIELDS, v, true)
     }
 }
 
@@ -5548,9 +6524,25 @@ pub struct MobileAgentQueryPhoneV2Body {
     pub offset: Option<String>,
 }
 impl MobileAgentQueryPhoneV2Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl MobileAgentQueryPhoneV2Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl MobileAgentQueryPhoneV2Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mobileAgent.queryPhoneV2", Self::FIELDS, v, true)
     }
 }
 
@@ -5637,17 +6629,37 @@ pub struct MobileAgentGetCalledInfoBody {
     pub caller: Option<String>,
 }
 impl MobileAgentGetCalledInfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
-        if let Some(v) = &self.called {
-            cec_core::validate::max_len(op, &format!("{at}called"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"called") {
+            cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+            if let Some(v) = &self.called {
+                cec_core::validate::max_len(op, &format!("{at}called"), v, 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}caller"), &self.caller)?;
-        if let Some(v) = &self.caller {
-            cec_core::validate::max_len(op, &format!("{at}caller"), v, 32)?;
+        if !skip.contains(&"caller") {
+            cec_core::validate::required(op, &format!("{at}caller"), &self.caller)?;
+            if let Some(v) = &self.caller {
+                cec_core::validate::max_len(op, &format!("{at}caller"), v, 32)?;
+            }
         }
         Ok(())
+    }
+}
+impl MobileAgentGetCalledInfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "called", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl MobileAgentGetCalledInfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mobileAgent.getCalledInfo", Self::FIELDS, v, true)
     }
 }
 
@@ -5714,12 +6726,35 @@ pub struct MobileAgentQueryUserContactLimitBody {
     pub tenant_id: Option<String>,
 }
 impl MobileAgentQueryUserContactLimitBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        }
+        if !skip.contains(&"userId") {
+            cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+        }
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
         Ok(())
+    }
+}
+impl MobileAgentQueryUserContactLimitBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl MobileAgentQueryUserContactLimitBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mobileAgent.queryUserContactLimit", Self::FIELDS, v, true)
     }
 }
 
@@ -5794,16 +6829,42 @@ pub struct MobileAgentQueryCallInfoByCallIdBody {
     pub agent_id: Option<String>,
 }
 impl MobileAgentQueryCallInfoByCallIdBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        }
+        if !skip.contains(&"userId") {
+            cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+        }
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"agentId") {
+            cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+            }
         }
         Ok(())
+    }
+}
+impl MobileAgentQueryCallInfoByCallIdBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl MobileAgentQueryCallInfoByCallIdBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mobileAgent.queryCallInfoByCallId", Self::FIELDS, v, true)
     }
 }
 
@@ -5901,11 +6962,42 @@ pub struct MobileAgentStatusnotifyBody {
     pub called_display: Option<String>,
 }
 impl MobileAgentStatusnotifyBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callID"), &self.call_id)?;
-        cec_core::validate::required(op, &format!("{at}remark"), &self.remark)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callID") {
+            cec_core::validate::required(op, &format!("{at}callID"), &self.call_id)?;
+        }
+        if !skip.contains(&"remark") {
+            cec_core::validate::required(op, &format!("{at}remark"), &self.remark)?;
+        }
         Ok(())
+    }
+}
+impl MobileAgentStatusnotifyBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callID", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "remark", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "startTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "finishTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callDuration", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callerAnswerTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "calledAnswerTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "releaseCause", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "appKey", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "telA", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "telX", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "telB", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "calledDisplay", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl MobileAgentStatusnotifyBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mobileAgent.statusnotify", Self::FIELDS, v, true)
     }
 }
 
@@ -5932,23 +7024,50 @@ pub struct MobileAgentCreateVoiceOutboundV1Body {
     pub priority: Option<String>,
 }
 impl MobileAgentCreateVoiceOutboundV1Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
-        if let Some(v) = &self.called {
-            cec_core::validate::max_len(op, &format!("{at}called"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"called") {
+            cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+            if let Some(v) = &self.called {
+                cec_core::validate::max_len(op, &format!("{at}called"), v, 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}voiceContent"), &self.voice_content)?;
-        if let Some(v) = &self.voice_content {
-            cec_core::validate::max_len(op, &format!("{at}voiceContent"), v, 1024)?;
+        if !skip.contains(&"voiceContent") {
+            cec_core::validate::required(op, &format!("{at}voiceContent"), &self.voice_content)?;
+            if let Some(v) = &self.voice_content {
+                cec_core::validate::max_len(op, &format!("{at}voiceContent"), v, 1024)?;
+            }
         }
-        if let Some(v) = &self.call_back_url {
-            cec_core::validate::max_len(op, &format!("{at}callBackUrl"), v, 256)?;
+        if !skip.contains(&"callBackUrl") {
+            if let Some(v) = &self.call_back_url {
+                cec_core::validate::max_len(op, &format!("{at}callBackUrl"), v, 256)?;
+            }
         }
-        if let Some(v) = &self.caller_present {
-            cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 32)?;
+        if !skip.contains(&"callerPresent") {
+            if let Some(v) = &self.caller_present {
+                cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 32)?;
+            }
         }
         Ok(())
+    }
+}
+impl MobileAgentCreateVoiceOutboundV1Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "called", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "voiceContent", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callBackUrl", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callerPresent", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl MobileAgentCreateVoiceOutboundV1Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mobileAgent.createVoiceOutboundV1", Self::FIELDS, v, true)
     }
 }
 
@@ -6007,27 +7126,52 @@ pub struct MobileAgentCreateVoiceOutboundV2Body {
     pub priority: Option<String>,
 }
 impl MobileAgentCreateVoiceOutboundV2Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
-        if let Some(v) = &self.called {
-            cec_core::validate::max_len(op, &format!("{at}called"), v, 32)?;
-        }
-        cec_core::validate::required(op, &format!("{at}playList"), &self.play_list)?;
-        if let Some(v) = &self.play_list {
-            cec_core::validate::max_items(op, &format!("{at}playList"), v, 5)?;
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}playList[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"called") {
+            cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+            if let Some(v) = &self.called {
+                cec_core::validate::max_len(op, &format!("{at}called"), v, 32)?;
             }
         }
-        if let Some(v) = &self.call_back_url {
-            cec_core::validate::max_len(op, &format!("{at}callBackUrl"), v, 256)?;
+        if !skip.contains(&"playList") {
+            cec_core::validate::required(op, &format!("{at}playList"), &self.play_list)?;
+            if let Some(v) = &self.play_list {
+                cec_core::validate::max_items(op, &format!("{at}playList"), v, 5)?;
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}playList[{i}]."), &[])?;
+                }
+            }
         }
-        if let Some(v) = &self.caller_present {
-            cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 32)?;
+        if !skip.contains(&"callBackUrl") {
+            if let Some(v) = &self.call_back_url {
+                cec_core::validate::max_len(op, &format!("{at}callBackUrl"), v, 256)?;
+            }
+        }
+        if !skip.contains(&"callerPresent") {
+            if let Some(v) = &self.caller_present {
+                cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl MobileAgentCreateVoiceOutboundV2Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "called", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "playList",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                MobileAgentCreateVoiceOutboundV2BodyPlayList::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape { name: "callBackUrl", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callerPresent", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "playTimes", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `playList`.
@@ -6047,12 +7191,35 @@ pub struct MobileAgentCreateVoiceOutboundV2BodyPlayList {
     pub template_params: Option<Vec<String>>,
 }
 impl MobileAgentCreateVoiceOutboundV2BodyPlayList {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.template_params {
-            cec_core::validate::max_items(op, &format!("{at}templateParams"), v, 10)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"templateParams") {
+            if let Some(v) = &self.template_params {
+                cec_core::validate::max_items(op, &format!("{at}templateParams"), v, 10)?;
+            }
         }
         Ok(())
+    }
+}
+impl MobileAgentCreateVoiceOutboundV2BodyPlayList {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "voiceId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "voiceFileName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "templateId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "templateParams",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+    ];
+}
+
+impl MobileAgentCreateVoiceOutboundV2Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mobileAgent.createVoiceOutboundV2", Self::FIELDS, v, true)
     }
 }
 
@@ -6105,17 +7272,43 @@ pub struct CcmessagingApplyTokenBody {
     pub locale: Option<String>,
 }
 impl CcmessagingApplyTokenBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
-        if let Some(v) = &self.user_id {
-            cec_core::validate::min_len(op, &format!("{at}userId"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}userId"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userId") {
+            cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+            if let Some(v) = &self.user_id {
+                cec_core::validate::min_len(op, &format!("{at}userId"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}userId"), v, 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}userName"), &self.user_name)?;
-        cec_core::validate::required(op, &format!("{at}channelId"), &self.channel_id)?;
-        cec_core::validate::required(op, &format!("{at}locale"), &self.locale)?;
+        if !skip.contains(&"userName") {
+            cec_core::validate::required(op, &format!("{at}userName"), &self.user_name)?;
+        }
+        if !skip.contains(&"channelId") {
+            cec_core::validate::required(op, &format!("{at}channelId"), &self.channel_id)?;
+        }
+        if !skip.contains(&"locale") {
+            cec_core::validate::required(op, &format!("{at}locale"), &self.locale)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingApplyTokenBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "channelId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "locale", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcmessagingApplyTokenBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.applyToken", Self::FIELDS, v, true)
     }
 }
 
@@ -6168,18 +7361,49 @@ pub struct CcmessagingQueryHistoryChatMessageBody {
     pub channel: Option<String>,
 }
 impl CcmessagingQueryHistoryChatMessageBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}channelId"), &self.channel_id)?;
-        cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
-        if let Some(v) = &self.user_id {
-            cec_core::validate::min_len(op, &format!("{at}userId"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}userId"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"channelId") {
+            cec_core::validate::required(op, &format!("{at}channelId"), &self.channel_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+        if !skip.contains(&"userId") {
+            cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+            if let Some(v) = &self.user_id {
+                cec_core::validate::min_len(op, &format!("{at}userId"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}userId"), v, 24)?;
+            }
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        }
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
+        if !skip.contains(&"channel") {
+            cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingQueryHistoryChatMessageBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "channelId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "startTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "channel", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcmessagingQueryHistoryChatMessageBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.queryHistoryChatMessage", Self::FIELDS, v, true)
     }
 }
 
@@ -6248,28 +7472,67 @@ pub struct CcmessagingSendBody {
     pub sender_avatar: Option<String>,
 }
 impl CcmessagingSendBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
-        cec_core::validate::required(op, &format!("{at}controlType"), &self.control_type)?;
-        if let Some(v) = &self.control_type {
-            cec_core::validate::one_of(
-                op,
-                &format!("{at}controlType"),
-                v,
-                &["CONNECT", "CHAT", "TRANS2AGENT", "INPUT", "DISCONNECT", "READ"],
-            )?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"channel") {
+            cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
         }
-        cec_core::validate::required(op, &format!("{at}from"), &self.from)?;
-        if let Some(v) = &self.from {
-            cec_core::validate::min_len(op, &format!("{at}from"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}from"), v, 24)?;
+        if !skip.contains(&"controlType") {
+            cec_core::validate::required(op, &format!("{at}controlType"), &self.control_type)?;
+            if let Some(v) = &self.control_type {
+                cec_core::validate::one_of(
+                    op,
+                    &format!("{at}controlType"),
+                    v,
+                    &["CONNECT", "CHAT", "TRANS2AGENT", "INPUT", "DISCONNECT", "READ"],
+                )?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
-        cec_core::validate::required(op, &format!("{at}sourceType"), &self.source_type)?;
-        cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
-        cec_core::validate::required(op, &format!("{at}to"), &self.to)?;
+        if !skip.contains(&"from") {
+            cec_core::validate::required(op, &format!("{at}from"), &self.from)?;
+            if let Some(v) = &self.from {
+                cec_core::validate::min_len(op, &format!("{at}from"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}from"), v, 24)?;
+            }
+        }
+        if !skip.contains(&"mediaType") {
+            cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
+        }
+        if !skip.contains(&"sourceType") {
+            cec_core::validate::required(op, &format!("{at}sourceType"), &self.source_type)?;
+        }
+        if !skip.contains(&"timestamp") {
+            cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
+        }
+        if !skip.contains(&"to") {
+            cec_core::validate::required(op, &format!("{at}to"), &self.to)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingSendBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "channel", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "content", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "controlType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "from", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "senderNickname", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "sourceType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "timestamp", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "to", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userAgent", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "senderAvatar", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcmessagingSendBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.send", Self::FIELDS, v, true)
     }
 }
 
@@ -6331,20 +7594,59 @@ pub struct CcmessagingSendAsyncBody {
     pub sender_avatar: Option<String>,
 }
 impl CcmessagingSendAsyncBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
-        cec_core::validate::required(op, &format!("{at}controlType"), &self.control_type)?;
-        cec_core::validate::required(op, &format!("{at}from"), &self.from)?;
-        if let Some(v) = &self.from {
-            cec_core::validate::min_len(op, &format!("{at}from"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}from"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"channel") {
+            cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
         }
-        cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
-        cec_core::validate::required(op, &format!("{at}sourceType"), &self.source_type)?;
-        cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
-        cec_core::validate::required(op, &format!("{at}to"), &self.to)?;
+        if !skip.contains(&"controlType") {
+            cec_core::validate::required(op, &format!("{at}controlType"), &self.control_type)?;
+        }
+        if !skip.contains(&"from") {
+            cec_core::validate::required(op, &format!("{at}from"), &self.from)?;
+            if let Some(v) = &self.from {
+                cec_core::validate::min_len(op, &format!("{at}from"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}from"), v, 24)?;
+            }
+        }
+        if !skip.contains(&"mediaType") {
+            cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
+        }
+        if !skip.contains(&"sourceType") {
+            cec_core::validate::required(op, &format!("{at}sourceType"), &self.source_type)?;
+        }
+        if !skip.contains(&"timestamp") {
+            cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
+        }
+        if !skip.contains(&"to") {
+            cec_core::validate::required(op, &format!("{at}to"), &self.to)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingSendAsyncBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "channel", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "content", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "controlType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "from", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "senderNickname", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "sourceType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "timestamp", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "to", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userAgent", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "senderAvatar", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcmessagingSendAsyncBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.sendAsync", Self::FIELDS, v, true)
     }
 }
 
@@ -6385,13 +7687,39 @@ pub struct CcmessagingDoLeaveMessageBody {
     pub channel: Option<String>,
 }
 impl CcmessagingDoLeaveMessageBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        cec_core::validate::required(op, &format!("{at}caller"), &self.caller)?;
-        cec_core::validate::required(op, &format!("{at}leaveMessage"), &self.leave_message)?;
-        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        }
+        if !skip.contains(&"caller") {
+            cec_core::validate::required(op, &format!("{at}caller"), &self.caller)?;
+        }
+        if !skip.contains(&"leaveMessage") {
+            cec_core::validate::required(op, &format!("{at}leaveMessage"), &self.leave_message)?;
+        }
+        if !skip.contains(&"channel") {
+            cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingDoLeaveMessageBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "leaveMessage", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "channel", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcmessagingDoLeaveMessageBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.doLeaveMessage", Self::FIELDS, v, true)
     }
 }
 
@@ -6516,12 +7844,36 @@ pub struct CcmessagingDownloadFileStreamBody {
     pub multi_media: Option<String>,
 }
 impl CcmessagingDownloadFileStreamBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}fileId"), &self.file_id)?;
-        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
-        cec_core::validate::required(op, &format!("{at}fileType"), &self.file_type)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileId") {
+            cec_core::validate::required(op, &format!("{at}fileId"), &self.file_id)?;
+        }
+        if !skip.contains(&"channel") {
+            cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+        }
+        if !skip.contains(&"fileType") {
+            cec_core::validate::required(op, &format!("{at}fileType"), &self.file_type)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingDownloadFileStreamBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "fileId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "channel", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "fileType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "multiMedia", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcmessagingDownloadFileStreamBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.downloadFileStream", Self::FIELDS, v, true)
     }
 }
 
@@ -6559,9 +7911,26 @@ pub struct CcmessagingQueryQueueInfoBody {
     pub channel: Option<String>,
 }
 impl CcmessagingQueryQueueInfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl CcmessagingQueryQueueInfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "channelConfigId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "channel", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcmessagingQueryQueueInfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.queryQueueInfo", Self::FIELDS, v, true)
     }
 }
 
@@ -6630,12 +7999,35 @@ pub struct CcmessagingUploadFileStreamBody {
     pub channel: Option<String>,
 }
 impl CcmessagingUploadFileStreamBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}fileType"), &self.file_type)?;
-        cec_core::validate::required(op, &format!("{at}fileStream"), &self.file_stream)?;
-        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileType") {
+            cec_core::validate::required(op, &format!("{at}fileType"), &self.file_type)?;
+        }
+        if !skip.contains(&"fileStream") {
+            cec_core::validate::required(op, &format!("{at}fileStream"), &self.file_stream)?;
+        }
+        if !skip.contains(&"channel") {
+            cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingUploadFileStreamBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "fileType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "fileStream", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "channel", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcmessagingUploadFileStreamBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.uploadFileStream", Self::FIELDS, v, true)
     }
 }
 
@@ -6673,9 +8065,26 @@ pub struct CcmessagingQueryPhraseByKeywordBody {
     pub channel: Option<String>,
 }
 impl CcmessagingQueryPhraseByKeywordBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl CcmessagingQueryPhraseByKeywordBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "strContent", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "locale", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "channel", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcmessagingQueryPhraseByKeywordBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.queryPhraseByKeyword", Self::FIELDS, v, true)
     }
 }
 
@@ -6787,15 +8196,41 @@ pub struct CcmessagingFeedbacksatisfactionBody {
     pub inter_idx: Option<String>,
 }
 impl CcmessagingFeedbacksatisfactionBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}feedback"), &self.feedback)?;
-        if let Some(v) = &self.feedback_content {
-            cec_core::validate::max_len(op, &format!("{at}feedbackContent"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"feedback") {
+            cec_core::validate::required(op, &format!("{at}feedback"), &self.feedback)?;
         }
-        cec_core::validate::required(op, &format!("{at}from"), &self.from)?;
-        cec_core::validate::required(op, &format!("{at}interIdx"), &self.inter_idx)?;
+        if !skip.contains(&"feedbackContent") {
+            if let Some(v) = &self.feedback_content {
+                cec_core::validate::max_len(op, &format!("{at}feedbackContent"), v, 64)?;
+            }
+        }
+        if !skip.contains(&"from") {
+            cec_core::validate::required(op, &format!("{at}from"), &self.from)?;
+        }
+        if !skip.contains(&"interIdx") {
+            cec_core::validate::required(op, &format!("{at}interIdx"), &self.inter_idx)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingFeedbacksatisfactionBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "feedback", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "feedbackContent", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "from", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "interIdx", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcmessagingFeedbacksatisfactionBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.feedbacksatisfaction", Self::FIELDS, v, true)
     }
 }
 
@@ -6827,14 +8262,24 @@ pub struct CcmessagingSaveSatisfactionBody {
     pub satisfication: Option<CcmessagingSaveSatisfactionBodySatisfication>,
 }
 impl CcmessagingSaveSatisfactionBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}satisfication"), &self.satisfication)?;
-        if let Some(v) = &self.satisfication {
-            v.validate(op, &format!("{at}satisfication."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"satisfication") {
+            cec_core::validate::required(op, &format!("{at}satisfication"), &self.satisfication)?;
+            if let Some(v) = &self.satisfication {
+                v.validate(op, &format!("{at}satisfication."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcmessagingSaveSatisfactionBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "satisfication",
+        shape: cec_core::validate::Shape::Object(CcmessagingSaveSatisfactionBodySatisfication::FIELDS),
+    }];
 }
 
 /// Object `satisfication`.
@@ -6863,18 +8308,49 @@ pub struct CcmessagingSaveSatisfactionBodySatisfication {
     pub fcr_value: Option<String>,
 }
 impl CcmessagingSaveSatisfactionBodySatisfication {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
-        cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
-        if let Some(v) = &self.user_id {
-            cec_core::validate::min_len(op, &format!("{at}userId"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}userId"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"channel") {
+            cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
         }
-        cec_core::validate::required(op, &format!("{at}evaluation"), &self.evaluation)?;
-        cec_core::validate::required(op, &format!("{at}comment"), &self.comment)?;
-        cec_core::validate::required(op, &format!("{at}channelConfigId"), &self.channel_config_id)?;
+        if !skip.contains(&"userId") {
+            cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+            if let Some(v) = &self.user_id {
+                cec_core::validate::min_len(op, &format!("{at}userId"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}userId"), v, 24)?;
+            }
+        }
+        if !skip.contains(&"evaluation") {
+            cec_core::validate::required(op, &format!("{at}evaluation"), &self.evaluation)?;
+        }
+        if !skip.contains(&"comment") {
+            cec_core::validate::required(op, &format!("{at}comment"), &self.comment)?;
+        }
+        if !skip.contains(&"channelConfigId") {
+            cec_core::validate::required(op, &format!("{at}channelConfigId"), &self.channel_config_id)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingSaveSatisfactionBodySatisfication {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "channel", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "evaluation", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "comment", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "channelConfigId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "npsScore", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "fcrValue", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcmessagingSaveSatisfactionBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.saveSatisfaction", Self::FIELDS, v, true)
     }
 }
 
@@ -6943,11 +8419,31 @@ pub struct CcmessagingCreateClickToCallBody {
     pub media_ability: Option<String>,
 }
 impl CcmessagingCreateClickToCallBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
-        cec_core::validate::required(op, &format!("{at}mediaAbility"), &self.media_ability)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"channel") {
+            cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+        }
+        if !skip.contains(&"mediaAbility") {
+            cec_core::validate::required(op, &format!("{at}mediaAbility"), &self.media_ability)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingCreateClickToCallBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "channel", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaAbility", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcmessagingCreateClickToCallBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.createClickToCall", Self::FIELDS, v, true)
     }
 }
 
@@ -7040,10 +8536,26 @@ pub struct CcmessagingDropClickToCallBody {
     pub channel: Option<String>,
 }
 impl CcmessagingDropClickToCallBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"channel") {
+            cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingDropClickToCallBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "channel", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcmessagingDropClickToCallBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.dropClickToCall", Self::FIELDS, v, true)
     }
 }
 
@@ -7081,20 +8593,43 @@ pub struct CcmessagingCreatecallBody {
     pub caller_present: Option<String>,
 }
 impl CcmessagingCreatecallBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
-        if let Some(v) = &self.called {
-            cec_core::validate::max_len(op, &format!("{at}called"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"called") {
+            cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+            if let Some(v) = &self.called {
+                cec_core::validate::max_len(op, &format!("{at}called"), v, 32)?;
+            }
         }
-        if let Some(v) = &self.call_data {
-            cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+        if !skip.contains(&"callData") {
+            if let Some(v) = &self.call_data {
+                cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}callerPresent"), &self.caller_present)?;
-        if let Some(v) = &self.caller_present {
-            cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 32)?;
+        if !skip.contains(&"callerPresent") {
+            cec_core::validate::required(op, &format!("{at}callerPresent"), &self.caller_present)?;
+            if let Some(v) = &self.caller_present {
+                cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 32)?;
+            }
         }
         Ok(())
+    }
+}
+impl CcmessagingCreatecallBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "called", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callData", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callerPresent", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcmessagingCreatecallBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.createcall", Self::FIELDS, v, true)
     }
 }
 
@@ -7163,17 +8698,34 @@ pub struct CcmessagingPushMsgBody {
     pub timestamp: Option<i64>,
 }
 impl CcmessagingPushMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}messages"), &self.messages)?;
-        if let Some(v) = &self.messages {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}messages[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"messages") {
+            cec_core::validate::required(op, &format!("{at}messages"), &self.messages)?;
+            if let Some(v) = &self.messages {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}messages[{i}]."), &[])?;
+                }
             }
         }
-        cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
+        if !skip.contains(&"timestamp") {
+            cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
+        }
         Ok(())
     }
+}
+impl CcmessagingPushMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "messages",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                CcmessagingPushMsgBodyMessages::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape { name: "timestamp", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `messages`.
@@ -7187,10 +8739,28 @@ pub struct CcmessagingPushMsgBodyMessages {
     pub is_offline_status: Option<bool>,
 }
 impl CcmessagingPushMsgBodyMessages {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"channel") {
+            cec_core::validate::required(op, &format!("{at}channel"), &self.channel)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingPushMsgBodyMessages {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "channel", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "isOfflineStatus", shape: cec_core::validate::Shape::Bool },
+    ];
+}
+
+impl CcmessagingPushMsgBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.pushMsg", Self::FIELDS, v, true)
     }
 }
 
@@ -7205,10 +8775,26 @@ pub struct CcmessagingChatDropMailBody {
     pub email_id: Option<String>,
 }
 impl CcmessagingChatDropMailBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}emailId"), &self.email_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"emailId") {
+            cec_core::validate::required(op, &format!("{at}emailId"), &self.email_id)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingChatDropMailBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "emailId", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcmessagingChatDropMailBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.chat_dropMail", Self::FIELDS, v, true)
     }
 }
 
@@ -7252,21 +8838,46 @@ pub struct CcmessagingSendWhatsappMessageBody {
     pub send_at: Option<String>,
 }
 impl CcmessagingSendWhatsappMessageBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}bulkId"), &self.bulk_id)?;
-        cec_core::validate::required(op, &format!("{at}destinations"), &self.destinations)?;
-        if let Some(v) = &self.destinations {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}destinations[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"bulkId") {
+            cec_core::validate::required(op, &format!("{at}bulkId"), &self.bulk_id)?;
+        }
+        if !skip.contains(&"destinations") {
+            cec_core::validate::required(op, &format!("{at}destinations"), &self.destinations)?;
+            if let Some(v) = &self.destinations {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}destinations[{i}]."), &[])?;
+                }
             }
         }
-        cec_core::validate::required(op, &format!("{at}whatsApp"), &self.whats_app)?;
-        if let Some(v) = &self.whats_app {
-            v.validate(op, &format!("{at}whatsApp."))?;
+        if !skip.contains(&"whatsApp") {
+            cec_core::validate::required(op, &format!("{at}whatsApp"), &self.whats_app)?;
+            if let Some(v) = &self.whats_app {
+                v.validate(op, &format!("{at}whatsApp."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcmessagingSendWhatsappMessageBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "scenarioKey", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "bulkId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "destinations",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                CcmessagingSendWhatsappMessageBodyDestinations::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape {
+            name: "whatsApp",
+            shape: cec_core::validate::Shape::Object(CcmessagingSendWhatsappMessageBodyWhatsApp::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "sendAt", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `destinations`.
@@ -7280,15 +8891,30 @@ pub struct CcmessagingSendWhatsappMessageBodyDestinations {
     pub to: Option<CcmessagingSendWhatsappMessageBodyDestinationsTo>,
 }
 impl CcmessagingSendWhatsappMessageBodyDestinations {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}messageId"), &self.message_id)?;
-        cec_core::validate::required(op, &format!("{at}to"), &self.to)?;
-        if let Some(v) = &self.to {
-            v.validate(op, &format!("{at}to."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"messageId") {
+            cec_core::validate::required(op, &format!("{at}messageId"), &self.message_id)?;
+        }
+        if !skip.contains(&"to") {
+            cec_core::validate::required(op, &format!("{at}to"), &self.to)?;
+            if let Some(v) = &self.to {
+                v.validate(op, &format!("{at}to."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcmessagingSendWhatsappMessageBodyDestinations {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "messageId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "to",
+            shape: cec_core::validate::Shape::Object(CcmessagingSendWhatsappMessageBodyDestinationsTo::FIELDS),
+        },
+    ];
 }
 
 /// Object `to`.
@@ -7299,11 +8925,19 @@ pub struct CcmessagingSendWhatsappMessageBodyDestinationsTo {
     pub phone_number: Option<String>,
 }
 impl CcmessagingSendWhatsappMessageBodyDestinationsTo {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}phoneNumber"), &self.phone_number)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"phoneNumber") {
+            cec_core::validate::required(op, &format!("{at}phoneNumber"), &self.phone_number)?;
+        }
         Ok(())
     }
+}
+impl CcmessagingSendWhatsappMessageBodyDestinationsTo {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "phoneNumber", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `whatsApp`.
@@ -7341,24 +8975,61 @@ pub struct CcmessagingSendWhatsappMessageBodyWhatsApp {
     pub template_data: Option<Vec<String>>,
 }
 impl CcmessagingSendWhatsappMessageBodyWhatsApp {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.image_url {
-            cec_core::validate::max_len(op, &format!("{at}imageUrl"), v, 2048)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"imageUrl") {
+            if let Some(v) = &self.image_url {
+                cec_core::validate::max_len(op, &format!("{at}imageUrl"), v, 2048)?;
+            }
         }
-        if let Some(v) = &self.audio_url {
-            cec_core::validate::max_len(op, &format!("{at}audioUrl"), v, 2048)?;
+        if !skip.contains(&"audioUrl") {
+            if let Some(v) = &self.audio_url {
+                cec_core::validate::max_len(op, &format!("{at}audioUrl"), v, 2048)?;
+            }
         }
-        if let Some(v) = &self.video_url {
-            cec_core::validate::max_len(op, &format!("{at}videoUrl"), v, 2048)?;
+        if !skip.contains(&"videoUrl") {
+            if let Some(v) = &self.video_url {
+                cec_core::validate::max_len(op, &format!("{at}videoUrl"), v, 2048)?;
+            }
         }
-        if let Some(v) = &self.location_name {
-            cec_core::validate::max_len(op, &format!("{at}locationName"), v, 1000)?;
+        if !skip.contains(&"locationName") {
+            if let Some(v) = &self.location_name {
+                cec_core::validate::max_len(op, &format!("{at}locationName"), v, 1000)?;
+            }
         }
-        if let Some(v) = &self.address {
-            cec_core::validate::max_len(op, &format!("{at}address"), v, 1000)?;
+        if !skip.contains(&"address") {
+            if let Some(v) = &self.address {
+                cec_core::validate::max_len(op, &format!("{at}address"), v, 1000)?;
+            }
         }
         Ok(())
+    }
+}
+impl CcmessagingSendWhatsappMessageBodyWhatsApp {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "text", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "imageUrl", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "audioUrl", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "videoUrl", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "locationName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "address", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "longitude", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "latitude", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "templateName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "templateData",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+    ];
+}
+
+impl CcmessagingSendWhatsappMessageBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.sendWhatsappMessage", Self::FIELDS, v, true)
     }
 }
 
@@ -7456,16 +9127,39 @@ pub struct CcmessagingGetUserInfoBycallIdBody {
     pub tenant_id: Option<String>,
 }
 impl CcmessagingGetUserInfoBycallIdBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
-        if let Some(v) = &self.user_id {
-            cec_core::validate::min_len(op, &format!("{at}userId"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}userId"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        if !skip.contains(&"userId") {
+            cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+            if let Some(v) = &self.user_id {
+                cec_core::validate::min_len(op, &format!("{at}userId"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}userId"), v, 24)?;
+            }
+        }
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingGetUserInfoBycallIdBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcmessagingGetUserInfoBycallIdBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.getUserInfoBycallId", Self::FIELDS, v, true)
     }
 }
 
@@ -7557,10 +9251,31 @@ pub struct CcmessagingChatItauTelefoneBody {
     pub servico_digital: Option<String>,
 }
 impl CcmessagingChatItauTelefoneBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}telefone"), &self.telefone)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"telefone") {
+            cec_core::validate::required(op, &format!("{at}telefone"), &self.telefone)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingChatItauTelefoneBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "telefone", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "tipo_estrutura", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "ddi", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "segmento", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "servico_digital", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcmessagingChatItauTelefoneBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.chat_itau_telefone", Self::FIELDS, v, true)
     }
 }
 
@@ -7584,10 +9299,30 @@ pub struct CcmessagingChatItauEmailBody {
     pub tipo_estrutura: Option<String>,
 }
 impl CcmessagingChatItauEmailBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}email"), &self.email)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"email") {
+            cec_core::validate::required(op, &format!("{at}email"), &self.email)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingChatItauEmailBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "email", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "servico_digital", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "segmento", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "tipo_estrutura", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcmessagingChatItauEmailBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.chat_itau_email", Self::FIELDS, v, true)
     }
 }
 
@@ -7605,13 +9340,31 @@ pub struct CcmessagingChatItauCpfcnpjBody {
     pub tipo_estrutura: Option<String>,
 }
 impl CcmessagingChatItauCpfcnpjBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}cpf_cnpj"), &self.cpf_cnpj)?;
-        if let Some(v) = &self.cpf_cnpj {
-            cec_core::validate::numeric_range(op, &format!("{at}cpf_cnpj"), v, 0, 99999999999999)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"cpf_cnpj") {
+            cec_core::validate::required(op, &format!("{at}cpf_cnpj"), &self.cpf_cnpj)?;
+            if let Some(v) = &self.cpf_cnpj {
+                cec_core::validate::numeric_range(op, &format!("{at}cpf_cnpj"), v, 0, 99999999999999)?;
+            }
         }
         Ok(())
+    }
+}
+impl CcmessagingChatItauCpfcnpjBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "cpf_cnpj", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "tipo_estrutura", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcmessagingChatItauCpfcnpjBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.chat_itau_cpfcnpj", Self::FIELDS, v, true)
     }
 }
 
@@ -7629,10 +9382,28 @@ pub struct CcmessagingChatItauContextosBody {
     pub encoded: Option<String>,
 }
 impl CcmessagingChatItauContextosBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}contextId"), &self.context_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"contextId") {
+            cec_core::validate::required(op, &format!("{at}contextId"), &self.context_id)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingChatItauContextosBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "contextId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "encoded", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcmessagingChatItauContextosBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.chat_itau_contextos", Self::FIELDS, v, true)
     }
 }
 
@@ -7711,10 +9482,26 @@ pub struct CcmessagingChatItauContasBody {
     pub id_conta: Option<String>,
 }
 impl CcmessagingChatItauContasBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id_conta"), &self.id_conta)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id_conta") {
+            cec_core::validate::required(op, &format!("{at}id_conta"), &self.id_conta)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingChatItauContasBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "id_conta", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcmessagingChatItauContasBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.chat_itau_contas", Self::FIELDS, v, true)
     }
 }
 
@@ -7738,10 +9525,30 @@ pub struct CcmessagingChatItauCodigoBody {
     pub servico_digital: Option<String>,
 }
 impl CcmessagingChatItauCodigoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}codigo_conta"), &self.codigo_conta)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"codigo_conta") {
+            cec_core::validate::required(op, &format!("{at}codigo_conta"), &self.codigo_conta)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingChatItauCodigoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "codigo_conta", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "tipo_estrutura", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "segmento", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "servico_digital", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcmessagingChatItauCodigoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.chat_itau_codigo", Self::FIELDS, v, true)
     }
 }
 
@@ -7756,10 +9563,26 @@ pub struct CcmessagingChatItauClienteBody {
     pub id_cliente: Option<String>,
 }
 impl CcmessagingChatItauClienteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id_cliente"), &self.id_cliente)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id_cliente") {
+            cec_core::validate::required(op, &format!("{at}id_cliente"), &self.id_cliente)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingChatItauClienteBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "id_cliente", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcmessagingChatItauClienteBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.chat_itau_cliente", Self::FIELDS, v, true)
     }
 }
 
@@ -7774,10 +9597,26 @@ pub struct CcmessagingChatItauAtendentesBody {
     pub investidor_id: Option<String>,
 }
 impl CcmessagingChatItauAtendentesBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}investidorId"), &self.investidor_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"investidorId") {
+            cec_core::validate::required(op, &format!("{at}investidorId"), &self.investidor_id)?;
+        }
         Ok(())
+    }
+}
+impl CcmessagingChatItauAtendentesBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "investidorId", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcmessagingChatItauAtendentesBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccmessaging.chat_itau_atendentes", Self::FIELDS, v, true)
     }
 }
 
@@ -7821,14 +9660,24 @@ pub struct VoiceNotificationQueryVoiceNotificationRecordingBody {
     pub req_body: Option<VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody>,
 }
 impl VoiceNotificationQueryVoiceNotificationRecordingBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}reqBody"), &self.req_body)?;
-        if let Some(v) = &self.req_body {
-            v.validate(op, &format!("{at}reqBody."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"reqBody") {
+            cec_core::validate::required(op, &format!("{at}reqBody"), &self.req_body)?;
+            if let Some(v) = &self.req_body {
+                v.validate(op, &format!("{at}reqBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl VoiceNotificationQueryVoiceNotificationRecordingBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "reqBody",
+        shape: cec_core::validate::Shape::Object(VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody::FIELDS),
+    }];
 }
 
 /// Object `reqBody`.
@@ -7845,9 +9694,26 @@ pub struct VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody {
     pub type_: Option<i64>,
 }
 impl VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "type", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VoiceNotificationQueryVoiceNotificationRecordingBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("voiceNotification.queryVoiceNotificationRecording", Self::FIELDS, v, true)
     }
 }
 
@@ -7988,14 +9854,24 @@ pub struct VoiceNotificationCreateVoiceNotificationV1Body {
     pub req_body: Option<VoiceNotificationCreateVoiceNotificationV1BodyReqBody>,
 }
 impl VoiceNotificationCreateVoiceNotificationV1Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}reqBody"), &self.req_body)?;
-        if let Some(v) = &self.req_body {
-            v.validate(op, &format!("{at}reqBody."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"reqBody") {
+            cec_core::validate::required(op, &format!("{at}reqBody"), &self.req_body)?;
+            if let Some(v) = &self.req_body {
+                v.validate(op, &format!("{at}reqBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl VoiceNotificationCreateVoiceNotificationV1Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "reqBody",
+        shape: cec_core::validate::Shape::Object(VoiceNotificationCreateVoiceNotificationV1BodyReqBody::FIELDS),
+    }];
 }
 
 /// Object `reqBody`.
@@ -8018,18 +9894,43 @@ pub struct VoiceNotificationCreateVoiceNotificationV1BodyReqBody {
     pub priority: Option<String>,
 }
 impl VoiceNotificationCreateVoiceNotificationV1BodyReqBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}voiceContent"), &self.voice_content)?;
-        if let Some(v) = &self.voice_content {
-            cec_core::validate::max_len(op, &format!("{at}voiceContent"), v, 1000)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"voiceContent") {
+            cec_core::validate::required(op, &format!("{at}voiceContent"), &self.voice_content)?;
+            if let Some(v) = &self.voice_content {
+                cec_core::validate::max_len(op, &format!("{at}voiceContent"), v, 1000)?;
+            }
         }
-        if let Some(v) = &self.caller_present {
-            cec_core::validate::min_len(op, &format!("{at}callerPresent"), v, 11)?;
-            cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 14)?;
+        if !skip.contains(&"callerPresent") {
+            if let Some(v) = &self.caller_present {
+                cec_core::validate::min_len(op, &format!("{at}callerPresent"), v, 11)?;
+                cec_core::validate::max_len(op, &format!("{at}callerPresent"), v, 14)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+        if !skip.contains(&"called") {
+            cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+        }
         Ok(())
+    }
+}
+impl VoiceNotificationCreateVoiceNotificationV1BodyReqBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "voiceContent", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callerPresent", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "called", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callBackUrl", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl VoiceNotificationCreateVoiceNotificationV1Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("voiceNotification.createVoiceNotificationV1", Self::FIELDS, v, true)
     }
 }
 
@@ -8073,14 +9974,24 @@ pub struct VoiceNotificationCreateVoiceNotificationV2Body {
     pub request_body: Option<VoiceNotificationCreateVoiceNotificationV2BodyRequestBody>,
 }
 impl VoiceNotificationCreateVoiceNotificationV2Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}requestBody"), &self.request_body)?;
-        if let Some(v) = &self.request_body {
-            v.validate(op, &format!("{at}requestBody."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"requestBody") {
+            cec_core::validate::required(op, &format!("{at}requestBody"), &self.request_body)?;
+            if let Some(v) = &self.request_body {
+                v.validate(op, &format!("{at}requestBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl VoiceNotificationCreateVoiceNotificationV2Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "requestBody",
+        shape: cec_core::validate::Shape::Object(VoiceNotificationCreateVoiceNotificationV2BodyRequestBody::FIELDS),
+    }];
 }
 
 /// Object `requestBody`.
@@ -8100,17 +10011,36 @@ pub struct VoiceNotificationCreateVoiceNotificationV2BodyRequestBody {
     pub play_list: Option<Vec<VoiceNotificationCreateVoiceNotificationV2BodyRequestBodyPlayList>>,
 }
 impl VoiceNotificationCreateVoiceNotificationV2BodyRequestBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
-        cec_core::validate::required(op, &format!("{at}playList"), &self.play_list)?;
-        if let Some(v) = &self.play_list {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}playList[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"called") {
+            cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+        }
+        if !skip.contains(&"playList") {
+            cec_core::validate::required(op, &format!("{at}playList"), &self.play_list)?;
+            if let Some(v) = &self.play_list {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}playList[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl VoiceNotificationCreateVoiceNotificationV2BodyRequestBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callerPresent", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "called", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callBackUrl", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "playList",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                VoiceNotificationCreateVoiceNotificationV2BodyRequestBodyPlayList::FIELDS,
+            )),
+        },
+    ];
 }
 
 /// Object `playList`.
@@ -8124,9 +10054,25 @@ pub struct VoiceNotificationCreateVoiceNotificationV2BodyRequestBodyPlayList {
     pub voice_file_name: Option<String>,
 }
 impl VoiceNotificationCreateVoiceNotificationV2BodyRequestBodyPlayList {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl VoiceNotificationCreateVoiceNotificationV2BodyRequestBodyPlayList {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "voiceId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "voiceFileName", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl VoiceNotificationCreateVoiceNotificationV2Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("voiceNotification.createVoiceNotificationV2", Self::FIELDS, v, true)
     }
 }
 
@@ -8173,11 +10119,31 @@ pub struct OfflineAgentLoginBody {
     pub work_no: Option<serde_json::Number>,
 }
 impl OfflineAgentLoginBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}phone"), &self.phone)?;
-        cec_core::validate::required(op, &format!("{at}workNo"), &self.work_no)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"phone") {
+            cec_core::validate::required(op, &format!("{at}phone"), &self.phone)?;
+        }
+        if !skip.contains(&"workNo") {
+            cec_core::validate::required(op, &format!("{at}workNo"), &self.work_no)?;
+        }
         Ok(())
+    }
+}
+impl OfflineAgentLoginBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "phone", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workNo", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl OfflineAgentLoginBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("offlineAgent.login", Self::FIELDS, v, true)
     }
 }
 
@@ -8277,10 +10243,26 @@ pub struct OfflineAgentLogoutBody {
     pub work_no: Option<serde_json::Number>,
 }
 impl OfflineAgentLogoutBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}workNo"), &self.work_no)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"workNo") {
+            cec_core::validate::required(op, &format!("{at}workNo"), &self.work_no)?;
+        }
         Ok(())
+    }
+}
+impl OfflineAgentLogoutBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "workNo", shape: cec_core::validate::Shape::Number }];
+}
+
+impl OfflineAgentLogoutBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("offlineAgent.logout", Self::FIELDS, v, true)
     }
 }
 
@@ -8312,10 +10294,26 @@ pub struct OfflineAgentIsOfflineAgentBody {
     pub work_no: Option<serde_json::Number>,
 }
 impl OfflineAgentIsOfflineAgentBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}workNo"), &self.work_no)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"workNo") {
+            cec_core::validate::required(op, &format!("{at}workNo"), &self.work_no)?;
+        }
         Ok(())
+    }
+}
+impl OfflineAgentIsOfflineAgentBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "workNo", shape: cec_core::validate::Shape::Number }];
+}
+
+impl OfflineAgentIsOfflineAgentBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("offlineAgent.isOfflineAgent", Self::FIELDS, v, true)
     }
 }
 
@@ -8353,14 +10351,24 @@ pub struct CaseCreateCaseBody {
     pub case_info: Option<CaseCreateCaseBodyCaseInfo>,
 }
 impl CaseCreateCaseBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}caseInfo"), &self.case_info)?;
-        if let Some(v) = &self.case_info {
-            v.validate(op, &format!("{at}caseInfo."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"caseInfo") {
+            cec_core::validate::required(op, &format!("{at}caseInfo"), &self.case_info)?;
+            if let Some(v) = &self.case_info {
+                v.validate(op, &format!("{at}caseInfo."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CaseCreateCaseBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "caseInfo",
+        shape: cec_core::validate::Shape::Object(CaseCreateCaseBodyCaseInfo::FIELDS),
+    }];
 }
 
 /// Object `caseInfo`.
@@ -8398,32 +10406,70 @@ pub struct CaseCreateCaseBodyCaseInfo {
     pub attachment: Option<String>,
 }
 impl CaseCreateCaseBodyCaseInfo {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}title"), &self.title)?;
-        if let Some(v) = &self.title {
-            cec_core::validate::max_len(op, &format!("{at}title"), v, 128)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"title") {
+            cec_core::validate::required(op, &format!("{at}title"), &self.title)?;
+            if let Some(v) = &self.title {
+                cec_core::validate::max_len(op, &format!("{at}title"), v, 128)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}description"), &self.description)?;
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 20000)?;
+        if !skip.contains(&"description") {
+            cec_core::validate::required(op, &format!("{at}description"), &self.description)?;
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 20000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
-        if let Some(v) = &self.type_ {
-            cec_core::validate::max_len(op, &format!("{at}type"), v, 20)?;
+        if !skip.contains(&"type") {
+            cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+            if let Some(v) = &self.type_ {
+                cec_core::validate::max_len(op, &format!("{at}type"), v, 20)?;
+            }
         }
-        if let Some(v) = &self.owner_id {
-            cec_core::validate::max_len(op, &format!("{at}ownerId"), v, 20)?;
+        if !skip.contains(&"ownerId") {
+            if let Some(v) = &self.owner_id {
+                cec_core::validate::max_len(op, &format!("{at}ownerId"), v, 20)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}isAtuoAssigned"), &self.is_atuo_assigned)?;
-        cec_core::validate::required(op, &format!("{at}contactId"), &self.contact_id)?;
-        if let Some(v) = &self.contact_id {
-            cec_core::validate::max_len(op, &format!("{at}contactId"), v, 20)?;
+        if !skip.contains(&"isAtuoAssigned") {
+            cec_core::validate::required(op, &format!("{at}isAtuoAssigned"), &self.is_atuo_assigned)?;
         }
-        if let Some(v) = &self.attachment {
-            cec_core::validate::max_len(op, &format!("{at}attachment"), v, 5)?;
+        if !skip.contains(&"contactId") {
+            cec_core::validate::required(op, &format!("{at}contactId"), &self.contact_id)?;
+            if let Some(v) = &self.contact_id {
+                cec_core::validate::max_len(op, &format!("{at}contactId"), v, 20)?;
+            }
+        }
+        if !skip.contains(&"attachment") {
+            if let Some(v) = &self.attachment {
+                cec_core::validate::max_len(op, &format!("{at}attachment"), v, 5)?;
+            }
         }
         Ok(())
+    }
+}
+impl CaseCreateCaseBodyCaseInfo {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "title", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "ownerId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "isAtuoAssigned", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "origin", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "dueDate", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "contactId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "attachment", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CaseCreateCaseBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("case.createCase", Self::FIELDS, v, true)
     }
 }
 
@@ -8477,32 +10523,78 @@ pub struct CaseQueryCaseListBody {
     pub classification: Option<String>,
 }
 impl CaseQueryCaseListBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.title {
-            cec_core::validate::max_len(op, &format!("{at}title"), v, 128)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"title") {
+            if let Some(v) = &self.title {
+                cec_core::validate::max_len(op, &format!("{at}title"), v, 128)?;
+            }
         }
-        if let Some(v) = &self.owner_id {
-            cec_core::validate::max_len(op, &format!("{at}ownerId"), v, 20)?;
+        if !skip.contains(&"ownerId") {
+            if let Some(v) = &self.owner_id {
+                cec_core::validate::max_len(op, &format!("{at}ownerId"), v, 20)?;
+            }
         }
-        if let Some(v) = &self.type_ {
-            cec_core::validate::max_len(op, &format!("{at}type"), v, 20)?;
+        if !skip.contains(&"type") {
+            if let Some(v) = &self.type_ {
+                cec_core::validate::max_len(op, &format!("{at}type"), v, 20)?;
+            }
         }
-        if let Some(v) = &self.contact_id {
-            cec_core::validate::max_len(op, &format!("{at}contactId"), v, 20)?;
+        if !skip.contains(&"contactId") {
+            if let Some(v) = &self.contact_id {
+                cec_core::validate::max_len(op, &format!("{at}contactId"), v, 20)?;
+            }
         }
-        if let Some(v) = &self.contact_phone {
-            cec_core::validate::max_len(op, &format!("{at}contactPhone"), v, 20)?;
+        if !skip.contains(&"contactPhone") {
+            if let Some(v) = &self.contact_phone {
+                cec_core::validate::max_len(op, &format!("{at}contactPhone"), v, 20)?;
+            }
         }
-        if let Some(v) = &self.creator_id {
-            cec_core::validate::max_len(op, &format!("{at}creatorId"), v, 20)?;
+        if !skip.contains(&"creatorId") {
+            if let Some(v) = &self.creator_id {
+                cec_core::validate::max_len(op, &format!("{at}creatorId"), v, 20)?;
+            }
         }
-        if let Some(v) = &self.end_time {
-            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 31)?;
+        if !skip.contains(&"endTime") {
+            if let Some(v) = &self.end_time {
+                cec_core::validate::max_len(op, &format!("{at}endTime"), v, 31)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}start"), &self.start)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        if !skip.contains(&"start") {
+            cec_core::validate::required(op, &format!("{at}start"), &self.start)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        }
         Ok(())
+    }
+}
+impl CaseQueryCaseListBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "title", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "origin", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "ownerId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "contactId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "contactPhone", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "creatorId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "startTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "start", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "classification", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CaseQueryCaseListBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("case.queryCaseList", Self::FIELDS, v, true)
     }
 }
 
@@ -8532,16 +10624,48 @@ pub struct AppSettingsCreateBody {
     pub caller_present_default: Option<String>,
 }
 impl AppSettingsCreateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
-        if let Some(v) = &self.call_number_default {
-            cec_core::validate::max_len(op, &format!("{at}callNumberDefault"), v, 15)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userId") {
+            cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
         }
-        if let Some(v) = &self.caller_present_default {
-            cec_core::validate::max_len(op, &format!("{at}callerPresentDefault"), v, 15)?;
+        if !skip.contains(&"callNumberDefault") {
+            if let Some(v) = &self.call_number_default {
+                cec_core::validate::max_len(op, &format!("{at}callNumberDefault"), v, 15)?;
+            }
+        }
+        if !skip.contains(&"callerPresentDefault") {
+            if let Some(v) = &self.caller_present_default {
+                cec_core::validate::max_len(op, &format!("{at}callerPresentDefault"), v, 15)?;
+            }
         }
         Ok(())
+    }
+}
+impl AppSettingsCreateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "callerPresent",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape {
+            name: "callNumber",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "callNumberDefault", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callerPresentDefault", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AppSettingsCreateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("appSettings.create", Self::FIELDS, v, true)
     }
 }
 
@@ -8594,17 +10718,52 @@ pub struct AppSettingsUpdateBody {
     pub caller_present_default: Option<String>,
 }
 impl AppSettingsUpdateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
-        cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
-        if let Some(v) = &self.call_number_default {
-            cec_core::validate::max_len(op, &format!("{at}callNumberDefault"), v, 15)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
         }
-        if let Some(v) = &self.caller_present_default {
-            cec_core::validate::max_len(op, &format!("{at}callerPresentDefault"), v, 15)?;
+        if !skip.contains(&"userId") {
+            cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+        }
+        if !skip.contains(&"callNumberDefault") {
+            if let Some(v) = &self.call_number_default {
+                cec_core::validate::max_len(op, &format!("{at}callNumberDefault"), v, 15)?;
+            }
+        }
+        if !skip.contains(&"callerPresentDefault") {
+            if let Some(v) = &self.caller_present_default {
+                cec_core::validate::max_len(op, &format!("{at}callerPresentDefault"), v, 15)?;
+            }
         }
         Ok(())
+    }
+}
+impl AppSettingsUpdateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "callerPresent",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape {
+            name: "callNumber",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "callNumberDefault", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callerPresentDefault", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AppSettingsUpdateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("appSettings.update", Self::FIELDS, v, true)
     }
 }
 
@@ -8639,10 +10798,26 @@ pub struct AppSettingsQueryBody {
     pub user_id: Option<String>,
 }
 impl AppSettingsQueryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userId") {
+            cec_core::validate::required(op, &format!("{at}userId"), &self.user_id)?;
+        }
         Ok(())
+    }
+}
+impl AppSettingsQueryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "userId", shape: cec_core::validate::Shape::String }];
+}
+
+impl AppSettingsQueryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("appSettings.query", Self::FIELDS, v, true)
     }
 }
 
@@ -8755,10 +10930,31 @@ pub struct CobrowseGetConnectionInfoV1Body {
     pub role: Option<String>,
 }
 impl CobrowseGetConnectionInfoV1Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}role"), &self.role)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"role") {
+            cec_core::validate::required(op, &format!("{at}role"), &self.role)?;
+        }
         Ok(())
+    }
+}
+impl CobrowseGetConnectionInfoV1Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "roomId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "role", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CobrowseGetConnectionInfoV1Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("cobrowse.getConnectionInfoV1", Self::FIELDS, v, true)
     }
 }
 
@@ -8822,9 +11018,23 @@ pub struct QualityInspectionQueryQualityItemResultBody {
     pub quality_id: Option<serde_json::Number>,
 }
 impl QualityInspectionQueryQualityItemResultBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl QualityInspectionQueryQualityItemResultBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "qualityId", shape: cec_core::validate::Shape::Number }];
+}
+
+impl QualityInspectionQueryQualityItemResultBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.queryQualityItemResult", Self::FIELDS, v, true)
     }
 }
 
@@ -8885,13 +11095,30 @@ pub struct QualityInspectionModifyQualityItemResultBody {
     pub uuid: Option<String>,
 }
 impl QualityInspectionModifyQualityItemResultBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.rule_info {
-            v.validate(op, &format!("{at}ruleInfo."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ruleInfo") {
+            if let Some(v) = &self.rule_info {
+                v.validate(op, &format!("{at}ruleInfo."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl QualityInspectionModifyQualityItemResultBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "isGroup", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "qualityItemId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "qualityItemType", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape {
+            name: "ruleInfo",
+            shape: cec_core::validate::Shape::Object(QualityInspectionModifyQualityItemResultBodyRuleInfo::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "ruleType", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "uuid", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `ruleInfo`.
@@ -8908,9 +11135,26 @@ pub struct QualityInspectionModifyQualityItemResultBodyRuleInfo {
     pub description: Option<String>,
 }
 impl QualityInspectionModifyQualityItemResultBodyRuleInfo {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl QualityInspectionModifyQualityItemResultBodyRuleInfo {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "reviseId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "revise", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl QualityInspectionModifyQualityItemResultBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.modifyQualityItemResult", Self::FIELDS, v, true)
     }
 }
 
@@ -8945,11 +11189,31 @@ pub struct QualityInspectionQueryAppraiseScoreBody {
     pub limit: Option<serde_json::Number>,
 }
 impl QualityInspectionQueryAppraiseScoreBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"page") {
+            cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionQueryAppraiseScoreBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "page", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl QualityInspectionQueryAppraiseScoreBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.queryAppraiseScore", Self::FIELDS, v, true)
     }
 }
 
@@ -9020,10 +11284,26 @@ pub struct QualityInspectionApplyAppraiseScoreBody {
     pub id: Option<String>,
 }
 impl QualityInspectionApplyAppraiseScoreBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionApplyAppraiseScoreBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionApplyAppraiseScoreBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.applyAppraiseScore", Self::FIELDS, v, true)
     }
 }
 
@@ -9055,10 +11335,26 @@ pub struct QualityInspectionQueryCallCreditBody {
     pub call_uuid: Option<String>,
 }
 impl QualityInspectionQueryCallCreditBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}call_uuid"), &self.call_uuid)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"call_uuid") {
+            cec_core::validate::required(op, &format!("{at}call_uuid"), &self.call_uuid)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionQueryCallCreditBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "call_uuid", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionQueryCallCreditBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.queryCallCredit", Self::FIELDS, v, true)
     }
 }
 
@@ -9350,13 +11646,39 @@ pub struct QualityInspectionCreateAppraiseScoreBody {
     pub base: Option<serde_json::Number>,
 }
 impl QualityInspectionCreateAppraiseScoreBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        cec_core::validate::required(op, &format!("{at}lower_bound"), &self.lower_bound)?;
-        cec_core::validate::required(op, &format!("{at}upper_bound"), &self.upper_bound)?;
-        cec_core::validate::required(op, &format!("{at}base"), &self.base)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        }
+        if !skip.contains(&"lower_bound") {
+            cec_core::validate::required(op, &format!("{at}lower_bound"), &self.lower_bound)?;
+        }
+        if !skip.contains(&"upper_bound") {
+            cec_core::validate::required(op, &format!("{at}upper_bound"), &self.upper_bound)?;
+        }
+        if !skip.contains(&"base") {
+            cec_core::validate::required(op, &format!("{at}base"), &self.base)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionCreateAppraiseScoreBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "lower_bound", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "upper_bound", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "base", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl QualityInspectionCreateAppraiseScoreBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.createAppraiseScore", Self::FIELDS, v, true)
     }
 }
 
@@ -9391,10 +11713,26 @@ pub struct QualityInspectionRemoveAppraiseScoreBody {
     pub id: Option<String>,
 }
 impl QualityInspectionRemoveAppraiseScoreBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionRemoveAppraiseScoreBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionRemoveAppraiseScoreBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.removeAppraiseScore", Self::FIELDS, v, true)
     }
 }
 
@@ -9438,14 +11776,43 @@ pub struct QualityInspectionModifyAppraiseScoreBody {
     pub base: Option<serde_json::Number>,
 }
 impl QualityInspectionModifyAppraiseScoreBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        cec_core::validate::required(op, &format!("{at}lower_bound"), &self.lower_bound)?;
-        cec_core::validate::required(op, &format!("{at}upper_bound"), &self.upper_bound)?;
-        cec_core::validate::required(op, &format!("{at}base"), &self.base)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        }
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        }
+        if !skip.contains(&"lower_bound") {
+            cec_core::validate::required(op, &format!("{at}lower_bound"), &self.lower_bound)?;
+        }
+        if !skip.contains(&"upper_bound") {
+            cec_core::validate::required(op, &format!("{at}upper_bound"), &self.upper_bound)?;
+        }
+        if !skip.contains(&"base") {
+            cec_core::validate::required(op, &format!("{at}base"), &self.base)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionModifyAppraiseScoreBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "lower_bound", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "upper_bound", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "base", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl QualityInspectionModifyAppraiseScoreBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.modifyAppraiseScore", Self::FIELDS, v, true)
     }
 }
 
@@ -9477,10 +11844,26 @@ pub struct QualityInspectionCreateSentenceCategoryBody {
     pub name: Option<String>,
 }
 impl QualityInspectionCreateSentenceCategoryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionCreateSentenceCategoryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionCreateSentenceCategoryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.createSentenceCategory", Self::FIELDS, v, true)
     }
 }
 
@@ -9529,11 +11912,31 @@ pub struct QualityInspectionMoveSentenceToCategoryBody {
     pub category_id: Option<String>,
 }
 impl QualityInspectionMoveSentenceToCategoryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}sentenceIds"), &self.sentence_ids)?;
-        cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"sentenceIds") {
+            cec_core::validate::required(op, &format!("{at}sentenceIds"), &self.sentence_ids)?;
+        }
+        if !skip.contains(&"category_id") {
+            cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionMoveSentenceToCategoryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "sentenceIds", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "category_id", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl QualityInspectionMoveSentenceToCategoryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.moveSentenceToCategory", Self::FIELDS, v, true)
     }
 }
 
@@ -9565,10 +11968,26 @@ pub struct QualityInspectionDeleteSentenceBody {
     pub sentence_id: Option<String>,
 }
 impl QualityInspectionDeleteSentenceBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}sentence_id"), &self.sentence_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"sentence_id") {
+            cec_core::validate::required(op, &format!("{at}sentence_id"), &self.sentence_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionDeleteSentenceBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "sentence_id", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionDeleteSentenceBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.deleteSentence", Self::FIELDS, v, true)
     }
 }
 
@@ -9612,11 +12031,34 @@ pub struct QualityInspectionQuerySentenceBody {
     pub sentence_id: Option<String>,
 }
 impl QualityInspectionQuerySentenceBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"page") {
+            cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionQuerySentenceBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "category_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "page", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "keyword", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "sentence_id", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl QualityInspectionQuerySentenceBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.querySentence", Self::FIELDS, v, true)
     }
 }
 
@@ -9746,12 +12188,35 @@ pub struct QualityInspectionQuerySentenceByCategoryIdBody {
     pub limit: Option<serde_json::Number>,
 }
 impl QualityInspectionQuerySentenceByCategoryIdBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
-        cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"category_id") {
+            cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
+        }
+        if !skip.contains(&"page") {
+            cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionQuerySentenceByCategoryIdBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "category_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "page", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl QualityInspectionQuerySentenceByCategoryIdBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.querySentenceByCategoryId", Self::FIELDS, v, true)
     }
 }
 
@@ -9775,19 +12240,42 @@ pub struct QualityInspectionUpdateSentenceBody {
     pub tag_data_list: Option<Vec<QualityInspectionUpdateSentenceBodyTagDataList>>,
 }
 impl QualityInspectionUpdateSentenceBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
-        cec_core::validate::required(op, &format!("{at}sentence_name"), &self.sentence_name)?;
-        cec_core::validate::required(op, &format!("{at}sentence_id"), &self.sentence_id)?;
-        cec_core::validate::required(op, &format!("{at}tagDataList"), &self.tag_data_list)?;
-        if let Some(v) = &self.tag_data_list {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}tagDataList[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"category_id") {
+            cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
+        }
+        if !skip.contains(&"sentence_name") {
+            cec_core::validate::required(op, &format!("{at}sentence_name"), &self.sentence_name)?;
+        }
+        if !skip.contains(&"sentence_id") {
+            cec_core::validate::required(op, &format!("{at}sentence_id"), &self.sentence_id)?;
+        }
+        if !skip.contains(&"tagDataList") {
+            cec_core::validate::required(op, &format!("{at}tagDataList"), &self.tag_data_list)?;
+            if let Some(v) = &self.tag_data_list {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}tagDataList[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl QualityInspectionUpdateSentenceBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "category_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "sentence_name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "sentence_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "tagDataList",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                QualityInspectionUpdateSentenceBodyTagDataList::FIELDS,
+            )),
+        },
+    ];
 }
 
 /// Object `tagDataList`.
@@ -9804,21 +12292,46 @@ pub struct QualityInspectionUpdateSentenceBodyTagDataList {
     pub neg_sentences: Option<Vec<QualityInspectionUpdateSentenceBodyTagDataListNegSentences>>,
 }
 impl QualityInspectionUpdateSentenceBodyTagDataList {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tag_type"), &self.tag_type)?;
-        if let Some(v) = &self.pos_sentences {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}pos_sentences[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tag_type") {
+            cec_core::validate::required(op, &format!("{at}tag_type"), &self.tag_type)?;
+        }
+        if !skip.contains(&"pos_sentences") {
+            if let Some(v) = &self.pos_sentences {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}pos_sentences[{i}]."), &[])?;
+                }
             }
         }
-        if let Some(v) = &self.neg_sentences {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}neg_sentences[{i}]."))?;
+        if !skip.contains(&"neg_sentences") {
+            if let Some(v) = &self.neg_sentences {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}neg_sentences[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl QualityInspectionUpdateSentenceBodyTagDataList {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tag_type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "pos_sentences",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                QualityInspectionUpdateSentenceBodyTagDataListPosSentences::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape {
+            name: "neg_sentences",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                QualityInspectionUpdateSentenceBodyTagDataListNegSentences::FIELDS,
+            )),
+        },
+    ];
 }
 
 /// Object `pos_sentences`.
@@ -9832,10 +12345,18 @@ pub struct QualityInspectionUpdateSentenceBodyTagDataListPosSentences {
     pub name: Option<String>,
 }
 impl QualityInspectionUpdateSentenceBodyTagDataListPosSentences {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl QualityInspectionUpdateSentenceBodyTagDataListPosSentences {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `neg_sentences`.
@@ -9849,9 +12370,25 @@ pub struct QualityInspectionUpdateSentenceBodyTagDataListNegSentences {
     pub name: Option<String>,
 }
 impl QualityInspectionUpdateSentenceBodyTagDataListNegSentences {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl QualityInspectionUpdateSentenceBodyTagDataListNegSentences {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl QualityInspectionUpdateSentenceBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.updateSentence", Self::FIELDS, v, true)
     }
 }
 
@@ -9896,11 +12433,31 @@ pub struct QualityInspectionUpdateSentenceCategoryBody {
     pub category_id: Option<String>,
 }
 impl QualityInspectionUpdateSentenceCategoryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        }
+        if !skip.contains(&"category_id") {
+            cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionUpdateSentenceCategoryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "category_id", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl QualityInspectionUpdateSentenceCategoryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.updateSentenceCategory", Self::FIELDS, v, true)
     }
 }
 
@@ -9942,10 +12499,26 @@ pub struct QualityInspectionDeleteSentenceCategoryBody {
     pub category_id: Option<String>,
 }
 impl QualityInspectionDeleteSentenceCategoryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"category_id") {
+            cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionDeleteSentenceCategoryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "category_id", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionDeleteSentenceCategoryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.deleteSentenceCategory", Self::FIELDS, v, true)
     }
 }
 
@@ -10022,18 +12595,38 @@ pub struct QualityInspectionCreateSentenceBody {
     pub tag_data_list: Option<Vec<QualityInspectionCreateSentenceBodyTagDataList>>,
 }
 impl QualityInspectionCreateSentenceBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
-        cec_core::validate::required(op, &format!("{at}sentence_name"), &self.sentence_name)?;
-        cec_core::validate::required(op, &format!("{at}tagDataList"), &self.tag_data_list)?;
-        if let Some(v) = &self.tag_data_list {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}tagDataList[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"category_id") {
+            cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
+        }
+        if !skip.contains(&"sentence_name") {
+            cec_core::validate::required(op, &format!("{at}sentence_name"), &self.sentence_name)?;
+        }
+        if !skip.contains(&"tagDataList") {
+            cec_core::validate::required(op, &format!("{at}tagDataList"), &self.tag_data_list)?;
+            if let Some(v) = &self.tag_data_list {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}tagDataList[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl QualityInspectionCreateSentenceBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "category_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "sentence_name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "tagDataList",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                QualityInspectionCreateSentenceBodyTagDataList::FIELDS,
+            )),
+        },
+    ];
 }
 
 /// Object `tagDataList`.
@@ -10050,21 +12643,46 @@ pub struct QualityInspectionCreateSentenceBodyTagDataList {
     pub neg_sentences: Option<Vec<QualityInspectionCreateSentenceBodyTagDataListNegSentences>>,
 }
 impl QualityInspectionCreateSentenceBodyTagDataList {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tag_type"), &self.tag_type)?;
-        if let Some(v) = &self.pos_sentences {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}pos_sentences[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tag_type") {
+            cec_core::validate::required(op, &format!("{at}tag_type"), &self.tag_type)?;
+        }
+        if !skip.contains(&"pos_sentences") {
+            if let Some(v) = &self.pos_sentences {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}pos_sentences[{i}]."), &[])?;
+                }
             }
         }
-        if let Some(v) = &self.neg_sentences {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}neg_sentences[{i}]."))?;
+        if !skip.contains(&"neg_sentences") {
+            if let Some(v) = &self.neg_sentences {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}neg_sentences[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl QualityInspectionCreateSentenceBodyTagDataList {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tag_type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "pos_sentences",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                QualityInspectionCreateSentenceBodyTagDataListPosSentences::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape {
+            name: "neg_sentences",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                QualityInspectionCreateSentenceBodyTagDataListNegSentences::FIELDS,
+            )),
+        },
+    ];
 }
 
 /// Object `pos_sentences`.
@@ -10075,10 +12693,16 @@ pub struct QualityInspectionCreateSentenceBodyTagDataListPosSentences {
     pub name: Option<String>,
 }
 impl QualityInspectionCreateSentenceBodyTagDataListPosSentences {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl QualityInspectionCreateSentenceBodyTagDataListPosSentences {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `neg_sentences`.
@@ -10089,9 +12713,23 @@ pub struct QualityInspectionCreateSentenceBodyTagDataListNegSentences {
     pub name: Option<String>,
 }
 impl QualityInspectionCreateSentenceBodyTagDataListNegSentences {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl QualityInspectionCreateSentenceBodyTagDataListNegSentences {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionCreateSentenceBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.createSentence", Self::FIELDS, v, true)
     }
 }
 
@@ -10106,10 +12744,26 @@ pub struct QualityInspectionDeleteSensitiveWordBody {
     pub sw_id: Option<String>,
 }
 impl QualityInspectionDeleteSensitiveWordBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}sw_id"), &self.sw_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"sw_id") {
+            cec_core::validate::required(op, &format!("{at}sw_id"), &self.sw_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionDeleteSensitiveWordBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "sw_id", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionDeleteSensitiveWordBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.deleteSensitiveWord", Self::FIELDS, v, true)
     }
 }
 
@@ -10156,16 +12810,38 @@ pub struct QualityInspectionUpdateSensitiveWordBody {
     pub category_id: Option<String>,
 }
 impl QualityInspectionUpdateSensitiveWordBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}sw_name"), &self.sw_name)?;
-        if let Some(v) = &self.exception {
-            v.validate(op, &format!("{at}exception."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"sw_name") {
+            cec_core::validate::required(op, &format!("{at}sw_name"), &self.sw_name)?;
         }
-        cec_core::validate::required(op, &format!("{at}sw_id"), &self.sw_id)?;
-        cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
+        if !skip.contains(&"exception") {
+            if let Some(v) = &self.exception {
+                v.validate(op, &format!("{at}exception."), &[])?;
+            }
+        }
+        if !skip.contains(&"sw_id") {
+            cec_core::validate::required(op, &format!("{at}sw_id"), &self.sw_id)?;
+        }
+        if !skip.contains(&"category_id") {
+            cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
+        }
         Ok(())
     }
+}
+impl QualityInspectionUpdateSensitiveWordBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "sw_name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "score", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape {
+            name: "exception",
+            shape: cec_core::validate::Shape::Object(QualityInspectionUpdateSensitiveWordBodyException::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "sw_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "category_id", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `exception`.
@@ -10179,9 +12855,31 @@ pub struct QualityInspectionUpdateSensitiveWordBodyException {
     pub staff: Option<Vec<String>>,
 }
 impl QualityInspectionUpdateSensitiveWordBodyException {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl QualityInspectionUpdateSensitiveWordBodyException {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "customer",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape {
+            name: "staff",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+    ];
+}
+
+impl QualityInspectionUpdateSensitiveWordBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.updateSensitiveWord", Self::FIELDS, v, true)
     }
 }
 
@@ -10232,12 +12930,35 @@ pub struct QualityInspectionQuerySensitiveWordsByCategoryIdBody {
     pub limit: Option<serde_json::Number>,
 }
 impl QualityInspectionQuerySensitiveWordsByCategoryIdBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
-        cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"category_id") {
+            cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
+        }
+        if !skip.contains(&"page") {
+            cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionQuerySensitiveWordsByCategoryIdBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "category_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "page", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl QualityInspectionQuerySensitiveWordsByCategoryIdBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.querySensitiveWordsByCategoryId", Self::FIELDS, v, true)
     }
 }
 
@@ -10307,10 +13028,26 @@ pub struct QualityInspectionCreateSensitiveCategoryBody {
     pub name: Option<String>,
 }
 impl QualityInspectionCreateSensitiveCategoryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionCreateSensitiveCategoryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionCreateSensitiveCategoryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.createSensitiveCategory", Self::FIELDS, v, true)
     }
 }
 
@@ -10355,11 +13092,31 @@ pub struct QualityInspectionMoveSensitiveWordToCategoryBody {
     pub sensitive_word_ids: Option<String>,
 }
 impl QualityInspectionMoveSensitiveWordToCategoryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
-        cec_core::validate::required(op, &format!("{at}sensitiveWordIds"), &self.sensitive_word_ids)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"category_id") {
+            cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
+        }
+        if !skip.contains(&"sensitiveWordIds") {
+            cec_core::validate::required(op, &format!("{at}sensitiveWordIds"), &self.sensitive_word_ids)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionMoveSensitiveWordToCategoryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "category_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "sensitiveWordIds", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl QualityInspectionMoveSensitiveWordToCategoryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.moveSensitiveWordToCategory", Self::FIELDS, v, true)
     }
 }
 
@@ -10400,15 +13157,34 @@ pub struct QualityInspectionCreateSensitiveWordBody {
     pub category_id: Option<String>,
 }
 impl QualityInspectionCreateSensitiveWordBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}sw_name"), &self.sw_name)?;
-        if let Some(v) = &self.exception {
-            v.validate(op, &format!("{at}exception."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"sw_name") {
+            cec_core::validate::required(op, &format!("{at}sw_name"), &self.sw_name)?;
         }
-        cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
+        if !skip.contains(&"exception") {
+            if let Some(v) = &self.exception {
+                v.validate(op, &format!("{at}exception."), &[])?;
+            }
+        }
+        if !skip.contains(&"category_id") {
+            cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
+        }
         Ok(())
     }
+}
+impl QualityInspectionCreateSensitiveWordBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "sw_name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "score", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape {
+            name: "exception",
+            shape: cec_core::validate::Shape::Object(QualityInspectionCreateSensitiveWordBodyException::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "category_id", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `exception`.
@@ -10422,9 +13198,31 @@ pub struct QualityInspectionCreateSensitiveWordBodyException {
     pub staff: Option<Vec<String>>,
 }
 impl QualityInspectionCreateSensitiveWordBodyException {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl QualityInspectionCreateSensitiveWordBodyException {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "customer",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape {
+            name: "staff",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+    ];
+}
+
+impl QualityInspectionCreateSensitiveWordBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.createSensitiveWord", Self::FIELDS, v, true)
     }
 }
 
@@ -10459,10 +13257,26 @@ pub struct QualityInspectionDeleteSensitiveCategoryBody {
     pub category_id: Option<String>,
 }
 impl QualityInspectionDeleteSensitiveCategoryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"category_id") {
+            cec_core::validate::required(op, &format!("{at}category_id"), &self.category_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionDeleteSensitiveCategoryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "category_id", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionDeleteSensitiveCategoryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.deleteSensitiveCategory", Self::FIELDS, v, true)
     }
 }
 
@@ -10498,14 +13312,49 @@ pub struct QualityInspectionUpdateSentenceGroupBody {
     pub dialogue_flow_id: Option<String>,
 }
 impl QualityInspectionUpdateSentenceGroupBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}role"), &self.role)?;
-        cec_core::validate::required(op, &format!("{at}position"), &self.position)?;
-        cec_core::validate::required(op, &format!("{at}SGType"), &self.sg_type)?;
-        cec_core::validate::required(op, &format!("{at}sg_id"), &self.sg_id)?;
-        cec_core::validate::required(op, &format!("{at}dialogue_flow_id"), &self.dialogue_flow_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"role") {
+            cec_core::validate::required(op, &format!("{at}role"), &self.role)?;
+        }
+        if !skip.contains(&"position") {
+            cec_core::validate::required(op, &format!("{at}position"), &self.position)?;
+        }
+        if !skip.contains(&"SGType") {
+            cec_core::validate::required(op, &format!("{at}SGType"), &self.sg_type)?;
+        }
+        if !skip.contains(&"sg_id") {
+            cec_core::validate::required(op, &format!("{at}sg_id"), &self.sg_id)?;
+        }
+        if !skip.contains(&"dialogue_flow_id") {
+            cec_core::validate::required(op, &format!("{at}dialogue_flow_id"), &self.dialogue_flow_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionUpdateSentenceGroupBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "sentences",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "role", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "position", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "SGType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "position_distance", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "sg_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "sg_name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "dialogue_flow_id", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl QualityInspectionUpdateSentenceGroupBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.updateSentenceGroup", Self::FIELDS, v, true)
     }
 }
 
@@ -10537,10 +13386,26 @@ pub struct QualityInspectionGetSentenceGroupBody {
     pub sg_id: Option<serde_json::Value>,
 }
 impl QualityInspectionGetSentenceGroupBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}sg_id"), &self.sg_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"sg_id") {
+            cec_core::validate::required(op, &format!("{at}sg_id"), &self.sg_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionGetSentenceGroupBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "sg_id", shape: cec_core::validate::Shape::Any }];
+}
+
+impl QualityInspectionGetSentenceGroupBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.getSentenceGroup", Self::FIELDS, v, true)
     }
 }
 
@@ -10594,10 +13459,26 @@ pub struct QualityInspectionDeleteSentenceGroupBody {
     pub sg_id: Option<String>,
 }
 impl QualityInspectionDeleteSentenceGroupBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}sg_id"), &self.sg_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"sg_id") {
+            cec_core::validate::required(op, &format!("{at}sg_id"), &self.sg_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionDeleteSentenceGroupBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "sg_id", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionDeleteSentenceGroupBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.deleteSentenceGroup", Self::FIELDS, v, true)
     }
 }
 
@@ -10629,10 +13510,26 @@ pub struct QualityInspectionDeleteConversationFlowBody {
     pub flow_id: Option<String>,
 }
 impl QualityInspectionDeleteConversationFlowBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}flow_id"), &self.flow_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"flow_id") {
+            cec_core::validate::required(op, &format!("{at}flow_id"), &self.flow_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionDeleteConversationFlowBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "flow_id", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionDeleteConversationFlowBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.deleteConversationFlow", Self::FIELDS, v, true)
     }
 }
 
@@ -10679,12 +13576,41 @@ pub struct QualityInspectionAddSentenceGroupBody {
     pub dialogue_flow_id: Option<String>,
 }
 impl QualityInspectionAddSentenceGroupBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}role"), &self.role)?;
-        cec_core::validate::required(op, &format!("{at}position"), &self.position)?;
-        cec_core::validate::required(op, &format!("{at}SGType"), &self.sg_type)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"role") {
+            cec_core::validate::required(op, &format!("{at}role"), &self.role)?;
+        }
+        if !skip.contains(&"position") {
+            cec_core::validate::required(op, &format!("{at}position"), &self.position)?;
+        }
+        if !skip.contains(&"SGType") {
+            cec_core::validate::required(op, &format!("{at}SGType"), &self.sg_type)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionAddSentenceGroupBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "sentences",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "role", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "position", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "SGType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "sg_name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "dialogue_flow_id", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl QualityInspectionAddSentenceGroupBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.addSentenceGroup", Self::FIELDS, v, true)
     }
 }
 
@@ -10708,13 +13634,39 @@ pub struct QualityInspectionAddConversationFlowBody {
     pub rule_id: Option<String>,
 }
 impl QualityInspectionAddConversationFlowBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}flow_name"), &self.flow_name)?;
-        cec_core::validate::required(op, &format!("{at}min"), &self.min)?;
-        cec_core::validate::required(op, &format!("{at}expression"), &self.expression)?;
-        cec_core::validate::required(op, &format!("{at}rule_id"), &self.rule_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"flow_name") {
+            cec_core::validate::required(op, &format!("{at}flow_name"), &self.flow_name)?;
+        }
+        if !skip.contains(&"min") {
+            cec_core::validate::required(op, &format!("{at}min"), &self.min)?;
+        }
+        if !skip.contains(&"expression") {
+            cec_core::validate::required(op, &format!("{at}expression"), &self.expression)?;
+        }
+        if !skip.contains(&"rule_id") {
+            cec_core::validate::required(op, &format!("{at}rule_id"), &self.rule_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionAddConversationFlowBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "flow_name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "min", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "expression", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "rule_id", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl QualityInspectionAddConversationFlowBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.addConversationFlow", Self::FIELDS, v, true)
     }
 }
 
@@ -10768,14 +13720,47 @@ pub struct QualityInspectionUpdateConversationFlowBody {
     pub rule_id: Option<String>,
 }
 impl QualityInspectionUpdateConversationFlowBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}expression"), &self.expression)?;
-        cec_core::validate::required(op, &format!("{at}min"), &self.min)?;
-        cec_core::validate::required(op, &format!("{at}flow_id"), &self.flow_id)?;
-        cec_core::validate::required(op, &format!("{at}flow_name"), &self.flow_name)?;
-        cec_core::validate::required(op, &format!("{at}rule_id"), &self.rule_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"expression") {
+            cec_core::validate::required(op, &format!("{at}expression"), &self.expression)?;
+        }
+        if !skip.contains(&"min") {
+            cec_core::validate::required(op, &format!("{at}min"), &self.min)?;
+        }
+        if !skip.contains(&"flow_id") {
+            cec_core::validate::required(op, &format!("{at}flow_id"), &self.flow_id)?;
+        }
+        if !skip.contains(&"flow_name") {
+            cec_core::validate::required(op, &format!("{at}flow_name"), &self.flow_name)?;
+        }
+        if !skip.contains(&"rule_id") {
+            cec_core::validate::required(op, &format!("{at}rule_id"), &self.rule_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionUpdateConversationFlowBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "sentence_groups",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "expression", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "min", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "flow_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "flow_name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "rule_id", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl QualityInspectionUpdateConversationFlowBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.updateConversationFlow", Self::FIELDS, v, true)
     }
 }
 
@@ -10790,10 +13775,26 @@ pub struct QualityInspectionGetConversationFlowBody {
     pub flow_id: Option<String>,
 }
 impl QualityInspectionGetConversationFlowBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}flow_id"), &self.flow_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"flow_id") {
+            cec_core::validate::required(op, &format!("{at}flow_id"), &self.flow_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionGetConversationFlowBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "flow_id", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionGetConversationFlowBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.getConversationFlow", Self::FIELDS, v, true)
     }
 }
 
@@ -10886,20 +13887,51 @@ pub struct QualityInspectionAddRuleBody {
     pub other: Option<QualityInspectionAddRuleBodyOther>,
 }
 impl QualityInspectionAddRuleBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}rule_name"), &self.rule_name)?;
-        cec_core::validate::required(op, &format!("{at}severity"), &self.severity)?;
-        cec_core::validate::required(op, &format!("{at}score_type"), &self.score_type)?;
-        cec_core::validate::required(op, &format!("{at}score"), &self.score)?;
-        cec_core::validate::required(op, &format!("{at}method"), &self.method)?;
-        cec_core::validate::required(op, &format!("{at}min"), &self.min)?;
-        cec_core::validate::required(op, &format!("{at}other"), &self.other)?;
-        if let Some(v) = &self.other {
-            v.validate(op, &format!("{at}other."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"rule_name") {
+            cec_core::validate::required(op, &format!("{at}rule_name"), &self.rule_name)?;
+        }
+        if !skip.contains(&"severity") {
+            cec_core::validate::required(op, &format!("{at}severity"), &self.severity)?;
+        }
+        if !skip.contains(&"score_type") {
+            cec_core::validate::required(op, &format!("{at}score_type"), &self.score_type)?;
+        }
+        if !skip.contains(&"score") {
+            cec_core::validate::required(op, &format!("{at}score"), &self.score)?;
+        }
+        if !skip.contains(&"method") {
+            cec_core::validate::required(op, &format!("{at}method"), &self.method)?;
+        }
+        if !skip.contains(&"min") {
+            cec_core::validate::required(op, &format!("{at}min"), &self.min)?;
+        }
+        if !skip.contains(&"other") {
+            cec_core::validate::required(op, &format!("{at}other"), &self.other)?;
+            if let Some(v) = &self.other {
+                v.validate(op, &format!("{at}other."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl QualityInspectionAddRuleBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "rule_name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "severity", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "score_type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "score", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "method", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "min", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape {
+            name: "other",
+            shape: cec_core::validate::Shape::Object(QualityInspectionAddRuleBodyOther::FIELDS),
+        },
+    ];
 }
 
 /// Object `other`.
@@ -10913,9 +13945,25 @@ pub struct QualityInspectionAddRuleBodyOther {
     pub call_end: Option<serde_json::Number>,
 }
 impl QualityInspectionAddRuleBodyOther {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl QualityInspectionAddRuleBodyOther {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_from", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "call_end", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl QualityInspectionAddRuleBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.addRule", Self::FIELDS, v, true)
     }
 }
 
@@ -10948,19 +13996,47 @@ pub struct QualityInspectionUpdateRuleBody {
     pub rule_name: Option<String>,
 }
 impl QualityInspectionUpdateRuleBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}severity"), &self.severity)?;
-        cec_core::validate::required(op, &format!("{at}rule_id"), &self.rule_id)?;
-        cec_core::validate::required(op, &format!("{at}score"), &self.score)?;
-        cec_core::validate::required(op, &format!("{at}other"), &self.other)?;
-        if let Some(v) = &self.other {
-            v.validate(op, &format!("{at}other."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"severity") {
+            cec_core::validate::required(op, &format!("{at}severity"), &self.severity)?;
         }
-        cec_core::validate::required(op, &format!("{at}min"), &self.min)?;
-        cec_core::validate::required(op, &format!("{at}method"), &self.method)?;
+        if !skip.contains(&"rule_id") {
+            cec_core::validate::required(op, &format!("{at}rule_id"), &self.rule_id)?;
+        }
+        if !skip.contains(&"score") {
+            cec_core::validate::required(op, &format!("{at}score"), &self.score)?;
+        }
+        if !skip.contains(&"other") {
+            cec_core::validate::required(op, &format!("{at}other"), &self.other)?;
+            if let Some(v) = &self.other {
+                v.validate(op, &format!("{at}other."), &[])?;
+            }
+        }
+        if !skip.contains(&"min") {
+            cec_core::validate::required(op, &format!("{at}min"), &self.min)?;
+        }
+        if !skip.contains(&"method") {
+            cec_core::validate::required(op, &format!("{at}method"), &self.method)?;
+        }
         Ok(())
     }
+}
+impl QualityInspectionUpdateRuleBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "severity", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "rule_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "score", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape {
+            name: "other",
+            shape: cec_core::validate::Shape::Object(QualityInspectionUpdateRuleBodyOther::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "min", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "method", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "rule_name", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `other`.
@@ -10974,9 +14050,25 @@ pub struct QualityInspectionUpdateRuleBodyOther {
     pub call_end: Option<serde_json::Number>,
 }
 impl QualityInspectionUpdateRuleBodyOther {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl QualityInspectionUpdateRuleBodyOther {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_from", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "call_end", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl QualityInspectionUpdateRuleBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.updateRule", Self::FIELDS, v, true)
     }
 }
 
@@ -10991,10 +14083,26 @@ pub struct QualityInspectionDeleteRuleBody {
     pub rule_id: Option<String>,
 }
 impl QualityInspectionDeleteRuleBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}rule_id"), &self.rule_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"rule_id") {
+            cec_core::validate::required(op, &format!("{at}rule_id"), &self.rule_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionDeleteRuleBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "rule_id", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionDeleteRuleBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.deleteRule", Self::FIELDS, v, true)
     }
 }
 
@@ -11026,10 +14134,26 @@ pub struct QualityInspectionGetOneRuleBody {
     pub rule_id: Option<String>,
 }
 impl QualityInspectionGetOneRuleBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}rule_id"), &self.rule_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"rule_id") {
+            cec_core::validate::required(op, &format!("{at}rule_id"), &self.rule_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionGetOneRuleBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "rule_id", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionGetOneRuleBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.getOneRule", Self::FIELDS, v, true)
     }
 }
 
@@ -11166,10 +14290,30 @@ pub struct QualityInspectionQueryRulesBody {
     pub incomplete_only: Option<bool>,
 }
 impl QualityInspectionQueryRulesBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionQueryRulesBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "page", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "keyword", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "incompleteOnly", shape: cec_core::validate::Shape::Bool },
+    ];
+}
+
+impl QualityInspectionQueryRulesBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.queryRules", Self::FIELDS, v, true)
     }
 }
 
@@ -11326,10 +14470,26 @@ pub struct QualityInspectionGetInterposalRuleByIdBody {
     pub interposal_id: Option<String>,
 }
 impl QualityInspectionGetInterposalRuleByIdBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}interposal_id"), &self.interposal_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"interposal_id") {
+            cec_core::validate::required(op, &format!("{at}interposal_id"), &self.interposal_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionGetInterposalRuleByIdBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "interposal_id", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionGetInterposalRuleByIdBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.getInterposalRuleById", Self::FIELDS, v, true)
     }
 }
 
@@ -11370,10 +14530,29 @@ pub struct QualityInspectionQueryInterposalRulesBody {
     pub keyword: Option<String>,
 }
 impl QualityInspectionQueryInterposalRulesBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionQueryInterposalRulesBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "page", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "keyword", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl QualityInspectionQueryInterposalRulesBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.queryInterposalRules", Self::FIELDS, v, true)
     }
 }
 
@@ -11411,10 +14590,26 @@ pub struct QualityInspectionDeleteInterposalRuleBody {
     pub interposal_id: Option<String>,
 }
 impl QualityInspectionDeleteInterposalRuleBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}interposal_id"), &self.interposal_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"interposal_id") {
+            cec_core::validate::required(op, &format!("{at}interposal_id"), &self.interposal_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionDeleteInterposalRuleBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "interposal_id", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionDeleteInterposalRuleBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.deleteInterposalRule", Self::FIELDS, v, true)
     }
 }
 
@@ -11458,18 +14653,42 @@ pub struct QualityInspectionAddInterposalRuleBody {
     pub other: Option<QualityInspectionAddInterposalRuleBodyOther>,
 }
 impl QualityInspectionAddInterposalRuleBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        cec_core::validate::required(op, &format!("{at}score"), &self.score)?;
-        cec_core::validate::required(op, &format!("{at}seconds"), &self.seconds)?;
-        cec_core::validate::required(op, &format!("{at}times"), &self.times)?;
-        cec_core::validate::required(op, &format!("{at}other"), &self.other)?;
-        if let Some(v) = &self.other {
-            v.validate(op, &format!("{at}other."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        }
+        if !skip.contains(&"score") {
+            cec_core::validate::required(op, &format!("{at}score"), &self.score)?;
+        }
+        if !skip.contains(&"seconds") {
+            cec_core::validate::required(op, &format!("{at}seconds"), &self.seconds)?;
+        }
+        if !skip.contains(&"times") {
+            cec_core::validate::required(op, &format!("{at}times"), &self.times)?;
+        }
+        if !skip.contains(&"other") {
+            cec_core::validate::required(op, &format!("{at}other"), &self.other)?;
+            if let Some(v) = &self.other {
+                v.validate(op, &format!("{at}other."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl QualityInspectionAddInterposalRuleBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "score", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "seconds", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "times", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape {
+            name: "other",
+            shape: cec_core::validate::Shape::Object(QualityInspectionAddInterposalRuleBodyOther::FIELDS),
+        },
+    ];
 }
 
 /// Object `other`.
@@ -11483,9 +14702,25 @@ pub struct QualityInspectionAddInterposalRuleBodyOther {
     pub call_from: Option<serde_json::Number>,
 }
 impl QualityInspectionAddInterposalRuleBodyOther {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl QualityInspectionAddInterposalRuleBodyOther {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_end", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "call_from", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl QualityInspectionAddInterposalRuleBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.addInterposalRule", Self::FIELDS, v, true)
     }
 }
 
@@ -11515,19 +14750,46 @@ pub struct QualityInspectionUpdateInterposalRuleBody {
     pub name: Option<String>,
 }
 impl QualityInspectionUpdateInterposalRuleBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}score"), &self.score)?;
-        cec_core::validate::required(op, &format!("{at}seconds"), &self.seconds)?;
-        cec_core::validate::required(op, &format!("{at}times"), &self.times)?;
-        cec_core::validate::required(op, &format!("{at}other"), &self.other)?;
-        if let Some(v) = &self.other {
-            v.validate(op, &format!("{at}other."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"score") {
+            cec_core::validate::required(op, &format!("{at}score"), &self.score)?;
         }
-        cec_core::validate::required(op, &format!("{at}interposal_id"), &self.interposal_id)?;
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        if !skip.contains(&"seconds") {
+            cec_core::validate::required(op, &format!("{at}seconds"), &self.seconds)?;
+        }
+        if !skip.contains(&"times") {
+            cec_core::validate::required(op, &format!("{at}times"), &self.times)?;
+        }
+        if !skip.contains(&"other") {
+            cec_core::validate::required(op, &format!("{at}other"), &self.other)?;
+            if let Some(v) = &self.other {
+                v.validate(op, &format!("{at}other."), &[])?;
+            }
+        }
+        if !skip.contains(&"interposal_id") {
+            cec_core::validate::required(op, &format!("{at}interposal_id"), &self.interposal_id)?;
+        }
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        }
         Ok(())
     }
+}
+impl QualityInspectionUpdateInterposalRuleBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "score", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "seconds", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "times", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape {
+            name: "other",
+            shape: cec_core::validate::Shape::Object(QualityInspectionUpdateInterposalRuleBodyOther::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "interposal_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `other`.
@@ -11541,9 +14803,25 @@ pub struct QualityInspectionUpdateInterposalRuleBodyOther {
     pub call_from: Option<serde_json::Number>,
 }
 impl QualityInspectionUpdateInterposalRuleBodyOther {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl QualityInspectionUpdateInterposalRuleBodyOther {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_end", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "call_from", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl QualityInspectionUpdateInterposalRuleBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.updateInterposalRule", Self::FIELDS, v, true)
     }
 }
 
@@ -11561,13 +14839,26 @@ pub struct QualityInspectionCreateSilenceRuleBody {
     pub exception: Option<serde_json::Value>,
 }
 impl QualityInspectionCreateSilenceRuleBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.setting {
-            v.validate(op, &format!("{at}setting."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"setting") {
+            if let Some(v) = &self.setting {
+                v.validate(op, &format!("{at}setting."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl QualityInspectionCreateSilenceRuleBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "setting",
+            shape: cec_core::validate::Shape::Object(QualityInspectionCreateSilenceRuleBodySetting::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "exception", shape: cec_core::validate::Shape::Any },
+    ];
 }
 
 /// Object `setting`.
@@ -11590,17 +14881,41 @@ pub struct QualityInspectionCreateSilenceRuleBodySetting {
     pub other: Option<QualityInspectionCreateSilenceRuleBodySettingOther>,
 }
 impl QualityInspectionCreateSilenceRuleBodySetting {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        cec_core::validate::required(op, &format!("{at}score"), &self.score)?;
-        cec_core::validate::required(op, &format!("{at}seconds"), &self.seconds)?;
-        cec_core::validate::required(op, &format!("{at}times"), &self.times)?;
-        if let Some(v) = &self.other {
-            v.validate(op, &format!("{at}other."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        }
+        if !skip.contains(&"score") {
+            cec_core::validate::required(op, &format!("{at}score"), &self.score)?;
+        }
+        if !skip.contains(&"seconds") {
+            cec_core::validate::required(op, &format!("{at}seconds"), &self.seconds)?;
+        }
+        if !skip.contains(&"times") {
+            cec_core::validate::required(op, &format!("{at}times"), &self.times)?;
+        }
+        if !skip.contains(&"other") {
+            if let Some(v) = &self.other {
+                v.validate(op, &format!("{at}other."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl QualityInspectionCreateSilenceRuleBodySetting {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "score", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "seconds", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "times", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape {
+            name: "other",
+            shape: cec_core::validate::Shape::Object(QualityInspectionCreateSilenceRuleBodySettingOther::FIELDS),
+        },
+    ];
 }
 
 /// Object `other`.
@@ -11614,9 +14929,25 @@ pub struct QualityInspectionCreateSilenceRuleBodySettingOther {
     pub call_end: Option<serde_json::Number>,
 }
 impl QualityInspectionCreateSilenceRuleBodySettingOther {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl QualityInspectionCreateSilenceRuleBodySettingOther {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_from", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "call_end", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl QualityInspectionCreateSilenceRuleBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.createSilenceRule", Self::FIELDS, v, true)
     }
 }
 
@@ -11631,13 +14962,23 @@ pub struct QualityInspectionUpdateSilenceRuleBody {
     pub setting: Option<QualityInspectionUpdateSilenceRuleBodySetting>,
 }
 impl QualityInspectionUpdateSilenceRuleBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.setting {
-            v.validate(op, &format!("{at}setting."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"setting") {
+            if let Some(v) = &self.setting {
+                v.validate(op, &format!("{at}setting."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl QualityInspectionUpdateSilenceRuleBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "setting",
+        shape: cec_core::validate::Shape::Object(QualityInspectionUpdateSilenceRuleBodySetting::FIELDS),
+    }];
 }
 
 /// Object `setting`.
@@ -11663,18 +15004,45 @@ pub struct QualityInspectionUpdateSilenceRuleBodySetting {
     pub silence_id: Option<String>,
 }
 impl QualityInspectionUpdateSilenceRuleBodySetting {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.other {
-            v.validate(op, &format!("{at}other."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"other") {
+            if let Some(v) = &self.other {
+                v.validate(op, &format!("{at}other."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}score"), &self.score)?;
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        cec_core::validate::required(op, &format!("{at}seconds"), &self.seconds)?;
-        cec_core::validate::required(op, &format!("{at}times"), &self.times)?;
-        cec_core::validate::required(op, &format!("{at}silence_id"), &self.silence_id)?;
+        if !skip.contains(&"score") {
+            cec_core::validate::required(op, &format!("{at}score"), &self.score)?;
+        }
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        }
+        if !skip.contains(&"seconds") {
+            cec_core::validate::required(op, &format!("{at}seconds"), &self.seconds)?;
+        }
+        if !skip.contains(&"times") {
+            cec_core::validate::required(op, &format!("{at}times"), &self.times)?;
+        }
+        if !skip.contains(&"silence_id") {
+            cec_core::validate::required(op, &format!("{at}silence_id"), &self.silence_id)?;
+        }
         Ok(())
     }
+}
+impl QualityInspectionUpdateSilenceRuleBodySetting {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "other",
+            shape: cec_core::validate::Shape::Object(QualityInspectionUpdateSilenceRuleBodySettingOther::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "score", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "seconds", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "times", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "silence_id", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `other`.
@@ -11688,9 +15056,25 @@ pub struct QualityInspectionUpdateSilenceRuleBodySettingOther {
     pub call_end: Option<serde_json::Number>,
 }
 impl QualityInspectionUpdateSilenceRuleBodySettingOther {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl QualityInspectionUpdateSilenceRuleBodySettingOther {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_from", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "call_end", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl QualityInspectionUpdateSilenceRuleBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.updateSilenceRule", Self::FIELDS, v, true)
     }
 }
 
@@ -11705,10 +15089,26 @@ pub struct QualityInspectionDeleteSilenceRuleBody {
     pub silence_id: Option<String>,
 }
 impl QualityInspectionDeleteSilenceRuleBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}silence_id"), &self.silence_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"silence_id") {
+            cec_core::validate::required(op, &format!("{at}silence_id"), &self.silence_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionDeleteSilenceRuleBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "silence_id", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionDeleteSilenceRuleBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.deleteSilenceRule", Self::FIELDS, v, true)
     }
 }
 
@@ -11740,10 +15140,26 @@ pub struct QualityInspectionQuerySilenceRuleBody {
     pub silence_id: Option<String>,
 }
 impl QualityInspectionQuerySilenceRuleBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}silence_id"), &self.silence_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"silence_id") {
+            cec_core::validate::required(op, &format!("{at}silence_id"), &self.silence_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionQuerySilenceRuleBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "silence_id", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionQuerySilenceRuleBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.querySilenceRule", Self::FIELDS, v, true)
     }
 }
 
@@ -11761,14 +15177,27 @@ pub struct QualityInspectionAddSpeedRuleBody {
     pub exception: Option<serde_json::Value>,
 }
 impl QualityInspectionAddSpeedRuleBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}setting"), &self.setting)?;
-        if let Some(v) = &self.setting {
-            v.validate(op, &format!("{at}setting."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"setting") {
+            cec_core::validate::required(op, &format!("{at}setting"), &self.setting)?;
+            if let Some(v) = &self.setting {
+                v.validate(op, &format!("{at}setting."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl QualityInspectionAddSpeedRuleBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "setting",
+            shape: cec_core::validate::Shape::Object(QualityInspectionAddSpeedRuleBodySetting::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "exception", shape: cec_core::validate::Shape::Any },
+    ];
 }
 
 /// Object `setting`.
@@ -11791,17 +15220,41 @@ pub struct QualityInspectionAddSpeedRuleBodySetting {
     pub other: Option<QualityInspectionAddSpeedRuleBodySettingOther>,
 }
 impl QualityInspectionAddSpeedRuleBodySetting {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        cec_core::validate::required(op, &format!("{at}score"), &self.score)?;
-        cec_core::validate::required(op, &format!("{at}min"), &self.min)?;
-        cec_core::validate::required(op, &format!("{at}max"), &self.max)?;
-        if let Some(v) = &self.other {
-            v.validate(op, &format!("{at}other."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        }
+        if !skip.contains(&"score") {
+            cec_core::validate::required(op, &format!("{at}score"), &self.score)?;
+        }
+        if !skip.contains(&"min") {
+            cec_core::validate::required(op, &format!("{at}min"), &self.min)?;
+        }
+        if !skip.contains(&"max") {
+            cec_core::validate::required(op, &format!("{at}max"), &self.max)?;
+        }
+        if !skip.contains(&"other") {
+            if let Some(v) = &self.other {
+                v.validate(op, &format!("{at}other."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl QualityInspectionAddSpeedRuleBodySetting {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "score", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "min", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "max", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape {
+            name: "other",
+            shape: cec_core::validate::Shape::Object(QualityInspectionAddSpeedRuleBodySettingOther::FIELDS),
+        },
+    ];
 }
 
 /// Object `other`.
@@ -11815,9 +15268,25 @@ pub struct QualityInspectionAddSpeedRuleBodySettingOther {
     pub call_end: Option<serde_json::Number>,
 }
 impl QualityInspectionAddSpeedRuleBodySettingOther {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl QualityInspectionAddSpeedRuleBodySettingOther {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_from", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "call_end", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl QualityInspectionAddSpeedRuleBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.addSpeedRule", Self::FIELDS, v, true)
     }
 }
 
@@ -11832,14 +15301,24 @@ pub struct QualityInspectionUpdateSpeedRuleBody {
     pub setting: Option<QualityInspectionUpdateSpeedRuleBodySetting>,
 }
 impl QualityInspectionUpdateSpeedRuleBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}setting"), &self.setting)?;
-        if let Some(v) = &self.setting {
-            v.validate(op, &format!("{at}setting."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"setting") {
+            cec_core::validate::required(op, &format!("{at}setting"), &self.setting)?;
+            if let Some(v) = &self.setting {
+                v.validate(op, &format!("{at}setting."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl QualityInspectionUpdateSpeedRuleBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "setting",
+        shape: cec_core::validate::Shape::Object(QualityInspectionUpdateSpeedRuleBodySetting::FIELDS),
+    }];
 }
 
 /// Object `setting`.
@@ -11862,17 +15341,41 @@ pub struct QualityInspectionUpdateSpeedRuleBodySetting {
     pub other: Option<QualityInspectionUpdateSpeedRuleBodySettingOther>,
 }
 impl QualityInspectionUpdateSpeedRuleBodySetting {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        cec_core::validate::required(op, &format!("{at}score"), &self.score)?;
-        cec_core::validate::required(op, &format!("{at}min"), &self.min)?;
-        cec_core::validate::required(op, &format!("{at}max"), &self.max)?;
-        if let Some(v) = &self.other {
-            v.validate(op, &format!("{at}other."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+        }
+        if !skip.contains(&"score") {
+            cec_core::validate::required(op, &format!("{at}score"), &self.score)?;
+        }
+        if !skip.contains(&"min") {
+            cec_core::validate::required(op, &format!("{at}min"), &self.min)?;
+        }
+        if !skip.contains(&"max") {
+            cec_core::validate::required(op, &format!("{at}max"), &self.max)?;
+        }
+        if !skip.contains(&"other") {
+            if let Some(v) = &self.other {
+                v.validate(op, &format!("{at}other."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl QualityInspectionUpdateSpeedRuleBodySetting {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "score", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "min", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "max", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape {
+            name: "other",
+            shape: cec_core::validate::Shape::Object(QualityInspectionUpdateSpeedRuleBodySettingOther::FIELDS),
+        },
+    ];
 }
 
 /// Object `other`.
@@ -11886,9 +15389,25 @@ pub struct QualityInspectionUpdateSpeedRuleBodySettingOther {
     pub call_end: Option<serde_json::Number>,
 }
 impl QualityInspectionUpdateSpeedRuleBodySettingOther {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl QualityInspectionUpdateSpeedRuleBodySettingOther {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_from", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "call_end", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl QualityInspectionUpdateSpeedRuleBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.updateSpeedRule", Self::FIELDS, v, true)
     }
 }
 
@@ -11903,10 +15422,26 @@ pub struct QualityInspectionDeleteSpeedRuleBody {
     pub speed_id: Option<String>,
 }
 impl QualityInspectionDeleteSpeedRuleBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}speed_id"), &self.speed_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"speed_id") {
+            cec_core::validate::required(op, &format!("{at}speed_id"), &self.speed_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionDeleteSpeedRuleBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "speed_id", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionDeleteSpeedRuleBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.deleteSpeedRule", Self::FIELDS, v, true)
     }
 }
 
@@ -11938,10 +15473,26 @@ pub struct QualityInspectionQuerySpeedRuleByIdBody {
     pub speed_id: Option<String>,
 }
 impl QualityInspectionQuerySpeedRuleByIdBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}speed_id"), &self.speed_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"speed_id") {
+            cec_core::validate::required(op, &format!("{at}speed_id"), &self.speed_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionQuerySpeedRuleByIdBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "speed_id", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionQuerySpeedRuleByIdBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.querySpeedRuleById", Self::FIELDS, v, true)
     }
 }
 
@@ -12125,10 +15676,29 @@ pub struct QualityInspectionQuerySpeedRulesBody {
     pub keyword: Option<String>,
 }
 impl QualityInspectionQuerySpeedRulesBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionQuerySpeedRulesBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "page", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "keyword", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl QualityInspectionQuerySpeedRulesBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.querySpeedRules", Self::FIELDS, v, true)
     }
 }
 
@@ -12163,10 +15733,26 @@ pub struct QualityInspectionDeleteScenarioBody {
     pub group_id: Option<String>,
 }
 impl QualityInspectionDeleteScenarioBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}group_id"), &self.group_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"group_id") {
+            cec_core::validate::required(op, &format!("{at}group_id"), &self.group_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionDeleteScenarioBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "group_id", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionDeleteScenarioBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.deleteScenario", Self::FIELDS, v, true)
     }
 }
 
@@ -12207,15 +15793,32 @@ pub struct QualityInspectionCreateScenarioBody {
     pub other: Option<QualityInspectionCreateScenarioBodyOther>,
 }
 impl QualityInspectionCreateScenarioBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}group_name"), &self.group_name)?;
-        cec_core::validate::required(op, &format!("{at}other"), &self.other)?;
-        if let Some(v) = &self.other {
-            v.validate(op, &format!("{at}other."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"group_name") {
+            cec_core::validate::required(op, &format!("{at}group_name"), &self.group_name)?;
+        }
+        if !skip.contains(&"other") {
+            cec_core::validate::required(op, &format!("{at}other"), &self.other)?;
+            if let Some(v) = &self.other {
+                v.validate(op, &format!("{at}other."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl QualityInspectionCreateScenarioBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "group_name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "ignore_sensitive", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape {
+            name: "other",
+            shape: cec_core::validate::Shape::Object(QualityInspectionCreateScenarioBodyOther::FIELDS),
+        },
+    ];
 }
 
 /// Object `other`.
@@ -12229,9 +15832,25 @@ pub struct QualityInspectionCreateScenarioBodyOther {
     pub call_end: Option<serde_json::Number>,
 }
 impl QualityInspectionCreateScenarioBodyOther {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl QualityInspectionCreateScenarioBodyOther {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_from", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "call_end", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl QualityInspectionCreateScenarioBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.createScenario", Self::FIELDS, v, true)
     }
 }
 
@@ -12261,11 +15880,35 @@ pub struct QualityInspectionQueryAllScenarioBody {
     pub end_time: Option<String>,
 }
 impl QualityInspectionQueryAllScenarioBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        }
+        if !skip.contains(&"page") {
+            cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionQueryAllScenarioBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "page", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "scenarioName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "scenarioStatus", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "startTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl QualityInspectionQueryAllScenarioBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.queryAllScenario", Self::FIELDS, v, true)
     }
 }
 
@@ -12383,19 +16026,42 @@ pub struct QualityInspectionAppointQualityTaskBody {
     pub set_counts: Option<Vec<QualityInspectionAppointQualityTaskBodySetCounts>>,
 }
 impl QualityInspectionAppointQualityTaskBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}qualityTaskId"), &self.quality_task_id)?;
-        cec_core::validate::required(op, &format!("{at}setCountsType"), &self.set_counts_type)?;
-        cec_core::validate::required(op, &format!("{at}isTakeEffect"), &self.is_take_effect)?;
-        cec_core::validate::required(op, &format!("{at}setCounts"), &self.set_counts)?;
-        if let Some(v) = &self.set_counts {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}setCounts[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"qualityTaskId") {
+            cec_core::validate::required(op, &format!("{at}qualityTaskId"), &self.quality_task_id)?;
+        }
+        if !skip.contains(&"setCountsType") {
+            cec_core::validate::required(op, &format!("{at}setCountsType"), &self.set_counts_type)?;
+        }
+        if !skip.contains(&"isTakeEffect") {
+            cec_core::validate::required(op, &format!("{at}isTakeEffect"), &self.is_take_effect)?;
+        }
+        if !skip.contains(&"setCounts") {
+            cec_core::validate::required(op, &format!("{at}setCounts"), &self.set_counts)?;
+            if let Some(v) = &self.set_counts {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}setCounts[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl QualityInspectionAppointQualityTaskBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "qualityTaskId", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "setCountsType", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "isTakeEffect", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape {
+            name: "setCounts",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                QualityInspectionAppointQualityTaskBodySetCounts::FIELDS,
+            )),
+        },
+    ];
 }
 
 /// Object `setCounts`.
@@ -12409,10 +16075,28 @@ pub struct QualityInspectionAppointQualityTaskBodySetCounts {
     pub count: Option<serde_json::Number>,
 }
 impl QualityInspectionAppointQualityTaskBodySetCounts {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}personID"), &self.person_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"personID") {
+            cec_core::validate::required(op, &format!("{at}personID"), &self.person_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionAppointQualityTaskBodySetCounts {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "personID", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "count", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl QualityInspectionAppointQualityTaskBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.appointQualityTask", Self::FIELDS, v, true)
     }
 }
 
@@ -12450,11 +16134,32 @@ pub struct QualityInspectionTakeEffectQualityTaskBody {
     pub reserve_time: Option<String>,
 }
 impl QualityInspectionTakeEffectQualityTaskBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
-        cec_core::validate::required(op, &format!("{at}qualityTaskId"), &self.quality_task_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"type") {
+            cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        }
+        if !skip.contains(&"qualityTaskId") {
+            cec_core::validate::required(op, &format!("{at}qualityTaskId"), &self.quality_task_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionTakeEffectQualityTaskBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "qualityTaskId", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "reserveTime", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl QualityInspectionTakeEffectQualityTaskBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.takeEffectQualityTask", Self::FIELDS, v, true)
     }
 }
 
@@ -12493,18 +16198,48 @@ pub struct QualityInspectionQueryQualityTaskBody {
     pub rows: Option<serde_json::Number>,
 }
 impl QualityInspectionQueryQualityTaskBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.fixed_columns {
-            v.validate(op, &format!("{at}fixedColumns."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fixedColumns") {
+            if let Some(v) = &self.fixed_columns {
+                v.validate(op, &format!("{at}fixedColumns."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}currentRole"), &self.current_role)?;
-        cec_core::validate::required(op, &format!("{at}startTimeMillis"), &self.start_time_millis)?;
-        cec_core::validate::required(op, &format!("{at}endTimeMillis"), &self.end_time_millis)?;
-        cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
-        cec_core::validate::required(op, &format!("{at}rows"), &self.rows)?;
+        if !skip.contains(&"currentRole") {
+            cec_core::validate::required(op, &format!("{at}currentRole"), &self.current_role)?;
+        }
+        if !skip.contains(&"startTimeMillis") {
+            cec_core::validate::required(op, &format!("{at}startTimeMillis"), &self.start_time_millis)?;
+        }
+        if !skip.contains(&"endTimeMillis") {
+            cec_core::validate::required(op, &format!("{at}endTimeMillis"), &self.end_time_millis)?;
+        }
+        if !skip.contains(&"page") {
+            cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
+        }
+        if !skip.contains(&"rows") {
+            cec_core::validate::required(op, &format!("{at}rows"), &self.rows)?;
+        }
         Ok(())
     }
+}
+impl QualityInspectionQueryQualityTaskBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "fixedColumns",
+            shape: cec_core::validate::Shape::Object(QualityInspectionQueryQualityTaskBodyFixedColumns::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "userId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "currentRole", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "startTimeMillis", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "endTimeMillis", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "callStartTimeMillis", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "callEndTimeMillis", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "page", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "rows", shape: cec_core::validate::Shape::Number },
+    ];
 }
 
 /// Object `fixedColumns`.
@@ -12527,9 +16262,28 @@ pub struct QualityInspectionQueryQualityTaskBodyFixedColumns {
     pub plan_name: Option<String>,
 }
 impl QualityInspectionQueryQualityTaskBodyFixedColumns {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl QualityInspectionQueryQualityTaskBodyFixedColumns {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "creatOperator", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "reviewingOfficer", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "planName", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl QualityInspectionQueryQualityTaskBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.queryQualityTask", Self::FIELDS, v, true)
     }
 }
 
@@ -12609,17 +16363,40 @@ pub struct QualityInspectionUpdateQualityTaskBody {
     pub quality_task: Option<QualityInspectionUpdateQualityTaskBodyQualityTask>,
 }
 impl QualityInspectionUpdateQualityTaskBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}currentRole"), &self.current_role)?;
-        if let Some(v) = &self.fixed_columns {
-            v.validate(op, &format!("{at}fixedColumns."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"currentRole") {
+            cec_core::validate::required(op, &format!("{at}currentRole"), &self.current_role)?;
         }
-        if let Some(v) = &self.quality_task {
-            v.validate(op, &format!("{at}qualityTask."))?;
+        if !skip.contains(&"fixedColumns") {
+            if let Some(v) = &self.fixed_columns {
+                v.validate(op, &format!("{at}fixedColumns."), &[])?;
+            }
+        }
+        if !skip.contains(&"qualityTask") {
+            if let Some(v) = &self.quality_task {
+                v.validate(op, &format!("{at}qualityTask."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl QualityInspectionUpdateQualityTaskBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "currentRole", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "startTimeMillis", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "endTimeMillis", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape {
+            name: "fixedColumns",
+            shape: cec_core::validate::Shape::Object(QualityInspectionUpdateQualityTaskBodyFixedColumns::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "qualityTask",
+            shape: cec_core::validate::Shape::Object(QualityInspectionUpdateQualityTaskBodyQualityTask::FIELDS),
+        },
+    ];
 }
 
 /// Object `fixedColumns`.
@@ -12657,14 +16434,41 @@ pub struct QualityInspectionUpdateQualityTaskBodyFixedColumns {
     pub interaction_type: Option<i64>,
 }
 impl QualityInspectionUpdateQualityTaskBodyFixedColumns {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}qualityCondition"), &self.quality_condition)?;
-        cec_core::validate::required(op, &format!("{at}qualityNum"), &self.quality_num)?;
-        cec_core::validate::required(op, &format!("{at}qualityType"), &self.quality_type)?;
-        cec_core::validate::required(op, &format!("{at}interactionType"), &self.interaction_type)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"qualityCondition") {
+            cec_core::validate::required(op, &format!("{at}qualityCondition"), &self.quality_condition)?;
+        }
+        if !skip.contains(&"qualityNum") {
+            cec_core::validate::required(op, &format!("{at}qualityNum"), &self.quality_num)?;
+        }
+        if !skip.contains(&"qualityType") {
+            cec_core::validate::required(op, &format!("{at}qualityType"), &self.quality_type)?;
+        }
+        if !skip.contains(&"interactionType") {
+            cec_core::validate::required(op, &format!("{at}interactionType"), &self.interaction_type)?;
+        }
         Ok(())
     }
+}
+impl QualityInspectionUpdateQualityTaskBodyFixedColumns {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "maxNum", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "qualityCondition", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "qualityNum", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "qualityType", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "durationStart", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "durationEnd", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape {
+            name: "staffIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "scoreStart", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "scoreEnd", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "interactionType", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `qualityTask`.
@@ -12678,11 +16482,31 @@ pub struct QualityInspectionUpdateQualityTaskBodyQualityTask {
     pub id: Option<serde_json::Number>,
 }
 impl QualityInspectionUpdateQualityTaskBodyQualityTask {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}planName"), &self.plan_name)?;
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"planName") {
+            cec_core::validate::required(op, &format!("{at}planName"), &self.plan_name)?;
+        }
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionUpdateQualityTaskBodyQualityTask {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "planName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl QualityInspectionUpdateQualityTaskBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.updateQualityTask", Self::FIELDS, v, true)
     }
 }
 
@@ -12720,9 +16544,26 @@ pub struct QualityInspectionReassginQualityTaskBody {
     pub role: Option<String>,
 }
 impl QualityInspectionReassginQualityTaskBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl QualityInspectionReassginQualityTaskBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "handler", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "qualityTaskInfoId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "role", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl QualityInspectionReassginQualityTaskBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.reassginQualityTask", Self::FIELDS, v, true)
     }
 }
 
@@ -12769,9 +16610,29 @@ pub struct QualityInspectionAppealItemBody {
     pub role: Option<String>,
 }
 impl QualityInspectionAppealItemBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl QualityInspectionAppealItemBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "auditOperation", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "coment", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "taskInfoId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "assignee", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "role", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl QualityInspectionAppealItemBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.appealItem", Self::FIELDS, v, true)
     }
 }
 
@@ -12803,10 +16664,26 @@ pub struct QualityInspectionQueryQualityHistoryBody {
     pub quality_task_info_id: Option<String>,
 }
 impl QualityInspectionQueryQualityHistoryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}qualityTaskInfoId"), &self.quality_task_info_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"qualityTaskInfoId") {
+            cec_core::validate::required(op, &format!("{at}qualityTaskInfoId"), &self.quality_task_info_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionQueryQualityHistoryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "qualityTaskInfoId", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionQueryQualityHistoryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.queryQualityHistory", Self::FIELDS, v, true)
     }
 }
 
@@ -12933,10 +16810,26 @@ pub struct QualityInspectionQueryAppraiseCallDetailBody {
     pub call_uuid: Option<String>,
 }
 impl QualityInspectionQueryAppraiseCallDetailBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}call_uuid"), &self.call_uuid)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"call_uuid") {
+            cec_core::validate::required(op, &format!("{at}call_uuid"), &self.call_uuid)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionQueryAppraiseCallDetailBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "call_uuid", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionQueryAppraiseCallDetailBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.queryAppraiseCallDetail", Self::FIELDS, v, true)
     }
 }
 
@@ -13007,22 +16900,53 @@ pub struct QualityInspectionRegularqualitytaskAddQualityTaskBody {
     pub extraction_range: Option<QualityInspectionRegularqualitytaskAddQualityTaskBodyExtractionRange>,
 }
 impl QualityInspectionRegularqualitytaskAddQualityTaskBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}appointQuality"), &self.appoint_quality)?;
-        if let Some(v) = &self.appoint_quality {
-            v.validate(op, &format!("{at}appointQuality."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"appointQuality") {
+            cec_core::validate::required(op, &format!("{at}appointQuality"), &self.appoint_quality)?;
+            if let Some(v) = &self.appoint_quality {
+                v.validate(op, &format!("{at}appointQuality."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}cronStructure"), &self.cron_structure)?;
-        if let Some(v) = &self.cron_structure {
-            v.validate(op, &format!("{at}cronStructure."))?;
+        if !skip.contains(&"cronStructure") {
+            cec_core::validate::required(op, &format!("{at}cronStructure"), &self.cron_structure)?;
+            if let Some(v) = &self.cron_structure {
+                v.validate(op, &format!("{at}cronStructure."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}extractionRange"), &self.extraction_range)?;
-        if let Some(v) = &self.extraction_range {
-            v.validate(op, &format!("{at}extractionRange."))?;
+        if !skip.contains(&"extractionRange") {
+            cec_core::validate::required(op, &format!("{at}extractionRange"), &self.extraction_range)?;
+            if let Some(v) = &self.extraction_range {
+                v.validate(op, &format!("{at}extractionRange."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl QualityInspectionRegularqualitytaskAddQualityTaskBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "appointQuality",
+            shape: cec_core::validate::Shape::Object(
+                QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQuality::FIELDS,
+            ),
+        },
+        cec_core::validate::FieldShape {
+            name: "cronStructure",
+            shape: cec_core::validate::Shape::Object(
+                QualityInspectionRegularqualitytaskAddQualityTaskBodyCronStructure::FIELDS,
+            ),
+        },
+        cec_core::validate::FieldShape { name: "currentRole", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "extractionRange",
+            shape: cec_core::validate::Shape::Object(
+                QualityInspectionRegularqualitytaskAddQualityTaskBodyExtractionRange::FIELDS,
+            ),
+        },
+    ];
 }
 
 /// Object `appointQuality`.
@@ -13036,17 +16960,34 @@ pub struct QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQuality {
     pub set_counts_type: Option<i64>,
 }
 impl QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQuality {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}setCounts"), &self.set_counts)?;
-        if let Some(v) = &self.set_counts {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}setCounts[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"setCounts") {
+            cec_core::validate::required(op, &format!("{at}setCounts"), &self.set_counts)?;
+            if let Some(v) = &self.set_counts {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}setCounts[{i}]."), &[])?;
+                }
             }
         }
-        cec_core::validate::required(op, &format!("{at}setCountsType"), &self.set_counts_type)?;
+        if !skip.contains(&"setCountsType") {
+            cec_core::validate::required(op, &format!("{at}setCountsType"), &self.set_counts_type)?;
+        }
         Ok(())
     }
+}
+impl QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQuality {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "setCounts",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQualitySetCounts::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape { name: "setCountsType", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `setCounts`.
@@ -13060,11 +17001,21 @@ pub struct QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQualitySe
     pub person_id: Option<String>,
 }
 impl QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQualitySetCounts {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}personID"), &self.person_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"personID") {
+            cec_core::validate::required(op, &format!("{at}personID"), &self.person_id)?;
+        }
         Ok(())
     }
+}
+impl QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQualitySetCounts {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "count", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "personID", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `cronStructure`.
@@ -13087,13 +17038,30 @@ pub struct QualityInspectionRegularqualitytaskAddQualityTaskBodyCronStructure {
     pub qiqt_total_times: Option<i64>,
 }
 impl QualityInspectionRegularqualitytaskAddQualityTaskBodyCronStructure {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}qiqtCycleType"), &self.qiqt_cycle_type)?;
-        cec_core::validate::required(op, &format!("{at}qiqtEndType"), &self.qiqt_end_type)?;
-        cec_core::validate::required(op, &format!("{at}qiqtStartTime"), &self.qiqt_start_time)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"qiqtCycleType") {
+            cec_core::validate::required(op, &format!("{at}qiqtCycleType"), &self.qiqt_cycle_type)?;
+        }
+        if !skip.contains(&"qiqtEndType") {
+            cec_core::validate::required(op, &format!("{at}qiqtEndType"), &self.qiqt_end_type)?;
+        }
+        if !skip.contains(&"qiqtStartTime") {
+            cec_core::validate::required(op, &format!("{at}qiqtStartTime"), &self.qiqt_start_time)?;
+        }
         Ok(())
     }
+}
+impl QualityInspectionRegularqualitytaskAddQualityTaskBodyCronStructure {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "qiqtCycleType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "qiqtEndTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "qiqtEndType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "qiqtStartTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "qiqtTotalTimes", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `extractionRange`.
@@ -13107,10 +17075,28 @@ pub struct QualityInspectionRegularqualitytaskAddQualityTaskBodyExtractionRange 
     pub fixed_columns: Option<serde_json::Value>,
 }
 impl QualityInspectionRegularqualitytaskAddQualityTaskBodyExtractionRange {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}fixedColumns"), &self.fixed_columns)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fixedColumns") {
+            cec_core::validate::required(op, &format!("{at}fixedColumns"), &self.fixed_columns)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionRegularqualitytaskAddQualityTaskBodyExtractionRange {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "currentRole", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "fixedColumns", shape: cec_core::validate::Shape::Any },
+    ];
+}
+
+impl QualityInspectionRegularqualitytaskAddQualityTaskBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.regularqualitytask.addQualityTask", Self::FIELDS, v, true)
     }
 }
 
@@ -13125,10 +17111,26 @@ pub struct QualityInspectionRegularqualitytaskBeginQualityTaskBody {
     pub regular_quality_task_id: Option<serde_json::Number>,
 }
 impl QualityInspectionRegularqualitytaskBeginQualityTaskBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}regularQualityTaskId"), &self.regular_quality_task_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"regularQualityTaskId") {
+            cec_core::validate::required(op, &format!("{at}regularQualityTaskId"), &self.regular_quality_task_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionRegularqualitytaskBeginQualityTaskBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "regularQualityTaskId", shape: cec_core::validate::Shape::Number }];
+}
+
+impl QualityInspectionRegularqualitytaskBeginQualityTaskBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.regularqualitytask.beginQualityTask", Self::FIELDS, v, true)
     }
 }
 
@@ -13169,22 +17171,53 @@ pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBody {
     pub extraction_range: Option<QualityInspectionRegularqualitytaskUpdateQualityTaskBodyExtractionRange>,
 }
 impl QualityInspectionRegularqualitytaskUpdateQualityTaskBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}appointQuality"), &self.appoint_quality)?;
-        if let Some(v) = &self.appoint_quality {
-            v.validate(op, &format!("{at}appointQuality."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"appointQuality") {
+            cec_core::validate::required(op, &format!("{at}appointQuality"), &self.appoint_quality)?;
+            if let Some(v) = &self.appoint_quality {
+                v.validate(op, &format!("{at}appointQuality."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}cronStructure"), &self.cron_structure)?;
-        if let Some(v) = &self.cron_structure {
-            v.validate(op, &format!("{at}cronStructure."))?;
+        if !skip.contains(&"cronStructure") {
+            cec_core::validate::required(op, &format!("{at}cronStructure"), &self.cron_structure)?;
+            if let Some(v) = &self.cron_structure {
+                v.validate(op, &format!("{at}cronStructure."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}extractionRange"), &self.extraction_range)?;
-        if let Some(v) = &self.extraction_range {
-            v.validate(op, &format!("{at}extractionRange."))?;
+        if !skip.contains(&"extractionRange") {
+            cec_core::validate::required(op, &format!("{at}extractionRange"), &self.extraction_range)?;
+            if let Some(v) = &self.extraction_range {
+                v.validate(op, &format!("{at}extractionRange."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl QualityInspectionRegularqualitytaskUpdateQualityTaskBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "appointQuality",
+            shape: cec_core::validate::Shape::Object(
+                QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQuality::FIELDS,
+            ),
+        },
+        cec_core::validate::FieldShape {
+            name: "cronStructure",
+            shape: cec_core::validate::Shape::Object(
+                QualityInspectionRegularqualitytaskUpdateQualityTaskBodyCronStructure::FIELDS,
+            ),
+        },
+        cec_core::validate::FieldShape { name: "currentRole", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "extractionRange",
+            shape: cec_core::validate::Shape::Object(
+                QualityInspectionRegularqualitytaskUpdateQualityTaskBodyExtractionRange::FIELDS,
+            ),
+        },
+    ];
 }
 
 /// Object `appointQuality`.
@@ -13198,17 +17231,34 @@ pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQualit
     pub set_counts_type: Option<i64>,
 }
 impl QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQuality {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}setCounts"), &self.set_counts)?;
-        if let Some(v) = &self.set_counts {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}setCounts[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"setCounts") {
+            cec_core::validate::required(op, &format!("{at}setCounts"), &self.set_counts)?;
+            if let Some(v) = &self.set_counts {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}setCounts[{i}]."), &[])?;
+                }
             }
         }
-        cec_core::validate::required(op, &format!("{at}setCountsType"), &self.set_counts_type)?;
+        if !skip.contains(&"setCountsType") {
+            cec_core::validate::required(op, &format!("{at}setCountsType"), &self.set_counts_type)?;
+        }
         Ok(())
     }
+}
+impl QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQuality {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "setCounts",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQualitySetCounts::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape { name: "setCountsType", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `setCounts`.
@@ -13222,11 +17272,21 @@ pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQualit
     pub person_id: Option<String>,
 }
 impl QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQualitySetCounts {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}personID"), &self.person_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"personID") {
+            cec_core::validate::required(op, &format!("{at}personID"), &self.person_id)?;
+        }
         Ok(())
     }
+}
+impl QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQualitySetCounts {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "count", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "personID", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `cronStructure`.
@@ -13249,13 +17309,30 @@ pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBodyCronStructure
     pub qiqt_total_times: Option<String>,
 }
 impl QualityInspectionRegularqualitytaskUpdateQualityTaskBodyCronStructure {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}qiqtCycleType"), &self.qiqt_cycle_type)?;
-        cec_core::validate::required(op, &format!("{at}qiqtEndType"), &self.qiqt_end_type)?;
-        cec_core::validate::required(op, &format!("{at}qiqtStartTime"), &self.qiqt_start_time)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"qiqtCycleType") {
+            cec_core::validate::required(op, &format!("{at}qiqtCycleType"), &self.qiqt_cycle_type)?;
+        }
+        if !skip.contains(&"qiqtEndType") {
+            cec_core::validate::required(op, &format!("{at}qiqtEndType"), &self.qiqt_end_type)?;
+        }
+        if !skip.contains(&"qiqtStartTime") {
+            cec_core::validate::required(op, &format!("{at}qiqtStartTime"), &self.qiqt_start_time)?;
+        }
         Ok(())
     }
+}
+impl QualityInspectionRegularqualitytaskUpdateQualityTaskBodyCronStructure {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "qiqtCycleType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "qiqtEndTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "qiqtEndType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "qiqtStartTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "qiqtTotalTimes", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `extractionRange`.
@@ -13269,10 +17346,28 @@ pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBodyExtractionRan
     pub fixed_columns: Option<serde_json::Value>,
 }
 impl QualityInspectionRegularqualitytaskUpdateQualityTaskBodyExtractionRange {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}fixedColumns"), &self.fixed_columns)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fixedColumns") {
+            cec_core::validate::required(op, &format!("{at}fixedColumns"), &self.fixed_columns)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionRegularqualitytaskUpdateQualityTaskBodyExtractionRange {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "currentRole", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "fixedColumns", shape: cec_core::validate::Shape::Any },
+    ];
+}
+
+impl QualityInspectionRegularqualitytaskUpdateQualityTaskBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.regularqualitytask.updateQualityTask", Self::FIELDS, v, true)
     }
 }
 
@@ -13307,10 +17402,26 @@ pub struct QualityInspectionRegularqualitytaskDeleteQualityTaskBody {
     pub regular_quality_task_id: Option<serde_json::Number>,
 }
 impl QualityInspectionRegularqualitytaskDeleteQualityTaskBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}regularQualityTaskId"), &self.regular_quality_task_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"regularQualityTaskId") {
+            cec_core::validate::required(op, &format!("{at}regularQualityTaskId"), &self.regular_quality_task_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionRegularqualitytaskDeleteQualityTaskBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "regularQualityTaskId", shape: cec_core::validate::Shape::Number }];
+}
+
+impl QualityInspectionRegularqualitytaskDeleteQualityTaskBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.regularqualitytask.deleteQualityTask", Self::FIELDS, v, true)
     }
 }
 
@@ -13345,11 +17456,31 @@ pub struct QualityInspectionRegularqualitytaskQueryQualityTaskBody {
     pub rows: Option<i64>,
 }
 impl QualityInspectionRegularqualitytaskQueryQualityTaskBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
-        cec_core::validate::required(op, &format!("{at}rows"), &self.rows)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"page") {
+            cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
+        }
+        if !skip.contains(&"rows") {
+            cec_core::validate::required(op, &format!("{at}rows"), &self.rows)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionRegularqualitytaskQueryQualityTaskBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "page", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "rows", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl QualityInspectionRegularqualitytaskQueryQualityTaskBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.regularqualitytask.queryQualityTask", Self::FIELDS, v, true)
     }
 }
 
@@ -13499,18 +17630,42 @@ pub struct QualityInspectionModifyResultQualityTaskBody {
     pub rule_info: Option<QualityInspectionModifyResultQualityTaskBodyRuleInfo>,
 }
 impl QualityInspectionModifyResultQualityTaskBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}isGroup"), &self.is_group)?;
-        cec_core::validate::required(op, &format!("{at}ruleType"), &self.rule_type)?;
-        cec_core::validate::required(op, &format!("{at}taskId"), &self.task_id)?;
-        cec_core::validate::required(op, &format!("{at}uuid"), &self.uuid)?;
-        cec_core::validate::required(op, &format!("{at}ruleInfo"), &self.rule_info)?;
-        if let Some(v) = &self.rule_info {
-            v.validate(op, &format!("{at}ruleInfo."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"isGroup") {
+            cec_core::validate::required(op, &format!("{at}isGroup"), &self.is_group)?;
+        }
+        if !skip.contains(&"ruleType") {
+            cec_core::validate::required(op, &format!("{at}ruleType"), &self.rule_type)?;
+        }
+        if !skip.contains(&"taskId") {
+            cec_core::validate::required(op, &format!("{at}taskId"), &self.task_id)?;
+        }
+        if !skip.contains(&"uuid") {
+            cec_core::validate::required(op, &format!("{at}uuid"), &self.uuid)?;
+        }
+        if !skip.contains(&"ruleInfo") {
+            cec_core::validate::required(op, &format!("{at}ruleInfo"), &self.rule_info)?;
+            if let Some(v) = &self.rule_info {
+                v.validate(op, &format!("{at}ruleInfo."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl QualityInspectionModifyResultQualityTaskBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "isGroup", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "ruleType", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "taskId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "uuid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "ruleInfo",
+            shape: cec_core::validate::Shape::Object(QualityInspectionModifyResultQualityTaskBodyRuleInfo::FIELDS),
+        },
+    ];
 }
 
 /// Object `ruleInfo`.
@@ -13527,12 +17682,35 @@ pub struct QualityInspectionModifyResultQualityTaskBodyRuleInfo {
     pub revise_id: Option<serde_json::Number>,
 }
 impl QualityInspectionModifyResultQualityTaskBodyRuleInfo {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}description"), &self.description)?;
-        cec_core::validate::required(op, &format!("{at}revise"), &self.revise)?;
-        cec_core::validate::required(op, &format!("{at}reviseId"), &self.revise_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"description") {
+            cec_core::validate::required(op, &format!("{at}description"), &self.description)?;
+        }
+        if !skip.contains(&"revise") {
+            cec_core::validate::required(op, &format!("{at}revise"), &self.revise)?;
+        }
+        if !skip.contains(&"reviseId") {
+            cec_core::validate::required(op, &format!("{at}reviseId"), &self.revise_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionModifyResultQualityTaskBodyRuleInfo {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "revise", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "reviseId", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl QualityInspectionModifyResultQualityTaskBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.modifyResultQualityTask", Self::FIELDS, v, true)
     }
 }
 
@@ -13573,13 +17751,39 @@ pub struct QualityInspectionCompleteQualityTaskBody {
     pub quality_task_call_id: Option<serde_json::Number>,
 }
 impl QualityInspectionCompleteQualityTaskBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}isGroup"), &self.is_group)?;
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        cec_core::validate::required(op, &format!("{at}callGroupId"), &self.call_group_id)?;
-        cec_core::validate::required(op, &format!("{at}qualityTaskCallId"), &self.quality_task_call_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"isGroup") {
+            cec_core::validate::required(op, &format!("{at}isGroup"), &self.is_group)?;
+        }
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        }
+        if !skip.contains(&"callGroupId") {
+            cec_core::validate::required(op, &format!("{at}callGroupId"), &self.call_group_id)?;
+        }
+        if !skip.contains(&"qualityTaskCallId") {
+            cec_core::validate::required(op, &format!("{at}qualityTaskCallId"), &self.quality_task_call_id)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionCompleteQualityTaskBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "isGroup", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "callGroupId", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "qualityTaskCallId", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl QualityInspectionCompleteQualityTaskBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.completeQualityTask", Self::FIELDS, v, true)
     }
 }
 
@@ -13620,25 +17824,46 @@ pub struct QualityInspectionCallsQualityTaskBody {
     pub fixed_columns: Option<QualityInspectionCallsQualityTaskBodyFixedColumns>,
 }
 impl QualityInspectionCallsQualityTaskBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}currentRole"), &self.current_role)?;
-        if let Some(v) = &self.current_role {
-            cec_core::validate::one_of(
-                op,
-                &format!("{at}currentRole"),
-                v,
-                &["qualityDirector", "qualityInspector", "tableStaff", "tableDirector"],
-            )?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"currentRole") {
+            cec_core::validate::required(op, &format!("{at}currentRole"), &self.current_role)?;
+            if let Some(v) = &self.current_role {
+                cec_core::validate::one_of(
+                    op,
+                    &format!("{at}currentRole"),
+                    v,
+                    &["qualityDirector", "qualityInspector", "tableStaff", "tableDirector"],
+                )?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
-        cec_core::validate::required(op, &format!("{at}rows"), &self.rows)?;
-        cec_core::validate::required(op, &format!("{at}fixedColumns"), &self.fixed_columns)?;
-        if let Some(v) = &self.fixed_columns {
-            v.validate(op, &format!("{at}fixedColumns."))?;
+        if !skip.contains(&"page") {
+            cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
+        }
+        if !skip.contains(&"rows") {
+            cec_core::validate::required(op, &format!("{at}rows"), &self.rows)?;
+        }
+        if !skip.contains(&"fixedColumns") {
+            cec_core::validate::required(op, &format!("{at}fixedColumns"), &self.fixed_columns)?;
+            if let Some(v) = &self.fixed_columns {
+                v.validate(op, &format!("{at}fixedColumns."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl QualityInspectionCallsQualityTaskBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "currentRole", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "page", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "rows", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape {
+            name: "fixedColumns",
+            shape: cec_core::validate::Shape::Object(QualityInspectionCallsQualityTaskBodyFixedColumns::FIELDS),
+        },
+    ];
 }
 
 /// Object `fixedColumns`.
@@ -13676,25 +17901,59 @@ pub struct QualityInspectionCallsQualityTaskBodyFixedColumns {
     pub duration_to: Option<serde_json::Number>,
 }
 impl QualityInspectionCallsQualityTaskBodyFixedColumns {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}planCode"), &self.plan_code)?;
-        if let Some(v) = &self.plan_code {
-            cec_core::validate::max_len(op, &format!("{at}planCode"), v, 128)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"planCode") {
+            cec_core::validate::required(op, &format!("{at}planCode"), &self.plan_code)?;
+            if let Some(v) = &self.plan_code {
+                cec_core::validate::max_len(op, &format!("{at}planCode"), v, 128)?;
+            }
         }
-        if let Some(v) = &self.inspector {
-            cec_core::validate::max_len(op, &format!("{at}inspector"), v, 256)?;
+        if !skip.contains(&"inspector") {
+            if let Some(v) = &self.inspector {
+                cec_core::validate::max_len(op, &format!("{at}inspector"), v, 256)?;
+            }
         }
-        if let Some(v) = &self.file_name {
-            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 256)?;
+        if !skip.contains(&"fileName") {
+            if let Some(v) = &self.file_name {
+                cec_core::validate::max_len(op, &format!("{at}fileName"), v, 256)?;
+            }
         }
-        if let Some(v) = &self.reviewing_officer {
-            cec_core::validate::max_len(op, &format!("{at}reviewingOfficer"), v, 256)?;
+        if !skip.contains(&"reviewingOfficer") {
+            if let Some(v) = &self.reviewing_officer {
+                cec_core::validate::max_len(op, &format!("{at}reviewingOfficer"), v, 256)?;
+            }
         }
-        if let Some(v) = &self.staff {
-            cec_core::validate::max_len(op, &format!("{at}staff"), v, 256)?;
+        if !skip.contains(&"staff") {
+            if let Some(v) = &self.staff {
+                cec_core::validate::max_len(op, &format!("{at}staff"), v, 256)?;
+            }
         }
         Ok(())
+    }
+}
+impl QualityInspectionCallsQualityTaskBodyFixedColumns {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "planCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "showReviewingOfficer", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "inspectStatus", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inspector", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "reviewingOfficer", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "reviewingStates", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "staff", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "durationFrom", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "durationTo", shape: cec_core::validate::Shape::Number },
+    ];
+}
+
+impl QualityInspectionCallsQualityTaskBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.callsQualityTask", Self::FIELDS, v, true)
     }
 }
 
@@ -13712,14 +17971,34 @@ pub struct QualityInspectionGetTextByTaskIdBody {
     pub language: Option<String>,
 }
 impl QualityInspectionGetTextByTaskIdBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}taskId"), &self.task_id)?;
-        cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
-        if let Some(v) = &self.language {
-            cec_core::validate::one_of(op, &format!("{at}language"), v, &["zh_CN", "en_US"])?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"taskId") {
+            cec_core::validate::required(op, &format!("{at}taskId"), &self.task_id)?;
+        }
+        if !skip.contains(&"language") {
+            cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
+            if let Some(v) = &self.language {
+                cec_core::validate::one_of(op, &format!("{at}language"), v, &["zh_CN", "en_US"])?;
+            }
         }
         Ok(())
+    }
+}
+impl QualityInspectionGetTextByTaskIdBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "taskId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "language", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl QualityInspectionGetTextByTaskIdBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.getTextByTaskId", Self::FIELDS, v, true)
     }
 }
 
@@ -13770,17 +18049,46 @@ pub struct QualityInspectionVoice2TextBody {
     pub end_time: Option<String>,
 }
 impl QualityInspectionVoice2TextBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
-        if let Some(v) = &self.language {
-            cec_core::validate::one_of(op, &format!("{at}language"), v, &["zh_CN", "en_US"])?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"language") {
+            cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
+            if let Some(v) = &self.language {
+                cec_core::validate::one_of(op, &format!("{at}language"), v, &["zh_CN", "en_US"])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}voiceFilePath"), &self.voice_file_path)?;
-        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
-        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
-        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+        if !skip.contains(&"voiceFilePath") {
+            cec_core::validate::required(op, &format!("{at}voiceFilePath"), &self.voice_file_path)?;
+        }
+        if !skip.contains(&"agentId") {
+            cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+        }
+        if !skip.contains(&"beginTime") {
+            cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
+        }
+        if !skip.contains(&"endTime") {
+            cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionVoice2TextBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "language", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "voiceFilePath", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl QualityInspectionVoice2TextBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.voice2Text", Self::FIELDS, v, true)
     }
 }
 
@@ -13795,10 +18103,26 @@ pub struct QualityInspectionAsrtransAppraisecallDetailBody {
     pub call_uuid: Option<String>,
 }
 impl QualityInspectionAsrtransAppraisecallDetailBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}call_uuid"), &self.call_uuid)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"call_uuid") {
+            cec_core::validate::required(op, &format!("{at}call_uuid"), &self.call_uuid)?;
+        }
         Ok(())
+    }
+}
+impl QualityInspectionAsrtransAppraisecallDetailBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "call_uuid", shape: cec_core::validate::Shape::String }];
+}
+
+impl QualityInspectionAsrtransAppraisecallDetailBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualityInspection.asrtrans.appraisecallDetail", Self::FIELDS, v, true)
     }
 }
 
@@ -13816,11 +18140,12 @@ pub struct AuthTokenByAkSkBuilder<'a> {
     client_: &'a crate::Client,
     x_token_expire: Option<String>,
     body_: AuthTokenByAkSkBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AuthTokenByAkSkBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AuthTokenByAkSkBuilder { client_: client, x_token_expire: None, body_: Default::default() }
+        AuthTokenByAkSkBuilder { client_: client, x_token_expire: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// header parameter: token lifetime in seconds (example 600; max 3600)
     pub fn x_token_expire(mut self, v: impl Into<String>) -> Self {
@@ -13842,19 +18167,32 @@ impl<'a> AuthTokenByAkSkBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AuthTokenByAkSkBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "auth.tokenByAkSk";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_token_expire {
             call = call.header("X-Token-Expire", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13882,11 +18220,12 @@ impl crate::Client {
 pub struct AgentAccountCreateBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentAccountCreateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentAccountCreateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAccountCreateBuilder { client_: client, body_: Default::default() }
+        AgentAccountCreateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// request object Required.
     pub fn request_param(mut self, v: AgentAccountCreateBodyRequestParam) -> Self {
@@ -13898,16 +18237,29 @@ impl<'a> AgentAccountCreateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentAccountCreateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentAccount.create";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13935,11 +18287,12 @@ impl crate::Client {
 pub struct AgentAccountDeleteBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentAccountDeleteBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentAccountDeleteBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAccountDeleteBuilder { client_: client, body_: Default::default() }
+        AgentAccountDeleteBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// request object Required.
     pub fn request_params(mut self, v: AgentAccountDeleteBodyRequestParams) -> Self {
@@ -13951,16 +18304,29 @@ impl<'a> AgentAccountDeleteBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentAccountDeleteBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentAccount.delete";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13988,11 +18354,12 @@ impl crate::Client {
 pub struct AgentAccountUpdateBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentAccountUpdateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentAccountUpdateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAccountUpdateBuilder { client_: client, body_: Default::default() }
+        AgentAccountUpdateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// request object
     pub fn request_param(mut self, v: AgentAccountUpdateBodyRequestParam) -> Self {
@@ -14004,16 +18371,29 @@ impl<'a> AgentAccountUpdateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentAccountUpdateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentAccount.update";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14041,11 +18421,12 @@ impl crate::Client {
 pub struct AgentAccountQueryBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentAccountQueryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentAccountQueryBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAccountQueryBuilder { client_: client, body_: Default::default() }
+        AgentAccountQueryBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// request object Required.
     pub fn request_params(mut self, v: AgentAccountQueryBodyRequestParams) -> Self {
@@ -14057,16 +18438,29 @@ impl<'a> AgentAccountQueryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentAccountQueryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentAccount.query";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14094,11 +18488,12 @@ impl crate::Client {
 pub struct AgentAccountAddSkillsToAgentBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentAccountAddSkillsToAgentBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentAccountAddSkillsToAgentBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAccountAddSkillsToAgentBuilder { client_: client, body_: Default::default() }
+        AgentAccountAddSkillsToAgentBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// agent accounts (each max 50 chars) Required.
     pub fn user_accounts(mut self, v: Vec<String>) -> Self {
@@ -14125,16 +18520,29 @@ impl<'a> AgentAccountAddSkillsToAgentBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentAccountAddSkillsToAgentBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentAccount.addSkillsToAgent";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14160,11 +18568,12 @@ impl crate::Client {
 pub struct AgentAccountReleaseAgentBySkillIdBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentAccountReleaseAgentBySkillIdBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentAccountReleaseAgentBySkillIdBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAccountReleaseAgentBySkillIdBuilder { client_: client, body_: Default::default() }
+        AgentAccountReleaseAgentBySkillIdBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// skill queue ID Required.
     pub fn skill_id(mut self, v: i64) -> Self {
@@ -14181,16 +18590,29 @@ impl<'a> AgentAccountReleaseAgentBySkillIdBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentAccountReleaseAgentBySkillIdBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentAccount.releaseAgentBySkillId";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14218,11 +18640,12 @@ impl crate::Client {
 pub struct AgentAccountQueryAgentInfoBySkillIdBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentAccountQueryAgentInfoBySkillIdBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentAccountQueryAgentInfoBySkillIdBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAccountQueryAgentInfoBySkillIdBuilder { client_: client, body_: Default::default() }
+        AgentAccountQueryAgentInfoBySkillIdBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// request object Required.
     pub fn request_param(mut self, v: AgentAccountQueryAgentInfoBySkillIdBodyRequestParam) -> Self {
@@ -14234,16 +18657,29 @@ impl<'a> AgentAccountQueryAgentInfoBySkillIdBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentAccountQueryAgentInfoBySkillIdBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentAccount.queryAgentInfoBySkillId";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14271,11 +18707,12 @@ impl crate::Client {
 pub struct AgentAccountUpdateSipPhonePasswordBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentAccountUpdateSipPhonePasswordBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentAccountUpdateSipPhonePasswordBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAccountUpdateSipPhonePasswordBuilder { client_: client, body_: Default::default() }
+        AgentAccountUpdateSipPhonePasswordBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// request Required.
     pub fn request_param(mut self, v: AgentAccountUpdateSipPhonePasswordBodyRequestParam) -> Self {
@@ -14287,16 +18724,29 @@ impl<'a> AgentAccountUpdateSipPhonePasswordBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentAccountUpdateSipPhonePasswordBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentAccount.updateSipPhonePassword";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14324,11 +18774,12 @@ impl crate::Client {
 pub struct AgentAccountCleancustpersonaldataBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentAccountCleancustpersonaldataBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentAccountCleancustpersonaldataBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAccountCleancustpersonaldataBuilder { client_: client, body_: Default::default() }
+        AgentAccountCleancustpersonaldataBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// customer numbers (calling or called) whose data is cleared (at most 1000 entries) Required.
     pub fn custom_nos(mut self, v: Vec<String>) -> Self {
@@ -14340,16 +18791,29 @@ impl<'a> AgentAccountCleancustpersonaldataBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentAccountCleancustpersonaldataBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentAccount.cleancustpersonaldata";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14451,11 +18915,12 @@ impl crate::Client {
 pub struct AgentInfoQueryAgentLoginParamsBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentInfoQueryAgentLoginParamsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentInfoQueryAgentLoginParamsBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentInfoQueryAgentLoginParamsBuilder { client_: client, body_: Default::default() }
+        AgentInfoQueryAgentLoginParamsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// login password (max 100) Required.
     pub fn password(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
@@ -14472,16 +18937,29 @@ impl<'a> AgentInfoQueryAgentLoginParamsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentInfoQueryAgentLoginParamsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentInfo.queryAgentLoginParams";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14509,11 +18987,12 @@ impl crate::Client {
 pub struct AgentInfoQueryAgentInfoByAccountBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentInfoQueryAgentInfoByAccountBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentInfoQueryAgentInfoByAccountBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentInfoQueryAgentInfoByAccountBuilder { client_: client, body_: Default::default() }
+        AgentInfoQueryAgentInfoByAccountBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// sign-in account (max 64) Required.
     pub fn account_code(mut self, v: impl Into<String>) -> Self {
@@ -14530,16 +19009,29 @@ impl<'a> AgentInfoQueryAgentInfoByAccountBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentInfoQueryAgentInfoByAccountBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentInfo.queryAgentInfoByAccount";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14567,11 +19059,12 @@ impl crate::Client {
 pub struct SkillCreateSkillBuilder<'a> {
     client_: &'a crate::Client,
     body_: SkillCreateSkillBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> SkillCreateSkillBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillCreateSkillBuilder { client_: client, body_: Default::default() }
+        SkillCreateSkillBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// media type: 5 audio/video, 53 multimedia, 2 voice click-to-dial, 18 video click-to-dial Required.
     pub fn media_type_id(mut self, v: impl Into<serde_json::Number>) -> Self {
@@ -14613,16 +19106,29 @@ impl<'a> SkillCreateSkillBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SkillCreateSkillBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.createSkill";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14650,11 +19156,12 @@ impl crate::Client {
 pub struct SkillDeleteSkillBuilder<'a> {
     client_: &'a crate::Client,
     body_: SkillDeleteSkillBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> SkillDeleteSkillBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillDeleteSkillBuilder { client_: client, body_: Default::default() }
+        SkillDeleteSkillBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// skill queue IDs separated by comma, semicolon or hyphen (max 10 IDs) Required.
     pub fn skill_ids(mut self, v: impl Into<String>) -> Self {
@@ -14666,16 +19173,29 @@ impl<'a> SkillDeleteSkillBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SkillDeleteSkillBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.deleteSkill";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14703,11 +19223,12 @@ impl crate::Client {
 pub struct SkillModifySkillBuilder<'a> {
     client_: &'a crate::Client,
     body_: SkillModifySkillBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> SkillModifySkillBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillModifySkillBuilder { client_: client, body_: Default::default() }
+        SkillModifySkillBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// ID of the skill queue to modify (the key; sent in the official request example, its table row lies beyond the part read) Required.
     pub fn skill_id(mut self, v: impl Into<serde_json::Number>) -> Self {
@@ -14744,16 +19265,29 @@ impl<'a> SkillModifySkillBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SkillModifySkillBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.modifySkill";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14781,11 +19315,12 @@ impl crate::Client {
 pub struct SkillQuerySkillsBuilder<'a> {
     client_: &'a crate::Client,
     body_: SkillQuerySkillsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> SkillQuerySkillsBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillQuerySkillsBuilder { client_: client, body_: Default::default() }
+        SkillQuerySkillsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// skill queue name (max 100 bytes (2023 en page: 20 chars); special characters banned)
     pub fn name(mut self, v: impl Into<String>) -> Self {
@@ -14817,16 +19352,29 @@ impl<'a> SkillQuerySkillsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SkillQuerySkillsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.querySkills";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14854,11 +19402,12 @@ impl crate::Client {
 pub struct CalledRouteCreateCalledRouteBuilder<'a> {
     client_: &'a crate::Client,
     body_: CalledRouteCreateCalledRouteBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CalledRouteCreateCalledRouteBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalledRouteCreateCalledRouteBuilder { client_: client, body_: Default::default() }
+        CalledRouteCreateCalledRouteBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// access code (max 32 chars) Required.
     pub fn access_code(mut self, v: impl Into<String>) -> Self {
@@ -14890,16 +19439,29 @@ impl<'a> CalledRouteCreateCalledRouteBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalledRouteCreateCalledRouteBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calledRoute.createCalledRoute";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14925,11 +19487,12 @@ impl crate::Client {
 pub struct CalledRouteDeleteCalledRouteBuilder<'a> {
     client_: &'a crate::Client,
     body_: CalledRouteDeleteCalledRouteBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CalledRouteDeleteCalledRouteBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalledRouteDeleteCalledRouteBuilder { client_: client, body_: Default::default() }
+        CalledRouteDeleteCalledRouteBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// config numbers (dnid from queryCalledRoute), comma separated (max 1000) Required.
     pub fn dnids(mut self, v: impl Into<String>) -> Self {
@@ -14941,16 +19504,29 @@ impl<'a> CalledRouteDeleteCalledRouteBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalledRouteDeleteCalledRouteBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calledRoute.deleteCalledRoute";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14976,11 +19552,12 @@ impl crate::Client {
 pub struct CalledRouteModifyCalledRouteBuilder<'a> {
     client_: &'a crate::Client,
     body_: CalledRouteModifyCalledRouteBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CalledRouteModifyCalledRouteBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalledRouteModifyCalledRouteBuilder { client_: client, body_: Default::default() }
+        CalledRouteModifyCalledRouteBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// called-route config ID Required.
     pub fn id(mut self, v: impl Into<String>) -> Self {
@@ -15002,16 +19579,29 @@ impl<'a> CalledRouteModifyCalledRouteBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalledRouteModifyCalledRouteBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calledRoute.modifyCalledRoute";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15037,11 +19627,12 @@ impl crate::Client {
 pub struct CalledRouteQueryCalledRouteBuilder<'a> {
     client_: &'a crate::Client,
     body_: CalledRouteQueryCalledRouteBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CalledRouteQueryCalledRouteBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalledRouteQueryCalledRouteBuilder { client_: client, body_: Default::default() }
+        CalledRouteQueryCalledRouteBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// access code
     pub fn access_code(mut self, v: impl Into<String>) -> Self {
@@ -15083,16 +19674,29 @@ impl<'a> CalledRouteQueryCalledRouteBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalledRouteQueryCalledRouteBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calledRoute.queryCalledRoute";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15120,11 +19724,12 @@ impl crate::Client {
 pub struct CalledRouteQueryAccessCodeListBuilder<'a> {
     client_: &'a crate::Client,
     body_: CalledRouteQueryAccessCodeListBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CalledRouteQueryAccessCodeListBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalledRouteQueryAccessCodeListBuilder { client_: client, body_: Default::default() }
+        CalledRouteQueryAccessCodeListBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// access code, fuzzy match
     pub fn access_code(mut self, v: impl Into<String>) -> Self {
@@ -15156,16 +19761,29 @@ impl<'a> CalledRouteQueryAccessCodeListBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalledRouteQueryAccessCodeListBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calledRoute.queryAccessCodeList";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15192,17 +19810,28 @@ impl crate::Client {
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowQueryIvrFlowListBuilder<'a> {
     client_: &'a crate::Client,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> IvrFlowQueryIvrFlowListBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        IvrFlowQueryIvrFlowListBuilder { client_: client }
+        IvrFlowQueryIvrFlowListBuilder { client_: client, extra_: Vec::new() }
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ivrFlow.queryIVRFlowList";
         let _ = op;
         let mut call = cec_core::Call::new();
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15229,17 +19858,28 @@ impl crate::Client {
 #[must_use = "a builder does nothing until you call send()"]
 pub struct IvrFlowQuerySatisfactionConfigBuilder<'a> {
     client_: &'a crate::Client,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> IvrFlowQuerySatisfactionConfigBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        IvrFlowQuerySatisfactionConfigBuilder { client_: client }
+        IvrFlowQuerySatisfactionConfigBuilder { client_: client, extra_: Vec::new() }
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ivrFlow.querySatisfactionConfig";
         let _ = op;
         let mut call = cec_core::Call::new();
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15267,11 +19907,12 @@ impl crate::Client {
 pub struct IvrFlowSatisfactionQueryBuilder<'a> {
     client_: &'a crate::Client,
     body_: IvrFlowSatisfactionQueryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> IvrFlowSatisfactionQueryBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        IvrFlowSatisfactionQueryBuilder { client_: client, body_: Default::default() }
+        IvrFlowSatisfactionQueryBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call ID Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
@@ -15293,16 +19934,29 @@ impl<'a> IvrFlowSatisfactionQueryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = IvrFlowSatisfactionQueryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ivrFlow.satisfactionQuery";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15330,11 +19984,12 @@ impl crate::Client {
 pub struct IvrFlowImportVoiceFileUploadBuilder<'a> {
     client_: &'a crate::Client,
     body_: IvrFlowImportVoiceFileUploadBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> IvrFlowImportVoiceFileUploadBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        IvrFlowImportVoiceFileUploadBuilder { client_: client, body_: Default::default() }
+        IvrFlowImportVoiceFileUploadBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// wrapper
     pub fn body_body(mut self, v: IvrFlowImportVoiceFileUploadBodyBody) -> Self {
@@ -15346,16 +20001,29 @@ impl<'a> IvrFlowImportVoiceFileUploadBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = IvrFlowImportVoiceFileUploadBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ivrFlow.importVoiceFileUpload";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15383,11 +20051,12 @@ impl crate::Client {
 pub struct IvrFlowCreateVoiceTemplateBuilder<'a> {
     client_: &'a crate::Client,
     body_: IvrFlowCreateVoiceTemplateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> IvrFlowCreateVoiceTemplateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        IvrFlowCreateVoiceTemplateBuilder { client_: client, body_: Default::default() }
+        IvrFlowCreateVoiceTemplateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// wrapper
     pub fn request_body(mut self, v: IvrFlowCreateVoiceTemplateBodyRequestBody) -> Self {
@@ -15399,16 +20068,29 @@ impl<'a> IvrFlowCreateVoiceTemplateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = IvrFlowCreateVoiceTemplateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ivrFlow.createVoiceTemplate";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15436,11 +20118,12 @@ impl crate::Client {
 pub struct MobileAgentCreateCallV1Builder<'a> {
     client_: &'a crate::Client,
     body_: MobileAgentCreateCallV1Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> MobileAgentCreateCallV1Builder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentCreateCallV1Builder { client_: client, body_: Default::default() }
+        MobileAgentCreateCallV1Builder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// calling number: customer manager mobile or softphone (max 32) Required.
     pub fn caller(mut self, v: impl Into<String>) -> Self {
@@ -15482,16 +20165,29 @@ impl<'a> MobileAgentCreateCallV1Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MobileAgentCreateCallV1Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.createCallV1";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15519,11 +20215,12 @@ impl crate::Client {
 pub struct MobileAgentCreateCallV3Builder<'a> {
     client_: &'a crate::Client,
     body_: MobileAgentCreateCallV3Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> MobileAgentCreateCallV3Builder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentCreateCallV3Builder { client_: client, body_: Default::default() }
+        MobileAgentCreateCallV3Builder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// calling number: customer manager mobile or softphone (max 32)
     pub fn caller(mut self, v: impl Into<String>) -> Self {
@@ -15555,16 +20252,29 @@ impl<'a> MobileAgentCreateCallV3Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MobileAgentCreateCallV3Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.createCallV3";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15592,11 +20302,12 @@ impl crate::Client {
 pub struct MobileAgentQueryCallDetailRecordBuilder<'a> {
     client_: &'a crate::Client,
     body_: MobileAgentQueryCallDetailRecordBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> MobileAgentQueryCallDetailRecordBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentQueryCallDetailRecordBuilder { client_: client, body_: Default::default() }
+        MobileAgentQueryCallDetailRecordBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// request body
     pub fn body_body(mut self, v: MobileAgentQueryCallDetailRecordBodyBody) -> Self {
@@ -15608,16 +20319,29 @@ impl<'a> MobileAgentQueryCallDetailRecordBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MobileAgentQueryCallDetailRecordBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.queryCallDetailRecord";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15645,11 +20369,12 @@ impl crate::Client {
 pub struct MobileAgentQueryCallStateBuilder<'a> {
     client_: &'a crate::Client,
     body_: MobileAgentQueryCallStateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> MobileAgentQueryCallStateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentQueryCallStateBuilder { client_: client, body_: Default::default() }
+        MobileAgentQueryCallStateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call serial number (max 50) Required.
     pub fn call_serial_no(mut self, v: impl Into<String>) -> Self {
@@ -15661,16 +20386,29 @@ impl<'a> MobileAgentQueryCallStateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MobileAgentQueryCallStateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.queryCallState";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15698,11 +20436,12 @@ impl crate::Client {
 pub struct MobileAgentGetRecordingAddressBuilder<'a> {
     client_: &'a crate::Client,
     body_: MobileAgentGetRecordingAddressBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> MobileAgentGetRecordingAddressBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentGetRecordingAddressBuilder { client_: client, body_: Default::default() }
+        MobileAgentGetRecordingAddressBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call serial number (max 50) Required.
     pub fn call_serial_no(mut self, v: impl Into<String>) -> Self {
@@ -15714,16 +20453,29 @@ impl<'a> MobileAgentGetRecordingAddressBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MobileAgentGetRecordingAddressBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.getRecordingAddress";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15751,11 +20503,12 @@ impl crate::Client {
 pub struct MobileAgentQueryPhoneV1Builder<'a> {
     client_: &'a crate::Client,
     body_: MobileAgentQueryPhoneV1Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> MobileAgentQueryPhoneV1Builder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentQueryPhoneV1Builder { client_: client, body_: Default::default() }
+        MobileAgentQueryPhoneV1Builder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// page size (default 100; &gt;100 treated as 100, &lt;1 as 1)
     pub fn limit(mut self, v: impl Into<String>) -> Self {
@@ -15772,16 +20525,29 @@ impl<'a> MobileAgentQueryPhoneV1Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MobileAgentQueryPhoneV1Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.queryPhoneV1";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15809,11 +20575,12 @@ impl crate::Client {
 pub struct MobileAgentQueryPhoneV2Builder<'a> {
     client_: &'a crate::Client,
     body_: MobileAgentQueryPhoneV2Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> MobileAgentQueryPhoneV2Builder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentQueryPhoneV2Builder { client_: client, body_: Default::default() }
+        MobileAgentQueryPhoneV2Builder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// page size (default 100)
     pub fn limit(mut self, v: impl Into<String>) -> Self {
@@ -15830,16 +20597,29 @@ impl<'a> MobileAgentQueryPhoneV2Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MobileAgentQueryPhoneV2Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.queryPhoneV2";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15867,11 +20647,12 @@ impl crate::Client {
 pub struct MobileAgentGetCalledInfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: MobileAgentGetCalledInfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> MobileAgentGetCalledInfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentGetCalledInfoBuilder { client_: client, body_: Default::default() }
+        MobileAgentGetCalledInfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// called number (max 32) Required.
     pub fn called(mut self, v: impl Into<String>) -> Self {
@@ -15888,16 +20669,29 @@ impl<'a> MobileAgentGetCalledInfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MobileAgentGetCalledInfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.getCalledInfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15925,11 +20719,12 @@ impl crate::Client {
 pub struct MobileAgentQueryUserContactLimitBuilder<'a> {
     client_: &'a crate::Client,
     body_: MobileAgentQueryUserContactLimitBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> MobileAgentQueryUserContactLimitBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentQueryUserContactLimitBuilder { client_: client, body_: Default::default() }
+        MobileAgentQueryUserContactLimitBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call ID Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
@@ -15951,16 +20746,29 @@ impl<'a> MobileAgentQueryUserContactLimitBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MobileAgentQueryUserContactLimitBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.queryUserContactLimit";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15988,11 +20796,12 @@ impl crate::Client {
 pub struct MobileAgentQueryCallInfoByCallIdBuilder<'a> {
     client_: &'a crate::Client,
     body_: MobileAgentQueryCallInfoByCallIdBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> MobileAgentQueryCallInfoByCallIdBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentQueryCallInfoByCallIdBuilder { client_: client, body_: Default::default() }
+        MobileAgentQueryCallInfoByCallIdBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call ID Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
@@ -16019,16 +20828,29 @@ impl<'a> MobileAgentQueryCallInfoByCallIdBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MobileAgentQueryCallInfoByCallIdBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.queryCallInfoByCallId";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16059,6 +20881,7 @@ pub struct MobileAgentStatusnotifyBuilder<'a> {
     host: Option<String>,
     x_sdk_date: Option<String>,
     body_: MobileAgentStatusnotifyBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> MobileAgentStatusnotifyBuilder<'a> {
@@ -16069,6 +20892,7 @@ impl<'a> MobileAgentStatusnotifyBuilder<'a> {
             host: None,
             x_sdk_date: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// header parameter: ITA-side app key
@@ -16156,13 +20980,29 @@ impl<'a> MobileAgentStatusnotifyBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MobileAgentStatusnotifyBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.statusnotify";
         let _ = op;
         cec_core::validate::required(op, "Host", &self.host)?;
         cec_core::validate::required(op, "X-Sdk-Date", &self.x_sdk_date)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.app_key {
             call = call.header("AppKey", v);
@@ -16173,10 +21013,7 @@ impl<'a> MobileAgentStatusnotifyBuilder<'a> {
         if let Some(v) = self.x_sdk_date {
             call = call.header("X-Sdk-Date", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16204,11 +21041,12 @@ impl crate::Client {
 pub struct MobileAgentCreateVoiceOutboundV1Builder<'a> {
     client_: &'a crate::Client,
     body_: MobileAgentCreateVoiceOutboundV1Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> MobileAgentCreateVoiceOutboundV1Builder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentCreateVoiceOutboundV1Builder { client_: client, body_: Default::default() }
+        MobileAgentCreateVoiceOutboundV1Builder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// called number (max 32) Required.
     pub fn called(mut self, v: impl Into<String>) -> Self {
@@ -16240,16 +21078,29 @@ impl<'a> MobileAgentCreateVoiceOutboundV1Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MobileAgentCreateVoiceOutboundV1Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.createVoiceOutboundV1";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16277,11 +21128,12 @@ impl crate::Client {
 pub struct MobileAgentCreateVoiceOutboundV2Builder<'a> {
     client_: &'a crate::Client,
     body_: MobileAgentCreateVoiceOutboundV2Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> MobileAgentCreateVoiceOutboundV2Builder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentCreateVoiceOutboundV2Builder { client_: client, body_: Default::default() }
+        MobileAgentCreateVoiceOutboundV2Builder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// called number (max 32) Required.
     pub fn called(mut self, v: impl Into<String>) -> Self {
@@ -16318,16 +21170,29 @@ impl<'a> MobileAgentCreateVoiceOutboundV2Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MobileAgentCreateVoiceOutboundV2Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.createVoiceOutboundV2";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16355,11 +21220,12 @@ impl crate::Client {
 pub struct CcmessagingApplyTokenBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcmessagingApplyTokenBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingApplyTokenBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingApplyTokenBuilder { client_: client, body_: Default::default() }
+        CcmessagingApplyTokenBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// enterprise-defined user ID (1-32 chars) Required.
     pub fn user_id(mut self, v: impl Into<String>) -> Self {
@@ -16386,16 +21252,29 @@ impl<'a> CcmessagingApplyTokenBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingApplyTokenBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.applyToken";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16423,11 +21302,12 @@ impl crate::Client {
 pub struct CcmessagingQueryHistoryChatMessageBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcmessagingQueryHistoryChatMessageBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingQueryHistoryChatMessageBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingQueryHistoryChatMessageBuilder { client_: client, body_: Default::default() }
+        CcmessagingQueryHistoryChatMessageBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// channel ID Required.
     pub fn channel_id(mut self, v: impl Into<String>) -> Self {
@@ -16469,16 +21349,29 @@ impl<'a> CcmessagingQueryHistoryChatMessageBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingQueryHistoryChatMessageBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.queryHistoryChatMessage";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16506,11 +21399,12 @@ impl crate::Client {
 pub struct CcmessagingSendBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcmessagingSendBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingSendBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingSendBuilder { client_: client, body_: Default::default() }
+        CcmessagingSendBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// channel type, e.g. WEB Required.
     pub fn channel(mut self, v: impl Into<String>) -> Self {
@@ -16572,16 +21466,29 @@ impl<'a> CcmessagingSendBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingSendBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.send";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16609,11 +21516,12 @@ impl crate::Client {
 pub struct CcmessagingSendAsyncBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcmessagingSendAsyncBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingSendAsyncBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingSendAsyncBuilder { client_: client, body_: Default::default() }
+        CcmessagingSendAsyncBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// channel type, e.g. WEB Required.
     pub fn channel(mut self, v: impl Into<String>) -> Self {
@@ -16675,16 +21583,29 @@ impl<'a> CcmessagingSendAsyncBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingSendAsyncBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.sendAsync";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16712,11 +21633,12 @@ impl crate::Client {
 pub struct CcmessagingDoLeaveMessageBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcmessagingDoLeaveMessageBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingDoLeaveMessageBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingDoLeaveMessageBuilder { client_: client, body_: Default::default() }
+        CcmessagingDoLeaveMessageBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// user ID Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
@@ -16743,16 +21665,29 @@ impl<'a> CcmessagingDoLeaveMessageBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingDoLeaveMessageBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.doLeaveMessage";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16846,11 +21781,12 @@ impl crate::Client {
 pub struct CcmessagingDownloadFileStreamBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcmessagingDownloadFileStreamBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingDownloadFileStreamBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingDownloadFileStreamBuilder { client_: client, body_: Default::default() }
+        CcmessagingDownloadFileStreamBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// file ID from poll content; prefix 'local/' for locally sent files, none for media library files Required.
     pub fn file_id(mut self, v: impl Into<String>) -> Self {
@@ -16877,16 +21813,29 @@ impl<'a> CcmessagingDownloadFileStreamBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingDownloadFileStreamBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.downloadFileStream";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16914,11 +21863,12 @@ impl crate::Client {
 pub struct CcmessagingQueryQueueInfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcmessagingQueryQueueInfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingQueryQueueInfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingQueryQueueInfoBuilder { client_: client, body_: Default::default() }
+        CcmessagingQueryQueueInfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// user ID (as in applyToken)
     pub fn user_id(mut self, v: impl Into<String>) -> Self {
@@ -16940,16 +21890,29 @@ impl<'a> CcmessagingQueryQueueInfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingQueryQueueInfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.queryQueueInfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16977,11 +21940,12 @@ impl crate::Client {
 pub struct CcmessagingUploadFileStreamBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcmessagingUploadFileStreamBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingUploadFileStreamBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingUploadFileStreamBuilder { client_: client, body_: Default::default() }
+        CcmessagingUploadFileStreamBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// JPG, PNG, BPM, MP3, AAC, MP4, TXT, CSV ... Required.
     pub fn file_type(mut self, v: impl Into<String>) -> Self {
@@ -17003,16 +21967,29 @@ impl<'a> CcmessagingUploadFileStreamBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingUploadFileStreamBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.uploadFileStream";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -17040,11 +22017,12 @@ impl crate::Client {
 pub struct CcmessagingQueryPhraseByKeywordBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcmessagingQueryPhraseByKeywordBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingQueryPhraseByKeywordBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingQueryPhraseByKeywordBuilder { client_: client, body_: Default::default() }
+        CcmessagingQueryPhraseByKeywordBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// keyword typed by customer
     pub fn str_content(mut self, v: impl Into<String>) -> Self {
@@ -17066,16 +22044,29 @@ impl<'a> CcmessagingQueryPhraseByKeywordBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingQueryPhraseByKeywordBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.queryPhraseByKeyword";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -17102,17 +22093,28 @@ impl crate::Client {
 #[must_use = "a builder does nothing until you call send()"]
 pub struct CcmessagingGetSatisfactionSurveyModeBuilder<'a> {
     client_: &'a crate::Client,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingGetSatisfactionSurveyModeBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingGetSatisfactionSurveyModeBuilder { client_: client }
+        CcmessagingGetSatisfactionSurveyModeBuilder { client_: client, extra_: Vec::new() }
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.getSatisfactionSurveyMode";
         let _ = op;
         let mut call = cec_core::Call::new();
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -17140,11 +22142,12 @@ impl crate::Client {
 pub struct CcmessagingFeedbacksatisfactionBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcmessagingFeedbacksatisfactionBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingFeedbacksatisfactionBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingFeedbacksatisfactionBuilder { client_: client, body_: Default::default() }
+        CcmessagingFeedbacksatisfactionBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// 1 satisfied, 0 dissatisfied Required.
     pub fn feedback(mut self, v: i64) -> Self {
@@ -17171,16 +22174,29 @@ impl<'a> CcmessagingFeedbacksatisfactionBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingFeedbacksatisfactionBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.feedbacksatisfaction";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -17208,11 +22224,12 @@ impl crate::Client {
 pub struct CcmessagingSaveSatisfactionBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcmessagingSaveSatisfactionBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingSaveSatisfactionBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingSaveSatisfactionBuilder { client_: client, body_: Default::default() }
+        CcmessagingSaveSatisfactionBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// evaluation info (field name spelled 'satisfication') Required.
     pub fn satisfication(mut self, v: CcmessagingSaveSatisfactionBodySatisfication) -> Self {
@@ -17224,16 +22241,29 @@ impl<'a> CcmessagingSaveSatisfactionBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingSaveSatisfactionBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.saveSatisfaction";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -17308,11 +22338,12 @@ impl crate::Client {
 pub struct CcmessagingCreateClickToCallBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcmessagingCreateClickToCallBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingCreateClickToCallBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingCreateClickToCallBuilder { client_: client, body_: Default::default() }
+        CcmessagingCreateClickToCallBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// recipient channel type (WEB) Required.
     pub fn channel(mut self, v: impl Into<String>) -> Self {
@@ -17329,16 +22360,29 @@ impl<'a> CcmessagingCreateClickToCallBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingCreateClickToCallBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.createClickToCall";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -17413,11 +22457,12 @@ impl crate::Client {
 pub struct CcmessagingDropClickToCallBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcmessagingDropClickToCallBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingDropClickToCallBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingDropClickToCallBuilder { client_: client, body_: Default::default() }
+        CcmessagingDropClickToCallBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// recipient channel type (WEB) Required.
     pub fn channel(mut self, v: impl Into<String>) -> Self {
@@ -17429,16 +22474,29 @@ impl<'a> CcmessagingDropClickToCallBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingDropClickToCallBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.dropClickToCall";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -17466,11 +22524,12 @@ impl crate::Client {
 pub struct CcmessagingCreatecallBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcmessagingCreatecallBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingCreatecallBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingCreatecallBuilder { client_: client, body_: Default::default() }
+        CcmessagingCreatecallBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// called number (max 32) Required.
     pub fn called(mut self, v: impl Into<String>) -> Self {
@@ -17492,16 +22551,29 @@ impl<'a> CcmessagingCreatecallBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingCreatecallBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.createcall";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -17529,11 +22601,12 @@ impl crate::Client {
 pub struct CcmessagingPushMsgBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcmessagingPushMsgBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingPushMsgBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingPushMsgBuilder { client_: client, body_: Default::default() }
+        CcmessagingPushMsgBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// messages and events (DownLinkMsg) Required.
     pub fn messages(mut self, v: Vec<CcmessagingPushMsgBodyMessages>) -> Self {
@@ -17550,16 +22623,29 @@ impl<'a> CcmessagingPushMsgBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingPushMsgBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.pushMsg";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -17587,11 +22673,12 @@ impl crate::Client {
 pub struct CcmessagingChatDropMailBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcmessagingChatDropMailBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingChatDropMailBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingChatDropMailBuilder { client_: client, body_: Default::default() }
+        CcmessagingChatDropMailBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// email ID Required.
     pub fn email_id(mut self, v: impl Into<String>) -> Self {
@@ -17603,16 +22690,29 @@ impl<'a> CcmessagingChatDropMailBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingChatDropMailBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.chat_dropMail";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -17640,11 +22740,12 @@ impl crate::Client {
 pub struct CcmessagingSendWhatsappMessageBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcmessagingSendWhatsappMessageBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingSendWhatsappMessageBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingSendWhatsappMessageBuilder { client_: client, body_: Default::default() }
+        CcmessagingSendWhatsappMessageBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// scenario key for sending; default scenario when absent (AICC does not send it)
     pub fn scenario_key(mut self, v: impl Into<String>) -> Self {
@@ -17676,16 +22777,29 @@ impl<'a> CcmessagingSendWhatsappMessageBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingSendWhatsappMessageBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.sendWhatsappMessage";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -17713,11 +22827,12 @@ impl crate::Client {
 pub struct CcmessagingGetUserInfoBycallIdBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcmessagingGetUserInfoBycallIdBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingGetUserInfoBycallIdBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingGetUserInfoBycallIdBuilder { client_: client, body_: Default::default() }
+        CcmessagingGetUserInfoBycallIdBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call ID Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
@@ -17739,16 +22854,29 @@ impl<'a> CcmessagingGetUserInfoBycallIdBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingGetUserInfoBycallIdBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.getUserInfoBycallId";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -17781,6 +22909,7 @@ pub struct CcmessagingChatItauTelefoneBuilder<'a> {
     user_name: Option<String>,
     password: Option<String>,
     body_: CcmessagingChatItauTelefoneBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingChatItauTelefoneBuilder<'a> {
@@ -17793,6 +22922,7 @@ impl<'a> CcmessagingChatItauTelefoneBuilder<'a> {
             user_name: None,
             password: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// header parameter: OAuth client_id authorising the calling application
@@ -17850,13 +22980,29 @@ impl<'a> CcmessagingChatItauTelefoneBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingChatItauTelefoneBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.chat_itau_telefone";
         let _ = op;
         cec_core::validate::required(op, "userName", &self.user_name)?;
         cec_core::validate::required(op, "password", &self.password)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_itau_apikey {
             call = call.header("x-itau-apikey", v);
@@ -17873,10 +23019,7 @@ impl<'a> CcmessagingChatItauTelefoneBuilder<'a> {
         if let Some(v) = self.password {
             call = call.header("password", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -17909,6 +23052,7 @@ pub struct CcmessagingChatItauEmailBuilder<'a> {
     user_name: Option<String>,
     password: Option<String>,
     body_: CcmessagingChatItauEmailBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingChatItauEmailBuilder<'a> {
@@ -17921,6 +23065,7 @@ impl<'a> CcmessagingChatItauEmailBuilder<'a> {
             user_name: None,
             password: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// header parameter: OAuth client_id authorising the calling application
@@ -17973,13 +23118,29 @@ impl<'a> CcmessagingChatItauEmailBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingChatItauEmailBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.chat_itau_email";
         let _ = op;
         cec_core::validate::required(op, "userName", &self.user_name)?;
         cec_core::validate::required(op, "password", &self.password)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_itau_apikey {
             call = call.header("x-itau-apikey", v);
@@ -17996,10 +23157,7 @@ impl<'a> CcmessagingChatItauEmailBuilder<'a> {
         if let Some(v) = self.password {
             call = call.header("password", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -18032,6 +23190,7 @@ pub struct CcmessagingChatItauCpfcnpjBuilder<'a> {
     user_name: Option<String>,
     password: Option<String>,
     body_: CcmessagingChatItauCpfcnpjBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingChatItauCpfcnpjBuilder<'a> {
@@ -18044,6 +23203,7 @@ impl<'a> CcmessagingChatItauCpfcnpjBuilder<'a> {
             user_name: None,
             password: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// header parameter: OAuth client_id authorising the calling application
@@ -18086,13 +23246,29 @@ impl<'a> CcmessagingChatItauCpfcnpjBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingChatItauCpfcnpjBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.chat_itau_cpfcnpj";
         let _ = op;
         cec_core::validate::required(op, "userName", &self.user_name)?;
         cec_core::validate::required(op, "password", &self.password)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_itau_apikey {
             call = call.header("x-itau-apikey", v);
@@ -18109,10 +23285,7 @@ impl<'a> CcmessagingChatItauCpfcnpjBuilder<'a> {
         if let Some(v) = self.password {
             call = call.header("password", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -18145,6 +23318,7 @@ pub struct CcmessagingChatItauContextosBuilder<'a> {
     user_name: Option<String>,
     password: Option<String>,
     body_: CcmessagingChatItauContextosBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingChatItauContextosBuilder<'a> {
@@ -18157,6 +23331,7 @@ impl<'a> CcmessagingChatItauContextosBuilder<'a> {
             user_name: None,
             password: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// header parameter: OAuth client_id authorising the calling application
@@ -18199,13 +23374,29 @@ impl<'a> CcmessagingChatItauContextosBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingChatItauContextosBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.chat_itau_contextos";
         let _ = op;
         cec_core::validate::required(op, "userName", &self.user_name)?;
         cec_core::validate::required(op, "password", &self.password)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_itau_apikey {
             call = call.header("x-itau-apikey", v);
@@ -18222,10 +23413,7 @@ impl<'a> CcmessagingChatItauContextosBuilder<'a> {
         if let Some(v) = self.password {
             call = call.header("password", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -18258,6 +23446,7 @@ pub struct CcmessagingChatItauContasBuilder<'a> {
     user_name: Option<String>,
     password: Option<String>,
     body_: CcmessagingChatItauContasBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingChatItauContasBuilder<'a> {
@@ -18270,6 +23459,7 @@ impl<'a> CcmessagingChatItauContasBuilder<'a> {
             user_name: None,
             password: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// header parameter: OAuth client_id authorising the calling application
@@ -18307,13 +23497,29 @@ impl<'a> CcmessagingChatItauContasBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingChatItauContasBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.chat_itau_contas";
         let _ = op;
         cec_core::validate::required(op, "userName", &self.user_name)?;
         cec_core::validate::required(op, "password", &self.password)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_itau_apikey {
             call = call.header("x-itau-apikey", v);
@@ -18330,10 +23536,7 @@ impl<'a> CcmessagingChatItauContasBuilder<'a> {
         if let Some(v) = self.password {
             call = call.header("password", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -18366,6 +23569,7 @@ pub struct CcmessagingChatItauCodigoBuilder<'a> {
     user_name: Option<String>,
     password: Option<String>,
     body_: CcmessagingChatItauCodigoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingChatItauCodigoBuilder<'a> {
@@ -18378,6 +23582,7 @@ impl<'a> CcmessagingChatItauCodigoBuilder<'a> {
             user_name: None,
             password: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// header parameter: OAuth client_id authorising the calling application
@@ -18430,13 +23635,29 @@ impl<'a> CcmessagingChatItauCodigoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingChatItauCodigoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.chat_itau_codigo";
         let _ = op;
         cec_core::validate::required(op, "userName", &self.user_name)?;
         cec_core::validate::required(op, "password", &self.password)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_itau_apikey {
             call = call.header("x-itau-apikey", v);
@@ -18453,10 +23674,7 @@ impl<'a> CcmessagingChatItauCodigoBuilder<'a> {
         if let Some(v) = self.password {
             call = call.header("password", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -18489,6 +23707,7 @@ pub struct CcmessagingChatItauClienteBuilder<'a> {
     user_name: Option<String>,
     password: Option<String>,
     body_: CcmessagingChatItauClienteBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingChatItauClienteBuilder<'a> {
@@ -18501,6 +23720,7 @@ impl<'a> CcmessagingChatItauClienteBuilder<'a> {
             user_name: None,
             password: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// header parameter: OAuth client_id authorising the calling application
@@ -18538,13 +23758,29 @@ impl<'a> CcmessagingChatItauClienteBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingChatItauClienteBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.chat_itau_cliente";
         let _ = op;
         cec_core::validate::required(op, "userName", &self.user_name)?;
         cec_core::validate::required(op, "password", &self.password)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_itau_apikey {
             call = call.header("x-itau-apikey", v);
@@ -18561,10 +23797,7 @@ impl<'a> CcmessagingChatItauClienteBuilder<'a> {
         if let Some(v) = self.password {
             call = call.header("password", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -18597,6 +23830,7 @@ pub struct CcmessagingChatItauAtendentesBuilder<'a> {
     user_name: Option<String>,
     password: Option<String>,
     body_: CcmessagingChatItauAtendentesBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcmessagingChatItauAtendentesBuilder<'a> {
@@ -18609,6 +23843,7 @@ impl<'a> CcmessagingChatItauAtendentesBuilder<'a> {
             user_name: None,
             password: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// header parameter: OAuth client_id authorising the calling application
@@ -18646,13 +23881,29 @@ impl<'a> CcmessagingChatItauAtendentesBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcmessagingChatItauAtendentesBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.chat_itau_atendentes";
         let _ = op;
         cec_core::validate::required(op, "userName", &self.user_name)?;
         cec_core::validate::required(op, "password", &self.password)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_itau_apikey {
             call = call.header("x-itau-apikey", v);
@@ -18669,10 +23920,7 @@ impl<'a> CcmessagingChatItauAtendentesBuilder<'a> {
         if let Some(v) = self.password {
             call = call.header("password", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -18700,11 +23948,16 @@ impl crate::Client {
 pub struct VoiceNotificationQueryVoiceNotificationRecordingBuilder<'a> {
     client_: &'a crate::Client,
     body_: VoiceNotificationQueryVoiceNotificationRecordingBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoiceNotificationQueryVoiceNotificationRecordingBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoiceNotificationQueryVoiceNotificationRecordingBuilder { client_: client, body_: Default::default() }
+        VoiceNotificationQueryVoiceNotificationRecordingBuilder {
+            client_: client,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// request Required.
     pub fn req_body(mut self, v: VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody) -> Self {
@@ -18716,16 +23969,29 @@ impl<'a> VoiceNotificationQueryVoiceNotificationRecordingBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VoiceNotificationQueryVoiceNotificationRecordingBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voiceNotification.queryVoiceNotificationRecording";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -18755,11 +24021,16 @@ impl crate::Client {
 pub struct VoiceNotificationCreateVoiceNotificationV1Builder<'a> {
     client_: &'a crate::Client,
     body_: VoiceNotificationCreateVoiceNotificationV1Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoiceNotificationCreateVoiceNotificationV1Builder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoiceNotificationCreateVoiceNotificationV1Builder { client_: client, body_: Default::default() }
+        VoiceNotificationCreateVoiceNotificationV1Builder {
+            client_: client,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// request Required.
     pub fn req_body(mut self, v: VoiceNotificationCreateVoiceNotificationV1BodyReqBody) -> Self {
@@ -18771,16 +24042,29 @@ impl<'a> VoiceNotificationCreateVoiceNotificationV1Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VoiceNotificationCreateVoiceNotificationV1Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voiceNotification.createVoiceNotificationV1";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -18810,11 +24094,16 @@ impl crate::Client {
 pub struct VoiceNotificationCreateVoiceNotificationV2Builder<'a> {
     client_: &'a crate::Client,
     body_: VoiceNotificationCreateVoiceNotificationV2Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoiceNotificationCreateVoiceNotificationV2Builder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoiceNotificationCreateVoiceNotificationV2Builder { client_: client, body_: Default::default() }
+        VoiceNotificationCreateVoiceNotificationV2Builder {
+            client_: client,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// request Required.
     pub fn request_body(mut self, v: VoiceNotificationCreateVoiceNotificationV2BodyRequestBody) -> Self {
@@ -18826,16 +24115,29 @@ impl<'a> VoiceNotificationCreateVoiceNotificationV2Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VoiceNotificationCreateVoiceNotificationV2Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voiceNotification.createVoiceNotificationV2";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -18865,11 +24167,12 @@ impl crate::Client {
 pub struct OfflineAgentLoginBuilder<'a> {
     client_: &'a crate::Client,
     body_: OfflineAgentLoginBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OfflineAgentLoginBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OfflineAgentLoginBuilder { client_: client, body_: Default::default() }
+        OfflineAgentLoginBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// real reachable number to answer on (mobile or fixed) Required.
     pub fn phone(mut self, v: impl Into<String>) -> Self {
@@ -18886,16 +24189,29 @@ impl<'a> OfflineAgentLoginBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = OfflineAgentLoginBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "offlineAgent.login";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -18923,11 +24239,12 @@ impl crate::Client {
 pub struct OfflineAgentLogoutBuilder<'a> {
     client_: &'a crate::Client,
     body_: OfflineAgentLogoutBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OfflineAgentLogoutBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OfflineAgentLogoutBuilder { client_: client, body_: Default::default() }
+        OfflineAgentLogoutBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// agent work number Required.
     pub fn work_no(mut self, v: impl Into<serde_json::Number>) -> Self {
@@ -18939,16 +24256,29 @@ impl<'a> OfflineAgentLogoutBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = OfflineAgentLogoutBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "offlineAgent.logout";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -18974,11 +24304,12 @@ impl crate::Client {
 pub struct OfflineAgentIsOfflineAgentBuilder<'a> {
     client_: &'a crate::Client,
     body_: OfflineAgentIsOfflineAgentBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OfflineAgentIsOfflineAgentBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OfflineAgentIsOfflineAgentBuilder { client_: client, body_: Default::default() }
+        OfflineAgentIsOfflineAgentBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// agent work number Required.
     pub fn work_no(mut self, v: impl Into<serde_json::Number>) -> Self {
@@ -18990,16 +24321,29 @@ impl<'a> OfflineAgentIsOfflineAgentBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = OfflineAgentIsOfflineAgentBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "offlineAgent.isOfflineAgent";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -19026,17 +24370,28 @@ impl crate::Client {
 #[must_use = "a builder does nothing until you call send()"]
 pub struct FederationUserMgmtCreateTaskBuilder<'a> {
     client_: &'a crate::Client,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> FederationUserMgmtCreateTaskBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        FederationUserMgmtCreateTaskBuilder { client_: client }
+        FederationUserMgmtCreateTaskBuilder { client_: client, extra_: Vec::new() }
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "federationUserMgmt.createTask";
         let _ = op;
         let mut call = cec_core::Call::new();
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -19065,11 +24420,12 @@ pub struct CaseCreateCaseBuilder<'a> {
     client_: &'a crate::Client,
     access_token: Option<String>,
     body_: CaseCreateCaseBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CaseCreateCaseBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CaseCreateCaseBuilder { client_: client, access_token: None, body_: Default::default() }
+        CaseCreateCaseBuilder { client_: client, access_token: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// header parameter: tenant-space access token from the SaaS machine-machine authentication interface (not tokenByAkSk) Required.
     pub fn access_token(mut self, v: impl Into<String>) -> Self {
@@ -19086,20 +24442,33 @@ impl<'a> CaseCreateCaseBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CaseCreateCaseBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "case.createCase";
         let _ = op;
         cec_core::validate::required(op, "access-token", &self.access_token)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.access_token {
             call = call.header("access-token", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -19128,11 +24497,12 @@ pub struct CaseQueryCaseListBuilder<'a> {
     client_: &'a crate::Client,
     access_token: Option<String>,
     body_: CaseQueryCaseListBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CaseQueryCaseListBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CaseQueryCaseListBuilder { client_: client, access_token: None, body_: Default::default() }
+        CaseQueryCaseListBuilder { client_: client, access_token: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// header parameter: tenant-space access token from the SaaS machine-machine authentication interface (not tokenByAkSk) Required.
     pub fn access_token(mut self, v: impl Into<String>) -> Self {
@@ -19214,20 +24584,33 @@ impl<'a> CaseQueryCaseListBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CaseQueryCaseListBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "case.queryCaseList";
         let _ = op;
         cec_core::validate::required(op, "access-token", &self.access_token)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.access_token {
             call = call.header("access-token", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -19255,11 +24638,12 @@ impl crate::Client {
 pub struct AppSettingsCreateBuilder<'a> {
     client_: &'a crate::Client,
     body_: AppSettingsCreateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AppSettingsCreateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppSettingsCreateBuilder { client_: client, body_: Default::default() }
+        AppSettingsCreateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// 0 direct call, 1 two-way call, 2 pass-through call
     pub fn call_type(mut self, v: impl Into<String>) -> Self {
@@ -19296,16 +24680,29 @@ impl<'a> AppSettingsCreateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AppSettingsCreateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appSettings.create";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -19333,11 +24730,12 @@ impl crate::Client {
 pub struct AppSettingsUpdateBuilder<'a> {
     client_: &'a crate::Client,
     body_: AppSettingsUpdateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AppSettingsUpdateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppSettingsUpdateBuilder { client_: client, body_: Default::default() }
+        AppSettingsUpdateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// primary key returned by create Required.
     pub fn id(mut self, v: impl Into<String>) -> Self {
@@ -19379,16 +24777,29 @@ impl<'a> AppSettingsUpdateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AppSettingsUpdateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appSettings.update";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -19416,11 +24827,12 @@ impl crate::Client {
 pub struct AppSettingsQueryBuilder<'a> {
     client_: &'a crate::Client,
     body_: AppSettingsQueryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AppSettingsQueryBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppSettingsQueryBuilder { client_: client, body_: Default::default() }
+        AppSettingsQueryBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// user ID (USER_ID of the AppCube user table) Required.
     pub fn user_id(mut self, v: impl Into<String>) -> Self {
@@ -19432,16 +24844,29 @@ impl<'a> AppSettingsQueryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AppSettingsQueryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appSettings.query";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -19470,11 +24895,17 @@ pub struct CobrowseGetConnectionInfoV1Builder<'a> {
     client_: &'a crate::Client,
     x_tenant_space_id: Option<String>,
     body_: CobrowseGetConnectionInfoV1Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CobrowseGetConnectionInfoV1Builder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CobrowseGetConnectionInfoV1Builder { client_: client, x_tenant_space_id: None, body_: Default::default() }
+        CobrowseGetConnectionInfoV1Builder {
+            client_: client,
+            x_tenant_space_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: tenant space ID Required.
     pub fn x_tenant_space_id(mut self, v: impl Into<String>) -> Self {
@@ -19511,20 +24942,33 @@ impl<'a> CobrowseGetConnectionInfoV1Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CobrowseGetConnectionInfoV1Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "cobrowse.getConnectionInfoV1";
         let _ = op;
         cec_core::validate::required(op, "X-TenantSpaceID", &self.x_tenant_space_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_tenant_space_id {
             call = call.header("X-TenantSpaceID", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -19553,11 +24997,17 @@ pub struct QualityInspectionQueryQualityItemResultBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionQueryQualityItemResultBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionQueryQualityItemResultBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionQueryQualityItemResultBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionQueryQualityItemResultBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -19574,19 +25024,32 @@ impl<'a> QualityInspectionQueryQualityItemResultBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionQueryQualityItemResultBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.queryQualityItemResult";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -19615,11 +25078,17 @@ pub struct QualityInspectionModifyQualityItemResultBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionModifyQualityItemResultBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionModifyQualityItemResultBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionModifyQualityItemResultBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionModifyQualityItemResultBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -19661,19 +25130,32 @@ impl<'a> QualityInspectionModifyQualityItemResultBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionModifyQualityItemResultBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.modifyQualityItemResult";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -19702,11 +25184,17 @@ pub struct QualityInspectionQueryAppraiseScoreBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionQueryAppraiseScoreBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionQueryAppraiseScoreBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionQueryAppraiseScoreBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionQueryAppraiseScoreBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page) Required.
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -19728,20 +25216,33 @@ impl<'a> QualityInspectionQueryAppraiseScoreBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionQueryAppraiseScoreBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.queryAppraiseScore";
         let _ = op;
         cec_core::validate::required(op, "x-UserId", &self.x_user_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -19770,11 +25271,17 @@ pub struct QualityInspectionApplyAppraiseScoreBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionApplyAppraiseScoreBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionApplyAppraiseScoreBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionApplyAppraiseScoreBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionApplyAppraiseScoreBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -19791,19 +25298,32 @@ impl<'a> QualityInspectionApplyAppraiseScoreBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionApplyAppraiseScoreBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.applyAppraiseScore";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -19831,11 +25351,12 @@ impl crate::Client {
 pub struct QualityInspectionQueryCallCreditBuilder<'a> {
     client_: &'a crate::Client,
     body_: QualityInspectionQueryCallCreditBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionQueryCallCreditBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionQueryCallCreditBuilder { client_: client, body_: Default::default() }
+        QualityInspectionQueryCallCreditBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call ID Required.
     pub fn call_uuid(mut self, v: impl Into<String>) -> Self {
@@ -19847,16 +25368,29 @@ impl<'a> QualityInspectionQueryCallCreditBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionQueryCallCreditBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.queryCallCredit";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -19885,11 +25419,17 @@ pub struct QualityInspectionCreateAppraiseScoreBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionCreateAppraiseScoreBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionCreateAppraiseScoreBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionCreateAppraiseScoreBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionCreateAppraiseScoreBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -19921,19 +25461,32 @@ impl<'a> QualityInspectionCreateAppraiseScoreBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionCreateAppraiseScoreBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.createAppraiseScore";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -19962,11 +25515,17 @@ pub struct QualityInspectionRemoveAppraiseScoreBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionRemoveAppraiseScoreBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionRemoveAppraiseScoreBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionRemoveAppraiseScoreBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionRemoveAppraiseScoreBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -19983,19 +25542,32 @@ impl<'a> QualityInspectionRemoveAppraiseScoreBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionRemoveAppraiseScoreBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.removeAppraiseScore";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -20024,11 +25596,17 @@ pub struct QualityInspectionModifyAppraiseScoreBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionModifyAppraiseScoreBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionModifyAppraiseScoreBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionModifyAppraiseScoreBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionModifyAppraiseScoreBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -20065,19 +25643,32 @@ impl<'a> QualityInspectionModifyAppraiseScoreBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionModifyAppraiseScoreBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.modifyAppraiseScore";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -20106,11 +25697,17 @@ pub struct QualityInspectionCreateSentenceCategoryBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionCreateSentenceCategoryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionCreateSentenceCategoryBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionCreateSentenceCategoryBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionCreateSentenceCategoryBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -20127,19 +25724,32 @@ impl<'a> QualityInspectionCreateSentenceCategoryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionCreateSentenceCategoryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.createSentenceCategory";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -20168,11 +25778,17 @@ pub struct QualityInspectionMoveSentenceToCategoryBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionMoveSentenceToCategoryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionMoveSentenceToCategoryBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionMoveSentenceToCategoryBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionMoveSentenceToCategoryBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -20194,19 +25810,32 @@ impl<'a> QualityInspectionMoveSentenceToCategoryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionMoveSentenceToCategoryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.moveSentenceToCategory";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -20235,11 +25864,17 @@ pub struct QualityInspectionDeleteSentenceBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteSentenceBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionDeleteSentenceBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionDeleteSentenceBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionDeleteSentenceBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -20256,19 +25891,32 @@ impl<'a> QualityInspectionDeleteSentenceBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionDeleteSentenceBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteSentence";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -20297,11 +25945,17 @@ pub struct QualityInspectionQuerySentenceBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionQuerySentenceBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionQuerySentenceBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionQuerySentenceBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionQuerySentenceBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -20338,19 +25992,32 @@ impl<'a> QualityInspectionQuerySentenceBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionQuerySentenceBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.querySentence";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -20379,6 +26046,7 @@ pub struct QualityInspectionQuerySentenceByCategoryIdBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionQuerySentenceByCategoryIdBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionQuerySentenceByCategoryIdBuilder<'a> {
@@ -20387,6 +26055,7 @@ impl<'a> QualityInspectionQuerySentenceByCategoryIdBuilder<'a> {
             client_: client,
             x_user_id: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// header parameter: operator user ID (see employee management page)
@@ -20414,19 +26083,32 @@ impl<'a> QualityInspectionQuerySentenceByCategoryIdBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionQuerySentenceByCategoryIdBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.querySentenceByCategoryId";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -20457,11 +26139,17 @@ pub struct QualityInspectionUpdateSentenceBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionUpdateSentenceBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionUpdateSentenceBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionUpdateSentenceBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionUpdateSentenceBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -20493,19 +26181,32 @@ impl<'a> QualityInspectionUpdateSentenceBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionUpdateSentenceBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.updateSentence";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -20534,11 +26235,17 @@ pub struct QualityInspectionUpdateSentenceCategoryBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionUpdateSentenceCategoryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionUpdateSentenceCategoryBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionUpdateSentenceCategoryBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionUpdateSentenceCategoryBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -20560,19 +26267,32 @@ impl<'a> QualityInspectionUpdateSentenceCategoryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionUpdateSentenceCategoryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.updateSentenceCategory";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -20601,11 +26321,17 @@ pub struct QualityInspectionDeleteSentenceCategoryBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteSentenceCategoryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionDeleteSentenceCategoryBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionDeleteSentenceCategoryBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionDeleteSentenceCategoryBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -20622,19 +26348,32 @@ impl<'a> QualityInspectionDeleteSentenceCategoryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionDeleteSentenceCategoryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteSentenceCategory";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -20662,15 +26401,23 @@ impl crate::Client {
 pub struct QualityInspectionQuerySentenceCategoryBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionQuerySentenceCategoryBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionQuerySentenceCategoryBuilder { client_: client, x_user_id: None }
+        QualityInspectionQuerySentenceCategoryBuilder { client_: client, x_user_id: None, extra_: Vec::new() }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
         self.x_user_id = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -20680,6 +26427,9 @@ impl<'a> QualityInspectionQuerySentenceCategoryBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -20709,11 +26459,17 @@ pub struct QualityInspectionCreateSentenceBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionCreateSentenceBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionCreateSentenceBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionCreateSentenceBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionCreateSentenceBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -20740,19 +26496,32 @@ impl<'a> QualityInspectionCreateSentenceBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionCreateSentenceBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.createSentence";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -20781,11 +26550,17 @@ pub struct QualityInspectionDeleteSensitiveWordBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteSensitiveWordBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionDeleteSensitiveWordBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionDeleteSensitiveWordBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionDeleteSensitiveWordBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -20802,19 +26577,32 @@ impl<'a> QualityInspectionDeleteSensitiveWordBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionDeleteSensitiveWordBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteSensitiveWord";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -20843,11 +26631,17 @@ pub struct QualityInspectionUpdateSensitiveWordBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionUpdateSensitiveWordBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionUpdateSensitiveWordBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionUpdateSensitiveWordBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionUpdateSensitiveWordBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -20884,19 +26678,32 @@ impl<'a> QualityInspectionUpdateSensitiveWordBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionUpdateSensitiveWordBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.updateSensitiveWord";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -20924,15 +26731,23 @@ impl crate::Client {
 pub struct QualityInspectionQuerySensitiveCategoryListBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionQuerySensitiveCategoryListBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionQuerySensitiveCategoryListBuilder { client_: client, x_user_id: None }
+        QualityInspectionQuerySensitiveCategoryListBuilder { client_: client, x_user_id: None, extra_: Vec::new() }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
         self.x_user_id = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -20942,6 +26757,9 @@ impl<'a> QualityInspectionQuerySensitiveCategoryListBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -20973,6 +26791,7 @@ pub struct QualityInspectionQuerySensitiveWordsByCategoryIdBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionQuerySensitiveWordsByCategoryIdBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionQuerySensitiveWordsByCategoryIdBuilder<'a> {
@@ -20981,6 +26800,7 @@ impl<'a> QualityInspectionQuerySensitiveWordsByCategoryIdBuilder<'a> {
             client_: client,
             x_user_id: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// header parameter: operator user ID (see employee management page)
@@ -21008,19 +26828,32 @@ impl<'a> QualityInspectionQuerySensitiveWordsByCategoryIdBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionQuerySensitiveWordsByCategoryIdBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.querySensitiveWordsByCategoryId";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -21051,11 +26884,17 @@ pub struct QualityInspectionCreateSensitiveCategoryBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionCreateSensitiveCategoryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionCreateSensitiveCategoryBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionCreateSensitiveCategoryBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionCreateSensitiveCategoryBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -21072,19 +26911,32 @@ impl<'a> QualityInspectionCreateSensitiveCategoryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionCreateSensitiveCategoryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.createSensitiveCategory";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -21113,6 +26965,7 @@ pub struct QualityInspectionMoveSensitiveWordToCategoryBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionMoveSensitiveWordToCategoryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionMoveSensitiveWordToCategoryBuilder<'a> {
@@ -21121,6 +26974,7 @@ impl<'a> QualityInspectionMoveSensitiveWordToCategoryBuilder<'a> {
             client_: client,
             x_user_id: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// header parameter: operator user ID (see employee management page)
@@ -21143,19 +26997,32 @@ impl<'a> QualityInspectionMoveSensitiveWordToCategoryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionMoveSensitiveWordToCategoryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.moveSensitiveWordToCategory";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -21186,11 +27053,17 @@ pub struct QualityInspectionCreateSensitiveWordBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionCreateSensitiveWordBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionCreateSensitiveWordBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionCreateSensitiveWordBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionCreateSensitiveWordBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -21222,19 +27095,32 @@ impl<'a> QualityInspectionCreateSensitiveWordBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionCreateSensitiveWordBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.createSensitiveWord";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -21263,11 +27149,17 @@ pub struct QualityInspectionDeleteSensitiveCategoryBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteSensitiveCategoryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionDeleteSensitiveCategoryBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionDeleteSensitiveCategoryBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionDeleteSensitiveCategoryBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -21284,19 +27176,32 @@ impl<'a> QualityInspectionDeleteSensitiveCategoryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionDeleteSensitiveCategoryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteSensitiveCategory";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -21325,11 +27230,17 @@ pub struct QualityInspectionUpdateSentenceGroupBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionUpdateSentenceGroupBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionUpdateSentenceGroupBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionUpdateSentenceGroupBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionUpdateSentenceGroupBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -21381,19 +27292,32 @@ impl<'a> QualityInspectionUpdateSentenceGroupBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionUpdateSentenceGroupBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.updateSentenceGroup";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -21422,11 +27346,17 @@ pub struct QualityInspectionGetSentenceGroupBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionGetSentenceGroupBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionGetSentenceGroupBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionGetSentenceGroupBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionGetSentenceGroupBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -21443,19 +27373,32 @@ impl<'a> QualityInspectionGetSentenceGroupBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionGetSentenceGroupBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.getSentenceGroup";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -21484,11 +27427,17 @@ pub struct QualityInspectionDeleteSentenceGroupBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteSentenceGroupBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionDeleteSentenceGroupBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionDeleteSentenceGroupBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionDeleteSentenceGroupBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -21505,19 +27454,32 @@ impl<'a> QualityInspectionDeleteSentenceGroupBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionDeleteSentenceGroupBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteSentenceGroup";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -21546,11 +27508,17 @@ pub struct QualityInspectionDeleteConversationFlowBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteConversationFlowBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionDeleteConversationFlowBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionDeleteConversationFlowBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionDeleteConversationFlowBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -21567,19 +27535,32 @@ impl<'a> QualityInspectionDeleteConversationFlowBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionDeleteConversationFlowBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteConversationFlow";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -21608,11 +27589,17 @@ pub struct QualityInspectionAddSentenceGroupBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionAddSentenceGroupBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionAddSentenceGroupBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionAddSentenceGroupBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionAddSentenceGroupBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -21654,19 +27641,32 @@ impl<'a> QualityInspectionAddSentenceGroupBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionAddSentenceGroupBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.addSentenceGroup";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -21695,11 +27695,17 @@ pub struct QualityInspectionAddConversationFlowBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionAddConversationFlowBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionAddConversationFlowBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionAddConversationFlowBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionAddConversationFlowBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -21731,19 +27737,32 @@ impl<'a> QualityInspectionAddConversationFlowBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionAddConversationFlowBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.addConversationFlow";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -21772,11 +27791,17 @@ pub struct QualityInspectionUpdateConversationFlowBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionUpdateConversationFlowBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionUpdateConversationFlowBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionUpdateConversationFlowBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionUpdateConversationFlowBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -21818,19 +27843,32 @@ impl<'a> QualityInspectionUpdateConversationFlowBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionUpdateConversationFlowBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.updateConversationFlow";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -21859,11 +27897,17 @@ pub struct QualityInspectionGetConversationFlowBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionGetConversationFlowBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionGetConversationFlowBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionGetConversationFlowBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionGetConversationFlowBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -21880,19 +27924,32 @@ impl<'a> QualityInspectionGetConversationFlowBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionGetConversationFlowBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.getConversationFlow";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -21921,11 +27978,17 @@ pub struct QualityInspectionAddRuleBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionAddRuleBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionAddRuleBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionAddRuleBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionAddRuleBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -21977,19 +28040,32 @@ impl<'a> QualityInspectionAddRuleBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionAddRuleBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.addRule";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -22018,11 +28094,17 @@ pub struct QualityInspectionUpdateRuleBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionUpdateRuleBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionUpdateRuleBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionUpdateRuleBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionUpdateRuleBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -22069,19 +28151,32 @@ impl<'a> QualityInspectionUpdateRuleBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionUpdateRuleBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.updateRule";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -22110,11 +28205,17 @@ pub struct QualityInspectionDeleteRuleBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteRuleBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionDeleteRuleBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionDeleteRuleBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionDeleteRuleBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -22131,19 +28232,32 @@ impl<'a> QualityInspectionDeleteRuleBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionDeleteRuleBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteRule";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -22172,11 +28286,17 @@ pub struct QualityInspectionGetOneRuleBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionGetOneRuleBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionGetOneRuleBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionGetOneRuleBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionGetOneRuleBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -22193,19 +28313,32 @@ impl<'a> QualityInspectionGetOneRuleBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionGetOneRuleBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.getOneRule";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -22234,11 +28367,17 @@ pub struct QualityInspectionQueryRulesBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionQueryRulesBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionQueryRulesBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionQueryRulesBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionQueryRulesBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -22270,19 +28409,32 @@ impl<'a> QualityInspectionQueryRulesBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionQueryRulesBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.queryRules";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -22311,11 +28463,17 @@ pub struct QualityInspectionGetInterposalRuleByIdBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionGetInterposalRuleByIdBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionGetInterposalRuleByIdBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionGetInterposalRuleByIdBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionGetInterposalRuleByIdBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -22332,19 +28490,32 @@ impl<'a> QualityInspectionGetInterposalRuleByIdBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionGetInterposalRuleByIdBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.getInterposalRuleById";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -22373,11 +28544,17 @@ pub struct QualityInspectionQueryInterposalRulesBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionQueryInterposalRulesBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionQueryInterposalRulesBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionQueryInterposalRulesBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionQueryInterposalRulesBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -22404,19 +28581,32 @@ impl<'a> QualityInspectionQueryInterposalRulesBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionQueryInterposalRulesBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.queryInterposalRules";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -22445,11 +28635,17 @@ pub struct QualityInspectionDeleteInterposalRuleBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteInterposalRuleBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionDeleteInterposalRuleBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionDeleteInterposalRuleBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionDeleteInterposalRuleBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -22466,19 +28662,32 @@ impl<'a> QualityInspectionDeleteInterposalRuleBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionDeleteInterposalRuleBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteInterposalRule";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -22507,11 +28716,17 @@ pub struct QualityInspectionAddInterposalRuleBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionAddInterposalRuleBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionAddInterposalRuleBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionAddInterposalRuleBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionAddInterposalRuleBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -22548,19 +28763,32 @@ impl<'a> QualityInspectionAddInterposalRuleBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionAddInterposalRuleBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.addInterposalRule";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -22589,11 +28817,17 @@ pub struct QualityInspectionUpdateInterposalRuleBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionUpdateInterposalRuleBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionUpdateInterposalRuleBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionUpdateInterposalRuleBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionUpdateInterposalRuleBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -22635,19 +28869,32 @@ impl<'a> QualityInspectionUpdateInterposalRuleBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionUpdateInterposalRuleBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.updateInterposalRule";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -22676,11 +28923,17 @@ pub struct QualityInspectionCreateSilenceRuleBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionCreateSilenceRuleBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionCreateSilenceRuleBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionCreateSilenceRuleBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionCreateSilenceRuleBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -22702,19 +28955,32 @@ impl<'a> QualityInspectionCreateSilenceRuleBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionCreateSilenceRuleBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.createSilenceRule";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -22743,11 +29009,17 @@ pub struct QualityInspectionUpdateSilenceRuleBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionUpdateSilenceRuleBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionUpdateSilenceRuleBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionUpdateSilenceRuleBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionUpdateSilenceRuleBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -22764,19 +29036,32 @@ impl<'a> QualityInspectionUpdateSilenceRuleBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionUpdateSilenceRuleBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.updateSilenceRule";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -22805,11 +29090,17 @@ pub struct QualityInspectionDeleteSilenceRuleBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteSilenceRuleBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionDeleteSilenceRuleBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionDeleteSilenceRuleBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionDeleteSilenceRuleBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -22826,19 +29117,32 @@ impl<'a> QualityInspectionDeleteSilenceRuleBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionDeleteSilenceRuleBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteSilenceRule";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -22867,11 +29171,17 @@ pub struct QualityInspectionQuerySilenceRuleBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionQuerySilenceRuleBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionQuerySilenceRuleBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionQuerySilenceRuleBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionQuerySilenceRuleBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -22888,19 +29198,32 @@ impl<'a> QualityInspectionQuerySilenceRuleBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionQuerySilenceRuleBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.querySilenceRule";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -22929,11 +29252,17 @@ pub struct QualityInspectionAddSpeedRuleBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionAddSpeedRuleBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionAddSpeedRuleBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionAddSpeedRuleBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionAddSpeedRuleBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -22955,19 +29284,32 @@ impl<'a> QualityInspectionAddSpeedRuleBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionAddSpeedRuleBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.addSpeedRule";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -22996,11 +29338,17 @@ pub struct QualityInspectionUpdateSpeedRuleBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionUpdateSpeedRuleBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionUpdateSpeedRuleBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionUpdateSpeedRuleBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionUpdateSpeedRuleBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -23017,19 +29365,32 @@ impl<'a> QualityInspectionUpdateSpeedRuleBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionUpdateSpeedRuleBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.updateSpeedRule";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -23058,11 +29419,17 @@ pub struct QualityInspectionDeleteSpeedRuleBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteSpeedRuleBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionDeleteSpeedRuleBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionDeleteSpeedRuleBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionDeleteSpeedRuleBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -23079,19 +29446,32 @@ impl<'a> QualityInspectionDeleteSpeedRuleBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionDeleteSpeedRuleBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteSpeedRule";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -23120,11 +29500,17 @@ pub struct QualityInspectionQuerySpeedRuleByIdBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionQuerySpeedRuleByIdBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionQuerySpeedRuleByIdBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionQuerySpeedRuleByIdBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionQuerySpeedRuleByIdBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -23141,19 +29527,32 @@ impl<'a> QualityInspectionQuerySpeedRuleByIdBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionQuerySpeedRuleByIdBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.querySpeedRuleById";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -23182,11 +29581,17 @@ pub struct QualityInspectionQuerySpeedRulesBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionQuerySpeedRulesBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionQuerySpeedRulesBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionQuerySpeedRulesBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionQuerySpeedRulesBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -23213,19 +29618,32 @@ impl<'a> QualityInspectionQuerySpeedRulesBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionQuerySpeedRulesBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.querySpeedRules";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -23254,11 +29672,17 @@ pub struct QualityInspectionDeleteScenarioBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteScenarioBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionDeleteScenarioBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionDeleteScenarioBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionDeleteScenarioBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -23275,19 +29699,32 @@ impl<'a> QualityInspectionDeleteScenarioBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionDeleteScenarioBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteScenario";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -23316,11 +29753,17 @@ pub struct QualityInspectionCreateScenarioBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionCreateScenarioBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionCreateScenarioBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionCreateScenarioBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionCreateScenarioBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -23352,19 +29795,32 @@ impl<'a> QualityInspectionCreateScenarioBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionCreateScenarioBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.createScenario";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -23393,11 +29849,17 @@ pub struct QualityInspectionQueryAllScenarioBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionQueryAllScenarioBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionQueryAllScenarioBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionQueryAllScenarioBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionQueryAllScenarioBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -23439,19 +29901,32 @@ impl<'a> QualityInspectionQueryAllScenarioBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionQueryAllScenarioBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.queryAllScenario";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -23480,11 +29955,17 @@ pub struct QualityInspectionAppointQualityTaskBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionAppointQualityTaskBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionAppointQualityTaskBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionAppointQualityTaskBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionAppointQualityTaskBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -23516,19 +29997,32 @@ impl<'a> QualityInspectionAppointQualityTaskBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionAppointQualityTaskBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.appointQualityTask";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -23557,11 +30051,17 @@ pub struct QualityInspectionTakeEffectQualityTaskBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionTakeEffectQualityTaskBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionTakeEffectQualityTaskBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionTakeEffectQualityTaskBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionTakeEffectQualityTaskBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -23588,19 +30088,32 @@ impl<'a> QualityInspectionTakeEffectQualityTaskBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionTakeEffectQualityTaskBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.takeEffectQualityTask";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -23629,11 +30142,17 @@ pub struct QualityInspectionQueryQualityTaskBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionQueryQualityTaskBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionQueryQualityTaskBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionQueryQualityTaskBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionQueryQualityTaskBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -23690,19 +30209,32 @@ impl<'a> QualityInspectionQueryQualityTaskBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionQueryQualityTaskBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.queryQualityTask";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -23731,11 +30263,17 @@ pub struct QualityInspectionUpdateQualityTaskBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionUpdateQualityTaskBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionUpdateQualityTaskBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionUpdateQualityTaskBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionUpdateQualityTaskBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -23772,19 +30310,32 @@ impl<'a> QualityInspectionUpdateQualityTaskBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionUpdateQualityTaskBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.updateQualityTask";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -23813,11 +30364,17 @@ pub struct QualityInspectionReassginQualityTaskBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionReassginQualityTaskBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionReassginQualityTaskBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionReassginQualityTaskBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionReassginQualityTaskBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -23844,19 +30401,32 @@ impl<'a> QualityInspectionReassginQualityTaskBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionReassginQualityTaskBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.reassginQualityTask";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -23885,11 +30455,17 @@ pub struct QualityInspectionAppealItemBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionAppealItemBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionAppealItemBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionAppealItemBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionAppealItemBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -23931,19 +30507,32 @@ impl<'a> QualityInspectionAppealItemBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionAppealItemBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.appealItem";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -23972,11 +30561,17 @@ pub struct QualityInspectionQueryQualityHistoryBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionQueryQualityHistoryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionQueryQualityHistoryBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionQueryQualityHistoryBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionQueryQualityHistoryBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -23993,19 +30588,32 @@ impl<'a> QualityInspectionQueryQualityHistoryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionQueryQualityHistoryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.queryQualityHistory";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -24034,11 +30642,17 @@ pub struct QualityInspectionQueryAppraiseCallDetailBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionQueryAppraiseCallDetailBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionQueryAppraiseCallDetailBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionQueryAppraiseCallDetailBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionQueryAppraiseCallDetailBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -24055,19 +30669,32 @@ impl<'a> QualityInspectionQueryAppraiseCallDetailBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionQueryAppraiseCallDetailBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.queryAppraiseCallDetail";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -24095,15 +30722,23 @@ impl crate::Client {
 pub struct QualityInspectionQueryTrainingBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionQueryTrainingBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionQueryTrainingBuilder { client_: client, x_user_id: None }
+        QualityInspectionQueryTrainingBuilder { client_: client, x_user_id: None, extra_: Vec::new() }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
         self.x_user_id = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -24113,6 +30748,9 @@ impl<'a> QualityInspectionQueryTrainingBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -24141,15 +30779,23 @@ impl crate::Client {
 pub struct QualityInspectionTrainTagsBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionTrainTagsBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionTrainTagsBuilder { client_: client, x_user_id: None }
+        QualityInspectionTrainTagsBuilder { client_: client, x_user_id: None, extra_: Vec::new() }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
         self.x_user_id = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -24159,6 +30805,9 @@ impl<'a> QualityInspectionTrainTagsBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -24188,6 +30837,7 @@ pub struct QualityInspectionRegularqualitytaskAddQualityTaskBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionRegularqualitytaskAddQualityTaskBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionRegularqualitytaskAddQualityTaskBuilder<'a> {
@@ -24196,6 +30846,7 @@ impl<'a> QualityInspectionRegularqualitytaskAddQualityTaskBuilder<'a> {
             client_: client,
             x_user_id: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// header parameter: operator user ID (see employee management page) Required.
@@ -24228,20 +30879,33 @@ impl<'a> QualityInspectionRegularqualitytaskAddQualityTaskBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionRegularqualitytaskAddQualityTaskBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.regularqualitytask.addQualityTask";
         let _ = op;
         cec_core::validate::required(op, "x-UserId", &self.x_user_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -24272,6 +30936,7 @@ pub struct QualityInspectionRegularqualitytaskBeginQualityTaskBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionRegularqualitytaskBeginQualityTaskBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionRegularqualitytaskBeginQualityTaskBuilder<'a> {
@@ -24280,6 +30945,7 @@ impl<'a> QualityInspectionRegularqualitytaskBeginQualityTaskBuilder<'a> {
             client_: client,
             x_user_id: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// header parameter: operator user ID (see employee management page)
@@ -24297,19 +30963,32 @@ impl<'a> QualityInspectionRegularqualitytaskBeginQualityTaskBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionRegularqualitytaskBeginQualityTaskBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.regularqualitytask.beginQualityTask";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -24340,6 +31019,7 @@ pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionRegularqualitytaskUpdateQualityTaskBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder<'a> {
@@ -24348,6 +31028,7 @@ impl<'a> QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder<'a> {
             client_: client,
             x_user_id: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// header parameter: operator user ID (see employee management page) Required.
@@ -24386,20 +31067,33 @@ impl<'a> QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionRegularqualitytaskUpdateQualityTaskBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.regularqualitytask.updateQualityTask";
         let _ = op;
         cec_core::validate::required(op, "x-UserId", &self.x_user_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -24430,6 +31124,7 @@ pub struct QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionRegularqualitytaskDeleteQualityTaskBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder<'a> {
@@ -24438,6 +31133,7 @@ impl<'a> QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder<'a> {
             client_: client,
             x_user_id: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// header parameter: operator user ID (see employee management page)
@@ -24455,19 +31151,32 @@ impl<'a> QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionRegularqualitytaskDeleteQualityTaskBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.regularqualitytask.deleteQualityTask";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -24498,6 +31207,7 @@ pub struct QualityInspectionRegularqualitytaskQueryQualityTaskBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionRegularqualitytaskQueryQualityTaskBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionRegularqualitytaskQueryQualityTaskBuilder<'a> {
@@ -24506,6 +31216,7 @@ impl<'a> QualityInspectionRegularqualitytaskQueryQualityTaskBuilder<'a> {
             client_: client,
             x_user_id: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// header parameter: operator user ID (see employee management page)
@@ -24528,19 +31239,32 @@ impl<'a> QualityInspectionRegularqualitytaskQueryQualityTaskBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionRegularqualitytaskQueryQualityTaskBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.regularqualitytask.queryQualityTask";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -24571,11 +31295,17 @@ pub struct QualityInspectionModifyResultQualityTaskBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionModifyResultQualityTaskBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionModifyResultQualityTaskBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionModifyResultQualityTaskBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionModifyResultQualityTaskBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -24612,19 +31342,32 @@ impl<'a> QualityInspectionModifyResultQualityTaskBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionModifyResultQualityTaskBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.modifyResultQualityTask";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -24653,11 +31396,17 @@ pub struct QualityInspectionCompleteQualityTaskBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionCompleteQualityTaskBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionCompleteQualityTaskBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionCompleteQualityTaskBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionCompleteQualityTaskBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -24689,19 +31438,32 @@ impl<'a> QualityInspectionCompleteQualityTaskBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionCompleteQualityTaskBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.completeQualityTask";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -24730,11 +31492,17 @@ pub struct QualityInspectionCallsQualityTaskBuilder<'a> {
     client_: &'a crate::Client,
     x_user_id: Option<String>,
     body_: QualityInspectionCallsQualityTaskBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionCallsQualityTaskBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionCallsQualityTaskBuilder { client_: client, x_user_id: None, body_: Default::default() }
+        QualityInspectionCallsQualityTaskBuilder {
+            client_: client,
+            x_user_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
@@ -24766,19 +31534,32 @@ impl<'a> QualityInspectionCallsQualityTaskBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionCallsQualityTaskBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.callsQualityTask";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -24806,11 +31587,12 @@ impl crate::Client {
 pub struct QualityInspectionGetTextByTaskIdBuilder<'a> {
     client_: &'a crate::Client,
     body_: QualityInspectionGetTextByTaskIdBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionGetTextByTaskIdBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionGetTextByTaskIdBuilder { client_: client, body_: Default::default() }
+        QualityInspectionGetTextByTaskIdBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// task ID returned by voice2Text; only tasks created in the last three days Required.
     pub fn task_id(mut self, v: impl Into<String>) -> Self {
@@ -24827,16 +31609,29 @@ impl<'a> QualityInspectionGetTextByTaskIdBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionGetTextByTaskIdBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.getTextByTaskId";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -24864,11 +31659,12 @@ impl crate::Client {
 pub struct QualityInspectionVoice2TextBuilder<'a> {
     client_: &'a crate::Client,
     body_: QualityInspectionVoice2TextBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionVoice2TextBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionVoice2TextBuilder { client_: client, body_: Default::default() }
+        QualityInspectionVoice2TextBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// recording language: zh_CN or en_US Required.
     pub fn language(mut self, v: impl Into<String>) -> Self {
@@ -24900,16 +31696,29 @@ impl<'a> QualityInspectionVoice2TextBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionVoice2TextBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.voice2Text";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -24937,11 +31746,16 @@ impl crate::Client {
 pub struct QualityInspectionAsrtransAppraisecallDetailBuilder<'a> {
     client_: &'a crate::Client,
     body_: QualityInspectionAsrtransAppraisecallDetailBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualityInspectionAsrtransAppraisecallDetailBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionAsrtransAppraisecallDetailBuilder { client_: client, body_: Default::default() }
+        QualityInspectionAsrtransAppraisecallDetailBuilder {
+            client_: client,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call ID from appraisecall/details Required.
     pub fn call_uuid(mut self, v: impl Into<String>) -> Self {
@@ -24953,16 +31767,29 @@ impl<'a> QualityInspectionAsrtransAppraisecallDetailBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualityInspectionAsrtransAppraisecallDetailBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.asrtrans.appraisecallDetail";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.

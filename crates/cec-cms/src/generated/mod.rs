@@ -1137,22 +1137,48 @@ pub struct VdnQueryagentreststateBody {
     pub offset: Option<i64>,
 }
 impl VdnQueryagentreststateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 1000)?;
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 1000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
         Ok(())
+    }
+}
+impl VdnQueryagentreststateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnQueryagentreststateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.queryagentreststate", Self::FIELDS, v, true)
     }
 }
 
@@ -1266,22 +1292,48 @@ pub struct VdnTotalagentabstractex3Body {
     pub offset: Option<i64>,
 }
 impl VdnTotalagentabstractex3Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 1000)?;
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 1000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
         Ok(())
+    }
+}
+impl VdnTotalagentabstractex3Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnTotalagentabstractex3Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.totalagentabstractex3", Self::FIELDS, v, true)
     }
 }
 
@@ -1395,22 +1447,48 @@ pub struct VdnTotalagentdynamicinfoBody {
     pub offset: Option<i64>,
 }
 impl VdnTotalagentdynamicinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 1000)?;
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 1000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
         Ok(())
+    }
+}
+impl VdnTotalagentdynamicinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnTotalagentdynamicinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.totalagentdynamicinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -1482,17 +1560,37 @@ pub struct VdnTotalagentstateBody {
     pub vdn: Option<i64>,
 }
 impl VdnTotalagentstateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
         Ok(())
+    }
+}
+impl VdnTotalagentstateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnTotalagentstateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.totalagentstate", Self::FIELDS, v, true)
     }
 }
 
@@ -1564,21 +1662,44 @@ pub struct VdnQueryivrstatusinfoBody {
     pub flow_id: Option<i64>,
 }
 impl VdnQueryivrstatusinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}flowId"), &self.flow_id)?;
-        if let Some(v) = &self.flow_id {
-            cec_core::validate::range(op, &format!("{at}flowId"), *v, 1, 1500)?;
+        if !skip.contains(&"flowId") {
+            cec_core::validate::required(op, &format!("{at}flowId"), &self.flow_id)?;
+            if let Some(v) = &self.flow_id {
+                cec_core::validate::range(op, &format!("{at}flowId"), *v, 1, 1500)?;
+            }
         }
         Ok(())
+    }
+}
+impl VdnQueryivrstatusinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "flowId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnQueryivrstatusinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.queryivrstatusinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -1669,17 +1790,37 @@ pub struct VdnQueryivrprocessinnoinfoBody {
     pub vdn: Option<i64>,
 }
 impl VdnQueryivrprocessinnoinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
         Ok(())
+    }
+}
+impl VdnQueryivrprocessinnoinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnQueryivrprocessinnoinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.queryivrprocessinnoinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -1788,22 +1929,48 @@ pub struct VdnQueryagentstaticconfinfoBody {
     pub limit: Option<i64>,
 }
 impl VdnQueryagentstaticconfinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl VdnQueryagentstaticconfinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnQueryagentstaticconfinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.queryagentstaticconfinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -1893,17 +2060,37 @@ pub struct VdnQuerytotalagentinfoBody {
     pub vdn: Option<i64>,
 }
 impl VdnQuerytotalagentinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
         Ok(())
+    }
+}
+impl VdnQuerytotalagentinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnQuerytotalagentinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.querytotalagentinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -1993,21 +2180,47 @@ pub struct VdnQueryaccesscodecallinfoBody {
     pub inno_ids: Option<Vec<i64>>,
 }
 impl VdnQueryaccesscodecallinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}innoIds"), &self.inno_ids)?;
-        if let Some(v) = &self.inno_ids {
-            cec_core::validate::max_items(op, &format!("{at}innoIds"), v, 500)?;
+        if !skip.contains(&"innoIds") {
+            cec_core::validate::required(op, &format!("{at}innoIds"), &self.inno_ids)?;
+            if let Some(v) = &self.inno_ids {
+                cec_core::validate::max_items(op, &format!("{at}innoIds"), v, 500)?;
+            }
         }
         Ok(())
+    }
+}
+impl VdnQueryaccesscodecallinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "innoIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl VdnQueryaccesscodecallinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.queryaccesscodecallinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -2158,19 +2371,49 @@ pub struct VdnQuerycallsBody {
     pub offset: Option<i64>,
 }
 impl VdnQuerycallsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
-        cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
+        if !skip.contains(&"beginDate") {
+            cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
+        }
+        if !skip.contains(&"endDate") {
+            cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
+        }
         Ok(())
+    }
+}
+impl VdnQuerycallsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callerNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "calleeNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginDate", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "endDate", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnQuerycallsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.querycalls", Self::FIELDS, v, true)
     }
 }
 
@@ -2270,20 +2513,53 @@ pub struct VdnQuerycallsV2Body {
     pub offset: Option<i64>,
 }
 impl VdnQuerycallsV2Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
-        cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
-        cec_core::validate::required(op, &format!("{at}isCallIn"), &self.is_call_in)?;
+        if !skip.contains(&"beginDate") {
+            cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
+        }
+        if !skip.contains(&"endDate") {
+            cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
+        }
+        if !skip.contains(&"isCallIn") {
+            cec_core::validate::required(op, &format!("{at}isCallIn"), &self.is_call_in)?;
+        }
         Ok(())
+    }
+}
+impl VdnQuerycallsV2Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callerNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "calleeNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginDate", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "endDate", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "isCallIn", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnQuerycallsV2Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.querycalls_v2", Self::FIELDS, v, true)
     }
 }
 
@@ -2358,19 +2634,45 @@ pub struct VdnQuerycalltracedetailBody {
     pub log_date: Option<i64>,
 }
 impl VdnQuerycalltracedetailBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        cec_core::validate::required(op, &format!("{at}logDate"), &self.log_date)?;
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        }
+        if !skip.contains(&"logDate") {
+            cec_core::validate::required(op, &format!("{at}logDate"), &self.log_date)?;
+        }
         Ok(())
+    }
+}
+impl VdnQuerycalltracedetailBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "logDate", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnQuerycalltracedetailBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.querycalltracedetail", Self::FIELDS, v, true)
     }
 }
 
@@ -2512,17 +2814,37 @@ pub struct VdnConfiguresSkillsBody {
     pub vdn: Option<i64>,
 }
 impl VdnConfiguresSkillsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
         Ok(())
+    }
+}
+impl VdnConfiguresSkillsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnConfiguresSkillsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.configures_skills", Self::FIELDS, v, true)
     }
 }
 
@@ -2600,17 +2922,46 @@ pub struct VdnRindexBody {
     pub index_ids: Option<Vec<String>>,
 }
 impl VdnRindexBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdnIds"), &self.vdn_ids)?;
-        if let Some(v) = &self.vdn_ids {
-            cec_core::validate::max_items(op, &format!("{at}vdnIds"), v, 100)?;
+        if !skip.contains(&"vdnIds") {
+            cec_core::validate::required(op, &format!("{at}vdnIds"), &self.vdn_ids)?;
+            if let Some(v) = &self.vdn_ids {
+                cec_core::validate::max_items(op, &format!("{at}vdnIds"), v, 100)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        if !skip.contains(&"indexIds") {
+            cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        }
         Ok(())
+    }
+}
+impl VdnRindexBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "vdnIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape {
+            name: "indexIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+    ];
+}
+
+impl VdnRindexBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.rindex", Self::FIELDS, v, true)
     }
 }
 
@@ -2703,17 +3054,37 @@ pub struct VdnQueryaccesscodeinfoBody {
     pub vdn: Option<i64>,
 }
 impl VdnQueryaccesscodeinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
         Ok(())
+    }
+}
+impl VdnQueryaccesscodeinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnQueryaccesscodeinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.queryaccesscodeinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -2889,21 +3260,47 @@ pub struct SkillAgentsinskillBody {
     pub skill_ids: Option<Vec<i64>>,
 }
 impl SkillAgentsinskillBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        if let Some(v) = &self.skill_ids {
-            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        if !skip.contains(&"skillIds") {
+            cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+            if let Some(v) = &self.skill_ids {
+                cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+            }
         }
         Ok(())
+    }
+}
+impl SkillAgentsinskillBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "skillIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl SkillAgentsinskillBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("skill.agentsinskill", Self::FIELDS, v, true)
     }
 }
 
@@ -2975,21 +3372,47 @@ pub struct SkillTotalskillstatusex3Body {
     pub skill_ids: Option<Vec<i64>>,
 }
 impl SkillTotalskillstatusex3Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        if let Some(v) = &self.skill_ids {
-            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        if !skip.contains(&"skillIds") {
+            cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+            if let Some(v) = &self.skill_ids {
+                cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+            }
         }
         Ok(())
+    }
+}
+impl SkillTotalskillstatusex3Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "skillIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl SkillTotalskillstatusex3Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("skill.totalskillstatusex3", Self::FIELDS, v, true)
     }
 }
 
@@ -3129,21 +3552,44 @@ pub struct SkillQueuedevicestatusBody {
     pub skill_id: Option<i64>,
 }
 impl SkillQueuedevicestatusBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
-        if let Some(v) = &self.skill_id {
-            cec_core::validate::range(op, &format!("{at}skillId"), *v, 1, 10000)?;
+        if !skip.contains(&"skillId") {
+            cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
+            if let Some(v) = &self.skill_id {
+                cec_core::validate::range(op, &format!("{at}skillId"), *v, 1, 10000)?;
+            }
         }
         Ok(())
+    }
+}
+impl SkillQueuedevicestatusBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl SkillQueuedevicestatusBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("skill.queuedevicestatus", Self::FIELDS, v, true)
     }
 }
 
@@ -3237,21 +3683,44 @@ pub struct SkillAgentbyconfigedskillBody {
     pub skill_id: Option<i64>,
 }
 impl SkillAgentbyconfigedskillBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
-        if let Some(v) = &self.skill_id {
-            cec_core::validate::range(op, &format!("{at}skillId"), *v, 1, 10000)?;
+        if !skip.contains(&"skillId") {
+            cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
+            if let Some(v) = &self.skill_id {
+                cec_core::validate::range(op, &format!("{at}skillId"), *v, 1, 10000)?;
+            }
         }
         Ok(())
+    }
+}
+impl SkillAgentbyconfigedskillBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl SkillAgentbyconfigedskillBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("skill.agentbyconfigedskill", Self::FIELDS, v, true)
     }
 }
 
@@ -3387,21 +3856,47 @@ pub struct SkillServicequalityBody {
     pub skill_ids: Option<Vec<i64>>,
 }
 impl SkillServicequalityBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        if let Some(v) = &self.skill_ids {
-            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        if !skip.contains(&"skillIds") {
+            cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+            if let Some(v) = &self.skill_ids {
+                cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+            }
         }
         Ok(())
+    }
+}
+impl SkillServicequalityBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "skillIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl SkillServicequalityBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("skill.servicequality", Self::FIELDS, v, true)
     }
 }
 
@@ -3503,25 +3998,67 @@ pub struct SkillRindexBody {
     pub index_ids: Option<Vec<String>>,
 }
 impl SkillRindexBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        if let Some(v) = &self.skill_ids {
-            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        if !skip.contains(&"skillIds") {
+            cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+            if let Some(v) = &self.skill_ids {
+                cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
-        if let Some(v) = &self.index_ids {
-            cec_core::validate::max_items(op, &format!("{at}indexIds"), v, 12)?;
+        if !skip.contains(&"indexIds") {
+            cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+            if let Some(v) = &self.index_ids {
+                cec_core::validate::max_items(op, &format!("{at}indexIds"), v, 12)?;
+                for (i, item) in v.iter().enumerate() {
+                    let item_at = format!("{}[{i}]", &format!("{at}indexIds"));
+                    cec_core::validate::in_table(
+                        op,
+                        &item_at,
+                        item,
+                        "SkillRealtimeIndicator",
+                        crate::generated::SkillRealtimeIndicator::CODES,
+                    )?;
+                }
+            }
         }
         Ok(())
+    }
+}
+impl SkillRindexBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "skillIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape {
+            name: "indexIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+    ];
+}
+
+impl SkillRindexBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("skill.rindex", Self::FIELDS, v, true)
     }
 }
 
@@ -3617,21 +4154,47 @@ pub struct SkillSkillcfginfoBody {
     pub skill_ids: Option<Vec<i64>>,
 }
 impl SkillSkillcfginfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        if let Some(v) = &self.skill_ids {
-            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        if !skip.contains(&"skillIds") {
+            cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+            if let Some(v) = &self.skill_ids {
+                cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+            }
         }
         Ok(())
+    }
+}
+impl SkillSkillcfginfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "skillIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl SkillSkillcfginfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("skill.skillcfginfo", Self::FIELDS, v, true)
     }
 }
 
@@ -3795,21 +4358,47 @@ pub struct SkillStateinfoBody {
     pub skill_ids: Option<Vec<i64>>,
 }
 impl SkillStateinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        if let Some(v) = &self.skill_ids {
-            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        if !skip.contains(&"skillIds") {
+            cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+            if let Some(v) = &self.skill_ids {
+                cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+            }
         }
         Ok(())
+    }
+}
+impl SkillStateinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "skillIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl SkillStateinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("skill.stateinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -4141,21 +4730,52 @@ pub struct AgentSiteagentcallandskillinfobyagentidsBody {
     pub agent_ids: Option<Vec<i64>>,
 }
 impl AgentSiteagentcallandskillinfobyagentidsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
-        if let Some(v) = &self.agent_ids {
-            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 6000)?;
+        if !skip.contains(&"agentIds") {
+            cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+            if let Some(v) = &self.agent_ids {
+                cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 6000)?;
+                for (i, item) in v.iter().enumerate() {
+                    let item_at = format!("{}[{i}]", &format!("{at}agentIds"));
+                    cec_core::validate::range(op, &item_at, *item, 101, 999999)?;
+                    cec_core::validate::not_range(op, &item_at, *item, 60000, 69999)?;
+                }
+            }
         }
         Ok(())
+    }
+}
+impl AgentSiteagentcallandskillinfobyagentidsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "agentIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl AgentSiteagentcallandskillinfobyagentidsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agent.siteagentcallandskillinfobyagentids", Self::FIELDS, v, true)
     }
 }
 
@@ -4251,21 +4871,52 @@ pub struct AgentAgentstatusinfobyagentidsBody {
     pub agent_ids: Option<Vec<i64>>,
 }
 impl AgentAgentstatusinfobyagentidsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
-        if let Some(v) = &self.agent_ids {
-            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 6000)?;
+        if !skip.contains(&"agentIds") {
+            cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+            if let Some(v) = &self.agent_ids {
+                cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 6000)?;
+                for (i, item) in v.iter().enumerate() {
+                    let item_at = format!("{}[{i}]", &format!("{at}agentIds"));
+                    cec_core::validate::range(op, &item_at, *item, 101, 999999)?;
+                    cec_core::validate::not_range(op, &item_at, *item, 60000, 69999)?;
+                }
+            }
         }
         Ok(())
+    }
+}
+impl AgentAgentstatusinfobyagentidsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "agentIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl AgentAgentstatusinfobyagentidsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agent.agentstatusinfobyagentids", Self::FIELDS, v, true)
     }
 }
 
@@ -4449,21 +5100,45 @@ pub struct AgentQueryagentcallsBody {
     pub agent_id: Option<i64>,
 }
 impl AgentQueryagentcallsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+        if !skip.contains(&"agentId") {
+            cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+                cec_core::validate::not_range(op, &format!("{at}agentId"), *v, 60000, 69999)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentQueryagentcallsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AgentQueryagentcallsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agent.queryagentcalls", Self::FIELDS, v, true)
     }
 }
 
@@ -4511,21 +5186,52 @@ pub struct AgentgroupQueryagentcallsBody {
     pub agent_ids: Option<Vec<i64>>,
 }
 impl AgentgroupQueryagentcallsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
-        if let Some(v) = &self.agent_ids {
-            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 3000)?;
+        if !skip.contains(&"agentIds") {
+            cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+            if let Some(v) = &self.agent_ids {
+                cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 3000)?;
+                for (i, item) in v.iter().enumerate() {
+                    let item_at = format!("{}[{i}]", &format!("{at}agentIds"));
+                    cec_core::validate::range(op, &item_at, *item, 101, 999999)?;
+                    cec_core::validate::not_range(op, &item_at, *item, 60000, 69999)?;
+                }
+            }
         }
         Ok(())
+    }
+}
+impl AgentgroupQueryagentcallsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "agentIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl AgentgroupQueryagentcallsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentgroup.queryagentcalls", Self::FIELDS, v, true)
     }
 }
 
@@ -4655,21 +5361,45 @@ pub struct AgentAgentprivatecallBody {
     pub agent_id: Option<i64>,
 }
 impl AgentAgentprivatecallBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+        if !skip.contains(&"agentId") {
+            cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+                cec_core::validate::not_range(op, &format!("{at}agentId"), *v, 60000, 69999)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentAgentprivatecallBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AgentAgentprivatecallBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agent.agentprivatecall", Self::FIELDS, v, true)
     }
 }
 
@@ -4717,21 +5447,52 @@ pub struct AgentgroupTeamagentstatusinfoBody {
     pub agent_ids: Option<Vec<i64>>,
 }
 impl AgentgroupTeamagentstatusinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
-        if let Some(v) = &self.agent_ids {
-            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 6000)?;
+        if !skip.contains(&"agentIds") {
+            cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+            if let Some(v) = &self.agent_ids {
+                cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 6000)?;
+                for (i, item) in v.iter().enumerate() {
+                    let item_at = format!("{}[{i}]", &format!("{at}agentIds"));
+                    cec_core::validate::range(op, &item_at, *item, 101, 999999)?;
+                    cec_core::validate::not_range(op, &item_at, *item, 60000, 69999)?;
+                }
+            }
         }
         Ok(())
+    }
+}
+impl AgentgroupTeamagentstatusinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "agentIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl AgentgroupTeamagentstatusinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentgroup.teamagentstatusinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -4868,22 +5629,58 @@ pub struct AgentgroupRindexBody {
     pub index_ids: Option<Vec<String>>,
 }
 impl AgentgroupRindexBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
-        if let Some(v) = &self.agent_ids {
-            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 100)?;
+        if !skip.contains(&"agentIds") {
+            cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+            if let Some(v) = &self.agent_ids {
+                cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 100)?;
+                for (i, item) in v.iter().enumerate() {
+                    let item_at = format!("{}[{i}]", &format!("{at}agentIds"));
+                    cec_core::validate::range(op, &item_at, *item, 101, 59999)?;
+                }
+            }
         }
-        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        if !skip.contains(&"indexIds") {
+            cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        }
         Ok(())
+    }
+}
+impl AgentgroupRindexBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "agentIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape {
+            name: "indexIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+    ];
+}
+
+impl AgentgroupRindexBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentgroup.rindex", Self::FIELDS, v, true)
     }
 }
 
@@ -4979,21 +5776,45 @@ pub struct AgentAgentbyworknoBody {
     pub agent_id: Option<i64>,
 }
 impl AgentAgentbyworknoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+        if !skip.contains(&"agentId") {
+            cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+                cec_core::validate::not_range(op, &format!("{at}agentId"), *v, 60000, 69999)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentAgentbyworknoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AgentAgentbyworknoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agent.agentbyworkno", Self::FIELDS, v, true)
     }
 }
 
@@ -5123,21 +5944,45 @@ pub struct CalldataIsprocesscallBody {
     pub agent_id: Option<i64>,
 }
 impl CalldataIsprocesscallBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+        if !skip.contains(&"agentId") {
+            cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+                cec_core::validate::not_range(op, &format!("{at}agentId"), *v, 60000, 69999)?;
+            }
         }
         Ok(())
+    }
+}
+impl CalldataIsprocesscallBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CalldataIsprocesscallBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.isprocesscall", Self::FIELDS, v, true)
     }
 }
 
@@ -5191,17 +6036,44 @@ pub struct VdnQueryAgentByStatusBody {
     pub limit: Option<i64>,
 }
 impl VdnQueryAgentByStatusBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::min_len(op, &format!("{at}ccId"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}ccId"), v, 25)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::min_len(op, &format!("{at}ccId"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}ccId"), v, 25)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        }
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        }
         Ok(())
+    }
+}
+impl VdnQueryAgentByStatusBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VdnQueryAgentByStatusBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("vdn.queryAgentByStatus", Self::FIELDS, v, true)
     }
 }
 
@@ -5279,20 +6151,44 @@ pub struct AgentAgentrestinfosBody {
     pub limit: Option<i64>,
 }
 impl AgentAgentrestinfosBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        if !skip.contains(&"limit") {
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentAgentrestinfosBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AgentAgentrestinfosBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agent.agentrestinfos", Self::FIELDS, v, true)
     }
 }
 
@@ -5469,22 +6365,48 @@ pub struct AgentSystemstateBody {
     pub limit: Option<i64>,
 }
 impl AgentSystemstateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentSystemstateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AgentSystemstateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agent.systemstate", Self::FIELDS, v, true)
     }
 }
 
@@ -5590,24 +6512,51 @@ pub struct AgentAgentoprinfoBody {
     pub cc_id: Option<i64>,
 }
 impl AgentAgentoprinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}currentAgentId"), &self.current_agent_id)?;
-        if let Some(v) = &self.current_agent_id {
-            cec_core::validate::range(op, &format!("{at}currentAgentId"), *v, 0, 999999)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"currentAgentId") {
+            cec_core::validate::required(op, &format!("{at}currentAgentId"), &self.current_agent_id)?;
+            if let Some(v) = &self.current_agent_id {
+                cec_core::validate::range(op, &format!("{at}currentAgentId"), *v, 0, 999999)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
-        if let Some(v) = &self.begin_time {
-            cec_core::validate::max_len(op, &format!("{at}beginTime"), v, 24)?;
+        if !skip.contains(&"beginTime") {
+            cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
+            if let Some(v) = &self.begin_time {
+                cec_core::validate::max_len(op, &format!("{at}beginTime"), v, 24)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
-        if let Some(v) = &self.end_time {
-            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 24)?;
+        if !skip.contains(&"endTime") {
+            cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+            if let Some(v) = &self.end_time {
+                cec_core::validate::max_len(op, &format!("{at}endTime"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentAgentoprinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "currentAgentId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "operateType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AgentAgentoprinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agent.agentoprinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -5673,21 +6622,44 @@ pub struct CalldataQuerybasiccallinfoBody {
     pub call_id: Option<String>,
 }
 impl CalldataQuerybasiccallinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        if let Some(v) = &self.call_id {
-            cec_core::validate::max_len(op, &format!("{at}callId"), v, 20)?;
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+            if let Some(v) = &self.call_id {
+                cec_core::validate::max_len(op, &format!("{at}callId"), v, 20)?;
+            }
         }
         Ok(())
+    }
+}
+impl CalldataQuerybasiccallinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CalldataQuerybasiccallinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.querybasiccallinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -5993,21 +6965,44 @@ pub struct CalldataQuerydetailcallinfoBody {
     pub call_id: Option<String>,
 }
 impl CalldataQuerydetailcallinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        if let Some(v) = &self.call_id {
-            cec_core::validate::max_len(op, &format!("{at}callId"), v, 20)?;
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+            if let Some(v) = &self.call_id {
+                cec_core::validate::max_len(op, &format!("{at}callId"), v, 20)?;
+            }
         }
         Ok(())
+    }
+}
+impl CalldataQuerydetailcallinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CalldataQuerydetailcallinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.querydetailcallinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -6299,15 +7294,38 @@ pub struct CalldataQuerycalldetailbyidBody {
     pub call_id: Option<String>,
 }
 impl CalldataQuerycalldetailbyidBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}isCallin"), &self.is_callin)?;
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        if !skip.contains(&"isCallin") {
+            cec_core::validate::required(op, &format!("{at}isCallin"), &self.is_callin)?;
+        }
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        }
         Ok(())
+    }
+}
+impl CalldataQuerycalldetailbyidBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "isCallin", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CalldataQuerycalldetailbyidBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.querycalldetailbyid", Self::FIELDS, v, true)
     }
 }
 
@@ -6494,20 +7512,51 @@ pub struct CtiSysindexBody {
     pub offset: Option<i64>,
 }
 impl CtiSysindexBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        if let Some(v) = &self.vdn {
-            cec_core::validate::max_items(op, &format!("{at}vdn"), v, 100)?;
+        if !skip.contains(&"vdn") {
+            if let Some(v) = &self.vdn {
+                cec_core::validate::max_items(op, &format!("{at}vdn"), v, 100)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
-        if let Some(v) = &self.begin_date {
-            cec_core::validate::max_len(op, &format!("{at}beginDate"), v, 31)?;
+        if !skip.contains(&"beginDate") {
+            cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
+            if let Some(v) = &self.begin_date {
+                cec_core::validate::max_len(op, &format!("{at}beginDate"), v, 31)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
+        if !skip.contains(&"endDate") {
+            cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
+        }
         Ok(())
+    }
+}
+impl CtiSysindexBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "vdn",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape { name: "beginDate", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endDate", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CtiSysindexBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("cti.sysindex", Self::FIELDS, v, true)
     }
 }
 
@@ -6605,13 +7654,29 @@ pub struct ConfiguresVdnsBody {
     pub cc_id: Option<i64>,
 }
 impl ConfiguresVdnsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
         Ok(())
+    }
+}
+impl ConfiguresVdnsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int }];
+}
+
+impl ConfiguresVdnsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("configures.vdns", Self::FIELDS, v, true)
     }
 }
 
@@ -6763,15 +7828,46 @@ pub struct UsergroupCreateBody {
     pub work_nos: Option<Vec<i64>>,
 }
 impl UsergroupCreateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        cec_core::validate::required(op, &format!("{at}groupName"), &self.group_name)?;
-        cec_core::validate::required(op, &format!("{at}groupType"), &self.group_type)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        }
+        if !skip.contains(&"groupName") {
+            cec_core::validate::required(op, &format!("{at}groupName"), &self.group_name)?;
+        }
+        if !skip.contains(&"groupType") {
+            cec_core::validate::required(op, &format!("{at}groupType"), &self.group_type)?;
+        }
         Ok(())
+    }
+}
+impl UsergroupCreateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "groupName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "groupType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "remark", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "workNos",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl UsergroupCreateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("usergroup.create", Self::FIELDS, v, true)
     }
 }
 
@@ -6832,26 +7928,56 @@ pub struct UsergroupJoinBody {
     pub group_type: Option<i64>,
 }
 impl UsergroupJoinBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
-        if let Some(v) = &self.vdn_id {
-            cec_core::validate::range(op, &format!("{at}vdnId"), *v, 1, 5000)?;
+        if !skip.contains(&"vdnId") {
+            cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
+            if let Some(v) = &self.vdn_id {
+                cec_core::validate::range(op, &format!("{at}vdnId"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::range(op, &format!("{at}agentId"), *v, 0, 999999)?;
+        if !skip.contains(&"agentId") {
+            cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::range(op, &format!("{at}agentId"), *v, 0, 999999)?;
+            }
         }
-        if let Some(v) = &self.group_name {
-            cec_core::validate::max_len(op, &format!("{at}groupName"), v, 100)?;
+        if !skip.contains(&"groupName") {
+            if let Some(v) = &self.group_name {
+                cec_core::validate::max_len(op, &format!("{at}groupName"), v, 100)?;
+            }
         }
-        if let Some(v) = &self.group_type {
-            cec_core::validate::one_of_int(op, &format!("{at}groupType"), *v, &[2, 3])?;
+        if !skip.contains(&"groupType") {
+            if let Some(v) = &self.group_type {
+                cec_core::validate::one_of_int(op, &format!("{at}groupType"), *v, &[2, 3])?;
+            }
         }
         Ok(())
+    }
+}
+impl UsergroupJoinBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdnId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "groupId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "groupName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "groupType", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl UsergroupJoinBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("usergroup.join", Self::FIELDS, v, true)
     }
 }
 
@@ -6912,14 +8038,37 @@ pub struct UsergroupDeleteBody {
     pub id: Option<String>,
 }
 impl UsergroupDeleteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        }
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        }
         Ok(())
+    }
+}
+impl UsergroupDeleteBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl UsergroupDeleteBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("usergroup.delete", Self::FIELDS, v, true)
     }
 }
 
@@ -6963,15 +8112,42 @@ pub struct UsergroupUpdateBody {
     pub remark: Option<String>,
 }
 impl UsergroupUpdateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
-        cec_core::validate::required(op, &format!("{at}groupName"), &self.group_name)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        }
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        }
+        if !skip.contains(&"groupName") {
+            cec_core::validate::required(op, &format!("{at}groupName"), &self.group_name)?;
+        }
         Ok(())
+    }
+}
+impl UsergroupUpdateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "groupName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "remark", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl UsergroupUpdateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("usergroup.update", Self::FIELDS, v, true)
     }
 }
 
@@ -7032,19 +8208,51 @@ pub struct UsergroupQuerymembersBody {
     pub offset: Option<i64>,
 }
 impl UsergroupQuerymembersBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        cec_core::validate::required(op, &format!("{at}groupId"), &self.group_id)?;
-        if let Some(v) = &self.work_no {
-            cec_core::validate::range(op, &format!("{at}workNo"), *v, 0, 99999)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
         }
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        if !skip.contains(&"groupId") {
+            cec_core::validate::required(op, &format!("{at}groupId"), &self.group_id)?;
+        }
+        if !skip.contains(&"workNo") {
+            if let Some(v) = &self.work_no {
+                cec_core::validate::range(op, &format!("{at}workNo"), *v, 0, 99999)?;
+            }
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        }
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
         Ok(())
+    }
+}
+impl UsergroupQuerymembersBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "groupId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workNo", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl UsergroupQuerymembersBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("usergroup.querymembers", Self::FIELDS, v, true)
     }
 }
 
@@ -7171,15 +8379,44 @@ pub struct QcrelationConfigBody {
     pub vdn: Option<i64>,
 }
 impl QcrelationConfigBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}qcGroupId"), &self.qc_group_id)?;
-        cec_core::validate::required(op, &format!("{at}inspectedGroupIds"), &self.inspected_group_ids)?;
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        if !skip.contains(&"qcGroupId") {
+            cec_core::validate::required(op, &format!("{at}qcGroupId"), &self.qc_group_id)?;
+        }
+        if !skip.contains(&"inspectedGroupIds") {
+            cec_core::validate::required(op, &format!("{at}inspectedGroupIds"), &self.inspected_group_ids)?;
+        }
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        }
         Ok(())
+    }
+}
+impl QcrelationConfigBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "qcGroupId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "inspectedGroupIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Any),
+        },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl QcrelationConfigBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qcrelation.config", Self::FIELDS, v, true)
     }
 }
 
@@ -7225,12 +8462,28 @@ pub struct QcrelationDeleteBody {
     pub cc_id: Option<i64>,
 }
 impl QcrelationDeleteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
         Ok(())
+    }
+}
+impl QcrelationDeleteBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int }];
+}
+
+impl QcrelationDeleteBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qcrelation.delete", Self::FIELDS, v, true)
     }
 }
 
@@ -7245,12 +8498,28 @@ pub struct UapPerfindexBody {
     pub cc_id: Option<i64>,
 }
 impl UapPerfindexBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
         Ok(())
+    }
+}
+impl UapPerfindexBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int }];
+}
+
+impl UapPerfindexBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("uap.perfindex", Self::FIELDS, v, true)
     }
 }
 
@@ -7340,17 +8609,43 @@ pub struct UapTerminalindexBody {
     pub offset: Option<i64>,
 }
 impl UapTerminalindexBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
-        if let Some(v) = &self.begin_date {
-            cec_core::validate::max_len(op, &format!("{at}beginDate"), v, 31)?;
+        if !skip.contains(&"beginDate") {
+            cec_core::validate::required(op, &format!("{at}beginDate"), &self.begin_date)?;
+            if let Some(v) = &self.begin_date {
+                cec_core::validate::max_len(op, &format!("{at}beginDate"), v, 31)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
+        if !skip.contains(&"endDate") {
+            cec_core::validate::required(op, &format!("{at}endDate"), &self.end_date)?;
+        }
         Ok(())
+    }
+}
+impl UapTerminalindexBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "uapIP", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginDate", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endDate", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl UapTerminalindexBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("uap.terminalindex", Self::FIELDS, v, true)
     }
 }
 
@@ -7429,18 +8724,54 @@ pub struct HisindexIvrBody {
     pub enable_offset: Option<String>,
 }
 impl HisindexIvrBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        cec_core::validate::required(op, &format!("{at}serviceNos"), &self.service_nos)?;
-        if let Some(v) = &self.service_nos {
-            cec_core::validate::max_items(op, &format!("{at}serviceNos"), v, 500)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
         }
-        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        if !skip.contains(&"serviceNos") {
+            cec_core::validate::required(op, &format!("{at}serviceNos"), &self.service_nos)?;
+            if let Some(v) = &self.service_nos {
+                cec_core::validate::max_items(op, &format!("{at}serviceNos"), v, 500)?;
+            }
+        }
+        if !skip.contains(&"indexIds") {
+            cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        }
         Ok(())
+    }
+}
+impl HisindexIvrBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "serviceNos",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape {
+            name: "indexIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "timeGrain", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "subMediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "enableOffset", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl HisindexIvrBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("hisindex.ivr", Self::FIELDS, v, true)
     }
 }
 
@@ -7503,21 +8834,57 @@ pub struct HisindexSkillBody {
     pub enable_offset: Option<String>,
 }
 impl HisindexSkillBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        if let Some(v) = &self.skill_ids {
-            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        if !skip.contains(&"skillIds") {
+            cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+            if let Some(v) = &self.skill_ids {
+                cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        if !skip.contains(&"indexIds") {
+            cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        }
         Ok(())
+    }
+}
+impl HisindexSkillBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "skillIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape {
+            name: "indexIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "timeGrain", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "subMediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "enableOffset", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl HisindexSkillBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("hisindex.skill", Self::FIELDS, v, true)
     }
 }
 
@@ -7580,21 +8947,61 @@ pub struct HisindexAgentBody {
     pub enable_offset: Option<String>,
 }
 impl HisindexAgentBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
-        if let Some(v) = &self.agent_ids {
-            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 100)?;
+        if !skip.contains(&"agentIds") {
+            cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+            if let Some(v) = &self.agent_ids {
+                cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 100)?;
+                for (i, item) in v.iter().enumerate() {
+                    let item_at = format!("{}[{i}]", &format!("{at}agentIds"));
+                    cec_core::validate::range(op, &item_at, *item, 0, 999999)?;
+                }
+            }
         }
-        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        if !skip.contains(&"indexIds") {
+            cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        }
         Ok(())
+    }
+}
+impl HisindexAgentBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "agentIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape {
+            name: "indexIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "timeGrain", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "subMediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "enableOffset", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl HisindexAgentBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("hisindex.agent", Self::FIELDS, v, true)
     }
 }
 
@@ -7660,17 +9067,52 @@ pub struct HisindexVdnBody {
     pub enable_offset: Option<String>,
 }
 impl HisindexVdnBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdnIds"), &self.vdn_ids)?;
-        if let Some(v) = &self.vdn_ids {
-            cec_core::validate::max_items(op, &format!("{at}vdnIds"), v, 100)?;
+        if !skip.contains(&"vdnIds") {
+            cec_core::validate::required(op, &format!("{at}vdnIds"), &self.vdn_ids)?;
+            if let Some(v) = &self.vdn_ids {
+                cec_core::validate::max_items(op, &format!("{at}vdnIds"), v, 100)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        if !skip.contains(&"indexIds") {
+            cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        }
         Ok(())
+    }
+}
+impl HisindexVdnBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "vdnIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape {
+            name: "indexIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "timeGrain", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "anonyCall", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "calleeNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "subMediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "enableOffset", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl HisindexVdnBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("hisindex.vdn", Self::FIELDS, v, true)
     }
 }
 
@@ -7781,17 +9223,57 @@ pub struct HisindexSkillfordayBody {
     pub sub_media_type: Option<i64>,
 }
 impl HisindexSkillfordayBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
-        cec_core::validate::required(op, &format!("{at}beginDayTime"), &self.begin_day_time)?;
-        cec_core::validate::required(op, &format!("{at}endDayTime"), &self.end_day_time)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+        }
+        if !skip.contains(&"skillIds") {
+            cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+        }
+        if !skip.contains(&"indexIds") {
+            cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        }
+        if !skip.contains(&"beginDayTime") {
+            cec_core::validate::required(op, &format!("{at}beginDayTime"), &self.begin_day_time)?;
+        }
+        if !skip.contains(&"endDayTime") {
+            cec_core::validate::required(op, &format!("{at}endDayTime"), &self.end_day_time)?;
+        }
         Ok(())
+    }
+}
+impl HisindexSkillfordayBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "skillIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape {
+            name: "indexIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "beginDayTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endDayTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "subMediaType", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl HisindexSkillfordayBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("hisindex.skillforday", Self::FIELDS, v, true)
     }
 }
 
@@ -7881,12 +9363,28 @@ pub struct HisindexSkillformonthBody {
     pub cc_id: Option<i64>,
 }
 impl HisindexSkillformonthBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
         Ok(())
+    }
+}
+impl HisindexSkillformonthBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int }];
+}
+
+impl HisindexSkillformonthBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("hisindex.skillformonth", Self::FIELDS, v, true)
     }
 }
 
@@ -7922,20 +9420,64 @@ pub struct HisindexAgentfordayBody {
     pub sub_media_type: Option<i64>,
 }
 impl HisindexAgentfordayBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
-        if let Some(v) = &self.agent_ids {
-            cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 1000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
         }
-        cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
-        cec_core::validate::required(op, &format!("{at}beginDayTime"), &self.begin_day_time)?;
-        cec_core::validate::required(op, &format!("{at}endDayTime"), &self.end_day_time)?;
+        if !skip.contains(&"agentIds") {
+            cec_core::validate::required(op, &format!("{at}agentIds"), &self.agent_ids)?;
+            if let Some(v) = &self.agent_ids {
+                cec_core::validate::max_items(op, &format!("{at}agentIds"), v, 1000)?;
+                for (i, item) in v.iter().enumerate() {
+                    let item_at = format!("{}[{i}]", &format!("{at}agentIds"));
+                    cec_core::validate::range(op, &item_at, *item, 0, 999999)?;
+                }
+            }
+        }
+        if !skip.contains(&"indexIds") {
+            cec_core::validate::required(op, &format!("{at}indexIds"), &self.index_ids)?;
+        }
+        if !skip.contains(&"beginDayTime") {
+            cec_core::validate::required(op, &format!("{at}beginDayTime"), &self.begin_day_time)?;
+        }
+        if !skip.contains(&"endDayTime") {
+            cec_core::validate::required(op, &format!("{at}endDayTime"), &self.end_day_time)?;
+        }
         Ok(())
+    }
+}
+impl HisindexAgentfordayBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "agentIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+        cec_core::validate::FieldShape {
+            name: "indexIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "beginDayTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endDayTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "subMediaType", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl HisindexAgentfordayBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("hisindex.agentforday", Self::FIELDS, v, true)
     }
 }
 
@@ -7977,14 +9519,24 @@ pub struct CompatAgentbyworknoBody {
     pub query_param: Option<CompatAgentbyworknoBodyQueryParam>,
 }
 impl CompatAgentbyworknoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
-        if let Some(v) = &self.query_param {
-            v.validate(op, &format!("{at}queryParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"queryParam") {
+            cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+            if let Some(v) = &self.query_param {
+                v.validate(op, &format!("{at}queryParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CompatAgentbyworknoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "queryParam",
+        shape: cec_core::validate::Shape::Object(CompatAgentbyworknoBodyQueryParam::FIELDS),
+    }];
 }
 
 /// Object `queryParam`.
@@ -8001,21 +9553,44 @@ pub struct CompatAgentbyworknoBodyQueryParam {
     pub agent_id: Option<i64>,
 }
 impl CompatAgentbyworknoBodyQueryParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+        if !skip.contains(&"agentId") {
+            cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::range(op, &format!("{at}agentId"), *v, 101, 999999)?;
+            }
         }
         Ok(())
+    }
+}
+impl CompatAgentbyworknoBodyQueryParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CompatAgentbyworknoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("compat.agentbyworkno", Self::FIELDS, v, true)
     }
 }
 
@@ -8084,14 +9659,24 @@ pub struct CompatQuerymonitorSystemstateBody {
     pub query_param: Option<CompatQuerymonitorSystemstateBodyQueryParam>,
 }
 impl CompatQuerymonitorSystemstateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
-        if let Some(v) = &self.query_param {
-            v.validate(op, &format!("{at}queryParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"queryParam") {
+            cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+            if let Some(v) = &self.query_param {
+                v.validate(op, &format!("{at}queryParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CompatQuerymonitorSystemstateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "queryParam",
+        shape: cec_core::validate::Shape::Object(CompatQuerymonitorSystemstateBodyQueryParam::FIELDS),
+    }];
 }
 
 /// Object `queryParam`.
@@ -8105,17 +9690,37 @@ pub struct CompatQuerymonitorSystemstateBodyQueryParam {
     pub vdn: Option<i64>,
 }
 impl CompatQuerymonitorSystemstateBodyQueryParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
         Ok(())
+    }
+}
+impl CompatQuerymonitorSystemstateBodyQueryParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CompatQuerymonitorSystemstateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("compat.querymonitor_systemstate", Self::FIELDS, v, true)
     }
 }
 
@@ -8202,14 +9807,24 @@ pub struct CompatAgentrestinfoBody {
     pub query_param: Option<CompatAgentrestinfoBodyQueryParam>,
 }
 impl CompatAgentrestinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
-        if let Some(v) = &self.query_param {
-            v.validate(op, &format!("{at}queryParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"queryParam") {
+            cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+            if let Some(v) = &self.query_param {
+                v.validate(op, &format!("{at}queryParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CompatAgentrestinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "queryParam",
+        shape: cec_core::validate::Shape::Object(CompatAgentrestinfoBodyQueryParam::FIELDS),
+    }];
 }
 
 /// Object `queryParam`.
@@ -8223,17 +9838,37 @@ pub struct CompatAgentrestinfoBodyQueryParam {
     pub vdn: Option<i64>,
 }
 impl CompatAgentrestinfoBodyQueryParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
         Ok(())
+    }
+}
+impl CompatAgentrestinfoBodyQueryParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CompatAgentrestinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("compat.agentrestinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -8324,14 +9959,24 @@ pub struct CompatSkillStateinfoBody {
     pub query_param: Option<CompatSkillStateinfoBodyQueryParam>,
 }
 impl CompatSkillStateinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
-        if let Some(v) = &self.query_param {
-            v.validate(op, &format!("{at}queryParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"queryParam") {
+            cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+            if let Some(v) = &self.query_param {
+                v.validate(op, &format!("{at}queryParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CompatSkillStateinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "queryParam",
+        shape: cec_core::validate::Shape::Object(CompatSkillStateinfoBodyQueryParam::FIELDS),
+    }];
 }
 
 /// Object `queryParam`.
@@ -8348,21 +9993,47 @@ pub struct CompatSkillStateinfoBodyQueryParam {
     pub skill_ids: Option<Vec<i64>>,
 }
 impl CompatSkillStateinfoBodyQueryParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
-        if let Some(v) = &self.skill_ids {
-            cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+        if !skip.contains(&"skillIds") {
+            cec_core::validate::required(op, &format!("{at}skillIds"), &self.skill_ids)?;
+            if let Some(v) = &self.skill_ids {
+                cec_core::validate::max_items(op, &format!("{at}skillIds"), v, 1000)?;
+            }
         }
         Ok(())
+    }
+}
+impl CompatSkillStateinfoBodyQueryParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "skillIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl CompatSkillStateinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("compat.skill_stateinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -8688,14 +10359,24 @@ pub struct CompatAgentbyconfigedskillBody {
     pub query_param: Option<CompatAgentbyconfigedskillBodyQueryParam>,
 }
 impl CompatAgentbyconfigedskillBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
-        if let Some(v) = &self.query_param {
-            v.validate(op, &format!("{at}queryParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"queryParam") {
+            cec_core::validate::required(op, &format!("{at}queryParam"), &self.query_param)?;
+            if let Some(v) = &self.query_param {
+                v.validate(op, &format!("{at}queryParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CompatAgentbyconfigedskillBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "queryParam",
+        shape: cec_core::validate::Shape::Object(CompatAgentbyconfigedskillBodyQueryParam::FIELDS),
+    }];
 }
 
 /// Object `queryParam`.
@@ -8712,21 +10393,44 @@ pub struct CompatAgentbyconfigedskillBodyQueryParam {
     pub skill_id: Option<i64>,
 }
 impl CompatAgentbyconfigedskillBodyQueryParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::range(op, &format!("{at}ccId"), *v, 1, 65535)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
-        if let Some(v) = &self.vdn {
-            cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+        if !skip.contains(&"vdn") {
+            cec_core::validate::required(op, &format!("{at}vdn"), &self.vdn)?;
+            if let Some(v) = &self.vdn {
+                cec_core::validate::range(op, &format!("{at}vdn"), *v, 1, 5000)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
-        if let Some(v) = &self.skill_id {
-            cec_core::validate::range(op, &format!("{at}skillId"), *v, 1, 2000)?;
+        if !skip.contains(&"skillId") {
+            cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
+            if let Some(v) = &self.skill_id {
+                cec_core::validate::range(op, &format!("{at}skillId"), *v, 1, 2000)?;
+            }
         }
         Ok(())
+    }
+}
+impl CompatAgentbyconfigedskillBodyQueryParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdn", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CompatAgentbyconfigedskillBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("compat.agentbyconfigedskill", Self::FIELDS, v, true)
     }
 }
 
@@ -8798,9 +10502,23 @@ pub struct HealthPingBody {
     pub say: Option<String>,
 }
 impl HealthPingBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl HealthPingBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "say", shape: cec_core::validate::Shape::String }];
+}
+
+impl HealthPingBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("health.ping", Self::FIELDS, v, true)
     }
 }
 
@@ -8826,11 +10544,12 @@ pub struct HealthPingResponse {
 pub struct VdnQueryagentreststateBuilder<'a> {
     client_: &'a crate::Client,
     body_: VdnQueryagentreststateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VdnQueryagentreststateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryagentreststateBuilder { client_: client, body_: Default::default() }
+        VdnQueryagentreststateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -8857,16 +10576,29 @@ impl<'a> VdnQueryagentreststateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQueryagentreststateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryagentreststate";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8894,11 +10626,12 @@ impl crate::Client {
 pub struct VdnTotalagentabstractex3Builder<'a> {
     client_: &'a crate::Client,
     body_: VdnTotalagentabstractex3Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VdnTotalagentabstractex3Builder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnTotalagentabstractex3Builder { client_: client, body_: Default::default() }
+        VdnTotalagentabstractex3Builder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -8925,16 +10658,29 @@ impl<'a> VdnTotalagentabstractex3Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnTotalagentabstractex3Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.totalagentabstractex3";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8962,11 +10708,12 @@ impl crate::Client {
 pub struct VdnTotalagentdynamicinfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: VdnTotalagentdynamicinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VdnTotalagentdynamicinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnTotalagentdynamicinfoBuilder { client_: client, body_: Default::default() }
+        VdnTotalagentdynamicinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -8993,16 +10740,29 @@ impl<'a> VdnTotalagentdynamicinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnTotalagentdynamicinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.totalagentdynamicinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9030,11 +10790,12 @@ impl crate::Client {
 pub struct VdnTotalagentstateBuilder<'a> {
     client_: &'a crate::Client,
     body_: VdnTotalagentstateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VdnTotalagentstateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnTotalagentstateBuilder { client_: client, body_: Default::default() }
+        VdnTotalagentstateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -9051,16 +10812,29 @@ impl<'a> VdnTotalagentstateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnTotalagentstateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.totalagentstate";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9088,11 +10862,12 @@ impl crate::Client {
 pub struct VdnQueryivrstatusinfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: VdnQueryivrstatusinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VdnQueryivrstatusinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryivrstatusinfoBuilder { client_: client, body_: Default::default() }
+        VdnQueryivrstatusinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -9114,16 +10889,29 @@ impl<'a> VdnQueryivrstatusinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQueryivrstatusinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryivrstatusinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9151,11 +10939,12 @@ impl crate::Client {
 pub struct VdnQueryivrprocessinnoinfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: VdnQueryivrprocessinnoinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VdnQueryivrprocessinnoinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryivrprocessinnoinfoBuilder { client_: client, body_: Default::default() }
+        VdnQueryivrprocessinnoinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -9172,16 +10961,29 @@ impl<'a> VdnQueryivrprocessinnoinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQueryivrprocessinnoinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryivrprocessinnoinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9207,11 +11009,12 @@ impl crate::Client {
 pub struct VdnQueryagentstaticconfinfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: VdnQueryagentstaticconfinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VdnQueryagentstaticconfinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryagentstaticconfinfoBuilder { client_: client, body_: Default::default() }
+        VdnQueryagentstaticconfinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -9238,16 +11041,29 @@ impl<'a> VdnQueryagentstaticconfinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQueryagentstaticconfinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryagentstaticconfinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9275,11 +11091,12 @@ impl crate::Client {
 pub struct VdnQuerytotalagentinfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: VdnQuerytotalagentinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VdnQuerytotalagentinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQuerytotalagentinfoBuilder { client_: client, body_: Default::default() }
+        VdnQuerytotalagentinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -9296,16 +11113,29 @@ impl<'a> VdnQuerytotalagentinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQuerytotalagentinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.querytotalagentinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9333,11 +11163,12 @@ impl crate::Client {
 pub struct VdnQueryaccesscodecallinfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: VdnQueryaccesscodecallinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VdnQueryaccesscodecallinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryaccesscodecallinfoBuilder { client_: client, body_: Default::default() }
+        VdnQueryaccesscodecallinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -9359,16 +11190,29 @@ impl<'a> VdnQueryaccesscodecallinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQueryaccesscodecallinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryaccesscodecallinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9396,11 +11240,12 @@ impl crate::Client {
 pub struct VdnQuerycallsBuilder<'a> {
     client_: &'a crate::Client,
     body_: VdnQuerycallsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VdnQuerycallsBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQuerycallsBuilder { client_: client, body_: Default::default() }
+        VdnQuerycallsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -9447,16 +11292,29 @@ impl<'a> VdnQuerycallsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQuerycallsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.querycalls";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9484,11 +11342,12 @@ impl crate::Client {
 pub struct VdnQuerycallsV2Builder<'a> {
     client_: &'a crate::Client,
     body_: VdnQuerycallsV2Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VdnQuerycallsV2Builder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQuerycallsV2Builder { client_: client, body_: Default::default() }
+        VdnQuerycallsV2Builder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -9540,16 +11399,29 @@ impl<'a> VdnQuerycallsV2Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQuerycallsV2Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.querycalls_v2";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9577,11 +11449,12 @@ impl crate::Client {
 pub struct VdnQuerycalltracedetailBuilder<'a> {
     client_: &'a crate::Client,
     body_: VdnQuerycalltracedetailBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VdnQuerycalltracedetailBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQuerycalltracedetailBuilder { client_: client, body_: Default::default() }
+        VdnQuerycalltracedetailBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -9608,16 +11481,29 @@ impl<'a> VdnQuerycalltracedetailBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQuerycalltracedetailBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.querycalltracedetail";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9645,11 +11531,12 @@ impl crate::Client {
 pub struct VdnConfiguresSkillsBuilder<'a> {
     client_: &'a crate::Client,
     body_: VdnConfiguresSkillsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VdnConfiguresSkillsBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnConfiguresSkillsBuilder { client_: client, body_: Default::default() }
+        VdnConfiguresSkillsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -9666,16 +11553,29 @@ impl<'a> VdnConfiguresSkillsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnConfiguresSkillsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.configures_skills";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9703,11 +11603,12 @@ impl crate::Client {
 pub struct VdnRindexBuilder<'a> {
     client_: &'a crate::Client,
     body_: VdnRindexBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VdnRindexBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnRindexBuilder { client_: client, body_: Default::default() }
+        VdnRindexBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -9729,16 +11630,29 @@ impl<'a> VdnRindexBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnRindexBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.rindex";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9766,11 +11680,12 @@ impl crate::Client {
 pub struct VdnQueryaccesscodeinfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: VdnQueryaccesscodeinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VdnQueryaccesscodeinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryaccesscodeinfoBuilder { client_: client, body_: Default::default() }
+        VdnQueryaccesscodeinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -9787,16 +11702,29 @@ impl<'a> VdnQueryaccesscodeinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQueryaccesscodeinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryaccesscodeinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9887,11 +11815,12 @@ impl crate::Client {
 pub struct SkillAgentsinskillBuilder<'a> {
     client_: &'a crate::Client,
     body_: SkillAgentsinskillBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> SkillAgentsinskillBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillAgentsinskillBuilder { client_: client, body_: Default::default() }
+        SkillAgentsinskillBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -9913,16 +11842,29 @@ impl<'a> SkillAgentsinskillBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SkillAgentsinskillBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.agentsinskill";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9950,11 +11892,12 @@ impl crate::Client {
 pub struct SkillTotalskillstatusex3Builder<'a> {
     client_: &'a crate::Client,
     body_: SkillTotalskillstatusex3Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> SkillTotalskillstatusex3Builder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillTotalskillstatusex3Builder { client_: client, body_: Default::default() }
+        SkillTotalskillstatusex3Builder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -9976,16 +11919,29 @@ impl<'a> SkillTotalskillstatusex3Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SkillTotalskillstatusex3Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.totalskillstatusex3";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10013,11 +11969,12 @@ impl crate::Client {
 pub struct SkillQueuedevicestatusBuilder<'a> {
     client_: &'a crate::Client,
     body_: SkillQueuedevicestatusBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> SkillQueuedevicestatusBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillQueuedevicestatusBuilder { client_: client, body_: Default::default() }
+        SkillQueuedevicestatusBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -10039,16 +11996,29 @@ impl<'a> SkillQueuedevicestatusBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SkillQueuedevicestatusBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.queuedevicestatus";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10076,11 +12046,12 @@ impl crate::Client {
 pub struct SkillAgentbyconfigedskillBuilder<'a> {
     client_: &'a crate::Client,
     body_: SkillAgentbyconfigedskillBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> SkillAgentbyconfigedskillBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillAgentbyconfigedskillBuilder { client_: client, body_: Default::default() }
+        SkillAgentbyconfigedskillBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -10102,16 +12073,29 @@ impl<'a> SkillAgentbyconfigedskillBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SkillAgentbyconfigedskillBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.agentbyconfigedskill";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10139,11 +12123,12 @@ impl crate::Client {
 pub struct SkillServicequalityBuilder<'a> {
     client_: &'a crate::Client,
     body_: SkillServicequalityBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> SkillServicequalityBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillServicequalityBuilder { client_: client, body_: Default::default() }
+        SkillServicequalityBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -10165,16 +12150,29 @@ impl<'a> SkillServicequalityBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SkillServicequalityBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.servicequality";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10202,11 +12200,12 @@ impl crate::Client {
 pub struct SkillRindexBuilder<'a> {
     client_: &'a crate::Client,
     body_: SkillRindexBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> SkillRindexBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillRindexBuilder { client_: client, body_: Default::default() }
+        SkillRindexBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -10233,16 +12232,29 @@ impl<'a> SkillRindexBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SkillRindexBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.rindex";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10270,11 +12282,12 @@ impl crate::Client {
 pub struct SkillSkillcfginfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: SkillSkillcfginfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> SkillSkillcfginfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillSkillcfginfoBuilder { client_: client, body_: Default::default() }
+        SkillSkillcfginfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -10296,16 +12309,29 @@ impl<'a> SkillSkillcfginfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SkillSkillcfginfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.skillcfginfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10333,11 +12359,12 @@ impl crate::Client {
 pub struct SkillStateinfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: SkillStateinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> SkillStateinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillStateinfoBuilder { client_: client, body_: Default::default() }
+        SkillStateinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -10359,16 +12386,29 @@ impl<'a> SkillStateinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SkillStateinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.stateinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10396,11 +12436,16 @@ impl crate::Client {
 pub struct AgentSiteagentcallandskillinfobyagentidsBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentSiteagentcallandskillinfobyagentidsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentSiteagentcallandskillinfobyagentidsBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentSiteagentcallandskillinfobyagentidsBuilder { client_: client, body_: Default::default() }
+        AgentSiteagentcallandskillinfobyagentidsBuilder {
+            client_: client,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -10422,16 +12467,29 @@ impl<'a> AgentSiteagentcallandskillinfobyagentidsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentSiteagentcallandskillinfobyagentidsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.siteagentcallandskillinfobyagentids";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10459,11 +12517,12 @@ impl crate::Client {
 pub struct AgentAgentstatusinfobyagentidsBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentAgentstatusinfobyagentidsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentAgentstatusinfobyagentidsBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAgentstatusinfobyagentidsBuilder { client_: client, body_: Default::default() }
+        AgentAgentstatusinfobyagentidsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -10485,16 +12544,29 @@ impl<'a> AgentAgentstatusinfobyagentidsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentAgentstatusinfobyagentidsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.agentstatusinfobyagentids";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10522,11 +12594,12 @@ impl crate::Client {
 pub struct AgentQueryagentcallsBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentQueryagentcallsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentQueryagentcallsBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentQueryagentcallsBuilder { client_: client, body_: Default::default() }
+        AgentQueryagentcallsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -10548,16 +12621,29 @@ impl<'a> AgentQueryagentcallsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentQueryagentcallsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.queryagentcalls";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10585,11 +12671,12 @@ impl crate::Client {
 pub struct AgentgroupQueryagentcallsBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentgroupQueryagentcallsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentgroupQueryagentcallsBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentgroupQueryagentcallsBuilder { client_: client, body_: Default::default() }
+        AgentgroupQueryagentcallsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -10611,16 +12698,29 @@ impl<'a> AgentgroupQueryagentcallsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentgroupQueryagentcallsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentgroup.queryagentcalls";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10648,11 +12748,12 @@ impl crate::Client {
 pub struct AgentAgentprivatecallBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentAgentprivatecallBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentAgentprivatecallBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAgentprivatecallBuilder { client_: client, body_: Default::default() }
+        AgentAgentprivatecallBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -10674,16 +12775,29 @@ impl<'a> AgentAgentprivatecallBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentAgentprivatecallBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.agentprivatecall";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10711,11 +12825,12 @@ impl crate::Client {
 pub struct AgentgroupTeamagentstatusinfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentgroupTeamagentstatusinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentgroupTeamagentstatusinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentgroupTeamagentstatusinfoBuilder { client_: client, body_: Default::default() }
+        AgentgroupTeamagentstatusinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -10737,16 +12852,29 @@ impl<'a> AgentgroupTeamagentstatusinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentgroupTeamagentstatusinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentgroup.teamagentstatusinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10774,11 +12902,12 @@ impl crate::Client {
 pub struct AgentgroupRindexBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentgroupRindexBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentgroupRindexBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentgroupRindexBuilder { client_: client, body_: Default::default() }
+        AgentgroupRindexBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -10805,16 +12934,29 @@ impl<'a> AgentgroupRindexBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentgroupRindexBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentgroup.rindex";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10842,11 +12984,12 @@ impl crate::Client {
 pub struct AgentAgentbyworknoBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentAgentbyworknoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentAgentbyworknoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAgentbyworknoBuilder { client_: client, body_: Default::default() }
+        AgentAgentbyworknoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -10868,16 +13011,29 @@ impl<'a> AgentAgentbyworknoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentAgentbyworknoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.agentbyworkno";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10905,11 +13061,12 @@ impl crate::Client {
 pub struct CalldataIsprocesscallBuilder<'a> {
     client_: &'a crate::Client,
     body_: CalldataIsprocesscallBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CalldataIsprocesscallBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataIsprocesscallBuilder { client_: client, body_: Default::default() }
+        CalldataIsprocesscallBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -10931,16 +13088,29 @@ impl<'a> CalldataIsprocesscallBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataIsprocesscallBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.isprocesscall";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10968,11 +13138,12 @@ impl crate::Client {
 pub struct VdnQueryAgentByStatusBuilder<'a> {
     client_: &'a crate::Client,
     body_: VdnQueryAgentByStatusBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VdnQueryAgentByStatusBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryAgentByStatusBuilder { client_: client, body_: Default::default() }
+        VdnQueryAgentByStatusBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-25 chars; value 1-65535) Required.
     pub fn cc_id(mut self, v: impl Into<String>) -> Self {
@@ -11004,16 +13175,29 @@ impl<'a> VdnQueryAgentByStatusBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VdnQueryAgentByStatusBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryAgentByStatus";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11041,11 +13225,12 @@ impl crate::Client {
 pub struct AgentAgentrestinfosBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentAgentrestinfosBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentAgentrestinfosBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAgentrestinfosBuilder { client_: client, body_: Default::default() }
+        AgentAgentrestinfosBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -11072,16 +13257,29 @@ impl<'a> AgentAgentrestinfosBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentAgentrestinfosBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.agentrestinfos";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11109,11 +13307,12 @@ impl crate::Client {
 pub struct AgentSystemstateBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentSystemstateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentSystemstateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentSystemstateBuilder { client_: client, body_: Default::default() }
+        AgentSystemstateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -11140,16 +13339,29 @@ impl<'a> AgentSystemstateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentSystemstateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.systemstate";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11177,11 +13389,12 @@ impl crate::Client {
 pub struct AgentAgentoprinfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: AgentAgentoprinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentAgentoprinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAgentoprinfoBuilder { client_: client, body_: Default::default() }
+        AgentAgentoprinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// agent ID (0-999999) Required.
     pub fn current_agent_id(mut self, v: i64) -> Self {
@@ -11213,16 +13426,29 @@ impl<'a> AgentAgentoprinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentAgentoprinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.agentoprinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11250,11 +13476,12 @@ impl crate::Client {
 pub struct CalldataQuerybasiccallinfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: CalldataQuerybasiccallinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CalldataQuerybasiccallinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataQuerybasiccallinfoBuilder { client_: client, body_: Default::default() }
+        CalldataQuerybasiccallinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -11276,16 +13503,29 @@ impl<'a> CalldataQuerybasiccallinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataQuerybasiccallinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.querybasiccallinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11313,11 +13553,12 @@ impl crate::Client {
 pub struct CalldataQuerydetailcallinfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: CalldataQuerydetailcallinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CalldataQuerydetailcallinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataQuerydetailcallinfoBuilder { client_: client, body_: Default::default() }
+        CalldataQuerydetailcallinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -11339,16 +13580,29 @@ impl<'a> CalldataQuerydetailcallinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataQuerydetailcallinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.querydetailcallinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11376,11 +13630,12 @@ impl crate::Client {
 pub struct CalldataQuerycalldetailbyidBuilder<'a> {
     client_: &'a crate::Client,
     body_: CalldataQuerycalldetailbyidBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CalldataQuerycalldetailbyidBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataQuerycalldetailbyidBuilder { client_: client, body_: Default::default() }
+        CalldataQuerycalldetailbyidBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -11402,16 +13657,29 @@ impl<'a> CalldataQuerycalldetailbyidBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataQuerycalldetailbyidBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.querycalldetailbyid";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11439,11 +13707,12 @@ impl crate::Client {
 pub struct CtiSysindexBuilder<'a> {
     client_: &'a crate::Client,
     body_: CtiSysindexBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CtiSysindexBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CtiSysindexBuilder { client_: client, body_: Default::default() }
+        CtiSysindexBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -11480,16 +13749,29 @@ impl<'a> CtiSysindexBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CtiSysindexBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "cti.sysindex";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11517,11 +13799,12 @@ impl crate::Client {
 pub struct ConfiguresVdnsBuilder<'a> {
     client_: &'a crate::Client,
     body_: ConfiguresVdnsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> ConfiguresVdnsBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ConfiguresVdnsBuilder { client_: client, body_: Default::default() }
+        ConfiguresVdnsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -11533,16 +13816,29 @@ impl<'a> ConfiguresVdnsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ConfiguresVdnsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "configures.vdns";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11653,11 +13949,12 @@ impl crate::Client {
 pub struct UsergroupCreateBuilder<'a> {
     client_: &'a crate::Client,
     body_: UsergroupCreateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> UsergroupCreateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UsergroupCreateBuilder { client_: client, body_: Default::default() }
+        UsergroupCreateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535; defaults to configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -11694,16 +13991,29 @@ impl<'a> UsergroupCreateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = UsergroupCreateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "usergroup.create";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11731,11 +14041,12 @@ impl crate::Client {
 pub struct UsergroupJoinBuilder<'a> {
     client_: &'a crate::Client,
     body_: UsergroupJoinBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> UsergroupJoinBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UsergroupJoinBuilder { client_: client, body_: Default::default() }
+        UsergroupJoinBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535; defaults to the configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -11772,16 +14083,29 @@ impl<'a> UsergroupJoinBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = UsergroupJoinBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "usergroup.join";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11809,11 +14133,12 @@ impl crate::Client {
 pub struct UsergroupDeleteBuilder<'a> {
     client_: &'a crate::Client,
     body_: UsergroupDeleteBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> UsergroupDeleteBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UsergroupDeleteBuilder { client_: client, body_: Default::default() }
+        UsergroupDeleteBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535; defaults to configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -11835,16 +14160,29 @@ impl<'a> UsergroupDeleteBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = UsergroupDeleteBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "usergroup.delete";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11870,11 +14208,12 @@ impl crate::Client {
 pub struct UsergroupUpdateBuilder<'a> {
     client_: &'a crate::Client,
     body_: UsergroupUpdateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> UsergroupUpdateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UsergroupUpdateBuilder { client_: client, body_: Default::default() }
+        UsergroupUpdateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535; defaults to configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -11906,16 +14245,29 @@ impl<'a> UsergroupUpdateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = UsergroupUpdateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "usergroup.update";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11943,11 +14295,12 @@ impl crate::Client {
 pub struct UsergroupQuerymembersBuilder<'a> {
     client_: &'a crate::Client,
     body_: UsergroupQuerymembersBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> UsergroupQuerymembersBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UsergroupQuerymembersBuilder { client_: client, body_: Default::default() }
+        UsergroupQuerymembersBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535; defaults to the configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -11984,16 +14337,29 @@ impl<'a> UsergroupQuerymembersBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = UsergroupQuerymembersBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "usergroup.querymembers";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12021,11 +14387,12 @@ impl crate::Client {
 pub struct QcrelationConfigBuilder<'a> {
     client_: &'a crate::Client,
     body_: QcrelationConfigBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QcrelationConfigBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QcrelationConfigBuilder { client_: client, body_: Default::default() }
+        QcrelationConfigBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535; defaults to configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -12052,16 +14419,29 @@ impl<'a> QcrelationConfigBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QcrelationConfigBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qcrelation.config";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12089,11 +14469,12 @@ impl crate::Client {
 pub struct QcrelationDeleteBuilder<'a> {
     client_: &'a crate::Client,
     body_: QcrelationDeleteBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QcrelationDeleteBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QcrelationDeleteBuilder { client_: client, body_: Default::default() }
+        QcrelationDeleteBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535; defaults to configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -12105,16 +14486,29 @@ impl<'a> QcrelationDeleteBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QcrelationDeleteBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qcrelation.delete";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12142,11 +14536,12 @@ impl crate::Client {
 pub struct UapPerfindexBuilder<'a> {
     client_: &'a crate::Client,
     body_: UapPerfindexBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> UapPerfindexBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UapPerfindexBuilder { client_: client, body_: Default::default() }
+        UapPerfindexBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -12158,16 +14553,29 @@ impl<'a> UapPerfindexBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = UapPerfindexBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "uap.perfindex";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12195,11 +14603,12 @@ impl crate::Client {
 pub struct UapTerminalindexBuilder<'a> {
     client_: &'a crate::Client,
     body_: UapTerminalindexBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> UapTerminalindexBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UapTerminalindexBuilder { client_: client, body_: Default::default() }
+        UapTerminalindexBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -12236,16 +14645,29 @@ impl<'a> UapTerminalindexBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = UapTerminalindexBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "uap.terminalindex";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12273,11 +14695,12 @@ impl crate::Client {
 pub struct HisindexIvrBuilder<'a> {
     client_: &'a crate::Client,
     body_: HisindexIvrBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> HisindexIvrBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexIvrBuilder { client_: client, body_: Default::default() }
+        HisindexIvrBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -12324,16 +14747,29 @@ impl<'a> HisindexIvrBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = HisindexIvrBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.ivr";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12361,11 +14797,12 @@ impl crate::Client {
 pub struct HisindexSkillBuilder<'a> {
     client_: &'a crate::Client,
     body_: HisindexSkillBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> HisindexSkillBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexSkillBuilder { client_: client, body_: Default::default() }
+        HisindexSkillBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -12412,16 +14849,29 @@ impl<'a> HisindexSkillBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = HisindexSkillBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.skill";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12449,11 +14899,12 @@ impl crate::Client {
 pub struct HisindexAgentBuilder<'a> {
     client_: &'a crate::Client,
     body_: HisindexAgentBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> HisindexAgentBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexAgentBuilder { client_: client, body_: Default::default() }
+        HisindexAgentBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -12500,16 +14951,29 @@ impl<'a> HisindexAgentBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = HisindexAgentBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.agent";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12537,11 +15001,12 @@ impl crate::Client {
 pub struct HisindexVdnBuilder<'a> {
     client_: &'a crate::Client,
     body_: HisindexVdnBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> HisindexVdnBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexVdnBuilder { client_: client, body_: Default::default() }
+        HisindexVdnBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -12593,16 +15058,29 @@ impl<'a> HisindexVdnBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = HisindexVdnBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.vdn";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12630,11 +15108,12 @@ impl crate::Client {
 pub struct HisindexSkillfordayBuilder<'a> {
     client_: &'a crate::Client,
     body_: HisindexSkillfordayBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> HisindexSkillfordayBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexSkillfordayBuilder { client_: client, body_: Default::default() }
+        HisindexSkillfordayBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -12681,16 +15160,29 @@ impl<'a> HisindexSkillfordayBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = HisindexSkillfordayBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.skillforday";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12718,11 +15210,12 @@ impl crate::Client {
 pub struct HisindexSkillformonthBuilder<'a> {
     client_: &'a crate::Client,
     body_: HisindexSkillformonthBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> HisindexSkillformonthBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexSkillformonthBuilder { client_: client, body_: Default::default() }
+        HisindexSkillformonthBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -12734,16 +15227,29 @@ impl<'a> HisindexSkillformonthBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = HisindexSkillformonthBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.skillformonth";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12769,11 +15275,12 @@ impl crate::Client {
 pub struct HisindexAgentfordayBuilder<'a> {
     client_: &'a crate::Client,
     body_: HisindexAgentfordayBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> HisindexAgentfordayBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexAgentfordayBuilder { client_: client, body_: Default::default() }
+        HisindexAgentfordayBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
@@ -12820,16 +15327,29 @@ impl<'a> HisindexAgentfordayBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = HisindexAgentfordayBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.agentforday";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12857,11 +15377,12 @@ impl crate::Client {
 pub struct CompatAgentbyworknoBuilder<'a> {
     client_: &'a crate::Client,
     body_: CompatAgentbyworknoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CompatAgentbyworknoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CompatAgentbyworknoBuilder { client_: client, body_: Default::default() }
+        CompatAgentbyworknoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// query wrapper Required.
     pub fn query_param(mut self, v: CompatAgentbyworknoBodyQueryParam) -> Self {
@@ -12873,16 +15394,29 @@ impl<'a> CompatAgentbyworknoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CompatAgentbyworknoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "compat.agentbyworkno";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12910,11 +15444,12 @@ impl crate::Client {
 pub struct CompatQuerymonitorSystemstateBuilder<'a> {
     client_: &'a crate::Client,
     body_: CompatQuerymonitorSystemstateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CompatQuerymonitorSystemstateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CompatQuerymonitorSystemstateBuilder { client_: client, body_: Default::default() }
+        CompatQuerymonitorSystemstateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// query wrapper Required.
     pub fn query_param(mut self, v: CompatQuerymonitorSystemstateBodyQueryParam) -> Self {
@@ -12926,16 +15461,29 @@ impl<'a> CompatQuerymonitorSystemstateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CompatQuerymonitorSystemstateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "compat.querymonitor_systemstate";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12963,11 +15511,12 @@ impl crate::Client {
 pub struct CompatAgentrestinfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: CompatAgentrestinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CompatAgentrestinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CompatAgentrestinfoBuilder { client_: client, body_: Default::default() }
+        CompatAgentrestinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// query wrapper Required.
     pub fn query_param(mut self, v: CompatAgentrestinfoBodyQueryParam) -> Self {
@@ -12979,16 +15528,29 @@ impl<'a> CompatAgentrestinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CompatAgentrestinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "compat.agentrestinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13016,11 +15578,12 @@ impl crate::Client {
 pub struct CompatSkillStateinfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: CompatSkillStateinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CompatSkillStateinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CompatSkillStateinfoBuilder { client_: client, body_: Default::default() }
+        CompatSkillStateinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// query wrapper Required.
     pub fn query_param(mut self, v: CompatSkillStateinfoBodyQueryParam) -> Self {
@@ -13032,16 +15595,29 @@ impl<'a> CompatSkillStateinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CompatSkillStateinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "compat.skill_stateinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13069,11 +15645,12 @@ impl crate::Client {
 pub struct CompatAgentbyconfigedskillBuilder<'a> {
     client_: &'a crate::Client,
     body_: CompatAgentbyconfigedskillBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CompatAgentbyconfigedskillBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CompatAgentbyconfigedskillBuilder { client_: client, body_: Default::default() }
+        CompatAgentbyconfigedskillBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// query wrapper Required.
     pub fn query_param(mut self, v: CompatAgentbyconfigedskillBodyQueryParam) -> Self {
@@ -13085,16 +15662,29 @@ impl<'a> CompatAgentbyconfigedskillBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CompatAgentbyconfigedskillBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "compat.agentbyconfigedskill";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13122,11 +15712,12 @@ impl crate::Client {
 pub struct HealthPingBuilder<'a> {
     client_: &'a crate::Client,
     body_: HealthPingBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> HealthPingBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HealthPingBuilder { client_: client, body_: Default::default() }
+        HealthPingBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// any text; the whole JSON body is echoed back
     pub fn say(mut self, v: impl Into<String>) -> Self {
@@ -13138,16 +15729,29 @@ impl<'a> HealthPingBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = HealthPingBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "health.ping";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.

@@ -460,19 +460,43 @@ pub struct CcfsGetRecordFileUrlFromObsBody {
     pub version: Option<String>,
 }
 impl CcfsGetRecordFileUrlFromObsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        if let Some(v) = &self.call_id {
-            cec_core::validate::min_len(op, &format!("{at}callId"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}callId"), v, 25)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+            if let Some(v) = &self.call_id {
+                cec_core::validate::min_len(op, &format!("{at}callId"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}callId"), v, 25)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
-        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
-        if let Some(v) = &self.end_time {
-            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 3)?;
+        if !skip.contains(&"beginTime") {
+            cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
+        }
+        if !skip.contains(&"endTime") {
+            cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+            if let Some(v) = &self.end_time {
+                cec_core::validate::max_len(op, &format!("{at}endTime"), v, 3)?;
+            }
         }
         Ok(())
+    }
+}
+impl CcfsGetRecordFileUrlFromObsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcfsGetRecordFileUrlFromObsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.getRecordFileUrlFromObs", Self::FIELDS, v, true)
     }
 }
 
@@ -513,18 +537,36 @@ pub struct CcfsQueryBillDataBody {
     pub msg_body: Option<CcfsQueryBillDataBodyMsgBody>,
 }
 impl CcfsQueryBillDataBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsQueryBillDataBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsQueryBillDataBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsQueryBillDataBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -535,15 +577,23 @@ pub struct CcfsQueryBillDataBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsQueryBillDataBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsQueryBillDataBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -563,13 +613,35 @@ pub struct CcfsQueryBillDataBodyMsgBody {
     pub call_back_url: Option<String>,
 }
 impl CcfsQueryBillDataBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"agentId") {
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}callBackURL"), &self.call_back_url)?;
+        if !skip.contains(&"callBackURL") {
+            cec_core::validate::required(op, &format!("{at}callBackURL"), &self.call_back_url)?;
+        }
         Ok(())
+    }
+}
+impl CcfsQueryBillDataBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "accountId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callBackURL", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcfsQueryBillDataBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.queryBillData", Self::FIELDS, v, true)
     }
 }
 
@@ -658,18 +730,36 @@ pub struct CcfsDownloadBillFileBody {
     pub msg_body: Option<CcfsDownloadBillFileBodyMsgBody>,
 }
 impl CcfsDownloadBillFileBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadBillFileBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadBillFileBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadBillFileBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -680,15 +770,23 @@ pub struct CcfsDownloadBillFileBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsDownloadBillFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadBillFileBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -699,14 +797,30 @@ pub struct CcfsDownloadBillFileBodyMsgBody {
     pub bill_file_name: Option<String>,
 }
 impl CcfsDownloadBillFileBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}billFileName"), &self.bill_file_name)?;
-        if let Some(v) = &self.bill_file_name {
-            cec_core::validate::min_len(op, &format!("{at}billFileName"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}billFileName"), v, 49)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"billFileName") {
+            cec_core::validate::required(op, &format!("{at}billFileName"), &self.bill_file_name)?;
+            if let Some(v) = &self.bill_file_name {
+                cec_core::validate::min_len(op, &format!("{at}billFileName"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}billFileName"), v, 49)?;
+            }
         }
         Ok(())
+    }
+}
+impl CcfsDownloadBillFileBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "billFileName", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcfsDownloadBillFileBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.downloadBillFile", Self::FIELDS, v, true)
     }
 }
 
@@ -721,18 +835,36 @@ pub struct CcfsDownloadRecordFileBody {
     pub msg_body: Option<CcfsDownloadRecordFileBodyMsgBody>,
 }
 impl CcfsDownloadRecordFileBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadRecordFileBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadRecordFileBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadRecordFileBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -743,15 +875,23 @@ pub struct CcfsDownloadRecordFileBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsDownloadRecordFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadRecordFileBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -762,14 +902,30 @@ pub struct CcfsDownloadRecordFileBodyMsgBody {
     pub file_name: Option<String>,
 }
 impl CcfsDownloadRecordFileBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
-        if let Some(v) = &self.file_name {
-            cec_core::validate::min_len(op, &format!("{at}fileName"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 225)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileName") {
+            cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+            if let Some(v) = &self.file_name {
+                cec_core::validate::min_len(op, &format!("{at}fileName"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}fileName"), v, 225)?;
+            }
         }
         Ok(())
+    }
+}
+impl CcfsDownloadRecordFileBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcfsDownloadRecordFileBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.downloadRecordFile", Self::FIELDS, v, true)
     }
 }
 
@@ -784,18 +940,36 @@ pub struct CcfsDownloadRecordBody {
     pub msg_body: Option<CcfsDownloadRecordBodyMsgBody>,
 }
 impl CcfsDownloadRecordBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadRecordBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadRecordBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadRecordBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -806,15 +980,23 @@ pub struct CcfsDownloadRecordBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsDownloadRecordBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadRecordBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -831,21 +1013,52 @@ pub struct CcfsDownloadRecordBodyMsgBody {
     pub cc_id: Option<String>,
 }
 impl CcfsDownloadRecordBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.file_name {
-            cec_core::validate::min_len(op, &format!("{at}fileName"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 225)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileName") {
+            if let Some(v) = &self.file_name {
+                cec_core::validate::min_len(op, &format!("{at}fileName"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}fileName"), v, 225)?;
+            }
         }
-        if let Some(v) = &self.call_id {
-            cec_core::validate::min_len(op, &format!("{at}callId"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}callId"), v, 25)?;
+        if !skip.contains(&"callId") {
+            if let Some(v) = &self.call_id {
+                cec_core::validate::min_len(op, &format!("{at}callId"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}callId"), v, 25)?;
+            }
         }
-        if let Some(v) = &self.cc_id {
-            cec_core::validate::min_len(op, &format!("{at}ccId"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}ccId"), v, 64)?;
+        if !skip.contains(&"ccId") {
+            if let Some(v) = &self.cc_id {
+                cec_core::validate::min_len(op, &format!("{at}ccId"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}ccId"), v, 64)?;
+            }
         }
+        cec_core::validate::at_least_one(
+            op,
+            at,
+            &[
+                ("fileName", self.file_name.is_some() || skip.contains(&"fileName")),
+                ("callId", self.call_id.is_some() || skip.contains(&"callId")),
+            ],
+        )?;
         Ok(())
+    }
+}
+impl CcfsDownloadRecordBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcfsDownloadRecordBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.downloadRecord", Self::FIELDS, v, true)
     }
 }
 
@@ -860,18 +1073,36 @@ pub struct CcfsQueryAgentOprInfoDataBody {
     pub msg_body: Option<CcfsQueryAgentOprInfoDataBodyMsgBody>,
 }
 impl CcfsQueryAgentOprInfoDataBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsQueryAgentOprInfoDataBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsQueryAgentOprInfoDataBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsQueryAgentOprInfoDataBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -882,15 +1113,23 @@ pub struct CcfsQueryAgentOprInfoDataBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsQueryAgentOprInfoDataBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsQueryAgentOprInfoDataBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -913,25 +1152,54 @@ pub struct CcfsQueryAgentOprInfoDataBodyMsgBody {
     pub call_back_url: Option<String>,
 }
 impl CcfsQueryAgentOprInfoDataBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
-        if let Some(v) = &self.begin_time {
-            cec_core::validate::max_len(op, &format!("{at}beginTime"), v, 3)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"beginTime") {
+            cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
+            if let Some(v) = &self.begin_time {
+                cec_core::validate::max_len(op, &format!("{at}beginTime"), v, 3)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
-        if let Some(v) = &self.end_time {
-            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 3)?;
+        if !skip.contains(&"endTime") {
+            cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+            if let Some(v) = &self.end_time {
+                cec_core::validate::max_len(op, &format!("{at}endTime"), v, 3)?;
+            }
         }
-        if let Some(v) = &self.account_id {
-            cec_core::validate::min_len(op, &format!("{at}accountId"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}accountId"), v, 20)?;
+        if !skip.contains(&"accountId") {
+            if let Some(v) = &self.account_id {
+                cec_core::validate::min_len(op, &format!("{at}accountId"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}accountId"), v, 20)?;
+            }
         }
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+        if !skip.contains(&"agentId") {
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}callBackURL"), &self.call_back_url)?;
+        if !skip.contains(&"callBackURL") {
+            cec_core::validate::required(op, &format!("{at}callBackURL"), &self.call_back_url)?;
+        }
         Ok(())
+    }
+}
+impl CcfsQueryAgentOprInfoDataBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "accountId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callBackURL", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcfsQueryAgentOprInfoDataBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.queryAgentOprInfoData", Self::FIELDS, v, true)
     }
 }
 
@@ -1003,18 +1271,36 @@ pub struct CcfsDownloadAgentOprInfoFileBody {
     pub msg_body: Option<CcfsDownloadAgentOprInfoFileBodyMsgBody>,
 }
 impl CcfsDownloadAgentOprInfoFileBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadAgentOprInfoFileBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadAgentOprInfoFileBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadAgentOprInfoFileBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -1025,15 +1311,23 @@ pub struct CcfsDownloadAgentOprInfoFileBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsDownloadAgentOprInfoFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadAgentOprInfoFileBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -1044,14 +1338,30 @@ pub struct CcfsDownloadAgentOprInfoFileBodyMsgBody {
     pub agent_opr_info_file_name: Option<String>,
 }
 impl CcfsDownloadAgentOprInfoFileBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}agentOprInfoFileName"), &self.agent_opr_info_file_name)?;
-        if let Some(v) = &self.agent_opr_info_file_name {
-            cec_core::validate::min_len(op, &format!("{at}agentOprInfoFileName"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}agentOprInfoFileName"), v, 49)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"agentOprInfoFileName") {
+            cec_core::validate::required(op, &format!("{at}agentOprInfoFileName"), &self.agent_opr_info_file_name)?;
+            if let Some(v) = &self.agent_opr_info_file_name {
+                cec_core::validate::min_len(op, &format!("{at}agentOprInfoFileName"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}agentOprInfoFileName"), v, 49)?;
+            }
         }
         Ok(())
+    }
+}
+impl CcfsDownloadAgentOprInfoFileBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "agentOprInfoFileName", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcfsDownloadAgentOprInfoFileBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.downloadAgentOprInfoFile", Self::FIELDS, v, true)
     }
 }
 
@@ -1066,15 +1376,30 @@ pub struct CcfsQueryAgentSkillInfoDataBody {
     pub msg_body: Option<serde_json::Value>,
 }
 impl CcfsQueryAgentSkillInfoDataBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+        }
         Ok(())
     }
+}
+impl CcfsQueryAgentSkillInfoDataBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsQueryAgentSkillInfoDataBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "msgBody", shape: cec_core::validate::Shape::Any },
+    ];
 }
 
 /// Object `request`.
@@ -1085,14 +1410,30 @@ pub struct CcfsQueryAgentSkillInfoDataBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsQueryAgentSkillInfoDataBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
+    }
+}
+impl CcfsQueryAgentSkillInfoDataBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcfsQueryAgentSkillInfoDataBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.queryAgentSkillInfoData", Self::FIELDS, v, true)
     }
 }
 
@@ -1107,10 +1448,26 @@ pub struct CcfsDownloadAgentSkillInfoFileBody {
     pub agent_skill_info_file_name: Option<String>,
 }
 impl CcfsDownloadAgentSkillInfoFileBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}agentSkillInfoFileName"), &self.agent_skill_info_file_name)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"agentSkillInfoFileName") {
+            cec_core::validate::required(op, &format!("{at}agentSkillInfoFileName"), &self.agent_skill_info_file_name)?;
+        }
         Ok(())
+    }
+}
+impl CcfsDownloadAgentSkillInfoFileBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "agentSkillInfoFileName", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcfsDownloadAgentSkillInfoFileBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.downloadAgentSkillInfoFile", Self::FIELDS, v, true)
     }
 }
 
@@ -1125,18 +1482,36 @@ pub struct CcfsRequestPlayVoiceBody {
     pub msg_body: Option<CcfsRequestPlayVoiceBodyMsgBody>,
 }
 impl CcfsRequestPlayVoiceBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsRequestPlayVoiceBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsRequestPlayVoiceBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsRequestPlayVoiceBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -1147,15 +1522,23 @@ pub struct CcfsRequestPlayVoiceBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsRequestPlayVoiceBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsRequestPlayVoiceBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -1166,10 +1549,26 @@ pub struct CcfsRequestPlayVoiceBodyMsgBody {
     pub file_name: Option<String>,
 }
 impl CcfsRequestPlayVoiceBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileName") {
+            cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+        }
         Ok(())
+    }
+}
+impl CcfsRequestPlayVoiceBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcfsRequestPlayVoiceBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.requestPlayVoice", Self::FIELDS, v, true)
     }
 }
 
@@ -1254,18 +1653,36 @@ pub struct CcfsDownloadOiapRecordBody {
     pub msg_body: Option<CcfsDownloadOiapRecordBodyMsgBody>,
 }
 impl CcfsDownloadOiapRecordBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadOiapRecordBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadOiapRecordBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadOiapRecordBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -1276,15 +1693,23 @@ pub struct CcfsDownloadOiapRecordBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsDownloadOiapRecordBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadOiapRecordBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -1295,14 +1720,30 @@ pub struct CcfsDownloadOiapRecordBodyMsgBody {
     pub file_name: Option<String>,
 }
 impl CcfsDownloadOiapRecordBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
-        if let Some(v) = &self.file_name {
-            cec_core::validate::min_len(op, &format!("{at}fileName"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 127)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileName") {
+            cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+            if let Some(v) = &self.file_name {
+                cec_core::validate::min_len(op, &format!("{at}fileName"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}fileName"), v, 127)?;
+            }
         }
         Ok(())
+    }
+}
+impl CcfsDownloadOiapRecordBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcfsDownloadOiapRecordBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.downloadOiapRecord", Self::FIELDS, v, true)
     }
 }
 
@@ -1317,18 +1758,36 @@ pub struct CcfsDownloadIvrRecordFileBody {
     pub msg_body: Option<CcfsDownloadIvrRecordFileBodyMsgBody>,
 }
 impl CcfsDownloadIvrRecordFileBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadIvrRecordFileBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadIvrRecordFileBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsDownloadIvrRecordFileBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -1339,15 +1798,23 @@ pub struct CcfsDownloadIvrRecordFileBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsDownloadIvrRecordFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsDownloadIvrRecordFileBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -1358,14 +1825,30 @@ pub struct CcfsDownloadIvrRecordFileBodyMsgBody {
     pub file_name: Option<String>,
 }
 impl CcfsDownloadIvrRecordFileBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
-        if let Some(v) = &self.file_name {
-            cec_core::validate::min_len(op, &format!("{at}fileName"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 225)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileName") {
+            cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+            if let Some(v) = &self.file_name {
+                cec_core::validate::min_len(op, &format!("{at}fileName"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}fileName"), v, 225)?;
+            }
         }
         Ok(())
+    }
+}
+impl CcfsDownloadIvrRecordFileBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcfsDownloadIvrRecordFileBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.downloadIVRRecordFile", Self::FIELDS, v, true)
     }
 }
 
@@ -1380,18 +1863,36 @@ pub struct CcfsIvrDownloadFileBody {
     pub msg_body: Option<CcfsIvrDownloadFileBodyMsgBody>,
 }
 impl CcfsIvrDownloadFileBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsIvrDownloadFileBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsIvrDownloadFileBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsIvrDownloadFileBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -1402,15 +1903,23 @@ pub struct CcfsIvrDownloadFileBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsIvrDownloadFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsIvrDownloadFileBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -1424,10 +1933,28 @@ pub struct CcfsIvrDownloadFileBodyMsgBody {
     pub mode: Option<i64>,
 }
 impl CcfsIvrDownloadFileBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}filePath"), &self.file_path)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"filePath") {
+            cec_core::validate::required(op, &format!("{at}filePath"), &self.file_path)?;
+        }
         Ok(())
+    }
+}
+impl CcfsIvrDownloadFileBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "filePath", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mode", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CcfsIvrDownloadFileBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.ivr.downloadFile", Self::FIELDS, v, true)
     }
 }
 
@@ -1442,18 +1969,36 @@ pub struct CcfsIvrUploadFileBody {
     pub msg_body: Option<CcfsIvrUploadFileBodyMsgBody>,
 }
 impl CcfsIvrUploadFileBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsIvrUploadFileBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsIvrUploadFileBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsIvrUploadFileBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -1464,15 +2009,23 @@ pub struct CcfsIvrUploadFileBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsIvrUploadFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsIvrUploadFileBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -1483,10 +2036,26 @@ pub struct CcfsIvrUploadFileBodyMsgBody {
     pub data: Option<String>,
 }
 impl CcfsIvrUploadFileBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}data"), &self.data)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"data") {
+            cec_core::validate::required(op, &format!("{at}data"), &self.data)?;
+        }
         Ok(())
+    }
+}
+impl CcfsIvrUploadFileBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "data", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcfsIvrUploadFileBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.ivr.uploadFile", Self::FIELDS, v, true)
     }
 }
 
@@ -1548,18 +2117,36 @@ pub struct CcfsIvrGetFileHashBody {
     pub msg_body: Option<CcfsIvrGetFileHashBodyMsgBody>,
 }
 impl CcfsIvrGetFileHashBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsIvrGetFileHashBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsIvrGetFileHashBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsIvrGetFileHashBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -1570,15 +2157,23 @@ pub struct CcfsIvrGetFileHashBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsIvrGetFileHashBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsIvrGetFileHashBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -1589,10 +2184,26 @@ pub struct CcfsIvrGetFileHashBodyMsgBody {
     pub file_name: Option<String>,
 }
 impl CcfsIvrGetFileHashBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileName") {
+            cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+        }
         Ok(())
+    }
+}
+impl CcfsIvrGetFileHashBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String }];
+}
+
+impl CcfsIvrGetFileHashBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.ivr.getFileHash", Self::FIELDS, v, true)
     }
 }
 
@@ -1610,18 +2221,36 @@ pub struct CcfsIvrDeleteFileBody {
     pub msg_body: Option<CcfsIvrDeleteFileBodyMsgBody>,
 }
 impl CcfsIvrDeleteFileBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
-        if let Some(v) = &self.request {
-            v.validate(op, &format!("{at}request."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"request") {
+            cec_core::validate::required(op, &format!("{at}request"), &self.request)?;
+            if let Some(v) = &self.request {
+                v.validate(op, &format!("{at}request."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
-        if let Some(v) = &self.msg_body {
-            v.validate(op, &format!("{at}msgBody."))?;
+        if !skip.contains(&"msgBody") {
+            cec_core::validate::required(op, &format!("{at}msgBody"), &self.msg_body)?;
+            if let Some(v) = &self.msg_body {
+                v.validate(op, &format!("{at}msgBody."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsIvrDeleteFileBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "request",
+            shape: cec_core::validate::Shape::Object(CcfsIvrDeleteFileBodyRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "msgBody",
+            shape: cec_core::validate::Shape::Object(CcfsIvrDeleteFileBodyMsgBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `request`.
@@ -1632,15 +2261,23 @@ pub struct CcfsIvrDeleteFileBodyRequest {
     pub version: Option<String>,
 }
 impl CcfsIvrDeleteFileBodyRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
-        if let Some(v) = &self.version {
-            cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+            if let Some(v) = &self.version {
+                cec_core::validate::min_len(op, &format!("{at}version"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}version"), v, 32)?;
+            }
         }
         Ok(())
     }
+}
+impl CcfsIvrDeleteFileBodyRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
 }
 
 /// Object `msgBody`.
@@ -1654,10 +2291,28 @@ pub struct CcfsIvrDeleteFileBodyMsgBody {
     pub location_id: Option<String>,
 }
 impl CcfsIvrDeleteFileBodyMsgBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileName") {
+            cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+        }
         Ok(())
+    }
+}
+impl CcfsIvrDeleteFileBodyMsgBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "locationId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CcfsIvrDeleteFileBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("ccfs.ivr.deleteFile", Self::FIELDS, v, true)
     }
 }
 
@@ -1694,11 +2349,12 @@ pub struct CcfsIvrDeleteFileResponse {
 pub struct CcfsGetRecordFileUrlFromObsBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcfsGetRecordFileUrlFromObsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcfsGetRecordFileUrlFromObsBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsGetRecordFileUrlFromObsBuilder { client_: client, body_: Default::default() }
+        CcfsGetRecordFileUrlFromObsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call ID (1-25 chars) Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
@@ -1725,16 +2381,29 @@ impl<'a> CcfsGetRecordFileUrlFromObsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsGetRecordFileUrlFromObsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.getRecordFileUrlFromObs";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -1762,11 +2431,12 @@ impl crate::Client {
 pub struct CcfsQueryBillDataBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcfsQueryBillDataBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcfsQueryBillDataBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsQueryBillDataBuilder { client_: client, body_: Default::default() }
+        CcfsQueryBillDataBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsQueryBillDataBodyRequest) -> Self {
@@ -1783,16 +2453,29 @@ impl<'a> CcfsQueryBillDataBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsQueryBillDataBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.queryBillData";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -1820,11 +2503,12 @@ impl crate::Client {
 pub struct CcfsDownloadBillFileBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcfsDownloadBillFileBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcfsDownloadBillFileBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsDownloadBillFileBuilder { client_: client, body_: Default::default() }
+        CcfsDownloadBillFileBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsDownloadBillFileBodyRequest) -> Self {
@@ -1841,16 +2525,29 @@ impl<'a> CcfsDownloadBillFileBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsDownloadBillFileBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.downloadBillFile";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request; a success is a file, streamed.
@@ -1878,11 +2575,12 @@ impl crate::Client {
 pub struct CcfsDownloadRecordFileBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcfsDownloadRecordFileBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcfsDownloadRecordFileBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsDownloadRecordFileBuilder { client_: client, body_: Default::default() }
+        CcfsDownloadRecordFileBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsDownloadRecordFileBodyRequest) -> Self {
@@ -1899,16 +2597,29 @@ impl<'a> CcfsDownloadRecordFileBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsDownloadRecordFileBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.downloadRecordFile";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request; a success is a file, streamed.
@@ -1936,11 +2647,12 @@ impl crate::Client {
 pub struct CcfsDownloadRecordBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcfsDownloadRecordBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcfsDownloadRecordBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsDownloadRecordBuilder { client_: client, body_: Default::default() }
+        CcfsDownloadRecordBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsDownloadRecordBodyRequest) -> Self {
@@ -1957,16 +2669,29 @@ impl<'a> CcfsDownloadRecordBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsDownloadRecordBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.downloadRecord";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request; a success is a file, streamed.
@@ -1994,11 +2719,12 @@ impl crate::Client {
 pub struct CcfsQueryAgentOprInfoDataBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcfsQueryAgentOprInfoDataBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcfsQueryAgentOprInfoDataBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsQueryAgentOprInfoDataBuilder { client_: client, body_: Default::default() }
+        CcfsQueryAgentOprInfoDataBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsQueryAgentOprInfoDataBodyRequest) -> Self {
@@ -2015,16 +2741,29 @@ impl<'a> CcfsQueryAgentOprInfoDataBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsQueryAgentOprInfoDataBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.queryAgentOprInfoData";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -2052,11 +2791,12 @@ impl crate::Client {
 pub struct CcfsDownloadAgentOprInfoFileBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcfsDownloadAgentOprInfoFileBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcfsDownloadAgentOprInfoFileBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsDownloadAgentOprInfoFileBuilder { client_: client, body_: Default::default() }
+        CcfsDownloadAgentOprInfoFileBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsDownloadAgentOprInfoFileBodyRequest) -> Self {
@@ -2073,16 +2813,29 @@ impl<'a> CcfsDownloadAgentOprInfoFileBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsDownloadAgentOprInfoFileBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.downloadAgentOprInfoFile";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request; a success is a file, streamed.
@@ -2110,11 +2863,12 @@ impl crate::Client {
 pub struct CcfsQueryAgentSkillInfoDataBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcfsQueryAgentSkillInfoDataBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcfsQueryAgentSkillInfoDataBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsQueryAgentSkillInfoDataBuilder { client_: client, body_: Default::default() }
+        CcfsQueryAgentSkillInfoDataBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsQueryAgentSkillInfoDataBodyRequest) -> Self {
@@ -2131,16 +2885,29 @@ impl<'a> CcfsQueryAgentSkillInfoDataBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsQueryAgentSkillInfoDataBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.queryAgentSkillInfoData";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -2168,11 +2935,12 @@ impl crate::Client {
 pub struct CcfsDownloadAgentSkillInfoFileBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcfsDownloadAgentSkillInfoFileBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcfsDownloadAgentSkillInfoFileBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsDownloadAgentSkillInfoFileBuilder { client_: client, body_: Default::default() }
+        CcfsDownloadAgentSkillInfoFileBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// file name from queryAgentSkillInfoData callback (yyyyMMdd_{responseId}.zip) Required.
     pub fn agent_skill_info_file_name(mut self, v: impl Into<String>) -> Self {
@@ -2184,16 +2952,29 @@ impl<'a> CcfsDownloadAgentSkillInfoFileBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsDownloadAgentSkillInfoFileBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.downloadAgentSkillInfoFile";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request; a success is a file, streamed.
@@ -2221,11 +3002,12 @@ impl crate::Client {
 pub struct CcfsRequestPlayVoiceBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcfsRequestPlayVoiceBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcfsRequestPlayVoiceBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsRequestPlayVoiceBuilder { client_: client, body_: Default::default() }
+        CcfsRequestPlayVoiceBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsRequestPlayVoiceBodyRequest) -> Self {
@@ -2242,16 +3024,29 @@ impl<'a> CcfsRequestPlayVoiceBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsRequestPlayVoiceBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.requestPlayVoice";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -2347,11 +3142,17 @@ pub struct CcfsDownloadOiapRecordBuilder<'a> {
     client_: &'a crate::Client,
     location_id: Option<i64>,
     body_: CcfsDownloadOiapRecordBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcfsDownloadOiapRecordBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsDownloadOiapRecordBuilder { client_: client, location_id: None, body_: Default::default() }
+        CcfsDownloadOiapRecordBuilder {
+            client_: client,
+            location_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query parameter: node ID, from OIFDE queryRecordHistory
     pub fn location_id(mut self, v: i64) -> Self {
@@ -2373,19 +3174,32 @@ impl<'a> CcfsDownloadOiapRecordBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsDownloadOiapRecordBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.downloadOiapRecord";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.location_id {
             call = call.query("locationId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request; a success is a file, streamed.
@@ -2414,11 +3228,17 @@ pub struct CcfsDownloadIvrRecordFileBuilder<'a> {
     client_: &'a crate::Client,
     location_id: Option<i64>,
     body_: CcfsDownloadIvrRecordFileBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcfsDownloadIvrRecordFileBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsDownloadIvrRecordFileBuilder { client_: client, location_id: None, body_: Default::default() }
+        CcfsDownloadIvrRecordFileBuilder {
+            client_: client,
+            location_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query parameter: node ID, from OIFDE queryRecordHistory
     pub fn location_id(mut self, v: i64) -> Self {
@@ -2440,19 +3260,32 @@ impl<'a> CcfsDownloadIvrRecordFileBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsDownloadIvrRecordFileBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.downloadIVRRecordFile";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.location_id {
             call = call.query("locationId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request; a success is a file, streamed.
@@ -2480,11 +3313,12 @@ impl crate::Client {
 pub struct CcfsIvrDownloadFileBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcfsIvrDownloadFileBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcfsIvrDownloadFileBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsIvrDownloadFileBuilder { client_: client, body_: Default::default() }
+        CcfsIvrDownloadFileBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsIvrDownloadFileBodyRequest) -> Self {
@@ -2501,16 +3335,29 @@ impl<'a> CcfsIvrDownloadFileBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsIvrDownloadFileBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.ivr.downloadFile";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request; a success is a file, streamed.
@@ -2539,11 +3386,12 @@ pub struct CcfsIvrUploadFileBuilder<'a> {
     client_: &'a crate::Client,
     vdn_id: Option<i64>,
     body_: CcfsIvrUploadFileBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcfsIvrUploadFileBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsIvrUploadFileBuilder { client_: client, vdn_id: None, body_: Default::default() }
+        CcfsIvrUploadFileBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// query parameter: VDN (virtual call center) ID Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -2565,20 +3413,33 @@ impl<'a> CcfsIvrUploadFileBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsIvrUploadFileBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.ivr.uploadFile";
         let _ = op;
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.query("vdnId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -2606,11 +3467,12 @@ impl crate::Client {
 pub struct CcfsIvrGetFileHashBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcfsIvrGetFileHashBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcfsIvrGetFileHashBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsIvrGetFileHashBuilder { client_: client, body_: Default::default() }
+        CcfsIvrGetFileHashBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsIvrGetFileHashBodyRequest) -> Self {
@@ -2627,16 +3489,29 @@ impl<'a> CcfsIvrGetFileHashBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsIvrGetFileHashBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.ivr.getFileHash";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -2662,11 +3537,12 @@ impl crate::Client {
 pub struct CcfsIvrDeleteFileBuilder<'a> {
     client_: &'a crate::Client,
     body_: CcfsIvrDeleteFileBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CcfsIvrDeleteFileBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcfsIvrDeleteFileBuilder { client_: client, body_: Default::default() }
+        CcfsIvrDeleteFileBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// protocol wrapper Required.
     pub fn request(mut self, v: CcfsIvrDeleteFileBodyRequest) -> Self {
@@ -2683,16 +3559,29 @@ impl<'a> CcfsIvrDeleteFileBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CcfsIvrDeleteFileBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccfs.ivr.deleteFile";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.

@@ -3439,30 +3439,72 @@ pub struct OnlineagentLoginBody {
     pub service_token: Option<cec_core::Secret<String>>,
 }
 impl OnlineagentLoginBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
-        if let Some(v) = &self.password {
-            cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"password") {
+            cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
+            if let Some(v) = &self.password {
+                cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}phonenum"), &self.phonenum)?;
-        if let Some(v) = &self.phonenum {
-            cec_core::validate::max_len(op, &format!("{at}phonenum"), v, 24)?;
+        if !skip.contains(&"phonenum") {
+            cec_core::validate::required(op, &format!("{at}phonenum"), &self.phonenum)?;
+            if let Some(v) = &self.phonenum {
+                cec_core::validate::max_len(op, &format!("{at}phonenum"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.ip {
-            cec_core::validate::max_len(op, &format!("{at}ip"), v, 15)?;
+        if !skip.contains(&"ip") {
+            if let Some(v) = &self.ip {
+                cec_core::validate::max_len(op, &format!("{at}ip"), v, 15)?;
+            }
         }
-        if let Some(v) = &self.vc_phone_number {
-            cec_core::validate::max_len(op, &format!("{at}vcPhoneNumber"), v, 24)?;
+        if !skip.contains(&"vcPhoneNumber") {
+            if let Some(v) = &self.vc_phone_number {
+                cec_core::validate::max_len(op, &format!("{at}vcPhoneNumber"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.call_back_uri {
-            cec_core::validate::max_len(op, &format!("{at}callBackUri"), v, 200)?;
+        if !skip.contains(&"callBackUri") {
+            if let Some(v) = &self.call_back_uri {
+                cec_core::validate::max_len(op, &format!("{at}callBackUri"), v, 200)?;
+            }
         }
-        if let Some(v) = &self.service_token {
-            cec_core::validate::max_len(op, &format!("{at}serviceToken"), v.expose_str(), 50)?;
-            cec_core::validate::alphanumeric(op, &format!("{at}serviceToken"), v.expose_str())?;
+        if !skip.contains(&"serviceToken") {
+            if let Some(v) = &self.service_token {
+                cec_core::validate::max_len(op, &format!("{at}serviceToken"), v.expose_str(), 50)?;
+                cec_core::validate::alphanumeric(op, &format!("{at}serviceToken"), v.expose_str())?;
+            }
         }
         Ok(())
+    }
+}
+impl OnlineagentLoginBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "password", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "phonenum", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "autoanswer", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "autoenteridle", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "releasephone", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "agenttype", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "ip", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "entryIp", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "phonelinkage", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "checkInWebm", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "checkInMailm", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "vcPhoneNumber", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "listenStatus", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "callBackUri", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "serviceToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl OnlineagentLoginBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("onlineagent.login", Self::FIELDS, v, true)
     }
 }
 
@@ -3589,30 +3631,72 @@ pub struct OnlineagentForceloginBody {
     pub service_token: Option<cec_core::Secret<String>>,
 }
 impl OnlineagentForceloginBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
-        if let Some(v) = &self.password {
-            cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"password") {
+            cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
+            if let Some(v) = &self.password {
+                cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}phonenum"), &self.phonenum)?;
-        if let Some(v) = &self.phonenum {
-            cec_core::validate::max_len(op, &format!("{at}phonenum"), v, 24)?;
+        if !skip.contains(&"phonenum") {
+            cec_core::validate::required(op, &format!("{at}phonenum"), &self.phonenum)?;
+            if let Some(v) = &self.phonenum {
+                cec_core::validate::max_len(op, &format!("{at}phonenum"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.ip {
-            cec_core::validate::max_len(op, &format!("{at}ip"), v, 15)?;
+        if !skip.contains(&"ip") {
+            if let Some(v) = &self.ip {
+                cec_core::validate::max_len(op, &format!("{at}ip"), v, 15)?;
+            }
         }
-        if let Some(v) = &self.vc_phone_number {
-            cec_core::validate::max_len(op, &format!("{at}vcPhoneNumber"), v, 24)?;
+        if !skip.contains(&"vcPhoneNumber") {
+            if let Some(v) = &self.vc_phone_number {
+                cec_core::validate::max_len(op, &format!("{at}vcPhoneNumber"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.call_back_uri {
-            cec_core::validate::max_len(op, &format!("{at}callBackUri"), v, 200)?;
+        if !skip.contains(&"callBackUri") {
+            if let Some(v) = &self.call_back_uri {
+                cec_core::validate::max_len(op, &format!("{at}callBackUri"), v, 200)?;
+            }
         }
-        if let Some(v) = &self.service_token {
-            cec_core::validate::max_len(op, &format!("{at}serviceToken"), v.expose_str(), 50)?;
-            cec_core::validate::alphanumeric(op, &format!("{at}serviceToken"), v.expose_str())?;
+        if !skip.contains(&"serviceToken") {
+            if let Some(v) = &self.service_token {
+                cec_core::validate::max_len(op, &format!("{at}serviceToken"), v.expose_str(), 50)?;
+                cec_core::validate::alphanumeric(op, &format!("{at}serviceToken"), v.expose_str())?;
+            }
         }
         Ok(())
+    }
+}
+impl OnlineagentForceloginBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "password", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "phonenum", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "autoanswer", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "autoenteridle", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "releasephone", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "agenttype", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "ip", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "entryIp", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "phonelinkage", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "checkInWebm", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "checkInMailm", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "vcPhoneNumber", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "listenStatus", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "callBackUri", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "serviceToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl OnlineagentForceloginBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("onlineagent.forcelogin", Self::FIELDS, v, true)
     }
 }
 
@@ -3733,22 +3817,58 @@ pub struct OnlineagentLoginexBody {
     pub listen_status: Option<bool>,
 }
 impl OnlineagentLoginexBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
-        if let Some(v) = &self.password {
-            cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"password") {
+            cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
+            if let Some(v) = &self.password {
+                cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 32)?;
+            }
         }
-        if let Some(v) = &self.phonenum {
-            cec_core::validate::max_len(op, &format!("{at}phonenum"), v, 24)?;
+        if !skip.contains(&"phonenum") {
+            if let Some(v) = &self.phonenum {
+                cec_core::validate::max_len(op, &format!("{at}phonenum"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.ip {
-            cec_core::validate::max_len(op, &format!("{at}ip"), v, 15)?;
+        if !skip.contains(&"ip") {
+            if let Some(v) = &self.ip {
+                cec_core::validate::max_len(op, &format!("{at}ip"), v, 15)?;
+            }
         }
-        if let Some(v) = &self.vc_phone_number {
-            cec_core::validate::max_len(op, &format!("{at}vcPhoneNumber"), v, 24)?;
+        if !skip.contains(&"vcPhoneNumber") {
+            if let Some(v) = &self.vc_phone_number {
+                cec_core::validate::max_len(op, &format!("{at}vcPhoneNumber"), v, 24)?;
+            }
         }
         Ok(())
+    }
+}
+impl OnlineagentLoginexBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "password", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "phonenum", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "autoanswer", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "autoenteridle", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "releasephone", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "agenttype", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "ip", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "entryIp", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "phonelinkage", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "checkInWebm", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "checkInMailm", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "vcPhoneNumber", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "listenStatus", shape: cec_core::validate::Shape::Bool },
+    ];
+}
+
+impl OnlineagentLoginexBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("onlineagent.loginex", Self::FIELDS, v, true)
     }
 }
 
@@ -4687,20 +4807,46 @@ pub struct VoicecallCalloutBody {
     pub user_video_direction: Option<i64>,
 }
 impl VoicecallCalloutBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.caller {
-            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"caller") {
+            if let Some(v) = &self.caller {
+                cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
-        if let Some(v) = &self.called {
-            cec_core::validate::min_len(op, &format!("{at}called"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
+        if !skip.contains(&"called") {
+            cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+            if let Some(v) = &self.called {
+                cec_core::validate::min_len(op, &format!("{at}called"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.callappdata {
-            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+        if !skip.contains(&"callappdata") {
+            if let Some(v) = &self.callappdata {
+                cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+            }
         }
         Ok(())
+    }
+}
+impl VoicecallCalloutBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "called", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "skillid", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callappdata", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaability", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "userVideoDirection", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VoicecallCalloutBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("voicecall.callout", Self::FIELDS, v, true)
     }
 }
 
@@ -4718,11 +4864,31 @@ pub struct VoicecallPreviewcalloutBody {
     pub callcontrolid: Option<i64>,
 }
 impl VoicecallPreviewcalloutBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
-        cec_core::validate::required(op, &format!("{at}callcontrolid"), &self.callcontrolid)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"called") {
+            cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+        }
+        if !skip.contains(&"callcontrolid") {
+            cec_core::validate::required(op, &format!("{at}callcontrolid"), &self.callcontrolid)?;
+        }
         Ok(())
+    }
+}
+impl VoicecallPreviewcalloutBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "called", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callcontrolid", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VoicecallPreviewcalloutBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("voicecall.previewcallout", Self::FIELDS, v, true)
     }
 }
 
@@ -4893,21 +5059,53 @@ pub struct VoicecallTransferBody {
     pub skill_id: Option<i64>,
 }
 impl VoicecallTransferBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}devicetype"), &self.devicetype)?;
-        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
-        if let Some(v) = &self.address {
-            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"devicetype") {
+            cec_core::validate::required(op, &format!("{at}devicetype"), &self.devicetype)?;
         }
-        cec_core::validate::required(op, &format!("{at}mode"), &self.mode)?;
-        if let Some(v) = &self.callappdata {
-            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+        if !skip.contains(&"address") {
+            cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+            if let Some(v) = &self.address {
+                cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.caller {
-            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+        if !skip.contains(&"mode") {
+            cec_core::validate::required(op, &format!("{at}mode"), &self.mode)?;
+        }
+        if !skip.contains(&"callappdata") {
+            if let Some(v) = &self.callappdata {
+                cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+            }
+        }
+        if !skip.contains(&"caller") {
+            if let Some(v) = &self.caller {
+                cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+            }
         }
         Ok(())
+    }
+}
+impl VoicecallTransferBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "devicetype", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "address", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mode", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callappdata", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaability", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "holdflag", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VoicecallTransferBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("voicecall.transfer", Self::FIELDS, v, true)
     }
 }
 
@@ -5046,20 +5244,45 @@ pub struct VoicecallCallinnerBody {
     pub mediaability: Option<i64>,
 }
 impl VoicecallCallinnerBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
-        if let Some(v) = &self.called {
-            cec_core::validate::min_len(op, &format!("{at}called"), v, 1)?;
-            cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"called") {
+            cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+            if let Some(v) = &self.called {
+                cec_core::validate::min_len(op, &format!("{at}called"), v, 1)?;
+                cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.caller {
-            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+        if !skip.contains(&"caller") {
+            if let Some(v) = &self.caller {
+                cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.callappdata {
-            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+        if !skip.contains(&"callappdata") {
+            if let Some(v) = &self.callappdata {
+                cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+            }
         }
         Ok(())
+    }
+}
+impl VoicecallCallinnerBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "called", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "skillid", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callappdata", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaability", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl VoicecallCallinnerBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("voicecall.callinner", Self::FIELDS, v, true)
     }
 }
 
@@ -5094,10 +5317,26 @@ pub struct VoicecallCallinnerskillBody {
     pub skill_id: Option<i64>,
 }
 impl VoicecallCallinnerskillBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"skillId") {
+            cec_core::validate::required(op, &format!("{at}skillId"), &self.skill_id)?;
+        }
         Ok(())
+    }
+}
+impl VoicecallCallinnerskillBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int }];
+}
+
+impl VoicecallCallinnerskillBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("voicecall.callinnerskill", Self::FIELDS, v, true)
     }
 }
 
@@ -5144,13 +5383,36 @@ pub struct VoicecallInnerhelpBody {
     pub holdflag: Option<bool>,
 }
 impl VoicecallInnerhelpBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}dstaddress"), &self.dstaddress)?;
-        if let Some(v) = &self.callappdata {
-            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"dstaddress") {
+            cec_core::validate::required(op, &format!("{at}dstaddress"), &self.dstaddress)?;
+        }
+        if !skip.contains(&"callappdata") {
+            if let Some(v) = &self.callappdata {
+                cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+            }
         }
         Ok(())
+    }
+}
+impl VoicecallInnerhelpBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "dstaddress", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "devicetype", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "mode", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callappdata", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holdflag", shape: cec_core::validate::Shape::Bool },
+    ];
+}
+
+impl VoicecallInnerhelpBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("voicecall.innerhelp", Self::FIELDS, v, true)
     }
 }
 
@@ -5234,13 +5496,33 @@ pub struct VoicecallConfjoinBody {
     pub callappdata: Option<String>,
 }
 impl VoicecallConfjoinBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
-        if let Some(v) = &self.callappdata {
-            cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callid") {
+            cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
+        }
+        if !skip.contains(&"callappdata") {
+            if let Some(v) = &self.callappdata {
+                cec_core::validate::max_len(op, &format!("{at}callappdata"), v, 16)?;
+            }
         }
         Ok(())
+    }
+}
+impl VoicecallConfjoinBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callappdata", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl VoicecallConfjoinBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("voicecall.confjoin", Self::FIELDS, v, true)
     }
 }
 
@@ -5408,13 +5690,36 @@ pub struct RecordplayPlayBody {
     pub location_id: Option<i64>,
 }
 impl RecordplayPlayBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}voicepath"), &self.voicepath)?;
-        if let Some(v) = &self.voicepath {
-            cec_core::validate::max_len(op, &format!("{at}voicepath"), v, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"voicepath") {
+            cec_core::validate::required(op, &format!("{at}voicepath"), &self.voicepath)?;
+            if let Some(v) = &self.voicepath {
+                cec_core::validate::max_len(op, &format!("{at}voicepath"), v, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl RecordplayPlayBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "voicepath", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "startpostion", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "volumechange", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "speedchange", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "times", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "codeformat", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "locationId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl RecordplayPlayBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("recordplay.play", Self::FIELDS, v, true)
     }
 }
 
@@ -5573,16 +5878,38 @@ pub struct RecordplayRecordBody {
     pub record_format: Option<i64>,
 }
 impl RecordplayRecordBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.file_name {
-            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileName") {
+            if let Some(v) = &self.file_name {
+                cec_core::validate::max_len(op, &format!("{at}fileName"), v, 100)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
-        if let Some(v) = &self.media_type {
-            cec_core::validate::one_of_int(op, &format!("{at}mediaType"), *v, &[5])?;
+        if !skip.contains(&"mediaType") {
+            cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
+            if let Some(v) = &self.media_type {
+                cec_core::validate::one_of_int(op, &format!("{at}mediaType"), *v, &[5])?;
+            }
         }
         Ok(())
+    }
+}
+impl RecordplayRecordBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "recordMode", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "recordFormat", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl RecordplayRecordBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("recordplay.record", Self::FIELDS, v, true)
     }
 }
 
@@ -5644,17 +5971,43 @@ pub struct RecordplayNetPlayBody {
     pub location_id: Option<i64>,
 }
 impl RecordplayNetPlayBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
-        if let Some(v) = &self.file_name {
-            cec_core::validate::max_len(op, &format!("{at}fileName"), v, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"fileName") {
+            cec_core::validate::required(op, &format!("{at}fileName"), &self.file_name)?;
+            if let Some(v) = &self.file_name {
+                cec_core::validate::max_len(op, &format!("{at}fileName"), v, 100)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
-        if let Some(v) = &self.location_id {
-            cec_core::validate::range(op, &format!("{at}locationId"), *v, 0, 65535)?;
+        if !skip.contains(&"ccId") {
+            cec_core::validate::required(op, &format!("{at}ccId"), &self.cc_id)?;
+        }
+        if !skip.contains(&"locationId") {
+            if let Some(v) = &self.location_id {
+                cec_core::validate::range(op, &format!("{at}locationId"), *v, 0, 65535)?;
+            }
         }
         Ok(())
+    }
+}
+impl RecordplayNetPlayBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "fileName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "position", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "playTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "fileFormat", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "ccId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "locationId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl RecordplayNetPlayBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("recordplay.netPlay", Self::FIELDS, v, true)
     }
 }
 
@@ -5695,17 +6048,40 @@ pub struct RecordplayPlayRelocationBody {
     pub seekposition: Option<i64>,
 }
 impl RecordplayPlayRelocationBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.seekdirection {
-            cec_core::validate::one_of_int(op, &format!("{at}seekdirection"), *v, &[0, 1])?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"seekdirection") {
+            if let Some(v) = &self.seekdirection {
+                cec_core::validate::one_of_int(op, &format!("{at}seekdirection"), *v, &[0, 1])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}seekseconds"), &self.seekseconds)?;
-        cec_core::validate::required(op, &format!("{at}seekposition"), &self.seekposition)?;
-        if let Some(v) = &self.seekposition {
-            cec_core::validate::one_of_int(op, &format!("{at}seekposition"), *v, &[0, 1, 2])?;
+        if !skip.contains(&"seekseconds") {
+            cec_core::validate::required(op, &format!("{at}seekseconds"), &self.seekseconds)?;
+        }
+        if !skip.contains(&"seekposition") {
+            cec_core::validate::required(op, &format!("{at}seekposition"), &self.seekposition)?;
+            if let Some(v) = &self.seekposition {
+                cec_core::validate::one_of_int(op, &format!("{at}seekposition"), *v, &[0, 1, 2])?;
+            }
         }
         Ok(())
+    }
+}
+impl RecordplayPlayRelocationBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "seekdirection", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seekseconds", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seekposition", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl RecordplayPlayRelocationBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("recordplay.playRelocation", Self::FIELDS, v, true)
     }
 }
 
@@ -5788,10 +6164,28 @@ pub struct QueuedeviceQueryAcdStatBody {
     pub skills: Option<Vec<i64>>,
 }
 impl QueuedeviceQueryAcdStatBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}skills"), &self.skills)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"skills") {
+            cec_core::validate::required(op, &format!("{at}skills"), &self.skills)?;
+        }
         Ok(())
+    }
+}
+impl QueuedeviceQueryAcdStatBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "skills",
+        shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+    }];
+}
+
+impl QueuedeviceQueryAcdStatBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("queuedevice.queryAcdStat", Self::FIELDS, v, true)
     }
 }
 
@@ -6021,12 +6415,33 @@ pub struct AgentgroupAgentBySkillBody {
     pub agent_status: Option<Vec<i64>>,
 }
 impl AgentgroupAgentBySkillBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.agent_limit {
-            cec_core::validate::range(op, &format!("{at}agentLimit"), *v, 1, 500)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"agentLimit") {
+            if let Some(v) = &self.agent_limit {
+                cec_core::validate::range(op, &format!("{at}agentLimit"), *v, 1, 500)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentgroupAgentBySkillBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "agentLimit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "agentStatus",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl AgentgroupAgentBySkillBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentgroup.agentBySkill", Self::FIELDS, v, true)
     }
 }
 
@@ -6309,12 +6724,31 @@ pub struct CalldataSetCallDataExBody {
     pub is_data_encoded: Option<bool>,
 }
 impl CalldataSetCallDataExBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.calldata {
-            cec_core::validate::max_len(op, &format!("{at}calldata"), v, 16)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"calldata") {
+            if let Some(v) = &self.calldata {
+                cec_core::validate::max_len(op, &format!("{at}calldata"), v, 16)?;
+            }
         }
         Ok(())
+    }
+}
+impl CalldataSetCallDataExBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "calldata", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "isDataEncoded", shape: cec_core::validate::Shape::Bool },
+    ];
+}
+
+impl CalldataSetCallDataExBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.setCallDataEx", Self::FIELDS, v, true)
     }
 }
 
@@ -6887,11 +7321,31 @@ pub struct CalldataAssignUserInQueueBody {
     pub skillid: Option<i64>,
 }
 impl CalldataAssignUserInQueueBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
-        cec_core::validate::required(op, &format!("{at}skillid"), &self.skillid)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callid") {
+            cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
+        }
+        if !skip.contains(&"skillid") {
+            cec_core::validate::required(op, &format!("{at}skillid"), &self.skillid)?;
+        }
         Ok(())
+    }
+}
+impl CalldataAssignUserInQueueBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "skillid", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CalldataAssignUserInQueueBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.assignUserInQueue", Self::FIELDS, v, true)
     }
 }
 
@@ -7059,9 +7513,28 @@ pub struct QualitycontrolAdjustSkillBody {
     pub skills: Option<Vec<i64>>,
 }
 impl QualitycontrolAdjustSkillBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl QualitycontrolAdjustSkillBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "workNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "skills",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+        },
+    ];
+}
+
+impl QualitycontrolAdjustSkillBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("qualitycontrol.adjustSkill", Self::FIELDS, v, true)
     }
 }
 
@@ -7174,11 +7647,32 @@ pub struct MediacallSendMessageBody {
     pub data: Option<serde_json::Value>,
 }
 impl MediacallSendMessageBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
-        cec_core::validate::required(op, &format!("{at}data"), &self.data)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callid") {
+            cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
+        }
+        if !skip.contains(&"data") {
+            cec_core::validate::required(op, &format!("{at}data"), &self.data)?;
+        }
         Ok(())
+    }
+}
+impl MediacallSendMessageBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "data", shape: cec_core::validate::Shape::Any },
+    ];
+}
+
+impl MediacallSendMessageBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mediacall.sendMessage", Self::FIELDS, v, true)
     }
 }
 
@@ -7196,11 +7690,31 @@ pub struct MediacallSetCallNumsBody {
     pub callnums: Option<String>,
 }
 impl MediacallSetCallNumsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
-        cec_core::validate::required(op, &format!("{at}callnums"), &self.callnums)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"mediaType") {
+            cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
+        }
+        if !skip.contains(&"callnums") {
+            cec_core::validate::required(op, &format!("{at}callnums"), &self.callnums)?;
+        }
         Ok(())
+    }
+}
+impl MediacallSetCallNumsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callnums", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl MediacallSetCallNumsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mediacall.setCallNums", Self::FIELDS, v, true)
     }
 }
 
@@ -7250,19 +7764,50 @@ pub struct MediacallTransferBody {
     pub skill_id: Option<i64>,
 }
 impl MediacallTransferBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
-        cec_core::validate::required(op, &format!("{at}devicetype"), &self.devicetype)?;
-        cec_core::validate::required(op, &format!("{at}mode"), &self.mode)?;
-        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
-        if let Some(v) = &self.address {
-            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callid") {
+            cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
         }
-        if let Some(v) = &self.calldata {
-            cec_core::validate::max_len(op, &format!("{at}calldata"), v, 2048)?;
+        if !skip.contains(&"devicetype") {
+            cec_core::validate::required(op, &format!("{at}devicetype"), &self.devicetype)?;
+        }
+        if !skip.contains(&"mode") {
+            cec_core::validate::required(op, &format!("{at}mode"), &self.mode)?;
+        }
+        if !skip.contains(&"address") {
+            cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+            if let Some(v) = &self.address {
+                cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+            }
+        }
+        if !skip.contains(&"calldata") {
+            if let Some(v) = &self.calldata {
+                cec_core::validate::max_len(op, &format!("{at}calldata"), v, 2048)?;
+            }
         }
         Ok(())
+    }
+}
+impl MediacallTransferBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "devicetype", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "mode", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "address", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "calldata", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl MediacallTransferBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mediacall.transfer", Self::FIELDS, v, true)
     }
 }
 
@@ -7297,17 +7842,34 @@ pub struct MediacallSetCallNumsByMediaTypeBody {
     pub agent_media_call_nums: Option<Vec<MediacallSetCallNumsByMediaTypeBodyAgentMediaCallNums>>,
 }
 impl MediacallSetCallNumsByMediaTypeBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}totalCallNum"), &self.total_call_num)?;
-        cec_core::validate::required(op, &format!("{at}agentMediaCallNums"), &self.agent_media_call_nums)?;
-        if let Some(v) = &self.agent_media_call_nums {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}agentMediaCallNums[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"totalCallNum") {
+            cec_core::validate::required(op, &format!("{at}totalCallNum"), &self.total_call_num)?;
+        }
+        if !skip.contains(&"agentMediaCallNums") {
+            cec_core::validate::required(op, &format!("{at}agentMediaCallNums"), &self.agent_media_call_nums)?;
+            if let Some(v) = &self.agent_media_call_nums {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}agentMediaCallNums[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl MediacallSetCallNumsByMediaTypeBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "totalCallNum", shape: cec_core::validate::Shape::Number },
+        cec_core::validate::FieldShape {
+            name: "agentMediaCallNums",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                MediacallSetCallNumsByMediaTypeBodyAgentMediaCallNums::FIELDS,
+            )),
+        },
+    ];
 }
 
 /// Object `agentMediaCallNums`.
@@ -7318,10 +7880,26 @@ pub struct MediacallSetCallNumsByMediaTypeBodyAgentMediaCallNums {
     pub media_type: Option<serde_json::Number>,
 }
 impl MediacallSetCallNumsByMediaTypeBodyAgentMediaCallNums {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"mediaType") {
+            cec_core::validate::required(op, &format!("{at}mediaType"), &self.media_type)?;
+        }
         Ok(())
+    }
+}
+impl MediacallSetCallNumsByMediaTypeBodyAgentMediaCallNums {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::Number }];
+}
+
+impl MediacallSetCallNumsByMediaTypeBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mediacall.setCallNumsByMediaType", Self::FIELDS, v, true)
     }
 }
 
@@ -7339,11 +7917,31 @@ pub struct MediacallGetConnectInfoBody {
     pub callid: Option<String>,
 }
 impl MediacallGetConnectInfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userType"), &self.user_type)?;
-        cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userType") {
+            cec_core::validate::required(op, &format!("{at}userType"), &self.user_type)?;
+        }
+        if !skip.contains(&"callid") {
+            cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
+        }
         Ok(())
+    }
+}
+impl MediacallGetConnectInfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callid", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl MediacallGetConnectInfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mediacall.getConnectInfo", Self::FIELDS, v, true)
     }
 }
 
@@ -7440,11 +8038,31 @@ pub struct MediacallImageCaptureBody {
     pub callid: Option<String>,
 }
 impl MediacallImageCaptureBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userType"), &self.user_type)?;
-        cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userType") {
+            cec_core::validate::required(op, &format!("{at}userType"), &self.user_type)?;
+        }
+        if !skip.contains(&"callid") {
+            cec_core::validate::required(op, &format!("{at}callid"), &self.callid)?;
+        }
         Ok(())
+    }
+}
+impl MediacallImageCaptureBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callid", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl MediacallImageCaptureBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("mediacall.imageCapture", Self::FIELDS, v, true)
     }
 }
 
@@ -7494,25 +8112,56 @@ pub struct AgentconfRequestBody {
     pub voice_path: Option<String>,
 }
 impl AgentconfRequestBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}memberNum"), &self.member_num)?;
-        if let Some(v) = &self.member_num {
-            cec_core::validate::range(op, &format!("{at}memberNum"), *v, 1, 120)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"memberNum") {
+            cec_core::validate::required(op, &format!("{at}memberNum"), &self.member_num)?;
+            if let Some(v) = &self.member_num {
+                cec_core::validate::range(op, &format!("{at}memberNum"), *v, 1, 120)?;
+            }
         }
-        if let Some(v) = &self.conf_caller_no {
-            cec_core::validate::max_len(op, &format!("{at}confCallerNo"), v, 24)?;
+        if !skip.contains(&"confCallerNo") {
+            if let Some(v) = &self.conf_caller_no {
+                cec_core::validate::max_len(op, &format!("{at}confCallerNo"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.time {
-            cec_core::validate::range(op, &format!("{at}time"), *v, 4, 1440)?;
+        if !skip.contains(&"time") {
+            if let Some(v) = &self.time {
+                cec_core::validate::range(op, &format!("{at}time"), *v, 4, 1440)?;
+            }
         }
-        if let Some(v) = &self.prompt_time {
-            cec_core::validate::range(op, &format!("{at}promptTime"), *v, 3, 1440)?;
+        if !skip.contains(&"promptTime") {
+            if let Some(v) = &self.prompt_time {
+                cec_core::validate::range(op, &format!("{at}promptTime"), *v, 3, 1440)?;
+            }
         }
-        if let Some(v) = &self.voice_path {
-            cec_core::validate::max_len(op, &format!("{at}voicePath"), v, 127)?;
+        if !skip.contains(&"voicePath") {
+            if let Some(v) = &self.voice_path {
+                cec_core::validate::max_len(op, &format!("{at}voicePath"), v, 127)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentconfRequestBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "memberNum", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "confCallerNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "time", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "promptTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "beepTone", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "playMode", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "voicePath", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AgentconfRequestBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentconf.request", Self::FIELDS, v, true)
     }
 }
 
@@ -7628,21 +8277,45 @@ pub struct AgentconfHoldParticipantBody {
     pub voice_path: Option<String>,
 }
 impl AgentconfHoldParticipantBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
-        if let Some(v) = &self.address_type {
-            cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"addressType") {
+            cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
+            if let Some(v) = &self.address_type {
+                cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
-        if let Some(v) = &self.address {
-            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        if !skip.contains(&"address") {
+            cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+            if let Some(v) = &self.address {
+                cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}voicePath"), &self.voice_path)?;
-        if let Some(v) = &self.voice_path {
-            cec_core::validate::max_len(op, &format!("{at}voicePath"), v, 127)?;
+        if !skip.contains(&"voicePath") {
+            cec_core::validate::required(op, &format!("{at}voicePath"), &self.voice_path)?;
+            if let Some(v) = &self.voice_path {
+                cec_core::validate::max_len(op, &format!("{at}voicePath"), v, 127)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentconfHoldParticipantBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "addressType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "address", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "playMode", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "voicePath", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AgentconfHoldParticipantBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentconf.holdParticipant", Self::FIELDS, v, true)
     }
 }
 
@@ -7680,17 +8353,37 @@ pub struct AgentconfUnholdParticipantBody {
     pub address: Option<String>,
 }
 impl AgentconfUnholdParticipantBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
-        if let Some(v) = &self.address_type {
-            cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"addressType") {
+            cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
+            if let Some(v) = &self.address_type {
+                cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
-        if let Some(v) = &self.address {
-            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        if !skip.contains(&"address") {
+            cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+            if let Some(v) = &self.address {
+                cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentconfUnholdParticipantBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "addressType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "address", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AgentconfUnholdParticipantBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentconf.unholdParticipant", Self::FIELDS, v, true)
     }
 }
 
@@ -7725,13 +8418,29 @@ pub struct AgentconfProlongTimeBody {
     pub prolong_time: Option<i64>,
 }
 impl AgentconfProlongTimeBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}prolongTime"), &self.prolong_time)?;
-        if let Some(v) = &self.prolong_time {
-            cec_core::validate::range(op, &format!("{at}prolongTime"), *v, 1, 1440)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"prolongTime") {
+            cec_core::validate::required(op, &format!("{at}prolongTime"), &self.prolong_time)?;
+            if let Some(v) = &self.prolong_time {
+                cec_core::validate::range(op, &format!("{at}prolongTime"), *v, 1, 1440)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentconfProlongTimeBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "prolongTime", shape: cec_core::validate::Shape::Int }];
+}
+
+impl AgentconfProlongTimeBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentconf.prolongTime", Self::FIELDS, v, true)
     }
 }
 
@@ -7779,10 +8488,26 @@ pub struct AgentconfShiftPresidentBody {
     pub dest_agent_no: Option<i64>,
 }
 impl AgentconfShiftPresidentBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}destAgentNo"), &self.dest_agent_no)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"destAgentNo") {
+            cec_core::validate::required(op, &format!("{at}destAgentNo"), &self.dest_agent_no)?;
+        }
         Ok(())
+    }
+}
+impl AgentconfShiftPresidentBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "destAgentNo", shape: cec_core::validate::Shape::Int }];
+}
+
+impl AgentconfShiftPresidentBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentconf.shiftPresident", Self::FIELDS, v, true)
     }
 }
 
@@ -7829,23 +8554,45 @@ pub struct AgentconfBatchAddParticipantBody {
     pub caller: Option<String>,
 }
 impl AgentconfBatchAddParticipantBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}addresses"), &self.addresses)?;
-        if let Some(v) = &self.addresses {
-            cec_core::validate::max_items(op, &format!("{at}addresses"), v, 120)?;
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}addresses[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"addresses") {
+            cec_core::validate::required(op, &format!("{at}addresses"), &self.addresses)?;
+            if let Some(v) = &self.addresses {
+                cec_core::validate::max_items(op, &format!("{at}addresses"), v, 120)?;
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}addresses[{i}]."), &[])?;
+                }
             }
         }
-        if let Some(v) = &self.voice_path {
-            cec_core::validate::max_len(op, &format!("{at}voicePath"), v, 127)?;
+        if !skip.contains(&"voicePath") {
+            if let Some(v) = &self.voice_path {
+                cec_core::validate::max_len(op, &format!("{at}voicePath"), v, 127)?;
+            }
         }
-        if let Some(v) = &self.caller {
-            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+        if !skip.contains(&"caller") {
+            if let Some(v) = &self.caller {
+                cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+            }
         }
         Ok(())
     }
+}
+impl AgentconfBatchAddParticipantBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "addresses",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                AgentconfBatchAddParticipantBodyAddresses::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape { name: "beepTone", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "playMode", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "voicePath", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `addresses`.
@@ -7865,23 +8612,49 @@ pub struct AgentconfBatchAddParticipantBodyAddresses {
     pub device_type: Option<i64>,
 }
 impl AgentconfBatchAddParticipantBodyAddresses {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
-        if let Some(v) = &self.address_type {
-            cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"addressType") {
+            cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
+            if let Some(v) = &self.address_type {
+                cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
-        if let Some(v) = &self.address {
-            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        if !skip.contains(&"address") {
+            cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+            if let Some(v) = &self.address {
+                cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.device_call_type {
-            cec_core::validate::range(op, &format!("{at}deviceCallType"), *v, 0, 255)?;
+        if !skip.contains(&"deviceCallType") {
+            if let Some(v) = &self.device_call_type {
+                cec_core::validate::range(op, &format!("{at}deviceCallType"), *v, 0, 255)?;
+            }
         }
-        if let Some(v) = &self.device_type {
-            cec_core::validate::range(op, &format!("{at}deviceType"), *v, 0, 255)?;
+        if !skip.contains(&"deviceType") {
+            if let Some(v) = &self.device_type {
+                cec_core::validate::range(op, &format!("{at}deviceType"), *v, 0, 255)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentconfBatchAddParticipantBodyAddresses {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "addressType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "address", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "deviceCallType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AgentconfBatchAddParticipantBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentconf.batchAddParticipant", Self::FIELDS, v, true)
     }
 }
 
@@ -7896,17 +8669,29 @@ pub struct AgentconfBatchRemoveParticipantBody {
     pub addresses: Option<Vec<AgentconfBatchRemoveParticipantBodyAddresses>>,
 }
 impl AgentconfBatchRemoveParticipantBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}addresses"), &self.addresses)?;
-        if let Some(v) = &self.addresses {
-            cec_core::validate::max_items(op, &format!("{at}addresses"), v, 30)?;
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}addresses[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"addresses") {
+            cec_core::validate::required(op, &format!("{at}addresses"), &self.addresses)?;
+            if let Some(v) = &self.addresses {
+                cec_core::validate::max_items(op, &format!("{at}addresses"), v, 30)?;
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}addresses[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl AgentconfBatchRemoveParticipantBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "addresses",
+        shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+            AgentconfBatchRemoveParticipantBodyAddresses::FIELDS,
+        )),
+    }];
 }
 
 /// Object `addresses`.
@@ -7920,17 +8705,37 @@ pub struct AgentconfBatchRemoveParticipantBodyAddresses {
     pub address: Option<String>,
 }
 impl AgentconfBatchRemoveParticipantBodyAddresses {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
-        if let Some(v) = &self.address_type {
-            cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"addressType") {
+            cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
+            if let Some(v) = &self.address_type {
+                cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
-        if let Some(v) = &self.address {
-            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        if !skip.contains(&"address") {
+            cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+            if let Some(v) = &self.address {
+                cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentconfBatchRemoveParticipantBodyAddresses {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "addressType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "address", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AgentconfBatchRemoveParticipantBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentconf.batchRemoveParticipant", Self::FIELDS, v, true)
     }
 }
 
@@ -8004,21 +8809,44 @@ pub struct AgentconfChangeParticipantModeBody {
     pub address: Option<String>,
 }
 impl AgentconfChangeParticipantModeBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}attribute"), &self.attribute)?;
-        if let Some(v) = &self.attribute {
-            cec_core::validate::one_of_int(op, &format!("{at}attribute"), *v, &[1, 2, 3, 4])?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"attribute") {
+            cec_core::validate::required(op, &format!("{at}attribute"), &self.attribute)?;
+            if let Some(v) = &self.attribute {
+                cec_core::validate::one_of_int(op, &format!("{at}attribute"), *v, &[1, 2, 3, 4])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
-        if let Some(v) = &self.address_type {
-            cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+        if !skip.contains(&"addressType") {
+            cec_core::validate::required(op, &format!("{at}addressType"), &self.address_type)?;
+            if let Some(v) = &self.address_type {
+                cec_core::validate::one_of(op, &format!("{at}addressType"), v, &["6", "9"])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
-        if let Some(v) = &self.address {
-            cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+        if !skip.contains(&"address") {
+            cec_core::validate::required(op, &format!("{at}address"), &self.address)?;
+            if let Some(v) = &self.address {
+                cec_core::validate::max_len(op, &format!("{at}address"), v, 24)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentconfChangeParticipantModeBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "attribute", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "addressType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "address", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AgentconfChangeParticipantModeBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentconf.changeParticipantMode", Self::FIELDS, v, true)
     }
 }
 
@@ -8056,17 +8884,37 @@ pub struct AgentconfModifyConfResourceBody {
     pub modify_num: Option<i64>,
 }
 impl AgentconfModifyConfResourceBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}modifyType"), &self.modify_type)?;
-        if let Some(v) = &self.modify_type {
-            cec_core::validate::one_of_int(op, &format!("{at}modifyType"), *v, &[0, 1])?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"modifyType") {
+            cec_core::validate::required(op, &format!("{at}modifyType"), &self.modify_type)?;
+            if let Some(v) = &self.modify_type {
+                cec_core::validate::one_of_int(op, &format!("{at}modifyType"), *v, &[0, 1])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}modifyNum"), &self.modify_num)?;
-        if let Some(v) = &self.modify_num {
-            cec_core::validate::range(op, &format!("{at}modifyNum"), *v, 2, 118)?;
+        if !skip.contains(&"modifyNum") {
+            cec_core::validate::required(op, &format!("{at}modifyNum"), &self.modify_num)?;
+            if let Some(v) = &self.modify_num {
+                cec_core::validate::range(op, &format!("{at}modifyNum"), *v, 2, 118)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentconfModifyConfResourceBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "modifyType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "modifyNum", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AgentconfModifyConfResourceBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentconf.modifyConfResource", Self::FIELDS, v, true)
     }
 }
 
@@ -8101,13 +8949,31 @@ pub struct AgentconfQueryConfInfosBody {
     pub conf_ids: Option<Vec<i64>>,
 }
 impl AgentconfQueryConfInfosBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}confIds"), &self.conf_ids)?;
-        if let Some(v) = &self.conf_ids {
-            cec_core::validate::max_items(op, &format!("{at}confIds"), v, 20)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"confIds") {
+            cec_core::validate::required(op, &format!("{at}confIds"), &self.conf_ids)?;
+            if let Some(v) = &self.conf_ids {
+                cec_core::validate::max_items(op, &format!("{at}confIds"), v, 20)?;
+            }
         }
         Ok(())
+    }
+}
+impl AgentconfQueryConfInfosBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "confIds",
+        shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Int),
+    }];
+}
+
+impl AgentconfQueryConfInfosBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("agentconf.queryConfInfos", Self::FIELDS, v, true)
     }
 }
 
@@ -8338,17 +9204,37 @@ pub struct ConfigLoginBody {
     pub password: Option<cec_core::Secret<String>>,
 }
 impl ConfigLoginBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::range(op, &format!("{at}agentId"), *v, 1, 1999999)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"agentId") {
+            cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::range(op, &format!("{at}agentId"), *v, 1, 1999999)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
-        if let Some(v) = &self.password {
-            cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 32)?;
+        if !skip.contains(&"password") {
+            cec_core::validate::required(op, &format!("{at}password"), &self.password)?;
+            if let Some(v) = &self.password {
+                cec_core::validate::max_len(op, &format!("{at}password"), v.expose_str(), 32)?;
+            }
         }
         Ok(())
+    }
+}
+impl ConfigLoginBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "password", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl ConfigLoginBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("config.login", Self::FIELDS, v, true)
     }
 }
 
@@ -8404,18 +9290,45 @@ pub struct SubscribeRegisterBody {
     pub flow_access_code: Option<String>,
 }
 impl SubscribeRegisterBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}subscribeType"), &self.subscribe_type)?;
-        if let Some(v) = &self.service_token {
-            cec_core::validate::max_len(op, &format!("{at}serviceToken"), v.expose_str(), 256)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"subscribeType") {
+            cec_core::validate::required(op, &format!("{at}subscribeType"), &self.subscribe_type)?;
         }
-        cec_core::validate::required(op, &format!("{at}serviceCallBackUri"), &self.service_call_back_uri)?;
-        if let Some(v) = &self.service_call_back_uri {
-            cec_core::validate::max_len(op, &format!("{at}serviceCallBackUri"), v, 200)?;
+        if !skip.contains(&"serviceToken") {
+            if let Some(v) = &self.service_token {
+                cec_core::validate::max_len(op, &format!("{at}serviceToken"), v.expose_str(), 256)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}nlpFlag"), &self.nlp_flag)?;
+        if !skip.contains(&"serviceCallBackUri") {
+            cec_core::validate::required(op, &format!("{at}serviceCallBackUri"), &self.service_call_back_uri)?;
+            if let Some(v) = &self.service_call_back_uri {
+                cec_core::validate::max_len(op, &format!("{at}serviceCallBackUri"), v, 200)?;
+            }
+        }
+        if !skip.contains(&"nlpFlag") {
+            cec_core::validate::required(op, &format!("{at}nlpFlag"), &self.nlp_flag)?;
+        }
         Ok(())
+    }
+}
+impl SubscribeRegisterBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "subscribeType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "serviceToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "serviceCallBackUri", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "nlpFlag", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "flowAccessCode", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl SubscribeRegisterBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("subscribe.register", Self::FIELDS, v, true)
     }
 }
 
@@ -8469,14 +9382,35 @@ pub struct SubscribeModifyBody {
     pub flow_access_code: Option<String>,
 }
 impl SubscribeModifyBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}serviceCallBackUri"), &self.service_call_back_uri)?;
-        if let Some(v) = &self.service_call_back_uri {
-            cec_core::validate::max_len(op, &format!("{at}serviceCallBackUri"), v, 200)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"serviceCallBackUri") {
+            cec_core::validate::required(op, &format!("{at}serviceCallBackUri"), &self.service_call_back_uri)?;
+            if let Some(v) = &self.service_call_back_uri {
+                cec_core::validate::max_len(op, &format!("{at}serviceCallBackUri"), v, 200)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}nlpFlag"), &self.nlp_flag)?;
+        if !skip.contains(&"nlpFlag") {
+            cec_core::validate::required(op, &format!("{at}nlpFlag"), &self.nlp_flag)?;
+        }
         Ok(())
+    }
+}
+impl SubscribeModifyBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "serviceCallBackUri", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "nlpFlag", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "flowAccessCode", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl SubscribeModifyBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("subscribe.modify", Self::FIELDS, v, true)
     }
 }
 
@@ -8524,10 +9458,26 @@ pub struct SubscribeUnregisterBody {
     pub server_id: Option<String>,
 }
 impl SubscribeUnregisterBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}serverId"), &self.server_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"serverId") {
+            cec_core::validate::required(op, &format!("{at}serverId"), &self.server_id)?;
+        }
         Ok(())
+    }
+}
+impl SubscribeUnregisterBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "serverId", shape: cec_core::validate::Shape::String }];
+}
+
+impl SubscribeUnregisterBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("subscribe.unregister", Self::FIELDS, v, true)
     }
 }
 
@@ -8602,11 +9552,12 @@ pub struct OnlineagentLoginBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: OnlineagentLoginBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OnlineagentLoginBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentLoginBuilder { client_: client, agentid: None, body_: Default::default() }
+        OnlineagentLoginBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -8698,6 +9649,21 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = OnlineagentLoginBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.login";
@@ -8706,15 +9672,13 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8743,11 +9707,12 @@ pub struct OnlineagentForceloginBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: OnlineagentForceloginBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OnlineagentForceloginBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentForceloginBuilder { client_: client, agentid: None, body_: Default::default() }
+        OnlineagentForceloginBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -8839,6 +9804,21 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = OnlineagentForceloginBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.forcelogin";
@@ -8847,15 +9827,13 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8884,11 +9862,12 @@ pub struct OnlineagentLoginexBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: OnlineagentLoginexBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OnlineagentLoginexBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentLoginexBuilder { client_: client, agentid: None, body_: Default::default() }
+        OnlineagentLoginexBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -8970,6 +9949,21 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = OnlineagentLoginexBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.loginex";
@@ -8978,15 +9972,13 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9179,11 +10171,12 @@ pub struct OnlineagentSaybusyBuilder<'a> {
     agentid: Option<String>,
     reason: Option<i64>,
     prolong: Option<bool>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OnlineagentSaybusyBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentSaybusyBuilder { client_: client, agentid: None, reason: None, prolong: None }
+        OnlineagentSaybusyBuilder { client_: client, agentid: None, reason: None, prolong: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -9198,6 +10191,13 @@ impl<'a> OnlineagentSaybusyBuilder<'a> {
     /// query parameter: reset the busy reason while already busy (default false; needed when re-setting busy while busy)
     pub fn prolong(mut self, v: bool) -> Self {
         self.prolong = Some(v);
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -9220,6 +10220,9 @@ impl<'a> OnlineagentSaybusyBuilder<'a> {
         }
         if let Some(v) = self.prolong {
             call = call.query("prolong", v.to_string());
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -9248,15 +10251,23 @@ impl crate::Client {
 pub struct OnlineagentCancelbusyBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OnlineagentCancelbusyBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentCancelbusyBuilder { client_: client, agentid: None }
+        OnlineagentCancelbusyBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -9270,6 +10281,9 @@ impl<'a> OnlineagentCancelbusyBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -9298,15 +10312,23 @@ impl crate::Client {
 pub struct OnlineagentSayfreeBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OnlineagentSayfreeBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentSayfreeBuilder { client_: client, agentid: None }
+        OnlineagentSayfreeBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -9320,6 +10342,9 @@ impl<'a> OnlineagentSayfreeBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -9351,11 +10376,19 @@ pub struct OnlineagentRestBuilder<'a> {
     time: Option<i64>,
     restcause: Option<i64>,
     prolong: Option<bool>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OnlineagentRestBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentRestBuilder { client_: client, agentid: None, time: None, restcause: None, prolong: None }
+        OnlineagentRestBuilder {
+            client_: client,
+            agentid: None,
+            time: None,
+            restcause: None,
+            prolong: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -9375,6 +10408,13 @@ impl<'a> OnlineagentRestBuilder<'a> {
     /// query parameter: reset rest reason while already resting (default false; needed when re-applying while resting)
     pub fn prolong(mut self, v: bool) -> Self {
         self.prolong = Some(v);
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -9406,6 +10446,9 @@ impl<'a> OnlineagentRestBuilder<'a> {
         if let Some(v) = self.prolong {
             call = call.query("prolong", v.to_string());
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9433,15 +10476,23 @@ impl crate::Client {
 pub struct OnlineagentCancelrestBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OnlineagentCancelrestBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentCancelrestBuilder { client_: client, agentid: None }
+        OnlineagentCancelrestBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -9455,6 +10506,9 @@ impl<'a> OnlineagentCancelrestBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -9484,11 +10538,12 @@ pub struct OnlineagentAutoenteridleBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     flag: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OnlineagentAutoenteridleBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentAutoenteridleBuilder { client_: client, agentid: None, flag: None }
+        OnlineagentAutoenteridleBuilder { client_: client, agentid: None, flag: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -9498,6 +10553,13 @@ impl<'a> OnlineagentAutoenteridleBuilder<'a> {
     /// path parameter: enter idle or wrap-up after releasing a call ("true" = auto idle; any other 1-5 char value = wrap-up) Required.
     pub fn flag(mut self, v: impl Into<String>) -> Self {
         self.flag = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -9515,6 +10577,9 @@ impl<'a> OnlineagentAutoenteridleBuilder<'a> {
         }
         if let Some(v) = self.flag {
             call = call.path("flag", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -9543,15 +10608,23 @@ impl crate::Client {
 pub struct OnlineagentCancelsetcustomstateBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OnlineagentCancelsetcustomstateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentCancelsetcustomstateBuilder { client_: client, agentid: None }
+        OnlineagentCancelsetcustomstateBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -9565,6 +10638,9 @@ impl<'a> OnlineagentCancelsetcustomstateBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -9593,15 +10669,23 @@ impl crate::Client {
 pub struct OnlineagentSyncagentinfoBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OnlineagentSyncagentinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentSyncagentinfoBuilder { client_: client, agentid: None }
+        OnlineagentSyncagentinfoBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -9615,6 +10699,9 @@ impl<'a> OnlineagentSyncagentinfoBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -9643,15 +10730,23 @@ impl crate::Client {
 pub struct OnlineagentWorkBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OnlineagentWorkBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentWorkBuilder { client_: client, agentid: None }
+        OnlineagentWorkBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -9665,6 +10760,9 @@ impl<'a> OnlineagentWorkBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -9693,15 +10791,23 @@ impl crate::Client {
 pub struct OnlineagentCancelworkBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OnlineagentCancelworkBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentCancelworkBuilder { client_: client, agentid: None }
+        OnlineagentCancelworkBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -9715,6 +10821,9 @@ impl<'a> OnlineagentCancelworkBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -9746,6 +10855,7 @@ pub struct OnlineagentResetskillBuilder<'a> {
     autoflag: Option<bool>,
     skillid: Option<String>,
     phonelinkage: Option<i64>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OnlineagentResetskillBuilder<'a> {
@@ -9756,6 +10866,7 @@ impl<'a> OnlineagentResetskillBuilder<'a> {
             autoflag: None,
             skillid: None,
             phonelinkage: None,
+            extra_: Vec::new(),
         }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
@@ -9776,6 +10887,13 @@ impl<'a> OnlineagentResetskillBuilder<'a> {
     /// query parameter: phone linkage (connection and hard-phone control) (1 yes, 0 no; eSpace 7910 phones in CC networking only)
     pub fn phonelinkage(mut self, v: i64) -> Self {
         self.phonelinkage = Some(v);
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -9805,6 +10923,9 @@ impl<'a> OnlineagentResetskillBuilder<'a> {
         }
         if let Some(v) = self.phonelinkage {
             call = call.query("phonelinkage", v.to_string());
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -9943,15 +11064,23 @@ impl crate::Client {
 pub struct OnlineagentUpdateguidBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OnlineagentUpdateguidBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentUpdateguidBuilder { client_: client, agentid: None }
+        OnlineagentUpdateguidBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -9965,6 +11094,9 @@ impl<'a> OnlineagentUpdateguidBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -9994,11 +11126,12 @@ pub struct OnlineagentHandshakeBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     service_token: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OnlineagentHandshakeBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentHandshakeBuilder { client_: client, agentid: None, service_token: None }
+        OnlineagentHandshakeBuilder { client_: client, agentid: None, service_token: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -10008,6 +11141,13 @@ impl<'a> OnlineagentHandshakeBuilder<'a> {
     /// header parameter: caller-defined token (max 50 chars, no special characters (else 100-001); refresh about every minute)
     pub fn service_token(mut self, v: impl Into<String>) -> Self {
         self.service_token = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -10027,6 +11167,9 @@ impl<'a> OnlineagentHandshakeBuilder<'a> {
         }
         if let Some(v) = self.service_token {
             call = call.header("service_token", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -10055,15 +11198,23 @@ impl crate::Client {
 pub struct OnlineagentLogininfoBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OnlineagentLogininfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentLogininfoBuilder { client_: client, agentid: None }
+        OnlineagentLogininfoBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -10077,6 +11228,9 @@ impl<'a> OnlineagentLogininfoBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -10206,11 +11360,12 @@ pub struct OnlineagentSetcustomstateBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     customstate: Option<i64>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OnlineagentSetcustomstateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentSetcustomstateBuilder { client_: client, agentid: None, customstate: None }
+        OnlineagentSetcustomstateBuilder { client_: client, agentid: None, customstate: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -10220,6 +11375,13 @@ impl<'a> OnlineagentSetcustomstateBuilder<'a> {
     /// query parameter: custom status value (0-65534; meaning defined by the business side) Required.
     pub fn customstate(mut self, v: i64) -> Self {
         self.customstate = Some(v);
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -10240,6 +11402,9 @@ impl<'a> OnlineagentSetcustomstateBuilder<'a> {
         }
         if let Some(v) = self.customstate {
             call = call.query("customstate", v.to_string());
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -10269,11 +11434,12 @@ pub struct OnlineagentAutoanswerBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     isautoanswer: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OnlineagentAutoanswerBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentAutoanswerBuilder { client_: client, agentid: None, isautoanswer: None }
+        OnlineagentAutoanswerBuilder { client_: client, agentid: None, isautoanswer: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -10283,6 +11449,13 @@ impl<'a> OnlineagentAutoanswerBuilder<'a> {
     /// path parameter: auto-answer switch ("true" = auto; any other value (max 5 chars) = manual) Required.
     pub fn isautoanswer(mut self, v: impl Into<String>) -> Self {
         self.isautoanswer = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -10303,6 +11476,9 @@ impl<'a> OnlineagentAutoanswerBuilder<'a> {
         }
         if let Some(v) = self.isautoanswer {
             call = call.path("isautoanswer", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -10391,11 +11567,12 @@ pub struct VoicecallCalloutBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: VoicecallCalloutBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallCalloutBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallCalloutBuilder { client_: client, agentid: None, body_: Default::default() }
+        VoicecallCalloutBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -10437,6 +11614,21 @@ impl<'a> VoicecallCalloutBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VoicecallCalloutBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.callout";
@@ -10445,15 +11637,13 @@ impl<'a> VoicecallCalloutBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10482,11 +11672,12 @@ pub struct VoicecallPreviewcalloutBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: VoicecallPreviewcalloutBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallPreviewcalloutBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallPreviewcalloutBuilder { client_: client, agentid: None, body_: Default::default() }
+        VoicecallPreviewcalloutBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -10508,6 +11699,21 @@ impl<'a> VoicecallPreviewcalloutBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VoicecallPreviewcalloutBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.previewcallout";
@@ -10516,15 +11722,13 @@ impl<'a> VoicecallPreviewcalloutBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10553,11 +11757,12 @@ pub struct VoicecallAnswerBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     callid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallAnswerBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallAnswerBuilder { client_: client, agentid: None, callid: None }
+        VoicecallAnswerBuilder { client_: client, agentid: None, callid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -10567,6 +11772,13 @@ impl<'a> VoicecallAnswerBuilder<'a> {
     /// query parameter: call ID; needed for multimedia calls with several call IDs
     pub fn callid(mut self, v: impl Into<String>) -> Self {
         self.callid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -10583,6 +11795,9 @@ impl<'a> VoicecallAnswerBuilder<'a> {
         }
         if let Some(v) = self.callid {
             call = call.query("callid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -10712,11 +11927,12 @@ pub struct VoicecallDropcallBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     callid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallDropcallBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallDropcallBuilder { client_: client, agentid: None, callid: None }
+        VoicecallDropcallBuilder { client_: client, agentid: None, callid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -10726,6 +11942,13 @@ impl<'a> VoicecallDropcallBuilder<'a> {
     /// path parameter: call to disconnect Required.
     pub fn callid(mut self, v: impl Into<String>) -> Self {
         self.callid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -10743,6 +11966,9 @@ impl<'a> VoicecallDropcallBuilder<'a> {
         }
         if let Some(v) = self.callid {
             call = call.path("callid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -10772,11 +11998,12 @@ pub struct VoicecallDisconnectBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     number: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallDisconnectBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallDisconnectBuilder { client_: client, agentid: None, number: None }
+        VoicecallDisconnectBuilder { client_: client, agentid: None, number: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -10786,6 +12013,13 @@ impl<'a> VoicecallDisconnectBuilder<'a> {
     /// path parameter: leg to release: helper agent ID, or the agent's own softphone number to drop itself (1-24 digits) Required.
     pub fn number(mut self, v: impl Into<String>) -> Self {
         self.number = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -10807,6 +12041,9 @@ impl<'a> VoicecallDisconnectBuilder<'a> {
         }
         if let Some(v) = self.number {
             call = call.path("number", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -10836,11 +12073,12 @@ pub struct VoicecallTransferBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: VoicecallTransferBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallTransferBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallTransferBuilder { client_: client, agentid: None, body_: Default::default() }
+        VoicecallTransferBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -10892,6 +12130,21 @@ impl<'a> VoicecallTransferBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VoicecallTransferBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.transfer";
@@ -10900,15 +12153,13 @@ impl<'a> VoicecallTransferBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10936,15 +12187,23 @@ impl crate::Client {
 pub struct VoicecallCanceltransferBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallCanceltransferBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallCanceltransferBuilder { client_: client, agentid: None }
+        VoicecallCanceltransferBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -10958,6 +12217,9 @@ impl<'a> VoicecallCanceltransferBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -10986,15 +12248,23 @@ impl crate::Client {
 pub struct VoicecallHoldBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallHoldBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallHoldBuilder { client_: client, agentid: None }
+        VoicecallHoldBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -11008,6 +12278,9 @@ impl<'a> VoicecallHoldBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -11037,11 +12310,12 @@ pub struct VoicecallGetholdBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     callid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallGetholdBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallGetholdBuilder { client_: client, agentid: None, callid: None }
+        VoicecallGetholdBuilder { client_: client, agentid: None, callid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -11051,6 +12325,13 @@ impl<'a> VoicecallGetholdBuilder<'a> {
     /// query parameter: unique ID of the held call to retrieve (optional per the th-th copy of cec_07_1241 (URI .../gethold?callid={callid}))
     pub fn callid(mut self, v: impl Into<String>) -> Self {
         self.callid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -11067,6 +12348,9 @@ impl<'a> VoicecallGetholdBuilder<'a> {
         }
         if let Some(v) = self.callid {
             call = call.query("callid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -11096,11 +12380,12 @@ pub struct VoicecallConnectholdBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     callid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallConnectholdBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallConnectholdBuilder { client_: client, agentid: None, callid: None }
+        VoicecallConnectholdBuilder { client_: client, agentid: None, callid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -11110,6 +12395,13 @@ impl<'a> VoicecallConnectholdBuilder<'a> {
     /// path parameter: call ID Required.
     pub fn callid(mut self, v: impl Into<String>) -> Self {
         self.callid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -11127,6 +12419,9 @@ impl<'a> VoicecallConnectholdBuilder<'a> {
         }
         if let Some(v) = self.callid {
             call = call.path("callid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -11156,11 +12451,12 @@ pub struct VoicecallCallinnerBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: VoicecallCallinnerBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallCallinnerBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallCallinnerBuilder { client_: client, agentid: None, body_: Default::default() }
+        VoicecallCallinnerBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -11197,6 +12493,21 @@ impl<'a> VoicecallCallinnerBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VoicecallCallinnerBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.callinner";
@@ -11205,15 +12516,13 @@ impl<'a> VoicecallCallinnerBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11242,11 +12551,12 @@ pub struct VoicecallCallinnerskillBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: VoicecallCallinnerskillBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallCallinnerskillBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallCallinnerskillBuilder { client_: client, agentid: None, body_: Default::default() }
+        VoicecallCallinnerskillBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -11263,6 +12573,21 @@ impl<'a> VoicecallCallinnerskillBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VoicecallCallinnerskillBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.callinnerskill";
@@ -11271,15 +12596,13 @@ impl<'a> VoicecallCallinnerskillBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11308,11 +12631,12 @@ pub struct VoicecallInnerhelpBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: VoicecallInnerhelpBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallInnerhelpBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallInnerhelpBuilder { client_: client, agentid: None, body_: Default::default() }
+        VoicecallInnerhelpBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -11349,6 +12673,21 @@ impl<'a> VoicecallInnerhelpBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VoicecallInnerhelpBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.innerhelp";
@@ -11357,15 +12696,13 @@ impl<'a> VoicecallInnerhelpBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11393,15 +12730,23 @@ impl crate::Client {
 pub struct VoicecallBeginmuteBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallBeginmuteBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallBeginmuteBuilder { client_: client, agentid: None }
+        VoicecallBeginmuteBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -11415,6 +12760,9 @@ impl<'a> VoicecallBeginmuteBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -11443,15 +12791,23 @@ impl crate::Client {
 pub struct VoicecallEndmuteBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallEndmuteBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallEndmuteBuilder { client_: client, agentid: None }
+        VoicecallEndmuteBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -11465,6 +12821,9 @@ impl<'a> VoicecallEndmuteBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -11494,11 +12853,12 @@ pub struct VoicecallConfjoinBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: VoicecallConfjoinBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallConfjoinBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallConfjoinBuilder { client_: client, agentid: None, body_: Default::default() }
+        VoicecallConfjoinBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -11520,6 +12880,21 @@ impl<'a> VoicecallConfjoinBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = VoicecallConfjoinBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.confjoin";
@@ -11528,15 +12903,13 @@ impl<'a> VoicecallConfjoinBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11564,15 +12937,23 @@ impl crate::Client {
 pub struct VoicecallThirdpartyconftransmitnumBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallThirdpartyconftransmitnumBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallThirdpartyconftransmitnumBuilder { client_: client, agentid: None }
+        VoicecallThirdpartyconftransmitnumBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -11586,6 +12967,9 @@ impl<'a> VoicecallThirdpartyconftransmitnumBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -11615,11 +12999,12 @@ pub struct VoicecallSeconddialexBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     number: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallSeconddialexBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallSeconddialexBuilder { client_: client, agentid: None, number: None }
+        VoicecallSeconddialexBuilder { client_: client, agentid: None, number: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -11629,6 +13014,13 @@ impl<'a> VoicecallSeconddialexBuilder<'a> {
     /// query parameter: digits to send (1-24 digits, * or #) Required.
     pub fn number(mut self, v: impl Into<String>) -> Self {
         self.number = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -11650,6 +13042,9 @@ impl<'a> VoicecallSeconddialexBuilder<'a> {
         }
         if let Some(v) = self.number {
             call = call.query("number", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -11679,11 +13074,12 @@ pub struct VoicecallSnatchpickupBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     dest_work_no: Option<i64>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallSnatchpickupBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallSnatchpickupBuilder { client_: client, agentid: None, dest_work_no: None }
+        VoicecallSnatchpickupBuilder { client_: client, agentid: None, dest_work_no: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -11693,6 +13089,13 @@ impl<'a> VoicecallSnatchpickupBuilder<'a> {
     /// query parameter: agent whose ringing call is picked up (101-59999 (older copy)) Required.
     pub fn dest_work_no(mut self, v: i64) -> Self {
         self.dest_work_no = Some(v);
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -11713,6 +13116,9 @@ impl<'a> VoicecallSnatchpickupBuilder<'a> {
         }
         if let Some(v) = self.dest_work_no {
             call = call.query("destWorkNo", v.to_string());
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -11741,15 +13147,23 @@ impl crate::Client {
 pub struct VoicecallPhonepickupBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallPhonepickupBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallPhonepickupBuilder { client_: client, agentid: None }
+        VoicecallPhonepickupBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -11763,6 +13177,9 @@ impl<'a> VoicecallPhonepickupBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -11791,15 +13208,23 @@ impl crate::Client {
 pub struct VoicecallPhonehangupBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> VoicecallPhonehangupBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallPhonehangupBuilder { client_: client, agentid: None }
+        VoicecallPhonehangupBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -11813,6 +13238,9 @@ impl<'a> VoicecallPhonehangupBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -11842,11 +13270,12 @@ pub struct RecordplayPlayBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: RecordplayPlayBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> RecordplayPlayBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayPlayBuilder { client_: client, agentid: None, body_: Default::default() }
+        RecordplayPlayBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -11893,6 +13322,21 @@ impl<'a> RecordplayPlayBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = RecordplayPlayBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.play";
@@ -11901,15 +13345,13 @@ impl<'a> RecordplayPlayBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11937,15 +13379,23 @@ impl crate::Client {
 pub struct RecordplayPausePlayBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> RecordplayPausePlayBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayPausePlayBuilder { client_: client, agentid: None }
+        RecordplayPausePlayBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -11959,6 +13409,9 @@ impl<'a> RecordplayPausePlayBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -11987,15 +13440,23 @@ impl crate::Client {
 pub struct RecordplayResumePlayBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> RecordplayResumePlayBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayResumePlayBuilder { client_: client, agentid: None }
+        RecordplayResumePlayBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -12009,6 +13470,9 @@ impl<'a> RecordplayResumePlayBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -12038,11 +13502,12 @@ pub struct RecordplayForeFastBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     time: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> RecordplayForeFastBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayForeFastBuilder { client_: client, agentid: None, time: None }
+        RecordplayForeFastBuilder { client_: client, agentid: None, time: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -12052,6 +13517,13 @@ impl<'a> RecordplayForeFastBuilder<'a> {
     /// path parameter: seconds to jump (0-2147483647) Required.
     pub fn time(mut self, v: impl Into<String>) -> Self {
         self.time = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -12069,6 +13541,9 @@ impl<'a> RecordplayForeFastBuilder<'a> {
         }
         if let Some(v) = self.time {
             call = call.path("time", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -12098,11 +13573,12 @@ pub struct RecordplayBackFastBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     time: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> RecordplayBackFastBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayBackFastBuilder { client_: client, agentid: None, time: None }
+        RecordplayBackFastBuilder { client_: client, agentid: None, time: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -12112,6 +13588,13 @@ impl<'a> RecordplayBackFastBuilder<'a> {
     /// path parameter: seconds to jump (0-2147483647) Required.
     pub fn time(mut self, v: impl Into<String>) -> Self {
         self.time = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -12129,6 +13612,9 @@ impl<'a> RecordplayBackFastBuilder<'a> {
         }
         if let Some(v) = self.time {
             call = call.path("time", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -12208,11 +13694,12 @@ pub struct RecordplayRecordBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: RecordplayRecordBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> RecordplayRecordBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayRecordBuilder { client_: client, agentid: None, body_: Default::default() }
+        RecordplayRecordBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -12244,6 +13731,21 @@ impl<'a> RecordplayRecordBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = RecordplayRecordBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.record";
@@ -12252,15 +13754,13 @@ impl<'a> RecordplayRecordBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12339,11 +13839,12 @@ pub struct RecordplayNetPlayBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: RecordplayNetPlayBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> RecordplayNetPlayBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayNetPlayBuilder { client_: client, agentid: None, body_: Default::default() }
+        RecordplayNetPlayBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -12385,6 +13886,21 @@ impl<'a> RecordplayNetPlayBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = RecordplayNetPlayBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.netPlay";
@@ -12393,15 +13909,13 @@ impl<'a> RecordplayNetPlayBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12430,11 +13944,17 @@ pub struct RecordplayPlayRelocationBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: RecordplayPlayRelocationBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> RecordplayPlayRelocationBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayPlayRelocationBuilder { client_: client, agentid: None, body_: Default::default() }
+        RecordplayPlayRelocationBuilder {
+            client_: client,
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -12461,6 +13981,21 @@ impl<'a> RecordplayPlayRelocationBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = RecordplayPlayRelocationBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.playRelocation";
@@ -12469,15 +14004,13 @@ impl<'a> RecordplayPlayRelocationBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12556,11 +14089,12 @@ pub struct QueuedeviceQueryAcdStatBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: QueuedeviceQueryAcdStatBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QueuedeviceQueryAcdStatBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QueuedeviceQueryAcdStatBuilder { client_: client, agentid: None, body_: Default::default() }
+        QueuedeviceQueryAcdStatBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -12577,6 +14111,21 @@ impl<'a> QueuedeviceQueryAcdStatBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QueuedeviceQueryAcdStatBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "queuedevice.queryAcdStat";
@@ -12585,15 +14134,13 @@ impl<'a> QueuedeviceQueryAcdStatBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12833,11 +14380,18 @@ pub struct AgentgroupAgentBySkillBuilder<'a> {
     agentid: Option<String>,
     skillid: Option<i64>,
     body_: AgentgroupAgentBySkillBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentgroupAgentBySkillBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentgroupAgentBySkillBuilder { client_: client, agentid: None, skillid: None, body_: Default::default() }
+        AgentgroupAgentBySkillBuilder {
+            client_: client,
+            agentid: None,
+            skillid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -12864,6 +14418,21 @@ impl<'a> AgentgroupAgentBySkillBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentgroupAgentBySkillBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentgroup.agentBySkill";
@@ -12873,7 +14442,8 @@ impl<'a> AgentgroupAgentBySkillBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "skillid", &self.skillid)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
@@ -12881,10 +14451,7 @@ impl<'a> AgentgroupAgentBySkillBuilder<'a> {
         if let Some(v) = self.skillid {
             call = call.path("skillid", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13149,11 +14716,12 @@ pub struct CalldataSetCallDataExBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: CalldataSetCallDataExBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CalldataSetCallDataExBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataSetCallDataExBuilder { client_: client, agentid: None, body_: Default::default() }
+        CalldataSetCallDataExBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -13180,6 +14748,21 @@ impl<'a> CalldataSetCallDataExBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataSetCallDataExBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.setCallDataEx";
@@ -13188,15 +14771,13 @@ impl<'a> CalldataSetCallDataExBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13721,11 +15302,17 @@ pub struct CalldataAssignUserInQueueBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: CalldataAssignUserInQueueBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CalldataAssignUserInQueueBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataAssignUserInQueueBuilder { client_: client, agentid: None, body_: Default::default() }
+        CalldataAssignUserInQueueBuilder {
+            client_: client,
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -13747,6 +15334,21 @@ impl<'a> CalldataAssignUserInQueueBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataAssignUserInQueueBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.assignUserInQueue";
@@ -13755,15 +15357,13 @@ impl<'a> CalldataAssignUserInQueueBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13792,11 +15392,12 @@ pub struct QualitycontrolAddInsertBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     work_no: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualitycontrolAddInsertBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolAddInsertBuilder { client_: client, agentid: None, work_no: None }
+        QualitycontrolAddInsertBuilder { client_: client, agentid: None, work_no: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -13806,6 +15407,13 @@ impl<'a> QualitycontrolAddInsertBuilder<'a> {
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.work_no = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -13826,6 +15434,9 @@ impl<'a> QualitycontrolAddInsertBuilder<'a> {
         }
         if let Some(v) = self.work_no {
             call = call.path("workNo", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -13855,11 +15466,12 @@ pub struct QualitycontrolAddSuperviseBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     work_no: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualitycontrolAddSuperviseBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolAddSuperviseBuilder { client_: client, agentid: None, work_no: None }
+        QualitycontrolAddSuperviseBuilder { client_: client, agentid: None, work_no: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -13869,6 +15481,13 @@ impl<'a> QualitycontrolAddSuperviseBuilder<'a> {
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.work_no = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -13889,6 +15508,9 @@ impl<'a> QualitycontrolAddSuperviseBuilder<'a> {
         }
         if let Some(v) = self.work_no {
             call = call.path("workNo", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -13918,11 +15540,12 @@ pub struct QualitycontrolSwitchBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     work_no: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualitycontrolSwitchBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolSwitchBuilder { client_: client, agentid: None, work_no: None }
+        QualitycontrolSwitchBuilder { client_: client, agentid: None, work_no: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -13932,6 +15555,13 @@ impl<'a> QualitycontrolSwitchBuilder<'a> {
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.work_no = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -13952,6 +15582,9 @@ impl<'a> QualitycontrolSwitchBuilder<'a> {
         }
         if let Some(v) = self.work_no {
             call = call.path("workNo", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -13981,11 +15614,12 @@ pub struct QualitycontrolInterceptBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     work_no: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualitycontrolInterceptBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolInterceptBuilder { client_: client, agentid: None, work_no: None }
+        QualitycontrolInterceptBuilder { client_: client, agentid: None, work_no: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -13995,6 +15629,13 @@ impl<'a> QualitycontrolInterceptBuilder<'a> {
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.work_no = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -14015,6 +15656,9 @@ impl<'a> QualitycontrolInterceptBuilder<'a> {
         }
         if let Some(v) = self.work_no {
             call = call.path("workNo", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -14045,11 +15689,18 @@ pub struct QualitycontrolInterceptCallBuilder<'a> {
     agentid: Option<String>,
     work_no: Option<String>,
     call_id: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualitycontrolInterceptCallBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolInterceptCallBuilder { client_: client, agentid: None, work_no: None, call_id: None }
+        QualitycontrolInterceptCallBuilder {
+            client_: client,
+            agentid: None,
+            work_no: None,
+            call_id: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -14064,6 +15715,13 @@ impl<'a> QualitycontrolInterceptCallBuilder<'a> {
     /// path parameter: call to intercept Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.call_id = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -14088,6 +15746,9 @@ impl<'a> QualitycontrolInterceptCallBuilder<'a> {
         }
         if let Some(v) = self.call_id {
             call = call.path("callId", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -14180,11 +15841,12 @@ pub struct QualitycontrolForceBusyBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     work_no: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualitycontrolForceBusyBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolForceBusyBuilder { client_: client, agentid: None, work_no: None }
+        QualitycontrolForceBusyBuilder { client_: client, agentid: None, work_no: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -14194,6 +15856,13 @@ impl<'a> QualitycontrolForceBusyBuilder<'a> {
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.work_no = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -14214,6 +15883,9 @@ impl<'a> QualitycontrolForceBusyBuilder<'a> {
         }
         if let Some(v) = self.work_no {
             call = call.path("workNo", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -14243,11 +15915,12 @@ pub struct QualitycontrolForceIdleBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     work_no: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualitycontrolForceIdleBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolForceIdleBuilder { client_: client, agentid: None, work_no: None }
+        QualitycontrolForceIdleBuilder { client_: client, agentid: None, work_no: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -14257,6 +15930,13 @@ impl<'a> QualitycontrolForceIdleBuilder<'a> {
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.work_no = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -14277,6 +15957,9 @@ impl<'a> QualitycontrolForceIdleBuilder<'a> {
         }
         if let Some(v) = self.work_no {
             call = call.path("workNo", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -14306,11 +15989,12 @@ pub struct QualitycontrolForceLogoutBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     work_no: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualitycontrolForceLogoutBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolForceLogoutBuilder { client_: client, agentid: None, work_no: None }
+        QualitycontrolForceLogoutBuilder { client_: client, agentid: None, work_no: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -14320,6 +16004,13 @@ impl<'a> QualitycontrolForceLogoutBuilder<'a> {
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.work_no = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -14340,6 +16031,9 @@ impl<'a> QualitycontrolForceLogoutBuilder<'a> {
         }
         if let Some(v) = self.work_no {
             call = call.path("workNo", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -14369,11 +16063,12 @@ pub struct QualitycontrolForceDropCallBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     callid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualitycontrolForceDropCallBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolForceDropCallBuilder { client_: client, agentid: None, callid: None }
+        QualitycontrolForceDropCallBuilder { client_: client, agentid: None, callid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -14383,6 +16078,13 @@ impl<'a> QualitycontrolForceDropCallBuilder<'a> {
     /// path parameter: call to release Required.
     pub fn callid(mut self, v: impl Into<String>) -> Self {
         self.callid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -14400,6 +16102,9 @@ impl<'a> QualitycontrolForceDropCallBuilder<'a> {
         }
         if let Some(v) = self.callid {
             call = call.path("callid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -14429,11 +16134,17 @@ pub struct QualitycontrolAdjustSkillBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: QualitycontrolAdjustSkillBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualitycontrolAdjustSkillBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolAdjustSkillBuilder { client_: client, agentid: None, body_: Default::default() }
+        QualitycontrolAdjustSkillBuilder {
+            client_: client,
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -14455,6 +16166,21 @@ impl<'a> QualitycontrolAdjustSkillBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = QualitycontrolAdjustSkillBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.adjustSkill";
@@ -14463,15 +16189,13 @@ impl<'a> QualitycontrolAdjustSkillBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14502,11 +16226,19 @@ pub struct QualitycontrolForceRestBuilder<'a> {
     work_no: Option<String>,
     time: Option<i64>,
     reason: Option<i64>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualitycontrolForceRestBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolForceRestBuilder { client_: client, agentid: None, work_no: None, time: None, reason: None }
+        QualitycontrolForceRestBuilder {
+            client_: client,
+            agentid: None,
+            work_no: None,
+            time: None,
+            reason: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -14526,6 +16258,13 @@ impl<'a> QualitycontrolForceRestBuilder<'a> {
     /// path parameter: rest reason code (1-255) Required.
     pub fn reason(mut self, v: i64) -> Self {
         self.reason = Some(v);
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -14561,6 +16300,9 @@ impl<'a> QualitycontrolForceRestBuilder<'a> {
         if let Some(v) = self.reason {
             call = call.path("reason", v.to_string());
         }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14589,11 +16331,12 @@ pub struct QualitycontrolWhisperBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     whisperagentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualitycontrolWhisperBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolWhisperBuilder { client_: client, agentid: None, whisperagentid: None }
+        QualitycontrolWhisperBuilder { client_: client, agentid: None, whisperagentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -14603,6 +16346,13 @@ impl<'a> QualitycontrolWhisperBuilder<'a> {
     /// query parameter: agent being whispered to / inspected (101-999999, same VCC)
     pub fn whisperagentid(mut self, v: impl Into<String>) -> Self {
         self.whisperagentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -14622,6 +16372,9 @@ impl<'a> QualitycontrolWhisperBuilder<'a> {
         }
         if let Some(v) = self.whisperagentid {
             call = call.query("whisperagentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -14651,11 +16404,12 @@ pub struct QualitycontrolStopWhisperBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     whisperagentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualitycontrolStopWhisperBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolStopWhisperBuilder { client_: client, agentid: None, whisperagentid: None }
+        QualitycontrolStopWhisperBuilder { client_: client, agentid: None, whisperagentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -14665,6 +16419,13 @@ impl<'a> QualitycontrolStopWhisperBuilder<'a> {
     /// query parameter: agent being whispered to / inspected (101-999999, same VCC)
     pub fn whisperagentid(mut self, v: impl Into<String>) -> Self {
         self.whisperagentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -14684,6 +16445,9 @@ impl<'a> QualitycontrolStopWhisperBuilder<'a> {
         }
         if let Some(v) = self.whisperagentid {
             call = call.query("whisperagentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -14714,6 +16478,7 @@ pub struct QualitycontrolSwitchInsertWhisperBuilder<'a> {
     agentid: Option<String>,
     whisperagentid: Option<String>,
     switchtype: Option<i64>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> QualitycontrolSwitchInsertWhisperBuilder<'a> {
@@ -14723,6 +16488,7 @@ impl<'a> QualitycontrolSwitchInsertWhisperBuilder<'a> {
             agentid: None,
             whisperagentid: None,
             switchtype: None,
+            extra_: Vec::new(),
         }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
@@ -14738,6 +16504,13 @@ impl<'a> QualitycontrolSwitchInsertWhisperBuilder<'a> {
     /// query parameter: target mode (0 listen; 1 insert; 2 whisper) Required.
     pub fn switchtype(mut self, v: i64) -> Self {
         self.switchtype = Some(v);
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -14764,6 +16537,9 @@ impl<'a> QualitycontrolSwitchInsertWhisperBuilder<'a> {
         }
         if let Some(v) = self.switchtype {
             call = call.query("switchtype", v.to_string());
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -15097,11 +16873,12 @@ pub struct MediacallSendMessageBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: MediacallSendMessageBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> MediacallSendMessageBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MediacallSendMessageBuilder { client_: client, agentid: None, body_: Default::default() }
+        MediacallSendMessageBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -15128,6 +16905,21 @@ impl<'a> MediacallSendMessageBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MediacallSendMessageBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mediacall.sendMessage";
@@ -15136,15 +16928,13 @@ impl<'a> MediacallSendMessageBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15173,11 +16963,12 @@ pub struct MediacallSetCallNumsBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: MediacallSetCallNumsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> MediacallSetCallNumsBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MediacallSetCallNumsBuilder { client_: client, agentid: None, body_: Default::default() }
+        MediacallSetCallNumsBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -15199,6 +16990,21 @@ impl<'a> MediacallSetCallNumsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MediacallSetCallNumsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mediacall.setCallNums";
@@ -15207,15 +17013,13 @@ impl<'a> MediacallSetCallNumsBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15244,11 +17048,12 @@ pub struct MediacallTransferBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: MediacallTransferBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> MediacallTransferBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MediacallTransferBuilder { client_: client, agentid: None, body_: Default::default() }
+        MediacallTransferBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -15295,6 +17100,21 @@ impl<'a> MediacallTransferBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MediacallTransferBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mediacall.transfer";
@@ -15303,15 +17123,13 @@ impl<'a> MediacallTransferBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15340,11 +17158,17 @@ pub struct MediacallSetCallNumsByMediaTypeBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: MediacallSetCallNumsByMediaTypeBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> MediacallSetCallNumsByMediaTypeBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MediacallSetCallNumsByMediaTypeBuilder { client_: client, agentid: None, body_: Default::default() }
+        MediacallSetCallNumsByMediaTypeBuilder {
+            client_: client,
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -15366,6 +17190,21 @@ impl<'a> MediacallSetCallNumsByMediaTypeBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MediacallSetCallNumsByMediaTypeBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mediacall.setCallNumsByMediaType";
@@ -15374,15 +17213,13 @@ impl<'a> MediacallSetCallNumsByMediaTypeBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15411,11 +17248,12 @@ pub struct MediacallGetConnectInfoBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: MediacallGetConnectInfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> MediacallGetConnectInfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MediacallGetConnectInfoBuilder { client_: client, agentid: None, body_: Default::default() }
+        MediacallGetConnectInfoBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -15437,6 +17275,21 @@ impl<'a> MediacallGetConnectInfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MediacallGetConnectInfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mediacall.getConnectInfo";
@@ -15445,15 +17298,13 @@ impl<'a> MediacallGetConnectInfoBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15482,11 +17333,12 @@ pub struct MediacallImageCaptureBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: MediacallImageCaptureBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> MediacallImageCaptureBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MediacallImageCaptureBuilder { client_: client, agentid: None, body_: Default::default() }
+        MediacallImageCaptureBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -15508,6 +17360,21 @@ impl<'a> MediacallImageCaptureBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = MediacallImageCaptureBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mediacall.imageCapture";
@@ -15516,15 +17383,13 @@ impl<'a> MediacallImageCaptureBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15553,11 +17418,12 @@ pub struct AgentconfRequestBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: AgentconfRequestBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentconfRequestBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfRequestBuilder { client_: client, agentid: None, body_: Default::default() }
+        AgentconfRequestBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -15604,6 +17470,21 @@ impl<'a> AgentconfRequestBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentconfRequestBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.request";
@@ -15612,15 +17493,13 @@ impl<'a> AgentconfRequestBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15648,15 +17527,23 @@ impl crate::Client {
 pub struct AgentconfAnswerBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentconfAnswerBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfAnswerBuilder { client_: client, agentid: None }
+        AgentconfAnswerBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -15670,6 +17557,9 @@ impl<'a> AgentconfAnswerBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -15698,15 +17588,23 @@ impl crate::Client {
 pub struct AgentconfRejectBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentconfRejectBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfRejectBuilder { client_: client, agentid: None }
+        AgentconfRejectBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -15720,6 +17618,9 @@ impl<'a> AgentconfRejectBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -15748,15 +17649,23 @@ impl crate::Client {
 pub struct AgentconfLeaveBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentconfLeaveBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfLeaveBuilder { client_: client, agentid: None }
+        AgentconfLeaveBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -15770,6 +17679,9 @@ impl<'a> AgentconfLeaveBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -15798,15 +17710,23 @@ impl crate::Client {
 pub struct AgentconfReleaseBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentconfReleaseBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfReleaseBuilder { client_: client, agentid: None }
+        AgentconfReleaseBuilder { client_: client, agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -15820,6 +17740,9 @@ impl<'a> AgentconfReleaseBuilder<'a> {
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -15849,11 +17772,17 @@ pub struct AgentconfHoldParticipantBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: AgentconfHoldParticipantBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentconfHoldParticipantBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfHoldParticipantBuilder { client_: client, agentid: None, body_: Default::default() }
+        AgentconfHoldParticipantBuilder {
+            client_: client,
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -15885,6 +17814,21 @@ impl<'a> AgentconfHoldParticipantBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentconfHoldParticipantBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.holdParticipant";
@@ -15893,15 +17837,13 @@ impl<'a> AgentconfHoldParticipantBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15930,11 +17872,17 @@ pub struct AgentconfUnholdParticipantBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: AgentconfUnholdParticipantBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentconfUnholdParticipantBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfUnholdParticipantBuilder { client_: client, agentid: None, body_: Default::default() }
+        AgentconfUnholdParticipantBuilder {
+            client_: client,
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -15956,6 +17904,21 @@ impl<'a> AgentconfUnholdParticipantBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentconfUnholdParticipantBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.unholdParticipant";
@@ -15964,15 +17927,13 @@ impl<'a> AgentconfUnholdParticipantBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16001,11 +17962,12 @@ pub struct AgentconfProlongTimeBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: AgentconfProlongTimeBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentconfProlongTimeBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfProlongTimeBuilder { client_: client, agentid: None, body_: Default::default() }
+        AgentconfProlongTimeBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -16022,6 +17984,21 @@ impl<'a> AgentconfProlongTimeBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentconfProlongTimeBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.prolongTime";
@@ -16030,15 +18007,13 @@ impl<'a> AgentconfProlongTimeBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16067,11 +18042,12 @@ pub struct AgentconfShiftPresidentBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: AgentconfShiftPresidentBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentconfShiftPresidentBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfShiftPresidentBuilder { client_: client, agentid: None, body_: Default::default() }
+        AgentconfShiftPresidentBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -16088,6 +18064,21 @@ impl<'a> AgentconfShiftPresidentBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentconfShiftPresidentBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.shiftPresident";
@@ -16096,15 +18087,13 @@ impl<'a> AgentconfShiftPresidentBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16133,11 +18122,17 @@ pub struct AgentconfBatchAddParticipantBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: AgentconfBatchAddParticipantBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfBatchAddParticipantBuilder { client_: client, agentid: None, body_: Default::default() }
+        AgentconfBatchAddParticipantBuilder {
+            client_: client,
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -16174,6 +18169,21 @@ impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentconfBatchAddParticipantBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.batchAddParticipant";
@@ -16182,15 +18192,13 @@ impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16219,11 +18227,17 @@ pub struct AgentconfBatchRemoveParticipantBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: AgentconfBatchRemoveParticipantBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentconfBatchRemoveParticipantBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfBatchRemoveParticipantBuilder { client_: client, agentid: None, body_: Default::default() }
+        AgentconfBatchRemoveParticipantBuilder {
+            client_: client,
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -16240,6 +18254,21 @@ impl<'a> AgentconfBatchRemoveParticipantBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentconfBatchRemoveParticipantBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.batchRemoveParticipant";
@@ -16248,15 +18277,13 @@ impl<'a> AgentconfBatchRemoveParticipantBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16285,11 +18312,17 @@ pub struct AgentconfChangeParticipantModeBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: AgentconfChangeParticipantModeBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentconfChangeParticipantModeBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfChangeParticipantModeBuilder { client_: client, agentid: None, body_: Default::default() }
+        AgentconfChangeParticipantModeBuilder {
+            client_: client,
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -16316,6 +18349,21 @@ impl<'a> AgentconfChangeParticipantModeBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentconfChangeParticipantModeBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.changeParticipantMode";
@@ -16324,15 +18372,13 @@ impl<'a> AgentconfChangeParticipantModeBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16361,11 +18407,17 @@ pub struct AgentconfModifyConfResourceBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: AgentconfModifyConfResourceBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentconfModifyConfResourceBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfModifyConfResourceBuilder { client_: client, agentid: None, body_: Default::default() }
+        AgentconfModifyConfResourceBuilder {
+            client_: client,
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -16387,6 +18439,21 @@ impl<'a> AgentconfModifyConfResourceBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentconfModifyConfResourceBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.modifyConfResource";
@@ -16395,15 +18462,13 @@ impl<'a> AgentconfModifyConfResourceBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16432,11 +18497,12 @@ pub struct AgentconfQueryConfInfosBuilder<'a> {
     client_: &'a crate::Client,
     agentid: Option<String>,
     body_: AgentconfQueryConfInfosBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AgentconfQueryConfInfosBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfQueryConfInfosBuilder { client_: client, agentid: None, body_: Default::default() }
+        AgentconfQueryConfInfosBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
@@ -16453,6 +18519,21 @@ impl<'a> AgentconfQueryConfInfosBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AgentconfQueryConfInfosBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.queryConfInfos";
@@ -16461,15 +18542,13 @@ impl<'a> AgentconfQueryConfInfosBuilder<'a> {
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16593,11 +18672,12 @@ impl crate::Client {
 pub struct ConfigLoginBuilder<'a> {
     client_: &'a crate::Client,
     body_: ConfigLoginBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> ConfigLoginBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ConfigLoginBuilder { client_: client, body_: Default::default() }
+        ConfigLoginBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// config admin work number, or VDN ID + 100000 / + 1000000 for a VDN account (1-999999 for work numbers; documented as number: an integer id) Required.
     pub fn agent_id(mut self, v: i64) -> Self {
@@ -16614,16 +18694,29 @@ impl<'a> ConfigLoginBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ConfigLoginBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "config.login";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16651,11 +18744,12 @@ impl crate::Client {
 pub struct SubscribeRegisterBuilder<'a> {
     client_: &'a crate::Client,
     body_: SubscribeRegisterBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> SubscribeRegisterBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SubscribeRegisterBuilder { client_: client, body_: Default::default() }
+        SubscribeRegisterBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// 1 = recognition; others reserved Required.
     pub fn subscribe_type(mut self, v: impl Into<String>) -> Self {
@@ -16687,16 +18781,29 @@ impl<'a> SubscribeRegisterBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SubscribeRegisterBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "subscribe.register";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16725,11 +18832,12 @@ pub struct SubscribeModifyBuilder<'a> {
     client_: &'a crate::Client,
     server_id: Option<String>,
     body_: SubscribeModifyBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> SubscribeModifyBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SubscribeModifyBuilder { client_: client, server_id: None, body_: Default::default() }
+        SubscribeModifyBuilder { client_: client, server_id: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// query parameter: subscription task ID from registration (not empty/blank) Required.
     pub fn server_id(mut self, v: impl Into<String>) -> Self {
@@ -16756,20 +18864,33 @@ impl<'a> SubscribeModifyBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SubscribeModifyBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "subscribe.modify";
         let _ = op;
         cec_core::validate::required(op, "serverId", &self.server_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.server_id {
             call = call.query("serverId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16795,11 +18916,12 @@ impl crate::Client {
 pub struct SubscribeUnregisterBuilder<'a> {
     client_: &'a crate::Client,
     body_: SubscribeUnregisterBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> SubscribeUnregisterBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SubscribeUnregisterBuilder { client_: client, body_: Default::default() }
+        SubscribeUnregisterBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// subscription task ID returned at registration (not empty/blank) Required.
     pub fn server_id(mut self, v: impl Into<String>) -> Self {
@@ -16811,16 +18933,29 @@ impl<'a> SubscribeUnregisterBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SubscribeUnregisterBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "subscribe.unregister";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -16896,11 +19031,12 @@ pub struct SubscribeHandshakeExBuilder<'a> {
     client_: &'a crate::Client,
     serviceid: Option<String>,
     service_token: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> SubscribeHandshakeExBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SubscribeHandshakeExBuilder { client_: client, serviceid: None, service_token: None }
+        SubscribeHandshakeExBuilder { client_: client, serviceid: None, service_token: None, extra_: Vec::new() }
     }
     /// path parameter: subscription task ID (docs table names it serverid) (not empty/blank) Required.
     pub fn serviceid(mut self, v: impl Into<String>) -> Self {
@@ -16910,6 +19046,13 @@ impl<'a> SubscribeHandshakeExBuilder<'a> {
     /// header parameter: token set at registration (max 256) Required.
     pub fn service_token(mut self, v: impl Into<String>) -> Self {
         self.service_token = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -16927,6 +19070,9 @@ impl<'a> SubscribeHandshakeExBuilder<'a> {
         }
         if let Some(v) = self.service_token {
             call = call.header("service_token", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }

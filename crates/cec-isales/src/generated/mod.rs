@@ -1314,32 +1314,74 @@ pub struct CampaignAddV1Body {
     pub call_back_url: Option<String>,
 }
 impl CampaignAddV1Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+            }
         }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}strBeginTime"), &self.str_begin_time)?;
-        cec_core::validate::required(op, &format!("{at}strEndTime"), &self.str_end_time)?;
-        cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
-        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
-        if let Some(v) = &self.caller_no {
-            cec_core::validate::max_len(op, &format!("{at}callerNo"), v, 24)?;
+        if !skip.contains(&"strBeginTime") {
+            cec_core::validate::required(op, &format!("{at}strBeginTime"), &self.str_begin_time)?;
         }
-        cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
-        cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
-        if let Some(v) = &self.schedule_param {
-            v.validate(op, &format!("{at}scheduleParam."))?;
+        if !skip.contains(&"strEndTime") {
+            cec_core::validate::required(op, &format!("{at}strEndTime"), &self.str_end_time)?;
         }
-        if let Some(v) = &self.skill_param {
-            v.validate(op, &format!("{at}skillParam."))?;
+        if !skip.contains(&"deviceType") {
+            cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
+        }
+        if !skip.contains(&"callerNo") {
+            cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+            if let Some(v) = &self.caller_no {
+                cec_core::validate::max_len(op, &format!("{at}callerNo"), v, 24)?;
+            }
+        }
+        if !skip.contains(&"maxAlertingTime") {
+            cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
+        }
+        if !skip.contains(&"scheduleParam") {
+            cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
+            if let Some(v) = &self.schedule_param {
+                v.validate(op, &format!("{at}scheduleParam."), &[])?;
+            }
+        }
+        if !skip.contains(&"skillParam") {
+            if let Some(v) = &self.skill_param {
+                v.validate(op, &format!("{at}skillParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignAddV1Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "strBeginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "strEndTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callerNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "maxAlertingTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "scheduleParam",
+            shape: cec_core::validate::Shape::Object(CampaignAddV1BodyScheduleParam::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "ivrParam", shape: cec_core::validate::Shape::Any },
+        cec_core::validate::FieldShape {
+            name: "skillParam",
+            shape: cec_core::validate::Shape::Object(CampaignAddV1BodySkillParam::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "initStatus", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callBackUrl", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `scheduleParam`.
@@ -1383,10 +1425,28 @@ pub struct CampaignAddV1BodyScheduleParam {
     pub holiday_end_time3: Option<String>,
 }
 impl CampaignAddV1BodyScheduleParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignAddV1BodyScheduleParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "workdayBeginTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayBeginTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayBeginTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime3", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `skillParam`.
@@ -1406,13 +1466,28 @@ pub struct CampaignAddV1BodySkillParam {
     pub predict_param: Option<CampaignAddV1BodySkillParamPredictParam>,
 }
 impl CampaignAddV1BodySkillParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.predict_param {
-            v.validate(op, &format!("{at}predictParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"predictParam") {
+            if let Some(v) = &self.predict_param {
+                v.validate(op, &format!("{at}predictParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignAddV1BodySkillParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "skillName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "outBoundType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "predictParam",
+            shape: cec_core::validate::Shape::Object(CampaignAddV1BodySkillParamPredictParam::FIELDS),
+        },
+    ];
 }
 
 /// Object `predictParam`.
@@ -1429,16 +1504,37 @@ pub struct CampaignAddV1BodySkillParamPredictParam {
     pub offhook_predict_param: Option<CampaignAddV1BodySkillParamPredictParamOffhookPredictParam>,
 }
 impl CampaignAddV1BodySkillParamPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.exp_predict_param {
-            v.validate(op, &format!("{at}expPredictParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"expPredictParam") {
+            if let Some(v) = &self.exp_predict_param {
+                v.validate(op, &format!("{at}expPredictParam."), &[])?;
+            }
         }
-        if let Some(v) = &self.offhook_predict_param {
-            v.validate(op, &format!("{at}offhookPredictParam."))?;
+        if !skip.contains(&"offhookPredictParam") {
+            if let Some(v) = &self.offhook_predict_param {
+                v.validate(op, &format!("{at}offhookPredictParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignAddV1BodySkillParamPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "predictMethod", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "expPredictParam",
+            shape: cec_core::validate::Shape::Object(CampaignAddV1BodySkillParamPredictParamExpPredictParam::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "offhookPredictParam",
+            shape: cec_core::validate::Shape::Object(
+                CampaignAddV1BodySkillParamPredictParamOffhookPredictParam::FIELDS,
+            ),
+        },
+    ];
 }
 
 /// Object `expPredictParam`.
@@ -1455,10 +1551,19 @@ pub struct CampaignAddV1BodySkillParamPredictParamExpPredictParam {
     pub out_bound_rate: Option<i64>,
 }
 impl CampaignAddV1BodySkillParamPredictParamExpPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignAddV1BodySkillParamPredictParamExpPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "maxAvgCallTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "minAvgCallTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "outBoundRate", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `offhookPredictParam`.
@@ -1469,9 +1574,23 @@ pub struct CampaignAddV1BodySkillParamPredictParamOffhookPredictParam {
     pub off_hook_rate: Option<i64>,
 }
 impl CampaignAddV1BodySkillParamPredictParamOffhookPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl CampaignAddV1BodySkillParamPredictParamOffhookPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "offHookRate", shape: cec_core::validate::Shape::Int }];
+}
+
+impl CampaignAddV1Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("campaign.add_v1", Self::FIELDS, v, true)
     }
 }
 
@@ -1569,40 +1688,90 @@ pub struct CampaignAddV2Body {
     pub call_order: Option<serde_json::Value>,
 }
 impl CampaignAddV2Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
-        }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
-        }
-        cec_core::validate::required(op, &format!("{at}strBeginTime"), &self.str_begin_time)?;
-        cec_core::validate::required(op, &format!("{at}strEndTime"), &self.str_end_time)?;
-        cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
-        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
-        if let Some(v) = &self.caller_no {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}callerNo[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
             }
         }
-        cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
-        if let Some(v) = &self.max_alerting_time {
-            cec_core::validate::range(op, &format!("{at}maxAlertingTime"), *v, 5, 60)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+            }
         }
-        if let Some(v) = &self.priority {
-            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        if !skip.contains(&"strBeginTime") {
+            cec_core::validate::required(op, &format!("{at}strBeginTime"), &self.str_begin_time)?;
         }
-        cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
-        if let Some(v) = &self.schedule_param {
-            v.validate(op, &format!("{at}scheduleParam."))?;
+        if !skip.contains(&"strEndTime") {
+            cec_core::validate::required(op, &format!("{at}strEndTime"), &self.str_end_time)?;
         }
-        if let Some(v) = &self.skill_param {
-            v.validate(op, &format!("{at}skillParam."))?;
+        if !skip.contains(&"deviceType") {
+            cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
+        }
+        if !skip.contains(&"callerNo") {
+            cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+            if let Some(v) = &self.caller_no {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}callerNo[{i}]."), &[])?;
+                }
+            }
+        }
+        if !skip.contains(&"maxAlertingTime") {
+            cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
+            if let Some(v) = &self.max_alerting_time {
+                cec_core::validate::range(op, &format!("{at}maxAlertingTime"), *v, 5, 60)?;
+            }
+        }
+        if !skip.contains(&"priority") {
+            if let Some(v) = &self.priority {
+                cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+            }
+        }
+        if !skip.contains(&"scheduleParam") {
+            cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
+            if let Some(v) = &self.schedule_param {
+                v.validate(op, &format!("{at}scheduleParam."), &[])?;
+            }
+        }
+        if !skip.contains(&"skillParam") {
+            if let Some(v) = &self.skill_param {
+                v.validate(op, &format!("{at}skillParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignAddV2Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "strBeginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "strEndTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "callerNo",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                CampaignAddV2BodyCallerNo::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape { name: "maxAlertingTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "scheduleParam",
+            shape: cec_core::validate::Shape::Object(CampaignAddV2BodyScheduleParam::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "ivrParam", shape: cec_core::validate::Shape::Any },
+        cec_core::validate::FieldShape {
+            name: "skillParam",
+            shape: cec_core::validate::Shape::Object(CampaignAddV2BodySkillParam::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "retryPolicy", shape: cec_core::validate::Shape::Any },
+        cec_core::validate::FieldShape { name: "callOrder", shape: cec_core::validate::Shape::Any },
+    ];
 }
 
 /// Object `callerNo`.
@@ -1616,18 +1785,30 @@ pub struct CampaignAddV2BodyCallerNo {
     pub priority: Option<i64>,
 }
 impl CampaignAddV2BodyCallerNo {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
-        if let Some(v) = &self.access_code {
-            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"accessCode") {
+            cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+            if let Some(v) = &self.access_code {
+                cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
-        if let Some(v) = &self.priority {
-            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        if !skip.contains(&"priority") {
+            cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
+            if let Some(v) = &self.priority {
+                cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignAddV2BodyCallerNo {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `scheduleParam`.
@@ -1671,10 +1852,28 @@ pub struct CampaignAddV2BodyScheduleParam {
     pub holiday_end_time3: Option<String>,
 }
 impl CampaignAddV2BodyScheduleParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignAddV2BodyScheduleParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "workdayBeginTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayBeginTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayBeginTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime3", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `skillParam`.
@@ -1694,13 +1893,28 @@ pub struct CampaignAddV2BodySkillParam {
     pub predict_param: Option<CampaignAddV2BodySkillParamPredictParam>,
 }
 impl CampaignAddV2BodySkillParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.predict_param {
-            v.validate(op, &format!("{at}predictParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"predictParam") {
+            if let Some(v) = &self.predict_param {
+                v.validate(op, &format!("{at}predictParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignAddV2BodySkillParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "skillName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "outBoundType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "predictParam",
+            shape: cec_core::validate::Shape::Object(CampaignAddV2BodySkillParamPredictParam::FIELDS),
+        },
+    ];
 }
 
 /// Object `predictParam`.
@@ -1717,16 +1931,37 @@ pub struct CampaignAddV2BodySkillParamPredictParam {
     pub offhook_predict_param: Option<CampaignAddV2BodySkillParamPredictParamOffhookPredictParam>,
 }
 impl CampaignAddV2BodySkillParamPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.exp_predict_param {
-            v.validate(op, &format!("{at}expPredictParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"expPredictParam") {
+            if let Some(v) = &self.exp_predict_param {
+                v.validate(op, &format!("{at}expPredictParam."), &[])?;
+            }
         }
-        if let Some(v) = &self.offhook_predict_param {
-            v.validate(op, &format!("{at}offhookPredictParam."))?;
+        if !skip.contains(&"offhookPredictParam") {
+            if let Some(v) = &self.offhook_predict_param {
+                v.validate(op, &format!("{at}offhookPredictParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignAddV2BodySkillParamPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "predictMethod", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "expPredictParam",
+            shape: cec_core::validate::Shape::Object(CampaignAddV2BodySkillParamPredictParamExpPredictParam::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "offhookPredictParam",
+            shape: cec_core::validate::Shape::Object(
+                CampaignAddV2BodySkillParamPredictParamOffhookPredictParam::FIELDS,
+            ),
+        },
+    ];
 }
 
 /// Object `expPredictParam`.
@@ -1743,10 +1978,19 @@ pub struct CampaignAddV2BodySkillParamPredictParamExpPredictParam {
     pub out_bound_rate: Option<i64>,
 }
 impl CampaignAddV2BodySkillParamPredictParamExpPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignAddV2BodySkillParamPredictParamExpPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "maxAvgCallTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "minAvgCallTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "outBoundRate", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `offhookPredictParam`.
@@ -1757,9 +2001,23 @@ pub struct CampaignAddV2BodySkillParamPredictParamOffhookPredictParam {
     pub off_hook_rate: Option<i64>,
 }
 impl CampaignAddV2BodySkillParamPredictParamOffhookPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl CampaignAddV2BodySkillParamPredictParamOffhookPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "offHookRate", shape: cec_core::validate::Shape::Int }];
+}
+
+impl CampaignAddV2Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("campaign.add_v2", Self::FIELDS, v, true)
     }
 }
 
@@ -1848,30 +2106,66 @@ pub struct CampaignModifyV1Body {
     pub skill_param: Option<CampaignModifyV1BodySkillParam>,
 }
 impl CampaignModifyV1Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+            }
         }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
-        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
-        if let Some(v) = &self.caller_no {
-            cec_core::validate::max_len(op, &format!("{at}callerNo"), v, 24)?;
+        if !skip.contains(&"deviceType") {
+            cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
         }
-        cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
-        cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
-        if let Some(v) = &self.schedule_param {
-            v.validate(op, &format!("{at}scheduleParam."))?;
+        if !skip.contains(&"callerNo") {
+            cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+            if let Some(v) = &self.caller_no {
+                cec_core::validate::max_len(op, &format!("{at}callerNo"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.skill_param {
-            v.validate(op, &format!("{at}skillParam."))?;
+        if !skip.contains(&"maxAlertingTime") {
+            cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
+        }
+        if !skip.contains(&"scheduleParam") {
+            cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
+            if let Some(v) = &self.schedule_param {
+                v.validate(op, &format!("{at}scheduleParam."), &[])?;
+            }
+        }
+        if !skip.contains(&"skillParam") {
+            if let Some(v) = &self.skill_param {
+                v.validate(op, &format!("{at}skillParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignModifyV1Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "strBeginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "strEndTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callerNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "maxAlertingTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "scheduleParam",
+            shape: cec_core::validate::Shape::Object(CampaignModifyV1BodyScheduleParam::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "ivrParam", shape: cec_core::validate::Shape::Any },
+        cec_core::validate::FieldShape {
+            name: "skillParam",
+            shape: cec_core::validate::Shape::Object(CampaignModifyV1BodySkillParam::FIELDS),
+        },
+    ];
 }
 
 /// Object `scheduleParam`.
@@ -1915,10 +2209,28 @@ pub struct CampaignModifyV1BodyScheduleParam {
     pub holiday_end_time3: Option<String>,
 }
 impl CampaignModifyV1BodyScheduleParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignModifyV1BodyScheduleParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "workdayBeginTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayBeginTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayBeginTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime3", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `skillParam`.
@@ -1938,13 +2250,28 @@ pub struct CampaignModifyV1BodySkillParam {
     pub predict_param: Option<CampaignModifyV1BodySkillParamPredictParam>,
 }
 impl CampaignModifyV1BodySkillParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.predict_param {
-            v.validate(op, &format!("{at}predictParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"predictParam") {
+            if let Some(v) = &self.predict_param {
+                v.validate(op, &format!("{at}predictParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignModifyV1BodySkillParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "skillName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "outBoundType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "predictParam",
+            shape: cec_core::validate::Shape::Object(CampaignModifyV1BodySkillParamPredictParam::FIELDS),
+        },
+    ];
 }
 
 /// Object `predictParam`.
@@ -1961,16 +2288,37 @@ pub struct CampaignModifyV1BodySkillParamPredictParam {
     pub offhook_predict_param: Option<CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam>,
 }
 impl CampaignModifyV1BodySkillParamPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.exp_predict_param {
-            v.validate(op, &format!("{at}expPredictParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"expPredictParam") {
+            if let Some(v) = &self.exp_predict_param {
+                v.validate(op, &format!("{at}expPredictParam."), &[])?;
+            }
         }
-        if let Some(v) = &self.offhook_predict_param {
-            v.validate(op, &format!("{at}offhookPredictParam."))?;
+        if !skip.contains(&"offhookPredictParam") {
+            if let Some(v) = &self.offhook_predict_param {
+                v.validate(op, &format!("{at}offhookPredictParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignModifyV1BodySkillParamPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "predictMethod", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "expPredictParam",
+            shape: cec_core::validate::Shape::Object(CampaignModifyV1BodySkillParamPredictParamExpPredictParam::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "offhookPredictParam",
+            shape: cec_core::validate::Shape::Object(
+                CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam::FIELDS,
+            ),
+        },
+    ];
 }
 
 /// Object `expPredictParam`.
@@ -1987,10 +2335,19 @@ pub struct CampaignModifyV1BodySkillParamPredictParamExpPredictParam {
     pub out_bound_rate: Option<i64>,
 }
 impl CampaignModifyV1BodySkillParamPredictParamExpPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignModifyV1BodySkillParamPredictParamExpPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "maxAvgCallTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "minAvgCallTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "outBoundRate", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `offhookPredictParam`.
@@ -2001,9 +2358,23 @@ pub struct CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam {
     pub off_hook_rate: Option<i64>,
 }
 impl CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl CampaignModifyV1BodySkillParamPredictParamOffhookPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "offHookRate", shape: cec_core::validate::Shape::Int }];
+}
+
+impl CampaignModifyV1Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("campaign.modify_v1", Self::FIELDS, v, true)
     }
 }
 
@@ -2082,40 +2453,89 @@ pub struct CampaignModifyV2Body {
     pub call_order: Option<serde_json::Value>,
 }
 impl CampaignModifyV2Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
-        }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
-        }
-        cec_core::validate::required(op, &format!("{at}strBeginTime"), &self.str_begin_time)?;
-        cec_core::validate::required(op, &format!("{at}strEndTime"), &self.str_end_time)?;
-        cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
-        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
-        if let Some(v) = &self.caller_no {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}callerNo[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
             }
         }
-        cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
-        if let Some(v) = &self.max_alerting_time {
-            cec_core::validate::range(op, &format!("{at}maxAlertingTime"), *v, 5, 60)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+            }
         }
-        if let Some(v) = &self.priority {
-            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        if !skip.contains(&"strBeginTime") {
+            cec_core::validate::required(op, &format!("{at}strBeginTime"), &self.str_begin_time)?;
         }
-        cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
-        if let Some(v) = &self.schedule_param {
-            v.validate(op, &format!("{at}scheduleParam."))?;
+        if !skip.contains(&"strEndTime") {
+            cec_core::validate::required(op, &format!("{at}strEndTime"), &self.str_end_time)?;
         }
-        if let Some(v) = &self.skill_param {
-            v.validate(op, &format!("{at}skillParam."))?;
+        if !skip.contains(&"deviceType") {
+            cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
+        }
+        if !skip.contains(&"callerNo") {
+            cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+            if let Some(v) = &self.caller_no {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}callerNo[{i}]."), &[])?;
+                }
+            }
+        }
+        if !skip.contains(&"maxAlertingTime") {
+            cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
+            if let Some(v) = &self.max_alerting_time {
+                cec_core::validate::range(op, &format!("{at}maxAlertingTime"), *v, 5, 60)?;
+            }
+        }
+        if !skip.contains(&"priority") {
+            if let Some(v) = &self.priority {
+                cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+            }
+        }
+        if !skip.contains(&"scheduleParam") {
+            cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
+            if let Some(v) = &self.schedule_param {
+                v.validate(op, &format!("{at}scheduleParam."), &[])?;
+            }
+        }
+        if !skip.contains(&"skillParam") {
+            if let Some(v) = &self.skill_param {
+                v.validate(op, &format!("{at}skillParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignModifyV2Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "strBeginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "strEndTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "callerNo",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                CampaignModifyV2BodyCallerNo::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape { name: "maxAlertingTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "scheduleParam",
+            shape: cec_core::validate::Shape::Object(CampaignModifyV2BodyScheduleParam::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "ivrParam", shape: cec_core::validate::Shape::Any },
+        cec_core::validate::FieldShape {
+            name: "skillParam",
+            shape: cec_core::validate::Shape::Object(CampaignModifyV2BodySkillParam::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "callOrder", shape: cec_core::validate::Shape::Any },
+    ];
 }
 
 /// Object `callerNo`.
@@ -2129,18 +2549,30 @@ pub struct CampaignModifyV2BodyCallerNo {
     pub priority: Option<i64>,
 }
 impl CampaignModifyV2BodyCallerNo {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
-        if let Some(v) = &self.access_code {
-            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"accessCode") {
+            cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+            if let Some(v) = &self.access_code {
+                cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
-        if let Some(v) = &self.priority {
-            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        if !skip.contains(&"priority") {
+            cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
+            if let Some(v) = &self.priority {
+                cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignModifyV2BodyCallerNo {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `scheduleParam`.
@@ -2184,10 +2616,28 @@ pub struct CampaignModifyV2BodyScheduleParam {
     pub holiday_end_time3: Option<String>,
 }
 impl CampaignModifyV2BodyScheduleParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignModifyV2BodyScheduleParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "workdayBeginTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayBeginTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayBeginTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime3", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `skillParam`.
@@ -2207,13 +2657,28 @@ pub struct CampaignModifyV2BodySkillParam {
     pub predict_param: Option<CampaignModifyV2BodySkillParamPredictParam>,
 }
 impl CampaignModifyV2BodySkillParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.predict_param {
-            v.validate(op, &format!("{at}predictParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"predictParam") {
+            if let Some(v) = &self.predict_param {
+                v.validate(op, &format!("{at}predictParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignModifyV2BodySkillParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "skillName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "outBoundType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "predictParam",
+            shape: cec_core::validate::Shape::Object(CampaignModifyV2BodySkillParamPredictParam::FIELDS),
+        },
+    ];
 }
 
 /// Object `predictParam`.
@@ -2230,16 +2695,37 @@ pub struct CampaignModifyV2BodySkillParamPredictParam {
     pub offhook_predict_param: Option<CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam>,
 }
 impl CampaignModifyV2BodySkillParamPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.exp_predict_param {
-            v.validate(op, &format!("{at}expPredictParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"expPredictParam") {
+            if let Some(v) = &self.exp_predict_param {
+                v.validate(op, &format!("{at}expPredictParam."), &[])?;
+            }
         }
-        if let Some(v) = &self.offhook_predict_param {
-            v.validate(op, &format!("{at}offhookPredictParam."))?;
+        if !skip.contains(&"offhookPredictParam") {
+            if let Some(v) = &self.offhook_predict_param {
+                v.validate(op, &format!("{at}offhookPredictParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignModifyV2BodySkillParamPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "predictMethod", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "expPredictParam",
+            shape: cec_core::validate::Shape::Object(CampaignModifyV2BodySkillParamPredictParamExpPredictParam::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "offhookPredictParam",
+            shape: cec_core::validate::Shape::Object(
+                CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam::FIELDS,
+            ),
+        },
+    ];
 }
 
 /// Object `expPredictParam`.
@@ -2256,10 +2742,19 @@ pub struct CampaignModifyV2BodySkillParamPredictParamExpPredictParam {
     pub out_bound_rate: Option<i64>,
 }
 impl CampaignModifyV2BodySkillParamPredictParamExpPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl CampaignModifyV2BodySkillParamPredictParamExpPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "maxAvgCallTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "minAvgCallTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "outBoundRate", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `offhookPredictParam`.
@@ -2270,9 +2765,23 @@ pub struct CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam {
     pub off_hook_rate: Option<i64>,
 }
 impl CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl CampaignModifyV2BodySkillParamPredictParamOffhookPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "offHookRate", shape: cec_core::validate::Shape::Int }];
+}
+
+impl CampaignModifyV2Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("campaign.modify_v2", Self::FIELDS, v, true)
     }
 }
 
@@ -2318,9 +2827,23 @@ pub struct CampaignDeleteBody {
     pub archive_history: Option<i64>,
 }
 impl CampaignDeleteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl CampaignDeleteBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "archiveHistory", shape: cec_core::validate::Shape::Int }];
+}
+
+impl CampaignDeleteBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("campaign.delete", Self::FIELDS, v, true)
     }
 }
 
@@ -2602,13 +3125,26 @@ pub struct CampaignSetRetryPolicyBody {
     pub policy_type: Option<i64>,
 }
 impl CampaignSetRetryPolicyBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.policy_json {
-            v.validate(op, &format!("{at}policyJson."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"policyJson") {
+            if let Some(v) = &self.policy_json {
+                v.validate(op, &format!("{at}policyJson."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignSetRetryPolicyBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "policyJson",
+            shape: cec_core::validate::Shape::Object(CampaignSetRetryPolicyBodyPolicyJson::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "policyType", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `policyJson`.
@@ -2628,13 +3164,31 @@ pub struct CampaignSetRetryPolicyBodyPolicyJson {
     pub no_retry_policy: Option<Vec<String>>,
 }
 impl CampaignSetRetryPolicyBodyPolicyJson {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.policy {
-            v.validate(op, &format!("{at}policy."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"policy") {
+            if let Some(v) = &self.policy {
+                v.validate(op, &format!("{at}policy."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl CampaignSetRetryPolicyBodyPolicyJson {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "dataType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "policy",
+            shape: cec_core::validate::Shape::Object(CampaignSetRetryPolicyBodyPolicyJsonPolicy::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "type", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "noRetryPolicy",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+    ];
 }
 
 /// Object `policy`.
@@ -2657,9 +3211,28 @@ pub struct CampaignSetRetryPolicyBodyPolicyJsonPolicy {
     pub retry_number: Option<i64>,
 }
 impl CampaignSetRetryPolicyBodyPolicyJsonPolicy {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl CampaignSetRetryPolicyBodyPolicyJsonPolicy {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "retryTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "retryDay", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callInterval", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "result", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "retryNumber", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CampaignSetRetryPolicyBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("campaign.set_retry_policy", Self::FIELDS, v, true)
     }
 }
 
@@ -2821,25 +3394,48 @@ pub struct CampaignAddBusinessResultBody {
     pub children: Option<Vec<CampaignAddBusinessResultBodyChildren>>,
 }
 impl CampaignAddBusinessResultBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 50)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 50)?;
+            }
         }
-        if let Some(v) = &self.code {
-            cec_core::validate::max_len(op, &format!("{at}code"), v, 50)?;
+        if !skip.contains(&"code") {
+            if let Some(v) = &self.code {
+                cec_core::validate::max_len(op, &format!("{at}code"), v, 50)?;
+            }
         }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+            }
         }
-        if let Some(v) = &self.children {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}children[{i}]."))?;
+        if !skip.contains(&"children") {
+            if let Some(v) = &self.children {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}children[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl CampaignAddBusinessResultBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "code", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "children",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                CampaignAddBusinessResultBodyChildren::FIELDS,
+            )),
+        },
+    ];
 }
 
 /// Object `children`.
@@ -2856,19 +3452,42 @@ pub struct CampaignAddBusinessResultBodyChildren {
     pub description: Option<String>,
 }
 impl CampaignAddBusinessResultBodyChildren {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 50)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 50)?;
+            }
         }
-        if let Some(v) = &self.code {
-            cec_core::validate::max_len(op, &format!("{at}code"), v, 50)?;
+        if !skip.contains(&"code") {
+            if let Some(v) = &self.code {
+                cec_core::validate::max_len(op, &format!("{at}code"), v, 50)?;
+            }
         }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+            }
         }
         Ok(())
+    }
+}
+impl CampaignAddBusinessResultBodyChildren {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "code", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CampaignAddBusinessResultBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("campaign.add_business_result", Self::FIELDS, v, true)
     }
 }
 
@@ -3052,17 +3671,29 @@ pub struct CampaignAddCallerNumbersBody {
     pub caller_no: Option<Vec<CampaignAddCallerNumbersBodyCallerNo>>,
 }
 impl CampaignAddCallerNumbersBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
-        if let Some(v) = &self.caller_no {
-            cec_core::validate::max_items(op, &format!("{at}callerNo"), v, 100)?;
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}callerNo[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callerNo") {
+            cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+            if let Some(v) = &self.caller_no {
+                cec_core::validate::max_items(op, &format!("{at}callerNo"), v, 100)?;
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}callerNo[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl CampaignAddCallerNumbersBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "callerNo",
+        shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+            CampaignAddCallerNumbersBodyCallerNo::FIELDS,
+        )),
+    }];
 }
 
 /// Object `callerNo`.
@@ -3076,17 +3707,37 @@ pub struct CampaignAddCallerNumbersBodyCallerNo {
     pub priority: Option<i64>,
 }
 impl CampaignAddCallerNumbersBodyCallerNo {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
-        if let Some(v) = &self.access_code {
-            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"accessCode") {
+            cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+            if let Some(v) = &self.access_code {
+                cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
-        if let Some(v) = &self.priority {
-            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        if !skip.contains(&"priority") {
+            cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
+            if let Some(v) = &self.priority {
+                cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+            }
         }
         Ok(())
+    }
+}
+impl CampaignAddCallerNumbersBodyCallerNo {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CampaignAddCallerNumbersBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("campaign.add_caller_numbers", Self::FIELDS, v, true)
     }
 }
 
@@ -3132,17 +3783,29 @@ pub struct CampaignDeleteCallerNumbersBody {
     pub caller_no: Option<Vec<CampaignDeleteCallerNumbersBodyCallerNo>>,
 }
 impl CampaignDeleteCallerNumbersBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
-        if let Some(v) = &self.caller_no {
-            cec_core::validate::max_items(op, &format!("{at}callerNo"), v, 100)?;
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}callerNo[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callerNo") {
+            cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+            if let Some(v) = &self.caller_no {
+                cec_core::validate::max_items(op, &format!("{at}callerNo"), v, 100)?;
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}callerNo[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl CampaignDeleteCallerNumbersBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "callerNo",
+        shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+            CampaignDeleteCallerNumbersBodyCallerNo::FIELDS,
+        )),
+    }];
 }
 
 /// Object `callerNo`.
@@ -3153,13 +3816,29 @@ pub struct CampaignDeleteCallerNumbersBodyCallerNo {
     pub access_code: Option<String>,
 }
 impl CampaignDeleteCallerNumbersBodyCallerNo {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
-        if let Some(v) = &self.access_code {
-            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"accessCode") {
+            cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+            if let Some(v) = &self.access_code {
+                cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+            }
         }
         Ok(())
+    }
+}
+impl CampaignDeleteCallerNumbersBodyCallerNo {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String }];
+}
+
+impl CampaignDeleteCallerNumbersBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("campaign.delete_caller_numbers", Self::FIELDS, v, true)
     }
 }
 
@@ -3286,14 +3965,37 @@ pub struct HolidayAddBody {
     pub end_time: Option<String>,
 }
 impl HolidayAddBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 30)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 30)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        if !skip.contains(&"type") {
+            cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        }
         Ok(())
+    }
+}
+impl HolidayAddBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "type", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "week", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl HolidayAddBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("holiday.add", Self::FIELDS, v, true)
     }
 }
 
@@ -3354,15 +4056,41 @@ pub struct HolidayModifyBody {
     pub end_time: Option<String>,
 }
 impl HolidayModifyBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 30)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
         }
-        cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 30)?;
+            }
+        }
+        if !skip.contains(&"type") {
+            cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        }
         Ok(())
+    }
+}
+impl HolidayModifyBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "type", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "week", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl HolidayModifyBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("holiday.modify", Self::FIELDS, v, true)
     }
 }
 
@@ -3500,16 +4228,48 @@ pub struct BlocklistAddBody {
     pub restrict_period: Option<String>,
 }
 impl BlocklistAddBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}blocklist"), &self.blocklist)?;
-        if let Some(v) = &self.validity_time {
-            cec_core::validate::range(op, &format!("{at}validityTime"), *v, 1, 120)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"blocklist") {
+            cec_core::validate::required(op, &format!("{at}blocklist"), &self.blocklist)?;
         }
-        if let Some(v) = &self.restrict_times {
-            cec_core::validate::range(op, &format!("{at}restrictTimes"), *v, 1, 100)?;
+        if !skip.contains(&"validityTime") {
+            if let Some(v) = &self.validity_time {
+                cec_core::validate::range(op, &format!("{at}validityTime"), *v, 1, 120)?;
+            }
+        }
+        if !skip.contains(&"restrictTimes") {
+            if let Some(v) = &self.restrict_times {
+                cec_core::validate::range(op, &format!("{at}restrictTimes"), *v, 1, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl BlocklistAddBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "blocklist",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "validityExpirationTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "validityTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "validityTimeUnit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "relCategoryId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "typeId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "isCoverDupNo", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "restrictTimes", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "restrictPeriod", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl BlocklistAddBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("blocklist.add", Self::FIELDS, v, true)
     }
 }
 
@@ -3555,13 +4315,29 @@ pub struct BlocklistDeleteBody {
     pub blocklist_no: Option<String>,
 }
 impl BlocklistDeleteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}blocklistNo"), &self.blocklist_no)?;
-        if let Some(v) = &self.blocklist_no {
-            cec_core::validate::max_len(op, &format!("{at}blocklistNo"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"blocklistNo") {
+            cec_core::validate::required(op, &format!("{at}blocklistNo"), &self.blocklist_no)?;
+            if let Some(v) = &self.blocklist_no {
+                cec_core::validate::max_len(op, &format!("{at}blocklistNo"), v, 24)?;
+            }
         }
         Ok(())
+    }
+}
+impl BlocklistDeleteBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "blocklistNo", shape: cec_core::validate::Shape::String }];
+}
+
+impl BlocklistDeleteBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("blocklist.delete", Self::FIELDS, v, true)
     }
 }
 
@@ -3647,12 +4423,34 @@ pub struct BlocklistQueryBody {
     pub limit: Option<i64>,
 }
 impl BlocklistQueryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"limit") {
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl BlocklistQueryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "blocklist",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl BlocklistQueryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("blocklist.query", Self::FIELDS, v, true)
     }
 }
 
@@ -3701,16 +4499,36 @@ pub struct BlocklistAddGroupBody {
     pub description: Option<String>,
 }
 impl BlocklistAddGroupBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
+            }
         }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+            }
         }
         Ok(())
+    }
+}
+impl BlocklistAddGroupBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl BlocklistAddGroupBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("blocklist.add_group", Self::FIELDS, v, true)
     }
 }
 
@@ -3762,17 +4580,40 @@ pub struct BlocklistModifyGroupBody {
     pub description: Option<String>,
 }
 impl BlocklistModifyGroupBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
         }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
+            }
+        }
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+            }
         }
         Ok(())
+    }
+}
+impl BlocklistModifyGroupBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl BlocklistModifyGroupBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("blocklist.modify_group", Self::FIELDS, v, true)
     }
 }
 
@@ -3824,14 +4665,35 @@ pub struct BlocklistQueryGroupsBody {
     pub limit: Option<i64>,
 }
 impl BlocklistQueryGroupsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl BlocklistQueryGroupsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl BlocklistQueryGroupsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("blocklist.query_groups", Self::FIELDS, v, true)
     }
 }
 
@@ -3939,17 +4801,40 @@ pub struct BlocklistAddTypeBody {
     pub action_type: Option<String>,
 }
 impl BlocklistAddTypeBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
+            }
         }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}actionType"), &self.action_type)?;
+        if !skip.contains(&"actionType") {
+            cec_core::validate::required(op, &format!("{at}actionType"), &self.action_type)?;
+        }
         Ok(())
+    }
+}
+impl BlocklistAddTypeBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "actionType", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl BlocklistAddTypeBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("blocklist.add_type", Self::FIELDS, v, true)
     }
 }
 
@@ -4001,14 +4886,35 @@ pub struct BlocklistQueryTypesBody {
     pub limit: Option<i64>,
 }
 impl BlocklistQueryTypesBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl BlocklistQueryTypesBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl BlocklistQueryTypesBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("blocklist.query_types", Self::FIELDS, v, true)
     }
 }
 
@@ -4112,19 +5018,48 @@ pub struct BlocklistModifyTypeBody {
     pub action: Option<String>,
 }
 impl BlocklistModifyTypeBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
         }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}actionType"), &self.action_type)?;
-        cec_core::validate::required(op, &format!("{at}action"), &self.action)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 255)?;
+            }
+        }
+        if !skip.contains(&"actionType") {
+            cec_core::validate::required(op, &format!("{at}actionType"), &self.action_type)?;
+        }
+        if !skip.contains(&"action") {
+            cec_core::validate::required(op, &format!("{at}action"), &self.action)?;
+        }
         Ok(())
+    }
+}
+impl BlocklistModifyTypeBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "actionType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "action", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl BlocklistModifyTypeBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("blocklist.modify_type", Self::FIELDS, v, true)
     }
 }
 
@@ -4190,17 +5125,29 @@ pub struct CalldataAddV1Body {
     pub call_data_list: Option<Vec<CalldataAddV1BodyCallDataList>>,
 }
 impl CalldataAddV1Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callDataList"), &self.call_data_list)?;
-        if let Some(v) = &self.call_data_list {
-            cec_core::validate::max_items(op, &format!("{at}callDataList"), v, 20)?;
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}callDataList[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callDataList") {
+            cec_core::validate::required(op, &format!("{at}callDataList"), &self.call_data_list)?;
+            if let Some(v) = &self.call_data_list {
+                cec_core::validate::max_items(op, &format!("{at}callDataList"), v, 20)?;
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}callDataList[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl CalldataAddV1Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "callDataList",
+        shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+            CalldataAddV1BodyCallDataList::FIELDS,
+        )),
+    }];
 }
 
 /// Object `callDataList`.
@@ -4229,25 +5176,56 @@ pub struct CalldataAddV1BodyCallDataList {
     pub priority: Option<String>,
 }
 impl CalldataAddV1BodyCallDataList {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.session_id {
-            cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"sessionId") {
+            if let Some(v) = &self.session_id {
+                cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
-        if let Some(v) = &self.called {
-            cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
+        if !skip.contains(&"called") {
+            cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+            if let Some(v) = &self.called {
+                cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.caller {
-            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+        if !skip.contains(&"caller") {
+            if let Some(v) = &self.caller {
+                cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.custom_field {
-            cec_core::validate::max_len(op, &format!("{at}customField"), v, 200)?;
+        if !skip.contains(&"customField") {
+            if let Some(v) = &self.custom_field {
+                cec_core::validate::max_len(op, &format!("{at}customField"), v, 200)?;
+            }
         }
-        if let Some(v) = &self.call_data {
-            cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+        if !skip.contains(&"callData") {
+            if let Some(v) = &self.call_data {
+                cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+            }
         }
         Ok(())
+    }
+}
+impl CalldataAddV1BodyCallDataList {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "sessionId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "called", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "customField", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "recycleTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callData", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CalldataAddV1Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.add_v1", Self::FIELDS, v, true)
     }
 }
 
@@ -4331,16 +5309,31 @@ pub struct CalldataAddV2Body {
     pub batch_id: Option<String>,
 }
 impl CalldataAddV2Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callDataList"), &self.call_data_list)?;
-        if let Some(v) = &self.call_data_list {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}callDataList[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callDataList") {
+            cec_core::validate::required(op, &format!("{at}callDataList"), &self.call_data_list)?;
+            if let Some(v) = &self.call_data_list {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}callDataList[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl CalldataAddV2Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "callDataList",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                CalldataAddV2BodyCallDataList::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape { name: "batchId", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `callDataList`.
@@ -4369,28 +5362,56 @@ pub struct CalldataAddV2BodyCallDataList {
     pub priority: Option<String>,
 }
 impl CalldataAddV2BodyCallDataList {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.session_id {
-            cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
-        }
-        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
-        if let Some(v) = &self.called {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}called[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"sessionId") {
+            if let Some(v) = &self.session_id {
+                cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
             }
         }
-        if let Some(v) = &self.caller {
-            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+        if !skip.contains(&"called") {
+            cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+            if let Some(v) = &self.called {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}called[{i}]."), &[])?;
+                }
+            }
         }
-        if let Some(v) = &self.custom_field {
-            cec_core::validate::max_len(op, &format!("{at}customField"), v, 200)?;
+        if !skip.contains(&"caller") {
+            if let Some(v) = &self.caller {
+                cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.call_data {
-            cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+        if !skip.contains(&"customField") {
+            if let Some(v) = &self.custom_field {
+                cec_core::validate::max_len(op, &format!("{at}customField"), v, 200)?;
+            }
+        }
+        if !skip.contains(&"callData") {
+            if let Some(v) = &self.call_data {
+                cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+            }
         }
         Ok(())
     }
+}
+impl CalldataAddV2BodyCallDataList {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "sessionId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "called",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                CalldataAddV2BodyCallDataListCalled::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "customField", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "recycleTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callData", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `called`.
@@ -4407,13 +5428,32 @@ pub struct CalldataAddV2BodyCallDataListCalled {
     pub type_: Option<String>,
 }
 impl CalldataAddV2BodyCallDataListCalled {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}calledNo"), &self.called_no)?;
-        if let Some(v) = &self.called_no {
-            cec_core::validate::max_len(op, &format!("{at}calledNo"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"calledNo") {
+            cec_core::validate::required(op, &format!("{at}calledNo"), &self.called_no)?;
+            if let Some(v) = &self.called_no {
+                cec_core::validate::max_len(op, &format!("{at}calledNo"), v, 24)?;
+            }
         }
         Ok(())
+    }
+}
+impl CalldataAddV2BodyCallDataListCalled {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "calledNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "delayTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "type", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CalldataAddV2Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.add_v2", Self::FIELDS, v, true)
     }
 }
 
@@ -4509,18 +5549,44 @@ pub struct CalldataDeleteBody {
     pub archive_history: Option<i64>,
 }
 impl CalldataDeleteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.session_id {
-            cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"sessionId") {
+            if let Some(v) = &self.session_id {
+                cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
+            }
         }
-        if let Some(v) = &self.called {
-            cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
+        if !skip.contains(&"called") {
+            if let Some(v) = &self.called {
+                cec_core::validate::max_len(op, &format!("{at}called"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.custom_field {
-            cec_core::validate::max_len(op, &format!("{at}customField"), v, 200)?;
+        if !skip.contains(&"customField") {
+            if let Some(v) = &self.custom_field {
+                cec_core::validate::max_len(op, &format!("{at}customField"), v, 200)?;
+            }
         }
         Ok(())
+    }
+}
+impl CalldataDeleteBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "sessionId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "called", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "customField", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "recycleTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "recycleType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "archiveHistory", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CalldataDeleteBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.delete", Self::FIELDS, v, true)
     }
 }
 
@@ -4811,14 +5877,38 @@ pub struct CalldataQueryImportResultBody {
     pub import_task_ids: Option<Vec<String>>,
 }
 impl CalldataQueryImportResultBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl CalldataQueryImportResultBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "importTaskIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+    ];
+}
+
+impl CalldataQueryImportResultBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.query_import_result", Self::FIELDS, v, true)
     }
 }
 
@@ -4911,17 +6001,29 @@ pub struct CalldataImportToTaskGroupBody {
     pub call_data_list: Option<Vec<CalldataImportToTaskGroupBodyCallDataList>>,
 }
 impl CalldataImportToTaskGroupBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callDataList"), &self.call_data_list)?;
-        if let Some(v) = &self.call_data_list {
-            cec_core::validate::max_items(op, &format!("{at}callDataList"), v, 20)?;
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}callDataList[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callDataList") {
+            cec_core::validate::required(op, &format!("{at}callDataList"), &self.call_data_list)?;
+            if let Some(v) = &self.call_data_list {
+                cec_core::validate::max_items(op, &format!("{at}callDataList"), v, 20)?;
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}callDataList[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl CalldataImportToTaskGroupBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "callDataList",
+        shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+            CalldataImportToTaskGroupBodyCallDataList::FIELDS,
+        )),
+    }];
 }
 
 /// Object `callDataList`.
@@ -4950,28 +6052,56 @@ pub struct CalldataImportToTaskGroupBodyCallDataList {
     pub priority: Option<String>,
 }
 impl CalldataImportToTaskGroupBodyCallDataList {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.session_id {
-            cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
-        }
-        cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
-        if let Some(v) = &self.called {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}called[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"sessionId") {
+            if let Some(v) = &self.session_id {
+                cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
             }
         }
-        if let Some(v) = &self.caller {
-            cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+        if !skip.contains(&"called") {
+            cec_core::validate::required(op, &format!("{at}called"), &self.called)?;
+            if let Some(v) = &self.called {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}called[{i}]."), &[])?;
+                }
+            }
         }
-        if let Some(v) = &self.custom_field {
-            cec_core::validate::max_len(op, &format!("{at}customField"), v, 200)?;
+        if !skip.contains(&"caller") {
+            if let Some(v) = &self.caller {
+                cec_core::validate::max_len(op, &format!("{at}caller"), v, 24)?;
+            }
         }
-        if let Some(v) = &self.call_data {
-            cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+        if !skip.contains(&"customField") {
+            if let Some(v) = &self.custom_field {
+                cec_core::validate::max_len(op, &format!("{at}customField"), v, 200)?;
+            }
+        }
+        if !skip.contains(&"callData") {
+            if let Some(v) = &self.call_data {
+                cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+            }
         }
         Ok(())
     }
+}
+impl CalldataImportToTaskGroupBodyCallDataList {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "sessionId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "called",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                CalldataImportToTaskGroupBodyCallDataListCalled::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape { name: "caller", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "customField", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "recycleTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callData", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `called`.
@@ -4988,13 +6118,32 @@ pub struct CalldataImportToTaskGroupBodyCallDataListCalled {
     pub type_: Option<String>,
 }
 impl CalldataImportToTaskGroupBodyCallDataListCalled {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}calledNo"), &self.called_no)?;
-        if let Some(v) = &self.called_no {
-            cec_core::validate::max_len(op, &format!("{at}calledNo"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"calledNo") {
+            cec_core::validate::required(op, &format!("{at}calledNo"), &self.called_no)?;
+            if let Some(v) = &self.called_no {
+                cec_core::validate::max_len(op, &format!("{at}calledNo"), v, 24)?;
+            }
         }
         Ok(())
+    }
+}
+impl CalldataImportToTaskGroupBodyCallDataListCalled {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "calledNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "delayTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "type", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CalldataImportToTaskGroupBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calldata.import_to_task_group", Self::FIELDS, v, true)
     }
 }
 
@@ -5043,13 +6192,31 @@ pub struct CallbatchCreateBody {
     pub status: Option<i64>,
 }
 impl CallbatchCreateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 255)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 255)?;
+            }
         }
         Ok(())
+    }
+}
+impl CallbatchCreateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CallbatchCreateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("callbatch.create", Self::FIELDS, v, true)
     }
 }
 
@@ -5098,14 +6265,34 @@ pub struct CallbatchUpdateBody {
     pub name: Option<String>,
 }
 impl CallbatchUpdateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 255)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        }
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 255)?;
+            }
         }
         Ok(())
+    }
+}
+impl CallbatchUpdateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CallbatchUpdateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("callbatch.update", Self::FIELDS, v, true)
     }
 }
 
@@ -5151,10 +6338,26 @@ pub struct CallbatchDeleteBody {
     pub id: Option<String>,
 }
 impl CallbatchDeleteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        }
         Ok(())
+    }
+}
+impl CallbatchDeleteBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String }];
+}
+
+impl CallbatchDeleteBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("callbatch.delete", Self::FIELDS, v, true)
     }
 }
 
@@ -5200,10 +6403,26 @@ pub struct CallbatchPauseBody {
     pub id: Option<String>,
 }
 impl CallbatchPauseBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        }
         Ok(())
+    }
+}
+impl CallbatchPauseBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String }];
+}
+
+impl CallbatchPauseBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("callbatch.pause", Self::FIELDS, v, true)
     }
 }
 
@@ -5249,10 +6468,26 @@ pub struct CallbatchResumeBody {
     pub id: Option<String>,
 }
 impl CallbatchResumeBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"id") {
+            cec_core::validate::required(op, &format!("{at}id"), &self.id)?;
+        }
         Ok(())
+    }
+}
+impl CallbatchResumeBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "id", shape: cec_core::validate::Shape::String }];
+}
+
+impl CallbatchResumeBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("callbatch.resume", Self::FIELDS, v, true)
     }
 }
 
@@ -5307,11 +6542,33 @@ pub struct CallbatchListBody {
     pub limit: Option<i64>,
 }
 impl CallbatchListBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        }
         Ok(())
+    }
+}
+impl CallbatchListBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CallbatchListBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("callbatch.list", Self::FIELDS, v, true)
     }
 }
 
@@ -5403,16 +6660,48 @@ pub struct AppointCreateBody {
     pub remark: Option<String>,
 }
 impl AppointCreateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callType"), &self.call_type)?;
-        cec_core::validate::required(op, &format!("{at}calledNo"), &self.called_no)?;
-        cec_core::validate::required(op, &format!("{at}taskId"), &self.task_id)?;
-        cec_core::validate::required(op, &format!("{at}appointTime"), &self.appoint_time)?;
-        if let Some(v) = &self.call_data {
-            cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callType") {
+            cec_core::validate::required(op, &format!("{at}callType"), &self.call_type)?;
+        }
+        if !skip.contains(&"calledNo") {
+            cec_core::validate::required(op, &format!("{at}calledNo"), &self.called_no)?;
+        }
+        if !skip.contains(&"taskId") {
+            cec_core::validate::required(op, &format!("{at}taskId"), &self.task_id)?;
+        }
+        if !skip.contains(&"appointTime") {
+            cec_core::validate::required(op, &format!("{at}appointTime"), &self.appoint_time)?;
+        }
+        if !skip.contains(&"callData") {
+            if let Some(v) = &self.call_data {
+                cec_core::validate::max_len(op, &format!("{at}callData"), v, 1024)?;
+            }
         }
         Ok(())
+    }
+}
+impl AppointCreateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "calledNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userAccount", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "taskId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "appointTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "callData", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "remark", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AppointCreateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("appoint.create", Self::FIELDS, v, true)
     }
 }
 
@@ -5490,10 +6779,31 @@ pub struct AppointUpdateBody {
     pub remark: Option<String>,
 }
 impl AppointUpdateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}appointId"), &self.appoint_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"appointId") {
+            cec_core::validate::required(op, &format!("{at}appointId"), &self.appoint_id)?;
+        }
         Ok(())
+    }
+}
+impl AppointUpdateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "appointId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userAccount", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "appointTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "remark", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AppointUpdateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("appoint.update", Self::FIELDS, v, true)
     }
 }
 
@@ -5566,10 +6876,36 @@ pub struct AppointUpdateResultBody {
     pub end_time: Option<i64>,
 }
 impl AppointUpdateResultBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}appointId"), &self.appoint_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"appointId") {
+            cec_core::validate::required(op, &format!("{at}appointId"), &self.appoint_id)?;
+        }
         Ok(())
+    }
+}
+impl AppointUpdateResultBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "appointId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userAccount", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callerNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "failCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "busiResult", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "busiSubStatus", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AppointUpdateResultBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("appoint.update_result", Self::FIELDS, v, true)
     }
 }
 
@@ -5615,10 +6951,26 @@ pub struct AppointDeleteBody {
     pub appoint_id: Option<String>,
 }
 impl AppointDeleteBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}appointId"), &self.appoint_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"appointId") {
+            cec_core::validate::required(op, &format!("{at}appointId"), &self.appoint_id)?;
+        }
         Ok(())
+    }
+}
+impl AppointDeleteBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "appointId", shape: cec_core::validate::Shape::String }];
+}
+
+impl AppointDeleteBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("appoint.delete", Self::FIELDS, v, true)
     }
 }
 
@@ -5682,11 +7034,39 @@ pub struct AppointListBody {
     pub limit: Option<i64>,
 }
 impl AppointListBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+        }
         Ok(())
+    }
+}
+impl AppointListBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "calledNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "userAccountList",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "taskId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl AppointListBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("appoint.list", Self::FIELDS, v, true)
     }
 }
 
@@ -5834,15 +7214,40 @@ pub struct CallresultQueryBody {
     pub end_time: Option<String>,
 }
 impl CallresultQueryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.session_id {
-            cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"sessionId") {
+            if let Some(v) = &self.session_id {
+                cec_core::validate::max_len(op, &format!("{at}sessionId"), v, 32)?;
+            }
         }
-        if let Some(v) = &self.begin_time {
-            cec_core::validate::max_len(op, &format!("{at}beginTime"), v, 30)?;
+        if !skip.contains(&"beginTime") {
+            if let Some(v) = &self.begin_time {
+                cec_core::validate::max_len(op, &format!("{at}beginTime"), v, 30)?;
+            }
         }
         Ok(())
+    }
+}
+impl CallresultQueryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "sessionId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "customField", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageSize", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "pageNum", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "showDetail", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CallresultQueryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("callresult.query", Self::FIELDS, v, true)
     }
 }
 
@@ -6063,10 +7468,26 @@ pub struct CallresultCallRecordV1Body {
     pub call_id: Option<String>,
 }
 impl CallresultCallRecordV1Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        }
         Ok(())
+    }
+}
+impl CallresultCallRecordV1Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String }];
+}
+
+impl CallresultCallRecordV1Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("callresult.call_record_v1", Self::FIELDS, v, true)
     }
 }
 
@@ -6180,18 +7601,41 @@ pub struct CallresultCallRecordV2Body {
     pub limit: Option<i64>,
 }
 impl CallresultCallRecordV2Body {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
-        if let Some(v) = &self.page {
-            cec_core::validate::range(op, &format!("{at}page"), *v, 1, 1000)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+        if !skip.contains(&"page") {
+            cec_core::validate::required(op, &format!("{at}page"), &self.page)?;
+            if let Some(v) = &self.page {
+                cec_core::validate::range(op, &format!("{at}page"), *v, 1, 1000)?;
+            }
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl CallresultCallRecordV2Body {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "page", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl CallresultCallRecordV2Body {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("callresult.call_record_v2", Self::FIELDS, v, true)
     }
 }
 
@@ -6287,16 +7731,38 @@ pub struct WritebackBusinessResultBody {
     pub work_no: Option<String>,
 }
 impl WritebackBusinessResultBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}busiResult"), &self.busi_result)?;
-        if let Some(v) = &self.busi_result {
-            cec_core::validate::max_len(op, &format!("{at}busiResult"), v, 50)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"busiResult") {
+            cec_core::validate::required(op, &format!("{at}busiResult"), &self.busi_result)?;
+            if let Some(v) = &self.busi_result {
+                cec_core::validate::max_len(op, &format!("{at}busiResult"), v, 50)?;
+            }
         }
-        if let Some(v) = &self.sub_status {
-            cec_core::validate::max_len(op, &format!("{at}subStatus"), v, 50)?;
+        if !skip.contains(&"subStatus") {
+            if let Some(v) = &self.sub_status {
+                cec_core::validate::max_len(op, &format!("{at}subStatus"), v, 50)?;
+            }
         }
         Ok(())
+    }
+}
+impl WritebackBusinessResultBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "busiResult", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "subStatus", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "busiResultDesc", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workNo", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl WritebackBusinessResultBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("writeback.business_result", Self::FIELDS, v, true)
     }
 }
 
@@ -6331,19 +7797,34 @@ pub struct FileserverAddBody {
     pub server_pwd: Option<cec_core::Secret<String>>,
 }
 impl FileserverAddBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}serverInfo"), &self.server_info)?;
-        if let Some(v) = &self.server_info {
-            v.validate(op, &format!("{at}serverInfo."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"serverInfo") {
+            cec_core::validate::required(op, &format!("{at}serverInfo"), &self.server_info)?;
+            if let Some(v) = &self.server_info {
+                v.validate(op, &format!("{at}serverInfo."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}serverPwd"), &self.server_pwd)?;
-        if let Some(v) = &self.server_pwd {
-            cec_core::validate::min_len(op, &format!("{at}serverPwd"), v.expose_str(), 8)?;
-            cec_core::validate::max_len(op, &format!("{at}serverPwd"), v.expose_str(), 80)?;
+        if !skip.contains(&"serverPwd") {
+            cec_core::validate::required(op, &format!("{at}serverPwd"), &self.server_pwd)?;
+            if let Some(v) = &self.server_pwd {
+                cec_core::validate::min_len(op, &format!("{at}serverPwd"), v.expose_str(), 8)?;
+                cec_core::validate::max_len(op, &format!("{at}serverPwd"), v.expose_str(), 80)?;
+            }
         }
         Ok(())
     }
+}
+impl FileserverAddBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "serverInfo",
+            shape: cec_core::validate::Shape::Object(FileserverAddBodyServerInfo::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "serverPwd", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `serverInfo`.
@@ -6360,12 +7841,35 @@ pub struct FileserverAddBodyServerInfo {
     pub file_path: Option<String>,
 }
 impl FileserverAddBodyServerInfo {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ip"), &self.ip)?;
-        cec_core::validate::required(op, &format!("{at}port"), &self.port)?;
-        cec_core::validate::required(op, &format!("{at}filePath"), &self.file_path)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ip") {
+            cec_core::validate::required(op, &format!("{at}ip"), &self.ip)?;
+        }
+        if !skip.contains(&"port") {
+            cec_core::validate::required(op, &format!("{at}port"), &self.port)?;
+        }
+        if !skip.contains(&"filePath") {
+            cec_core::validate::required(op, &format!("{at}filePath"), &self.file_path)?;
+        }
         Ok(())
+    }
+}
+impl FileserverAddBodyServerInfo {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ip", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "port", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "filePath", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl FileserverAddBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("fileserver.add", Self::FIELDS, v, true)
     }
 }
 
@@ -6455,18 +7959,33 @@ pub struct FileserverUpdateBody {
     pub server_pwd: Option<cec_core::Secret<String>>,
 }
 impl FileserverUpdateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}serverInfo"), &self.server_info)?;
-        if let Some(v) = &self.server_info {
-            v.validate(op, &format!("{at}serverInfo."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"serverInfo") {
+            cec_core::validate::required(op, &format!("{at}serverInfo"), &self.server_info)?;
+            if let Some(v) = &self.server_info {
+                v.validate(op, &format!("{at}serverInfo."), &[])?;
+            }
         }
-        if let Some(v) = &self.server_pwd {
-            cec_core::validate::min_len(op, &format!("{at}serverPwd"), v.expose_str(), 8)?;
-            cec_core::validate::max_len(op, &format!("{at}serverPwd"), v.expose_str(), 80)?;
+        if !skip.contains(&"serverPwd") {
+            if let Some(v) = &self.server_pwd {
+                cec_core::validate::min_len(op, &format!("{at}serverPwd"), v.expose_str(), 8)?;
+                cec_core::validate::max_len(op, &format!("{at}serverPwd"), v.expose_str(), 80)?;
+            }
         }
         Ok(())
     }
+}
+impl FileserverUpdateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "serverInfo",
+            shape: cec_core::validate::Shape::Object(FileserverUpdateBodyServerInfo::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "serverPwd", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `serverInfo`.
@@ -6483,12 +8002,35 @@ pub struct FileserverUpdateBodyServerInfo {
     pub file_path: Option<String>,
 }
 impl FileserverUpdateBodyServerInfo {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}ip"), &self.ip)?;
-        cec_core::validate::required(op, &format!("{at}port"), &self.port)?;
-        cec_core::validate::required(op, &format!("{at}filePath"), &self.file_path)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"ip") {
+            cec_core::validate::required(op, &format!("{at}ip"), &self.ip)?;
+        }
+        if !skip.contains(&"port") {
+            cec_core::validate::required(op, &format!("{at}port"), &self.port)?;
+        }
+        if !skip.contains(&"filePath") {
+            cec_core::validate::required(op, &format!("{at}filePath"), &self.file_path)?;
+        }
         Ok(())
+    }
+}
+impl FileserverUpdateBodyServerInfo {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "ip", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "port", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "filePath", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl FileserverUpdateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("fileserver.update", Self::FIELDS, v, true)
     }
 }
 
@@ -6540,14 +8082,38 @@ pub struct FileserverQueryBody {
     pub server_ids: Option<Vec<String>>,
 }
 impl FileserverQueryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
+        }
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+            }
         }
         Ok(())
+    }
+}
+impl FileserverQueryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "serverIds",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+    ];
+}
+
+impl FileserverQueryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("fileserver.query", Self::FIELDS, v, true)
     }
 }
 
@@ -6702,9 +8268,29 @@ pub struct ObresultCreateBody {
     pub obs_codes: Option<Vec<String>>,
 }
 impl ObresultCreateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl ObresultCreateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "resultCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "displayResult", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "obsCodes",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+    ];
+}
+
+impl ObresultCreateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("obresult.create", Self::FIELDS, v, true)
     }
 }
 
@@ -6759,12 +8345,38 @@ pub struct ObresultUpdateBody {
     pub def_id: Option<String>,
 }
 impl ObresultUpdateBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}obsCodes"), &self.obs_codes)?;
-        cec_core::validate::required(op, &format!("{at}displayResult"), &self.display_result)?;
-        cec_core::validate::required(op, &format!("{at}defId"), &self.def_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"obsCodes") {
+            cec_core::validate::required(op, &format!("{at}obsCodes"), &self.obs_codes)?;
+        }
+        if !skip.contains(&"displayResult") {
+            cec_core::validate::required(op, &format!("{at}displayResult"), &self.display_result)?;
+        }
+        if !skip.contains(&"defId") {
+            cec_core::validate::required(op, &format!("{at}defId"), &self.def_id)?;
+        }
         Ok(())
+    }
+}
+impl ObresultUpdateBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "obsCodes",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "displayResult", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "defId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl ObresultUpdateBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("obresult.update", Self::FIELDS, v, true)
     }
 }
 
@@ -7194,35 +8806,78 @@ pub struct TemplateAddBody {
     pub init_status: Option<i64>,
 }
 impl TemplateAddBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
-        }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
-        }
-        cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
-        cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
-        if let Some(v) = &self.caller_no {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}callerNo[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
             }
         }
-        cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
-        if let Some(v) = &self.priority {
-            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
-        if let Some(v) = &self.schedule_param {
-            v.validate(op, &format!("{at}scheduleParam."))?;
+        if !skip.contains(&"deviceType") {
+            cec_core::validate::required(op, &format!("{at}deviceType"), &self.device_type)?;
         }
-        if let Some(v) = &self.skill_param {
-            v.validate(op, &format!("{at}skillParam."))?;
+        if !skip.contains(&"callerNo") {
+            cec_core::validate::required(op, &format!("{at}callerNo"), &self.caller_no)?;
+            if let Some(v) = &self.caller_no {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}callerNo[{i}]."), &[])?;
+                }
+            }
+        }
+        if !skip.contains(&"maxAlertingTime") {
+            cec_core::validate::required(op, &format!("{at}maxAlertingTime"), &self.max_alerting_time)?;
+        }
+        if !skip.contains(&"priority") {
+            if let Some(v) = &self.priority {
+                cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+            }
+        }
+        if !skip.contains(&"scheduleParam") {
+            cec_core::validate::required(op, &format!("{at}scheduleParam"), &self.schedule_param)?;
+            if let Some(v) = &self.schedule_param {
+                v.validate(op, &format!("{at}scheduleParam."), &[])?;
+            }
+        }
+        if !skip.contains(&"skillParam") {
+            if let Some(v) = &self.skill_param {
+                v.validate(op, &format!("{at}skillParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl TemplateAddBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "callerNo",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                TemplateAddBodyCallerNo::FIELDS,
+            )),
+        },
+        cec_core::validate::FieldShape { name: "maxAlertingTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "scheduleParam",
+            shape: cec_core::validate::Shape::Object(TemplateAddBodyScheduleParam::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "ivrParam", shape: cec_core::validate::Shape::Any },
+        cec_core::validate::FieldShape {
+            name: "skillParam",
+            shape: cec_core::validate::Shape::Object(TemplateAddBodySkillParam::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "initStatus", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `callerNo`.
@@ -7236,18 +8891,30 @@ pub struct TemplateAddBodyCallerNo {
     pub priority: Option<i64>,
 }
 impl TemplateAddBodyCallerNo {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
-        if let Some(v) = &self.access_code {
-            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"accessCode") {
+            cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+            if let Some(v) = &self.access_code {
+                cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
-        if let Some(v) = &self.priority {
-            cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+        if !skip.contains(&"priority") {
+            cec_core::validate::required(op, &format!("{at}priority"), &self.priority)?;
+            if let Some(v) = &self.priority {
+                cec_core::validate::range(op, &format!("{at}priority"), *v, 1, 5)?;
+            }
         }
         Ok(())
     }
+}
+impl TemplateAddBodyCallerNo {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `scheduleParam`.
@@ -7291,10 +8958,28 @@ pub struct TemplateAddBodyScheduleParam {
     pub holiday_end_time3: Option<String>,
 }
 impl TemplateAddBodyScheduleParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl TemplateAddBodyScheduleParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "workdayBeginTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayBeginTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayBeginTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workdayEndTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime1", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime2", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayBeginTime3", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "holidayEndTime3", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `skillParam`.
@@ -7314,13 +8999,28 @@ pub struct TemplateAddBodySkillParam {
     pub predict_param: Option<TemplateAddBodySkillParamPredictParam>,
 }
 impl TemplateAddBodySkillParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.predict_param {
-            v.validate(op, &format!("{at}predictParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"predictParam") {
+            if let Some(v) = &self.predict_param {
+                v.validate(op, &format!("{at}predictParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl TemplateAddBodySkillParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "skillId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "skillName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "outBoundType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "predictParam",
+            shape: cec_core::validate::Shape::Object(TemplateAddBodySkillParamPredictParam::FIELDS),
+        },
+    ];
 }
 
 /// Object `predictParam`.
@@ -7337,16 +9037,35 @@ pub struct TemplateAddBodySkillParamPredictParam {
     pub offhook_predict_param: Option<TemplateAddBodySkillParamPredictParamOffhookPredictParam>,
 }
 impl TemplateAddBodySkillParamPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.exp_predict_param {
-            v.validate(op, &format!("{at}expPredictParam."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"expPredictParam") {
+            if let Some(v) = &self.exp_predict_param {
+                v.validate(op, &format!("{at}expPredictParam."), &[])?;
+            }
         }
-        if let Some(v) = &self.offhook_predict_param {
-            v.validate(op, &format!("{at}offhookPredictParam."))?;
+        if !skip.contains(&"offhookPredictParam") {
+            if let Some(v) = &self.offhook_predict_param {
+                v.validate(op, &format!("{at}offhookPredictParam."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl TemplateAddBodySkillParamPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "predictMethod", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "expPredictParam",
+            shape: cec_core::validate::Shape::Object(TemplateAddBodySkillParamPredictParamExpPredictParam::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "offhookPredictParam",
+            shape: cec_core::validate::Shape::Object(TemplateAddBodySkillParamPredictParamOffhookPredictParam::FIELDS),
+        },
+    ];
 }
 
 /// Object `expPredictParam`.
@@ -7363,10 +9082,19 @@ pub struct TemplateAddBodySkillParamPredictParamExpPredictParam {
     pub out_bound_rate: Option<i64>,
 }
 impl TemplateAddBodySkillParamPredictParamExpPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
     }
+}
+impl TemplateAddBodySkillParamPredictParamExpPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "maxAvgCallTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "minAvgCallTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "outBoundRate", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `offhookPredictParam`.
@@ -7377,9 +9105,23 @@ pub struct TemplateAddBodySkillParamPredictParamOffhookPredictParam {
     pub off_hook_rate: Option<i64>,
 }
 impl TemplateAddBodySkillParamPredictParamOffhookPredictParam {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl TemplateAddBodySkillParamPredictParamOffhookPredictParam {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "offHookRate", shape: cec_core::validate::Shape::Int }];
+}
+
+impl TemplateAddBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("template.add", Self::FIELDS, v, true)
     }
 }
 
@@ -7434,17 +9176,41 @@ pub struct TemplateCopyBody {
     pub init_status: Option<i64>,
 }
 impl TemplateCopyBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
-        if let Some(v) = &self.name {
-            cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"name") {
+            cec_core::validate::required(op, &format!("{at}name"), &self.name)?;
+            if let Some(v) = &self.name {
+                cec_core::validate::max_len(op, &format!("{at}name"), v, 100)?;
+            }
         }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 200)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}from"), &self.from)?;
+        if !skip.contains(&"from") {
+            cec_core::validate::required(op, &format!("{at}from"), &self.from)?;
+        }
         Ok(())
+    }
+}
+impl TemplateCopyBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "name", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "from", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "initStatus", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl TemplateCopyBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("template.copy", Self::FIELDS, v, true)
     }
 }
 
@@ -7543,11 +9309,31 @@ pub struct ObsLoginBody {
     pub passwd: Option<cec_core::Secret<String>>,
 }
 impl ObsLoginBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}user"), &self.user)?;
-        cec_core::validate::required(op, &format!("{at}passwd"), &self.passwd)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"user") {
+            cec_core::validate::required(op, &format!("{at}user"), &self.user)?;
+        }
+        if !skip.contains(&"passwd") {
+            cec_core::validate::required(op, &format!("{at}passwd"), &self.passwd)?;
+        }
         Ok(())
+    }
+}
+impl ObsLoginBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "user", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "passwd", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl ObsLoginBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("obs.login", Self::FIELDS, v, true)
     }
 }
 
@@ -7605,9 +9391,23 @@ pub struct ObsRefreshBody {
     pub refresh_token: Option<cec_core::Secret<String>>,
 }
 impl ObsRefreshBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl ObsRefreshBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "refreshToken", shape: cec_core::validate::Shape::String }];
+}
+
+impl ObsRefreshBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("obs.refresh", Self::FIELDS, v, true)
     }
 }
 
@@ -7668,11 +9468,31 @@ pub struct ObsGetTasksBody {
     pub vdn_id: Option<String>,
 }
 impl ObsGetTasksBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}subCCNo"), &self.sub_cc_no)?;
-        cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"subCCNo") {
+            cec_core::validate::required(op, &format!("{at}subCCNo"), &self.sub_cc_no)?;
+        }
+        if !skip.contains(&"vdnId") {
+            cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
+        }
         Ok(())
+    }
+}
+impl ObsGetTasksBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "subCCNo", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "vdnId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl ObsGetTasksBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("obs.get_tasks", Self::FIELDS, v, true)
     }
 }
 
@@ -7722,10 +9542,26 @@ pub struct ObsInterfaceInfoBody {
     pub version: Option<String>,
 }
 impl ObsInterfaceInfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"version") {
+            cec_core::validate::required(op, &format!("{at}version"), &self.version)?;
+        }
         Ok(())
+    }
+}
+impl ObsInterfaceInfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "version", shape: cec_core::validate::Shape::String }];
+}
+
+impl ObsInterfaceInfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("obs.interface_info", Self::FIELDS, v, true)
     }
 }
 
@@ -7851,13 +9687,48 @@ pub struct ObsPushMidResultBody {
     pub call_id: Option<String>,
 }
 impl ObsPushMidResultBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}subCCNo"), &self.sub_cc_no)?;
-        cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
-        cec_core::validate::required(op, &format!("{at}uniqueId"), &self.unique_id)?;
-        cec_core::validate::required(op, &format!("{at}serviceId"), &self.service_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"subCCNo") {
+            cec_core::validate::required(op, &format!("{at}subCCNo"), &self.sub_cc_no)?;
+        }
+        if !skip.contains(&"vdnId") {
+            cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
+        }
+        if !skip.contains(&"uniqueId") {
+            cec_core::validate::required(op, &format!("{at}uniqueId"), &self.unique_id)?;
+        }
+        if !skip.contains(&"serviceId") {
+            cec_core::validate::required(op, &format!("{at}serviceId"), &self.service_id)?;
+        }
         Ok(())
+    }
+}
+impl ObsPushMidResultBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "subCCNo", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdnId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "uniqueId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "serviceId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "phoneNumber", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "failCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "asrResult", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "fetchTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "writeStartTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endCallTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl ObsPushMidResultBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("obs.push_mid_result", Self::FIELDS, v, true)
     }
 }
 
@@ -7914,13 +9785,48 @@ pub struct ObsPushCallResultBody {
     pub call_id: Option<String>,
 }
 impl ObsPushCallResultBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}subCCNo"), &self.sub_cc_no)?;
-        cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
-        cec_core::validate::required(op, &format!("{at}uniqueId"), &self.unique_id)?;
-        cec_core::validate::required(op, &format!("{at}serviceId"), &self.service_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"subCCNo") {
+            cec_core::validate::required(op, &format!("{at}subCCNo"), &self.sub_cc_no)?;
+        }
+        if !skip.contains(&"vdnId") {
+            cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
+        }
+        if !skip.contains(&"uniqueId") {
+            cec_core::validate::required(op, &format!("{at}uniqueId"), &self.unique_id)?;
+        }
+        if !skip.contains(&"serviceId") {
+            cec_core::validate::required(op, &format!("{at}serviceId"), &self.service_id)?;
+        }
         Ok(())
+    }
+}
+impl ObsPushCallResultBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "subCCNo", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdnId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "uniqueId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "serviceId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "deviceType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "phoneNumber", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "failCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "asrResult", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "fetchTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "writeStartTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endCallTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl ObsPushCallResultBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("obs.push_call_result", Self::FIELDS, v, true)
     }
 }
 
@@ -7950,13 +9856,39 @@ pub struct ObsGetCallDataBody {
     pub batch_count: Option<i64>,
 }
 impl ObsGetCallDataBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}subCCNo"), &self.sub_cc_no)?;
-        cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
-        cec_core::validate::required(op, &format!("{at}serviceId"), &self.service_id)?;
-        cec_core::validate::required(op, &format!("{at}batchCount"), &self.batch_count)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"subCCNo") {
+            cec_core::validate::required(op, &format!("{at}subCCNo"), &self.sub_cc_no)?;
+        }
+        if !skip.contains(&"vdnId") {
+            cec_core::validate::required(op, &format!("{at}vdnId"), &self.vdn_id)?;
+        }
+        if !skip.contains(&"serviceId") {
+            cec_core::validate::required(op, &format!("{at}serviceId"), &self.service_id)?;
+        }
+        if !skip.contains(&"batchCount") {
+            cec_core::validate::required(op, &format!("{at}batchCount"), &self.batch_count)?;
+        }
         Ok(())
+    }
+}
+impl ObsGetCallDataBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "subCCNo", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "vdnId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "serviceId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "batchCount", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl ObsGetCallDataBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("obs.get_call_data", Self::FIELDS, v, true)
     }
 }
 
@@ -8047,19 +9979,46 @@ pub struct CalllogsQueryBody {
     pub end_time: Option<String>,
 }
 impl CalllogsQueryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
-        cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
-        if let Some(v) = &self.limit {
-            cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"offset") {
+            cec_core::validate::required(op, &format!("{at}offset"), &self.offset)?;
         }
-        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
-        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
-        if let Some(v) = &self.end_time {
-            cec_core::validate::max_len(op, &format!("{at}endTime"), v, 7)?;
+        if !skip.contains(&"limit") {
+            cec_core::validate::required(op, &format!("{at}limit"), &self.limit)?;
+            if let Some(v) = &self.limit {
+                cec_core::validate::range(op, &format!("{at}limit"), *v, 1, 100)?;
+            }
+        }
+        if !skip.contains(&"beginTime") {
+            cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
+        }
+        if !skip.contains(&"endTime") {
+            cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+            if let Some(v) = &self.end_time {
+                cec_core::validate::max_len(op, &format!("{at}endTime"), v, 7)?;
+            }
         }
         Ok(())
+    }
+}
+impl CalllogsQueryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "offset", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "limit", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "url", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl CalllogsQueryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("calllogs.query", Self::FIELDS, v, true)
     }
 }
 
@@ -8161,11 +10120,18 @@ pub struct CampaignAddV1Builder<'a> {
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: CampaignAddV1Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CampaignAddV1Builder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CampaignAddV1Builder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+        CampaignAddV1Builder {
+            client_: client,
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -8242,6 +10208,21 @@ impl<'a> CampaignAddV1Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CampaignAddV1Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.add_v1";
@@ -8250,7 +10231,8 @@ impl<'a> CampaignAddV1Builder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -8258,10 +10240,7 @@ impl<'a> CampaignAddV1Builder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8291,11 +10270,18 @@ pub struct CampaignAddV2Builder<'a> {
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: CampaignAddV2Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CampaignAddV2Builder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CampaignAddV2Builder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+        CampaignAddV2Builder {
+            client_: client,
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -8377,6 +10363,21 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CampaignAddV2Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.add_v2";
@@ -8385,7 +10386,8 @@ impl<'a> CampaignAddV2Builder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -8393,10 +10395,7 @@ impl<'a> CampaignAddV2Builder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8427,6 +10426,7 @@ pub struct CampaignModifyV1Builder<'a> {
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: CampaignModifyV1Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CampaignModifyV1Builder<'a> {
@@ -8437,6 +10437,7 @@ impl<'a> CampaignModifyV1Builder<'a> {
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -8509,6 +10510,21 @@ impl<'a> CampaignModifyV1Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CampaignModifyV1Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.modify_v1";
@@ -8518,7 +10534,8 @@ impl<'a> CampaignModifyV1Builder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -8529,10 +10546,7 @@ impl<'a> CampaignModifyV1Builder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8563,6 +10577,7 @@ pub struct CampaignModifyV2Builder<'a> {
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: CampaignModifyV2Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CampaignModifyV2Builder<'a> {
@@ -8573,6 +10588,7 @@ impl<'a> CampaignModifyV2Builder<'a> {
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -8655,6 +10671,21 @@ impl<'a> CampaignModifyV2Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CampaignModifyV2Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.modify_v2";
@@ -8664,7 +10695,8 @@ impl<'a> CampaignModifyV2Builder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -8675,10 +10707,7 @@ impl<'a> CampaignModifyV2Builder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8708,11 +10737,18 @@ pub struct CampaignDeleteBuilder<'a> {
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CampaignDeleteBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CampaignDeleteBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CampaignDeleteBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+        CampaignDeleteBuilder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -8734,6 +10770,21 @@ impl<'a> CampaignDeleteBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CampaignDeleteBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.delete";
@@ -8743,7 +10794,8 @@ impl<'a> CampaignDeleteBuilder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -8751,10 +10803,7 @@ impl<'a> CampaignDeleteBuilder<'a> {
         if let Some(v) = self.campaign_id {
             call = call.path("campaignId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9021,11 +11070,12 @@ pub struct CampaignPauseBuilder<'a> {
     client_: &'a crate::Client,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CampaignPauseBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CampaignPauseBuilder { client_: client, vdn_id: None, campaign_id: None }
+        CampaignPauseBuilder { client_: client, vdn_id: None, campaign_id: None, extra_: Vec::new() }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -9035,6 +11085,13 @@ impl<'a> CampaignPauseBuilder<'a> {
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -9052,6 +11109,9 @@ impl<'a> CampaignPauseBuilder<'a> {
         }
         if let Some(v) = self.campaign_id {
             call = call.path("campaignId", v.to_string());
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -9081,11 +11141,12 @@ pub struct CampaignResumeBuilder<'a> {
     client_: &'a crate::Client,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CampaignResumeBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CampaignResumeBuilder { client_: client, vdn_id: None, campaign_id: None }
+        CampaignResumeBuilder { client_: client, vdn_id: None, campaign_id: None, extra_: Vec::new() }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -9095,6 +11156,13 @@ impl<'a> CampaignResumeBuilder<'a> {
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -9112,6 +11180,9 @@ impl<'a> CampaignResumeBuilder<'a> {
         }
         if let Some(v) = self.campaign_id {
             call = call.path("campaignId", v.to_string());
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -9143,6 +11214,7 @@ pub struct CampaignSetRetryPolicyBuilder<'a> {
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: CampaignSetRetryPolicyBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CampaignSetRetryPolicyBuilder<'a> {
@@ -9153,6 +11225,7 @@ impl<'a> CampaignSetRetryPolicyBuilder<'a> {
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -9185,6 +11258,21 @@ impl<'a> CampaignSetRetryPolicyBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CampaignSetRetryPolicyBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.set_retry_policy";
@@ -9194,7 +11282,8 @@ impl<'a> CampaignSetRetryPolicyBuilder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -9205,10 +11294,7 @@ impl<'a> CampaignSetRetryPolicyBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9307,11 +11393,18 @@ pub struct CampaignAddBusinessResultBuilder<'a> {
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: CampaignAddBusinessResultBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CampaignAddBusinessResultBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CampaignAddBusinessResultBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+        CampaignAddBusinessResultBuilder {
+            client_: client,
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -9348,6 +11441,21 @@ impl<'a> CampaignAddBusinessResultBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CampaignAddBusinessResultBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.add_business_result";
@@ -9356,7 +11464,8 @@ impl<'a> CampaignAddBusinessResultBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -9364,10 +11473,7 @@ impl<'a> CampaignAddBusinessResultBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9583,6 +11689,7 @@ pub struct CampaignAddCallerNumbersBuilder<'a> {
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: CampaignAddCallerNumbersBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CampaignAddCallerNumbersBuilder<'a> {
@@ -9593,6 +11700,7 @@ impl<'a> CampaignAddCallerNumbersBuilder<'a> {
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -9620,6 +11728,21 @@ impl<'a> CampaignAddCallerNumbersBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CampaignAddCallerNumbersBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.add_caller_numbers";
@@ -9629,7 +11752,8 @@ impl<'a> CampaignAddCallerNumbersBuilder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -9640,10 +11764,7 @@ impl<'a> CampaignAddCallerNumbersBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9674,6 +11795,7 @@ pub struct CampaignDeleteCallerNumbersBuilder<'a> {
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: CampaignDeleteCallerNumbersBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CampaignDeleteCallerNumbersBuilder<'a> {
@@ -9684,6 +11806,7 @@ impl<'a> CampaignDeleteCallerNumbersBuilder<'a> {
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -9711,6 +11834,21 @@ impl<'a> CampaignDeleteCallerNumbersBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CampaignDeleteCallerNumbersBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.delete_caller_numbers";
@@ -9720,7 +11858,8 @@ impl<'a> CampaignDeleteCallerNumbersBuilder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -9731,10 +11870,7 @@ impl<'a> CampaignDeleteCallerNumbersBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9834,11 +11970,19 @@ pub struct HolidayAddBuilder<'a> {
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: HolidayAddBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> HolidayAddBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HolidayAddBuilder { client_: client, vdn_id: None, campaign_id: None, locale: None, body_: Default::default() }
+        HolidayAddBuilder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -9885,6 +12029,21 @@ impl<'a> HolidayAddBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = HolidayAddBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "holiday.add";
@@ -9894,7 +12053,8 @@ impl<'a> HolidayAddBuilder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -9905,10 +12065,7 @@ impl<'a> HolidayAddBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9939,6 +12096,7 @@ pub struct HolidayModifyBuilder<'a> {
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: HolidayModifyBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> HolidayModifyBuilder<'a> {
@@ -9949,6 +12107,7 @@ impl<'a> HolidayModifyBuilder<'a> {
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -10001,6 +12160,21 @@ impl<'a> HolidayModifyBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = HolidayModifyBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "holiday.modify";
@@ -10010,7 +12184,8 @@ impl<'a> HolidayModifyBuilder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -10021,10 +12196,7 @@ impl<'a> HolidayModifyBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10202,11 +12374,18 @@ pub struct BlocklistAddBuilder<'a> {
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistAddBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> BlocklistAddBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistAddBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+        BlocklistAddBuilder {
+            client_: client,
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -10268,6 +12447,21 @@ impl<'a> BlocklistAddBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = BlocklistAddBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.add";
@@ -10276,7 +12470,8 @@ impl<'a> BlocklistAddBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -10284,10 +12479,7 @@ impl<'a> BlocklistAddBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10315,11 +12507,18 @@ pub struct BlocklistDeleteBuilder<'a> {
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistDeleteBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> BlocklistDeleteBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistDeleteBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+        BlocklistDeleteBuilder {
+            client_: client,
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -10341,6 +12540,21 @@ impl<'a> BlocklistDeleteBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = BlocklistDeleteBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.delete";
@@ -10349,7 +12563,8 @@ impl<'a> BlocklistDeleteBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -10357,10 +12572,7 @@ impl<'a> BlocklistDeleteBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10449,11 +12661,18 @@ pub struct BlocklistQueryBuilder<'a> {
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistQueryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> BlocklistQueryBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistQueryBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+        BlocklistQueryBuilder {
+            client_: client,
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -10485,6 +12704,21 @@ impl<'a> BlocklistQueryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = BlocklistQueryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.query";
@@ -10493,7 +12727,8 @@ impl<'a> BlocklistQueryBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -10501,10 +12736,7 @@ impl<'a> BlocklistQueryBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10534,11 +12766,18 @@ pub struct BlocklistAddGroupBuilder<'a> {
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistAddGroupBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> BlocklistAddGroupBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistAddGroupBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+        BlocklistAddGroupBuilder {
+            client_: client,
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -10565,6 +12804,21 @@ impl<'a> BlocklistAddGroupBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = BlocklistAddGroupBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.add_group";
@@ -10573,7 +12827,8 @@ impl<'a> BlocklistAddGroupBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -10581,10 +12836,7 @@ impl<'a> BlocklistAddGroupBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10614,11 +12866,18 @@ pub struct BlocklistModifyGroupBuilder<'a> {
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistModifyGroupBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> BlocklistModifyGroupBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistModifyGroupBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+        BlocklistModifyGroupBuilder {
+            client_: client,
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -10650,6 +12909,21 @@ impl<'a> BlocklistModifyGroupBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = BlocklistModifyGroupBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.modify_group";
@@ -10658,7 +12932,8 @@ impl<'a> BlocklistModifyGroupBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -10666,10 +12941,7 @@ impl<'a> BlocklistModifyGroupBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10699,11 +12971,18 @@ pub struct BlocklistQueryGroupsBuilder<'a> {
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistQueryGroupsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> BlocklistQueryGroupsBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistQueryGroupsBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+        BlocklistQueryGroupsBuilder {
+            client_: client,
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -10735,6 +13014,21 @@ impl<'a> BlocklistQueryGroupsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = BlocklistQueryGroupsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.query_groups";
@@ -10743,7 +13037,8 @@ impl<'a> BlocklistQueryGroupsBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -10751,10 +13046,7 @@ impl<'a> BlocklistQueryGroupsBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10853,11 +13145,18 @@ pub struct BlocklistAddTypeBuilder<'a> {
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistAddTypeBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> BlocklistAddTypeBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistAddTypeBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+        BlocklistAddTypeBuilder {
+            client_: client,
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -10889,6 +13188,21 @@ impl<'a> BlocklistAddTypeBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = BlocklistAddTypeBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.add_type";
@@ -10897,7 +13211,8 @@ impl<'a> BlocklistAddTypeBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -10905,10 +13220,7 @@ impl<'a> BlocklistAddTypeBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -10938,11 +13250,18 @@ pub struct BlocklistQueryTypesBuilder<'a> {
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistQueryTypesBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> BlocklistQueryTypesBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistQueryTypesBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+        BlocklistQueryTypesBuilder {
+            client_: client,
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -10974,6 +13293,21 @@ impl<'a> BlocklistQueryTypesBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = BlocklistQueryTypesBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.query_types";
@@ -10982,7 +13316,8 @@ impl<'a> BlocklistQueryTypesBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -10990,10 +13325,7 @@ impl<'a> BlocklistQueryTypesBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11023,11 +13355,18 @@ pub struct BlocklistModifyTypeBuilder<'a> {
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistModifyTypeBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> BlocklistModifyTypeBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistModifyTypeBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+        BlocklistModifyTypeBuilder {
+            client_: client,
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -11069,6 +13408,21 @@ impl<'a> BlocklistModifyTypeBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = BlocklistModifyTypeBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.modify_type";
@@ -11077,7 +13431,8 @@ impl<'a> BlocklistModifyTypeBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -11085,10 +13440,7 @@ impl<'a> BlocklistModifyTypeBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11188,6 +13540,7 @@ pub struct CalldataAddV1Builder<'a> {
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: CalldataAddV1Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CalldataAddV1Builder<'a> {
@@ -11198,6 +13551,7 @@ impl<'a> CalldataAddV1Builder<'a> {
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -11225,6 +13579,21 @@ impl<'a> CalldataAddV1Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataAddV1Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.add_v1";
@@ -11234,7 +13603,8 @@ impl<'a> CalldataAddV1Builder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -11245,10 +13615,7 @@ impl<'a> CalldataAddV1Builder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11279,6 +13646,7 @@ pub struct CalldataAddV2Builder<'a> {
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: CalldataAddV2Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CalldataAddV2Builder<'a> {
@@ -11289,6 +13657,7 @@ impl<'a> CalldataAddV2Builder<'a> {
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -11321,6 +13690,21 @@ impl<'a> CalldataAddV2Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataAddV2Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.add_v2";
@@ -11330,7 +13714,8 @@ impl<'a> CalldataAddV2Builder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -11341,10 +13726,7 @@ impl<'a> CalldataAddV2Builder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11375,6 +13757,7 @@ pub struct CalldataDeleteBuilder<'a> {
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: CalldataDeleteBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CalldataDeleteBuilder<'a> {
@@ -11385,6 +13768,7 @@ impl<'a> CalldataDeleteBuilder<'a> {
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -11437,6 +13821,21 @@ impl<'a> CalldataDeleteBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataDeleteBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.delete";
@@ -11446,7 +13845,8 @@ impl<'a> CalldataDeleteBuilder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -11457,10 +13857,7 @@ impl<'a> CalldataDeleteBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11646,11 +14043,18 @@ pub struct CalldataImportFileFromServerBuilder<'a> {
     vdn_id: Option<i64>,
     campaign_id: Option<String>,
     locale: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CalldataImportFileFromServerBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataImportFileFromServerBuilder { client_: client, vdn_id: None, campaign_id: None, locale: None }
+        CalldataImportFileFromServerBuilder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -11665,6 +14069,13 @@ impl<'a> CalldataImportFileFromServerBuilder<'a> {
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -11685,6 +14096,9 @@ impl<'a> CalldataImportFileFromServerBuilder<'a> {
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -11716,6 +14130,7 @@ pub struct CalldataQueryImportResultBuilder<'a> {
     campaign_id: Option<String>,
     locale: Option<String>,
     body_: CalldataQueryImportResultBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CalldataQueryImportResultBuilder<'a> {
@@ -11726,6 +14141,7 @@ impl<'a> CalldataQueryImportResultBuilder<'a> {
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -11763,6 +14179,21 @@ impl<'a> CalldataQueryImportResultBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataQueryImportResultBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.query_import_result";
@@ -11772,7 +14203,8 @@ impl<'a> CalldataQueryImportResultBuilder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -11783,10 +14215,7 @@ impl<'a> CalldataQueryImportResultBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11816,6 +14245,7 @@ pub struct CalldataImportToTaskGroupBuilder<'a> {
     vdn_id: Option<i64>,
     campaign_group_id: Option<String>,
     body_: CalldataImportToTaskGroupBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CalldataImportToTaskGroupBuilder<'a> {
@@ -11825,6 +14255,7 @@ impl<'a> CalldataImportToTaskGroupBuilder<'a> {
             vdn_id: None,
             campaign_group_id: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -11847,6 +14278,21 @@ impl<'a> CalldataImportToTaskGroupBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalldataImportToTaskGroupBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.import_to_task_group";
@@ -11856,7 +14302,8 @@ impl<'a> CalldataImportToTaskGroupBuilder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignGroupId", &self.campaign_group_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -11864,10 +14311,7 @@ impl<'a> CalldataImportToTaskGroupBuilder<'a> {
         if let Some(v) = self.campaign_group_id {
             call = call.query("campaignGroupId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11897,11 +14341,18 @@ pub struct CallbatchCreateBuilder<'a> {
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CallbatchCreateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CallbatchCreateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CallbatchCreateBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+        CallbatchCreateBuilder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -11928,6 +14379,21 @@ impl<'a> CallbatchCreateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CallbatchCreateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callbatch.create";
@@ -11937,7 +14403,8 @@ impl<'a> CallbatchCreateBuilder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -11945,10 +14412,7 @@ impl<'a> CallbatchCreateBuilder<'a> {
         if let Some(v) = self.campaign_id {
             call = call.path("campaignId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -11976,11 +14440,18 @@ pub struct CallbatchUpdateBuilder<'a> {
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CallbatchUpdateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CallbatchUpdateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CallbatchUpdateBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+        CallbatchUpdateBuilder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -12007,6 +14478,21 @@ impl<'a> CallbatchUpdateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CallbatchUpdateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callbatch.update";
@@ -12016,7 +14502,8 @@ impl<'a> CallbatchUpdateBuilder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -12024,10 +14511,7 @@ impl<'a> CallbatchUpdateBuilder<'a> {
         if let Some(v) = self.campaign_id {
             call = call.path("campaignId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12055,11 +14539,18 @@ pub struct CallbatchDeleteBuilder<'a> {
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CallbatchDeleteBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CallbatchDeleteBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CallbatchDeleteBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+        CallbatchDeleteBuilder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -12081,6 +14572,21 @@ impl<'a> CallbatchDeleteBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CallbatchDeleteBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callbatch.delete";
@@ -12090,7 +14596,8 @@ impl<'a> CallbatchDeleteBuilder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -12098,10 +14605,7 @@ impl<'a> CallbatchDeleteBuilder<'a> {
         if let Some(v) = self.campaign_id {
             call = call.path("campaignId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12129,11 +14633,18 @@ pub struct CallbatchPauseBuilder<'a> {
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CallbatchPauseBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CallbatchPauseBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CallbatchPauseBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+        CallbatchPauseBuilder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -12155,6 +14666,21 @@ impl<'a> CallbatchPauseBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CallbatchPauseBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callbatch.pause";
@@ -12164,7 +14690,8 @@ impl<'a> CallbatchPauseBuilder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -12172,10 +14699,7 @@ impl<'a> CallbatchPauseBuilder<'a> {
         if let Some(v) = self.campaign_id {
             call = call.path("campaignId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12203,11 +14727,18 @@ pub struct CallbatchResumeBuilder<'a> {
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CallbatchResumeBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CallbatchResumeBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CallbatchResumeBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+        CallbatchResumeBuilder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -12229,6 +14760,21 @@ impl<'a> CallbatchResumeBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CallbatchResumeBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callbatch.resume";
@@ -12238,7 +14784,8 @@ impl<'a> CallbatchResumeBuilder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -12246,10 +14793,7 @@ impl<'a> CallbatchResumeBuilder<'a> {
         if let Some(v) = self.campaign_id {
             call = call.path("campaignId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12279,11 +14823,18 @@ pub struct CallbatchListBuilder<'a> {
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CallbatchListBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CallbatchListBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CallbatchListBuilder { client_: client, vdn_id: None, campaign_id: None, body_: Default::default() }
+        CallbatchListBuilder {
+            client_: client,
+            vdn_id: None,
+            campaign_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -12320,6 +14871,21 @@ impl<'a> CallbatchListBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CallbatchListBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callbatch.list";
@@ -12329,7 +14895,8 @@ impl<'a> CallbatchListBuilder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -12337,10 +14904,7 @@ impl<'a> CallbatchListBuilder<'a> {
         if let Some(v) = self.campaign_id {
             call = call.path("campaignId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12369,11 +14933,12 @@ pub struct AppointCreateBuilder<'a> {
     client_: &'a crate::Client,
     vdn_id: Option<i64>,
     body_: AppointCreateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AppointCreateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppointCreateBuilder { client_: client, vdn_id: None, body_: Default::default() }
+        AppointCreateBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -12425,6 +14990,21 @@ impl<'a> AppointCreateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AppointCreateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appoint.create";
@@ -12433,15 +15013,13 @@ impl<'a> AppointCreateBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12468,11 +15046,12 @@ pub struct AppointUpdateBuilder<'a> {
     client_: &'a crate::Client,
     vdn_id: Option<i64>,
     body_: AppointUpdateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AppointUpdateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppointUpdateBuilder { client_: client, vdn_id: None, body_: Default::default() }
+        AppointUpdateBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -12509,6 +15088,21 @@ impl<'a> AppointUpdateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AppointUpdateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appoint.update";
@@ -12517,15 +15111,13 @@ impl<'a> AppointUpdateBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12554,11 +15146,12 @@ pub struct AppointUpdateResultBuilder<'a> {
     client_: &'a crate::Client,
     vdn_id: Option<i64>,
     body_: AppointUpdateResultBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AppointUpdateResultBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppointUpdateResultBuilder { client_: client, vdn_id: None, body_: Default::default() }
+        AppointUpdateResultBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -12620,6 +15213,21 @@ impl<'a> AppointUpdateResultBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AppointUpdateResultBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appoint.update_result";
@@ -12628,15 +15236,13 @@ impl<'a> AppointUpdateResultBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12663,11 +15269,12 @@ pub struct AppointDeleteBuilder<'a> {
     client_: &'a crate::Client,
     vdn_id: Option<i64>,
     body_: AppointDeleteBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AppointDeleteBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppointDeleteBuilder { client_: client, vdn_id: None, body_: Default::default() }
+        AppointDeleteBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -12684,6 +15291,21 @@ impl<'a> AppointDeleteBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AppointDeleteBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appoint.delete";
@@ -12692,15 +15314,13 @@ impl<'a> AppointDeleteBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12729,11 +15349,12 @@ pub struct AppointListBuilder<'a> {
     client_: &'a crate::Client,
     vdn_id: Option<i64>,
     body_: AppointListBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AppointListBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppointListBuilder { client_: client, vdn_id: None, body_: Default::default() }
+        AppointListBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -12780,6 +15401,21 @@ impl<'a> AppointListBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AppointListBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appoint.list";
@@ -12788,15 +15424,13 @@ impl<'a> AppointListBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -12827,6 +15461,7 @@ pub struct CallresultQueryBuilder<'a> {
     campaign_id: Option<i64>,
     locale: Option<String>,
     body_: CallresultQueryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CallresultQueryBuilder<'a> {
@@ -12837,6 +15472,7 @@ impl<'a> CallresultQueryBuilder<'a> {
             campaign_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -12894,6 +15530,21 @@ impl<'a> CallresultQueryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CallresultQueryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callresult.query";
@@ -12903,7 +15554,8 @@ impl<'a> CallresultQueryBuilder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -12914,10 +15566,7 @@ impl<'a> CallresultQueryBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13006,11 +15655,12 @@ pub struct CallresultCallRecordV1Builder<'a> {
     client_: &'a crate::Client,
     vdn_id: Option<i64>,
     body_: CallresultCallRecordV1Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CallresultCallRecordV1Builder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CallresultCallRecordV1Builder { client_: client, vdn_id: None, body_: Default::default() }
+        CallresultCallRecordV1Builder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -13027,6 +15677,21 @@ impl<'a> CallresultCallRecordV1Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CallresultCallRecordV1Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callresult.call_record_v1";
@@ -13035,15 +15700,13 @@ impl<'a> CallresultCallRecordV1Builder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13073,11 +15736,18 @@ pub struct CallresultCallRecordV2Builder<'a> {
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: CallresultCallRecordV2Body,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CallresultCallRecordV2Builder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CallresultCallRecordV2Builder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+        CallresultCallRecordV2Builder {
+            client_: client,
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -13109,6 +15779,21 @@ impl<'a> CallresultCallRecordV2Builder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CallresultCallRecordV2Body::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callresult.call_record_v2";
@@ -13117,7 +15802,8 @@ impl<'a> CallresultCallRecordV2Builder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -13125,10 +15811,7 @@ impl<'a> CallresultCallRecordV2Builder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13159,6 +15842,7 @@ pub struct WritebackBusinessResultBuilder<'a> {
     data_id: Option<i64>,
     locale: Option<String>,
     body_: WritebackBusinessResultBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> WritebackBusinessResultBuilder<'a> {
@@ -13169,6 +15853,7 @@ impl<'a> WritebackBusinessResultBuilder<'a> {
             data_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -13211,6 +15896,21 @@ impl<'a> WritebackBusinessResultBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = WritebackBusinessResultBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "writeback.business_result";
@@ -13220,7 +15920,8 @@ impl<'a> WritebackBusinessResultBuilder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "dataId", &self.data_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -13231,10 +15932,7 @@ impl<'a> WritebackBusinessResultBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13264,11 +15962,18 @@ pub struct FileserverAddBuilder<'a> {
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: FileserverAddBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> FileserverAddBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        FileserverAddBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+        FileserverAddBuilder {
+            client_: client,
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -13295,6 +16000,21 @@ impl<'a> FileserverAddBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = FileserverAddBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "fileserver.add";
@@ -13303,7 +16023,8 @@ impl<'a> FileserverAddBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -13311,10 +16032,7 @@ impl<'a> FileserverAddBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13344,11 +16062,12 @@ pub struct FileserverDeleteBuilder<'a> {
     vdn_id: Option<i64>,
     server_id: Option<String>,
     locale: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> FileserverDeleteBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        FileserverDeleteBuilder { client_: client, vdn_id: None, server_id: None, locale: None }
+        FileserverDeleteBuilder { client_: client, vdn_id: None, server_id: None, locale: None, extra_: Vec::new() }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -13363,6 +16082,13 @@ impl<'a> FileserverDeleteBuilder<'a> {
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -13383,6 +16109,9 @@ impl<'a> FileserverDeleteBuilder<'a> {
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -13414,6 +16143,7 @@ pub struct FileserverUpdateBuilder<'a> {
     server_id: Option<String>,
     locale: Option<String>,
     body_: FileserverUpdateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> FileserverUpdateBuilder<'a> {
@@ -13424,6 +16154,7 @@ impl<'a> FileserverUpdateBuilder<'a> {
             server_id: None,
             locale: None,
             body_: Default::default(),
+            extra_: Vec::new(),
         }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
@@ -13456,6 +16187,21 @@ impl<'a> FileserverUpdateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = FileserverUpdateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "fileserver.update";
@@ -13465,7 +16211,8 @@ impl<'a> FileserverUpdateBuilder<'a> {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "serverId", &self.server_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -13476,10 +16223,7 @@ impl<'a> FileserverUpdateBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13509,11 +16253,18 @@ pub struct FileserverQueryBuilder<'a> {
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: FileserverQueryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> FileserverQueryBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        FileserverQueryBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+        FileserverQueryBuilder {
+            client_: client,
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -13545,6 +16296,21 @@ impl<'a> FileserverQueryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = FileserverQueryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "fileserver.query";
@@ -13553,7 +16319,8 @@ impl<'a> FileserverQueryBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -13561,10 +16328,7 @@ impl<'a> FileserverQueryBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13676,11 +16440,18 @@ pub struct ObresultCreateBuilder<'a> {
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: ObresultCreateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> ObresultCreateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObresultCreateBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+        ObresultCreateBuilder {
+            client_: client,
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -13712,6 +16483,21 @@ impl<'a> ObresultCreateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ObresultCreateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obresult.create";
@@ -13720,7 +16506,8 @@ impl<'a> ObresultCreateBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -13728,10 +16515,7 @@ impl<'a> ObresultCreateBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -13759,11 +16543,18 @@ pub struct ObresultUpdateBuilder<'a> {
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: ObresultUpdateBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> ObresultUpdateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObresultUpdateBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+        ObresultUpdateBuilder {
+            client_: client,
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -13795,6 +16586,21 @@ impl<'a> ObresultUpdateBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ObresultUpdateBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obresult.update";
@@ -13803,7 +16609,8 @@ impl<'a> ObresultUpdateBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -13811,10 +16618,7 @@ impl<'a> ObresultUpdateBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14255,11 +17059,18 @@ pub struct TemplateAddBuilder<'a> {
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: TemplateAddBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> TemplateAddBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        TemplateAddBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+        TemplateAddBuilder {
+            client_: client,
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -14326,6 +17137,21 @@ impl<'a> TemplateAddBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = TemplateAddBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "template.add";
@@ -14334,7 +17160,8 @@ impl<'a> TemplateAddBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -14342,10 +17169,7 @@ impl<'a> TemplateAddBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14375,11 +17199,18 @@ pub struct TemplateCopyBuilder<'a> {
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: TemplateCopyBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> TemplateCopyBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        TemplateCopyBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+        TemplateCopyBuilder {
+            client_: client,
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -14416,6 +17247,21 @@ impl<'a> TemplateCopyBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = TemplateCopyBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "template.copy";
@@ -14424,7 +17270,8 @@ impl<'a> TemplateCopyBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -14432,10 +17279,7 @@ impl<'a> TemplateCopyBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14465,11 +17309,18 @@ pub struct TemplateUpdateBuilder<'a> {
     vdn_id: Option<i64>,
     campaign_template_id: Option<i64>,
     locale: Option<String>,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> TemplateUpdateBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        TemplateUpdateBuilder { client_: client, vdn_id: None, campaign_template_id: None, locale: None }
+        TemplateUpdateBuilder {
+            client_: client,
+            vdn_id: None,
+            campaign_template_id: None,
+            locale: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -14484,6 +17335,13 @@ impl<'a> TemplateUpdateBuilder<'a> {
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
         self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
@@ -14504,6 +17362,9 @@ impl<'a> TemplateUpdateBuilder<'a> {
         }
         if let Some(v) = self.locale {
             call = call.header("locale", v);
+        }
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
         Ok(call)
     }
@@ -14532,11 +17393,12 @@ impl crate::Client {
 pub struct ObsLoginBuilder<'a> {
     client_: &'a crate::Client,
     body_: ObsLoginBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> ObsLoginBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObsLoginBuilder { client_: client, body_: Default::default() }
+        ObsLoginBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// user name Required.
     pub fn user(mut self, v: impl Into<String>) -> Self {
@@ -14553,16 +17415,29 @@ impl<'a> ObsLoginBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ObsLoginBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.login";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14591,11 +17466,12 @@ pub struct ObsRefreshBuilder<'a> {
     client_: &'a crate::Client,
     authentication: Option<String>,
     body_: ObsRefreshBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> ObsRefreshBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObsRefreshBuilder { client_: client, authentication: None, body_: Default::default() }
+        ObsRefreshBuilder { client_: client, authentication: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
     pub fn authentication(mut self, v: impl Into<String>) -> Self {
@@ -14612,20 +17488,33 @@ impl<'a> ObsRefreshBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ObsRefreshBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.refresh";
         let _ = op;
         cec_core::validate::required(op, "Authentication", &self.authentication)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.authentication {
             call = call.header("Authentication", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14654,11 +17543,12 @@ pub struct ObsGetTasksBuilder<'a> {
     client_: &'a crate::Client,
     authentication: Option<String>,
     body_: ObsGetTasksBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> ObsGetTasksBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObsGetTasksBuilder { client_: client, authentication: None, body_: Default::default() }
+        ObsGetTasksBuilder { client_: client, authentication: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
     pub fn authentication(mut self, v: impl Into<String>) -> Self {
@@ -14680,20 +17570,33 @@ impl<'a> ObsGetTasksBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ObsGetTasksBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.get_tasks";
         let _ = op;
         cec_core::validate::required(op, "Authentication", &self.authentication)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.authentication {
             call = call.header("Authentication", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14722,11 +17625,12 @@ pub struct ObsInterfaceInfoBuilder<'a> {
     client_: &'a crate::Client,
     authentication: Option<String>,
     body_: ObsInterfaceInfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> ObsInterfaceInfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObsInterfaceInfoBuilder { client_: client, authentication: None, body_: Default::default() }
+        ObsInterfaceInfoBuilder { client_: client, authentication: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
     pub fn authentication(mut self, v: impl Into<String>) -> Self {
@@ -14743,20 +17647,33 @@ impl<'a> ObsInterfaceInfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ObsInterfaceInfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.interface_info";
         let _ = op;
         cec_core::validate::required(op, "Authentication", &self.authentication)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.authentication {
             call = call.header("Authentication", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14785,11 +17702,12 @@ pub struct ObsPushMidResultBuilder<'a> {
     client_: &'a crate::Client,
     authentication: Option<String>,
     body_: ObsPushMidResultBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> ObsPushMidResultBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObsPushMidResultBuilder { client_: client, authentication: None, body_: Default::default() }
+        ObsPushMidResultBuilder { client_: client, authentication: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
     pub fn authentication(mut self, v: impl Into<String>) -> Self {
@@ -14866,20 +17784,33 @@ impl<'a> ObsPushMidResultBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ObsPushMidResultBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.push_mid_result";
         let _ = op;
         cec_core::validate::required(op, "Authentication", &self.authentication)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.authentication {
             call = call.header("Authentication", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -14908,11 +17839,17 @@ pub struct ObsPushCallResultBuilder<'a> {
     client_: &'a crate::Client,
     authentication: Option<String>,
     body_: ObsPushCallResultBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> ObsPushCallResultBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObsPushCallResultBuilder { client_: client, authentication: None, body_: Default::default() }
+        ObsPushCallResultBuilder {
+            client_: client,
+            authentication: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
     pub fn authentication(mut self, v: impl Into<String>) -> Self {
@@ -14989,20 +17926,33 @@ impl<'a> ObsPushCallResultBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ObsPushCallResultBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.push_call_result";
         let _ = op;
         cec_core::validate::required(op, "Authentication", &self.authentication)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.authentication {
             call = call.header("Authentication", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15031,11 +17981,12 @@ pub struct ObsGetCallDataBuilder<'a> {
     client_: &'a crate::Client,
     authentication: Option<String>,
     body_: ObsGetCallDataBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> ObsGetCallDataBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObsGetCallDataBuilder { client_: client, authentication: None, body_: Default::default() }
+        ObsGetCallDataBuilder { client_: client, authentication: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
     pub fn authentication(mut self, v: impl Into<String>) -> Self {
@@ -15067,20 +18018,33 @@ impl<'a> ObsGetCallDataBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ObsGetCallDataBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.get_call_data";
         let _ = op;
         cec_core::validate::required(op, "Authentication", &self.authentication)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.authentication {
             call = call.header("Authentication", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -15110,11 +18074,18 @@ pub struct CalllogsQueryBuilder<'a> {
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: CalllogsQueryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> CalllogsQueryBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalllogsQueryBuilder { client_: client, vdn_id: None, locale: None, body_: Default::default() }
+        CalllogsQueryBuilder {
+            client_: client,
+            vdn_id: None,
+            locale: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
@@ -15156,6 +18127,21 @@ impl<'a> CalllogsQueryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = CalllogsQueryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calllogs.query";
@@ -15164,7 +18150,8 @@ impl<'a> CalllogsQueryBuilder<'a> {
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
@@ -15172,10 +18159,7 @@ impl<'a> CalllogsQueryBuilder<'a> {
         if let Some(v) = self.locale {
             call = call.header("locale", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.

@@ -588,11 +588,31 @@ pub struct AuthGettokenBody {
     pub app_secret: Option<cec_core::Secret<String>>,
 }
 impl AuthGettokenBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}appKey"), &self.app_key)?;
-        cec_core::validate::required(op, &format!("{at}appSecret"), &self.app_secret)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"appKey") {
+            cec_core::validate::required(op, &format!("{at}appKey"), &self.app_key)?;
+        }
+        if !skip.contains(&"appSecret") {
+            cec_core::validate::required(op, &format!("{at}appSecret"), &self.app_secret)?;
+        }
         Ok(())
+    }
+}
+impl AuthGettokenBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "appKey", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "appSecret", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AuthGettokenBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("auth.gettoken", Self::FIELDS, v, true)
     }
 }
 
@@ -637,11 +657,31 @@ pub struct AuthGetAppCubeTokenBody {
     pub app_secret: Option<cec_core::Secret<String>>,
 }
 impl AuthGetAppCubeTokenBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}appKey"), &self.app_key)?;
-        cec_core::validate::required(op, &format!("{at}appSecret"), &self.app_secret)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"appKey") {
+            cec_core::validate::required(op, &format!("{at}appKey"), &self.app_key)?;
+        }
+        if !skip.contains(&"appSecret") {
+            cec_core::validate::required(op, &format!("{at}appSecret"), &self.app_secret)?;
+        }
         Ok(())
+    }
+}
+impl AuthGetAppCubeTokenBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "appKey", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "appSecret", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl AuthGetAppCubeTokenBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("auth.getAppCubeToken", Self::FIELDS, v, true)
     }
 }
 
@@ -689,11 +729,32 @@ pub struct DomainQuerydomaininfoBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl DomainQuerydomaininfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl DomainQuerydomaininfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "language", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl DomainQuerydomaininfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("domain.querydomaininfo", Self::FIELDS, v, true)
     }
 }
 
@@ -769,19 +830,51 @@ pub struct NavigationQuerynavigationinfoBody {
     pub source: Option<String>,
 }
 impl NavigationQuerynavigationinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        if let Some(v) = &self.access_code {
-            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 20)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}pageNum"), &self.page_num)?;
-        cec_core::validate::required(op, &format!("{at}pageSize"), &self.page_size)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
-        if let Some(v) = &self.source {
-            cec_core::validate::max_len(op, &format!("{at}source"), v, 64)?;
+        if !skip.contains(&"accessCode") {
+            if let Some(v) = &self.access_code {
+                cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 20)?;
+            }
+        }
+        if !skip.contains(&"pageNum") {
+            cec_core::validate::required(op, &format!("{at}pageNum"), &self.page_num)?;
+        }
+        if !skip.contains(&"pageSize") {
+            cec_core::validate::required(op, &format!("{at}pageSize"), &self.page_size)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
+        if !skip.contains(&"source") {
+            if let Some(v) = &self.source {
+                cec_core::validate::max_len(op, &format!("{at}source"), v, 64)?;
+            }
         }
         Ok(())
+    }
+}
+impl NavigationQuerynavigationinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageNum", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageSize", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "source", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl NavigationQuerynavigationinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("navigation.querynavigationinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -918,20 +1011,55 @@ pub struct NavigationCreatenavigationinfoBody {
     pub create_flag: Option<String>,
 }
 impl NavigationCreatenavigationinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        if let Some(v) = &self.access_code {
-            cec_core::validate::min_len(op, &format!("{at}accessCode"), v, 9)?;
-            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}dialogType"), &self.dialog_type)?;
-        cec_core::validate::required(op, &format!("{at}flowCode"), &self.flow_code)?;
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 50)?;
+        if !skip.contains(&"accessCode") {
+            if let Some(v) = &self.access_code {
+                cec_core::validate::min_len(op, &format!("{at}accessCode"), v, 9)?;
+                cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 24)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if !skip.contains(&"dialogType") {
+            cec_core::validate::required(op, &format!("{at}dialogType"), &self.dialog_type)?;
+        }
+        if !skip.contains(&"flowCode") {
+            cec_core::validate::required(op, &format!("{at}flowCode"), &self.flow_code)?;
+        }
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 50)?;
+            }
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl NavigationCreatenavigationinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "domainId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "dialogType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "flowCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "source", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "createFlag", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl NavigationCreatenavigationinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("navigation.createnavigationinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -983,17 +1111,52 @@ pub struct NavigationUpdatenavigationinfoBody {
     pub source: Option<String>,
 }
 impl NavigationUpdatenavigationinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}accessId"), &self.access_id)?;
-        if let Some(v) = &self.access_code {
-            cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 20)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}dialogType"), &self.dialog_type)?;
-        cec_core::validate::required(op, &format!("{at}description"), &self.description)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if !skip.contains(&"accessId") {
+            cec_core::validate::required(op, &format!("{at}accessId"), &self.access_id)?;
+        }
+        if !skip.contains(&"accessCode") {
+            if let Some(v) = &self.access_code {
+                cec_core::validate::max_len(op, &format!("{at}accessCode"), v, 20)?;
+            }
+        }
+        if !skip.contains(&"dialogType") {
+            cec_core::validate::required(op, &format!("{at}dialogType"), &self.dialog_type)?;
+        }
+        if !skip.contains(&"description") {
+            cec_core::validate::required(op, &format!("{at}description"), &self.description)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl NavigationUpdatenavigationinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "accessId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "domainId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "dialogType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "flowCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "source", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl NavigationUpdatenavigationinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("navigation.updatenavigationinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -1030,12 +1193,42 @@ pub struct NavigationDeletenavigationinfoBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl NavigationDeletenavigationinfoBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}accessIdList"), &self.access_id_list)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"accessIdList") {
+            cec_core::validate::required(op, &format!("{at}accessIdList"), &self.access_id_list)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl NavigationDeletenavigationinfoBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "accessIdList",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape {
+            name: "accessCodeList",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::String),
+        },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl NavigationDeletenavigationinfoBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("navigation.deletenavigationinfo", Self::FIELDS, v, true)
     }
 }
 
@@ -1063,14 +1256,24 @@ pub struct SysapiAsrcallbackBody {
     pub body: Option<SysapiAsrcallbackBodyBody>,
 }
 impl SysapiAsrcallbackBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}body"), &self.body)?;
-        if let Some(v) = &self.body {
-            v.validate(op, &format!("{at}body."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"body") {
+            cec_core::validate::required(op, &format!("{at}body"), &self.body)?;
+            if let Some(v) = &self.body {
+                v.validate(op, &format!("{at}body."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl SysapiAsrcallbackBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[cec_core::validate::FieldShape {
+        name: "body",
+        shape: cec_core::validate::Shape::Object(SysapiAsrcallbackBodyBody::FIELDS),
+    }];
 }
 
 /// Object `body`.
@@ -1084,18 +1287,36 @@ pub struct SysapiAsrcallbackBodyBody {
     pub body: Option<SysapiAsrcallbackBodyBodyBody>,
 }
 impl SysapiAsrcallbackBodyBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}state"), &self.state)?;
-        if let Some(v) = &self.state {
-            v.validate(op, &format!("{at}state."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"state") {
+            cec_core::validate::required(op, &format!("{at}state"), &self.state)?;
+            if let Some(v) = &self.state {
+                v.validate(op, &format!("{at}state."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}body"), &self.body)?;
-        if let Some(v) = &self.body {
-            v.validate(op, &format!("{at}body."))?;
+        if !skip.contains(&"body") {
+            cec_core::validate::required(op, &format!("{at}body"), &self.body)?;
+            if let Some(v) = &self.body {
+                v.validate(op, &format!("{at}body."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl SysapiAsrcallbackBodyBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "state",
+            shape: cec_core::validate::Shape::Object(SysapiAsrcallbackBodyBodyState::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "body",
+            shape: cec_core::validate::Shape::Object(SysapiAsrcallbackBodyBodyBody::FIELDS),
+        },
+    ];
 }
 
 /// Object `state`.
@@ -1109,12 +1330,24 @@ pub struct SysapiAsrcallbackBodyBodyState {
     pub success: Option<bool>,
 }
 impl SysapiAsrcallbackBodyBodyState {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}code"), &self.code)?;
-        cec_core::validate::required(op, &format!("{at}success"), &self.success)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"code") {
+            cec_core::validate::required(op, &format!("{at}code"), &self.code)?;
+        }
+        if !skip.contains(&"success") {
+            cec_core::validate::required(op, &format!("{at}success"), &self.success)?;
+        }
         Ok(())
     }
+}
+impl SysapiAsrcallbackBodyBodyState {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "code", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "success", shape: cec_core::validate::Shape::Bool },
+    ];
 }
 
 /// Object `body`.
@@ -1128,17 +1361,34 @@ pub struct SysapiAsrcallbackBodyBodyBody {
     pub lattices: Option<Vec<SysapiAsrcallbackBodyBodyBodyLattices>>,
 }
 impl SysapiAsrcallbackBodyBodyBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}aid"), &self.aid)?;
-        cec_core::validate::required(op, &format!("{at}lattices"), &self.lattices)?;
-        if let Some(v) = &self.lattices {
-            for (i, item) in v.iter().enumerate() {
-                item.validate(op, &format!("{at}lattices[{i}]."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"aid") {
+            cec_core::validate::required(op, &format!("{at}aid"), &self.aid)?;
+        }
+        if !skip.contains(&"lattices") {
+            cec_core::validate::required(op, &format!("{at}lattices"), &self.lattices)?;
+            if let Some(v) = &self.lattices {
+                for (i, item) in v.iter().enumerate() {
+                    item.validate(op, &format!("{at}lattices[{i}]."), &[])?;
+                }
             }
         }
         Ok(())
     }
+}
+impl SysapiAsrcallbackBodyBodyBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "aid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "lattices",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Object(
+                SysapiAsrcallbackBodyBodyBodyLattices::FIELDS,
+            )),
+        },
+    ];
 }
 
 /// Object `lattices`.
@@ -1161,14 +1411,43 @@ pub struct SysapiAsrcallbackBodyBodyBodyLattices {
     pub spk: Option<i64>,
 }
 impl SysapiAsrcallbackBodyBodyBodyLattices {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}lid"), &self.lid)?;
-        cec_core::validate::required(op, &format!("{at}begin"), &self.begin)?;
-        cec_core::validate::required(op, &format!("{at}end"), &self.end)?;
-        cec_core::validate::required(op, &format!("{at}onebest"), &self.onebest)?;
-        cec_core::validate::required(op, &format!("{at}spk"), &self.spk)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"lid") {
+            cec_core::validate::required(op, &format!("{at}lid"), &self.lid)?;
+        }
+        if !skip.contains(&"begin") {
+            cec_core::validate::required(op, &format!("{at}begin"), &self.begin)?;
+        }
+        if !skip.contains(&"end") {
+            cec_core::validate::required(op, &format!("{at}end"), &self.end)?;
+        }
+        if !skip.contains(&"onebest") {
+            cec_core::validate::required(op, &format!("{at}onebest"), &self.onebest)?;
+        }
+        if !skip.contains(&"spk") {
+            cec_core::validate::required(op, &format!("{at}spk"), &self.spk)?;
+        }
         Ok(())
+    }
+}
+impl SysapiAsrcallbackBodyBodyBodyLattices {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "lid", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "begin", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "end", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "onebest", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "spk", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl SysapiAsrcallbackBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("sysapi.asrcallback", Self::FIELDS, v, true)
     }
 }
 
@@ -1217,11 +1496,37 @@ pub struct FlowQueryflowsBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl FlowQueryflowsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl FlowQueryflowsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "flowId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "flowName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "flowCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "source", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageNum", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "pageSize", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl FlowQueryflowsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("flow.queryflows", Self::FIELDS, v, true)
     }
 }
 
@@ -1369,25 +1674,49 @@ pub struct DialogProcessBody {
     pub extparams: Option<DialogProcessBodyExtparams>,
 }
 impl DialogProcessBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
-        if let Some(v) = &self.userid {
-            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userid") {
+            cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+            if let Some(v) = &self.userid {
+                cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
-        if let Some(v) = &self.inaction {
-            cec_core::validate::one_of_int(op, &format!("{at}inaction"), *v, &[7, 8, 9, 11])?;
+        if !skip.contains(&"inaction") {
+            cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
+            if let Some(v) = &self.inaction {
+                cec_core::validate::one_of_int(op, &format!("{at}inaction"), *v, &[7, 8, 9, 11])?;
+            }
         }
-        if let Some(v) = &self.seat {
-            cec_core::validate::one_of(op, &format!("{at}seat"), v, &["vir", "ass"])?;
+        if !skip.contains(&"seat") {
+            if let Some(v) = &self.seat {
+                cec_core::validate::one_of(op, &format!("{at}seat"), v, &["vir", "ass"])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
-        if let Some(v) = &self.extparams {
-            v.validate(op, &format!("{at}extparams."))?;
+        if !skip.contains(&"inparams") {
+            cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+        }
+        if !skip.contains(&"extparams") {
+            if let Some(v) = &self.extparams {
+                v.validate(op, &format!("{at}extparams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl DialogProcessBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inaction", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inparams", shape: cec_core::validate::Shape::Any },
+        cec_core::validate::FieldShape {
+            name: "extparams",
+            shape: cec_core::validate::Shape::Object(DialogProcessBodyExtparams::FIELDS),
+        },
+    ];
 }
 
 /// Object `extparams`.
@@ -1398,9 +1727,23 @@ pub struct DialogProcessBodyExtparams {
     pub transin_data: Option<String>,
 }
 impl DialogProcessBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl DialogProcessBodyExtparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
+}
+
+impl DialogProcessBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("dialog.process", Self::FIELDS, v, true)
     }
 }
 
@@ -1682,22 +2025,47 @@ pub struct DialogInitBody {
     pub extparams: Option<DialogInitBodyExtparams>,
 }
 impl DialogInitBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
-        if let Some(v) = &self.userid {
-            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userid") {
+            cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+            if let Some(v) = &self.userid {
+                cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
-        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
-        if let Some(v) = &self.inparams {
-            v.validate(op, &format!("{at}inparams."))?;
+        if !skip.contains(&"inaction") {
+            cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
         }
-        if let Some(v) = &self.extparams {
-            v.validate(op, &format!("{at}extparams."))?;
+        if !skip.contains(&"inparams") {
+            cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+            if let Some(v) = &self.inparams {
+                v.validate(op, &format!("{at}inparams."), &[])?;
+            }
+        }
+        if !skip.contains(&"extparams") {
+            if let Some(v) = &self.extparams {
+                v.validate(op, &format!("{at}extparams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl DialogInitBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inaction", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "inparams",
+            shape: cec_core::validate::Shape::Object(DialogInitBodyInparams::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "extparams",
+            shape: cec_core::validate::Shape::Object(DialogInitBodyExtparams::FIELDS),
+        },
+    ];
 }
 
 /// Object `inparams`.
@@ -1741,32 +2109,64 @@ pub struct DialogInitBodyInparams {
     pub response_style: Option<String>,
 }
 impl DialogInitBodyInparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
-        if let Some(v) = &self.call_id {
-            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"call_id") {
+            cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
+            if let Some(v) = &self.call_id {
+                cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}call_sor_id"), &self.call_sor_id)?;
-        if let Some(v) = &self.call_sor_id {
-            cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
+        if !skip.contains(&"call_sor_id") {
+            cec_core::validate::required(op, &format!("{at}call_sor_id"), &self.call_sor_id)?;
+            if let Some(v) = &self.call_sor_id {
+                cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
-        if let Some(v) = &self.call_dst_id {
-            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        if !skip.contains(&"call_dst_id") {
+            cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+            if let Some(v) = &self.call_dst_id {
+                cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+            }
         }
-        if let Some(v) = &self.real_callee {
-            cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
+        if !skip.contains(&"real_callee") {
+            if let Some(v) = &self.real_callee {
+                cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
+            }
         }
-        if let Some(v) = &self.cti_callid {
-            cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
+        if !skip.contains(&"cti_callid") {
+            if let Some(v) = &self.cti_callid {
+                cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
-        if let Some(v) = &self.suilu_region_id {
-            cec_core::validate::max_len(op, &format!("{at}suilu_region_id"), v, 64)?;
+        if !skip.contains(&"auth_token") {
+            cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        }
+        if !skip.contains(&"suilu_region_id") {
+            if let Some(v) = &self.suilu_region_id {
+                cec_core::validate::max_len(op, &format!("{at}suilu_region_id"), v, 64)?;
+            }
         }
         Ok(())
     }
+}
+impl DialogInitBodyInparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_sor_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_dst_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "real_callee", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "cti_callid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "auth_token", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "suilu_region_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "entrance_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_media_type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "channelType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "responseStyle", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `extparams`.
@@ -1777,9 +2177,23 @@ pub struct DialogInitBodyExtparams {
     pub transin_data: Option<String>,
 }
 impl DialogInitBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl DialogInitBodyExtparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
+}
+
+impl DialogInitBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("dialog.init", Self::FIELDS, v, true)
     }
 }
 
@@ -2061,22 +2475,47 @@ pub struct DialogAfterInteractionBody {
     pub extparams: Option<DialogAfterInteractionBodyExtparams>,
 }
 impl DialogAfterInteractionBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
-        if let Some(v) = &self.userid {
-            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userid") {
+            cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+            if let Some(v) = &self.userid {
+                cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
-        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
-        if let Some(v) = &self.inparams {
-            v.validate(op, &format!("{at}inparams."))?;
+        if !skip.contains(&"inaction") {
+            cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
         }
-        if let Some(v) = &self.extparams {
-            v.validate(op, &format!("{at}extparams."))?;
+        if !skip.contains(&"inparams") {
+            cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+            if let Some(v) = &self.inparams {
+                v.validate(op, &format!("{at}inparams."), &[])?;
+            }
+        }
+        if !skip.contains(&"extparams") {
+            if let Some(v) = &self.extparams {
+                v.validate(op, &format!("{at}extparams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl DialogAfterInteractionBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inaction", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "inparams",
+            shape: cec_core::validate::Shape::Object(DialogAfterInteractionBodyInparams::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "extparams",
+            shape: cec_core::validate::Shape::Object(DialogAfterInteractionBodyExtparams::FIELDS),
+        },
+    ];
 }
 
 /// Object `inparams`.
@@ -2126,24 +2565,54 @@ pub struct DialogAfterInteractionBodyInparams {
     pub feedback: Option<i64>,
 }
 impl DialogAfterInteractionBodyInparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
-        if let Some(v) = &self.call_id {
-            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"call_id") {
+            cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
+            if let Some(v) = &self.call_id {
+                cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
-        if let Some(v) = &self.call_dst_id {
-            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        if !skip.contains(&"call_dst_id") {
+            cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+            if let Some(v) = &self.call_dst_id {
+                cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}flow_result_type"), &self.flow_result_type)?;
-        cec_core::validate::required(op, &format!("{at}input"), &self.input)?;
-        if let Some(v) = &self.input {
-            cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
+        if !skip.contains(&"flow_result_type") {
+            cec_core::validate::required(op, &format!("{at}flow_result_type"), &self.flow_result_type)?;
         }
-        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        if !skip.contains(&"input") {
+            cec_core::validate::required(op, &format!("{at}input"), &self.input)?;
+            if let Some(v) = &self.input {
+                cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
+            }
+        }
+        if !skip.contains(&"auth_token") {
+            cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        }
         Ok(())
     }
+}
+impl DialogAfterInteractionBodyInparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_dst_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "flow_result_type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "input", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "auth_token", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "recordFileName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inter_idx", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "begin_play", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "end_play", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "result_time", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inter_no", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "IACmd", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "TextSource", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "feedback", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `extparams`.
@@ -2154,9 +2623,23 @@ pub struct DialogAfterInteractionBodyExtparams {
     pub transin_data: Option<String>,
 }
 impl DialogAfterInteractionBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl DialogAfterInteractionBodyExtparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
+}
+
+impl DialogAfterInteractionBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("dialog.afterInteraction", Self::FIELDS, v, true)
     }
 }
 
@@ -2438,22 +2921,47 @@ pub struct DialogAfterTransferBody {
     pub extparams: Option<DialogAfterTransferBodyExtparams>,
 }
 impl DialogAfterTransferBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
-        if let Some(v) = &self.userid {
-            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userid") {
+            cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+            if let Some(v) = &self.userid {
+                cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
-        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
-        if let Some(v) = &self.inparams {
-            v.validate(op, &format!("{at}inparams."))?;
+        if !skip.contains(&"inaction") {
+            cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
         }
-        if let Some(v) = &self.extparams {
-            v.validate(op, &format!("{at}extparams."))?;
+        if !skip.contains(&"inparams") {
+            cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+            if let Some(v) = &self.inparams {
+                v.validate(op, &format!("{at}inparams."), &[])?;
+            }
+        }
+        if !skip.contains(&"extparams") {
+            if let Some(v) = &self.extparams {
+                v.validate(op, &format!("{at}extparams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl DialogAfterTransferBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inaction", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "inparams",
+            shape: cec_core::validate::Shape::Object(DialogAfterTransferBodyInparams::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "extparams",
+            shape: cec_core::validate::Shape::Object(DialogAfterTransferBodyExtparams::FIELDS),
+        },
+    ];
 }
 
 /// Object `inparams`.
@@ -2497,25 +3005,57 @@ pub struct DialogAfterTransferBodyInparams {
     pub channel_type: Option<String>,
 }
 impl DialogAfterTransferBodyInparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
-        if let Some(v) = &self.call_id {
-            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"call_id") {
+            cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
+            if let Some(v) = &self.call_id {
+                cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
-        if let Some(v) = &self.call_dst_id {
-            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        if !skip.contains(&"call_dst_id") {
+            cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+            if let Some(v) = &self.call_dst_id {
+                cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}begin_trans"), &self.begin_trans)?;
-        cec_core::validate::required(op, &format!("{at}end_trans"), &self.end_trans)?;
-        cec_core::validate::required(op, &format!("{at}trans_result"), &self.trans_result)?;
-        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
-        if let Some(v) = &self.input {
-            cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
+        if !skip.contains(&"begin_trans") {
+            cec_core::validate::required(op, &format!("{at}begin_trans"), &self.begin_trans)?;
+        }
+        if !skip.contains(&"end_trans") {
+            cec_core::validate::required(op, &format!("{at}end_trans"), &self.end_trans)?;
+        }
+        if !skip.contains(&"trans_result") {
+            cec_core::validate::required(op, &format!("{at}trans_result"), &self.trans_result)?;
+        }
+        if !skip.contains(&"auth_token") {
+            cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        }
+        if !skip.contains(&"input") {
+            if let Some(v) = &self.input {
+                cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
+            }
         }
         Ok(())
     }
+}
+impl DialogAfterTransferBodyInparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_dst_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "begin_trans", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "end_trans", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "trans_result", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "auth_token", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "record_result", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "input", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inter_idx", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_media_type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "channelType", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `extparams`.
@@ -2526,9 +3066,23 @@ pub struct DialogAfterTransferBodyExtparams {
     pub transin_data: Option<String>,
 }
 impl DialogAfterTransferBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl DialogAfterTransferBodyExtparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
+}
+
+impl DialogAfterTransferBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("dialog.afterTransfer", Self::FIELDS, v, true)
     }
 }
 
@@ -2807,19 +3361,38 @@ pub struct DialogRecordingRequestBody {
     pub inparams: Option<DialogRecordingRequestBodyInparams>,
 }
 impl DialogRecordingRequestBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
-        if let Some(v) = &self.userid {
-            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userid") {
+            cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+            if let Some(v) = &self.userid {
+                cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
-        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
-        if let Some(v) = &self.inparams {
-            v.validate(op, &format!("{at}inparams."))?;
+        if !skip.contains(&"inaction") {
+            cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
+        }
+        if !skip.contains(&"inparams") {
+            cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+            if let Some(v) = &self.inparams {
+                v.validate(op, &format!("{at}inparams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl DialogRecordingRequestBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inaction", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "inparams",
+            shape: cec_core::validate::Shape::Object(DialogRecordingRequestBodyInparams::FIELDS),
+        },
+    ];
 }
 
 /// Object `inparams`.
@@ -2845,26 +3418,58 @@ pub struct DialogRecordingRequestBodyInparams {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl DialogRecordingRequestBodyInparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.call_id {
-            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"call_id") {
+            if let Some(v) = &self.call_id {
+                cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+            }
         }
-        if let Some(v) = &self.call_sor_id {
-            cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
+        if !skip.contains(&"call_sor_id") {
+            if let Some(v) = &self.call_sor_id {
+                cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
-        if let Some(v) = &self.call_dst_id {
-            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        if !skip.contains(&"call_dst_id") {
+            cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+            if let Some(v) = &self.call_dst_id {
+                cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+            }
         }
-        if let Some(v) = &self.real_callee {
-            cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
+        if !skip.contains(&"real_callee") {
+            if let Some(v) = &self.real_callee {
+                cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
+            }
         }
-        if let Some(v) = &self.cti_callid {
-            cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
+        if !skip.contains(&"cti_callid") {
+            if let Some(v) = &self.cti_callid {
+                cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        if !skip.contains(&"auth_token") {
+            cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl DialogRecordingRequestBodyInparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_sor_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_dst_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "real_callee", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "cti_callid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "auth_token", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl DialogRecordingRequestBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("dialog.recordingRequest", Self::FIELDS, v, true)
     }
 }
 
@@ -3146,19 +3751,41 @@ pub struct DialogV2ProcessBody {
     pub extparams: Option<DialogV2ProcessBodyExtparams>,
 }
 impl DialogV2ProcessBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
-        if let Some(v) = &self.userid {
-            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userid") {
+            cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+            if let Some(v) = &self.userid {
+                cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
-        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
-        if let Some(v) = &self.extparams {
-            v.validate(op, &format!("{at}extparams."))?;
+        if !skip.contains(&"inaction") {
+            cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
+        }
+        if !skip.contains(&"inparams") {
+            cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+        }
+        if !skip.contains(&"extparams") {
+            if let Some(v) = &self.extparams {
+                v.validate(op, &format!("{at}extparams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl DialogV2ProcessBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inaction", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inparams", shape: cec_core::validate::Shape::Any },
+        cec_core::validate::FieldShape {
+            name: "extparams",
+            shape: cec_core::validate::Shape::Object(DialogV2ProcessBodyExtparams::FIELDS),
+        },
+    ];
 }
 
 /// Object `extparams`.
@@ -3169,9 +3796,23 @@ pub struct DialogV2ProcessBodyExtparams {
     pub transin_data: Option<String>,
 }
 impl DialogV2ProcessBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl DialogV2ProcessBodyExtparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
+}
+
+impl DialogV2ProcessBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("dialogV2.process", Self::FIELDS, v, true)
     }
 }
 
@@ -3453,22 +4094,47 @@ pub struct DialogV2InitBody {
     pub extparams: Option<DialogV2InitBodyExtparams>,
 }
 impl DialogV2InitBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
-        if let Some(v) = &self.userid {
-            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userid") {
+            cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+            if let Some(v) = &self.userid {
+                cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
-        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
-        if let Some(v) = &self.inparams {
-            v.validate(op, &format!("{at}inparams."))?;
+        if !skip.contains(&"inaction") {
+            cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
         }
-        if let Some(v) = &self.extparams {
-            v.validate(op, &format!("{at}extparams."))?;
+        if !skip.contains(&"inparams") {
+            cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+            if let Some(v) = &self.inparams {
+                v.validate(op, &format!("{at}inparams."), &[])?;
+            }
+        }
+        if !skip.contains(&"extparams") {
+            if let Some(v) = &self.extparams {
+                v.validate(op, &format!("{at}extparams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl DialogV2InitBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inaction", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "inparams",
+            shape: cec_core::validate::Shape::Object(DialogV2InitBodyInparams::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "extparams",
+            shape: cec_core::validate::Shape::Object(DialogV2InitBodyExtparams::FIELDS),
+        },
+    ];
 }
 
 /// Object `inparams`.
@@ -3512,32 +4178,64 @@ pub struct DialogV2InitBodyInparams {
     pub response_style: Option<String>,
 }
 impl DialogV2InitBodyInparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
-        if let Some(v) = &self.call_id {
-            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"call_id") {
+            cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
+            if let Some(v) = &self.call_id {
+                cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}call_sor_id"), &self.call_sor_id)?;
-        if let Some(v) = &self.call_sor_id {
-            cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
+        if !skip.contains(&"call_sor_id") {
+            cec_core::validate::required(op, &format!("{at}call_sor_id"), &self.call_sor_id)?;
+            if let Some(v) = &self.call_sor_id {
+                cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
-        if let Some(v) = &self.call_dst_id {
-            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        if !skip.contains(&"call_dst_id") {
+            cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+            if let Some(v) = &self.call_dst_id {
+                cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+            }
         }
-        if let Some(v) = &self.real_callee {
-            cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
+        if !skip.contains(&"real_callee") {
+            if let Some(v) = &self.real_callee {
+                cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
+            }
         }
-        if let Some(v) = &self.cti_callid {
-            cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
+        if !skip.contains(&"cti_callid") {
+            if let Some(v) = &self.cti_callid {
+                cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
-        if let Some(v) = &self.suilu_region_id {
-            cec_core::validate::max_len(op, &format!("{at}suilu_region_id"), v, 64)?;
+        if !skip.contains(&"auth_token") {
+            cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        }
+        if !skip.contains(&"suilu_region_id") {
+            if let Some(v) = &self.suilu_region_id {
+                cec_core::validate::max_len(op, &format!("{at}suilu_region_id"), v, 64)?;
+            }
         }
         Ok(())
     }
+}
+impl DialogV2InitBodyInparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_sor_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_dst_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "real_callee", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "cti_callid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "auth_token", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "suilu_region_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "entrance_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_media_type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "channelType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "responseStyle", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `extparams`.
@@ -3548,9 +4246,23 @@ pub struct DialogV2InitBodyExtparams {
     pub transin_data: Option<String>,
 }
 impl DialogV2InitBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl DialogV2InitBodyExtparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
+}
+
+impl DialogV2InitBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("dialogV2.init", Self::FIELDS, v, true)
     }
 }
 
@@ -3832,22 +4544,47 @@ pub struct DialogV2AfterInteractionBody {
     pub extparams: Option<DialogV2AfterInteractionBodyExtparams>,
 }
 impl DialogV2AfterInteractionBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
-        if let Some(v) = &self.userid {
-            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userid") {
+            cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+            if let Some(v) = &self.userid {
+                cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
-        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
-        if let Some(v) = &self.inparams {
-            v.validate(op, &format!("{at}inparams."))?;
+        if !skip.contains(&"inaction") {
+            cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
         }
-        if let Some(v) = &self.extparams {
-            v.validate(op, &format!("{at}extparams."))?;
+        if !skip.contains(&"inparams") {
+            cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+            if let Some(v) = &self.inparams {
+                v.validate(op, &format!("{at}inparams."), &[])?;
+            }
+        }
+        if !skip.contains(&"extparams") {
+            if let Some(v) = &self.extparams {
+                v.validate(op, &format!("{at}extparams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl DialogV2AfterInteractionBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inaction", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "inparams",
+            shape: cec_core::validate::Shape::Object(DialogV2AfterInteractionBodyInparams::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "extparams",
+            shape: cec_core::validate::Shape::Object(DialogV2AfterInteractionBodyExtparams::FIELDS),
+        },
+    ];
 }
 
 /// Object `inparams`.
@@ -3897,24 +4634,54 @@ pub struct DialogV2AfterInteractionBodyInparams {
     pub feedback: Option<i64>,
 }
 impl DialogV2AfterInteractionBodyInparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
-        if let Some(v) = &self.call_id {
-            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"call_id") {
+            cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
+            if let Some(v) = &self.call_id {
+                cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
-        if let Some(v) = &self.call_dst_id {
-            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        if !skip.contains(&"call_dst_id") {
+            cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+            if let Some(v) = &self.call_dst_id {
+                cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}flow_result_type"), &self.flow_result_type)?;
-        cec_core::validate::required(op, &format!("{at}input"), &self.input)?;
-        if let Some(v) = &self.input {
-            cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
+        if !skip.contains(&"flow_result_type") {
+            cec_core::validate::required(op, &format!("{at}flow_result_type"), &self.flow_result_type)?;
         }
-        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        if !skip.contains(&"input") {
+            cec_core::validate::required(op, &format!("{at}input"), &self.input)?;
+            if let Some(v) = &self.input {
+                cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
+            }
+        }
+        if !skip.contains(&"auth_token") {
+            cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        }
         Ok(())
     }
+}
+impl DialogV2AfterInteractionBodyInparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_dst_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "flow_result_type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "input", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "auth_token", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "recordFileName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inter_idx", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "begin_play", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "end_play", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "result_time", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inter_no", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "IACmd", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "TextSource", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "feedback", shape: cec_core::validate::Shape::Int },
+    ];
 }
 
 /// Object `extparams`.
@@ -3925,9 +4692,23 @@ pub struct DialogV2AfterInteractionBodyExtparams {
     pub transin_data: Option<String>,
 }
 impl DialogV2AfterInteractionBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl DialogV2AfterInteractionBodyExtparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
+}
+
+impl DialogV2AfterInteractionBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("dialogV2.afterInteraction", Self::FIELDS, v, true)
     }
 }
 
@@ -4209,22 +4990,47 @@ pub struct DialogV2AfterTransferBody {
     pub extparams: Option<DialogV2AfterTransferBodyExtparams>,
 }
 impl DialogV2AfterTransferBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
-        if let Some(v) = &self.userid {
-            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userid") {
+            cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+            if let Some(v) = &self.userid {
+                cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
-        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
-        if let Some(v) = &self.inparams {
-            v.validate(op, &format!("{at}inparams."))?;
+        if !skip.contains(&"inaction") {
+            cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
         }
-        if let Some(v) = &self.extparams {
-            v.validate(op, &format!("{at}extparams."))?;
+        if !skip.contains(&"inparams") {
+            cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+            if let Some(v) = &self.inparams {
+                v.validate(op, &format!("{at}inparams."), &[])?;
+            }
+        }
+        if !skip.contains(&"extparams") {
+            if let Some(v) = &self.extparams {
+                v.validate(op, &format!("{at}extparams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl DialogV2AfterTransferBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inaction", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "inparams",
+            shape: cec_core::validate::Shape::Object(DialogV2AfterTransferBodyInparams::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "extparams",
+            shape: cec_core::validate::Shape::Object(DialogV2AfterTransferBodyExtparams::FIELDS),
+        },
+    ];
 }
 
 /// Object `inparams`.
@@ -4268,25 +5074,57 @@ pub struct DialogV2AfterTransferBodyInparams {
     pub channel_type: Option<String>,
 }
 impl DialogV2AfterTransferBodyInparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
-        if let Some(v) = &self.call_id {
-            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"call_id") {
+            cec_core::validate::required(op, &format!("{at}call_id"), &self.call_id)?;
+            if let Some(v) = &self.call_id {
+                cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
-        if let Some(v) = &self.call_dst_id {
-            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        if !skip.contains(&"call_dst_id") {
+            cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+            if let Some(v) = &self.call_dst_id {
+                cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}begin_trans"), &self.begin_trans)?;
-        cec_core::validate::required(op, &format!("{at}end_trans"), &self.end_trans)?;
-        cec_core::validate::required(op, &format!("{at}trans_result"), &self.trans_result)?;
-        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
-        if let Some(v) = &self.input {
-            cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
+        if !skip.contains(&"begin_trans") {
+            cec_core::validate::required(op, &format!("{at}begin_trans"), &self.begin_trans)?;
+        }
+        if !skip.contains(&"end_trans") {
+            cec_core::validate::required(op, &format!("{at}end_trans"), &self.end_trans)?;
+        }
+        if !skip.contains(&"trans_result") {
+            cec_core::validate::required(op, &format!("{at}trans_result"), &self.trans_result)?;
+        }
+        if !skip.contains(&"auth_token") {
+            cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        }
+        if !skip.contains(&"input") {
+            if let Some(v) = &self.input {
+                cec_core::validate::max_len(op, &format!("{at}input"), v, 1024)?;
+            }
         }
         Ok(())
     }
+}
+impl DialogV2AfterTransferBodyInparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_dst_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "begin_trans", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "end_trans", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "trans_result", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "auth_token", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "record_result", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "input", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inter_idx", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "mediaType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_media_type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "channelType", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `extparams`.
@@ -4297,9 +5135,23 @@ pub struct DialogV2AfterTransferBodyExtparams {
     pub transin_data: Option<String>,
 }
 impl DialogV2AfterTransferBodyExtparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl DialogV2AfterTransferBodyExtparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "transin_data", shape: cec_core::validate::Shape::String }];
+}
+
+impl DialogV2AfterTransferBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("dialogV2.afterTransfer", Self::FIELDS, v, true)
     }
 }
 
@@ -4575,16 +5427,34 @@ pub struct RecordQueryHistoryBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl RecordQueryHistoryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}params"), &self.params)?;
-        if let Some(v) = &self.params {
-            v.validate(op, &format!("{at}params."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if !skip.contains(&"params") {
+            cec_core::validate::required(op, &format!("{at}params"), &self.params)?;
+            if let Some(v) = &self.params {
+                v.validate(op, &format!("{at}params."), &[])?;
+            }
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
     }
+}
+impl RecordQueryHistoryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "params",
+            shape: cec_core::validate::Shape::Object(RecordQueryHistoryBodyParams::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `params`.
@@ -4595,10 +5465,26 @@ pub struct RecordQueryHistoryBodyParams {
     pub user_mobile: Option<String>,
 }
 impl RecordQueryHistoryBodyParams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userMobile"), &self.user_mobile)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userMobile") {
+            cec_core::validate::required(op, &format!("{at}userMobile"), &self.user_mobile)?;
+        }
         Ok(())
+    }
+}
+impl RecordQueryHistoryBodyParams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] =
+        &[cec_core::validate::FieldShape { name: "userMobile", shape: cec_core::validate::Shape::String }];
+}
+
+impl RecordQueryHistoryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("record.queryHistory", Self::FIELDS, v, true)
     }
 }
 
@@ -4665,11 +5551,38 @@ pub struct RecordQueryRecordHistoryBody {
     pub cti_call_id: Option<String>,
 }
 impl RecordQueryRecordHistoryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl RecordQueryRecordHistoryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageNum", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageSize", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userMobile", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "ctiCallId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl RecordQueryRecordHistoryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("record.queryRecordHistory", Self::FIELDS, v, true)
     }
 }
 
@@ -4769,18 +5682,45 @@ pub struct IntentQueryIntentionsBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl IntentQueryIntentionsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
-        cec_core::validate::required(op, &format!("{at}pageNum"), &self.page_num)?;
-        cec_core::validate::required(op, &format!("{at}pageSize"), &self.page_size)?;
-        if let Some(v) = &self.domain_info {
-            v.validate(op, &format!("{at}domainInfo."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if !skip.contains(&"language") {
+            cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
+        }
+        if !skip.contains(&"pageNum") {
+            cec_core::validate::required(op, &format!("{at}pageNum"), &self.page_num)?;
+        }
+        if !skip.contains(&"pageSize") {
+            cec_core::validate::required(op, &format!("{at}pageSize"), &self.page_size)?;
+        }
+        if !skip.contains(&"domainInfo") {
+            if let Some(v) = &self.domain_info {
+                v.validate(op, &format!("{at}domainInfo."), &[])?;
+            }
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
     }
+}
+impl IntentQueryIntentionsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "language", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageNum", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "pageSize", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "domainInfo",
+            shape: cec_core::validate::Shape::Object(IntentQueryIntentionsBodyDomainInfo::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `domainInfo`.
@@ -4800,10 +5740,30 @@ pub struct IntentQueryIntentionsBodyDomainInfo {
     pub tenant_id: Option<String>,
 }
 impl IntentQueryIntentionsBodyDomainInfo {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}domainId"), &self.domain_id)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"domainId") {
+            cec_core::validate::required(op, &format!("{at}domainId"), &self.domain_id)?;
+        }
         Ok(())
+    }
+}
+impl IntentQueryIntentionsBodyDomainInfo {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "domainName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "domainId", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "language", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl IntentQueryIntentionsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("intent.queryIntentions", Self::FIELDS, v, true)
     }
 }
 
@@ -4883,21 +5843,48 @@ pub struct SilentAgentChangeWorkModeBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl SilentAgentChangeWorkModeBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}workMode"), &self.work_mode)?;
-        if let Some(v) = &self.call_transfer_request {
-            v.validate(op, &format!("{at}callTransferRequest."))?;
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if !skip.contains(&"agentId") {
+            cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+            }
+        }
+        if !skip.contains(&"workMode") {
+            cec_core::validate::required(op, &format!("{at}workMode"), &self.work_mode)?;
+        }
+        if !skip.contains(&"callTransferRequest") {
+            if let Some(v) = &self.call_transfer_request {
+                v.validate(op, &format!("{at}callTransferRequest."), &[])?;
+            }
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
     }
+}
+impl SilentAgentChangeWorkModeBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "workMode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "callTransferRequest",
+            shape: cec_core::validate::Shape::Object(SilentAgentChangeWorkModeBodyCallTransferRequest::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `callTransferRequest`.
@@ -4914,11 +5901,32 @@ pub struct SilentAgentChangeWorkModeBodyCallTransferRequest {
     pub call_transfer_trans_data: Option<String>,
 }
 impl SilentAgentChangeWorkModeBodyCallTransferRequest {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}callTransferType"), &self.call_transfer_type)?;
-        cec_core::validate::required(op, &format!("{at}callTransferRouteValue"), &self.call_transfer_route_value)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"callTransferType") {
+            cec_core::validate::required(op, &format!("{at}callTransferType"), &self.call_transfer_type)?;
+        }
+        if !skip.contains(&"callTransferRouteValue") {
+            cec_core::validate::required(op, &format!("{at}callTransferRouteValue"), &self.call_transfer_route_value)?;
+        }
         Ok(())
+    }
+}
+impl SilentAgentChangeWorkModeBodyCallTransferRequest {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "callTransferType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callTransferRouteValue", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callTransferTransData", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl SilentAgentChangeWorkModeBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("silentAgent.changeWorkMode", Self::FIELDS, v, true)
     }
 }
 
@@ -4973,20 +5981,60 @@ pub struct SilentAgentReceiveDialogrecordBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl SilentAgentReceiveDialogrecordBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
-        cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
-        if let Some(v) = &self.agent_id {
-            cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}nodeId"), &self.node_id)?;
-        cec_core::validate::required(op, &format!("{at}replyIntentCode"), &self.reply_intent_code)?;
-        cec_core::validate::required(op, &format!("{at}replyIntentContent"), &self.reply_intent_content)?;
-        cec_core::validate::required(op, &format!("{at}replyIntentName"), &self.reply_intent_name)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if !skip.contains(&"callId") {
+            cec_core::validate::required(op, &format!("{at}callId"), &self.call_id)?;
+        }
+        if !skip.contains(&"agentId") {
+            cec_core::validate::required(op, &format!("{at}agentId"), &self.agent_id)?;
+            if let Some(v) = &self.agent_id {
+                cec_core::validate::numeric_range(op, &format!("{at}agentId"), v, 101, 999999)?;
+            }
+        }
+        if !skip.contains(&"nodeId") {
+            cec_core::validate::required(op, &format!("{at}nodeId"), &self.node_id)?;
+        }
+        if !skip.contains(&"replyIntentCode") {
+            cec_core::validate::required(op, &format!("{at}replyIntentCode"), &self.reply_intent_code)?;
+        }
+        if !skip.contains(&"replyIntentContent") {
+            cec_core::validate::required(op, &format!("{at}replyIntentContent"), &self.reply_intent_content)?;
+        }
+        if !skip.contains(&"replyIntentName") {
+            cec_core::validate::required(op, &format!("{at}replyIntentName"), &self.reply_intent_name)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl SilentAgentReceiveDialogrecordBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "agentId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "nodeId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "nodeIndex", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "replyType", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "replyIntentCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "replyIntentContent", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "replyIntentName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl SilentAgentReceiveDialogrecordBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("silentAgent.receiveDialogrecord", Self::FIELDS, v, true)
     }
 }
 
@@ -5030,17 +6078,46 @@ pub struct NlpSpellcheckBody {
     pub checker_type: Option<String>,
 }
 impl NlpSpellcheckBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
-        cec_core::validate::required(op, &format!("{at}sentence"), &self.sentence)?;
-        if let Some(v) = &self.sentence {
-            cec_core::validate::max_len(op, &format!("{at}sentence"), v, 1024)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
-        cec_core::validate::required(op, &format!("{at}checkerType"), &self.checker_type)?;
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
+        if !skip.contains(&"sentence") {
+            cec_core::validate::required(op, &format!("{at}sentence"), &self.sentence)?;
+            if let Some(v) = &self.sentence {
+                cec_core::validate::max_len(op, &format!("{at}sentence"), v, 1024)?;
+            }
+        }
+        if !skip.contains(&"language") {
+            cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
+        }
+        if !skip.contains(&"checkerType") {
+            cec_core::validate::required(op, &format!("{at}checkerType"), &self.checker_type)?;
+        }
         Ok(())
+    }
+}
+impl NlpSpellcheckBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "sentence", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "language", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "checkerType", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl NlpSpellcheckBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("nlp.spellcheck", Self::FIELDS, v, true)
     }
 }
 
@@ -5123,20 +6200,49 @@ pub struct FlowAsrrecognizeresultBody {
     pub speaker_id: Option<String>,
 }
 impl FlowAsrrecognizeresultBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}serviceToken"), &self.service_token)?;
-        cec_core::validate::required(op, &format!("{at}taskID"), &self.task_id)?;
-        cec_core::validate::required(op, &format!("{at}respType"), &self.resp_type)?;
-        cec_core::validate::required(op, &format!("{at}sentence"), &self.sentence)?;
-        if let Some(v) = &self.sentence {
-            v.validate(op, &format!("{at}sentence."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"serviceToken") {
+            cec_core::validate::required(op, &format!("{at}serviceToken"), &self.service_token)?;
         }
-        if let Some(v) = &self.analysis {
-            v.validate(op, &format!("{at}analysis."))?;
+        if !skip.contains(&"taskID") {
+            cec_core::validate::required(op, &format!("{at}taskID"), &self.task_id)?;
+        }
+        if !skip.contains(&"respType") {
+            cec_core::validate::required(op, &format!("{at}respType"), &self.resp_type)?;
+        }
+        if !skip.contains(&"sentence") {
+            cec_core::validate::required(op, &format!("{at}sentence"), &self.sentence)?;
+            if let Some(v) = &self.sentence {
+                v.validate(op, &format!("{at}sentence."), &[])?;
+            }
+        }
+        if !skip.contains(&"analysis") {
+            if let Some(v) = &self.analysis {
+                v.validate(op, &format!("{at}analysis."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl FlowAsrrecognizeresultBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "serviceToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "subCCID", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "taskID", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "respType", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "sentence",
+            shape: cec_core::validate::Shape::Object(FlowAsrrecognizeresultBodySentence::FIELDS),
+        },
+        cec_core::validate::FieldShape {
+            name: "analysis",
+            shape: cec_core::validate::Shape::Object(FlowAsrrecognizeresultBodyAnalysis::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "speakerID", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `sentence`.
@@ -5159,15 +6265,36 @@ pub struct FlowAsrrecognizeresultBodySentence {
     pub confidence: Option<serde_json::Number>,
 }
 impl FlowAsrrecognizeresultBodySentence {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}st"), &self.st)?;
-        cec_core::validate::required(op, &format!("{at}et"), &self.et)?;
-        cec_core::validate::required(op, &format!("{at}isFinal"), &self.is_final)?;
-        cec_core::validate::required(op, &format!("{at}text"), &self.text)?;
-        cec_core::validate::required(op, &format!("{at}confidence"), &self.confidence)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"st") {
+            cec_core::validate::required(op, &format!("{at}st"), &self.st)?;
+        }
+        if !skip.contains(&"et") {
+            cec_core::validate::required(op, &format!("{at}et"), &self.et)?;
+        }
+        if !skip.contains(&"isFinal") {
+            cec_core::validate::required(op, &format!("{at}isFinal"), &self.is_final)?;
+        }
+        if !skip.contains(&"text") {
+            cec_core::validate::required(op, &format!("{at}text"), &self.text)?;
+        }
+        if !skip.contains(&"confidence") {
+            cec_core::validate::required(op, &format!("{at}confidence"), &self.confidence)?;
+        }
         Ok(())
     }
+}
+impl FlowAsrrecognizeresultBodySentence {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "st", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "et", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "isFinal", shape: cec_core::validate::Shape::Bool },
+        cec_core::validate::FieldShape { name: "text", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "confidence", shape: cec_core::validate::Shape::Number },
+    ];
 }
 
 /// Object `analysis`.
@@ -5187,9 +6314,30 @@ pub struct FlowAsrrecognizeresultBodyAnalysis {
     pub speed: Option<i64>,
 }
 impl FlowAsrrecognizeresultBodyAnalysis {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl FlowAsrrecognizeresultBodyAnalysis {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape {
+            name: "emotions",
+            shape: cec_core::validate::Shape::Array(&cec_core::validate::Shape::Any),
+        },
+        cec_core::validate::FieldShape { name: "avgVol", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "maxVol", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "speed", shape: cec_core::validate::Shape::Int },
+    ];
+}
+
+impl FlowAsrrecognizeresultBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("flow.asrrecognizeresult", Self::FIELDS, v, true)
     }
 }
 
@@ -5213,17 +6361,38 @@ pub struct TtsTexttovoiceBody {
     pub config: Option<TtsTexttovoiceBodyConfig>,
 }
 impl TtsTexttovoiceBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
-        cec_core::validate::required(op, &format!("{at}text"), &self.text)?;
-        cec_core::validate::required(op, &format!("{at}config"), &self.config)?;
-        if let Some(v) = &self.config {
-            v.validate(op, &format!("{at}config."))?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
+        if !skip.contains(&"text") {
+            cec_core::validate::required(op, &format!("{at}text"), &self.text)?;
+        }
+        if !skip.contains(&"config") {
+            cec_core::validate::required(op, &format!("{at}config"), &self.config)?;
+            if let Some(v) = &self.config {
+                v.validate(op, &format!("{at}config."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl TtsTexttovoiceBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "text", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "config",
+            shape: cec_core::validate::Shape::Object(TtsTexttovoiceBodyConfig::FIELDS),
+        },
+    ];
 }
 
 /// Object `config`.
@@ -5243,10 +6412,30 @@ pub struct TtsTexttovoiceBodyConfig {
     pub speed: Option<String>,
 }
 impl TtsTexttovoiceBodyConfig {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}voiceName"), &self.voice_name)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"voiceName") {
+            cec_core::validate::required(op, &format!("{at}voiceName"), &self.voice_name)?;
+        }
         Ok(())
+    }
+}
+impl TtsTexttovoiceBodyConfig {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "voiceName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pitch", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "volume", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "speed", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl TtsTexttovoiceBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("tts.texttovoice", Self::FIELDS, v, true)
     }
 }
 
@@ -5340,14 +6529,43 @@ pub struct ReportQueryCallStatisticsReportBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl ReportQueryCallStatisticsReportBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
-        cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"type") {
+            cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        }
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"accessCode") {
+            cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+        }
+        if !skip.contains(&"timestamp") {
+            cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl ReportQueryCallStatisticsReportBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "timestamp", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl ReportQueryCallStatisticsReportBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("report.queryCallStatisticsReport", Self::FIELDS, v, true)
     }
 }
 
@@ -5418,14 +6636,43 @@ pub struct ReportQueryChatbotReportBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl ReportQueryChatbotReportBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
-        cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"type") {
+            cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        }
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"accessCode") {
+            cec_core::validate::required(op, &format!("{at}accessCode"), &self.access_code)?;
+        }
+        if !skip.contains(&"timestamp") {
+            cec_core::validate::required(op, &format!("{at}timestamp"), &self.timestamp)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl ReportQueryChatbotReportBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "accessCode", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "timestamp", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl ReportQueryChatbotReportBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("report.queryChatbotReport", Self::FIELDS, v, true)
     }
 }
 
@@ -5528,12 +6775,36 @@ pub struct ReportQueryKnowledgeReportBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl ReportQueryKnowledgeReportBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"type") {
+            cec_core::validate::required(op, &format!("{at}type"), &self.type_)?;
+        }
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl ReportQueryKnowledgeReportBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "type", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "timestamp", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl ReportQueryKnowledgeReportBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("report.queryKnowledgeReport", Self::FIELDS, v, true)
     }
 }
 
@@ -5668,13 +6939,41 @@ pub struct OutboundQueryRbtRecognitionResultBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl OutboundQueryRbtRecognitionResultBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
-        cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"beginTime") {
+            cec_core::validate::required(op, &format!("{at}beginTime"), &self.begin_time)?;
+        }
+        if !skip.contains(&"endTime") {
+            cec_core::validate::required(op, &format!("{at}endTime"), &self.end_time)?;
+        }
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl OutboundQueryRbtRecognitionResultBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageNum", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "pageSize", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl OutboundQueryRbtRecognitionResultBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("outbound.queryRbtRecognitionResult", Self::FIELDS, v, true)
     }
 }
 
@@ -5825,11 +7124,38 @@ pub struct RecordQueryTransferRecordHistoryBody {
     pub cti_call_id: Option<String>,
 }
 impl RecordQueryTransferRecordHistoryBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl RecordQueryTransferRecordHistoryBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "beginTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "endTime", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageNum", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageSize", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "callId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "userMobile", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "ctiCallId", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl RecordQueryTransferRecordHistoryBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("record.queryTransferRecordHistory", Self::FIELDS, v, true)
     }
 }
 
@@ -5933,16 +7259,42 @@ pub struct RecognitionTextClassificationBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl RecognitionTextClassificationBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
-        cec_core::validate::required(op, &format!("{at}text"), &self.text)?;
-        if let Some(v) = &self.text {
-            cec_core::validate::max_len(op, &format!("{at}text"), v, 4096)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if !skip.contains(&"language") {
+            cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
+        }
+        if !skip.contains(&"text") {
+            cec_core::validate::required(op, &format!("{at}text"), &self.text)?;
+            if let Some(v) = &self.text {
+                cec_core::validate::max_len(op, &format!("{at}text"), v, 4096)?;
+            }
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl RecognitionTextClassificationBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "language", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "text", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl RecognitionTextClassificationBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("recognition.textClassification", Self::FIELDS, v, true)
     }
 }
 
@@ -5988,16 +7340,42 @@ pub struct RecognitionEntityDetectionBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl RecognitionEntityDetectionBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
-        cec_core::validate::required(op, &format!("{at}sentence"), &self.sentence)?;
-        if let Some(v) = &self.sentence {
-            cec_core::validate::max_len(op, &format!("{at}sentence"), v, 4096)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
         }
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        if !skip.contains(&"language") {
+            cec_core::validate::required(op, &format!("{at}language"), &self.language)?;
+        }
+        if !skip.contains(&"sentence") {
+            cec_core::validate::required(op, &format!("{at}sentence"), &self.sentence)?;
+            if let Some(v) = &self.sentence {
+                cec_core::validate::max_len(op, &format!("{at}sentence"), v, 4096)?;
+            }
+        }
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl RecognitionEntityDetectionBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "language", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "sentence", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl RecognitionEntityDetectionBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("recognition.entityDetection", Self::FIELDS, v, true)
     }
 }
 
@@ -6077,21 +7455,44 @@ pub struct ThirdPartyRobotLoginBody {
     pub checksum: Option<String>,
 }
 impl ThirdPartyRobotLoginBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}account"), &self.account)?;
-        if let Some(v) = &self.account {
-            cec_core::validate::max_len(op, &format!("{at}account"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"account") {
+            cec_core::validate::required(op, &format!("{at}account"), &self.account)?;
+            if let Some(v) = &self.account {
+                cec_core::validate::max_len(op, &format!("{at}account"), v, 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}nonce"), &self.nonce)?;
-        if let Some(v) = &self.nonce {
-            cec_core::validate::max_len(op, &format!("{at}nonce"), v, 128)?;
+        if !skip.contains(&"nonce") {
+            cec_core::validate::required(op, &format!("{at}nonce"), &self.nonce)?;
+            if let Some(v) = &self.nonce {
+                cec_core::validate::max_len(op, &format!("{at}nonce"), v, 128)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}checksum"), &self.checksum)?;
-        if let Some(v) = &self.checksum {
-            cec_core::validate::max_len(op, &format!("{at}checksum"), v, 512)?;
+        if !skip.contains(&"checksum") {
+            cec_core::validate::required(op, &format!("{at}checksum"), &self.checksum)?;
+            if let Some(v) = &self.checksum {
+                cec_core::validate::max_len(op, &format!("{at}checksum"), v, 512)?;
+            }
         }
         Ok(())
+    }
+}
+impl ThirdPartyRobotLoginBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "account", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "nonce", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "checksum", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl ThirdPartyRobotLoginBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("thirdPartyRobot.login", Self::FIELDS, v, true)
     }
 }
 
@@ -6130,19 +7531,38 @@ pub struct DialogV2RecordingRequestBody {
     pub inparams: Option<DialogV2RecordingRequestBodyInparams>,
 }
 impl DialogV2RecordingRequestBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
-        if let Some(v) = &self.userid {
-            cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"userid") {
+            cec_core::validate::required(op, &format!("{at}userid"), &self.userid)?;
+            if let Some(v) = &self.userid {
+                cec_core::validate::max_len(op, &format!("{at}userid"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
-        cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
-        if let Some(v) = &self.inparams {
-            v.validate(op, &format!("{at}inparams."))?;
+        if !skip.contains(&"inaction") {
+            cec_core::validate::required(op, &format!("{at}inaction"), &self.inaction)?;
+        }
+        if !skip.contains(&"inparams") {
+            cec_core::validate::required(op, &format!("{at}inparams"), &self.inparams)?;
+            if let Some(v) = &self.inparams {
+                v.validate(op, &format!("{at}inparams."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl DialogV2RecordingRequestBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "userid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inaction", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "seat", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape {
+            name: "inparams",
+            shape: cec_core::validate::Shape::Object(DialogV2RecordingRequestBodyInparams::FIELDS),
+        },
+    ];
 }
 
 /// Object `inparams`.
@@ -6168,26 +7588,58 @@ pub struct DialogV2RecordingRequestBodyInparams {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl DialogV2RecordingRequestBodyInparams {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.call_id {
-            cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"call_id") {
+            if let Some(v) = &self.call_id {
+                cec_core::validate::max_len(op, &format!("{at}call_id"), v, 64)?;
+            }
         }
-        if let Some(v) = &self.call_sor_id {
-            cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
+        if !skip.contains(&"call_sor_id") {
+            if let Some(v) = &self.call_sor_id {
+                cec_core::validate::max_len(op, &format!("{at}call_sor_id"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
-        if let Some(v) = &self.call_dst_id {
-            cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+        if !skip.contains(&"call_dst_id") {
+            cec_core::validate::required(op, &format!("{at}call_dst_id"), &self.call_dst_id)?;
+            if let Some(v) = &self.call_dst_id {
+                cec_core::validate::max_len(op, &format!("{at}call_dst_id"), v, 20)?;
+            }
         }
-        if let Some(v) = &self.real_callee {
-            cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
+        if !skip.contains(&"real_callee") {
+            if let Some(v) = &self.real_callee {
+                cec_core::validate::max_len(op, &format!("{at}real_callee"), v, 32)?;
+            }
         }
-        if let Some(v) = &self.cti_callid {
-            cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
+        if !skip.contains(&"cti_callid") {
+            if let Some(v) = &self.cti_callid {
+                cec_core::validate::max_len(op, &format!("{at}cti_callid"), v, 32)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        if !skip.contains(&"auth_token") {
+            cec_core::validate::required(op, &format!("{at}auth_token"), &self.auth_token)?;
+        }
         Ok(())
+    }
+}
+impl DialogV2RecordingRequestBodyInparams {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "call_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_sor_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "call_dst_id", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "real_callee", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "cti_callid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "auth_token", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl DialogV2RecordingRequestBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("dialogV2.recordingRequest", Self::FIELDS, v, true)
     }
 }
 
@@ -6469,24 +7921,46 @@ pub struct GtsRpaQueryJobBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl GtsRpaQueryJobBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        if let Some(v) = &self.tenant_id {
-            cec_core::validate::max_len(op, &format!("{at}tenantId"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+            if let Some(v) = &self.tenant_id {
+                cec_core::validate::max_len(op, &format!("{at}tenantId"), v, 64)?;
+            }
         }
-        if let Some(v) = &self.page_size {
-            cec_core::validate::one_of_int(op, &format!("{at}pageSize"), *v, &[5, 10, 20, 50])?;
+        if !skip.contains(&"pageSize") {
+            if let Some(v) = &self.page_size {
+                cec_core::validate::one_of_int(op, &format!("{at}pageSize"), *v, &[5, 10, 20, 50])?;
+            }
         }
-        if let Some(v) = &self.conditions {
-            v.validate(op, &format!("{at}conditions."))?;
+        if !skip.contains(&"conditions") {
+            if let Some(v) = &self.conditions {
+                v.validate(op, &format!("{at}conditions."), &[])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
-        if let Some(v) = &self.auth_token {
-            cec_core::validate::max_len(op, &format!("{at}authToken"), v.expose_str(), 32)?;
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+            if let Some(v) = &self.auth_token {
+                cec_core::validate::max_len(op, &format!("{at}authToken"), v.expose_str(), 32)?;
+            }
         }
         Ok(())
     }
+}
+impl GtsRpaQueryJobBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageNo", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "pageSize", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "conditions",
+            shape: cec_core::validate::Shape::Object(GtsRpaQueryJobBodyConditions::FIELDS),
+        },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
 }
 
 /// Object `conditions`.
@@ -6500,9 +7974,25 @@ pub struct GtsRpaQueryJobBodyConditions {
     pub status: Option<serde_json::Value>,
 }
 impl GtsRpaQueryJobBodyConditions {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, _op: &'static str, _at: &str) -> cec_core::Result<()> {
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, _op: &'static str, _at: &str, _skip: &[&str]) -> cec_core::Result<()> {
         Ok(())
+    }
+}
+impl GtsRpaQueryJobBodyConditions {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "jobName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::Any },
+    ];
+}
+
+impl GtsRpaQueryJobBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("gtsRpa.queryJob", Self::FIELDS, v, true)
     }
 }
 
@@ -6598,17 +8088,39 @@ pub struct GtsRpaQueryJobDetailsBody {
     pub auth_token: Option<cec_core::Secret<String>>,
 }
 impl GtsRpaQueryJobDetailsBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        if let Some(v) = &self.tenant_id {
-            cec_core::validate::max_len(op, &format!("{at}tenantId"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+            if let Some(v) = &self.tenant_id {
+                cec_core::validate::max_len(op, &format!("{at}tenantId"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
-        if let Some(v) = &self.auth_token {
-            cec_core::validate::max_len(op, &format!("{at}authToken"), v.expose_str(), 32)?;
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+            if let Some(v) = &self.auth_token {
+                cec_core::validate::max_len(op, &format!("{at}authToken"), v.expose_str(), 32)?;
+            }
         }
         Ok(())
+    }
+}
+impl GtsRpaQueryJobDetailsBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "jobName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "uid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl GtsRpaQueryJobDetailsBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("gtsRpa.queryJobDetails", Self::FIELDS, v, true)
     }
 }
 
@@ -6647,30 +8159,67 @@ pub struct GtsRpaCreateRpaQueueDataBody {
     pub queue_uid: Option<String>,
 }
 impl GtsRpaCreateRpaQueueDataBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        if let Some(v) = &self.tenant_id {
-            cec_core::validate::max_len(op, &format!("{at}tenantId"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+            if let Some(v) = &self.tenant_id {
+                cec_core::validate::max_len(op, &format!("{at}tenantId"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
-        if let Some(v) = &self.auth_token {
-            cec_core::validate::max_len(op, &format!("{at}authToken"), v.expose_str(), 32)?;
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+            if let Some(v) = &self.auth_token {
+                cec_core::validate::max_len(op, &format!("{at}authToken"), v.expose_str(), 32)?;
+            }
         }
-        if let Some(v) = &self.tag {
-            cec_core::validate::max_len(op, &format!("{at}tag"), v, 32)?;
+        if !skip.contains(&"tag") {
+            if let Some(v) = &self.tag {
+                cec_core::validate::max_len(op, &format!("{at}tag"), v, 32)?;
+            }
         }
-        if let Some(v) = &self.priority {
-            cec_core::validate::one_of(op, &format!("{at}priority"), v, &["low", "normal", "high"])?;
+        if !skip.contains(&"priority") {
+            if let Some(v) = &self.priority {
+                cec_core::validate::one_of(op, &format!("{at}priority"), v, &["low", "normal", "high"])?;
+            }
         }
-        if let Some(v) = &self.input_json_data {
-            cec_core::validate::max_len(op, &format!("{at}inputJsonData"), v, 65535)?;
+        if !skip.contains(&"inputJsonData") {
+            if let Some(v) = &self.input_json_data {
+                cec_core::validate::max_len(op, &format!("{at}inputJsonData"), v, 65535)?;
+            }
         }
-        if let Some(v) = &self.description {
-            cec_core::validate::max_len(op, &format!("{at}description"), v, 100)?;
+        if !skip.contains(&"description") {
+            if let Some(v) = &self.description {
+                cec_core::validate::max_len(op, &format!("{at}description"), v, 100)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}queueUid"), &self.queue_uid)?;
+        if !skip.contains(&"queueUid") {
+            cec_core::validate::required(op, &format!("{at}queueUid"), &self.queue_uid)?;
+        }
         Ok(())
+    }
+}
+impl GtsRpaCreateRpaQueueDataBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "tag", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inputJsonData", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "expectStartTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "expectEndTime", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "description", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "queueUid", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl GtsRpaCreateRpaQueueDataBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("gtsRpa.createRpaQueueData", Self::FIELDS, v, true)
     }
 }
 
@@ -6825,25 +8374,47 @@ pub struct GtsRpaQueryRpaQueueDataBody {
     pub conditions: Option<GtsRpaQueryRpaQueueDataBodyConditions>,
 }
 impl GtsRpaQueryRpaQueueDataBody {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
-        if let Some(v) = &self.tenant_id {
-            cec_core::validate::max_len(op, &format!("{at}tenantId"), v, 64)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"tenantId") {
+            cec_core::validate::required(op, &format!("{at}tenantId"), &self.tenant_id)?;
+            if let Some(v) = &self.tenant_id {
+                cec_core::validate::max_len(op, &format!("{at}tenantId"), v, 64)?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
-        if let Some(v) = &self.auth_token {
-            cec_core::validate::max_len(op, &format!("{at}authToken"), v.expose_str(), 32)?;
+        if !skip.contains(&"authToken") {
+            cec_core::validate::required(op, &format!("{at}authToken"), &self.auth_token)?;
+            if let Some(v) = &self.auth_token {
+                cec_core::validate::max_len(op, &format!("{at}authToken"), v.expose_str(), 32)?;
+            }
         }
-        if let Some(v) = &self.page_size {
-            cec_core::validate::one_of_int(op, &format!("{at}pageSize"), *v, &[5, 10, 20, 50])?;
+        if !skip.contains(&"pageSize") {
+            if let Some(v) = &self.page_size {
+                cec_core::validate::one_of_int(op, &format!("{at}pageSize"), *v, &[5, 10, 20, 50])?;
+            }
         }
-        cec_core::validate::required(op, &format!("{at}conditions"), &self.conditions)?;
-        if let Some(v) = &self.conditions {
-            v.validate(op, &format!("{at}conditions."))?;
+        if !skip.contains(&"conditions") {
+            cec_core::validate::required(op, &format!("{at}conditions"), &self.conditions)?;
+            if let Some(v) = &self.conditions {
+                v.validate(op, &format!("{at}conditions."), &[])?;
+            }
         }
         Ok(())
     }
+}
+impl GtsRpaQueryRpaQueueDataBody {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "tenantId", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "authToken", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "pageNo", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape { name: "pageSize", shape: cec_core::validate::Shape::Int },
+        cec_core::validate::FieldShape {
+            name: "conditions",
+            shape: cec_core::validate::Shape::Object(GtsRpaQueryRpaQueueDataBodyConditions::FIELDS),
+        },
+    ];
 }
 
 /// Object `conditions`.
@@ -6872,21 +8443,55 @@ pub struct GtsRpaQueryRpaQueueDataBodyConditions {
     pub priority: Option<String>,
 }
 impl GtsRpaQueryRpaQueueDataBodyConditions {
-    /// Checks the documented constraints; `at` prefixes field names in errors.
-    pub fn validate(&self, op: &'static str, at: &str) -> cec_core::Result<()> {
-        if let Some(v) = &self.queue_name {
-            cec_core::validate::max_len(op, &format!("{at}queueName"), v, 32)?;
+    /// Checks the documented constraints; `at` prefixes field names in errors; fields
+    /// named in `skip` are sent unchecked (`extra_field`).
+    pub fn validate(&self, op: &'static str, at: &str, skip: &[&str]) -> cec_core::Result<()> {
+        if !skip.contains(&"queueName") {
+            if let Some(v) = &self.queue_name {
+                cec_core::validate::max_len(op, &format!("{at}queueName"), v, 32)?;
+            }
         }
-        if let Some(v) = &self.status {
-            cec_core::validate::one_of(op, &format!("{at}status"), v, &["init", "processing", "success", "failed"])?;
+        if !skip.contains(&"status") {
+            if let Some(v) = &self.status {
+                cec_core::validate::one_of(
+                    op,
+                    &format!("{at}status"),
+                    v,
+                    &["init", "processing", "success", "failed"],
+                )?;
+            }
         }
-        if let Some(v) = &self.inactived {
-            cec_core::validate::one_of(op, &format!("{at}inactived"), v, &["active", "inactive"])?;
+        if !skip.contains(&"inactived") {
+            if let Some(v) = &self.inactived {
+                cec_core::validate::one_of(op, &format!("{at}inactived"), v, &["active", "inactive"])?;
+            }
         }
-        if let Some(v) = &self.priority {
-            cec_core::validate::one_of(op, &format!("{at}priority"), v, &["low", "normal", "high"])?;
+        if !skip.contains(&"priority") {
+            if let Some(v) = &self.priority {
+                cec_core::validate::one_of(op, &format!("{at}priority"), v, &["low", "normal", "high"])?;
+            }
         }
         Ok(())
+    }
+}
+impl GtsRpaQueryRpaQueueDataBodyConditions {
+    /// The documented fields, for checking untyped JSON (`cec_core::validate::check_json`).
+    pub const FIELDS: &'static [cec_core::validate::FieldShape] = &[
+        cec_core::validate::FieldShape { name: "uid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "queueUid", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "queueName", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "tag", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "status", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "inactived", shape: cec_core::validate::Shape::String },
+        cec_core::validate::FieldShape { name: "priority", shape: cec_core::validate::Shape::String },
+    ];
+}
+
+impl GtsRpaQueryRpaQueueDataBody {
+    /// Decodes untyped JSON, refusing a field the reference does not document (naming
+    /// the nearest documented one) and a value of the wrong type (naming its path).
+    pub fn from_json(v: &serde_json::Value) -> cec_core::Result<Self> {
+        cec_core::validate::from_json("gtsRpa.queryRpaQueueData", Self::FIELDS, v, true)
     }
 }
 
@@ -7034,11 +8639,12 @@ pub struct GtsRpaQueryRpaQueueDataResponseQueueData {
 pub struct AuthGettokenBuilder<'a> {
     client_: &'a crate::Client,
     body_: AuthGettokenBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AuthGettokenBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AuthGettokenBuilder { client_: client, body_: Default::default() }
+        AuthGettokenBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID (tenant-level); interconnection user name for system-level (system-level third party: usually ODFS_SYS_OPENAPI; internal AICC/CSP: usually ipcc) Required.
     pub fn app_key(mut self, v: impl Into<String>) -> Self {
@@ -7055,16 +8661,29 @@ impl<'a> AuthGettokenBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AuthGettokenBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "auth.gettoken";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -7092,11 +8711,12 @@ impl crate::Client {
 pub struct AuthGetAppCubeTokenBuilder<'a> {
     client_: &'a crate::Client,
     body_: AuthGetAppCubeTokenBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> AuthGetAppCubeTokenBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AuthGetAppCubeTokenBuilder { client_: client, body_: Default::default() }
+        AuthGetAppCubeTokenBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID (TenantId cookie after tenant sign-in) Required.
     pub fn app_key(mut self, v: impl Into<String>) -> Self {
@@ -7113,16 +8733,29 @@ impl<'a> AuthGetAppCubeTokenBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = AuthGetAppCubeTokenBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "auth.getAppCubeToken";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -7150,11 +8783,12 @@ impl crate::Client {
 pub struct DomainQuerydomaininfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: DomainQuerydomaininfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> DomainQuerydomaininfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DomainQuerydomaininfoBuilder { client_: client, body_: Default::default() }
+        DomainQuerydomaininfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
@@ -7176,16 +8810,29 @@ impl<'a> DomainQuerydomaininfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DomainQuerydomaininfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "domain.querydomaininfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -7213,11 +8860,12 @@ impl crate::Client {
 pub struct NavigationQuerynavigationinfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: NavigationQuerynavigationinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> NavigationQuerynavigationinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        NavigationQuerynavigationinfoBuilder { client_: client, body_: Default::default() }
+        NavigationQuerynavigationinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
@@ -7254,16 +8902,29 @@ impl<'a> NavigationQuerynavigationinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = NavigationQuerynavigationinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "navigation.querynavigationinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -7291,11 +8952,12 @@ impl crate::Client {
 pub struct NavigationCreatenavigationinfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: NavigationCreatenavigationinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> NavigationCreatenavigationinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        NavigationCreatenavigationinfoBuilder { client_: client, body_: Default::default() }
+        NavigationCreatenavigationinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
@@ -7347,16 +9009,29 @@ impl<'a> NavigationCreatenavigationinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = NavigationCreatenavigationinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "navigation.createnavigationinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -7384,11 +9059,12 @@ impl crate::Client {
 pub struct NavigationUpdatenavigationinfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: NavigationUpdatenavigationinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> NavigationUpdatenavigationinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        NavigationUpdatenavigationinfoBuilder { client_: client, body_: Default::default() }
+        NavigationUpdatenavigationinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
@@ -7440,16 +9116,29 @@ impl<'a> NavigationUpdatenavigationinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = NavigationUpdatenavigationinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "navigation.updatenavigationinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -7477,11 +9166,12 @@ impl crate::Client {
 pub struct NavigationDeletenavigationinfoBuilder<'a> {
     client_: &'a crate::Client,
     body_: NavigationDeletenavigationinfoBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> NavigationDeletenavigationinfoBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        NavigationDeletenavigationinfoBuilder { client_: client, body_: Default::default() }
+        NavigationDeletenavigationinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
@@ -7508,16 +9198,29 @@ impl<'a> NavigationDeletenavigationinfoBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = NavigationDeletenavigationinfoBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "navigation.deletenavigationinfo";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -7545,11 +9248,12 @@ impl crate::Client {
 pub struct SysapiAsrcallbackBuilder<'a> {
     client_: &'a crate::Client,
     body_: SysapiAsrcallbackBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> SysapiAsrcallbackBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SysapiAsrcallbackBuilder { client_: client, body_: Default::default() }
+        SysapiAsrcallbackBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// write-back result Required.
     pub fn body_body(mut self, v: SysapiAsrcallbackBodyBody) -> Self {
@@ -7561,16 +9265,29 @@ impl<'a> SysapiAsrcallbackBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SysapiAsrcallbackBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "sysapi.asrcallback";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -7598,11 +9315,12 @@ impl crate::Client {
 pub struct FlowQueryflowsBuilder<'a> {
     client_: &'a crate::Client,
     body_: FlowQueryflowsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> FlowQueryflowsBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        FlowQueryflowsBuilder { client_: client, body_: Default::default() }
+        FlowQueryflowsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
@@ -7649,16 +9367,29 @@ impl<'a> FlowQueryflowsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = FlowQueryflowsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "flow.queryflows";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -7686,11 +9417,12 @@ impl crate::Client {
 pub struct DialogProcessBuilder<'a> {
     client_: &'a crate::Client,
     body_: DialogProcessBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> DialogProcessBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogProcessBuilder { client_: client, body_: Default::default() }
+        DialogProcessBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
     pub fn userid(mut self, v: impl Into<String>) -> Self {
@@ -7722,16 +9454,29 @@ impl<'a> DialogProcessBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DialogProcessBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialog.process";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -7759,11 +9504,12 @@ impl crate::Client {
 pub struct DialogInitBuilder<'a> {
     client_: &'a crate::Client,
     body_: DialogInitBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> DialogInitBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogInitBuilder { client_: client, body_: Default::default() }
+        DialogInitBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
     pub fn userid(mut self, v: impl Into<String>) -> Self {
@@ -7795,16 +9541,29 @@ impl<'a> DialogInitBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DialogInitBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialog.init";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -7832,11 +9591,12 @@ impl crate::Client {
 pub struct DialogAfterInteractionBuilder<'a> {
     client_: &'a crate::Client,
     body_: DialogAfterInteractionBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> DialogAfterInteractionBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogAfterInteractionBuilder { client_: client, body_: Default::default() }
+        DialogAfterInteractionBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
     pub fn userid(mut self, v: impl Into<String>) -> Self {
@@ -7868,16 +9628,29 @@ impl<'a> DialogAfterInteractionBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DialogAfterInteractionBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialog.afterInteraction";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -7905,11 +9678,12 @@ impl crate::Client {
 pub struct DialogAfterTransferBuilder<'a> {
     client_: &'a crate::Client,
     body_: DialogAfterTransferBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> DialogAfterTransferBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogAfterTransferBuilder { client_: client, body_: Default::default() }
+        DialogAfterTransferBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
     pub fn userid(mut self, v: impl Into<String>) -> Self {
@@ -7941,16 +9715,29 @@ impl<'a> DialogAfterTransferBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DialogAfterTransferBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialog.afterTransfer";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -7978,11 +9765,12 @@ impl crate::Client {
 pub struct DialogRecordingRequestBuilder<'a> {
     client_: &'a crate::Client,
     body_: DialogRecordingRequestBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> DialogRecordingRequestBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogRecordingRequestBuilder { client_: client, body_: Default::default() }
+        DialogRecordingRequestBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
     pub fn userid(mut self, v: impl Into<String>) -> Self {
@@ -8009,16 +9797,29 @@ impl<'a> DialogRecordingRequestBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DialogRecordingRequestBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialog.recordingRequest";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8047,11 +9848,12 @@ pub struct DialogV2ProcessBuilder<'a> {
     client_: &'a crate::Client,
     vdn_id: Option<String>,
     body_: DialogV2ProcessBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> DialogV2ProcessBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogV2ProcessBuilder { client_: client, vdn_id: None, body_: Default::default() }
+        DialogV2ProcessBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
     pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
@@ -8088,20 +9890,33 @@ impl<'a> DialogV2ProcessBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DialogV2ProcessBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialogV2.process";
         let _ = op;
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8130,11 +9945,12 @@ pub struct DialogV2InitBuilder<'a> {
     client_: &'a crate::Client,
     vdn_id: Option<String>,
     body_: DialogV2InitBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> DialogV2InitBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogV2InitBuilder { client_: client, vdn_id: None, body_: Default::default() }
+        DialogV2InitBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
     pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
@@ -8171,20 +9987,33 @@ impl<'a> DialogV2InitBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DialogV2InitBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialogV2.init";
         let _ = op;
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8213,11 +10042,12 @@ pub struct DialogV2AfterInteractionBuilder<'a> {
     client_: &'a crate::Client,
     vdn_id: Option<String>,
     body_: DialogV2AfterInteractionBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> DialogV2AfterInteractionBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogV2AfterInteractionBuilder { client_: client, vdn_id: None, body_: Default::default() }
+        DialogV2AfterInteractionBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
     pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
@@ -8254,20 +10084,33 @@ impl<'a> DialogV2AfterInteractionBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DialogV2AfterInteractionBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialogV2.afterInteraction";
         let _ = op;
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8296,11 +10139,12 @@ pub struct DialogV2AfterTransferBuilder<'a> {
     client_: &'a crate::Client,
     vdn_id: Option<String>,
     body_: DialogV2AfterTransferBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> DialogV2AfterTransferBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogV2AfterTransferBuilder { client_: client, vdn_id: None, body_: Default::default() }
+        DialogV2AfterTransferBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
     pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
@@ -8337,20 +10181,33 @@ impl<'a> DialogV2AfterTransferBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DialogV2AfterTransferBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialogV2.afterTransfer";
         let _ = op;
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8378,11 +10235,12 @@ impl crate::Client {
 pub struct RecordQueryHistoryBuilder<'a> {
     client_: &'a crate::Client,
     body_: RecordQueryHistoryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> RecordQueryHistoryBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordQueryHistoryBuilder { client_: client, body_: Default::default() }
+        RecordQueryHistoryBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant space ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
@@ -8404,16 +10262,29 @@ impl<'a> RecordQueryHistoryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = RecordQueryHistoryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "record.queryHistory";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8441,11 +10312,12 @@ impl crate::Client {
 pub struct RecordQueryRecordHistoryBuilder<'a> {
     client_: &'a crate::Client,
     body_: RecordQueryRecordHistoryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> RecordQueryRecordHistoryBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordQueryRecordHistoryBuilder { client_: client, body_: Default::default() }
+        RecordQueryRecordHistoryBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
@@ -8497,16 +10369,29 @@ impl<'a> RecordQueryRecordHistoryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = RecordQueryRecordHistoryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "record.queryRecordHistory";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8534,11 +10419,12 @@ impl crate::Client {
 pub struct IntentQueryIntentionsBuilder<'a> {
     client_: &'a crate::Client,
     body_: IntentQueryIntentionsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> IntentQueryIntentionsBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        IntentQueryIntentionsBuilder { client_: client, body_: Default::default() }
+        IntentQueryIntentionsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
@@ -8575,16 +10461,29 @@ impl<'a> IntentQueryIntentionsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = IntentQueryIntentionsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "intent.queryIntentions";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8612,11 +10511,12 @@ impl crate::Client {
 pub struct SilentAgentChangeWorkModeBuilder<'a> {
     client_: &'a crate::Client,
     body_: SilentAgentChangeWorkModeBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> SilentAgentChangeWorkModeBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SilentAgentChangeWorkModeBuilder { client_: client, body_: Default::default() }
+        SilentAgentChangeWorkModeBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
@@ -8653,16 +10553,29 @@ impl<'a> SilentAgentChangeWorkModeBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SilentAgentChangeWorkModeBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "silentAgent.changeWorkMode";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8690,11 +10603,12 @@ impl crate::Client {
 pub struct SilentAgentReceiveDialogrecordBuilder<'a> {
     client_: &'a crate::Client,
     body_: SilentAgentReceiveDialogrecordBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> SilentAgentReceiveDialogrecordBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SilentAgentReceiveDialogrecordBuilder { client_: client, body_: Default::default() }
+        SilentAgentReceiveDialogrecordBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
@@ -8751,16 +10665,29 @@ impl<'a> SilentAgentReceiveDialogrecordBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = SilentAgentReceiveDialogrecordBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "silentAgent.receiveDialogrecord";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8788,11 +10715,12 @@ impl crate::Client {
 pub struct NlpSpellcheckBuilder<'a> {
     client_: &'a crate::Client,
     body_: NlpSpellcheckBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> NlpSpellcheckBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        NlpSpellcheckBuilder { client_: client, body_: Default::default() }
+        NlpSpellcheckBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID (default ipcc user (same as used for the token)) Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
@@ -8824,16 +10752,29 @@ impl<'a> NlpSpellcheckBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = NlpSpellcheckBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "nlp.spellcheck";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8861,11 +10802,12 @@ impl crate::Client {
 pub struct FlowAsrrecognizeresultBuilder<'a> {
     client_: &'a crate::Client,
     body_: FlowAsrrecognizeresultBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> FlowAsrrecognizeresultBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        FlowAsrrecognizeresultBuilder { client_: client, body_: Default::default() }
+        FlowAsrrecognizeresultBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// auth token: the serviceToken OIAP sent in the recording server's transfertoasr request Required.
     pub fn service_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
@@ -8907,16 +10849,29 @@ impl<'a> FlowAsrrecognizeresultBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = FlowAsrrecognizeresultBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "flow.asrrecognizeresult";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -8944,11 +10899,12 @@ impl crate::Client {
 pub struct TtsTexttovoiceBuilder<'a> {
     client_: &'a crate::Client,
     body_: TtsTexttovoiceBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> TtsTexttovoiceBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        TtsTexttovoiceBuilder { client_: client, body_: Default::default() }
+        TtsTexttovoiceBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
@@ -8975,16 +10931,29 @@ impl<'a> TtsTexttovoiceBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = TtsTexttovoiceBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "tts.texttovoice";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9011,17 +10980,28 @@ impl crate::Client {
 #[must_use = "a builder does nothing until you call send()"]
 pub struct MonitorServicemonitorBuilder<'a> {
     client_: &'a crate::Client,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> MonitorServicemonitorBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MonitorServicemonitorBuilder { client_: client }
+        MonitorServicemonitorBuilder { client_: client, extra_: Vec::new() }
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "monitor.servicemonitor";
         let _ = op;
         let mut call = cec_core::Call::new();
+        if !self.extra_.is_empty() {
+            call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
+        }
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9049,11 +11029,12 @@ impl crate::Client {
 pub struct ReportQueryCallStatisticsReportBuilder<'a> {
     client_: &'a crate::Client,
     body_: ReportQueryCallStatisticsReportBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> ReportQueryCallStatisticsReportBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ReportQueryCallStatisticsReportBuilder { client_: client, body_: Default::default() }
+        ReportQueryCallStatisticsReportBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// query granularity (hour (given date, per hour) | day (last 30 days, per day)) Required.
     pub fn type_(mut self, v: impl Into<String>) -> Self {
@@ -9085,16 +11066,29 @@ impl<'a> ReportQueryCallStatisticsReportBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ReportQueryCallStatisticsReportBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "report.queryCallStatisticsReport";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9122,11 +11116,12 @@ impl crate::Client {
 pub struct ReportQueryChatbotReportBuilder<'a> {
     client_: &'a crate::Client,
     body_: ReportQueryChatbotReportBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> ReportQueryChatbotReportBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ReportQueryChatbotReportBuilder { client_: client, body_: Default::default() }
+        ReportQueryChatbotReportBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// query granularity (hour (given date, per hour) | day (last 30 days, per day)) Required.
     pub fn type_(mut self, v: impl Into<String>) -> Self {
@@ -9158,16 +11153,29 @@ impl<'a> ReportQueryChatbotReportBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ReportQueryChatbotReportBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "report.queryChatbotReport";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9195,11 +11203,12 @@ impl crate::Client {
 pub struct ReportQueryKnowledgeReportBuilder<'a> {
     client_: &'a crate::Client,
     body_: ReportQueryKnowledgeReportBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> ReportQueryKnowledgeReportBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ReportQueryKnowledgeReportBuilder { client_: client, body_: Default::default() }
+        ReportQueryKnowledgeReportBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// query granularity (day (given date) | month (30 days ending the day after timestamp)) Required.
     pub fn type_(mut self, v: impl Into<String>) -> Self {
@@ -9226,16 +11235,29 @@ impl<'a> ReportQueryKnowledgeReportBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ReportQueryKnowledgeReportBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "report.queryKnowledgeReport";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9263,11 +11285,12 @@ impl crate::Client {
 pub struct OutboundQueryRbtRecognitionResultBuilder<'a> {
     client_: &'a crate::Client,
     body_: OutboundQueryRbtRecognitionResultBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> OutboundQueryRbtRecognitionResultBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OutboundQueryRbtRecognitionResultBuilder { client_: client, body_: Default::default() }
+        OutboundQueryRbtRecognitionResultBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// query start, epoch ms (UTC (newest zh); data is split into monthly tables - only the month of beginTime is searched) Required.
     pub fn begin_time(mut self, v: i64) -> Self {
@@ -9304,16 +11327,29 @@ impl<'a> OutboundQueryRbtRecognitionResultBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = OutboundQueryRbtRecognitionResultBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "outbound.queryRbtRecognitionResult";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9341,11 +11377,12 @@ impl crate::Client {
 pub struct RecordQueryTransferRecordHistoryBuilder<'a> {
     client_: &'a crate::Client,
     body_: RecordQueryTransferRecordHistoryBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> RecordQueryTransferRecordHistoryBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordQueryTransferRecordHistoryBuilder { client_: client, body_: Default::default() }
+        RecordQueryTransferRecordHistoryBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
@@ -9397,16 +11434,29 @@ impl<'a> RecordQueryTransferRecordHistoryBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = RecordQueryTransferRecordHistoryBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "record.queryTransferRecordHistory";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9434,11 +11484,12 @@ impl crate::Client {
 pub struct RecognitionTextClassificationBuilder<'a> {
     client_: &'a crate::Client,
     body_: RecognitionTextClassificationBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> RecognitionTextClassificationBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecognitionTextClassificationBuilder { client_: client, body_: Default::default() }
+        RecognitionTextClassificationBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
@@ -9465,16 +11516,29 @@ impl<'a> RecognitionTextClassificationBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = RecognitionTextClassificationBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recognition.textClassification";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9502,11 +11566,12 @@ impl crate::Client {
 pub struct RecognitionEntityDetectionBuilder<'a> {
     client_: &'a crate::Client,
     body_: RecognitionEntityDetectionBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> RecognitionEntityDetectionBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecognitionEntityDetectionBuilder { client_: client, body_: Default::default() }
+        RecognitionEntityDetectionBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
@@ -9533,16 +11598,29 @@ impl<'a> RecognitionEntityDetectionBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = RecognitionEntityDetectionBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recognition.entityDetection";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9570,11 +11648,12 @@ impl crate::Client {
 pub struct ThirdPartyRobotLoginBuilder<'a> {
     client_: &'a crate::Client,
     body_: ThirdPartyRobotLoginBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> ThirdPartyRobotLoginBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ThirdPartyRobotLoginBuilder { client_: client, body_: Default::default() }
+        ThirdPartyRobotLoginBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// sign-in account (sample: odfs) (max 32 chars) Required.
     pub fn account(mut self, v: impl Into<String>) -> Self {
@@ -9596,16 +11675,29 @@ impl<'a> ThirdPartyRobotLoginBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = ThirdPartyRobotLoginBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "thirdPartyRobot.login";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9634,11 +11726,12 @@ pub struct DialogV2RecordingRequestBuilder<'a> {
     client_: &'a crate::Client,
     vdn_id: Option<String>,
     body_: DialogV2RecordingRequestBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> DialogV2RecordingRequestBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogV2RecordingRequestBuilder { client_: client, vdn_id: None, body_: Default::default() }
+        DialogV2RecordingRequestBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
     }
     /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
     pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
@@ -9670,20 +11763,33 @@ impl<'a> DialogV2RecordingRequestBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = DialogV2RecordingRequestBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialogV2.recordingRequest";
         let _ = op;
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v);
         }
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9711,11 +11817,12 @@ impl crate::Client {
 pub struct GtsRpaQueryJobBuilder<'a> {
     client_: &'a crate::Client,
     body_: GtsRpaQueryJobBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> GtsRpaQueryJobBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        GtsRpaQueryJobBuilder { client_: client, body_: Default::default() }
+        GtsRpaQueryJobBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID (max 64) Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
@@ -9747,16 +11854,29 @@ impl<'a> GtsRpaQueryJobBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = GtsRpaQueryJobBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "gtsRpa.queryJob";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9784,11 +11904,12 @@ impl crate::Client {
 pub struct GtsRpaQueryJobDetailsBuilder<'a> {
     client_: &'a crate::Client,
     body_: GtsRpaQueryJobDetailsBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> GtsRpaQueryJobDetailsBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        GtsRpaQueryJobDetailsBuilder { client_: client, body_: Default::default() }
+        GtsRpaQueryJobDetailsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID (max 64) Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
@@ -9815,16 +11936,29 @@ impl<'a> GtsRpaQueryJobDetailsBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = GtsRpaQueryJobDetailsBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "gtsRpa.queryJobDetails";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9852,11 +11986,12 @@ impl crate::Client {
 pub struct GtsRpaCreateRpaQueueDataBuilder<'a> {
     client_: &'a crate::Client,
     body_: GtsRpaCreateRpaQueueDataBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> GtsRpaCreateRpaQueueDataBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        GtsRpaCreateRpaQueueDataBuilder { client_: client, body_: Default::default() }
+        GtsRpaCreateRpaQueueDataBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID (max 64) Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
@@ -9908,16 +12043,29 @@ impl<'a> GtsRpaCreateRpaQueueDataBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = GtsRpaCreateRpaQueueDataBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "gtsRpa.createRpaQueueData";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
@@ -9945,11 +12093,12 @@ impl crate::Client {
 pub struct GtsRpaQueryRpaQueueDataBuilder<'a> {
     client_: &'a crate::Client,
     body_: GtsRpaQueryRpaQueueDataBody,
+    extra_: Vec<(String, serde_json::Value)>,
 }
 
 impl<'a> GtsRpaQueryRpaQueueDataBuilder<'a> {
     pub(crate) fn new(client: &'a crate::Client) -> Self {
-        GtsRpaQueryRpaQueueDataBuilder { client_: client, body_: Default::default() }
+        GtsRpaQueryRpaQueueDataBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
     }
     /// tenant ID (max 64) Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
@@ -9981,16 +12130,29 @@ impl<'a> GtsRpaQueryRpaQueueDataBuilder<'a> {
         self.body_ = body;
         self
     }
+    /// Replaces the whole request body with untyped JSON, checked against the documented
+    /// fields first: an unknown field is refused naming the nearest documented one, a value
+    /// of the wrong type naming its path. Use [`Self::extra_field`] for fields the reference
+    /// has but the SDK lacks.
+    pub fn body_json(mut self, body: serde_json::Value) -> cec_core::Result<Self> {
+        self.body_ = GtsRpaQueryRpaQueueDataBody::from_json(&body)?;
+        Ok(self)
+    }
+    /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
+    /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
+    /// documented field of the same name is replaced and its checks are skipped.
+    pub fn extra_field(mut self, name: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.extra_.push((name.into(), value.into()));
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
     pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "gtsRpa.queryRpaQueueData";
         let _ = op;
-        self.body_.validate(op, "")?;
+        let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
+        self.body_.validate(op, "", &skip)?;
         let mut call = cec_core::Call::new();
-        call.body = Some(
-            serde_json::to_value(&self.body_)
-                .map_err(|e| cec_core::Error::config("cannot serialize the body").with_source(e))?,
-        );
+        call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
