@@ -181,5 +181,25 @@ pub fn sim_routes(specs: &[Spec]) -> String {
     }
     s.push_str("];\n\n");
     s.push_str(&checks);
+    s.push_str("\n/// The paged interfaces and where their page fields, lists and totals are.\npub static PAGING: &[crate::paging::SimPaging] = &[\n");
+    for spec in specs {
+        for i in &spec.interfaces {
+            if let Some(p) = crate::gen_client::paging(i) {
+                let _ = writeln!(
+                    s,
+                    "    crate::paging::SimPaging {{ id: {}, size: ({}, {}), pos: ({}, {}), first_page: {}, items: {}, total: {} }},",
+                    lit(&i.id),
+                    lit(p.size.loc),
+                    strs(&p.size.path),
+                    lit(p.pos.loc),
+                    strs(&p.pos.path),
+                    p.first_page.map(|n| format!("Some({n})")).unwrap_or_else(|| "None".into()),
+                    strs(&p.items),
+                    p.total.as_ref().map(|(t, _)| format!("Some({})", strs(t))).unwrap_or_else(|| "None".into()),
+                );
+            }
+        }
+    }
+    s.push_str("];\n");
     s
 }

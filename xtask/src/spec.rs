@@ -30,9 +30,23 @@ pub struct Spec {
     /// Catalog interfaces deliberately left out, with the reason.
     #[serde(default)]
     pub not_in_spec: Vec<Omitted>,
+    /// Tenant context fields (CMS `ccId`/`vdn`, iSales `vdnId`): client defaults that a
+    /// call fills in when it leaves them unset (path, query or top-level body).
+    #[serde(default)]
+    pub tenant: Vec<TenantField>,
     /// File stem, set after loading.
     #[serde(skip)]
     pub file: String,
+}
+
+/// One tenant context field.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct TenantField {
+    /// The field's name on the wire.
+    pub name: String,
+    /// What it is.
+    pub desc: String,
 }
 
 #[derive(Debug, Deserialize, Clone)]

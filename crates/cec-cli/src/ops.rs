@@ -3,11 +3,10 @@
 use std::sync::OnceLock;
 
 use anyhow::{Context, anyhow, bail};
-use cec_auth::{AkSkSigner, ApiFabricCredentials, C2Auth, OiapCredentials};
-use cec_core::{BinaryResponse, Config};
+use cec_core::BinaryResponse;
 use serde_json::Value;
 
-use crate::profile::{NeSettings, Profile};
+use crate::profile::Profile;
 
 /// One operation in the CLI table.
 #[derive(Debug)]
@@ -72,18 +71,6 @@ pub struct Clients {
     fs: OnceLock<cec_fs::Client>,
 }
 
-fn missing(ne: &str, key: &str) -> anyhow::Error {
-    anyhow!("{ne}: `{key}` is not set (config file profile or CEC_{}_{})", ne.to_uppercase(), key.to_uppercase())
-}
-
-fn need<'a>(ne: &str, v: &'a Option<String>, key: &str) -> anyhow::Result<&'a str> {
-    v.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| missing(ne, key))
-}
-
-fn need_secret<'a>(ne: &str, v: &'a Option<cec_core::Secret<String>>, key: &str) -> anyhow::Result<&'a str> {
-    v.as_ref().map(|s| s.expose_str()).filter(|s| !s.is_empty()).ok_or_else(|| missing(ne, key))
-}
-
 fn get_or_try<T: Clone>(cell: &OnceLock<T>, f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
     if let Some(v) = cell.get() {
         return Ok(v.clone());
@@ -105,86 +92,28 @@ impl Clients {
         }
     }
 
-    fn config(&self, ne: &str, endpoint: &str) -> anyhow::Result<Config> {
-        let mut b = Config::builder(endpoint);
-        if let Some(ca) = &self.profile.ca_bundle {
-            let pem = std::fs::read(ca).with_context(|| format!("reading CA bundle {}", ca.display()))?;
-            b = b.ca_bundle_pem(pem);
-        }
-        if self.profile.insecure_skip_tls_verify {
-            b = b.danger_accept_invalid_certs(true);
-        }
-        b.build().with_context(|| format!("{ne}: bad configuration"))
-    }
-
-    fn settings(&self, ne: &str) -> NeSettings {
-        self.profile.ne(ne)
-    }
-
     pub fn gateway(&self) -> anyhow::Result<cec_gateway::Client> {
-        get_or_try(&self.gateway, || {
-            let s = self.settings("gateway");
-            let c = cec_gateway::Client::new(self.config("gateway", need("gateway", &s.endpoint, "endpoint")?)?)?;
-            if let Some(g) = s.guid {
-                c.set_guid(g);
-            }
-            Ok(c)
-        })
+        get_or_try(&self.gateway, || Ok(cec_gateway::Client::from_settings(&self.profile)?))
     }
 
     pub fn apifabric(&self) -> anyhow::Result<cec_apifabric::Client> {
-        get_or_try(&self.apifabric, || {
-            let s = self.settings("apifabric");
-            let endpoint = need("apifabric", &s.endpoint, "endpoint")?;
-            let token = s.token_endpoint.as_deref().unwrap_or(endpoint);
-            let creds = ApiFabricCredentials::new(
-                need("apifabric", &s.app_key, "app_key")?,
-                need_secret("apifabric", &s.app_secret, "app_secret")?,
-            );
-            Ok(cec_apifabric::Client::new(
-                self.config("apifabric", endpoint)?,
-                self.config("apifabric", token)?,
-                creds,
-            )?)
-        })
+        get_or_try(&self.apifabric, || Ok(cec_apifabric::Client::from_settings(&self.profile)?))
     }
 
     pub fn oiap(&self) -> anyhow::Result<cec_oiap::Client> {
-        get_or_try(&self.oiap, || {
-            let s = self.settings("oiap");
-            let creds = OiapCredentials::tenant(
-                need("oiap", &s.app_key, "app_key")?,
-                need_secret("oiap", &s.app_secret, "app_secret")?,
-            );
-            Ok(cec_oiap::Client::new(self.config("oiap", need("oiap", &s.endpoint, "endpoint")?)?, creds)?)
-        })
-    }
-
-    fn c2(&self, ne: &str) -> anyhow::Result<(Config, C2Auth)> {
-        let s = self.settings(ne);
-        let signer = AkSkSigner::new(need(ne, &s.ak, "ak")?, need_secret(ne, &s.sk, "sk")?)?;
-        Ok((self.config(ne, need(ne, &s.endpoint, "endpoint")?)?, C2Auth::Signature(signer)))
+        get_or_try(&self.oiap, || Ok(cec_oiap::Client::from_settings(&self.profile)?))
     }
 
     pub fn isales(&self) -> anyhow::Result<cec_isales::Client> {
-        get_or_try(&self.isales, || {
-            let (c, a) = self.c2("isales")?;
-            Ok(cec_isales::Client::new(c, a)?)
-        })
+        get_or_try(&self.isales, || Ok(cec_isales::Client::from_settings(&self.profile)?))
     }
 
     pub fn cms(&self) -> anyhow::Result<cec_cms::Client> {
-        get_or_try(&self.cms, || {
-            let (c, a) = self.c2("cms")?;
-            Ok(cec_cms::Client::new(c, a)?)
-        })
+        get_or_try(&self.cms, || Ok(cec_cms::Client::from_settings(&self.profile)?))
     }
 
     pub fn fs(&self) -> anyhow::Result<cec_fs::Client> {
-        get_or_try(&self.fs, || {
-            let (c, a) = self.c2("fs")?;
-            Ok(cec_fs::Client::new(c, a)?)
-        })
+        get_or_try(&self.fs, || Ok(cec_fs::Client::from_settings(&self.profile)?))
     }
 }
 

@@ -16,7 +16,7 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::auth::{Authorizer, PreparedRequest};
-use crate::config::Config;
+use crate::config::{Config, RetryPolicy};
 use crate::envelope;
 use crate::error::{Error, ErrorKind, Result, Sent};
 use crate::operation::{OperationMeta, ResponseKind, RetryClass};
@@ -30,7 +30,48 @@ pub const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 /// Largest JSON response accepted (bytes).
 pub const MAX_JSON_BODY: usize = 16 * 1024 * 1024;
 
-/// The parts of one call that vary: path parameters, query, extra headers, body.
+/// Options of one call that override the client's configuration (aws-sdk-rust's
+/// `customize`, google-cloud-rust's `RequestOptions`). `#[non_exhaustive]`: build it
+/// with [`CallOptions::default`] and the setters.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallOptions {
+    /// Timeout of the whole operation, retries included (default: the config's).
+    pub timeout: Option<Duration>,
+    /// Timeout of one attempt (default: the config's).
+    pub attempt_timeout: Option<Duration>,
+    /// Retry policy (default: the config's). The interface's retry class still decides
+    /// whether a request that may have reached the NE is repeated.
+    pub retry: Option<RetryPolicy>,
+    /// Extra headers sent with this call only (checked when the request is built).
+    pub headers: Vec<(String, String)>,
+}
+
+impl CallOptions {
+    /// Sets the operation timeout.
+    pub fn timeout(&mut self, d: Duration) -> &mut Self {
+        self.timeout = Some(d);
+        self
+    }
+    /// Sets the attempt timeout.
+    pub fn attempt_timeout(&mut self, d: Duration) -> &mut Self {
+        self.attempt_timeout = Some(d);
+        self
+    }
+    /// Sets the retry policy.
+    pub fn retry(&mut self, r: RetryPolicy) -> &mut Self {
+        self.retry = Some(r);
+        self
+    }
+    /// Adds a header to this call.
+    pub fn header(&mut self, name: impl Into<String>, value: impl Into<String>) -> &mut Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+/// The parts of one call that vary: path parameters, query, extra headers, body,
+/// and the per-call options.
 #[derive(Debug, Default, Clone)]
 pub struct Call {
     /// `{name}` → value for the path template.
@@ -41,6 +82,8 @@ pub struct Call {
     pub headers: Vec<(String, String)>,
     /// JSON body.
     pub body: Option<Value>,
+    /// Per-call overrides of the configuration.
+    pub options: CallOptions,
 }
 
 impl Call {
@@ -66,6 +109,11 @@ impl Call {
     /// Sets the JSON body.
     pub fn body(mut self, body: Value) -> Self {
         self.body = Some(body);
+        self
+    }
+    /// Sets the per-call options.
+    pub fn options(mut self, options: CallOptions) -> Self {
+        self.options = options;
         self
     }
 }
@@ -214,9 +262,9 @@ impl Client {
             status = tracing::field::Empty,
             code = tracing::field::Empty,
         );
-        let timeouts = self.inner.config.timeouts;
+        let operation_timeout = call.options.timeout.unwrap_or(self.inner.config.timeouts.operation);
         let fut = self.retry_loop(op, &call);
-        match tokio::time::timeout(timeouts.operation, fut.instrument(span.clone())).await {
+        match tokio::time::timeout(operation_timeout, fut.instrument(span.clone())).await {
             Ok(r) => {
                 if let Err(e) = &r {
                     span.record("code", e.code().unwrap_or(""));
@@ -227,16 +275,14 @@ impl Client {
                 }
                 r
             }
-            Err(_) => {
-                Err(Error::new(ErrorKind::Timeout, format!("operation timed out after {:?}", timeouts.operation))
-                    .with_operation(op.id))
-            }
+            Err(_) => Err(Error::new(ErrorKind::Timeout, format!("operation timed out after {operation_timeout:?}"))
+                .with_operation(op.id)),
         }
     }
 
     async fn retry_loop(&self, op: &'static OperationMeta, call: &Call) -> Result<Outcome> {
-        let policy = self.inner.config.retry;
-        let attempt_timeout = self.inner.config.timeouts.attempt;
+        let policy = call.options.retry.unwrap_or(self.inner.config.retry);
+        let attempt_timeout = call.options.attempt_timeout.unwrap_or(self.inner.config.timeouts.attempt);
         let mut attempt = 0u32;
         let mut reauthed = false;
         loop {
@@ -315,7 +361,7 @@ impl Client {
 
     async fn attempt(&self, op: &'static OperationMeta, call: &Call) -> Result<Outcome> {
         let mut prepared = PreparedRequest { headers: HeaderMap::new(), body: call.body.clone() };
-        for (k, v) in &call.headers {
+        for (k, v) in call.headers.iter().chain(&call.options.headers) {
             let name = HeaderName::from_bytes(k.as_bytes())
                 .map_err(|_| Error::validation(op.id, k, "is not a valid header name"))?;
             let value =

@@ -10,6 +10,7 @@
 //! it directly except for [`Config`] and [`Error`].
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod auth;
 pub mod callback;
@@ -20,6 +21,8 @@ pub mod de;
 pub mod envelope;
 pub mod error;
 pub mod operation;
+pub mod paginate;
+pub mod profile;
 pub mod retry;
 pub mod secret;
 pub mod sign;
@@ -30,7 +33,7 @@ pub mod transport;
 pub mod validate;
 
 pub use auth::{Authorizer, NoAuth, PreparedRequest};
-pub use client::{BinaryResponse, Call, Client};
+pub use client::{BinaryResponse, Call, CallOptions, Client};
 pub use config::{Config, ConfigBuilder, Defaults, RetryPolicy, Timeouts};
 pub use error::{Error, ErrorKind, Result, Sent};
 pub use http;

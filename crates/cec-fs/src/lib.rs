@@ -19,20 +19,23 @@
 //! ```
 
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::sync::Arc;
 
-use cec_auth::C2Auth;
-use cec_core::Config;
-
 #[allow(missing_docs)]
 pub mod generated;
+
+pub use cec_auth::{AkSkSigner, ApiFabricAuth, ApiFabricCredentials, C2Auth};
+pub use cec_core::{BinaryResponse, CallOptions, Config, ConfigBuilder, Defaults, RetryPolicy, Secret, Timeouts};
+pub use generated::ResultCode;
 
 cec_core::define_ne_error!(
     /// An error of a CC-FS call: the core error with `resultCode`, message, HTTP
     /// status and request id.
     Error,
-    "CC-FS"
+    "CC-FS",
+    codes = generated::ResultCode
 );
 
 /// A CC-FS client. Cheap to clone.
@@ -45,6 +48,25 @@ impl Client {
     /// A client with C2 authentication (signature or Bearer).
     pub fn new(config: Config, auth: C2Auth) -> Result<Self, Error> {
         Ok(Client { core: cec_core::Client::new(config, Arc::new(auth))? })
+    }
+
+    /// A client from the environment: the default profile of the config file
+    /// (`CEC_CONFIG`, `CEC_PROFILE`), then the `CEC_FS_*` variables (endpoint, ak, sk).
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_settings(&cec_core::profile::Profile::from_env()?)
+    }
+
+    /// A client from profile `name` of the config file, then the environment.
+    pub fn from_profile(name: &str) -> Result<Self, Error> {
+        Self::from_settings(&cec_core::profile::Profile::named(name)?)
+    }
+
+    /// A client from loaded settings (`[profiles.<name>.fs]`: endpoint, ak, sk).
+    pub fn from_settings(profile: &cec_core::profile::Profile) -> Result<Self, Error> {
+        use cec_core::profile::{required, required_secret};
+        let s = profile.ne("fs");
+        let signer = AkSkSigner::new(required("fs", &s.ak, "ak")?, required_secret("fs", &s.sk, "sk")?)?;
+        Self::new(profile.config("fs")?, C2Auth::Signature(signer))
     }
 
     /// The core client.

@@ -45,6 +45,7 @@ pub mod faults;
 #[allow(missing_docs)]
 pub mod generated;
 mod model;
+pub mod paging;
 pub mod routes;
 mod scenario;
 mod verify;

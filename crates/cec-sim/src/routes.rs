@@ -284,7 +284,7 @@ async fn handle(
     {
         return to_response(failure(route, route.envelope.invalid, &e));
     }
-    let reply = shared.handle(route, &req).await;
+    let reply = crate::paging::apply(route, &req, shared.handle(route, &req).await);
     // Queues, records, CDRs and chats follow what the request changed (polls and
     // heartbeats change none of it; the periodic tick still settles).
     if !matches!(route.id, "agentevent.poll" | "onlineagent.handshake") {

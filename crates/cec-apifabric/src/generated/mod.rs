@@ -18133,23 +18133,36 @@ pub type QualityInspectionAsrtransAppraisecallDetailResponse = serde_json::Value
 ///
 /// `POST /apigovernance/api/oauth/tokenByAkSk` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0005.html>
 ///
-/// Only interface outside /apiaccess. Production host example service.besclouds.com; HTTPS advised. Response is a flat object (no returnCode envelope).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AuthTokenByAkSkBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AuthTokenByAkSkBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_token_expire: Option<String>,
     body_: AuthTokenByAkSkBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AuthTokenByAkSkBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AuthTokenByAkSkBuilder { client_: client, x_token_expire: None, body_: Default::default(), extra_: Vec::new() }
+impl AuthTokenByAkSkBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AuthTokenByAkSkBuilder {
+            client_: client,
+            options_: Default::default(),
+            x_token_expire: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: token lifetime in seconds (example 600; max 3600)
     pub fn x_token_expire(mut self, v: impl Into<String>) -> Self {
         self.x_token_expire = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `X-Token-Expire`.
+    pub fn set_x_token_expire(mut self, v: Option<String>) -> Self {
+        self.x_token_expire = v;
         self
     }
     /// app ID of the app created in API Fabric; issued by operations Required.
@@ -18157,9 +18170,19 @@ impl<'a> AuthTokenByAkSkBuilder<'a> {
         self.body_.app_key = Some(v.into());
         self
     }
+    /// Sets or clears the body field `app_key`.
+    pub fn set_app_key(mut self, v: Option<String>) -> Self {
+        self.body_.app_key = v;
+        self
+    }
     /// secret of that app; issued by operations Required.
     pub fn app_secret(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.app_secret = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `app_secret`.
+    pub fn set_app_secret(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.app_secret = v;
         self
     }
     /// Replaces the whole request body.
@@ -18182,13 +18205,29 @@ impl<'a> AuthTokenByAkSkBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "auth.tokenByAkSk";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_token_expire {
             call = call.header("X-Token-Expire", v);
         }
@@ -18197,7 +18236,7 @@ impl<'a> AuthTokenByAkSkBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AuthTokenByAkSkResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AUTH_TOKEN_BY_AK_SK, call).await?)
     }
@@ -18205,8 +18244,8 @@ impl<'a> AuthTokenByAkSkBuilder<'a> {
 
 impl crate::Client {
     /// `auth.tokenByAkSk`: Obtain API Fabric access token with AK/SK (`POST /apigovernance/api/oauth/tokenByAkSk`).
-    pub fn auth_token_by_ak_sk(&self) -> AuthTokenByAkSkBuilder<'_> {
-        AuthTokenByAkSkBuilder::new(self)
+    pub fn auth_token_by_ak_sk(&self) -> AuthTokenByAkSkBuilder {
+        AuthTokenByAkSkBuilder::new(self.clone())
     }
 }
 
@@ -18214,22 +18253,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/agentAccount/create` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0020.html>
 ///
-/// en-us page cec_07_0020. Response (resultCode 0/1, resultMessage, workNo) from the zh response section (2024 guide copy).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentAccountCreateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentAccountCreateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentAccountCreateBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentAccountCreateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAccountCreateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentAccountCreateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentAccountCreateBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// request object Required.
     pub fn request_param(mut self, v: AgentAccountCreateBodyRequestParam) -> Self {
         self.body_.request_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `requestParam`.
+    pub fn set_request_param(mut self, v: Option<AgentAccountCreateBodyRequestParam>) -> Self {
+        self.body_.request_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -18252,19 +18303,35 @@ impl<'a> AgentAccountCreateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentAccount.create";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentAccountCreateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_ACCOUNT_CREATE, call).await?)
     }
@@ -18272,8 +18339,8 @@ impl<'a> AgentAccountCreateBuilder<'a> {
 
 impl crate::Client {
     /// `agentAccount.create`: Create a single agent business account (`POST /apiaccess/rest/cc-management/v1/agentAccount/create`).
-    pub fn agent_account_create(&self) -> AgentAccountCreateBuilder<'_> {
-        AgentAccountCreateBuilder::new(self)
+    pub fn agent_account_create(&self) -> AgentAccountCreateBuilder {
+        AgentAccountCreateBuilder::new(self.clone())
     }
 }
 
@@ -18281,22 +18348,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/agentAccount/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0021.html>
 ///
-/// Agents in any state can be deleted. Response documented as schema object wrapping resultCode/resultMessage; example shows them at top level.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentAccountDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentAccountDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentAccountDeleteBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentAccountDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAccountDeleteBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentAccountDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentAccountDeleteBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// request object Required.
     pub fn request_params(mut self, v: AgentAccountDeleteBodyRequestParams) -> Self {
         self.body_.request_params = Some(v);
+        self
+    }
+    /// Sets or clears the body field `requestParams`.
+    pub fn set_request_params(mut self, v: Option<AgentAccountDeleteBodyRequestParams>) -> Self {
+        self.body_.request_params = v;
         self
     }
     /// Replaces the whole request body.
@@ -18319,19 +18398,35 @@ impl<'a> AgentAccountDeleteBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentAccount.delete";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentAccountDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_ACCOUNT_DELETE, call).await?)
     }
@@ -18339,8 +18434,8 @@ impl<'a> AgentAccountDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `agentAccount.delete`: Delete a specified agent business account (`POST /apiaccess/rest/cc-management/v1/agentAccount/delete`).
-    pub fn agent_account_delete(&self) -> AgentAccountDeleteBuilder<'_> {
-        AgentAccountDeleteBuilder::new(self)
+    pub fn agent_account_delete(&self) -> AgentAccountDeleteBuilder {
+        AgentAccountDeleteBuilder::new(self.clone())
     }
 }
 
@@ -18348,22 +18443,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/agentAccount/update` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0022.html>
 ///
-/// Doc read is the zh-cn page of the same 2025 release. Response fields taken from the page's response example (resultCode/resultMessage, like the sibling agentAccount interfaces).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentAccountUpdateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentAccountUpdateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentAccountUpdateBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentAccountUpdateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAccountUpdateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentAccountUpdateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentAccountUpdateBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// request object
     pub fn request_param(mut self, v: AgentAccountUpdateBodyRequestParam) -> Self {
         self.body_.request_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `requestParam`.
+    pub fn set_request_param(mut self, v: Option<AgentAccountUpdateBodyRequestParam>) -> Self {
+        self.body_.request_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -18386,19 +18493,35 @@ impl<'a> AgentAccountUpdateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentAccount.update";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentAccountUpdateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_ACCOUNT_UPDATE, call).await?)
     }
@@ -18406,8 +18529,8 @@ impl<'a> AgentAccountUpdateBuilder<'a> {
 
 impl crate::Client {
     /// `agentAccount.update`: Modify a single agent business account (`POST /apiaccess/rest/cc-management/v1/agentAccount/update`).
-    pub fn agent_account_update(&self) -> AgentAccountUpdateBuilder<'_> {
-        AgentAccountUpdateBuilder::new(self)
+    pub fn agent_account_update(&self) -> AgentAccountUpdateBuilder {
+        AgentAccountUpdateBuilder::new(self.clone())
     }
 }
 
@@ -18415,22 +18538,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/agentAccount/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0023.html>
 ///
-/// Single lookup by userAccount or paged batch query (pageNum/pageSize; guide page marks them optional).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentAccountQueryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentAccountQueryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentAccountQueryBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentAccountQueryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAccountQueryBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentAccountQueryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentAccountQueryBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// request object Required.
     pub fn request_params(mut self, v: AgentAccountQueryBodyRequestParams) -> Self {
         self.body_.request_params = Some(v);
+        self
+    }
+    /// Sets or clears the body field `requestParams`.
+    pub fn set_request_params(mut self, v: Option<AgentAccountQueryBodyRequestParams>) -> Self {
+        self.body_.request_params = v;
         self
     }
     /// Replaces the whole request body.
@@ -18453,28 +18588,76 @@ impl<'a> AgentAccountQueryBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentAccount.query";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentAccountQueryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_ACCOUNT_QUERY, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for AgentAccountQueryBuilder {
+    type Page = AgentAccountQueryResponse;
+    type Item = AgentAccountQueryResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.request_params.get_or_insert_with(Default::default).page_size =
+            Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.request_params.get_or_insert_with(Default::default).page_num =
+            Some(i64::try_from(index.saturating_add(0)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.request_params.as_ref().and_then(|x| x.page_size.as_ref()).and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl AgentAccountQueryBuilder {
+    /// Pages through the answers, one request per page (`requestParams.pageNum` (page number, first page 0) and `requestParams.pageSize`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `agentAccount.query`: Query agent business account information (`POST /apiaccess/rest/cc-management/v1/agentAccount/query`).
-    pub fn agent_account_query(&self) -> AgentAccountQueryBuilder<'_> {
-        AgentAccountQueryBuilder::new(self)
+    pub fn agent_account_query(&self) -> AgentAccountQueryBuilder {
+        AgentAccountQueryBuilder::new(self.clone())
     }
 }
 
@@ -18482,22 +18665,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/agentAccount/addSkillsToAgent` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0024.html>
 ///
-/// Same content in en-us 2023 page cec_07_1005.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentAccountAddSkillsToAgentBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentAccountAddSkillsToAgentBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentAccountAddSkillsToAgentBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentAccountAddSkillsToAgentBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAccountAddSkillsToAgentBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentAccountAddSkillsToAgentBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentAccountAddSkillsToAgentBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// agent accounts (each max 50 chars) Required.
     pub fn user_accounts(mut self, v: Vec<String>) -> Self {
         self.body_.user_accounts = Some(v);
+        self
+    }
+    /// Sets or clears the body field `userAccounts`.
+    pub fn set_user_accounts(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.user_accounts = v;
         self
     }
     /// skill queue ID Required.
@@ -18505,14 +18700,29 @@ impl<'a> AgentAccountAddSkillsToAgentBuilder<'a> {
         self.body_.skill_id = Some(v);
         self
     }
+    /// Sets or clears the body field `skillId`.
+    pub fn set_skill_id(mut self, v: Option<i64>) -> Self {
+        self.body_.skill_id = v;
+        self
+    }
     /// agent weight, higher served first (min 1) Required.
     pub fn agent_weight(mut self, v: i64) -> Self {
         self.body_.agent_weight = Some(v);
         self
     }
+    /// Sets or clears the body field `agentWeight`.
+    pub fn set_agent_weight(mut self, v: Option<i64>) -> Self {
+        self.body_.agent_weight = v;
+        self
+    }
     /// skill queue weight (min 1) Required.
     pub fn skill_weight(mut self, v: i64) -> Self {
         self.body_.skill_weight = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillWeight`.
+    pub fn set_skill_weight(mut self, v: Option<i64>) -> Self {
+        self.body_.skill_weight = v;
         self
     }
     /// Replaces the whole request body.
@@ -18535,19 +18745,35 @@ impl<'a> AgentAccountAddSkillsToAgentBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentAccount.addSkillsToAgent";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentAccountAddSkillsToAgentResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_ACCOUNT_ADD_SKILLS_TO_AGENT, call).await?)
     }
@@ -18555,34 +18781,53 @@ impl<'a> AgentAccountAddSkillsToAgentBuilder<'a> {
 
 impl crate::Client {
     /// `agentAccount.addSkillsToAgent`: Bind agents to a skill queue (`POST /apiaccess/rest/cc-management/v1/agentAccount/addSkillsToAgent`).
-    pub fn agent_account_add_skills_to_agent(&self) -> AgentAccountAddSkillsToAgentBuilder<'_> {
-        AgentAccountAddSkillsToAgentBuilder::new(self)
+    pub fn agent_account_add_skills_to_agent(&self) -> AgentAccountAddSkillsToAgentBuilder {
+        AgentAccountAddSkillsToAgentBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `agentAccount.releaseAgentBySkillId`: Unbind agents from a skill queue.
 ///
 /// `POST /apiaccess/rest/cc-management/v1/agentAccount/releaseAgentBySkillId` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0025.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentAccountReleaseAgentBySkillIdBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentAccountReleaseAgentBySkillIdBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentAccountReleaseAgentBySkillIdBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentAccountReleaseAgentBySkillIdBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAccountReleaseAgentBySkillIdBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentAccountReleaseAgentBySkillIdBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentAccountReleaseAgentBySkillIdBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// skill queue ID Required.
     pub fn skill_id(mut self, v: i64) -> Self {
         self.body_.skill_id = Some(v);
         self
     }
+    /// Sets or clears the body field `skillId`.
+    pub fn set_skill_id(mut self, v: Option<i64>) -> Self {
+        self.body_.skill_id = v;
+        self
+    }
     /// agent accounts; empty array unbinds every agent of the queue Required.
     pub fn user_accounts(mut self, v: Vec<String>) -> Self {
         self.body_.user_accounts = Some(v);
+        self
+    }
+    /// Sets or clears the body field `userAccounts`.
+    pub fn set_user_accounts(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.user_accounts = v;
         self
     }
     /// Replaces the whole request body.
@@ -18605,19 +18850,35 @@ impl<'a> AgentAccountReleaseAgentBySkillIdBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentAccount.releaseAgentBySkillId";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentAccountReleaseAgentBySkillIdResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_ACCOUNT_RELEASE_AGENT_BY_SKILL_ID, call).await?)
     }
@@ -18625,8 +18886,8 @@ impl<'a> AgentAccountReleaseAgentBySkillIdBuilder<'a> {
 
 impl crate::Client {
     /// `agentAccount.releaseAgentBySkillId`: Unbind agents from a skill queue (`POST /apiaccess/rest/cc-management/v1/agentAccount/releaseAgentBySkillId`).
-    pub fn agent_account_release_agent_by_skill_id(&self) -> AgentAccountReleaseAgentBySkillIdBuilder<'_> {
-        AgentAccountReleaseAgentBySkillIdBuilder::new(self)
+    pub fn agent_account_release_agent_by_skill_id(&self) -> AgentAccountReleaseAgentBySkillIdBuilder {
+        AgentAccountReleaseAgentBySkillIdBuilder::new(self.clone())
     }
 }
 
@@ -18634,22 +18895,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/agentAccount/queryAgentInfoBySkillId` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0026.html>
 ///
-/// Agents without a business account are not returned. Response table ends with resultCode (no message field); the example also shows accountCode in data rows (not in the table).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentAccountQueryAgentInfoBySkillIdBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentAccountQueryAgentInfoBySkillIdBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentAccountQueryAgentInfoBySkillIdBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentAccountQueryAgentInfoBySkillIdBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAccountQueryAgentInfoBySkillIdBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentAccountQueryAgentInfoBySkillIdBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentAccountQueryAgentInfoBySkillIdBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// request object Required.
     pub fn request_param(mut self, v: AgentAccountQueryAgentInfoBySkillIdBodyRequestParam) -> Self {
         self.body_.request_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `requestParam`.
+    pub fn set_request_param(mut self, v: Option<AgentAccountQueryAgentInfoBySkillIdBodyRequestParam>) -> Self {
+        self.body_.request_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -18672,28 +18945,76 @@ impl<'a> AgentAccountQueryAgentInfoBySkillIdBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentAccount.queryAgentInfoBySkillId";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentAccountQueryAgentInfoBySkillIdResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_ACCOUNT_QUERY_AGENT_INFO_BY_SKILL_ID, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for AgentAccountQueryAgentInfoBySkillIdBuilder {
+    type Page = AgentAccountQueryAgentInfoBySkillIdResponse;
+    type Item = AgentAccountQueryAgentInfoBySkillIdResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.request_param.get_or_insert_with(Default::default).page_size =
+            Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.request_param.get_or_insert_with(Default::default).page_num =
+            Some(i64::try_from(index.saturating_add(0)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.request_param.as_ref().and_then(|x| x.page_size.as_ref()).and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl AgentAccountQueryAgentInfoBySkillIdBuilder {
+    /// Pages through the answers, one request per page (`requestParam.pageNum` (page number, first page 0) and `requestParam.pageSize`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `agentAccount.queryAgentInfoBySkillId`: Query agents of a skill queue (`POST /apiaccess/rest/cc-management/v1/agentAccount/queryAgentInfoBySkillId`).
-    pub fn agent_account_query_agent_info_by_skill_id(&self) -> AgentAccountQueryAgentInfoBySkillIdBuilder<'_> {
-        AgentAccountQueryAgentInfoBySkillIdBuilder::new(self)
+    pub fn agent_account_query_agent_info_by_skill_id(&self) -> AgentAccountQueryAgentInfoBySkillIdBuilder {
+        AgentAccountQueryAgentInfoBySkillIdBuilder::new(self.clone())
     }
 }
 
@@ -18701,22 +19022,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/sipPhone/updateSipPhonePassword` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0027.html>
 ///
-/// SIP numbers are OpenEye or WebRTC registered numbers. Path segment is sipPhone (not agentAccount).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentAccountUpdateSipPhonePasswordBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentAccountUpdateSipPhonePasswordBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentAccountUpdateSipPhonePasswordBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentAccountUpdateSipPhonePasswordBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAccountUpdateSipPhonePasswordBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentAccountUpdateSipPhonePasswordBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentAccountUpdateSipPhonePasswordBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// request Required.
     pub fn request_param(mut self, v: AgentAccountUpdateSipPhonePasswordBodyRequestParam) -> Self {
         self.body_.request_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `requestParam`.
+    pub fn set_request_param(mut self, v: Option<AgentAccountUpdateSipPhonePasswordBodyRequestParam>) -> Self {
+        self.body_.request_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -18739,19 +19072,35 @@ impl<'a> AgentAccountUpdateSipPhonePasswordBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentAccount.updateSipPhonePassword";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentAccountUpdateSipPhonePasswordResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_ACCOUNT_UPDATE_SIP_PHONE_PASSWORD, call).await?)
     }
@@ -18759,8 +19108,8 @@ impl<'a> AgentAccountUpdateSipPhonePasswordBuilder<'a> {
 
 impl crate::Client {
     /// `agentAccount.updateSipPhonePassword`: Change an agent softphone login password (`POST /apiaccess/rest/cc-management/v1/sipPhone/updateSipPhonePassword`).
-    pub fn agent_account_update_sip_phone_password(&self) -> AgentAccountUpdateSipPhonePasswordBuilder<'_> {
-        AgentAccountUpdateSipPhonePasswordBuilder::new(self)
+    pub fn agent_account_update_sip_phone_password(&self) -> AgentAccountUpdateSipPhonePasswordBuilder {
+        AgentAccountUpdateSipPhonePasswordBuilder::new(self.clone())
     }
 }
 
@@ -18768,22 +19117,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/clearUserInfo/cleancustpersonaldata` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0032.html>
 ///
-/// Catalog doc cec_07_0019 was wrong; the page is cec_07_0032 (2025 en/zh; older copy cec_07_1013). HTTP 400/401/404/500 on path, purchase/account or parameter problems. The 1000-entry limit is kept as prose only (a max_items rule makes the generated refusal test exceed the json! macro recursion limit).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentAccountCleancustpersonaldataBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentAccountCleancustpersonaldataBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentAccountCleancustpersonaldataBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentAccountCleancustpersonaldataBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAccountCleancustpersonaldataBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentAccountCleancustpersonaldataBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentAccountCleancustpersonaldataBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// customer numbers (calling or called) whose data is cleared (at most 1000 entries) Required.
     pub fn custom_nos(mut self, v: Vec<String>) -> Self {
         self.body_.custom_nos = Some(v);
+        self
+    }
+    /// Sets or clears the body field `customNos`.
+    pub fn set_custom_nos(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.custom_nos = v;
         self
     }
     /// Replaces the whole request body.
@@ -18806,19 +19167,35 @@ impl<'a> AgentAccountCleancustpersonaldataBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentAccount.cleancustpersonaldata";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentAccountCleancustpersonaldataResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_ACCOUNT_CLEANCUSTPERSONALDATA, call).await?)
     }
@@ -18826,8 +19203,8 @@ impl<'a> AgentAccountCleancustpersonaldataBuilder<'a> {
 
 impl crate::Client {
     /// `agentAccount.cleancustpersonaldata`: Delete data by customer number (`POST /apiaccess/CC-Management/v1/clearUserInfo/cleancustpersonaldata`).
-    pub fn agent_account_cleancustpersonaldata(&self) -> AgentAccountCleancustpersonaldataBuilder<'_> {
-        AgentAccountCleancustpersonaldataBuilder::new(self)
+    pub fn agent_account_cleancustpersonaldata(&self) -> AgentAccountCleancustpersonaldataBuilder {
+        AgentAccountCleancustpersonaldataBuilder::new(self.clone())
     }
 }
 
@@ -18835,27 +19212,45 @@ impl crate::Client {
 ///
 /// `GET /apiaccess/CC-Management/v1/querySysInfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0028.html>
 ///
-/// No request body. zh-cn page spells the path /apiaccess/CC-Mangemant/v1/querySysInfo (typo form also used by the lightweight dev guide); en-us page spells CC-Management. Agent table continues past timeRemaining (a row beginning 'omsAgentTy...' and possibly more); every copy (en/zh page, zh section copy) is cut there, so those rows are not modelled; the 2023 page (cec_07_1009) lists only workNo/sipAccount/sipPwd/password. Response is not wrapped in a returnCode envelope.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentInfoQuerySysInfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentInfoQuerySysInfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
 }
 
-impl<'a> AgentInfoQuerySysInfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentInfoQuerySysInfoBuilder { client_: client }
+impl AgentInfoQuerySysInfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentInfoQuerySysInfoBuilder { client_: client, options_: Default::default() }
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentInfo.querySysInfo";
         let _ = op;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentInfoQuerySysInfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_INFO_QUERY_SYS_INFO, call).await?)
     }
@@ -18863,8 +19258,8 @@ impl<'a> AgentInfoQuerySysInfoBuilder<'a> {
 
 impl crate::Client {
     /// `agentInfo.querySysInfo`: Query softphone info of all agents (no business accounts) (`GET /apiaccess/CC-Management/v1/querySysInfo`).
-    pub fn agent_info_query_sys_info(&self) -> AgentInfoQuerySysInfoBuilder<'_> {
-        AgentInfoQuerySysInfoBuilder::new(self)
+    pub fn agent_info_query_sys_info(&self) -> AgentInfoQuerySysInfoBuilder {
+        AgentInfoQuerySysInfoBuilder::new(self.clone())
     }
 }
 
@@ -18872,27 +19267,45 @@ impl crate::Client {
 ///
 /// `GET /apiaccess/CC-Mangemant/v1/queryAgentInfo` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0029.html>
 ///
-/// Path segment is spelled 'CC-Mangemant' on the zh-cn reference and the en-us lightweight developer guide (devg-lightweight-cec/cec_05_1308); en-us reference may spell CC-Management as for querySysInfo - try both. Used to sync agent/softphone data into third-party clients. No request body; flat response.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentInfoQueryAgentInfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentInfoQueryAgentInfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
 }
 
-impl<'a> AgentInfoQueryAgentInfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentInfoQueryAgentInfoBuilder { client_: client }
+impl AgentInfoQueryAgentInfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentInfoQueryAgentInfoBuilder { client_: client, options_: Default::default() }
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
     }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentInfo.queryAgentInfo";
         let _ = op;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentInfoQueryAgentInfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_INFO_QUERY_AGENT_INFO, call).await?)
     }
@@ -18900,8 +19313,8 @@ impl<'a> AgentInfoQueryAgentInfoBuilder<'a> {
 
 impl crate::Client {
     /// `agentInfo.queryAgentInfo`: Query softphone info of all agents (with business accounts) (`GET /apiaccess/CC-Mangemant/v1/queryAgentInfo`).
-    pub fn agent_info_query_agent_info(&self) -> AgentInfoQueryAgentInfoBuilder<'_> {
-        AgentInfoQueryAgentInfoBuilder::new(self)
+    pub fn agent_info_query_agent_info(&self) -> AgentInfoQueryAgentInfoBuilder {
+        AgentInfoQueryAgentInfoBuilder::new(self.clone())
     }
 }
 
@@ -18909,27 +19322,44 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/queryAgentLoginParams` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0030.html>
 ///
-/// Unified account check for mobile app and PC business system: exchanges account+password for agent/softphone sign-in parameters.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentInfoQueryAgentLoginParamsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentInfoQueryAgentLoginParamsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentInfoQueryAgentLoginParamsBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentInfoQueryAgentLoginParamsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentInfoQueryAgentLoginParamsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentInfoQueryAgentLoginParamsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentInfoQueryAgentLoginParamsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// login password (max 100) Required.
     pub fn password(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.password = Some(v.into());
         self
     }
+    /// Sets or clears the body field `password`.
+    pub fn set_password(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.password = v;
+        self
+    }
     /// login account (max 100) Required.
     pub fn account(mut self, v: impl Into<String>) -> Self {
         self.body_.account = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `account`.
+    pub fn set_account(mut self, v: Option<String>) -> Self {
+        self.body_.account = v;
         self
     }
     /// Replaces the whole request body.
@@ -18952,19 +19382,35 @@ impl<'a> AgentInfoQueryAgentLoginParamsBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentInfo.queryAgentLoginParams";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentInfoQueryAgentLoginParamsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_INFO_QUERY_AGENT_LOGIN_PARAMS, call).await?)
     }
@@ -18972,8 +19418,8 @@ impl<'a> AgentInfoQueryAgentLoginParamsBuilder<'a> {
 
 impl crate::Client {
     /// `agentInfo.queryAgentLoginParams`: Query account sign-in result (`POST /apiaccess/CC-Management/v1/queryAgentLoginParams`).
-    pub fn agent_info_query_agent_login_params(&self) -> AgentInfoQueryAgentLoginParamsBuilder<'_> {
-        AgentInfoQueryAgentLoginParamsBuilder::new(self)
+    pub fn agent_info_query_agent_login_params(&self) -> AgentInfoQueryAgentLoginParamsBuilder {
+        AgentInfoQueryAgentLoginParamsBuilder::new(self.clone())
     }
 }
 
@@ -18981,27 +19427,44 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/CC-Management/v1/queryAgentInfoByAccount` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0031.html>
 ///
-/// Authorization is optional on the en-us page but required on the zh-cn 2025 page (cec_07_0031). Status 403 = authentication failure.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentInfoQueryAgentInfoByAccountBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentInfoQueryAgentInfoByAccountBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentInfoQueryAgentInfoByAccountBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentInfoQueryAgentInfoByAccountBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentInfoQueryAgentInfoByAccountBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentInfoQueryAgentInfoByAccountBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentInfoQueryAgentInfoByAccountBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// sign-in account (max 64) Required.
     pub fn account_code(mut self, v: impl Into<String>) -> Self {
         self.body_.account_code = Some(v.into());
         self
     }
+    /// Sets or clears the body field `accountCode`.
+    pub fn set_account_code(mut self, v: Option<String>) -> Self {
+        self.body_.account_code = v;
+        self
+    }
     /// password of authenticating user (max 64)
     pub fn password(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.password = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `password`.
+    pub fn set_password(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.password = v;
         self
     }
     /// Replaces the whole request body.
@@ -19024,19 +19487,35 @@ impl<'a> AgentInfoQueryAgentInfoByAccountBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentInfo.queryAgentInfoByAccount";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentInfoQueryAgentInfoByAccountResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_INFO_QUERY_AGENT_INFO_BY_ACCOUNT, call).await?)
     }
@@ -19044,8 +19523,8 @@ impl<'a> AgentInfoQueryAgentInfoByAccountBuilder<'a> {
 
 impl crate::Client {
     /// `agentInfo.queryAgentInfoByAccount`: Query agent info by sign-in account (`POST /apiaccess/rest/CC-Management/v1/queryAgentInfoByAccount`).
-    pub fn agent_info_query_agent_info_by_account(&self) -> AgentInfoQueryAgentInfoByAccountBuilder<'_> {
-        AgentInfoQueryAgentInfoByAccountBuilder::new(self)
+    pub fn agent_info_query_agent_info_by_account(&self) -> AgentInfoQueryAgentInfoByAccountBuilder {
+        AgentInfoQueryAgentInfoByAccountBuilder::new(self.clone())
     }
 }
 
@@ -19053,22 +19532,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/skill/createSkill` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0034.html>
 ///
-/// timeOut carries deviceType/transferType like noAgents/busy (read via the zh section copy of modifySkill); the waitVoice sub-table and the response table lie beyond every copy that could be read (response presumably returnCode/description like the sibling skill interfaces, not verified, so it passes through raw).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SkillCreateSkillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SkillCreateSkillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SkillCreateSkillBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SkillCreateSkillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillCreateSkillBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl SkillCreateSkillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SkillCreateSkillBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// media type: 5 audio/video, 53 multimedia, 2 voice click-to-dial, 18 video click-to-dial Required.
     pub fn media_type_id(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.media_type_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `mediaTypeId`.
+    pub fn set_media_type_id(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.media_type_id = v;
         self
     }
     /// short name/description (max 50 chars; CJK, letters, digits) Required.
@@ -19076,9 +19567,19 @@ impl<'a> SkillCreateSkillBuilder<'a> {
         self.body_.description = Some(v.into());
         self
     }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
+        self
+    }
     /// skill queue name (max 100 bytes; many special characters banned) Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// max queuing time, seconds (max 60000) Required.
@@ -19086,9 +19587,19 @@ impl<'a> SkillCreateSkillBuilder<'a> {
         self.body_.max_wait_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `maxWaitTime`.
+    pub fn set_max_wait_time(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.max_wait_time = v;
+        self
+    }
     /// max queued callers (max 10000) Required.
     pub fn max_wait_num(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.max_wait_num = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `maxWaitNum`.
+    pub fn set_max_wait_num(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.max_wait_num = v;
         self
     }
     /// wrap-up duration, seconds (max 3600) Required.
@@ -19096,9 +19607,19 @@ impl<'a> SkillCreateSkillBuilder<'a> {
         self.body_.max_agent_wrapup_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `maxAgentWrapupTime`.
+    pub fn set_max_agent_wrapup_time(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.max_agent_wrapup_time = v;
+        self
+    }
     /// queue handling parameters; media 53/2/18 only noAgents, busy, timeOut (53 requires deviceType 1); media 5/19 also answerFunction and waitVoice Required.
     pub fn skill_param(mut self, v: SkillCreateSkillBodySkillParam) -> Self {
         self.body_.skill_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillParam`.
+    pub fn set_skill_param(mut self, v: Option<SkillCreateSkillBodySkillParam>) -> Self {
+        self.body_.skill_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -19121,19 +19642,35 @@ impl<'a> SkillCreateSkillBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.createSkill";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SkillCreateSkillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_CREATE_SKILL, call).await?)
     }
@@ -19141,8 +19678,8 @@ impl<'a> SkillCreateSkillBuilder<'a> {
 
 impl crate::Client {
     /// `skill.createSkill`: Create a single skill queue (`POST /apiaccess/rest/cc-management/v1/skill/createSkill`).
-    pub fn skill_create_skill(&self) -> SkillCreateSkillBuilder<'_> {
-        SkillCreateSkillBuilder::new(self)
+    pub fn skill_create_skill(&self) -> SkillCreateSkillBuilder {
+        SkillCreateSkillBuilder::new(self.clone())
     }
 }
 
@@ -19150,22 +19687,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/skill/deleteSkill` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0035.html>
 ///
-/// 401 auth failure, 404 resource missing, 500 server error. en-us 2023 page cec_07_1016 has the same content.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SkillDeleteSkillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SkillDeleteSkillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SkillDeleteSkillBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SkillDeleteSkillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillDeleteSkillBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl SkillDeleteSkillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SkillDeleteSkillBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// skill queue IDs separated by comma, semicolon or hyphen (max 10 IDs) Required.
     pub fn skill_ids(mut self, v: impl Into<String>) -> Self {
         self.body_.skill_ids = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `skillIds`.
+    pub fn set_skill_ids(mut self, v: Option<String>) -> Self {
+        self.body_.skill_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -19188,19 +19737,35 @@ impl<'a> SkillDeleteSkillBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.deleteSkill";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SkillDeleteSkillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_DELETE_SKILL, call).await?)
     }
@@ -19208,8 +19773,8 @@ impl<'a> SkillDeleteSkillBuilder<'a> {
 
 impl crate::Client {
     /// `skill.deleteSkill`: Delete skill queues (`POST /apiaccess/rest/cc-management/v1/skill/deleteSkill`).
-    pub fn skill_delete_skill(&self) -> SkillDeleteSkillBuilder<'_> {
-        SkillDeleteSkillBuilder::new(self)
+    pub fn skill_delete_skill(&self) -> SkillDeleteSkillBuilder {
+        SkillDeleteSkillBuilder::new(self.clone())
     }
 }
 
@@ -19217,22 +19782,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/skill/modifySkill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0036.html>
 ///
-/// All fields except the queue key skillId optional. skillId and the response (returnCode/description) are taken from the official request/response example (huaweicloud.com/guide section copy of cec_07_0036/1017); waitVoice sub-fields beyond parameterType were not readable.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SkillModifySkillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SkillModifySkillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SkillModifySkillBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SkillModifySkillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillModifySkillBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl SkillModifySkillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SkillModifySkillBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// ID of the skill queue to modify (the key; sent in the official request example, its table row lies beyond the part read) Required.
     pub fn skill_id(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.skill_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `skillId`.
+    pub fn set_skill_id(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.skill_id = v;
         self
     }
     /// short name/description (max 50 chars)
@@ -19240,9 +19817,19 @@ impl<'a> SkillModifySkillBuilder<'a> {
         self.body_.description = Some(v.into());
         self
     }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
+        self
+    }
     /// max queuing time, seconds (max 60000)
     pub fn max_wait_time(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.max_wait_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `maxWaitTime`.
+    pub fn set_max_wait_time(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.max_wait_time = v;
         self
     }
     /// max queued callers (max 10000)
@@ -19250,14 +19837,29 @@ impl<'a> SkillModifySkillBuilder<'a> {
         self.body_.max_wait_num = Some(v.into());
         self
     }
+    /// Sets or clears the body field `maxWaitNum`.
+    pub fn set_max_wait_num(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.max_wait_num = v;
+        self
+    }
     /// wrap-up duration, seconds (max 3600)
     pub fn max_agent_wrapup_time(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.max_agent_wrapup_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `maxAgentWrapupTime`.
+    pub fn set_max_agent_wrapup_time(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.max_agent_wrapup_time = v;
+        self
+    }
     /// queue handling parameters; media 53/2/18 only noAgents, busy, timeOut (53 requires deviceType 1); media 5/19 also answerFunction and waitVoice
     pub fn skill_param(mut self, v: SkillModifySkillBodySkillParam) -> Self {
         self.body_.skill_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillParam`.
+    pub fn set_skill_param(mut self, v: Option<SkillModifySkillBodySkillParam>) -> Self {
+        self.body_.skill_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -19280,19 +19882,35 @@ impl<'a> SkillModifySkillBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.modifySkill";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SkillModifySkillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_MODIFY_SKILL, call).await?)
     }
@@ -19300,8 +19918,8 @@ impl<'a> SkillModifySkillBuilder<'a> {
 
 impl crate::Client {
     /// `skill.modifySkill`: Modify a single skill queue (`POST /apiaccess/rest/cc-management/v1/skill/modifySkill`).
-    pub fn skill_modify_skill(&self) -> SkillModifySkillBuilder<'_> {
-        SkillModifySkillBuilder::new(self)
+    pub fn skill_modify_skill(&self) -> SkillModifySkillBuilder {
+        SkillModifySkillBuilder::new(self.clone())
     }
 }
 
@@ -19309,22 +19927,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/skill/querySkills` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0037.html>
 ///
-/// Fields from the en-us 2023 page cec_07_1018 and the zh-cn 2025 page cec_07_0037; data rows: table read up to mediaTypeId, remaining row fields (wait/wrap-up limits, skillParam) taken from the response example (cec_07_1018 guide copy).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SkillQuerySkillsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SkillQuerySkillsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SkillQuerySkillsBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SkillQuerySkillsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillQuerySkillsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl SkillQuerySkillsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SkillQuerySkillsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// skill queue name (max 100 bytes (2023 en page: 20 chars); special characters banned)
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// 5 voice, 53 multimedia, 19 video, 2 voice click-to-dial, 18 video click-to-dial
@@ -19332,9 +19962,19 @@ impl<'a> SkillQuerySkillsBuilder<'a> {
         self.body_.media_type_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `mediaTypeId`.
+    pub fn set_media_type_id(mut self, v: Option<String>) -> Self {
+        self.body_.media_type_id = v;
+        self
+    }
     /// records per page (positive integer, max 100)
     pub fn limit(mut self, v: impl Into<String>) -> Self {
         self.body_.limit = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<String>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// start offset = limit*(page-1)
@@ -19342,9 +19982,19 @@ impl<'a> SkillQuerySkillsBuilder<'a> {
         self.body_.offset = Some(v.into());
         self
     }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<String>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// skill queue IDs to fetch; may be empty (max 100 returned when querying all)
     pub fn skill_ids(mut self, v: Vec<String>) -> Self {
         self.body_.skill_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillIds`.
+    pub fn set_skill_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.skill_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -19367,28 +20017,74 @@ impl<'a> SkillQuerySkillsBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.querySkills";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SkillQuerySkillsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_QUERY_SKILLS, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for SkillQuerySkillsBuilder {
+    type Page = SkillQuerySkillsResponse;
+    type Item = SkillQuerySkillsResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some((size).to_string());
+        self.body_.offset = Some((index.saturating_mul(size)).to_string());
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl SkillQuerySkillsBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `skill.querySkills`: Query skill queues (`POST /apiaccess/rest/cc-management/v1/skill/querySkills`).
-    pub fn skill_query_skills(&self) -> SkillQuerySkillsBuilder<'_> {
-        SkillQuerySkillsBuilder::new(self)
+    pub fn skill_query_skills(&self) -> SkillQuerySkillsBuilder {
+        SkillQuerySkillsBuilder::new(self.clone())
     }
 }
 
@@ -19396,22 +20092,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/calledRoute/createCalledRoute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0040.html>
 ///
-/// 403 documented as authentication failure.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalledRouteCreateCalledRouteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalledRouteCreateCalledRouteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CalledRouteCreateCalledRouteBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalledRouteCreateCalledRouteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalledRouteCreateCalledRouteBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CalledRouteCreateCalledRouteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalledRouteCreateCalledRouteBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// access code (max 32 chars) Required.
     pub fn access_code(mut self, v: impl Into<String>) -> Self {
         self.body_.access_code = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `accessCode`.
+    pub fn set_access_code(mut self, v: Option<String>) -> Self {
+        self.body_.access_code = v;
         self
     }
     /// extension code to route one access code to several targets (max 12 chars)
@@ -19419,9 +20127,19 @@ impl<'a> CalledRouteCreateCalledRouteBuilder<'a> {
         self.body_.ext_code = Some(v.into());
         self
     }
+    /// Sets or clears the body field `extCode`.
+    pub fn set_ext_code(mut self, v: Option<String>) -> Self {
+        self.body_.ext_code = v;
+        self
+    }
     /// 2 voice click-to-dial, 5 audio/video, 18 video click-to-dial, 19 video, 53 multimedia (default 5; must match access code / queue media type)
     pub fn media_type_id(mut self, v: i64) -> Self {
         self.body_.media_type_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `mediaTypeId`.
+    pub fn set_media_type_id(mut self, v: Option<i64>) -> Self {
+        self.body_.media_type_id = v;
         self
     }
     /// target type: 1 skill queue, 3 IVR (multimedia channel cannot use IVR) Required.
@@ -19429,9 +20147,19 @@ impl<'a> CalledRouteCreateCalledRouteBuilder<'a> {
         self.body_.devicetype = Some(v);
         self
     }
+    /// Sets or clears the body field `devicetype`.
+    pub fn set_devicetype(mut self, v: Option<i64>) -> Self {
+        self.body_.devicetype = v;
+        self
+    }
     /// target skillId or IVR ID Required.
     pub fn device_id(mut self, v: i64) -> Self {
         self.body_.device_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `deviceId`.
+    pub fn set_device_id(mut self, v: Option<i64>) -> Self {
+        self.body_.device_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -19454,19 +20182,35 @@ impl<'a> CalledRouteCreateCalledRouteBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calledRoute.createCalledRoute";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalledRouteCreateCalledRouteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLED_ROUTE_CREATE_CALLED_ROUTE, call).await?)
     }
@@ -19474,29 +20218,43 @@ impl<'a> CalledRouteCreateCalledRouteBuilder<'a> {
 
 impl crate::Client {
     /// `calledRoute.createCalledRoute`: Bind access code to skill queue or IVR (`POST /apiaccess/rest/cc-management/v1/calledRoute/createCalledRoute`).
-    pub fn called_route_create_called_route(&self) -> CalledRouteCreateCalledRouteBuilder<'_> {
-        CalledRouteCreateCalledRouteBuilder::new(self)
+    pub fn called_route_create_called_route(&self) -> CalledRouteCreateCalledRouteBuilder {
+        CalledRouteCreateCalledRouteBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `calledRoute.deleteCalledRoute`: Delete access code bindings.
 ///
 /// `POST /apiaccess/rest/cc-management/v1/calledRoute/deleteCalledRoute` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0041.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalledRouteDeleteCalledRouteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalledRouteDeleteCalledRouteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CalledRouteDeleteCalledRouteBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalledRouteDeleteCalledRouteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalledRouteDeleteCalledRouteBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CalledRouteDeleteCalledRouteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalledRouteDeleteCalledRouteBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// config numbers (dnid from queryCalledRoute), comma separated (max 1000) Required.
     pub fn dnids(mut self, v: impl Into<String>) -> Self {
         self.body_.dnids = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `dnids`.
+    pub fn set_dnids(mut self, v: Option<String>) -> Self {
+        self.body_.dnids = v;
         self
     }
     /// Replaces the whole request body.
@@ -19519,19 +20277,35 @@ impl<'a> CalledRouteDeleteCalledRouteBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calledRoute.deleteCalledRoute";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalledRouteDeleteCalledRouteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLED_ROUTE_DELETE_CALLED_ROUTE, call).await?)
     }
@@ -19539,29 +20313,43 @@ impl<'a> CalledRouteDeleteCalledRouteBuilder<'a> {
 
 impl crate::Client {
     /// `calledRoute.deleteCalledRoute`: Delete access code bindings (`POST /apiaccess/rest/cc-management/v1/calledRoute/deleteCalledRoute`).
-    pub fn called_route_delete_called_route(&self) -> CalledRouteDeleteCalledRouteBuilder<'_> {
-        CalledRouteDeleteCalledRouteBuilder::new(self)
+    pub fn called_route_delete_called_route(&self) -> CalledRouteDeleteCalledRouteBuilder {
+        CalledRouteDeleteCalledRouteBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `calledRoute.modifyCalledRoute`: Modify access code binding.
 ///
 /// `POST /apiaccess/rest/cc-management/v1/calledRoute/modifyCalledRoute` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0042.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalledRouteModifyCalledRouteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalledRouteModifyCalledRouteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CalledRouteModifyCalledRouteBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalledRouteModifyCalledRouteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalledRouteModifyCalledRouteBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CalledRouteModifyCalledRouteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalledRouteModifyCalledRouteBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// called-route config ID Required.
     pub fn id(mut self, v: impl Into<String>) -> Self {
         self.body_.id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
         self
     }
     /// 1 skill queue, 3 IVR Required.
@@ -19569,9 +20357,19 @@ impl<'a> CalledRouteModifyCalledRouteBuilder<'a> {
         self.body_.devicetype = Some(v);
         self
     }
+    /// Sets or clears the body field `devicetype`.
+    pub fn set_devicetype(mut self, v: Option<i64>) -> Self {
+        self.body_.devicetype = v;
+        self
+    }
     /// target skillId or IVR ID Required.
     pub fn device_id(mut self, v: i64) -> Self {
         self.body_.device_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `deviceId`.
+    pub fn set_device_id(mut self, v: Option<i64>) -> Self {
+        self.body_.device_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -19594,19 +20392,35 @@ impl<'a> CalledRouteModifyCalledRouteBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calledRoute.modifyCalledRoute";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalledRouteModifyCalledRouteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLED_ROUTE_MODIFY_CALLED_ROUTE, call).await?)
     }
@@ -19614,29 +20428,43 @@ impl<'a> CalledRouteModifyCalledRouteBuilder<'a> {
 
 impl crate::Client {
     /// `calledRoute.modifyCalledRoute`: Modify access code binding (`POST /apiaccess/rest/cc-management/v1/calledRoute/modifyCalledRoute`).
-    pub fn called_route_modify_called_route(&self) -> CalledRouteModifyCalledRouteBuilder<'_> {
-        CalledRouteModifyCalledRouteBuilder::new(self)
+    pub fn called_route_modify_called_route(&self) -> CalledRouteModifyCalledRouteBuilder {
+        CalledRouteModifyCalledRouteBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `calledRoute.queryCalledRoute`: Query access code bindings.
 ///
 /// `POST /apiaccess/rest/cc-management/v1/calledRoute/queryCalledRoute` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0043.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalledRouteQueryCalledRouteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalledRouteQueryCalledRouteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CalledRouteQueryCalledRouteBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalledRouteQueryCalledRouteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalledRouteQueryCalledRouteBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CalledRouteQueryCalledRouteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalledRouteQueryCalledRouteBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// access code
     pub fn access_code(mut self, v: impl Into<String>) -> Self {
         self.body_.access_code = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `accessCode`.
+    pub fn set_access_code(mut self, v: Option<String>) -> Self {
+        self.body_.access_code = v;
         self
     }
     /// extension code
@@ -19644,9 +20472,19 @@ impl<'a> CalledRouteQueryCalledRouteBuilder<'a> {
         self.body_.ext_code = Some(v.into());
         self
     }
+    /// Sets or clears the body field `extCode`.
+    pub fn set_ext_code(mut self, v: Option<String>) -> Self {
+        self.body_.ext_code = v;
+        self
+    }
     /// 1 skill queue, 3 IVR
     pub fn devicetype(mut self, v: i64) -> Self {
         self.body_.devicetype = Some(v);
+        self
+    }
+    /// Sets or clears the body field `devicetype`.
+    pub fn set_devicetype(mut self, v: Option<i64>) -> Self {
+        self.body_.devicetype = v;
         self
     }
     /// target name, fuzzy match
@@ -19654,9 +20492,19 @@ impl<'a> CalledRouteQueryCalledRouteBuilder<'a> {
         self.body_.device_desc = Some(v.into());
         self
     }
+    /// Sets or clears the body field `deviceDesc`.
+    pub fn set_device_desc(mut self, v: Option<String>) -> Self {
+        self.body_.device_desc = v;
+        self
+    }
     /// 2, 5, 18, 19 or 53
     pub fn media_type_id(mut self, v: i64) -> Self {
         self.body_.media_type_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `mediaTypeId`.
+    pub fn set_media_type_id(mut self, v: Option<i64>) -> Self {
+        self.body_.media_type_id = v;
         self
     }
     /// page size (0-100, default 100)
@@ -19664,9 +20512,19 @@ impl<'a> CalledRouteQueryCalledRouteBuilder<'a> {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// start offset = limit*(page-1) (default 0; negative treated as 0)
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -19689,28 +20547,74 @@ impl<'a> CalledRouteQueryCalledRouteBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calledRoute.queryCalledRoute";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalledRouteQueryCalledRouteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLED_ROUTE_QUERY_CALLED_ROUTE, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for CalledRouteQueryCalledRouteBuilder {
+    type Page = CalledRouteQueryCalledRouteResponse;
+    type Item = CalledRouteQueryCalledRouteResponseDataCalledRouteList;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().and_then(|x| x.called_route_list.as_ref()).cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.data.as_ref().and_then(|x| x.total.as_ref()).and_then(cec_core::paginate::count)
+    }
+}
+
+impl CalledRouteQueryCalledRouteBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `data.calledRouteList`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `calledRoute.queryCalledRoute`: Query access code bindings (`POST /apiaccess/rest/cc-management/v1/calledRoute/queryCalledRoute`).
-    pub fn called_route_query_called_route(&self) -> CalledRouteQueryCalledRouteBuilder<'_> {
-        CalledRouteQueryCalledRouteBuilder::new(self)
+    pub fn called_route_query_called_route(&self) -> CalledRouteQueryCalledRouteBuilder {
+        CalledRouteQueryCalledRouteBuilder::new(self.clone())
     }
 }
 
@@ -19718,22 +20622,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/accessCodeInfo/queryAccessCodeList` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0039.html>
 ///
-/// Access codes = customer service hotlines of the tenant space. Older (2024) copy shows data as a flat array of the same items; the 2025 zh page shows data{total, calledRouteList\[\]}.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalledRouteQueryAccessCodeListBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalledRouteQueryAccessCodeListBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CalledRouteQueryAccessCodeListBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalledRouteQueryAccessCodeListBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalledRouteQueryAccessCodeListBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CalledRouteQueryAccessCodeListBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalledRouteQueryAccessCodeListBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// access code, fuzzy match
     pub fn access_code(mut self, v: impl Into<String>) -> Self {
         self.body_.access_code = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `accessCode`.
+    pub fn set_access_code(mut self, v: Option<String>) -> Self {
+        self.body_.access_code = v;
         self
     }
     /// 2 click-to-dial, 5 audio/video, 53 multimedia
@@ -19741,9 +20657,19 @@ impl<'a> CalledRouteQueryAccessCodeListBuilder<'a> {
         self.body_.mediatype_id = Some(v);
         self
     }
+    /// Sets or clears the body field `mediatypeId`.
+    pub fn set_mediatype_id(mut self, v: Option<i64>) -> Self {
+        self.body_.mediatype_id = v;
+        self
+    }
     /// description, fuzzy match
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.body_.description = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
         self
     }
     /// page size (0-100, default 100)
@@ -19751,9 +20677,19 @@ impl<'a> CalledRouteQueryAccessCodeListBuilder<'a> {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// offset = limit*(page-1) (default 0, max 100)
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -19776,28 +20712,74 @@ impl<'a> CalledRouteQueryAccessCodeListBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calledRoute.queryAccessCodeList";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalledRouteQueryAccessCodeListResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLED_ROUTE_QUERY_ACCESS_CODE_LIST, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for CalledRouteQueryAccessCodeListBuilder {
+    type Page = CalledRouteQueryAccessCodeListResponse;
+    type Item = CalledRouteQueryAccessCodeListResponseDataCalledRouteList;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().and_then(|x| x.called_route_list.as_ref()).cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.data.as_ref().and_then(|x| x.total.as_ref()).and_then(cec_core::paginate::count)
+    }
+}
+
+impl CalledRouteQueryAccessCodeListBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `data.calledRouteList`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `calledRoute.queryAccessCodeList`: Query access codes (`POST /apiaccess/rest/cc-management/v1/accessCodeInfo/queryAccessCodeList`).
-    pub fn called_route_query_access_code_list(&self) -> CalledRouteQueryAccessCodeListBuilder<'_> {
-        CalledRouteQueryAccessCodeListBuilder::new(self)
+    pub fn called_route_query_access_code_list(&self) -> CalledRouteQueryAccessCodeListBuilder {
+        CalledRouteQueryAccessCodeListBuilder::new(self.clone())
     }
 }
 
@@ -19805,17 +20787,19 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/ivrFlow/queryIVRFlowList` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0046.html>
 ///
-/// No request body documented. Note retCode/message naming (differs from returnCode/description).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct IvrFlowQueryIvrFlowListBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct IvrFlowQueryIvrFlowListBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> IvrFlowQueryIvrFlowListBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        IvrFlowQueryIvrFlowListBuilder { client_: client, extra_: Vec::new() }
+impl IvrFlowQueryIvrFlowListBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        IvrFlowQueryIvrFlowListBuilder { client_: client, options_: Default::default(), extra_: Vec::new() }
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
     /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
@@ -19824,11 +20808,27 @@ impl<'a> IvrFlowQueryIvrFlowListBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ivrFlow.queryIVRFlowList";
         let _ = op;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if !self.extra_.is_empty() {
             call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
@@ -19836,7 +20836,7 @@ impl<'a> IvrFlowQueryIvrFlowListBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<IvrFlowQueryIvrFlowListResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&IVR_FLOW_QUERY_IVR_FLOW_LIST, call).await?)
     }
@@ -19844,8 +20844,8 @@ impl<'a> IvrFlowQueryIvrFlowListBuilder<'a> {
 
 impl crate::Client {
     /// `ivrFlow.queryIVRFlowList`: Query all IVR flows of the tenant space (`POST /apiaccess/rest/cc-management/v1/ivrFlow/queryIVRFlowList`).
-    pub fn ivr_flow_query_ivr_flow_list(&self) -> IvrFlowQueryIvrFlowListBuilder<'_> {
-        IvrFlowQueryIvrFlowListBuilder::new(self)
+    pub fn ivr_flow_query_ivr_flow_list(&self) -> IvrFlowQueryIvrFlowListBuilder {
+        IvrFlowQueryIvrFlowListBuilder::new(self.clone())
     }
 }
 
@@ -19853,17 +20853,19 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/satisfactionconfig/querySatisfactionConfig` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0047.html>
 ///
-/// No request body. Queries the IVR flow used for satisfaction surveys. zh page cec_07_0047 also read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct IvrFlowQuerySatisfactionConfigBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct IvrFlowQuerySatisfactionConfigBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> IvrFlowQuerySatisfactionConfigBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        IvrFlowQuerySatisfactionConfigBuilder { client_: client, extra_: Vec::new() }
+impl IvrFlowQuerySatisfactionConfigBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        IvrFlowQuerySatisfactionConfigBuilder { client_: client, options_: Default::default(), extra_: Vec::new() }
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
     /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
@@ -19872,11 +20874,27 @@ impl<'a> IvrFlowQuerySatisfactionConfigBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ivrFlow.querySatisfactionConfig";
         let _ = op;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if !self.extra_.is_empty() {
             call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
@@ -19884,7 +20902,7 @@ impl<'a> IvrFlowQuerySatisfactionConfigBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<IvrFlowQuerySatisfactionConfigResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&IVR_FLOW_QUERY_SATISFACTION_CONFIG, call).await?)
     }
@@ -19892,8 +20910,8 @@ impl<'a> IvrFlowQuerySatisfactionConfigBuilder<'a> {
 
 impl crate::Client {
     /// `ivrFlow.querySatisfactionConfig`: Query satisfaction survey configuration (`POST /apiaccess/rest/cc-management/v1/satisfactionconfig/querySatisfactionConfig`).
-    pub fn ivr_flow_query_satisfaction_config(&self) -> IvrFlowQuerySatisfactionConfigBuilder<'_> {
-        IvrFlowQuerySatisfactionConfigBuilder::new(self)
+    pub fn ivr_flow_query_satisfaction_config(&self) -> IvrFlowQuerySatisfactionConfigBuilder {
+        IvrFlowQuerySatisfactionConfigBuilder::new(self.clone())
     }
 }
 
@@ -19901,22 +20919,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/satisfaction/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0048.html>
 ///
-/// Query by callId and evaluation time window; requires a configured satisfaction flow. The page's table nests the body under a 'requestBody' object (and the response under 'schema'), but its own request example sends callId/beginTime/endTime at top level, so the body is flat here. Response table fully read via the zh section copy (huaweicloud.com/guide, cec_07_1038).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct IvrFlowSatisfactionQueryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct IvrFlowSatisfactionQueryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: IvrFlowSatisfactionQueryBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> IvrFlowSatisfactionQueryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        IvrFlowSatisfactionQueryBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl IvrFlowSatisfactionQueryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        IvrFlowSatisfactionQueryBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call ID Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
         self
     }
     /// evaluation window start, epoch ms Required.
@@ -19924,9 +20954,19 @@ impl<'a> IvrFlowSatisfactionQueryBuilder<'a> {
         self.body_.begin_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.begin_time = v;
+        self
+    }
     /// evaluation window end, epoch ms Required.
     pub fn end_time(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.end_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.end_time = v;
         self
     }
     /// Replaces the whole request body.
@@ -19949,19 +20989,35 @@ impl<'a> IvrFlowSatisfactionQueryBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ivrFlow.satisfactionQuery";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<IvrFlowSatisfactionQueryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&IVR_FLOW_SATISFACTION_QUERY, call).await?)
     }
@@ -19969,8 +21025,8 @@ impl<'a> IvrFlowSatisfactionQueryBuilder<'a> {
 
 impl crate::Client {
     /// `ivrFlow.satisfactionQuery`: Query satisfaction survey results (`POST /apiaccess/rest/cc-management/v1/satisfaction/query`).
-    pub fn ivr_flow_satisfaction_query(&self) -> IvrFlowSatisfactionQueryBuilder<'_> {
-        IvrFlowSatisfactionQueryBuilder::new(self)
+    pub fn ivr_flow_satisfaction_query(&self) -> IvrFlowSatisfactionQueryBuilder {
+        IvrFlowSatisfactionQueryBuilder::new(self.clone())
     }
 }
 
@@ -19978,22 +21034,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/importVoiceFile/upload` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0049.html>
 ///
-/// Flow-controlled above 10 requests/s. Further body fields and the response table lie beyond the excerpt read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct IvrFlowImportVoiceFileUploadBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct IvrFlowImportVoiceFileUploadBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: IvrFlowImportVoiceFileUploadBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> IvrFlowImportVoiceFileUploadBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        IvrFlowImportVoiceFileUploadBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl IvrFlowImportVoiceFileUploadBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        IvrFlowImportVoiceFileUploadBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// wrapper
     pub fn body_body(mut self, v: IvrFlowImportVoiceFileUploadBodyBody) -> Self {
         self.body_.body = Some(v);
+        self
+    }
+    /// Sets or clears the body field `body`.
+    pub fn set_body_body(mut self, v: Option<IvrFlowImportVoiceFileUploadBodyBody>) -> Self {
+        self.body_.body = v;
         self
     }
     /// Replaces the whole request body.
@@ -20016,19 +21084,35 @@ impl<'a> IvrFlowImportVoiceFileUploadBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ivrFlow.importVoiceFileUpload";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<IvrFlowImportVoiceFileUploadResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&IVR_FLOW_IMPORT_VOICE_FILE_UPLOAD, call).await?)
     }
@@ -20036,8 +21120,8 @@ impl<'a> IvrFlowImportVoiceFileUploadBuilder<'a> {
 
 impl crate::Client {
     /// `ivrFlow.importVoiceFileUpload`: Upload an IVR voice file (`POST /apiaccess/rest/cc-management/v1/importVoiceFile/upload`).
-    pub fn ivr_flow_import_voice_file_upload(&self) -> IvrFlowImportVoiceFileUploadBuilder<'_> {
-        IvrFlowImportVoiceFileUploadBuilder::new(self)
+    pub fn ivr_flow_import_voice_file_upload(&self) -> IvrFlowImportVoiceFileUploadBuilder {
+        IvrFlowImportVoiceFileUploadBuilder::new(self.clone())
     }
 }
 
@@ -20045,22 +21129,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/createVoiceTemplate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0050.html>
 ///
-/// Template is used by createVoiceNotification V2. Remaining variable formats and response table not read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct IvrFlowCreateVoiceTemplateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct IvrFlowCreateVoiceTemplateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: IvrFlowCreateVoiceTemplateBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> IvrFlowCreateVoiceTemplateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        IvrFlowCreateVoiceTemplateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl IvrFlowCreateVoiceTemplateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        IvrFlowCreateVoiceTemplateBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// wrapper
     pub fn request_body(mut self, v: IvrFlowCreateVoiceTemplateBodyRequestBody) -> Self {
         self.body_.request_body = Some(v);
+        self
+    }
+    /// Sets or clears the body field `requestBody`.
+    pub fn set_request_body(mut self, v: Option<IvrFlowCreateVoiceTemplateBodyRequestBody>) -> Self {
+        self.body_.request_body = v;
         self
     }
     /// Replaces the whole request body.
@@ -20083,19 +21179,35 @@ impl<'a> IvrFlowCreateVoiceTemplateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ivrFlow.createVoiceTemplate";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<IvrFlowCreateVoiceTemplateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&IVR_FLOW_CREATE_VOICE_TEMPLATE, call).await?)
     }
@@ -20103,8 +21215,8 @@ impl<'a> IvrFlowCreateVoiceTemplateBuilder<'a> {
 
 impl crate::Client {
     /// `ivrFlow.createVoiceTemplate`: Upload a TTS template for voice notifications (`POST /apiaccess/rest/cc-management/v1/createVoiceTemplate`).
-    pub fn ivr_flow_create_voice_template(&self) -> IvrFlowCreateVoiceTemplateBuilder<'_> {
-        IvrFlowCreateVoiceTemplateBuilder::new(self)
+    pub fn ivr_flow_create_voice_template(&self) -> IvrFlowCreateVoiceTemplateBuilder {
+        IvrFlowCreateVoiceTemplateBuilder::new(self.clone())
     }
 }
 
@@ -20112,22 +21224,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/createCall` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1303.html>
 ///
-/// Two-way call type (AICC or ITA) chosen by tenant admin under Configuration Center &gt; Expansion and Integration &gt; Bidirectional Call. If callBackUrl is ignored, the published API may not be the upgraded createCall_kugui. Response (retCode table incl. ITA 901xxxxx codes) from the zh response section; callSerialNo is typed number here (string in V3).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MobileAgentCreateCallV1Builder<'a> {
-    client_: &'a crate::Client,
+pub struct MobileAgentCreateCallV1Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: MobileAgentCreateCallV1Body,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MobileAgentCreateCallV1Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentCreateCallV1Builder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl MobileAgentCreateCallV1Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MobileAgentCreateCallV1Builder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// calling number: customer manager mobile or softphone (max 32) Required.
     pub fn caller(mut self, v: impl Into<String>) -> Self {
         self.body_.caller = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `caller`.
+    pub fn set_caller(mut self, v: Option<String>) -> Self {
+        self.body_.caller = v;
         self
     }
     /// called number (max 32) Required.
@@ -20135,9 +21259,19 @@ impl<'a> MobileAgentCreateCallV1Builder<'a> {
         self.body_.called = Some(v.into());
         self
     }
+    /// Sets or clears the body field `called`.
+    pub fn set_called(mut self, v: Option<String>) -> Self {
+        self.body_.called = v;
+        self
+    }
     /// work number of initiating agent (decimal(5))
     pub fn agent_work_no(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.agent_work_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `agentWorkNo`.
+    pub fn set_agent_work_no(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.agent_work_no = v;
         self
     }
     /// call data (max 1024; not supported for ITA two-way calls)
@@ -20145,9 +21279,19 @@ impl<'a> MobileAgentCreateCallV1Builder<'a> {
         self.body_.call_data = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callData`.
+    pub fn set_call_data(mut self, v: Option<String>) -> Self {
+        self.body_.call_data = v;
+        self
+    }
     /// number shown to the user; defaults to tenant access code (must be an access code unless caller-ID pass-through enabled (then access code or 11-14 digits); not for ITA)
     pub fn caller_present(mut self, v: impl Into<String>) -> Self {
         self.body_.caller_present = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callerPresent`.
+    pub fn set_caller_present(mut self, v: Option<String>) -> Self {
+        self.body_.caller_present = v;
         self
     }
     /// number shown to the agent side; same rules as callerPresent (not for ITA)
@@ -20155,9 +21299,19 @@ impl<'a> MobileAgentCreateCallV1Builder<'a> {
         self.body_.agent_present = Some(v.into());
         self
     }
+    /// Sets or clears the body field `agentPresent`.
+    pub fn set_agent_present(mut self, v: Option<String>) -> Self {
+        self.body_.agent_present = v;
+        self
+    }
     /// Base64-encoded URL receiving call status/hang-up pushes (http/https; chars a-zA-Z0-9-:./_#?&; must be whitelisted by admin)
     pub fn call_back_url(mut self, v: impl Into<String>) -> Self {
         self.body_.call_back_url = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callBackUrl`.
+    pub fn set_call_back_url(mut self, v: Option<String>) -> Self {
+        self.body_.call_back_url = v;
         self
     }
     /// Replaces the whole request body.
@@ -20180,19 +21334,35 @@ impl<'a> MobileAgentCreateCallV1Builder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.createCallV1";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MobileAgentCreateCallV1Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_CREATE_CALL_V1, call).await?)
     }
@@ -20200,8 +21370,8 @@ impl<'a> MobileAgentCreateCallV1Builder<'a> {
 
 impl crate::Client {
     /// `mobileAgent.createCallV1`: Create a two-way (bidirectional) call, V1 (`POST /apiaccess/CC-Management/v1/mobileAgent/createCall`).
-    pub fn mobile_agent_create_call_v1(&self) -> MobileAgentCreateCallV1Builder<'_> {
-        MobileAgentCreateCallV1Builder::new(self)
+    pub fn mobile_agent_create_call_v1(&self) -> MobileAgentCreateCallV1Builder {
+        MobileAgentCreateCallV1Builder::new(self.clone())
     }
 }
 
@@ -20209,22 +21379,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v3/mobileAgent/createCall` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0053.html>
 ///
-/// ITA-specific retCodes (e.g. 90100100 invalid input, 90100200 auth failed) in a separate table; zh-cn page read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MobileAgentCreateCallV3Builder<'a> {
-    client_: &'a crate::Client,
+pub struct MobileAgentCreateCallV3Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: MobileAgentCreateCallV3Body,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MobileAgentCreateCallV3Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentCreateCallV3Builder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl MobileAgentCreateCallV3Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MobileAgentCreateCallV3Builder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// calling number: customer manager mobile or softphone (max 32)
     pub fn caller(mut self, v: impl Into<String>) -> Self {
         self.body_.caller = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `caller`.
+    pub fn set_caller(mut self, v: Option<String>) -> Self {
+        self.body_.caller = v;
         self
     }
     /// softphone number of the agent (max 32) Required.
@@ -20232,9 +21414,19 @@ impl<'a> MobileAgentCreateCallV3Builder<'a> {
         self.body_.soft_phone = Some(v.into());
         self
     }
+    /// Sets or clears the body field `softPhone`.
+    pub fn set_soft_phone(mut self, v: Option<String>) -> Self {
+        self.body_.soft_phone = v;
+        self
+    }
     /// called number (max 32) Required.
     pub fn called(mut self, v: impl Into<String>) -> Self {
         self.body_.called = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `called`.
+    pub fn set_called(mut self, v: Option<String>) -> Self {
+        self.body_.called = v;
         self
     }
     /// call data (max 1024; not for ITA)
@@ -20242,9 +21434,19 @@ impl<'a> MobileAgentCreateCallV3Builder<'a> {
         self.body_.call_data = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callData`.
+    pub fn set_call_data(mut self, v: Option<String>) -> Self {
+        self.body_.call_data = v;
+        self
+    }
     /// number shown to the user; defaults to access code (access code, or 11-14 digits if pass-through enabled; not for ITA)
     pub fn caller_present(mut self, v: impl Into<String>) -> Self {
         self.body_.caller_present = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callerPresent`.
+    pub fn set_caller_present(mut self, v: Option<String>) -> Self {
+        self.body_.caller_present = v;
         self
     }
     /// Replaces the whole request body.
@@ -20267,19 +21469,35 @@ impl<'a> MobileAgentCreateCallV3Builder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.createCallV3";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MobileAgentCreateCallV3Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_CREATE_CALL_V3, call).await?)
     }
@@ -20287,8 +21505,8 @@ impl<'a> MobileAgentCreateCallV3Builder<'a> {
 
 impl crate::Client {
     /// `mobileAgent.createCallV3`: Create a two-way (bidirectional) call, V3 (`POST /apiaccess/CC-Management/v3/mobileAgent/createCall`).
-    pub fn mobile_agent_create_call_v3(&self) -> MobileAgentCreateCallV3Builder<'_> {
-        MobileAgentCreateCallV3Builder::new(self)
+    pub fn mobile_agent_create_call_v3(&self) -> MobileAgentCreateCallV3Builder {
+        MobileAgentCreateCallV3Builder::new(self.clone())
     }
 }
 
@@ -20296,22 +21514,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/queryCallDetailRecord` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0054.html>
 ///
-/// callInfo table continues beyond agentTalkingTime (not read).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MobileAgentQueryCallDetailRecordBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MobileAgentQueryCallDetailRecordBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: MobileAgentQueryCallDetailRecordBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MobileAgentQueryCallDetailRecordBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentQueryCallDetailRecordBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl MobileAgentQueryCallDetailRecordBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MobileAgentQueryCallDetailRecordBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// request body
     pub fn body_body(mut self, v: MobileAgentQueryCallDetailRecordBodyBody) -> Self {
         self.body_.body = Some(v);
+        self
+    }
+    /// Sets or clears the body field `body`.
+    pub fn set_body_body(mut self, v: Option<MobileAgentQueryCallDetailRecordBodyBody>) -> Self {
+        self.body_.body = v;
         self
     }
     /// Replaces the whole request body.
@@ -20334,28 +21564,74 @@ impl<'a> MobileAgentQueryCallDetailRecordBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.queryCallDetailRecord";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MobileAgentQueryCallDetailRecordResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_QUERY_CALL_DETAIL_RECORD, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for MobileAgentQueryCallDetailRecordBuilder {
+    type Page = MobileAgentQueryCallDetailRecordResponse;
+    type Item = MobileAgentQueryCallDetailRecordResponseResultCallInfo;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.body.get_or_insert_with(Default::default).limit = Some((size).to_string());
+        self.body_.body.get_or_insert_with(Default::default).offset = Some((index.saturating_mul(size)).to_string());
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.body.as_ref().and_then(|x| x.limit.as_ref()).and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result.as_ref().and_then(|x| x.call_info.as_ref()).cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.result.as_ref().and_then(|x| x.total.as_ref()).and_then(cec_core::paginate::count)
+    }
+}
+
+impl MobileAgentQueryCallDetailRecordBuilder {
+    /// Pages through the answers, one request per page (`body.offset` (an item offset) and `body.limit`; items from `result.callInfo`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `mobileAgent.queryCallDetailRecord`: Query call history records (`POST /apiaccess/CC-Management/v1/mobileAgent/queryCallDetailRecord`).
-    pub fn mobile_agent_query_call_detail_record(&self) -> MobileAgentQueryCallDetailRecordBuilder<'_> {
-        MobileAgentQueryCallDetailRecordBuilder::new(self)
+    pub fn mobile_agent_query_call_detail_record(&self) -> MobileAgentQueryCallDetailRecordBuilder {
+        MobileAgentQueryCallDetailRecordBuilder::new(self.clone())
     }
 }
 
@@ -20363,22 +21639,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/queryCallState` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1306.html>
 ///
-/// 2025 zh-cn numbering cec_07_0055.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MobileAgentQueryCallStateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MobileAgentQueryCallStateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: MobileAgentQueryCallStateBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MobileAgentQueryCallStateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentQueryCallStateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl MobileAgentQueryCallStateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MobileAgentQueryCallStateBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call serial number (max 50) Required.
     pub fn call_serial_no(mut self, v: impl Into<String>) -> Self {
         self.body_.call_serial_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callSerialNo`.
+    pub fn set_call_serial_no(mut self, v: Option<String>) -> Self {
+        self.body_.call_serial_no = v;
         self
     }
     /// Replaces the whole request body.
@@ -20401,19 +21689,35 @@ impl<'a> MobileAgentQueryCallStateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.queryCallState";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MobileAgentQueryCallStateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_QUERY_CALL_STATE, call).await?)
     }
@@ -20421,8 +21725,8 @@ impl<'a> MobileAgentQueryCallStateBuilder<'a> {
 
 impl crate::Client {
     /// `mobileAgent.queryCallState`: Query call status (`POST /apiaccess/CC-Management/v1/mobileAgent/queryCallState`).
-    pub fn mobile_agent_query_call_state(&self) -> MobileAgentQueryCallStateBuilder<'_> {
-        MobileAgentQueryCallStateBuilder::new(self)
+    pub fn mobile_agent_query_call_state(&self) -> MobileAgentQueryCallStateBuilder {
+        MobileAgentQueryCallStateBuilder::new(self.clone())
     }
 }
 
@@ -20430,22 +21734,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/getRecordingAddress` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0056.html>
 ///
-/// retCode is a number here (string elsewhere).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MobileAgentGetRecordingAddressBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MobileAgentGetRecordingAddressBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: MobileAgentGetRecordingAddressBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MobileAgentGetRecordingAddressBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentGetRecordingAddressBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl MobileAgentGetRecordingAddressBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MobileAgentGetRecordingAddressBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call serial number (max 50) Required.
     pub fn call_serial_no(mut self, v: impl Into<String>) -> Self {
         self.body_.call_serial_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callSerialNo`.
+    pub fn set_call_serial_no(mut self, v: Option<String>) -> Self {
+        self.body_.call_serial_no = v;
         self
     }
     /// Replaces the whole request body.
@@ -20468,19 +21784,35 @@ impl<'a> MobileAgentGetRecordingAddressBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.getRecordingAddress";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MobileAgentGetRecordingAddressResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_GET_RECORDING_ADDRESS, call).await?)
     }
@@ -20488,8 +21820,8 @@ impl<'a> MobileAgentGetRecordingAddressBuilder<'a> {
 
 impl crate::Client {
     /// `mobileAgent.getRecordingAddress`: Get recording file URL (`POST /apiaccess/CC-Management/v1/mobileAgent/getRecordingAddress`).
-    pub fn mobile_agent_get_recording_address(&self) -> MobileAgentGetRecordingAddressBuilder<'_> {
-        MobileAgentGetRecordingAddressBuilder::new(self)
+    pub fn mobile_agent_get_recording_address(&self) -> MobileAgentGetRecordingAddressBuilder {
+        MobileAgentGetRecordingAddressBuilder::new(self.clone())
     }
 }
 
@@ -20497,27 +21829,44 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/queryPhone` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1308.html>
 ///
-/// 2025 zh numbering cec_07_0057 (same content).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MobileAgentQueryPhoneV1Builder<'a> {
-    client_: &'a crate::Client,
+pub struct MobileAgentQueryPhoneV1Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: MobileAgentQueryPhoneV1Body,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MobileAgentQueryPhoneV1Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentQueryPhoneV1Builder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl MobileAgentQueryPhoneV1Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MobileAgentQueryPhoneV1Builder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// page size (default 100; &gt;100 treated as 100, &lt;1 as 1)
     pub fn limit(mut self, v: impl Into<String>) -> Self {
         self.body_.limit = Some(v.into());
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<String>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// page offset (default 0)
     pub fn offset(mut self, v: impl Into<String>) -> Self {
         self.body_.offset = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<String>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -20540,28 +21889,74 @@ impl<'a> MobileAgentQueryPhoneV1Builder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.queryPhoneV1";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MobileAgentQueryPhoneV1Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_QUERY_PHONE_V1, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for MobileAgentQueryPhoneV1Builder {
+    type Page = MobileAgentQueryPhoneV1Response;
+    type Item = MobileAgentQueryPhoneV1ResponseResultPhone;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some((size).to_string());
+        self.body_.offset = Some((index.saturating_mul(size)).to_string());
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result.as_ref().and_then(|x| x.phone.as_ref()).cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.result.as_ref().and_then(|x| x.total.as_ref()).and_then(cec_core::paginate::count)
+    }
+}
+
+impl MobileAgentQueryPhoneV1Builder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `result.phone`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `mobileAgent.queryPhoneV1`: Query allocated softphone numbers, V1 (`POST /apiaccess/CC-Management/v1/mobileAgent/queryPhone`).
-    pub fn mobile_agent_query_phone_v1(&self) -> MobileAgentQueryPhoneV1Builder<'_> {
-        MobileAgentQueryPhoneV1Builder::new(self)
+    pub fn mobile_agent_query_phone_v1(&self) -> MobileAgentQueryPhoneV1Builder {
+        MobileAgentQueryPhoneV1Builder::new(self.clone())
     }
 }
 
@@ -20569,27 +21964,44 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v2/mobileAgent/queryPhone` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0058.html>
 ///
-/// Response continues after pool nodes (softphone list, not read).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MobileAgentQueryPhoneV2Builder<'a> {
-    client_: &'a crate::Client,
+pub struct MobileAgentQueryPhoneV2Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: MobileAgentQueryPhoneV2Body,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MobileAgentQueryPhoneV2Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentQueryPhoneV2Builder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl MobileAgentQueryPhoneV2Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MobileAgentQueryPhoneV2Builder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// page size (default 100)
     pub fn limit(mut self, v: impl Into<String>) -> Self {
         self.body_.limit = Some(v.into());
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<String>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// page offset (default 0)
     pub fn offset(mut self, v: impl Into<String>) -> Self {
         self.body_.offset = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<String>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -20612,28 +22024,74 @@ impl<'a> MobileAgentQueryPhoneV2Builder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.queryPhoneV2";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MobileAgentQueryPhoneV2Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_QUERY_PHONE_V2, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for MobileAgentQueryPhoneV2Builder {
+    type Page = MobileAgentQueryPhoneV2Response;
+    type Item = MobileAgentQueryPhoneV2ResponseResultSingleRegServ;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some((size).to_string());
+        self.body_.offset = Some((index.saturating_mul(size)).to_string());
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result.as_ref().and_then(|x| x.single_reg_serv.as_ref()).cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.result.as_ref().and_then(|x| x.total.as_ref()).and_then(cec_core::paginate::count)
+    }
+}
+
+impl MobileAgentQueryPhoneV2Builder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `result.singleRegServ`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `mobileAgent.queryPhoneV2`: Query allocated softphone numbers, V2 (`POST /apiaccess/CC-Management/v2/mobileAgent/queryPhone`).
-    pub fn mobile_agent_query_phone_v2(&self) -> MobileAgentQueryPhoneV2Builder<'_> {
-        MobileAgentQueryPhoneV2Builder::new(self)
+    pub fn mobile_agent_query_phone_v2(&self) -> MobileAgentQueryPhoneV2Builder {
+        MobileAgentQueryPhoneV2Builder::new(self.clone())
     }
 }
 
@@ -20641,27 +22099,44 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/mobileAgent/getCalledInfo` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0059.html>
 ///
-/// Returns the destination device (queue or number) for a caller/called pair; response fields from the same page mirrored on huaweicloud.com/guide.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MobileAgentGetCalledInfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MobileAgentGetCalledInfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: MobileAgentGetCalledInfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MobileAgentGetCalledInfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentGetCalledInfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl MobileAgentGetCalledInfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MobileAgentGetCalledInfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// called number (max 32) Required.
     pub fn called(mut self, v: impl Into<String>) -> Self {
         self.body_.called = Some(v.into());
         self
     }
+    /// Sets or clears the body field `called`.
+    pub fn set_called(mut self, v: Option<String>) -> Self {
+        self.body_.called = v;
+        self
+    }
     /// calling number (max 32) Required.
     pub fn caller(mut self, v: impl Into<String>) -> Self {
         self.body_.caller = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `caller`.
+    pub fn set_caller(mut self, v: Option<String>) -> Self {
+        self.body_.caller = v;
         self
     }
     /// Replaces the whole request body.
@@ -20684,19 +22159,35 @@ impl<'a> MobileAgentGetCalledInfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.getCalledInfo";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MobileAgentGetCalledInfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_GET_CALLED_INFO, call).await?)
     }
@@ -20704,8 +22195,8 @@ impl<'a> MobileAgentGetCalledInfoBuilder<'a> {
 
 impl crate::Client {
     /// `mobileAgent.getCalledInfo`: Get call destination device info (`POST /apiaccess/CC-Management/v1/mobileAgent/getCalledInfo`).
-    pub fn mobile_agent_get_called_info(&self) -> MobileAgentGetCalledInfoBuilder<'_> {
-        MobileAgentGetCalledInfoBuilder::new(self)
+    pub fn mobile_agent_get_called_info(&self) -> MobileAgentGetCalledInfoBuilder {
+        MobileAgentGetCalledInfoBuilder::new(self.clone())
     }
 }
 
@@ -20713,22 +22204,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/workbench/v1/queryUserContactLimit` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0062.html>
 ///
-/// Up to 4 latest contact records for the number in an ongoing session; empty list if the call is not in progress. Response documented as flat record fields (list semantics implied).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MobileAgentQueryUserContactLimitBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MobileAgentQueryUserContactLimitBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: MobileAgentQueryUserContactLimitBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MobileAgentQueryUserContactLimitBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentQueryUserContactLimitBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl MobileAgentQueryUserContactLimitBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MobileAgentQueryUserContactLimitBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call ID Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
         self
     }
     /// user ID Required.
@@ -20736,9 +22239,19 @@ impl<'a> MobileAgentQueryUserContactLimitBuilder<'a> {
         self.body_.user_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userId`.
+    pub fn set_user_id(mut self, v: Option<String>) -> Self {
+        self.body_.user_id = v;
+        self
+    }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -20761,19 +22274,35 @@ impl<'a> MobileAgentQueryUserContactLimitBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.queryUserContactLimit";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MobileAgentQueryUserContactLimitResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_QUERY_USER_CONTACT_LIMIT, call).await?)
     }
@@ -20781,8 +22310,8 @@ impl<'a> MobileAgentQueryUserContactLimitBuilder<'a> {
 
 impl crate::Client {
     /// `mobileAgent.queryUserContactLimit`: Query recent contact records of current session customer (`POST /apiaccess/rest/workbench/v1/queryUserContactLimit`).
-    pub fn mobile_agent_query_user_contact_limit(&self) -> MobileAgentQueryUserContactLimitBuilder<'_> {
-        MobileAgentQueryUserContactLimitBuilder::new(self)
+    pub fn mobile_agent_query_user_contact_limit(&self) -> MobileAgentQueryUserContactLimitBuilder {
+        MobileAgentQueryUserContactLimitBuilder::new(self.clone())
     }
 }
 
@@ -20790,22 +22319,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/workbench/v1/queryCallInfoByCallId` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0063.html>
 ///
-/// Flat response without a return code wrapper.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MobileAgentQueryCallInfoByCallIdBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MobileAgentQueryCallInfoByCallIdBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: MobileAgentQueryCallInfoByCallIdBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MobileAgentQueryCallInfoByCallIdBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentQueryCallInfoByCallIdBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl MobileAgentQueryCallInfoByCallIdBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MobileAgentQueryCallInfoByCallIdBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call ID Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
         self
     }
     /// user ID Required.
@@ -20813,14 +22354,29 @@ impl<'a> MobileAgentQueryCallInfoByCallIdBuilder<'a> {
         self.body_.user_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userId`.
+    pub fn set_user_id(mut self, v: Option<String>) -> Self {
+        self.body_.user_id = v;
+        self
+    }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
+        self
+    }
     /// agent ID Required.
     pub fn agent_id(mut self, v: impl Into<String>) -> Self {
         self.body_.agent_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `agentId`.
+    pub fn set_agent_id(mut self, v: Option<String>) -> Self {
+        self.body_.agent_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -20843,19 +22399,35 @@ impl<'a> MobileAgentQueryCallInfoByCallIdBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.queryCallInfoByCallId";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MobileAgentQueryCallInfoByCallIdResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_QUERY_CALL_INFO_BY_CALL_ID, call).await?)
     }
@@ -20863,8 +22435,8 @@ impl<'a> MobileAgentQueryCallInfoByCallIdBuilder<'a> {
 
 impl crate::Client {
     /// `mobileAgent.queryCallInfoByCallId`: Query call info by call ID (`POST /apiaccess/rest/workbench/v1/queryCallInfoByCallId`).
-    pub fn mobile_agent_query_call_info_by_call_id(&self) -> MobileAgentQueryCallInfoByCallIdBuilder<'_> {
-        MobileAgentQueryCallInfoByCallIdBuilder::new(self)
+    pub fn mobile_agent_query_call_info_by_call_id(&self) -> MobileAgentQueryCallInfoByCallIdBuilder {
+        MobileAgentQueryCallInfoByCallIdBuilder::new(self.clone())
     }
 }
 
@@ -20872,11 +22444,13 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/ita/twopartiescall/statusnotify` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0064.html>
 ///
-/// Inbound: called BY the ITA platform to push two-way call CDRs to AICC; ITA signature auth, not the C1 Bearer token. Reply 200 with Content-Type application/json; charset=UTF-8. TLS 1.2+.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MobileAgentStatusnotifyBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MobileAgentStatusnotifyBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     app_key: Option<String>,
     host: Option<String>,
     x_sdk_date: Option<String>,
@@ -20884,10 +22458,11 @@ pub struct MobileAgentStatusnotifyBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MobileAgentStatusnotifyBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl MobileAgentStatusnotifyBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         MobileAgentStatusnotifyBuilder {
             client_: client,
+            options_: Default::default(),
             app_key: None,
             host: None,
             x_sdk_date: None,
@@ -20900,9 +22475,19 @@ impl<'a> MobileAgentStatusnotifyBuilder<'a> {
         self.app_key = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `AppKey`.
+    pub fn set_app_key(mut self, v: Option<String>) -> Self {
+        self.app_key = v;
+        self
+    }
     /// header parameter: host:port of the AXB service Required.
     pub fn host(mut self, v: impl Into<String>) -> Self {
         self.host = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `Host`.
+    pub fn set_host(mut self, v: Option<String>) -> Self {
+        self.host = v;
         self
     }
     /// header parameter: request time Required.
@@ -20910,9 +22495,19 @@ impl<'a> MobileAgentStatusnotifyBuilder<'a> {
         self.x_sdk_date = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `X-Sdk-Date`.
+    pub fn set_x_sdk_date(mut self, v: Option<String>) -> Self {
+        self.x_sdk_date = v;
+        self
+    }
     /// unique call ID, used to download recordings Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callID`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
         self
     }
     /// remark from call creation; currently tenant space ID Required.
@@ -20920,9 +22515,19 @@ impl<'a> MobileAgentStatusnotifyBuilder<'a> {
         self.body_.remark = Some(v.into());
         self
     }
+    /// Sets or clears the body field `remark`.
+    pub fn set_remark(mut self, v: Option<String>) -> Self {
+        self.body_.remark = v;
+        self
+    }
     /// call start, YYYYMMDDHHmmss
     pub fn start_time(mut self, v: impl Into<String>) -> Self {
         self.body_.start_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `startTime`.
+    pub fn set_start_time(mut self, v: Option<String>) -> Self {
+        self.body_.start_time = v;
         self
     }
     /// call end time
@@ -20930,9 +22535,19 @@ impl<'a> MobileAgentStatusnotifyBuilder<'a> {
         self.body_.finish_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `finishTime`.
+    pub fn set_finish_time(mut self, v: Option<String>) -> Self {
+        self.body_.finish_time = v;
+        self
+    }
     /// talk duration, seconds
     pub fn call_duration(mut self, v: impl Into<String>) -> Self {
         self.body_.call_duration = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callDuration`.
+    pub fn set_call_duration(mut self, v: Option<String>) -> Self {
+        self.body_.call_duration = v;
         self
     }
     /// caller answer time
@@ -20940,9 +22555,19 @@ impl<'a> MobileAgentStatusnotifyBuilder<'a> {
         self.body_.caller_answer_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callerAnswerTime`.
+    pub fn set_caller_answer_time(mut self, v: Option<String>) -> Self {
+        self.body_.caller_answer_time = v;
+        self
+    }
     /// callee answer time
     pub fn called_answer_time(mut self, v: impl Into<String>) -> Self {
         self.body_.called_answer_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `calledAnswerTime`.
+    pub fn set_called_answer_time(mut self, v: Option<String>) -> Self {
+        self.body_.called_answer_time = v;
         self
     }
     /// release cause
@@ -20950,9 +22575,19 @@ impl<'a> MobileAgentStatusnotifyBuilder<'a> {
         self.body_.release_cause = Some(v.into());
         self
     }
+    /// Sets or clears the body field `releaseCause`.
+    pub fn set_release_cause(mut self, v: Option<String>) -> Self {
+        self.body_.release_cause = v;
+        self
+    }
     /// customer resource key
     pub fn body_app_key(mut self, v: impl Into<String>) -> Self {
         self.body_.app_key = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `appKey`.
+    pub fn set_body_app_key(mut self, v: Option<String>) -> Self {
+        self.body_.app_key = v;
         self
     }
     /// original caller
@@ -20960,9 +22595,19 @@ impl<'a> MobileAgentStatusnotifyBuilder<'a> {
         self.body_.tel_a = Some(v.into());
         self
     }
+    /// Sets or clears the body field `telA`.
+    pub fn set_tel_a(mut self, v: Option<String>) -> Self {
+        self.body_.tel_a = v;
+        self
+    }
     /// landing service number
     pub fn tel_x(mut self, v: impl Into<String>) -> Self {
         self.body_.tel_x = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `telX`.
+    pub fn set_tel_x(mut self, v: Option<String>) -> Self {
+        self.body_.tel_x = v;
         self
     }
     /// original callee
@@ -20970,9 +22615,19 @@ impl<'a> MobileAgentStatusnotifyBuilder<'a> {
         self.body_.tel_b = Some(v.into());
         self
     }
+    /// Sets or clears the body field `telB`.
+    pub fn set_tel_b(mut self, v: Option<String>) -> Self {
+        self.body_.tel_b = v;
+        self
+    }
     /// number shown to callee
     pub fn called_display(mut self, v: impl Into<String>) -> Self {
         self.body_.called_display = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `calledDisplay`.
+    pub fn set_called_display(mut self, v: Option<String>) -> Self {
+        self.body_.called_display = v;
         self
     }
     /// Replaces the whole request body.
@@ -20995,15 +22650,31 @@ impl<'a> MobileAgentStatusnotifyBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.statusnotify";
         let _ = op;
         cec_core::validate::required(op, "Host", &self.host)?;
         cec_core::validate::required(op, "X-Sdk-Date", &self.x_sdk_date)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.app_key {
             call = call.header("AppKey", v);
         }
@@ -21018,7 +22689,7 @@ impl<'a> MobileAgentStatusnotifyBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MobileAgentStatusnotifyResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_STATUSNOTIFY, call).await?)
     }
@@ -21026,8 +22697,8 @@ impl<'a> MobileAgentStatusnotifyBuilder<'a> {
 
 impl crate::Client {
     /// `mobileAgent.statusnotify`: ITA two-way call result notification (`POST /apiaccess/rest/cc-management/v1/ita/twopartiescall/statusnotify`).
-    pub fn mobile_agent_statusnotify(&self) -> MobileAgentStatusnotifyBuilder<'_> {
-        MobileAgentStatusnotifyBuilder::new(self)
+    pub fn mobile_agent_statusnotify(&self) -> MobileAgentStatusnotifyBuilder {
+        MobileAgentStatusnotifyBuilder::new(self.clone())
     }
 }
 
@@ -21035,22 +22706,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/voiceNotification/v1/createVoiceNotification` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0060.html>
 ///
-/// Same path as voiceNotification.createVoiceNotificationV1, but this (mobile agent / two-way call) page shows a flat body while the voice-notification page wraps it in reqBody. Response codes from the zh copy (cec_07_1311, 2024). Older en copy cec_07_1311.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MobileAgentCreateVoiceOutboundV1Builder<'a> {
-    client_: &'a crate::Client,
+pub struct MobileAgentCreateVoiceOutboundV1Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: MobileAgentCreateVoiceOutboundV1Body,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MobileAgentCreateVoiceOutboundV1Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentCreateVoiceOutboundV1Builder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl MobileAgentCreateVoiceOutboundV1Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MobileAgentCreateVoiceOutboundV1Builder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// called number (max 32) Required.
     pub fn called(mut self, v: impl Into<String>) -> Self {
         self.body_.called = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `called`.
+    pub fn set_called(mut self, v: Option<String>) -> Self {
+        self.body_.called = v;
         self
     }
     /// recording (voice) ID (max 1024) Required.
@@ -21058,9 +22741,19 @@ impl<'a> MobileAgentCreateVoiceOutboundV1Builder<'a> {
         self.body_.voice_content = Some(v.into());
         self
     }
+    /// Sets or clears the body field `voiceContent`.
+    pub fn set_voice_content(mut self, v: Option<String>) -> Self {
+        self.body_.voice_content = v;
+        self
+    }
     /// Base64 (UTF-8) callback URL; host must be on the mobile-agent callback trustlist (max 256)
     pub fn call_back_url(mut self, v: impl Into<String>) -> Self {
         self.body_.call_back_url = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callBackUrl`.
+    pub fn set_call_back_url(mut self, v: Option<String>) -> Self {
+        self.body_.call_back_url = v;
         self
     }
     /// number shown to the user (max 32)
@@ -21068,9 +22761,19 @@ impl<'a> MobileAgentCreateVoiceOutboundV1Builder<'a> {
         self.body_.caller_present = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callerPresent`.
+    pub fn set_caller_present(mut self, v: Option<String>) -> Self {
+        self.body_.caller_present = v;
+        self
+    }
     /// playback priority, 1 (highest) to 9 (integer 1-9, default 9)
     pub fn priority(mut self, v: impl Into<String>) -> Self {
         self.body_.priority = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `priority`.
+    pub fn set_priority(mut self, v: Option<String>) -> Self {
+        self.body_.priority = v;
         self
     }
     /// Replaces the whole request body.
@@ -21093,19 +22796,35 @@ impl<'a> MobileAgentCreateVoiceOutboundV1Builder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.createVoiceOutboundV1";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MobileAgentCreateVoiceOutboundV1Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V1, call).await?)
     }
@@ -21113,8 +22832,8 @@ impl<'a> MobileAgentCreateVoiceOutboundV1Builder<'a> {
 
 impl crate::Client {
     /// `mobileAgent.createVoiceOutboundV1`: Create a voice outbound call, V1 (mobile agent section) (`POST /apiaccess/rest/voiceNotification/v1/createVoiceNotification`).
-    pub fn mobile_agent_create_voice_outbound_v1(&self) -> MobileAgentCreateVoiceOutboundV1Builder<'_> {
-        MobileAgentCreateVoiceOutboundV1Builder::new(self)
+    pub fn mobile_agent_create_voice_outbound_v1(&self) -> MobileAgentCreateVoiceOutboundV1Builder {
+        MobileAgentCreateVoiceOutboundV1Builder::new(self.clone())
     }
 }
 
@@ -21122,22 +22841,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/voiceNotification/v2/createVoiceNotification` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0061.html>
 ///
-/// Same path as voiceNotification.createVoiceNotificationV2, whose page wraps the body in requestBody; this page shows a flat body. Response and code table from the zh voice-notification V2 copy (2024). Older en copy cec_07_1312.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MobileAgentCreateVoiceOutboundV2Builder<'a> {
-    client_: &'a crate::Client,
+pub struct MobileAgentCreateVoiceOutboundV2Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: MobileAgentCreateVoiceOutboundV2Body,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MobileAgentCreateVoiceOutboundV2Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MobileAgentCreateVoiceOutboundV2Builder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl MobileAgentCreateVoiceOutboundV2Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MobileAgentCreateVoiceOutboundV2Builder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// called number (max 32) Required.
     pub fn called(mut self, v: impl Into<String>) -> Self {
         self.body_.called = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `called`.
+    pub fn set_called(mut self, v: Option<String>) -> Self {
+        self.body_.called = v;
         self
     }
     /// what to play (1-5 entries) Required.
@@ -21145,9 +22876,19 @@ impl<'a> MobileAgentCreateVoiceOutboundV2Builder<'a> {
         self.body_.play_list = Some(v);
         self
     }
+    /// Sets or clears the body field `playList`.
+    pub fn set_play_list(mut self, v: Option<Vec<MobileAgentCreateVoiceOutboundV2BodyPlayList>>) -> Self {
+        self.body_.play_list = v;
+        self
+    }
     /// Base64 (UTF-8) callback URL; host must be on the mobile-agent callback trustlist (max 256)
     pub fn call_back_url(mut self, v: impl Into<String>) -> Self {
         self.body_.call_back_url = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callBackUrl`.
+    pub fn set_call_back_url(mut self, v: Option<String>) -> Self {
+        self.body_.call_back_url = v;
         self
     }
     /// number shown to the user (max 32)
@@ -21155,14 +22896,29 @@ impl<'a> MobileAgentCreateVoiceOutboundV2Builder<'a> {
         self.body_.caller_present = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callerPresent`.
+    pub fn set_caller_present(mut self, v: Option<String>) -> Self {
+        self.body_.caller_present = v;
+        self
+    }
     /// number of plays (1-5)
     pub fn play_times(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.play_times = Some(v.into());
         self
     }
+    /// Sets or clears the body field `playTimes`.
+    pub fn set_play_times(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.play_times = v;
+        self
+    }
     /// playback priority, 1 (highest) to 9 (integer 1-9, default 9)
     pub fn priority(mut self, v: impl Into<String>) -> Self {
         self.body_.priority = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `priority`.
+    pub fn set_priority(mut self, v: Option<String>) -> Self {
+        self.body_.priority = v;
         self
     }
     /// Replaces the whole request body.
@@ -21185,19 +22941,35 @@ impl<'a> MobileAgentCreateVoiceOutboundV2Builder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mobileAgent.createVoiceOutboundV2";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MobileAgentCreateVoiceOutboundV2Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MOBILE_AGENT_CREATE_VOICE_OUTBOUND_V2, call).await?)
     }
@@ -21205,8 +22977,8 @@ impl<'a> MobileAgentCreateVoiceOutboundV2Builder<'a> {
 
 impl crate::Client {
     /// `mobileAgent.createVoiceOutboundV2`: Create a voice outbound call, V2 (mobile agent section) (`POST /apiaccess/rest/voiceNotification/v2/createVoiceNotification`).
-    pub fn mobile_agent_create_voice_outbound_v2(&self) -> MobileAgentCreateVoiceOutboundV2Builder<'_> {
-        MobileAgentCreateVoiceOutboundV2Builder::new(self)
+    pub fn mobile_agent_create_voice_outbound_v2(&self) -> MobileAgentCreateVoiceOutboundV2Builder {
+        MobileAgentCreateVoiceOutboundV2Builder::new(self.clone())
     }
 }
 
@@ -21214,22 +22986,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/applyToken` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0103.html>
 ///
-/// Token valid 1 hour; on 401 re-apply. During a session an expired token is replaced automatically and the new value comes back in the response header ccmessaging-token, which the caller must store. en-us page: cec_07_0103.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingApplyTokenBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingApplyTokenBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcmessagingApplyTokenBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingApplyTokenBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingApplyTokenBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CcmessagingApplyTokenBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingApplyTokenBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// enterprise-defined user ID (1-32 chars) Required.
     pub fn user_id(mut self, v: impl Into<String>) -> Self {
         self.body_.user_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `userId`.
+    pub fn set_user_id(mut self, v: Option<String>) -> Self {
+        self.body_.user_id = v;
         self
     }
     /// display name of the user Required.
@@ -21237,14 +23021,29 @@ impl<'a> CcmessagingApplyTokenBuilder<'a> {
         self.body_.user_name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userName`.
+    pub fn set_user_name(mut self, v: Option<String>) -> Self {
+        self.body_.user_name = v;
+        self
+    }
     /// Configuration ID of the web channel (Service Channel Configuration &gt; Channel Configuration) Required.
     pub fn channel_id(mut self, v: impl Into<String>) -> Self {
         self.body_.channel_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `channelId`.
+    pub fn set_channel_id(mut self, v: Option<String>) -> Self {
+        self.body_.channel_id = v;
+        self
+    }
     /// language, with or without country code (zh, zh_CN, en, en_US) (ISO 639) Required.
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.body_.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.body_.locale = v;
         self
     }
     /// Replaces the whole request body.
@@ -21267,19 +23066,35 @@ impl<'a> CcmessagingApplyTokenBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.applyToken";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingApplyTokenResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_APPLY_TOKEN, call).await?)
     }
@@ -21287,8 +23102,8 @@ impl<'a> CcmessagingApplyTokenBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.applyToken`: Third-party request authentication (get ccmessaging-token) (`POST /apiaccess/ccmessaging/applyToken`).
-    pub fn ccmessaging_apply_token(&self) -> CcmessagingApplyTokenBuilder<'_> {
-        CcmessagingApplyTokenBuilder::new(self)
+    pub fn ccmessaging_apply_token(&self) -> CcmessagingApplyTokenBuilder {
+        CcmessagingApplyTokenBuilder::new(self.clone())
     }
 }
 
@@ -21296,22 +23111,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/queryHistoryChatMessage` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0104.html>
 ///
-/// Query by count or by time window. 2025 en page by TOC order cec_07_0104; en 2025-03 page cec_07_2215.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingQueryHistoryChatMessageBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingQueryHistoryChatMessageBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcmessagingQueryHistoryChatMessageBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingQueryHistoryChatMessageBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingQueryHistoryChatMessageBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CcmessagingQueryHistoryChatMessageBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingQueryHistoryChatMessageBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// channel ID Required.
     pub fn channel_id(mut self, v: impl Into<String>) -> Self {
         self.body_.channel_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `channelId`.
+    pub fn set_channel_id(mut self, v: Option<String>) -> Self {
+        self.body_.channel_id = v;
         self
     }
     /// user who sent messages in the channel (1-24 chars) Required.
@@ -21319,9 +23146,19 @@ impl<'a> CcmessagingQueryHistoryChatMessageBuilder<'a> {
         self.body_.user_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userId`.
+    pub fn set_user_id(mut self, v: Option<String>) -> Self {
+        self.body_.user_id = v;
+        self
+    }
     /// query start time
     pub fn start_time(mut self, v: impl Into<String>) -> Self {
         self.body_.start_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `startTime`.
+    pub fn set_start_time(mut self, v: Option<String>) -> Self {
+        self.body_.start_time = v;
         self
     }
     /// query end time
@@ -21329,9 +23166,19 @@ impl<'a> CcmessagingQueryHistoryChatMessageBuilder<'a> {
         self.body_.end_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_time = v;
+        self
+    }
     /// number of messages (paging) Required.
     pub fn limit(mut self, v: impl Into<String>) -> Self {
         self.body_.limit = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<String>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// paging offset Required.
@@ -21339,9 +23186,19 @@ impl<'a> CcmessagingQueryHistoryChatMessageBuilder<'a> {
         self.body_.offset = Some(v.into());
         self
     }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<String>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// channel type, e.g. WEB Required.
     pub fn channel(mut self, v: impl Into<String>) -> Self {
         self.body_.channel = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `channel`.
+    pub fn set_channel(mut self, v: Option<String>) -> Self {
+        self.body_.channel = v;
         self
     }
     /// Replaces the whole request body.
@@ -21364,28 +23221,74 @@ impl<'a> CcmessagingQueryHistoryChatMessageBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.queryHistoryChatMessage";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingQueryHistoryChatMessageResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_QUERY_HISTORY_CHAT_MESSAGE, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for CcmessagingQueryHistoryChatMessageBuilder {
+    type Page = CcmessagingQueryHistoryChatMessageResponse;
+    type Item = serde_json::Value;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some((size).to_string());
+        self.body_.offset = Some((index.saturating_mul(size)).to_string());
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.message_list.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(_page: &Self::Page) -> Option<u64> {
+        None
+    }
+}
+
+impl CcmessagingQueryHistoryChatMessageBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `messageList`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `ccmessaging.queryHistoryChatMessage`: Query historical chat messages (`POST /apiaccess/ccmessaging/queryHistoryChatMessage`).
-    pub fn ccmessaging_query_history_chat_message(&self) -> CcmessagingQueryHistoryChatMessageBuilder<'_> {
-        CcmessagingQueryHistoryChatMessageBuilder::new(self)
+    pub fn ccmessaging_query_history_chat_message(&self) -> CcmessagingQueryHistoryChatMessageBuilder {
+        CcmessagingQueryHistoryChatMessageBuilder::new(self.clone())
     }
 }
 
@@ -21393,22 +23296,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/send` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0105.html>
 ///
-/// Body is sendMsgReq. Send controlType CONNECT first to reach an agent or robot; then CHAT; DISCONNECT ends the session. Body fields beyond 'content' partly taken from the official request example (from/to/sourceType/timestamp/senderNickname/userAgent/senderAvatar) - exact required flags for those not read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingSendBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingSendBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcmessagingSendBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingSendBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingSendBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CcmessagingSendBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingSendBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// channel type, e.g. WEB Required.
     pub fn channel(mut self, v: impl Into<String>) -> Self {
         self.body_.channel = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `channel`.
+    pub fn set_channel(mut self, v: Option<String>) -> Self {
+        self.body_.channel = v;
         self
     }
     /// content by mediaType: TEXT &lt;=1 KB; IMAGE/AUDIO/VIDEO = objectKey from uploadFileStream; FILE = 'fileName,fileSize,fileId,fileType'; FILE_IMAGE/FILE_VIDEO = 'fileId,ext'; WEBCARD = JSON string (title, description, mediaFileId, mediaFileType, redirectUrl) (optional when controlType is CONNECT, DISCONNECT or TRANS2AGENT)
@@ -21416,9 +23331,19 @@ impl<'a> CcmessagingSendBuilder<'a> {
         self.body_.content = Some(v.into());
         self
     }
+    /// Sets or clears the body field `content`.
+    pub fn set_content(mut self, v: Option<String>) -> Self {
+        self.body_.content = v;
+        self
+    }
     /// CONNECT, CHAT, TRANS2AGENT (to human), INPUT (typing), DISCONNECT, READ Required.
     pub fn control_type(mut self, v: impl Into<String>) -> Self {
         self.body_.control_type = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `controlType`.
+    pub fn set_control_type(mut self, v: Option<String>) -> Self {
+        self.body_.control_type = v;
         self
     }
     /// ID of the user sending in the channel (1-24 chars) Required.
@@ -21426,9 +23351,19 @@ impl<'a> CcmessagingSendBuilder<'a> {
         self.body_.from = Some(v.into());
         self
     }
+    /// Sets or clears the body field `from`.
+    pub fn set_from(mut self, v: Option<String>) -> Self {
+        self.body_.from = v;
+        self
+    }
     /// TEXT, IMAGE, AUDIO, VIDEO, FILE, FILE_IMAGE, FILE_VIDEO, WEBCARD ... Required.
     pub fn media_type(mut self, v: impl Into<String>) -> Self {
         self.body_.media_type = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `mediaType`.
+    pub fn set_media_type(mut self, v: Option<String>) -> Self {
+        self.body_.media_type = v;
         self
     }
     /// sender nickname
@@ -21436,9 +23371,19 @@ impl<'a> CcmessagingSendBuilder<'a> {
         self.body_.sender_nickname = Some(v.into());
         self
     }
+    /// Sets or clears the body field `senderNickname`.
+    pub fn set_sender_nickname(mut self, v: Option<String>) -> Self {
+        self.body_.sender_nickname = v;
+        self
+    }
     /// sender type, e.g. CUSTOMER Required.
     pub fn source_type(mut self, v: impl Into<String>) -> Self {
         self.body_.source_type = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `sourceType`.
+    pub fn set_source_type(mut self, v: Option<String>) -> Self {
+        self.body_.source_type = v;
         self
     }
     /// send time, epoch ms Required.
@@ -21446,9 +23391,19 @@ impl<'a> CcmessagingSendBuilder<'a> {
         self.body_.timestamp = Some(v.into());
         self
     }
+    /// Sets or clears the body field `timestamp`.
+    pub fn set_timestamp(mut self, v: Option<String>) -> Self {
+        self.body_.timestamp = v;
+        self
+    }
     /// channel configuration ID Required.
     pub fn to(mut self, v: impl Into<String>) -> Self {
         self.body_.to = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `to`.
+    pub fn set_to(mut self, v: Option<String>) -> Self {
+        self.body_.to = v;
         self
     }
     /// client environment
@@ -21456,9 +23411,19 @@ impl<'a> CcmessagingSendBuilder<'a> {
         self.body_.user_agent = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userAgent`.
+    pub fn set_user_agent(mut self, v: Option<String>) -> Self {
+        self.body_.user_agent = v;
+        self
+    }
     /// avatar
     pub fn sender_avatar(mut self, v: impl Into<String>) -> Self {
         self.body_.sender_avatar = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `senderAvatar`.
+    pub fn set_sender_avatar(mut self, v: Option<String>) -> Self {
+        self.body_.sender_avatar = v;
         self
     }
     /// Replaces the whole request body.
@@ -21481,19 +23446,35 @@ impl<'a> CcmessagingSendBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.send";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingSendResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_SEND, call).await?)
     }
@@ -21501,8 +23482,8 @@ impl<'a> CcmessagingSendBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.send`: Send a message (synchronous) (`POST /apiaccess/ccmessaging/send`).
-    pub fn ccmessaging_send(&self) -> CcmessagingSendBuilder<'_> {
-        CcmessagingSendBuilder::new(self)
+    pub fn ccmessaging_send(&self) -> CcmessagingSendBuilder {
+        CcmessagingSendBuilder::new(self.clone())
     }
 }
 
@@ -21510,22 +23491,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/sendAsync` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0106.html>
 ///
-/// Asynchronous twin of send (same sendMsgReq body); shorter request time. Fields beyond mediaType and the response table not read - response assumed like send (not verified).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingSendAsyncBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingSendAsyncBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcmessagingSendAsyncBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingSendAsyncBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingSendAsyncBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CcmessagingSendAsyncBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingSendAsyncBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// channel type, e.g. WEB Required.
     pub fn channel(mut self, v: impl Into<String>) -> Self {
         self.body_.channel = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `channel`.
+    pub fn set_channel(mut self, v: Option<String>) -> Self {
+        self.body_.channel = v;
         self
     }
     /// content by mediaType: TEXT &lt;=1 KB; IMAGE/AUDIO/VIDEO = objectKey from uploadFileStream; FILE = 'fileName,fileSize,fileId,fileType'; FILE_IMAGE/FILE_VIDEO = 'fileId,ext'; WEBCARD = JSON string (title, description, mediaFileId, mediaFileType, redirectUrl) (optional when controlType is CONNECT, DISCONNECT or TRANS2AGENT)
@@ -21533,9 +23526,19 @@ impl<'a> CcmessagingSendAsyncBuilder<'a> {
         self.body_.content = Some(v.into());
         self
     }
+    /// Sets or clears the body field `content`.
+    pub fn set_content(mut self, v: Option<String>) -> Self {
+        self.body_.content = v;
+        self
+    }
     /// CONNECT, CHAT, TRANS2AGENT (to human), INPUT (typing), DISCONNECT, READ Required.
     pub fn control_type(mut self, v: impl Into<String>) -> Self {
         self.body_.control_type = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `controlType`.
+    pub fn set_control_type(mut self, v: Option<String>) -> Self {
+        self.body_.control_type = v;
         self
     }
     /// ID of the user sending in the channel (1-24 chars) Required.
@@ -21543,9 +23546,19 @@ impl<'a> CcmessagingSendAsyncBuilder<'a> {
         self.body_.from = Some(v.into());
         self
     }
+    /// Sets or clears the body field `from`.
+    pub fn set_from(mut self, v: Option<String>) -> Self {
+        self.body_.from = v;
+        self
+    }
     /// TEXT, IMAGE, AUDIO, VIDEO, FILE, FILE_IMAGE, FILE_VIDEO, WEBCARD ... Required.
     pub fn media_type(mut self, v: impl Into<String>) -> Self {
         self.body_.media_type = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `mediaType`.
+    pub fn set_media_type(mut self, v: Option<String>) -> Self {
+        self.body_.media_type = v;
         self
     }
     /// sender nickname
@@ -21553,9 +23566,19 @@ impl<'a> CcmessagingSendAsyncBuilder<'a> {
         self.body_.sender_nickname = Some(v.into());
         self
     }
+    /// Sets or clears the body field `senderNickname`.
+    pub fn set_sender_nickname(mut self, v: Option<String>) -> Self {
+        self.body_.sender_nickname = v;
+        self
+    }
     /// sender type, e.g. CUSTOMER Required.
     pub fn source_type(mut self, v: impl Into<String>) -> Self {
         self.body_.source_type = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `sourceType`.
+    pub fn set_source_type(mut self, v: Option<String>) -> Self {
+        self.body_.source_type = v;
         self
     }
     /// send time, epoch ms Required.
@@ -21563,9 +23586,19 @@ impl<'a> CcmessagingSendAsyncBuilder<'a> {
         self.body_.timestamp = Some(v.into());
         self
     }
+    /// Sets or clears the body field `timestamp`.
+    pub fn set_timestamp(mut self, v: Option<String>) -> Self {
+        self.body_.timestamp = v;
+        self
+    }
     /// channel configuration ID Required.
     pub fn to(mut self, v: impl Into<String>) -> Self {
         self.body_.to = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `to`.
+    pub fn set_to(mut self, v: Option<String>) -> Self {
+        self.body_.to = v;
         self
     }
     /// client environment
@@ -21573,9 +23606,19 @@ impl<'a> CcmessagingSendAsyncBuilder<'a> {
         self.body_.user_agent = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userAgent`.
+    pub fn set_user_agent(mut self, v: Option<String>) -> Self {
+        self.body_.user_agent = v;
+        self
+    }
     /// avatar
     pub fn sender_avatar(mut self, v: impl Into<String>) -> Self {
         self.body_.sender_avatar = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `senderAvatar`.
+    pub fn set_sender_avatar(mut self, v: Option<String>) -> Self {
+        self.body_.sender_avatar = v;
         self
     }
     /// Replaces the whole request body.
@@ -21598,19 +23641,35 @@ impl<'a> CcmessagingSendAsyncBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.sendAsync";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingSendAsyncResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_SEND_ASYNC, call).await?)
     }
@@ -21618,8 +23677,8 @@ impl<'a> CcmessagingSendAsyncBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.sendAsync`: Send a message (asynchronous) (`POST /apiaccess/ccmessaging/sendAsync`).
-    pub fn ccmessaging_send_async(&self) -> CcmessagingSendAsyncBuilder<'_> {
-        CcmessagingSendAsyncBuilder::new(self)
+    pub fn ccmessaging_send_async(&self) -> CcmessagingSendAsyncBuilder {
+        CcmessagingSendAsyncBuilder::new(self.clone())
     }
 }
 
@@ -21627,22 +23686,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/doLeaveMessage` — reference: <https://support.huaweicloud.com/intl/ja-jp/devg-webclint-cec/cec_05_2057.html>
 ///
-/// Used when connecting to an agent fails; session ends afterwards. Fields read from the web client developer guide (2024); reference page (2025 en cec_07_0107 by TOC order) not read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingDoLeaveMessageBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingDoLeaveMessageBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcmessagingDoLeaveMessageBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingDoLeaveMessageBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingDoLeaveMessageBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CcmessagingDoLeaveMessageBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingDoLeaveMessageBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// user ID Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
         self
     }
     /// number of the user leaving a message Required.
@@ -21650,14 +23721,29 @@ impl<'a> CcmessagingDoLeaveMessageBuilder<'a> {
         self.body_.caller = Some(v.into());
         self
     }
+    /// Sets or clears the body field `caller`.
+    pub fn set_caller(mut self, v: Option<String>) -> Self {
+        self.body_.caller = v;
+        self
+    }
     /// message text Required.
     pub fn leave_message(mut self, v: impl Into<String>) -> Self {
         self.body_.leave_message = Some(v.into());
         self
     }
+    /// Sets or clears the body field `leaveMessage`.
+    pub fn set_leave_message(mut self, v: Option<String>) -> Self {
+        self.body_.leave_message = v;
+        self
+    }
     /// channel ID (WEB) Required.
     pub fn channel(mut self, v: impl Into<String>) -> Self {
         self.body_.channel = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `channel`.
+    pub fn set_channel(mut self, v: Option<String>) -> Self {
+        self.body_.channel = v;
         self
     }
     /// Replaces the whole request body.
@@ -21680,19 +23766,35 @@ impl<'a> CcmessagingDoLeaveMessageBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.doLeaveMessage";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingDoLeaveMessageResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_DO_LEAVE_MESSAGE, call).await?)
     }
@@ -21700,8 +23802,8 @@ impl<'a> CcmessagingDoLeaveMessageBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.doLeaveMessage`: Customer leaves a message (`POST /apiaccess/ccmessaging/doLeaveMessage`).
-    pub fn ccmessaging_do_leave_message(&self) -> CcmessagingDoLeaveMessageBuilder<'_> {
-        CcmessagingDoLeaveMessageBuilder::new(self)
+    pub fn ccmessaging_do_leave_message(&self) -> CcmessagingDoLeaveMessageBuilder {
+        CcmessagingDoLeaveMessageBuilder::new(self.clone())
     }
 }
 
@@ -21709,23 +23811,36 @@ impl crate::Client {
 ///
 /// `GET /apiaccess/ccmessaging/poll` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_05_7038.html>
 ///
-/// Returns system, agent and robot messages. If nothing returned, check that send(CONNECT) was done. Session is released after the CCUCS idle timeout if poll is not called. 2025 en page by TOC order: cec_07_0108. downlink fields after mediaType partly from the official example.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingPollBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingPollBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     receiver_id: Option<String>,
     channel: Option<String>,
     is_need_read: Option<String>,
 }
 
-impl<'a> CcmessagingPollBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingPollBuilder { client_: client, receiver_id: None, channel: None, is_need_read: None }
+impl CcmessagingPollBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingPollBuilder {
+            client_: client,
+            options_: Default::default(),
+            receiver_id: None,
+            channel: None,
+            is_need_read: None,
+        }
     }
     /// query parameter: recipient ID = userId given to applyToken Required.
     pub fn receiver_id(mut self, v: impl Into<String>) -> Self {
         self.receiver_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `receiverId`.
+    pub fn set_receiver_id(mut self, v: Option<String>) -> Self {
+        self.receiver_id = v;
         self
     }
     /// query parameter: must be WEB Required.
@@ -21733,18 +23848,44 @@ impl<'a> CcmessagingPollBuilder<'a> {
         self.channel = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `channel`.
+    pub fn set_channel(mut self, v: Option<String>) -> Self {
+        self.channel = v;
+        self
+    }
     /// query parameter: 'true' to also get agent-has-read notices
     pub fn is_need_read(mut self, v: impl Into<String>) -> Self {
         self.is_need_read = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `isNeedRead`.
+    pub fn set_is_need_read(mut self, v: Option<String>) -> Self {
+        self.is_need_read = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.poll";
         let _ = op;
         cec_core::validate::required(op, "receiverId", &self.receiver_id)?;
         cec_core::validate::required(op, "channel", &self.channel)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.receiver_id {
             call = call.query("receiverId", v);
         }
@@ -21758,7 +23899,7 @@ impl<'a> CcmessagingPollBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingPollResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_POLL, call).await?)
     }
@@ -21766,8 +23907,8 @@ impl<'a> CcmessagingPollBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.poll`: Poll messages sent by agent side (`GET /apiaccess/ccmessaging/poll`).
-    pub fn ccmessaging_poll(&self) -> CcmessagingPollBuilder<'_> {
-        CcmessagingPollBuilder::new(self)
+    pub fn ccmessaging_poll(&self) -> CcmessagingPollBuilder {
+        CcmessagingPollBuilder::new(self.clone())
     }
 }
 
@@ -21775,22 +23916,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/downloadFileStream` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0109.html>
 ///
-/// Default download limit 2 MB (adjustable by Huawei O&M). Response codes table cut after code 2; zh-cn 2025-04 page cec_07_2220 also read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingDownloadFileStreamBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingDownloadFileStreamBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcmessagingDownloadFileStreamBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingDownloadFileStreamBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingDownloadFileStreamBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CcmessagingDownloadFileStreamBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingDownloadFileStreamBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// file ID from poll content; prefix 'local/' for locally sent files, none for media library files Required.
     pub fn file_id(mut self, v: impl Into<String>) -> Self {
         self.body_.file_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `fileId`.
+    pub fn set_file_id(mut self, v: Option<String>) -> Self {
+        self.body_.file_id = v;
         self
     }
     /// fixed WEB Required.
@@ -21798,14 +23951,29 @@ impl<'a> CcmessagingDownloadFileStreamBuilder<'a> {
         self.body_.channel = Some(v.into());
         self
     }
+    /// Sets or clears the body field `channel`.
+    pub fn set_channel(mut self, v: Option<String>) -> Self {
+        self.body_.channel = v;
+        self
+    }
     /// jpg, png, bpm, mp3, aac, mp4, txt, csv, richtext, doc, docx, pdf, zip; for local files use mediaFileType of the downlink message Required.
     pub fn file_type(mut self, v: impl Into<String>) -> Self {
         self.body_.file_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `fileType`.
+    pub fn set_file_type(mut self, v: Option<String>) -> Self {
+        self.body_.file_type = v;
+        self
+    }
     /// must be 'multiMedia' for media-library files
     pub fn multi_media(mut self, v: impl Into<String>) -> Self {
         self.body_.multi_media = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `multiMedia`.
+    pub fn set_multi_media(mut self, v: Option<String>) -> Self {
+        self.body_.multi_media = v;
         self
     }
     /// Replaces the whole request body.
@@ -21828,19 +23996,35 @@ impl<'a> CcmessagingDownloadFileStreamBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.downloadFileStream";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingDownloadFileStreamResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_DOWNLOAD_FILE_STREAM, call).await?)
     }
@@ -21848,8 +24032,8 @@ impl<'a> CcmessagingDownloadFileStreamBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.downloadFileStream`: Customer receives a file (media download) (`POST /apiaccess/ccmessaging/downloadFileStream`).
-    pub fn ccmessaging_download_file_stream(&self) -> CcmessagingDownloadFileStreamBuilder<'_> {
-        CcmessagingDownloadFileStreamBuilder::new(self)
+    pub fn ccmessaging_download_file_stream(&self) -> CcmessagingDownloadFileStreamBuilder {
+        CcmessagingDownloadFileStreamBuilder::new(self.clone())
     }
 }
 
@@ -21857,22 +24041,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/queryQueueInfo` — reference: <https://support.huaweicloud.com/intl/zh-cn/devg-webclient-cec/cec_05_2017.html>
 ///
-/// Only valid after send(CONNECT) succeeded. Body/response field names taken from the official request/response example (schema tables show only a reqBody placeholder); required flags and exact types not documented - types inferred from example values. Headers marked optional on this page.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingQueryQueueInfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingQueryQueueInfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcmessagingQueryQueueInfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingQueryQueueInfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingQueryQueueInfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CcmessagingQueryQueueInfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingQueryQueueInfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// user ID (as in applyToken)
     pub fn user_id(mut self, v: impl Into<String>) -> Self {
         self.body_.user_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `userId`.
+    pub fn set_user_id(mut self, v: Option<String>) -> Self {
+        self.body_.user_id = v;
         self
     }
     /// web channel configuration ID
@@ -21880,9 +24076,19 @@ impl<'a> CcmessagingQueryQueueInfoBuilder<'a> {
         self.body_.channel_config_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `channelConfigId`.
+    pub fn set_channel_config_id(mut self, v: Option<String>) -> Self {
+        self.body_.channel_config_id = v;
+        self
+    }
     /// WEB
     pub fn channel(mut self, v: impl Into<String>) -> Self {
         self.body_.channel = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `channel`.
+    pub fn set_channel(mut self, v: Option<String>) -> Self {
+        self.body_.channel = v;
         self
     }
     /// Replaces the whole request body.
@@ -21905,19 +24111,35 @@ impl<'a> CcmessagingQueryQueueInfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.queryQueueInfo";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingQueryQueueInfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_QUERY_QUEUE_INFO, call).await?)
     }
@@ -21925,8 +24147,8 @@ impl<'a> CcmessagingQueryQueueInfoBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.queryQueueInfo`: Query queuing information (`POST /apiaccess/ccmessaging/queryQueueInfo`).
-    pub fn ccmessaging_query_queue_info(&self) -> CcmessagingQueryQueueInfoBuilder<'_> {
-        CcmessagingQueryQueueInfoBuilder::new(self)
+    pub fn ccmessaging_query_queue_info(&self) -> CcmessagingQueryQueueInfoBuilder {
+        CcmessagingQueryQueueInfoBuilder::new(self.clone())
     }
 }
 
@@ -21934,22 +24156,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/uploadFileStream` — reference: <https://support.huaweicloud.com/intl/tr-tr/api-cec/cec_07_2222.html>
 ///
-/// File is stored on the AICC file server. Note returnCode (not resultCode) here. Fields from en 2023 page cec_07_2205 and devg example; 2025 en page by TOC order cec_07_0111.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingUploadFileStreamBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingUploadFileStreamBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcmessagingUploadFileStreamBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingUploadFileStreamBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingUploadFileStreamBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CcmessagingUploadFileStreamBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingUploadFileStreamBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// JPG, PNG, BPM, MP3, AAC, MP4, TXT, CSV ... Required.
     pub fn file_type(mut self, v: impl Into<String>) -> Self {
         self.body_.file_type = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `fileType`.
+    pub fn set_file_type(mut self, v: Option<String>) -> Self {
+        self.body_.file_type = v;
         self
     }
     /// Base64 file content Required.
@@ -21957,9 +24191,19 @@ impl<'a> CcmessagingUploadFileStreamBuilder<'a> {
         self.body_.file_stream = Some(v.into());
         self
     }
+    /// Sets or clears the body field `fileStream`.
+    pub fn set_file_stream(mut self, v: Option<String>) -> Self {
+        self.body_.file_stream = v;
+        self
+    }
     /// only WEB Required.
     pub fn channel(mut self, v: impl Into<String>) -> Self {
         self.body_.channel = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `channel`.
+    pub fn set_channel(mut self, v: Option<String>) -> Self {
+        self.body_.channel = v;
         self
     }
     /// Replaces the whole request body.
@@ -21982,19 +24226,35 @@ impl<'a> CcmessagingUploadFileStreamBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.uploadFileStream";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingUploadFileStreamResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_UPLOAD_FILE_STREAM, call).await?)
     }
@@ -22002,8 +24262,8 @@ impl<'a> CcmessagingUploadFileStreamBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.uploadFileStream`: Customer sends a file (media upload) (`POST /apiaccess/ccmessaging/uploadFileStream`).
-    pub fn ccmessaging_upload_file_stream(&self) -> CcmessagingUploadFileStreamBuilder<'_> {
-        CcmessagingUploadFileStreamBuilder::new(self)
+    pub fn ccmessaging_upload_file_stream(&self) -> CcmessagingUploadFileStreamBuilder {
+        CcmessagingUploadFileStreamBuilder::new(self.clone())
     }
 }
 
@@ -22011,22 +24271,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/queryPhraseByKeyword` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0112.html>
 ///
-/// Requires chatbot enabled in the channel config; empty result if no active FAQ group. Body/response fields from the official example and the adapter twin page (cec_07_0960); table itself not read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingQueryPhraseByKeywordBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingQueryPhraseByKeywordBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcmessagingQueryPhraseByKeywordBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingQueryPhraseByKeywordBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingQueryPhraseByKeywordBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CcmessagingQueryPhraseByKeywordBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingQueryPhraseByKeywordBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// keyword typed by customer
     pub fn str_content(mut self, v: impl Into<String>) -> Self {
         self.body_.str_content = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `strContent`.
+    pub fn set_str_content(mut self, v: Option<String>) -> Self {
+        self.body_.str_content = v;
         self
     }
     /// language: zh, en, th, pt
@@ -22034,9 +24306,19 @@ impl<'a> CcmessagingQueryPhraseByKeywordBuilder<'a> {
         self.body_.locale = Some(v.into());
         self
     }
+    /// Sets or clears the body field `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.body_.locale = v;
+        self
+    }
     /// WEB
     pub fn channel(mut self, v: impl Into<String>) -> Self {
         self.body_.channel = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `channel`.
+    pub fn set_channel(mut self, v: Option<String>) -> Self {
+        self.body_.channel = v;
         self
     }
     /// Replaces the whole request body.
@@ -22059,19 +24341,35 @@ impl<'a> CcmessagingQueryPhraseByKeywordBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.queryPhraseByKeyword";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingQueryPhraseByKeywordResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_QUERY_PHRASE_BY_KEYWORD, call).await?)
     }
@@ -22079,8 +24377,8 @@ impl<'a> CcmessagingQueryPhraseByKeywordBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.queryPhraseByKeyword`: Suggest common phrases from customer input (`POST /apiaccess/ccmessaging/queryPhraseByKeyword`).
-    pub fn ccmessaging_query_phrase_by_keyword(&self) -> CcmessagingQueryPhraseByKeywordBuilder<'_> {
-        CcmessagingQueryPhraseByKeywordBuilder::new(self)
+    pub fn ccmessaging_query_phrase_by_keyword(&self) -> CcmessagingQueryPhraseByKeywordBuilder {
+        CcmessagingQueryPhraseByKeywordBuilder::new(self.clone())
     }
 }
 
@@ -22088,17 +24386,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/getsatisfactionsurveymode` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0113.html>
 ///
-/// Path is all lower-case 'getsatisfactionsurveymode'. Called after the chat ends to see whether a survey is enabled. A request body table exists on the 2025 page but was not read (2023/2025-03 pages show none).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingGetSatisfactionSurveyModeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingGetSatisfactionSurveyModeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingGetSatisfactionSurveyModeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingGetSatisfactionSurveyModeBuilder { client_: client, extra_: Vec::new() }
+impl CcmessagingGetSatisfactionSurveyModeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingGetSatisfactionSurveyModeBuilder {
+            client_: client,
+            options_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
     /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
@@ -22107,11 +24411,27 @@ impl<'a> CcmessagingGetSatisfactionSurveyModeBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.getSatisfactionSurveyMode";
         let _ = op;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if !self.extra_.is_empty() {
             call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
@@ -22119,7 +24439,7 @@ impl<'a> CcmessagingGetSatisfactionSurveyModeBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingGetSatisfactionSurveyModeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_GET_SATISFACTION_SURVEY_MODE, call).await?)
     }
@@ -22127,8 +24447,8 @@ impl<'a> CcmessagingGetSatisfactionSurveyModeBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.getSatisfactionSurveyMode`: Query satisfaction survey configuration (`POST /apiaccess/ccmessaging/getsatisfactionsurveymode`).
-    pub fn ccmessaging_get_satisfaction_survey_mode(&self) -> CcmessagingGetSatisfactionSurveyModeBuilder<'_> {
-        CcmessagingGetSatisfactionSurveyModeBuilder::new(self)
+    pub fn ccmessaging_get_satisfaction_survey_mode(&self) -> CcmessagingGetSatisfactionSurveyModeBuilder {
+        CcmessagingGetSatisfactionSurveyModeBuilder::new(self.clone())
     }
 }
 
@@ -22136,22 +24456,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/v1/robot/feedbacksatisfaction` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0114.html>
 ///
-/// Rates the chatbot after a self-service session. en page: cec_07_2225 (2025-03).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingFeedbacksatisfactionBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingFeedbacksatisfactionBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcmessagingFeedbacksatisfactionBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingFeedbacksatisfactionBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingFeedbacksatisfactionBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CcmessagingFeedbacksatisfactionBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingFeedbacksatisfactionBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// 1 satisfied, 0 dissatisfied Required.
     pub fn feedback(mut self, v: i64) -> Self {
         self.body_.feedback = Some(v);
+        self
+    }
+    /// Sets or clears the body field `feedback`.
+    pub fn set_feedback(mut self, v: Option<i64>) -> Self {
+        self.body_.feedback = v;
         self
     }
     /// reason; required when feedback is 0 (max 64 chars)
@@ -22159,14 +24491,29 @@ impl<'a> CcmessagingFeedbacksatisfactionBuilder<'a> {
         self.body_.feedback_content = Some(v.into());
         self
     }
+    /// Sets or clears the body field `feedbackContent`.
+    pub fn set_feedback_content(mut self, v: Option<String>) -> Self {
+        self.body_.feedback_content = v;
+        self
+    }
     /// message sender ID Required.
     pub fn from(mut self, v: impl Into<String>) -> Self {
         self.body_.from = Some(v.into());
         self
     }
+    /// Sets or clears the body field `from`.
+    pub fn set_from(mut self, v: Option<String>) -> Self {
+        self.body_.from = v;
+        self
+    }
     /// interaction index; reuse interidx last returned by ODFS Required.
     pub fn inter_idx(mut self, v: impl Into<String>) -> Self {
         self.body_.inter_idx = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `interIdx`.
+    pub fn set_inter_idx(mut self, v: Option<String>) -> Self {
+        self.body_.inter_idx = v;
         self
     }
     /// Replaces the whole request body.
@@ -22189,19 +24536,35 @@ impl<'a> CcmessagingFeedbacksatisfactionBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.feedbacksatisfaction";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingFeedbacksatisfactionResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_FEEDBACKSATISFACTION, call).await?)
     }
@@ -22209,8 +24572,8 @@ impl<'a> CcmessagingFeedbacksatisfactionBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.feedbacksatisfaction`: Submit customer rating of the chatbot (`POST /apiaccess/ccmessaging/v1/robot/feedbacksatisfaction`).
-    pub fn ccmessaging_feedbacksatisfaction(&self) -> CcmessagingFeedbacksatisfactionBuilder<'_> {
-        CcmessagingFeedbacksatisfactionBuilder::new(self)
+    pub fn ccmessaging_feedbacksatisfaction(&self) -> CcmessagingFeedbacksatisfactionBuilder {
+        CcmessagingFeedbacksatisfactionBuilder::new(self.clone())
     }
 }
 
@@ -22218,22 +24581,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/saveSatisfaction` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2226.html>
 ///
-/// Called after chat ends when the channel has satisfaction evaluation enabled. 2025-11 en page by TOC order: cec_07_0115.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingSaveSatisfactionBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingSaveSatisfactionBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcmessagingSaveSatisfactionBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingSaveSatisfactionBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingSaveSatisfactionBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CcmessagingSaveSatisfactionBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingSaveSatisfactionBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// evaluation info (field name spelled 'satisfication') Required.
     pub fn satisfication(mut self, v: CcmessagingSaveSatisfactionBodySatisfication) -> Self {
         self.body_.satisfication = Some(v);
+        self
+    }
+    /// Sets or clears the body field `satisfication`.
+    pub fn set_satisfication(mut self, v: Option<CcmessagingSaveSatisfactionBodySatisfication>) -> Self {
+        self.body_.satisfication = v;
         self
     }
     /// Replaces the whole request body.
@@ -22256,19 +24631,35 @@ impl<'a> CcmessagingSaveSatisfactionBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.saveSatisfaction";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingSaveSatisfactionResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_SAVE_SATISFACTION, call).await?)
     }
@@ -22276,8 +24667,8 @@ impl<'a> CcmessagingSaveSatisfactionBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.saveSatisfaction`: Save customer satisfaction evaluation (`POST /apiaccess/ccmessaging/saveSatisfaction`).
-    pub fn ccmessaging_save_satisfaction(&self) -> CcmessagingSaveSatisfactionBuilder<'_> {
-        CcmessagingSaveSatisfactionBuilder::new(self)
+    pub fn ccmessaging_save_satisfaction(&self) -> CcmessagingSaveSatisfactionBuilder {
+        CcmessagingSaveSatisfactionBuilder::new(self.clone())
     }
 }
 
@@ -22285,29 +24676,52 @@ impl crate::Client {
 ///
 /// `GET /apiaccess/ccmessaging/v1/checkClickToCallSupport` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2228.html>
 ///
-/// Call after the customer is connected to a multimedia agent. Response fields from the devg page cec_05_2053 (same API).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingCheckClickToCallSupportBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingCheckClickToCallSupportBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     channel: Option<String>,
 }
 
-impl<'a> CcmessagingCheckClickToCallSupportBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingCheckClickToCallSupportBuilder { client_: client, channel: None }
+impl CcmessagingCheckClickToCallSupportBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingCheckClickToCallSupportBuilder { client_: client, options_: Default::default(), channel: None }
     }
     /// query parameter: recipient channel type (WEB) Required.
     pub fn channel(mut self, v: impl Into<String>) -> Self {
         self.channel = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `channel`.
+    pub fn set_channel(mut self, v: Option<String>) -> Self {
+        self.channel = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.checkClickToCallSupport";
         let _ = op;
         cec_core::validate::required(op, "channel", &self.channel)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.channel {
             call = call.query("channel", v);
         }
@@ -22315,7 +24729,7 @@ impl<'a> CcmessagingCheckClickToCallSupportBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingCheckClickToCallSupportResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CHECK_CLICK_TO_CALL_SUPPORT, call).await?)
     }
@@ -22323,8 +24737,8 @@ impl<'a> CcmessagingCheckClickToCallSupportBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.checkClickToCallSupport`: Check whether tenant space supports click-to-dial (`GET /apiaccess/ccmessaging/v1/checkClickToCallSupport`).
-    pub fn ccmessaging_check_click_to_call_support(&self) -> CcmessagingCheckClickToCallSupportBuilder<'_> {
-        CcmessagingCheckClickToCallSupportBuilder::new(self)
+    pub fn ccmessaging_check_click_to_call_support(&self) -> CcmessagingCheckClickToCallSupportBuilder {
+        CcmessagingCheckClickToCallSupportBuilder::new(self.clone())
     }
 }
 
@@ -22332,27 +24746,44 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/v1/createClickToCall` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0118.html>
 ///
-/// Customer must already be in a multimedia chat and tenant must support click-to-dial; AICC pre-occupies an agent. Headers marked optional on this page. Response table not read (adapter variant returns resultCode/resultDesc).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingCreateClickToCallBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingCreateClickToCallBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcmessagingCreateClickToCallBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingCreateClickToCallBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingCreateClickToCallBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CcmessagingCreateClickToCallBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingCreateClickToCallBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// recipient channel type (WEB) Required.
     pub fn channel(mut self, v: impl Into<String>) -> Self {
         self.body_.channel = Some(v.into());
         self
     }
+    /// Sets or clears the body field `channel`.
+    pub fn set_channel(mut self, v: Option<String>) -> Self {
+        self.body_.channel = v;
+        self
+    }
     /// 0 audio call, 1 video call Required.
     pub fn media_ability(mut self, v: impl Into<String>) -> Self {
         self.body_.media_ability = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `mediaAbility`.
+    pub fn set_media_ability(mut self, v: Option<String>) -> Self {
+        self.body_.media_ability = v;
         self
     }
     /// Replaces the whole request body.
@@ -22375,19 +24806,35 @@ impl<'a> CcmessagingCreateClickToCallBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.createClickToCall";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingCreateClickToCallResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CREATE_CLICK_TO_CALL, call).await?)
     }
@@ -22395,8 +24842,8 @@ impl<'a> CcmessagingCreateClickToCallBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.createClickToCall`: Create a click-to-dial call (`POST /apiaccess/ccmessaging/v1/createClickToCall`).
-    pub fn ccmessaging_create_click_to_call(&self) -> CcmessagingCreateClickToCallBuilder<'_> {
-        CcmessagingCreateClickToCallBuilder::new(self)
+    pub fn ccmessaging_create_click_to_call(&self) -> CcmessagingCreateClickToCallBuilder {
+        CcmessagingCreateClickToCallBuilder::new(self.clone())
     }
 }
 
@@ -22404,29 +24851,52 @@ impl crate::Client {
 ///
 /// `GET /apiaccess/ccmessaging/v1/getClickToCallEvents` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0119.html>
 ///
-/// Event kinds: setup success, queuing, queuing timeout, release, failure. Long-poll after createClickToCall.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingGetClickToCallEventsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingGetClickToCallEventsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     channel: Option<String>,
 }
 
-impl<'a> CcmessagingGetClickToCallEventsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingGetClickToCallEventsBuilder { client_: client, channel: None }
+impl CcmessagingGetClickToCallEventsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingGetClickToCallEventsBuilder { client_: client, options_: Default::default(), channel: None }
     }
     /// query parameter: recipient channel type (WEB) Required.
     pub fn channel(mut self, v: impl Into<String>) -> Self {
         self.channel = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `channel`.
+    pub fn set_channel(mut self, v: Option<String>) -> Self {
+        self.channel = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.getClickToCallEvents";
         let _ = op;
         cec_core::validate::required(op, "channel", &self.channel)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.channel {
             call = call.query("channel", v);
         }
@@ -22434,7 +24904,7 @@ impl<'a> CcmessagingGetClickToCallEventsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingGetClickToCallEventsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_GET_CLICK_TO_CALL_EVENTS, call).await?)
     }
@@ -22442,8 +24912,8 @@ impl<'a> CcmessagingGetClickToCallEventsBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.getClickToCallEvents`: Poll click-to-dial events (`GET /apiaccess/ccmessaging/v1/getClickToCallEvents`).
-    pub fn ccmessaging_get_click_to_call_events(&self) -> CcmessagingGetClickToCallEventsBuilder<'_> {
-        CcmessagingGetClickToCallEventsBuilder::new(self)
+    pub fn ccmessaging_get_click_to_call_events(&self) -> CcmessagingGetClickToCallEventsBuilder {
+        CcmessagingGetClickToCallEventsBuilder::new(self.clone())
     }
 }
 
@@ -22451,22 +24921,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/v1/dropClickToCall` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0120.html>
 ///
-/// Customer-side release of a click-to-dial call. en page (2025-03) cec_07_2231.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingDropClickToCallBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingDropClickToCallBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcmessagingDropClickToCallBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingDropClickToCallBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingDropClickToCallBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CcmessagingDropClickToCallBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingDropClickToCallBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// recipient channel type (WEB) Required.
     pub fn channel(mut self, v: impl Into<String>) -> Self {
         self.body_.channel = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `channel`.
+    pub fn set_channel(mut self, v: Option<String>) -> Self {
+        self.body_.channel = v;
         self
     }
     /// Replaces the whole request body.
@@ -22489,19 +24971,35 @@ impl<'a> CcmessagingDropClickToCallBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.dropClickToCall";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingDropClickToCallResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_DROP_CLICK_TO_CALL, call).await?)
     }
@@ -22509,8 +25007,8 @@ impl<'a> CcmessagingDropClickToCallBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.dropClickToCall`: Hang up a click-to-dial call (`POST /apiaccess/ccmessaging/v1/dropClickToCall`).
-    pub fn ccmessaging_drop_click_to_call(&self) -> CcmessagingDropClickToCallBuilder<'_> {
-        CcmessagingDropClickToCallBuilder::new(self)
+    pub fn ccmessaging_drop_click_to_call(&self) -> CcmessagingDropClickToCallBuilder {
+        CcmessagingDropClickToCallBuilder::new(self.clone())
     }
 }
 
@@ -22518,22 +25016,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/v1/mobileagent/createcall` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0123.html>
 ///
-/// An operator's app creates an anonymous outbound call task, then places the call through the SDK. Response table read in full from the zh response section (guide copy). (callerPresent marked mandatory yet described as defaulted - as documented.)
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingCreatecallBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingCreatecallBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcmessagingCreatecallBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingCreatecallBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingCreatecallBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CcmessagingCreatecallBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingCreatecallBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// called number (max 32) Required.
     pub fn called(mut self, v: impl Into<String>) -> Self {
         self.body_.called = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `called`.
+    pub fn set_called(mut self, v: Option<String>) -> Self {
+        self.body_.called = v;
         self
     }
     /// call data (max 1024)
@@ -22541,9 +25051,19 @@ impl<'a> CcmessagingCreatecallBuilder<'a> {
         self.body_.call_data = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callData`.
+    pub fn set_call_data(mut self, v: Option<String>) -> Self {
+        self.body_.call_data = v;
+        self
+    }
     /// calling number shown to user and customer manager; platform default when absent (max 32) Required.
     pub fn caller_present(mut self, v: impl Into<String>) -> Self {
         self.body_.caller_present = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callerPresent`.
+    pub fn set_caller_present(mut self, v: Option<String>) -> Self {
+        self.body_.caller_present = v;
         self
     }
     /// Replaces the whole request body.
@@ -22566,19 +25086,35 @@ impl<'a> CcmessagingCreatecallBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.createcall";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingCreatecallResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CREATECALL, call).await?)
     }
@@ -22586,8 +25122,8 @@ impl<'a> CcmessagingCreatecallBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.createcall`: Create anonymous call (`POST /apiaccess/ccmessaging/v1/mobileagent/createcall`).
-    pub fn ccmessaging_createcall(&self) -> CcmessagingCreatecallBuilder<'_> {
-        CcmessagingCreatecallBuilder::new(self)
+    pub fn ccmessaging_createcall(&self) -> CcmessagingCreatecallBuilder {
+        CcmessagingCreatecallBuilder::new(self.clone())
     }
 }
 
@@ -22595,27 +25131,44 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/ccmessaging/pushMsg` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0135.html>
 ///
-/// Only usable when message push is enabled on the web channel with Verification Method oAuth; TLS 1.2+. Body carries DownLinkMsg items (same structure AICC uses in its webhook push, usermanual-cec/cec_04_0092); direction/purpose beyond the excerpt not confirmed. DownLinkMsg table continues (content, controlType, mediaType ...) beyond the excerpt read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingPushMsgBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingPushMsgBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcmessagingPushMsgBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingPushMsgBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingPushMsgBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CcmessagingPushMsgBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingPushMsgBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// messages and events (DownLinkMsg) Required.
     pub fn messages(mut self, v: Vec<CcmessagingPushMsgBodyMessages>) -> Self {
         self.body_.messages = Some(v);
         self
     }
+    /// Sets or clears the body field `messages`.
+    pub fn set_messages(mut self, v: Option<Vec<CcmessagingPushMsgBodyMessages>>) -> Self {
+        self.body_.messages = v;
+        self
+    }
     /// send time, used to build the auth signature Required.
     pub fn timestamp(mut self, v: i64) -> Self {
         self.body_.timestamp = Some(v);
+        self
+    }
+    /// Sets or clears the body field `timestamp`.
+    pub fn set_timestamp(mut self, v: Option<i64>) -> Self {
+        self.body_.timestamp = v;
         self
     }
     /// Replaces the whole request body.
@@ -22638,19 +25191,35 @@ impl<'a> CcmessagingPushMsgBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.pushMsg";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingPushMsgResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_PUSH_MSG, call).await?)
     }
@@ -22658,8 +25227,8 @@ impl<'a> CcmessagingPushMsgBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.pushMsg`: Push messages (pushMsg) (`POST /apiaccess/ccmessaging/pushMsg`).
-    pub fn ccmessaging_push_msg(&self) -> CcmessagingPushMsgBuilder<'_> {
-        CcmessagingPushMsgBuilder::new(self)
+    pub fn ccmessaging_push_msg(&self) -> CcmessagingPushMsgBuilder {
+        CcmessagingPushMsgBuilder::new(self.clone())
     }
 }
 
@@ -22667,22 +25236,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/emailchannel/dropMail` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0124.html>
 ///
-/// Page marks Authorization optional. en copy cec_07_0124 (es-us), 2025-03 copy cec_07_2235.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingChatDropMailBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingChatDropMailBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcmessagingChatDropMailBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingChatDropMailBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingChatDropMailBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CcmessagingChatDropMailBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingChatDropMailBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// email ID Required.
     pub fn email_id(mut self, v: impl Into<String>) -> Self {
         self.body_.email_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `emailId`.
+    pub fn set_email_id(mut self, v: Option<String>) -> Self {
+        self.body_.email_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -22705,19 +25286,35 @@ impl<'a> CcmessagingChatDropMailBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.chat_dropMail";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingChatDropMailResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CHAT_DROP_MAIL, call).await?)
     }
@@ -22725,8 +25322,8 @@ impl<'a> CcmessagingChatDropMailBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.chat_dropMail`: Discard an email (`POST /apiaccess/rest/ccmessaging/v1/emailchannel/dropMail`).
-    pub fn ccmessaging_chat_drop_mail(&self) -> CcmessagingChatDropMailBuilder<'_> {
-        CcmessagingChatDropMailBuilder::new(self)
+    pub fn ccmessaging_chat_drop_mail(&self) -> CcmessagingChatDropMailBuilder {
+        CcmessagingChatDropMailBuilder::new(self.clone())
     }
 }
 
@@ -22734,22 +25331,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/omni/1/advanced` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2236.html>
 ///
-/// Page requires x-app-key and Content-Type too. The whatsApp table continues after templateData on the page (further entries not readable); no result code: success is HTTP 200 with the messages array.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingSendWhatsappMessageBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingSendWhatsappMessageBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcmessagingSendWhatsappMessageBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingSendWhatsappMessageBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingSendWhatsappMessageBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CcmessagingSendWhatsappMessageBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingSendWhatsappMessageBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// scenario key for sending; default scenario when absent (AICC does not send it)
     pub fn scenario_key(mut self, v: impl Into<String>) -> Self {
         self.body_.scenario_key = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `scenarioKey`.
+    pub fn set_scenario_key(mut self, v: Option<String>) -> Self {
+        self.body_.scenario_key = v;
         self
     }
     /// request ID (bulk ID when several destinations) Required.
@@ -22757,9 +25366,19 @@ impl<'a> CcmessagingSendWhatsappMessageBuilder<'a> {
         self.body_.bulk_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `bulkId`.
+    pub fn set_bulk_id(mut self, v: Option<String>) -> Self {
+        self.body_.bulk_id = v;
+        self
+    }
     /// recipients Required.
     pub fn destinations(mut self, v: Vec<CcmessagingSendWhatsappMessageBodyDestinations>) -> Self {
         self.body_.destinations = Some(v);
+        self
+    }
+    /// Sets or clears the body field `destinations`.
+    pub fn set_destinations(mut self, v: Option<Vec<CcmessagingSendWhatsappMessageBodyDestinations>>) -> Self {
+        self.body_.destinations = v;
         self
     }
     /// WhatsApp content Required.
@@ -22767,9 +25386,19 @@ impl<'a> CcmessagingSendWhatsappMessageBuilder<'a> {
         self.body_.whats_app = Some(v);
         self
     }
+    /// Sets or clears the body field `whatsApp`.
+    pub fn set_whats_app(mut self, v: Option<CcmessagingSendWhatsappMessageBodyWhatsApp>) -> Self {
+        self.body_.whats_app = v;
+        self
+    }
     /// scheduled send time (first OMNI message sent then)
     pub fn send_at(mut self, v: impl Into<String>) -> Self {
         self.body_.send_at = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `sendAt`.
+    pub fn set_send_at(mut self, v: Option<String>) -> Self {
+        self.body_.send_at = v;
         self
     }
     /// Replaces the whole request body.
@@ -22792,19 +25421,35 @@ impl<'a> CcmessagingSendWhatsappMessageBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.sendWhatsappMessage";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingSendWhatsappMessageResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_SEND_WHATSAPP_MESSAGE, call).await?)
     }
@@ -22812,8 +25457,8 @@ impl<'a> CcmessagingSendWhatsappMessageBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.sendWhatsappMessage`: Send a WhatsApp downlink message (`POST /apiaccess/rest/ccmessaging/omni/1/advanced`).
-    pub fn ccmessaging_send_whatsapp_message(&self) -> CcmessagingSendWhatsappMessageBuilder<'_> {
-        CcmessagingSendWhatsappMessageBuilder::new(self)
+    pub fn ccmessaging_send_whatsapp_message(&self) -> CcmessagingSendWhatsappMessageBuilder {
+        CcmessagingSendWhatsappMessageBuilder::new(self.clone())
     }
 }
 
@@ -22821,22 +25466,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/workbench/v1/getUserInfoBycallId` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2237.html>
 ///
-/// Flat response without result code. en copy cec_07_2237; 2025-11 zh numbering cec_07_0126.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingGetUserInfoBycallIdBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingGetUserInfoBycallIdBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CcmessagingGetUserInfoBycallIdBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingGetUserInfoBycallIdBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CcmessagingGetUserInfoBycallIdBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CcmessagingGetUserInfoBycallIdBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CcmessagingGetUserInfoBycallIdBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call ID Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
         self
     }
     /// user ID (1-24 chars) Required.
@@ -22844,9 +25501,19 @@ impl<'a> CcmessagingGetUserInfoBycallIdBuilder<'a> {
         self.body_.user_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userId`.
+    pub fn set_user_id(mut self, v: Option<String>) -> Self {
+        self.body_.user_id = v;
+        self
+    }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -22869,19 +25536,35 @@ impl<'a> CcmessagingGetUserInfoBycallIdBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.getUserInfoBycallId";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingGetUserInfoBycallIdResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_GET_USER_INFO_BYCALL_ID, call).await?)
     }
@@ -22889,8 +25572,8 @@ impl<'a> CcmessagingGetUserInfoBycallIdBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.getUserInfoBycallId`: Query the user of the current chat on the online chat workbench (`POST /apiaccess/rest/workbench/v1/getUserInfoBycallId`).
-    pub fn ccmessaging_get_user_info_bycall_id(&self) -> CcmessagingGetUserInfoBycallIdBuilder<'_> {
-        CcmessagingGetUserInfoBycallIdBuilder::new(self)
+    pub fn ccmessaging_get_user_info_bycall_id(&self) -> CcmessagingGetUserInfoBycallIdBuilder {
+        CcmessagingGetUserInfoBycallIdBuilder::new(self.clone())
     }
 }
 
@@ -22898,11 +25581,13 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/telefone` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0127.html>
 ///
-/// Response table (itau_response_body.data ...) not readable beyond its first row. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2238.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingChatItauTelefoneBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingChatItauTelefoneBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_itau_apikey: Option<String>,
     x_itau_correlation_id: Option<String>,
     x_itau_flow_id: Option<String>,
@@ -22912,10 +25597,11 @@ pub struct CcmessagingChatItauTelefoneBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingChatItauTelefoneBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CcmessagingChatItauTelefoneBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CcmessagingChatItauTelefoneBuilder {
             client_: client,
+            options_: Default::default(),
             x_itau_apikey: None,
             x_itau_correlation_id: None,
             x_itau_flow_id: None,
@@ -22930,9 +25616,19 @@ impl<'a> CcmessagingChatItauTelefoneBuilder<'a> {
         self.x_itau_apikey = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-itau-apikey`.
+    pub fn set_x_itau_apikey(mut self, v: Option<String>) -> Self {
+        self.x_itau_apikey = v;
+        self
+    }
     /// header parameter: correlation ID for the audit trail across systems
     pub fn x_itau_correlation_id(mut self, v: impl Into<String>) -> Self {
         self.x_itau_correlation_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `x-itau-correlationID`.
+    pub fn set_x_itau_correlation_id(mut self, v: Option<String>) -> Self {
+        self.x_itau_correlation_id = v;
         self
     }
     /// header parameter: flow ID; a UUID is generated downstream when absent
@@ -22940,9 +25636,19 @@ impl<'a> CcmessagingChatItauTelefoneBuilder<'a> {
         self.x_itau_flow_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-itau-flowID`.
+    pub fn set_x_itau_flow_id(mut self, v: Option<String>) -> Self {
+        self.x_itau_flow_id = v;
+        self
+    }
     /// header parameter: interface authentication user name Required.
     pub fn user_name(mut self, v: impl Into<String>) -> Self {
         self.user_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `userName`.
+    pub fn set_user_name(mut self, v: Option<String>) -> Self {
+        self.user_name = v;
         self
     }
     /// header parameter: interface authentication password Required.
@@ -22950,9 +25656,19 @@ impl<'a> CcmessagingChatItauTelefoneBuilder<'a> {
         self.password = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `password`.
+    pub fn set_password(mut self, v: Option<String>) -> Self {
+        self.password = v;
+        self
+    }
     /// phone number Required.
     pub fn telefone(mut self, v: impl Into<String>) -> Self {
         self.body_.telefone = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `telefone`.
+    pub fn set_telefone(mut self, v: Option<String>) -> Self {
+        self.body_.telefone = v;
         self
     }
     /// structure type, e.g. AP, OP, SD, CO
@@ -22960,9 +25676,19 @@ impl<'a> CcmessagingChatItauTelefoneBuilder<'a> {
         self.body_.tipo_estrutura = Some(v.into());
         self
     }
+    /// Sets or clears the body field `tipo_estrutura`.
+    pub fn set_tipo_estrutura(mut self, v: Option<String>) -> Self {
+        self.body_.tipo_estrutura = v;
+        self
+    }
     /// country code
     pub fn ddi(mut self, v: impl Into<String>) -> Self {
         self.body_.ddi = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `ddi`.
+    pub fn set_ddi(mut self, v: Option<String>) -> Self {
+        self.body_.ddi = v;
         self
     }
     /// customer segment
@@ -22970,9 +25696,19 @@ impl<'a> CcmessagingChatItauTelefoneBuilder<'a> {
         self.body_.segmento = Some(v.into());
         self
     }
+    /// Sets or clears the body field `segmento`.
+    pub fn set_segmento(mut self, v: Option<String>) -> Self {
+        self.body_.segmento = v;
+        self
+    }
     /// digital service
     pub fn servico_digital(mut self, v: impl Into<String>) -> Self {
         self.body_.servico_digital = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `servico_digital`.
+    pub fn set_servico_digital(mut self, v: Option<String>) -> Self {
+        self.body_.servico_digital = v;
         self
     }
     /// Replaces the whole request body.
@@ -22995,15 +25731,31 @@ impl<'a> CcmessagingChatItauTelefoneBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.chat_itau_telefone";
         let _ = op;
         cec_core::validate::required(op, "userName", &self.user_name)?;
         cec_core::validate::required(op, "password", &self.password)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_itau_apikey {
             call = call.header("x-itau-apikey", v);
         }
@@ -23024,7 +25776,7 @@ impl<'a> CcmessagingChatItauTelefoneBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingChatItauTelefoneResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_TELEFONE, call).await?)
     }
@@ -23032,8 +25784,8 @@ impl<'a> CcmessagingChatItauTelefoneBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.chat_itau_telefone`: Query customer by phone number (Itau) (`POST /apiaccess/rest/ccmessaging/v1/itau/telefone`).
-    pub fn ccmessaging_chat_itau_telefone(&self) -> CcmessagingChatItauTelefoneBuilder<'_> {
-        CcmessagingChatItauTelefoneBuilder::new(self)
+    pub fn ccmessaging_chat_itau_telefone(&self) -> CcmessagingChatItauTelefoneBuilder {
+        CcmessagingChatItauTelefoneBuilder::new(self.clone())
     }
 }
 
@@ -23041,11 +25793,13 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/email` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0128.html>
 ///
-/// Response table not readable beyond data. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2239.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingChatItauEmailBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingChatItauEmailBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_itau_apikey: Option<String>,
     x_itau_correlation_id: Option<String>,
     x_itau_flow_id: Option<String>,
@@ -23055,10 +25809,11 @@ pub struct CcmessagingChatItauEmailBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingChatItauEmailBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CcmessagingChatItauEmailBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CcmessagingChatItauEmailBuilder {
             client_: client,
+            options_: Default::default(),
             x_itau_apikey: None,
             x_itau_correlation_id: None,
             x_itau_flow_id: None,
@@ -23073,9 +25828,19 @@ impl<'a> CcmessagingChatItauEmailBuilder<'a> {
         self.x_itau_apikey = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-itau-apikey`.
+    pub fn set_x_itau_apikey(mut self, v: Option<String>) -> Self {
+        self.x_itau_apikey = v;
+        self
+    }
     /// header parameter: correlation ID for the audit trail across systems
     pub fn x_itau_correlation_id(mut self, v: impl Into<String>) -> Self {
         self.x_itau_correlation_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `x-itau-correlationID`.
+    pub fn set_x_itau_correlation_id(mut self, v: Option<String>) -> Self {
+        self.x_itau_correlation_id = v;
         self
     }
     /// header parameter: flow ID; a UUID is generated downstream when absent
@@ -23083,9 +25848,19 @@ impl<'a> CcmessagingChatItauEmailBuilder<'a> {
         self.x_itau_flow_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-itau-flowID`.
+    pub fn set_x_itau_flow_id(mut self, v: Option<String>) -> Self {
+        self.x_itau_flow_id = v;
+        self
+    }
     /// header parameter: interface authentication user name Required.
     pub fn user_name(mut self, v: impl Into<String>) -> Self {
         self.user_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `userName`.
+    pub fn set_user_name(mut self, v: Option<String>) -> Self {
+        self.user_name = v;
         self
     }
     /// header parameter: interface authentication password Required.
@@ -23093,9 +25868,19 @@ impl<'a> CcmessagingChatItauEmailBuilder<'a> {
         self.password = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `password`.
+    pub fn set_password(mut self, v: Option<String>) -> Self {
+        self.password = v;
+        self
+    }
     /// email address Required.
     pub fn email(mut self, v: impl Into<String>) -> Self {
         self.body_.email = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `email`.
+    pub fn set_email(mut self, v: Option<String>) -> Self {
+        self.body_.email = v;
         self
     }
     /// digital service
@@ -23103,14 +25888,29 @@ impl<'a> CcmessagingChatItauEmailBuilder<'a> {
         self.body_.servico_digital = Some(v.into());
         self
     }
+    /// Sets or clears the body field `servico_digital`.
+    pub fn set_servico_digital(mut self, v: Option<String>) -> Self {
+        self.body_.servico_digital = v;
+        self
+    }
     /// customer segment
     pub fn segmento(mut self, v: impl Into<String>) -> Self {
         self.body_.segmento = Some(v.into());
         self
     }
+    /// Sets or clears the body field `segmento`.
+    pub fn set_segmento(mut self, v: Option<String>) -> Self {
+        self.body_.segmento = v;
+        self
+    }
     /// structure type, e.g. AP, OP, SD, CO
     pub fn tipo_estrutura(mut self, v: impl Into<String>) -> Self {
         self.body_.tipo_estrutura = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tipo_estrutura`.
+    pub fn set_tipo_estrutura(mut self, v: Option<String>) -> Self {
+        self.body_.tipo_estrutura = v;
         self
     }
     /// Replaces the whole request body.
@@ -23133,15 +25933,31 @@ impl<'a> CcmessagingChatItauEmailBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.chat_itau_email";
         let _ = op;
         cec_core::validate::required(op, "userName", &self.user_name)?;
         cec_core::validate::required(op, "password", &self.password)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_itau_apikey {
             call = call.header("x-itau-apikey", v);
         }
@@ -23162,7 +25978,7 @@ impl<'a> CcmessagingChatItauEmailBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingChatItauEmailResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_EMAIL, call).await?)
     }
@@ -23170,8 +25986,8 @@ impl<'a> CcmessagingChatItauEmailBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.chat_itau_email`: Query customer by email address (Itau) (`POST /apiaccess/rest/ccmessaging/v1/itau/email`).
-    pub fn ccmessaging_chat_itau_email(&self) -> CcmessagingChatItauEmailBuilder<'_> {
-        CcmessagingChatItauEmailBuilder::new(self)
+    pub fn ccmessaging_chat_itau_email(&self) -> CcmessagingChatItauEmailBuilder {
+        CcmessagingChatItauEmailBuilder::new(self.clone())
     }
 }
 
@@ -23179,11 +25995,13 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/cpfcnpj` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0129.html>
 ///
-/// Body table cut after tipo_estrutura (further optional fields likely as in the sibling pages, not read); response not read. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2240.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingChatItauCpfcnpjBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingChatItauCpfcnpjBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_itau_apikey: Option<String>,
     x_itau_correlation_id: Option<String>,
     x_itau_flow_id: Option<String>,
@@ -23193,10 +26011,11 @@ pub struct CcmessagingChatItauCpfcnpjBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingChatItauCpfcnpjBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CcmessagingChatItauCpfcnpjBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CcmessagingChatItauCpfcnpjBuilder {
             client_: client,
+            options_: Default::default(),
             x_itau_apikey: None,
             x_itau_correlation_id: None,
             x_itau_flow_id: None,
@@ -23211,9 +26030,19 @@ impl<'a> CcmessagingChatItauCpfcnpjBuilder<'a> {
         self.x_itau_apikey = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-itau-apikey`.
+    pub fn set_x_itau_apikey(mut self, v: Option<String>) -> Self {
+        self.x_itau_apikey = v;
+        self
+    }
     /// header parameter: correlation ID for the audit trail across systems
     pub fn x_itau_correlation_id(mut self, v: impl Into<String>) -> Self {
         self.x_itau_correlation_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `x-itau-correlationID`.
+    pub fn set_x_itau_correlation_id(mut self, v: Option<String>) -> Self {
+        self.x_itau_correlation_id = v;
         self
     }
     /// header parameter: flow ID; a UUID is generated downstream when absent
@@ -23221,9 +26050,19 @@ impl<'a> CcmessagingChatItauCpfcnpjBuilder<'a> {
         self.x_itau_flow_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-itau-flowID`.
+    pub fn set_x_itau_flow_id(mut self, v: Option<String>) -> Self {
+        self.x_itau_flow_id = v;
+        self
+    }
     /// header parameter: interface authentication user name Required.
     pub fn user_name(mut self, v: impl Into<String>) -> Self {
         self.user_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `userName`.
+    pub fn set_user_name(mut self, v: Option<String>) -> Self {
+        self.user_name = v;
         self
     }
     /// header parameter: interface authentication password Required.
@@ -23231,14 +26070,29 @@ impl<'a> CcmessagingChatItauCpfcnpjBuilder<'a> {
         self.password = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `password`.
+    pub fn set_password(mut self, v: Option<String>) -> Self {
+        self.password = v;
+        self
+    }
     /// CPF or CNPJ number, 14 digits (CPF left-padded with 0) (exactly 14 digits (CPF left-padded with 0)) Required.
     pub fn cpf_cnpj(mut self, v: impl Into<String>) -> Self {
         self.body_.cpf_cnpj = Some(v.into());
         self
     }
+    /// Sets or clears the body field `cpf_cnpj`.
+    pub fn set_cpf_cnpj(mut self, v: Option<String>) -> Self {
+        self.body_.cpf_cnpj = v;
+        self
+    }
     /// structure type, e.g. AP, OP, SD, CO
     pub fn tipo_estrutura(mut self, v: impl Into<String>) -> Self {
         self.body_.tipo_estrutura = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tipo_estrutura`.
+    pub fn set_tipo_estrutura(mut self, v: Option<String>) -> Self {
+        self.body_.tipo_estrutura = v;
         self
     }
     /// Replaces the whole request body.
@@ -23261,15 +26115,31 @@ impl<'a> CcmessagingChatItauCpfcnpjBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.chat_itau_cpfcnpj";
         let _ = op;
         cec_core::validate::required(op, "userName", &self.user_name)?;
         cec_core::validate::required(op, "password", &self.password)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_itau_apikey {
             call = call.header("x-itau-apikey", v);
         }
@@ -23290,7 +26160,7 @@ impl<'a> CcmessagingChatItauCpfcnpjBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingChatItauCpfcnpjResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_CPFCNPJ, call).await?)
     }
@@ -23298,8 +26168,8 @@ impl<'a> CcmessagingChatItauCpfcnpjBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.chat_itau_cpfcnpj`: Query customer by CPF/CNPJ number (Itau) (`POST /apiaccess/rest/ccmessaging/v1/itau/cpfcnpj`).
-    pub fn ccmessaging_chat_itau_cpfcnpj(&self) -> CcmessagingChatItauCpfcnpjBuilder<'_> {
-        CcmessagingChatItauCpfcnpjBuilder::new(self)
+    pub fn ccmessaging_chat_itau_cpfcnpj(&self) -> CcmessagingChatItauCpfcnpjBuilder {
+        CcmessagingChatItauCpfcnpjBuilder::new(self.clone())
     }
 }
 
@@ -23307,11 +26177,13 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/ps7/contextos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0130.html>
 ///
-/// Response fields from the zh copy (cec_07_0130). Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2241.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingChatItauContextosBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingChatItauContextosBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_itau_apikey: Option<String>,
     x_itau_correlation_id: Option<String>,
     x_itau_flow_id: Option<String>,
@@ -23321,10 +26193,11 @@ pub struct CcmessagingChatItauContextosBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingChatItauContextosBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CcmessagingChatItauContextosBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CcmessagingChatItauContextosBuilder {
             client_: client,
+            options_: Default::default(),
             x_itau_apikey: None,
             x_itau_correlation_id: None,
             x_itau_flow_id: None,
@@ -23339,9 +26212,19 @@ impl<'a> CcmessagingChatItauContextosBuilder<'a> {
         self.x_itau_apikey = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-itau-apikey`.
+    pub fn set_x_itau_apikey(mut self, v: Option<String>) -> Self {
+        self.x_itau_apikey = v;
+        self
+    }
     /// header parameter: correlation ID for the audit trail across systems
     pub fn x_itau_correlation_id(mut self, v: impl Into<String>) -> Self {
         self.x_itau_correlation_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `x-itau-correlationID`.
+    pub fn set_x_itau_correlation_id(mut self, v: Option<String>) -> Self {
+        self.x_itau_correlation_id = v;
         self
     }
     /// header parameter: flow ID; a UUID is generated downstream when absent
@@ -23349,9 +26232,19 @@ impl<'a> CcmessagingChatItauContextosBuilder<'a> {
         self.x_itau_flow_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-itau-flowID`.
+    pub fn set_x_itau_flow_id(mut self, v: Option<String>) -> Self {
+        self.x_itau_flow_id = v;
+        self
+    }
     /// header parameter: interface authentication user name Required.
     pub fn user_name(mut self, v: impl Into<String>) -> Self {
         self.user_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `userName`.
+    pub fn set_user_name(mut self, v: Option<String>) -> Self {
+        self.user_name = v;
         self
     }
     /// header parameter: interface authentication password Required.
@@ -23359,14 +26252,29 @@ impl<'a> CcmessagingChatItauContextosBuilder<'a> {
         self.password = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `password`.
+    pub fn set_password(mut self, v: Option<String>) -> Self {
+        self.password = v;
+        self
+    }
     /// context ID Required.
     pub fn context_id(mut self, v: impl Into<String>) -> Self {
         self.body_.context_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `contextId`.
+    pub fn set_context_id(mut self, v: Option<String>) -> Self {
+        self.body_.context_id = v;
+        self
+    }
     /// 0: pass contextId as is; other value or absent: pass it Base64-encoded
     pub fn encoded(mut self, v: impl Into<String>) -> Self {
         self.body_.encoded = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `encoded`.
+    pub fn set_encoded(mut self, v: Option<String>) -> Self {
+        self.body_.encoded = v;
         self
     }
     /// Replaces the whole request body.
@@ -23389,15 +26297,31 @@ impl<'a> CcmessagingChatItauContextosBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.chat_itau_contextos";
         let _ = op;
         cec_core::validate::required(op, "userName", &self.user_name)?;
         cec_core::validate::required(op, "password", &self.password)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_itau_apikey {
             call = call.header("x-itau-apikey", v);
         }
@@ -23418,7 +26342,7 @@ impl<'a> CcmessagingChatItauContextosBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingChatItauContextosResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_CONTEXTOS, call).await?)
     }
@@ -23426,8 +26350,8 @@ impl<'a> CcmessagingChatItauContextosBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.chat_itau_contextos`: Call the Itau PS7 system (context lookup) (`POST /apiaccess/rest/ccmessaging/v1/itau/ps7/contextos`).
-    pub fn ccmessaging_chat_itau_contextos(&self) -> CcmessagingChatItauContextosBuilder<'_> {
-        CcmessagingChatItauContextosBuilder::new(self)
+    pub fn ccmessaging_chat_itau_contextos(&self) -> CcmessagingChatItauContextosBuilder {
+        CcmessagingChatItauContextosBuilder::new(self.clone())
     }
 }
 
@@ -23435,11 +26359,13 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/contas` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2242.html>
 ///
-/// Response table read up to atendimento_plataforma_digital; may continue. 2025-11 zh numbering cec_07_0131. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingChatItauContasBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingChatItauContasBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_itau_apikey: Option<String>,
     x_itau_correlation_id: Option<String>,
     x_itau_flow_id: Option<String>,
@@ -23449,10 +26375,11 @@ pub struct CcmessagingChatItauContasBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingChatItauContasBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CcmessagingChatItauContasBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CcmessagingChatItauContasBuilder {
             client_: client,
+            options_: Default::default(),
             x_itau_apikey: None,
             x_itau_correlation_id: None,
             x_itau_flow_id: None,
@@ -23467,9 +26394,19 @@ impl<'a> CcmessagingChatItauContasBuilder<'a> {
         self.x_itau_apikey = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-itau-apikey`.
+    pub fn set_x_itau_apikey(mut self, v: Option<String>) -> Self {
+        self.x_itau_apikey = v;
+        self
+    }
     /// header parameter: correlation ID for the audit trail across systems
     pub fn x_itau_correlation_id(mut self, v: impl Into<String>) -> Self {
         self.x_itau_correlation_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `x-itau-correlationID`.
+    pub fn set_x_itau_correlation_id(mut self, v: Option<String>) -> Self {
+        self.x_itau_correlation_id = v;
         self
     }
     /// header parameter: flow ID; a UUID is generated downstream when absent
@@ -23477,9 +26414,19 @@ impl<'a> CcmessagingChatItauContasBuilder<'a> {
         self.x_itau_flow_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-itau-flowID`.
+    pub fn set_x_itau_flow_id(mut self, v: Option<String>) -> Self {
+        self.x_itau_flow_id = v;
+        self
+    }
     /// header parameter: interface authentication user name Required.
     pub fn user_name(mut self, v: impl Into<String>) -> Self {
         self.user_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `userName`.
+    pub fn set_user_name(mut self, v: Option<String>) -> Self {
+        self.user_name = v;
         self
     }
     /// header parameter: interface authentication password Required.
@@ -23487,9 +26434,19 @@ impl<'a> CcmessagingChatItauContasBuilder<'a> {
         self.password = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `password`.
+    pub fn set_password(mut self, v: Option<String>) -> Self {
+        self.password = v;
+        self
+    }
     /// account Required.
     pub fn id_conta(mut self, v: impl Into<String>) -> Self {
         self.body_.id_conta = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `id_conta`.
+    pub fn set_id_conta(mut self, v: Option<String>) -> Self {
+        self.body_.id_conta = v;
         self
     }
     /// Replaces the whole request body.
@@ -23512,15 +26469,31 @@ impl<'a> CcmessagingChatItauContasBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.chat_itau_contas";
         let _ = op;
         cec_core::validate::required(op, "userName", &self.user_name)?;
         cec_core::validate::required(op, "password", &self.password)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_itau_apikey {
             call = call.header("x-itau-apikey", v);
         }
@@ -23541,7 +26514,7 @@ impl<'a> CcmessagingChatItauContasBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingChatItauContasResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_CONTAS, call).await?)
     }
@@ -23549,8 +26522,8 @@ impl<'a> CcmessagingChatItauContasBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.chat_itau_contas`: Query customer by account (Itau, id_conta) (`POST /apiaccess/rest/ccmessaging/v1/itau/contas`).
-    pub fn ccmessaging_chat_itau_contas(&self) -> CcmessagingChatItauContasBuilder<'_> {
-        CcmessagingChatItauContasBuilder::new(self)
+    pub fn ccmessaging_chat_itau_contas(&self) -> CcmessagingChatItauContasBuilder {
+        CcmessagingChatItauContasBuilder::new(self.clone())
     }
 }
 
@@ -23558,11 +26531,13 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/codigo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0132.html>
 ///
-/// Response table read up to nome_fantasia_apelido; continues on the page (not readable). Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2243.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingChatItauCodigoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingChatItauCodigoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_itau_apikey: Option<String>,
     x_itau_correlation_id: Option<String>,
     x_itau_flow_id: Option<String>,
@@ -23572,10 +26547,11 @@ pub struct CcmessagingChatItauCodigoBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingChatItauCodigoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CcmessagingChatItauCodigoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CcmessagingChatItauCodigoBuilder {
             client_: client,
+            options_: Default::default(),
             x_itau_apikey: None,
             x_itau_correlation_id: None,
             x_itau_flow_id: None,
@@ -23590,9 +26566,19 @@ impl<'a> CcmessagingChatItauCodigoBuilder<'a> {
         self.x_itau_apikey = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-itau-apikey`.
+    pub fn set_x_itau_apikey(mut self, v: Option<String>) -> Self {
+        self.x_itau_apikey = v;
+        self
+    }
     /// header parameter: correlation ID for the audit trail across systems
     pub fn x_itau_correlation_id(mut self, v: impl Into<String>) -> Self {
         self.x_itau_correlation_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `x-itau-correlationID`.
+    pub fn set_x_itau_correlation_id(mut self, v: Option<String>) -> Self {
+        self.x_itau_correlation_id = v;
         self
     }
     /// header parameter: flow ID; a UUID is generated downstream when absent
@@ -23600,9 +26586,19 @@ impl<'a> CcmessagingChatItauCodigoBuilder<'a> {
         self.x_itau_flow_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-itau-flowID`.
+    pub fn set_x_itau_flow_id(mut self, v: Option<String>) -> Self {
+        self.x_itau_flow_id = v;
+        self
+    }
     /// header parameter: interface authentication user name Required.
     pub fn user_name(mut self, v: impl Into<String>) -> Self {
         self.user_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `userName`.
+    pub fn set_user_name(mut self, v: Option<String>) -> Self {
+        self.user_name = v;
         self
     }
     /// header parameter: interface authentication password Required.
@@ -23610,9 +26606,19 @@ impl<'a> CcmessagingChatItauCodigoBuilder<'a> {
         self.password = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `password`.
+    pub fn set_password(mut self, v: Option<String>) -> Self {
+        self.password = v;
+        self
+    }
     /// account identifier: company(3)+bank(3)+agency(4)+account(7)+DAC(1) digits Required.
     pub fn codigo_conta(mut self, v: impl Into<String>) -> Self {
         self.body_.codigo_conta = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `codigo_conta`.
+    pub fn set_codigo_conta(mut self, v: Option<String>) -> Self {
+        self.body_.codigo_conta = v;
         self
     }
     /// structure type, e.g. AP, OP, SD, CO
@@ -23620,14 +26626,29 @@ impl<'a> CcmessagingChatItauCodigoBuilder<'a> {
         self.body_.tipo_estrutura = Some(v.into());
         self
     }
+    /// Sets or clears the body field `tipo_estrutura`.
+    pub fn set_tipo_estrutura(mut self, v: Option<String>) -> Self {
+        self.body_.tipo_estrutura = v;
+        self
+    }
     /// customer segment
     pub fn segmento(mut self, v: impl Into<String>) -> Self {
         self.body_.segmento = Some(v.into());
         self
     }
+    /// Sets or clears the body field `segmento`.
+    pub fn set_segmento(mut self, v: Option<String>) -> Self {
+        self.body_.segmento = v;
+        self
+    }
     /// digital service
     pub fn servico_digital(mut self, v: impl Into<String>) -> Self {
         self.body_.servico_digital = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `servico_digital`.
+    pub fn set_servico_digital(mut self, v: Option<String>) -> Self {
+        self.body_.servico_digital = v;
         self
     }
     /// Replaces the whole request body.
@@ -23650,15 +26671,31 @@ impl<'a> CcmessagingChatItauCodigoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.chat_itau_codigo";
         let _ = op;
         cec_core::validate::required(op, "userName", &self.user_name)?;
         cec_core::validate::required(op, "password", &self.password)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_itau_apikey {
             call = call.header("x-itau-apikey", v);
         }
@@ -23679,7 +26716,7 @@ impl<'a> CcmessagingChatItauCodigoBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingChatItauCodigoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_CODIGO, call).await?)
     }
@@ -23687,8 +26724,8 @@ impl<'a> CcmessagingChatItauCodigoBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.chat_itau_codigo`: Query customer by account code (Itau, codigo_conta) (`POST /apiaccess/rest/ccmessaging/v1/itau/codigo`).
-    pub fn ccmessaging_chat_itau_codigo(&self) -> CcmessagingChatItauCodigoBuilder<'_> {
-        CcmessagingChatItauCodigoBuilder::new(self)
+    pub fn ccmessaging_chat_itau_codigo(&self) -> CcmessagingChatItauCodigoBuilder {
+        CcmessagingChatItauCodigoBuilder::new(self.clone())
     }
 }
 
@@ -23696,11 +26733,13 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/cliente` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0133.html>
 ///
-/// Response table read only up to emails.principal; continues on the page. Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2244.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingChatItauClienteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingChatItauClienteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_itau_apikey: Option<String>,
     x_itau_correlation_id: Option<String>,
     x_itau_flow_id: Option<String>,
@@ -23710,10 +26749,11 @@ pub struct CcmessagingChatItauClienteBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingChatItauClienteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CcmessagingChatItauClienteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CcmessagingChatItauClienteBuilder {
             client_: client,
+            options_: Default::default(),
             x_itau_apikey: None,
             x_itau_correlation_id: None,
             x_itau_flow_id: None,
@@ -23728,9 +26768,19 @@ impl<'a> CcmessagingChatItauClienteBuilder<'a> {
         self.x_itau_apikey = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-itau-apikey`.
+    pub fn set_x_itau_apikey(mut self, v: Option<String>) -> Self {
+        self.x_itau_apikey = v;
+        self
+    }
     /// header parameter: correlation ID for the audit trail across systems
     pub fn x_itau_correlation_id(mut self, v: impl Into<String>) -> Self {
         self.x_itau_correlation_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `x-itau-correlationID`.
+    pub fn set_x_itau_correlation_id(mut self, v: Option<String>) -> Self {
+        self.x_itau_correlation_id = v;
         self
     }
     /// header parameter: flow ID; a UUID is generated downstream when absent
@@ -23738,9 +26788,19 @@ impl<'a> CcmessagingChatItauClienteBuilder<'a> {
         self.x_itau_flow_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-itau-flowID`.
+    pub fn set_x_itau_flow_id(mut self, v: Option<String>) -> Self {
+        self.x_itau_flow_id = v;
+        self
+    }
     /// header parameter: interface authentication user name Required.
     pub fn user_name(mut self, v: impl Into<String>) -> Self {
         self.user_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `userName`.
+    pub fn set_user_name(mut self, v: Option<String>) -> Self {
+        self.user_name = v;
         self
     }
     /// header parameter: interface authentication password Required.
@@ -23748,9 +26808,19 @@ impl<'a> CcmessagingChatItauClienteBuilder<'a> {
         self.password = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `password`.
+    pub fn set_password(mut self, v: Option<String>) -> Self {
+        self.password = v;
+        self
+    }
     /// unique customer ID Required.
     pub fn id_cliente(mut self, v: impl Into<String>) -> Self {
         self.body_.id_cliente = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `id_cliente`.
+    pub fn set_id_cliente(mut self, v: Option<String>) -> Self {
+        self.body_.id_cliente = v;
         self
     }
     /// Replaces the whole request body.
@@ -23773,15 +26843,31 @@ impl<'a> CcmessagingChatItauClienteBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.chat_itau_cliente";
         let _ = op;
         cec_core::validate::required(op, "userName", &self.user_name)?;
         cec_core::validate::required(op, "password", &self.password)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_itau_apikey {
             call = call.header("x-itau-apikey", v);
         }
@@ -23802,7 +26888,7 @@ impl<'a> CcmessagingChatItauClienteBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingChatItauClienteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_CLIENTE, call).await?)
     }
@@ -23810,8 +26896,8 @@ impl<'a> CcmessagingChatItauClienteBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.chat_itau_cliente`: Query customer data by client ID (Itau) (`POST /apiaccess/rest/ccmessaging/v1/itau/cliente`).
-    pub fn ccmessaging_chat_itau_cliente(&self) -> CcmessagingChatItauClienteBuilder<'_> {
-        CcmessagingChatItauClienteBuilder::new(self)
+    pub fn ccmessaging_chat_itau_cliente(&self) -> CcmessagingChatItauClienteBuilder {
+        CcmessagingChatItauClienteBuilder::new(self.clone())
     }
 }
 
@@ -23819,11 +26905,13 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/ccmessaging/v1/itau/queryAtendentesByInvestidor` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0134.html>
 ///
-/// Customer-specific (Itau bank) integration in Web Client Access &gt; Additional API References. Older en copy cec_07_2245.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CcmessagingChatItauAtendentesBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CcmessagingChatItauAtendentesBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_itau_apikey: Option<String>,
     x_itau_correlation_id: Option<String>,
     x_itau_flow_id: Option<String>,
@@ -23833,10 +26921,11 @@ pub struct CcmessagingChatItauAtendentesBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CcmessagingChatItauAtendentesBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CcmessagingChatItauAtendentesBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CcmessagingChatItauAtendentesBuilder {
             client_: client,
+            options_: Default::default(),
             x_itau_apikey: None,
             x_itau_correlation_id: None,
             x_itau_flow_id: None,
@@ -23851,9 +26940,19 @@ impl<'a> CcmessagingChatItauAtendentesBuilder<'a> {
         self.x_itau_apikey = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-itau-apikey`.
+    pub fn set_x_itau_apikey(mut self, v: Option<String>) -> Self {
+        self.x_itau_apikey = v;
+        self
+    }
     /// header parameter: correlation ID for the audit trail across systems
     pub fn x_itau_correlation_id(mut self, v: impl Into<String>) -> Self {
         self.x_itau_correlation_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `x-itau-correlationID`.
+    pub fn set_x_itau_correlation_id(mut self, v: Option<String>) -> Self {
+        self.x_itau_correlation_id = v;
         self
     }
     /// header parameter: flow ID; a UUID is generated downstream when absent
@@ -23861,9 +26960,19 @@ impl<'a> CcmessagingChatItauAtendentesBuilder<'a> {
         self.x_itau_flow_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-itau-flowID`.
+    pub fn set_x_itau_flow_id(mut self, v: Option<String>) -> Self {
+        self.x_itau_flow_id = v;
+        self
+    }
     /// header parameter: interface authentication user name Required.
     pub fn user_name(mut self, v: impl Into<String>) -> Self {
         self.user_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `userName`.
+    pub fn set_user_name(mut self, v: Option<String>) -> Self {
+        self.user_name = v;
         self
     }
     /// header parameter: interface authentication password Required.
@@ -23871,9 +26980,19 @@ impl<'a> CcmessagingChatItauAtendentesBuilder<'a> {
         self.password = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `password`.
+    pub fn set_password(mut self, v: Option<String>) -> Self {
+        self.password = v;
+        self
+    }
     /// investor ID Required.
     pub fn investidor_id(mut self, v: impl Into<String>) -> Self {
         self.body_.investidor_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `investidorId`.
+    pub fn set_investidor_id(mut self, v: Option<String>) -> Self {
+        self.body_.investidor_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -23896,15 +27015,31 @@ impl<'a> CcmessagingChatItauAtendentesBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "ccmessaging.chat_itau_atendentes";
         let _ = op;
         cec_core::validate::required(op, "userName", &self.user_name)?;
         cec_core::validate::required(op, "password", &self.password)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_itau_apikey {
             call = call.header("x-itau-apikey", v);
         }
@@ -23925,7 +27060,7 @@ impl<'a> CcmessagingChatItauAtendentesBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CcmessagingChatItauAtendentesResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CCMESSAGING_CHAT_ITAU_ATENDENTES, call).await?)
     }
@@ -23933,8 +27068,8 @@ impl<'a> CcmessagingChatItauAtendentesBuilder<'a> {
 
 impl crate::Client {
     /// `ccmessaging.chat_itau_atendentes`: Query attendants (participants) by investor (Itau) (`POST /apiaccess/rest/ccmessaging/v1/itau/queryAtendentesByInvestidor`).
-    pub fn ccmessaging_chat_itau_atendentes(&self) -> CcmessagingChatItauAtendentesBuilder<'_> {
-        CcmessagingChatItauAtendentesBuilder::new(self)
+    pub fn ccmessaging_chat_itau_atendentes(&self) -> CcmessagingChatItauAtendentesBuilder {
+        CcmessagingChatItauAtendentesBuilder::new(self.clone())
     }
 }
 
@@ -23942,19 +27077,22 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/voiceNotification/v1/queryVoiceNotificationRecording` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0075.html>
 ///
-/// Only approved recordings returned. Recordings are configured in Configuration Center &gt; Resource Management, or via importVoiceFile/upload. 403 = authentication failed. voiceInfo declared object though the API returns a list per example (not verified).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoiceNotificationQueryVoiceNotificationRecordingBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoiceNotificationQueryVoiceNotificationRecordingBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VoiceNotificationQueryVoiceNotificationRecordingBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoiceNotificationQueryVoiceNotificationRecordingBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl VoiceNotificationQueryVoiceNotificationRecordingBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         VoiceNotificationQueryVoiceNotificationRecordingBuilder {
             client_: client,
+            options_: Default::default(),
             body_: Default::default(),
             extra_: Vec::new(),
         }
@@ -23962,6 +27100,11 @@ impl<'a> VoiceNotificationQueryVoiceNotificationRecordingBuilder<'a> {
     /// request Required.
     pub fn req_body(mut self, v: VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody) -> Self {
         self.body_.req_body = Some(v);
+        self
+    }
+    /// Sets or clears the body field `reqBody`.
+    pub fn set_req_body(mut self, v: Option<VoiceNotificationQueryVoiceNotificationRecordingBodyReqBody>) -> Self {
+        self.body_.req_body = v;
         self
     }
     /// Replaces the whole request body.
@@ -23984,19 +27127,35 @@ impl<'a> VoiceNotificationQueryVoiceNotificationRecordingBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voiceNotification.queryVoiceNotificationRecording";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoiceNotificationQueryVoiceNotificationRecordingResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICE_NOTIFICATION_QUERY_VOICE_NOTIFICATION_RECORDING, call).await?)
     }
@@ -24006,8 +27165,8 @@ impl crate::Client {
     /// `voiceNotification.queryVoiceNotificationRecording`: Query approved voice notification recordings (`POST /apiaccess/rest/voiceNotification/v1/queryVoiceNotificationRecording`).
     pub fn voice_notification_query_voice_notification_recording(
         &self,
-    ) -> VoiceNotificationQueryVoiceNotificationRecordingBuilder<'_> {
-        VoiceNotificationQueryVoiceNotificationRecordingBuilder::new(self)
+    ) -> VoiceNotificationQueryVoiceNotificationRecordingBuilder {
+        VoiceNotificationQueryVoiceNotificationRecordingBuilder::new(self.clone())
     }
 }
 
@@ -24015,19 +27174,22 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/voiceNotification/v1/createVoiceNotification` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2801.html>
 ///
-/// Asks the voice platform to call and play a notification. Body read up to priority; the 2025 page adds text-playback settings after priority that could not be read (the 2024 copy ends at priority). Response (retCode codes, retMsg, result.callSerialNo) from the zh response section (2024 guide copy).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoiceNotificationCreateVoiceNotificationV1Builder<'a> {
-    client_: &'a crate::Client,
+pub struct VoiceNotificationCreateVoiceNotificationV1Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VoiceNotificationCreateVoiceNotificationV1Body,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoiceNotificationCreateVoiceNotificationV1Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl VoiceNotificationCreateVoiceNotificationV1Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         VoiceNotificationCreateVoiceNotificationV1Builder {
             client_: client,
+            options_: Default::default(),
             body_: Default::default(),
             extra_: Vec::new(),
         }
@@ -24035,6 +27197,11 @@ impl<'a> VoiceNotificationCreateVoiceNotificationV1Builder<'a> {
     /// request Required.
     pub fn req_body(mut self, v: VoiceNotificationCreateVoiceNotificationV1BodyReqBody) -> Self {
         self.body_.req_body = Some(v);
+        self
+    }
+    /// Sets or clears the body field `reqBody`.
+    pub fn set_req_body(mut self, v: Option<VoiceNotificationCreateVoiceNotificationV1BodyReqBody>) -> Self {
+        self.body_.req_body = v;
         self
     }
     /// Replaces the whole request body.
@@ -24057,19 +27224,35 @@ impl<'a> VoiceNotificationCreateVoiceNotificationV1Builder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voiceNotification.createVoiceNotificationV1";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoiceNotificationCreateVoiceNotificationV1Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V1, call).await?)
     }
@@ -24077,10 +27260,8 @@ impl<'a> VoiceNotificationCreateVoiceNotificationV1Builder<'a> {
 
 impl crate::Client {
     /// `voiceNotification.createVoiceNotificationV1`: Create a voice notification, V1 (`POST /apiaccess/rest/voiceNotification/v1/createVoiceNotification`).
-    pub fn voice_notification_create_voice_notification_v1(
-        &self,
-    ) -> VoiceNotificationCreateVoiceNotificationV1Builder<'_> {
-        VoiceNotificationCreateVoiceNotificationV1Builder::new(self)
+    pub fn voice_notification_create_voice_notification_v1(&self) -> VoiceNotificationCreateVoiceNotificationV1Builder {
+        VoiceNotificationCreateVoiceNotificationV1Builder::new(self.clone())
     }
 }
 
@@ -24088,19 +27269,22 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/voiceNotification/v2/createVoiceNotification` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0077.html>
 ///
-/// Adds TTS template + template variables and voice timbre/speed/volume. Body read up to playList.voiceFileName (zh 2025-04 copy cec_07_2802); later playList fields (template, variables, timbre/speed/volume) and further top-level fields could not be read - see mobileAgent.createVoiceOutboundV2 for the older flat form. Response and code table from the zh response section (2024 guide copy). The 5-entry playList limit is prose only (the generated refusal test cannot build array&lt;object&gt; overflows).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoiceNotificationCreateVoiceNotificationV2Builder<'a> {
-    client_: &'a crate::Client,
+pub struct VoiceNotificationCreateVoiceNotificationV2Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VoiceNotificationCreateVoiceNotificationV2Body,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoiceNotificationCreateVoiceNotificationV2Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl VoiceNotificationCreateVoiceNotificationV2Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         VoiceNotificationCreateVoiceNotificationV2Builder {
             client_: client,
+            options_: Default::default(),
             body_: Default::default(),
             extra_: Vec::new(),
         }
@@ -24108,6 +27292,11 @@ impl<'a> VoiceNotificationCreateVoiceNotificationV2Builder<'a> {
     /// request Required.
     pub fn request_body(mut self, v: VoiceNotificationCreateVoiceNotificationV2BodyRequestBody) -> Self {
         self.body_.request_body = Some(v);
+        self
+    }
+    /// Sets or clears the body field `requestBody`.
+    pub fn set_request_body(mut self, v: Option<VoiceNotificationCreateVoiceNotificationV2BodyRequestBody>) -> Self {
+        self.body_.request_body = v;
         self
     }
     /// Replaces the whole request body.
@@ -24130,19 +27319,35 @@ impl<'a> VoiceNotificationCreateVoiceNotificationV2Builder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voiceNotification.createVoiceNotificationV2";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoiceNotificationCreateVoiceNotificationV2Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICE_NOTIFICATION_CREATE_VOICE_NOTIFICATION_V2, call).await?)
     }
@@ -24150,10 +27355,8 @@ impl<'a> VoiceNotificationCreateVoiceNotificationV2Builder<'a> {
 
 impl crate::Client {
     /// `voiceNotification.createVoiceNotificationV2`: Create a voice notification, V2 (TTS templates) (`POST /apiaccess/rest/voiceNotification/v2/createVoiceNotification`).
-    pub fn voice_notification_create_voice_notification_v2(
-        &self,
-    ) -> VoiceNotificationCreateVoiceNotificationV2Builder<'_> {
-        VoiceNotificationCreateVoiceNotificationV2Builder::new(self)
+    pub fn voice_notification_create_voice_notification_v2(&self) -> VoiceNotificationCreateVoiceNotificationV2Builder {
+        VoiceNotificationCreateVoiceNotificationV2Builder::new(self.clone())
     }
 }
 
@@ -24161,27 +27364,44 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/offline/agent/login` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0082.html>
 ///
-/// Lets an agent who cannot use the PC workbench take calls on a bound phone. 401 auth failure, 404 not found, 500 server error.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OfflineAgentLoginBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OfflineAgentLoginBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: OfflineAgentLoginBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OfflineAgentLoginBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OfflineAgentLoginBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl OfflineAgentLoginBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OfflineAgentLoginBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// real reachable number to answer on (mobile or fixed) Required.
     pub fn phone(mut self, v: impl Into<String>) -> Self {
         self.body_.phone = Some(v.into());
         self
     }
+    /// Sets or clears the body field `phone`.
+    pub fn set_phone(mut self, v: Option<String>) -> Self {
+        self.body_.phone = v;
+        self
+    }
     /// agent work number Required.
     pub fn work_no(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.work_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `workNo`.
+    pub fn set_work_no(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.work_no = v;
         self
     }
     /// Replaces the whole request body.
@@ -24204,19 +27424,35 @@ impl<'a> OfflineAgentLoginBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "offlineAgent.login";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OfflineAgentLoginResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OFFLINE_AGENT_LOGIN, call).await?)
     }
@@ -24224,8 +27460,8 @@ impl<'a> OfflineAgentLoginBuilder<'a> {
 
 impl crate::Client {
     /// `offlineAgent.login`: Answer calls on mobile phone (offline agent sign-in) (`POST /apiaccess/rest/cc-management/v1/offline/agent/login`).
-    pub fn offline_agent_login(&self) -> OfflineAgentLoginBuilder<'_> {
-        OfflineAgentLoginBuilder::new(self)
+    pub fn offline_agent_login(&self) -> OfflineAgentLoginBuilder {
+        OfflineAgentLoginBuilder::new(self.clone())
     }
 }
 
@@ -24233,22 +27469,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/offline/agent/logout` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0083.html>
 ///
-/// Signs out the offline agent.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OfflineAgentLogoutBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OfflineAgentLogoutBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: OfflineAgentLogoutBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OfflineAgentLogoutBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OfflineAgentLogoutBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl OfflineAgentLogoutBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OfflineAgentLogoutBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// agent work number Required.
     pub fn work_no(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.work_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `workNo`.
+    pub fn set_work_no(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.work_no = v;
         self
     }
     /// Replaces the whole request body.
@@ -24271,19 +27519,35 @@ impl<'a> OfflineAgentLogoutBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "offlineAgent.logout";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OfflineAgentLogoutResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OFFLINE_AGENT_LOGOUT, call).await?)
     }
@@ -24291,29 +27555,43 @@ impl<'a> OfflineAgentLogoutBuilder<'a> {
 
 impl crate::Client {
     /// `offlineAgent.logout`: Exit mobile phone answering (`POST /apiaccess/rest/cc-management/v1/offline/agent/logout`).
-    pub fn offline_agent_logout(&self) -> OfflineAgentLogoutBuilder<'_> {
-        OfflineAgentLogoutBuilder::new(self)
+    pub fn offline_agent_logout(&self) -> OfflineAgentLogoutBuilder {
+        OfflineAgentLogoutBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `offlineAgent.isOfflineAgent`: Check whether an agent is in mobile answering state.
 ///
 /// `POST /apiaccess/rest/cc-management/v1/offline/agent/isOfflineAgent` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0084.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OfflineAgentIsOfflineAgentBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OfflineAgentIsOfflineAgentBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: OfflineAgentIsOfflineAgentBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OfflineAgentIsOfflineAgentBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OfflineAgentIsOfflineAgentBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl OfflineAgentIsOfflineAgentBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OfflineAgentIsOfflineAgentBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// agent work number Required.
     pub fn work_no(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.work_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `workNo`.
+    pub fn set_work_no(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.work_no = v;
         self
     }
     /// Replaces the whole request body.
@@ -24336,19 +27614,35 @@ impl<'a> OfflineAgentIsOfflineAgentBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "offlineAgent.isOfflineAgent";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OfflineAgentIsOfflineAgentResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OFFLINE_AGENT_IS_OFFLINE_AGENT, call).await?)
     }
@@ -24356,8 +27650,8 @@ impl<'a> OfflineAgentIsOfflineAgentBuilder<'a> {
 
 impl crate::Client {
     /// `offlineAgent.isOfflineAgent`: Check whether an agent is in mobile answering state (`POST /apiaccess/rest/cc-management/v1/offline/agent/isOfflineAgent`).
-    pub fn offline_agent_is_offline_agent(&self) -> OfflineAgentIsOfflineAgentBuilder<'_> {
-        OfflineAgentIsOfflineAgentBuilder::new(self)
+    pub fn offline_agent_is_offline_agent(&self) -> OfflineAgentIsOfflineAgentBuilder {
+        OfflineAgentIsOfflineAgentBuilder::new(self.clone())
     }
 }
 
@@ -24365,17 +27659,19 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/rest/cc-management/v1/federationUserMgmt/createTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0086.html>
 ///
-/// Section 'Federated User Management'. Body and response tables beyond the excerpt read; other interfaces of the section (e.g. task query) not found.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct FederationUserMgmtCreateTaskBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct FederationUserMgmtCreateTaskBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> FederationUserMgmtCreateTaskBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        FederationUserMgmtCreateTaskBuilder { client_: client, extra_: Vec::new() }
+impl FederationUserMgmtCreateTaskBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        FederationUserMgmtCreateTaskBuilder { client_: client, options_: Default::default(), extra_: Vec::new() }
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
     /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
@@ -24384,11 +27680,27 @@ impl<'a> FederationUserMgmtCreateTaskBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "federationUserMgmt.createTask";
         let _ = op;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if !self.extra_.is_empty() {
             call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
@@ -24396,7 +27708,7 @@ impl<'a> FederationUserMgmtCreateTaskBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<FederationUserMgmtCreateTaskResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&FEDERATION_USER_MGMT_CREATE_TASK, call).await?)
     }
@@ -24404,8 +27716,8 @@ impl<'a> FederationUserMgmtCreateTaskBuilder<'a> {
 
 impl crate::Client {
     /// `federationUserMgmt.createTask`: Create a federated-user management task (`POST /apiaccess/rest/cc-management/v1/federationUserMgmt/createTask`).
-    pub fn federation_user_mgmt_create_task(&self) -> FederationUserMgmtCreateTaskBuilder<'_> {
-        FederationUserMgmtCreateTaskBuilder::new(self)
+    pub fn federation_user_mgmt_create_task(&self) -> FederationUserMgmtCreateTaskBuilder {
+        FederationUserMgmtCreateTaskBuilder::new(self.clone())
     }
 }
 
@@ -24413,28 +27725,46 @@ impl crate::Client {
 ///
 /// `POST /service/AICC__Case/1.0.0/openapi/case` — reference: <https://support.huaweicloud.com/intl/ja-jp/api-cec/cec_07_3406.html>
 ///
-/// Machine-machine interface; 2025-03 page read (ja-jp copy of en text). Host example service.besclouds.com but path is under /service/AICC__Case (AppCube-style), and auth uses an access-token header - this group does NOT use the C1 Bearer token. Remaining fields and response beyond excerpt.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CaseCreateCaseBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CaseCreateCaseBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     access_token: Option<String>,
     body_: CaseCreateCaseBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CaseCreateCaseBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CaseCreateCaseBuilder { client_: client, access_token: None, body_: Default::default(), extra_: Vec::new() }
+impl CaseCreateCaseBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CaseCreateCaseBuilder {
+            client_: client,
+            options_: Default::default(),
+            access_token: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: tenant-space access token from the SaaS machine-machine authentication interface (not tokenByAkSk) Required.
     pub fn access_token(mut self, v: impl Into<String>) -> Self {
         self.access_token = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `access-token`.
+    pub fn set_access_token(mut self, v: Option<String>) -> Self {
+        self.access_token = v;
+        self
+    }
     /// standard case fields; template-defined extension fields may be added Required.
     pub fn case_info(mut self, v: CaseCreateCaseBodyCaseInfo) -> Self {
         self.body_.case_info = Some(v);
+        self
+    }
+    /// Sets or clears the body field `caseInfo`.
+    pub fn set_case_info(mut self, v: Option<CaseCreateCaseBodyCaseInfo>) -> Self {
+        self.body_.case_info = v;
         self
     }
     /// Replaces the whole request body.
@@ -24457,14 +27787,30 @@ impl<'a> CaseCreateCaseBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "case.createCase";
         let _ = op;
         cec_core::validate::required(op, "access-token", &self.access_token)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.access_token {
             call = call.header("access-token", v);
         }
@@ -24473,7 +27819,7 @@ impl<'a> CaseCreateCaseBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CaseCreateCaseResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CASE_CREATE_CASE, call).await?)
     }
@@ -24481,8 +27827,8 @@ impl<'a> CaseCreateCaseBuilder<'a> {
 
 impl crate::Client {
     /// `case.createCase`: Create a case (Case 2.0) (`POST /service/AICC__Case/1.0.0/openapi/case`).
-    pub fn case_create_case(&self) -> CaseCreateCaseBuilder<'_> {
-        CaseCreateCaseBuilder::new(self)
+    pub fn case_create_case(&self) -> CaseCreateCaseBuilder {
+        CaseCreateCaseBuilder::new(self.clone())
     }
 }
 
@@ -24490,23 +27836,36 @@ impl crate::Client {
 ///
 /// `POST /service/AICC__Case/1.0.0/openapi/case/list` — reference: <https://support.huaweicloud.com/intl/pt-br/api-cec/cec_07_3407.html>
 ///
-/// Template extension fields may also be used as filters. Response not read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CaseQueryCaseListBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CaseQueryCaseListBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     access_token: Option<String>,
     body_: CaseQueryCaseListBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CaseQueryCaseListBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CaseQueryCaseListBuilder { client_: client, access_token: None, body_: Default::default(), extra_: Vec::new() }
+impl CaseQueryCaseListBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CaseQueryCaseListBuilder {
+            client_: client,
+            options_: Default::default(),
+            access_token: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: tenant-space access token from the SaaS machine-machine authentication interface (not tokenByAkSk) Required.
     pub fn access_token(mut self, v: impl Into<String>) -> Self {
         self.access_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `access-token`.
+    pub fn set_access_token(mut self, v: Option<String>) -> Self {
+        self.access_token = v;
         self
     }
     /// case title (max 128)
@@ -24514,9 +27873,19 @@ impl<'a> CaseQueryCaseListBuilder<'a> {
         self.body_.title = Some(v.into());
         self
     }
+    /// Sets or clears the body field `title`.
+    pub fn set_title(mut self, v: Option<String>) -> Self {
+        self.body_.title = v;
+        self
+    }
     /// status; 0 completed (default), others business-defined
     pub fn status(mut self, v: impl Into<String>) -> Self {
         self.body_.status = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `status`.
+    pub fn set_status(mut self, v: Option<String>) -> Self {
+        self.body_.status = v;
         self
     }
     /// 0 Low, 1 Medium, 2 High, 3 Critical
@@ -24524,9 +27893,19 @@ impl<'a> CaseQueryCaseListBuilder<'a> {
         self.body_.priority = Some(v.into());
         self
     }
+    /// Sets or clears the body field `priority`.
+    pub fn set_priority(mut self, v: Option<String>) -> Self {
+        self.body_.priority = v;
+        self
+    }
     /// 0 Email, 1 Voice, 2 webchat, 3 Whatsapp
     pub fn origin(mut self, v: impl Into<String>) -> Self {
         self.body_.origin = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `origin`.
+    pub fn set_origin(mut self, v: Option<String>) -> Self {
+        self.body_.origin = v;
         self
     }
     /// owner (max 20)
@@ -24534,9 +27913,19 @@ impl<'a> CaseQueryCaseListBuilder<'a> {
         self.body_.owner_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `ownerId`.
+    pub fn set_owner_id(mut self, v: Option<String>) -> Self {
+        self.body_.owner_id = v;
+        self
+    }
     /// case type (max 20)
     pub fn type_(mut self, v: impl Into<String>) -> Self {
         self.body_.type_ = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `type`.
+    pub fn set_type_(mut self, v: Option<String>) -> Self {
+        self.body_.type_ = v;
         self
     }
     /// contact ID (max 20)
@@ -24544,9 +27933,19 @@ impl<'a> CaseQueryCaseListBuilder<'a> {
         self.body_.contact_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `contactId`.
+    pub fn set_contact_id(mut self, v: Option<String>) -> Self {
+        self.body_.contact_id = v;
+        self
+    }
     /// contact phone (max 20)
     pub fn contact_phone(mut self, v: impl Into<String>) -> Self {
         self.body_.contact_phone = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `contactPhone`.
+    pub fn set_contact_phone(mut self, v: Option<String>) -> Self {
+        self.body_.contact_phone = v;
         self
     }
     /// creator (max 20)
@@ -24554,9 +27953,19 @@ impl<'a> CaseQueryCaseListBuilder<'a> {
         self.body_.creator_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `creatorId`.
+    pub fn set_creator_id(mut self, v: Option<String>) -> Self {
+        self.body_.creator_id = v;
+        self
+    }
     /// 'YYYY-MM-DD HH:mm:ss'
     pub fn start_time(mut self, v: impl Into<String>) -> Self {
         self.body_.start_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `startTime`.
+    pub fn set_start_time(mut self, v: Option<String>) -> Self {
+        self.body_.start_time = v;
         self
     }
     /// 'YYYY-MM-DD HH:mm:ss' (span &lt;= 31 days)
@@ -24564,9 +27973,19 @@ impl<'a> CaseQueryCaseListBuilder<'a> {
         self.body_.end_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_time = v;
+        self
+    }
     /// start row (min 0) Required.
     pub fn start(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.start = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `start`.
+    pub fn set_start(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.start = v;
         self
     }
     /// rows (1-100) Required.
@@ -24574,9 +27993,19 @@ impl<'a> CaseQueryCaseListBuilder<'a> {
         self.body_.limit = Some(v.into());
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// Todo, Follow, Created, Processed
     pub fn classification(mut self, v: impl Into<String>) -> Self {
         self.body_.classification = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `classification`.
+    pub fn set_classification(mut self, v: Option<String>) -> Self {
+        self.body_.classification = v;
         self
     }
     /// Replaces the whole request body.
@@ -24599,14 +28028,30 @@ impl<'a> CaseQueryCaseListBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "case.queryCaseList";
         let _ = op;
         cec_core::validate::required(op, "access-token", &self.access_token)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.access_token {
             call = call.header("access-token", v);
         }
@@ -24615,7 +28060,7 @@ impl<'a> CaseQueryCaseListBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CaseQueryCaseListResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CASE_QUERY_CASE_LIST, call).await?)
     }
@@ -24623,8 +28068,8 @@ impl<'a> CaseQueryCaseListBuilder<'a> {
 
 impl crate::Client {
     /// `case.queryCaseList`: Query case list (Case 2.0) (`POST /service/AICC__Case/1.0.0/openapi/case/list`).
-    pub fn case_query_case_list(&self) -> CaseQueryCaseListBuilder<'_> {
-        CaseQueryCaseListBuilder::new(self)
+    pub fn case_query_case_list(&self) -> CaseQueryCaseListBuilder {
+        CaseQueryCaseListBuilder::new(self.clone())
     }
 }
 
@@ -24632,22 +28077,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0070.html>
 ///
-/// Provided for AppCube (mobile app). The create page's own response table could not be read; the update page states that its id is the id returned by create, and the update/query siblings answer id/returnCode/returnDesc, which is what is modelled here.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AppSettingsCreateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AppSettingsCreateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AppSettingsCreateBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AppSettingsCreateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppSettingsCreateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AppSettingsCreateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AppSettingsCreateBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// 0 direct call, 1 two-way call, 2 pass-through call
     pub fn call_type(mut self, v: impl Into<String>) -> Self {
         self.body_.call_type = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callType`.
+    pub fn set_call_type(mut self, v: Option<String>) -> Self {
+        self.body_.call_type = v;
         self
     }
     /// user ID (USER_ID of the AppCube user table) Required.
@@ -24655,9 +28112,19 @@ impl<'a> AppSettingsCreateBuilder<'a> {
         self.body_.user_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userId`.
+    pub fn set_user_id(mut self, v: Option<String>) -> Self {
+        self.body_.user_id = v;
+        self
+    }
     /// display numbers for the called party (max 5, each max 15)
     pub fn caller_present(mut self, v: Vec<String>) -> Self {
         self.body_.caller_present = Some(v);
+        self
+    }
+    /// Sets or clears the body field `callerPresent`.
+    pub fn set_caller_present(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.caller_present = v;
         self
     }
     /// agent softphone numbers (max 5, each max 15)
@@ -24665,14 +28132,29 @@ impl<'a> AppSettingsCreateBuilder<'a> {
         self.body_.call_number = Some(v);
         self
     }
+    /// Sets or clears the body field `callNumber`.
+    pub fn set_call_number(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.call_number = v;
+        self
+    }
     /// default bound softphone number (max 15)
     pub fn call_number_default(mut self, v: impl Into<String>) -> Self {
         self.body_.call_number_default = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callNumberDefault`.
+    pub fn set_call_number_default(mut self, v: Option<String>) -> Self {
+        self.body_.call_number_default = v;
+        self
+    }
     /// default display number (max 15)
     pub fn caller_present_default(mut self, v: impl Into<String>) -> Self {
         self.body_.caller_present_default = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callerPresentDefault`.
+    pub fn set_caller_present_default(mut self, v: Option<String>) -> Self {
+        self.body_.caller_present_default = v;
         self
     }
     /// Replaces the whole request body.
@@ -24695,19 +28177,35 @@ impl<'a> AppSettingsCreateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appSettings.create";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AppSettingsCreateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&APP_SETTINGS_CREATE, call).await?)
     }
@@ -24715,8 +28213,8 @@ impl<'a> AppSettingsCreateBuilder<'a> {
 
 impl crate::Client {
     /// `appSettings.create`: Create app personal settings (`POST /apiaccess/CC-Management/v1/openapp/agentsettings/create`).
-    pub fn app_settings_create(&self) -> AppSettingsCreateBuilder<'_> {
-        AppSettingsCreateBuilder::new(self)
+    pub fn app_settings_create(&self) -> AppSettingsCreateBuilder {
+        AppSettingsCreateBuilder::new(self.clone())
     }
 }
 
@@ -24724,22 +28222,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/update` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1337.html>
 ///
-/// en-us 2025 page cec_07_0071. The 2023 en page marks X-APP-Key mandatory and Authorization optional (reverse of zh).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AppSettingsUpdateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AppSettingsUpdateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AppSettingsUpdateBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AppSettingsUpdateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppSettingsUpdateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AppSettingsUpdateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AppSettingsUpdateBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// primary key returned by create Required.
     pub fn id(mut self, v: impl Into<String>) -> Self {
         self.body_.id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
         self
     }
     /// 0 direct call, 1 two-way call, 2 pass-through call
@@ -24747,9 +28257,19 @@ impl<'a> AppSettingsUpdateBuilder<'a> {
         self.body_.call_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callType`.
+    pub fn set_call_type(mut self, v: Option<String>) -> Self {
+        self.body_.call_type = v;
+        self
+    }
     /// user ID (USER_ID of the AppCube user table) Required.
     pub fn user_id(mut self, v: impl Into<String>) -> Self {
         self.body_.user_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `userId`.
+    pub fn set_user_id(mut self, v: Option<String>) -> Self {
+        self.body_.user_id = v;
         self
     }
     /// display numbers for the called party (max 5, each max 15)
@@ -24757,9 +28277,19 @@ impl<'a> AppSettingsUpdateBuilder<'a> {
         self.body_.caller_present = Some(v);
         self
     }
+    /// Sets or clears the body field `callerPresent`.
+    pub fn set_caller_present(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.caller_present = v;
+        self
+    }
     /// agent softphone numbers (max 5, each max 15)
     pub fn call_number(mut self, v: Vec<String>) -> Self {
         self.body_.call_number = Some(v);
+        self
+    }
+    /// Sets or clears the body field `callNumber`.
+    pub fn set_call_number(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.call_number = v;
         self
     }
     /// default bound softphone number (max 15)
@@ -24767,9 +28297,19 @@ impl<'a> AppSettingsUpdateBuilder<'a> {
         self.body_.call_number_default = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callNumberDefault`.
+    pub fn set_call_number_default(mut self, v: Option<String>) -> Self {
+        self.body_.call_number_default = v;
+        self
+    }
     /// default display number (max 15)
     pub fn caller_present_default(mut self, v: impl Into<String>) -> Self {
         self.body_.caller_present_default = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callerPresentDefault`.
+    pub fn set_caller_present_default(mut self, v: Option<String>) -> Self {
+        self.body_.caller_present_default = v;
         self
     }
     /// Replaces the whole request body.
@@ -24792,19 +28332,35 @@ impl<'a> AppSettingsUpdateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appSettings.update";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AppSettingsUpdateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&APP_SETTINGS_UPDATE, call).await?)
     }
@@ -24812,8 +28368,8 @@ impl<'a> AppSettingsUpdateBuilder<'a> {
 
 impl crate::Client {
     /// `appSettings.update`: Update app personal settings (`POST /apiaccess/CC-Management/v1/openapp/agentsettings/update`).
-    pub fn app_settings_update(&self) -> AppSettingsUpdateBuilder<'_> {
-        AppSettingsUpdateBuilder::new(self)
+    pub fn app_settings_update(&self) -> AppSettingsUpdateBuilder {
+        AppSettingsUpdateBuilder::new(self.clone())
     }
 }
 
@@ -24821,22 +28377,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CC-Management/v1/openapp/agentsettings/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1338.html>
 ///
-/// Response table read to its end (13 rows, via the zh section copy of cec_07_1338). 2025 zh numbering cec_07_0072.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AppSettingsQueryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AppSettingsQueryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AppSettingsQueryBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AppSettingsQueryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppSettingsQueryBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AppSettingsQueryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AppSettingsQueryBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// user ID (USER_ID of the AppCube user table) Required.
     pub fn user_id(mut self, v: impl Into<String>) -> Self {
         self.body_.user_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `userId`.
+    pub fn set_user_id(mut self, v: Option<String>) -> Self {
+        self.body_.user_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -24859,19 +28427,35 @@ impl<'a> AppSettingsQueryBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appSettings.query";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AppSettingsQueryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&APP_SETTINGS_QUERY, call).await?)
     }
@@ -24879,8 +28463,8 @@ impl<'a> AppSettingsQueryBuilder<'a> {
 
 impl crate::Client {
     /// `appSettings.query`: Query app personal settings (`POST /apiaccess/CC-Management/v1/openapp/agentsettings/query`).
-    pub fn app_settings_query(&self) -> AppSettingsQueryBuilder<'_> {
-        AppSettingsQueryBuilder::new(self)
+    pub fn app_settings_query(&self) -> AppSettingsQueryBuilder {
+        AppSettingsQueryBuilder::new(self.clone())
     }
 }
 
@@ -24888,20 +28472,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/api/cobrowse/getConnectionInfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0286.html>
 ///
-/// Extra tenant header X-TenantSpaceID. Response envelope uses 'success' boolean, plus errorCode/errorReason. Body and response tables read in full (zh page cec_07_0286, 2025-11); userName was missing from the catalog. connectParam (a signature) is kept secret.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CobrowseGetConnectionInfoV1Builder<'a> {
-    client_: &'a crate::Client,
+pub struct CobrowseGetConnectionInfoV1Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_tenant_space_id: Option<String>,
     body_: CobrowseGetConnectionInfoV1Body,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CobrowseGetConnectionInfoV1Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CobrowseGetConnectionInfoV1Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CobrowseGetConnectionInfoV1Builder {
             client_: client,
+            options_: Default::default(),
             x_tenant_space_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -24912,9 +28499,19 @@ impl<'a> CobrowseGetConnectionInfoV1Builder<'a> {
         self.x_tenant_space_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `X-TenantSpaceID`.
+    pub fn set_x_tenant_space_id(mut self, v: Option<String>) -> Self {
+        self.x_tenant_space_id = v;
+        self
+    }
     /// co-browsing room ID (usually session ID; UUID generated if absent; both sides must match)
     pub fn room_id(mut self, v: impl Into<String>) -> Self {
         self.body_.room_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `roomId`.
+    pub fn set_room_id(mut self, v: Option<String>) -> Self {
+        self.body_.room_id = v;
         self
     }
     /// user ID
@@ -24922,9 +28519,19 @@ impl<'a> CobrowseGetConnectionInfoV1Builder<'a> {
         self.body_.user_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userId`.
+    pub fn set_user_id(mut self, v: Option<String>) -> Self {
+        self.body_.user_id = v;
+        self
+    }
     /// user name
     pub fn user_name(mut self, v: impl Into<String>) -> Self {
         self.body_.user_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `userName`.
+    pub fn set_user_name(mut self, v: Option<String>) -> Self {
+        self.body_.user_name = v;
         self
     }
     /// agent ID
@@ -24932,9 +28539,19 @@ impl<'a> CobrowseGetConnectionInfoV1Builder<'a> {
         self.body_.work_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.body_.work_no = v;
+        self
+    }
     /// replayer = agent, recorder = user Required.
     pub fn role(mut self, v: impl Into<String>) -> Self {
         self.body_.role = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `role`.
+    pub fn set_role(mut self, v: Option<String>) -> Self {
+        self.body_.role = v;
         self
     }
     /// Replaces the whole request body.
@@ -24957,14 +28574,30 @@ impl<'a> CobrowseGetConnectionInfoV1Builder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "cobrowse.getConnectionInfoV1";
         let _ = op;
         cec_core::validate::required(op, "X-TenantSpaceID", &self.x_tenant_space_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_tenant_space_id {
             call = call.header("X-TenantSpaceID", v);
         }
@@ -24973,7 +28606,7 @@ impl<'a> CobrowseGetConnectionInfoV1Builder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CobrowseGetConnectionInfoV1Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&COBROWSE_GET_CONNECTION_INFO_V1, call).await?)
     }
@@ -24981,8 +28614,8 @@ impl<'a> CobrowseGetConnectionInfoV1Builder<'a> {
 
 impl crate::Client {
     /// `cobrowse.getConnectionInfoV1`: Get co-browsing connection info, V1 (`POST /apiaccess/api/cobrowse/getConnectionInfo`).
-    pub fn cobrowse_get_connection_info_v1(&self) -> CobrowseGetConnectionInfoV1Builder<'_> {
-        CobrowseGetConnectionInfoV1Builder::new(self)
+    pub fn cobrowse_get_connection_info_v1(&self) -> CobrowseGetConnectionInfoV1Builder {
+        CobrowseGetConnectionInfoV1Builder::new(self.clone())
     }
 }
 
@@ -24990,20 +28623,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0244.html>
 ///
-/// Part of qualityitem (appeals) group. Example response is an array of such objects with extra fields (createTime, credit...). Extra x-UserId header. Re-checked (zh cec_07_0244 md, guide copy of cec_07_2753): the response table has only the four score fields, no result code, so 0410000 does not apply and the default envelope (code not required) stays.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionQueryQualityItemResultBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionQueryQualityItemResultBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionQueryQualityItemResultBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionQueryQualityItemResultBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionQueryQualityItemResultBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionQueryQualityItemResultBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -25014,9 +28650,19 @@ impl<'a> QualityInspectionQueryQualityItemResultBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// inspection item ID
     pub fn quality_id(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.quality_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `qualityId`.
+    pub fn set_quality_id(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.quality_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -25039,13 +28685,29 @@ impl<'a> QualityInspectionQueryQualityItemResultBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.queryQualityItemResult";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -25054,7 +28716,7 @@ impl<'a> QualityInspectionQueryQualityItemResultBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionQueryQualityItemResultResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_QUALITY_ITEM_RESULT, call).await?)
     }
@@ -25062,8 +28724,8 @@ impl<'a> QualityInspectionQueryQualityItemResultBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.queryQualityItemResult`: Get inspection item score (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityItemResult`).
-    pub fn quality_inspection_query_quality_item_result(&self) -> QualityInspectionQueryQualityItemResultBuilder<'_> {
-        QualityInspectionQueryQualityItemResultBuilder::new(self)
+    pub fn quality_inspection_query_quality_item_result(&self) -> QualityInspectionQueryQualityItemResultBuilder {
+        QualityInspectionQueryQualityItemResultBuilder::new(self.clone())
     }
 }
 
@@ -25071,20 +28733,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2749.html>
 ///
-/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138). Success code 0410000: the zh guide copy of cec_07_2749 (2024-09) gives it in the response table and the example answer (the rendered page and en-us cec_07_2517 drop the code list). Older zh numbering cec_07_0240.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionModifyQualityItemResultBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionModifyQualityItemResultBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionModifyQualityItemResultBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionModifyQualityItemResultBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionModifyQualityItemResultBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionModifyQualityItemResultBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -25095,9 +28760,19 @@ impl<'a> QualityInspectionModifyQualityItemResultBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// true associated call, false normal call
     pub fn is_group(mut self, v: bool) -> Self {
         self.body_.is_group = Some(v);
+        self
+    }
+    /// Sets or clears the body field `isGroup`.
+    pub fn set_is_group(mut self, v: Option<bool>) -> Self {
+        self.body_.is_group = v;
         self
     }
     /// inspection item ID
@@ -25105,9 +28780,19 @@ impl<'a> QualityInspectionModifyQualityItemResultBuilder<'a> {
         self.body_.quality_item_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `qualityItemId`.
+    pub fn set_quality_item_id(mut self, v: Option<String>) -> Self {
+        self.body_.quality_item_id = v;
+        self
+    }
     /// 1 problem item, 2 appeal item
     pub fn quality_item_type(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.quality_item_type = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `qualityItemType`.
+    pub fn set_quality_item_type(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.quality_item_type = v;
         self
     }
     /// rule info
@@ -25115,14 +28800,29 @@ impl<'a> QualityInspectionModifyQualityItemResultBuilder<'a> {
         self.body_.rule_info = Some(v);
         self
     }
+    /// Sets or clears the body field `ruleInfo`.
+    pub fn set_rule_info(mut self, v: Option<QualityInspectionModifyQualityItemResultBodyRuleInfo>) -> Self {
+        self.body_.rule_info = v;
+        self
+    }
     /// 10 dialog, 11 silence, 12 speech rate, 13 interruption, 60 sensitive word, 70 manual rule
     pub fn rule_type(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.rule_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `ruleType`.
+    pub fn set_rule_type(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.rule_type = v;
+        self
+    }
     /// internal call-inspection ID
     pub fn uuid(mut self, v: impl Into<String>) -> Self {
         self.body_.uuid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `uuid`.
+    pub fn set_uuid(mut self, v: Option<String>) -> Self {
+        self.body_.uuid = v;
         self
     }
     /// Replaces the whole request body.
@@ -25145,13 +28845,29 @@ impl<'a> QualityInspectionModifyQualityItemResultBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.modifyQualityItemResult";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -25160,7 +28876,7 @@ impl<'a> QualityInspectionModifyQualityItemResultBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionModifyQualityItemResultResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_MODIFY_QUALITY_ITEM_RESULT, call).await?)
     }
@@ -25168,8 +28884,8 @@ impl<'a> QualityInspectionModifyQualityItemResultBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.modifyQualityItemResult`: Modify inspection item score result (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/modifyQualityItemResult`).
-    pub fn quality_inspection_modify_quality_item_result(&self) -> QualityInspectionModifyQualityItemResultBuilder<'_> {
-        QualityInspectionModifyQualityItemResultBuilder::new(self)
+    pub fn quality_inspection_modify_quality_item_result(&self) -> QualityInspectionModifyQualityItemResultBuilder {
+        QualityInspectionModifyQualityItemResultBuilder::new(self.clone())
     }
 }
 
@@ -25177,20 +28893,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2652.html>
 ///
-/// scoresetting group; success code here is '0412000', not '0'. 2024-09 zh page. Uses the 'ccsqm' envelope (success 0412000); with the generic resultCode envelope every success was reported as a failure.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionQueryAppraiseScoreBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionQueryAppraiseScoreBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionQueryAppraiseScoreBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionQueryAppraiseScoreBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionQueryAppraiseScoreBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionQueryAppraiseScoreBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -25201,14 +28920,29 @@ impl<'a> QualityInspectionQueryAppraiseScoreBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// offset Required.
     pub fn page(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.page = Some(v.into());
         self
     }
+    /// Sets or clears the body field `page`.
+    pub fn set_page(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.page = v;
+        self
+    }
     /// page size Required.
     pub fn limit(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.limit = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// Replaces the whole request body.
@@ -25231,14 +28965,30 @@ impl<'a> QualityInspectionQueryAppraiseScoreBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.queryAppraiseScore";
         let _ = op;
         cec_core::validate::required(op, "x-UserId", &self.x_user_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -25247,16 +28997,46 @@ impl<'a> QualityInspectionQueryAppraiseScoreBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionQueryAppraiseScoreResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_APPRAISE_SCORE, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for QualityInspectionQueryAppraiseScoreBuilder {
+    type Page = QualityInspectionQueryAppraiseScoreResponse;
+    type Item = QualityInspectionQueryAppraiseScoreResponseFundamentalScore;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(serde_json::Number::from(size));
+        self.body_.page = Some(serde_json::Number::from(index.saturating_add(1)));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.fundamental_score.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(_page: &Self::Page) -> Option<u64> {
+        None
+    }
+}
+
+impl QualityInspectionQueryAppraiseScoreBuilder {
+    /// Pages through the answers, one request per page (`page` (page number, first page 1) and `limit`; items from `fundamental_score`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `qualityInspection.queryAppraiseScore`: Query inspection scoring profiles (`POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/queryAppraiseScore`).
-    pub fn quality_inspection_query_appraise_score(&self) -> QualityInspectionQueryAppraiseScoreBuilder<'_> {
-        QualityInspectionQueryAppraiseScoreBuilder::new(self)
+    pub fn quality_inspection_query_appraise_score(&self) -> QualityInspectionQueryAppraiseScoreBuilder {
+        QualityInspectionQueryAppraiseScoreBuilder::new(self.clone())
     }
 }
 
@@ -25264,20 +29044,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/applyAppraiseScore` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0141.html>
 ///
-/// scoresetting group. Response read from the zh section copy of the scoresetting pages (its single-field id body and resultCode/resultDesc answer, example labelled as the delete twin, same table layout); success code is 0412000, hence the 'ccsqm' envelope.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionApplyAppraiseScoreBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionApplyAppraiseScoreBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionApplyAppraiseScoreBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionApplyAppraiseScoreBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionApplyAppraiseScoreBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionApplyAppraiseScoreBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -25288,9 +29071,19 @@ impl<'a> QualityInspectionApplyAppraiseScoreBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// profile ID Required.
     pub fn id(mut self, v: impl Into<String>) -> Self {
         self.body_.id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
         self
     }
     /// Replaces the whole request body.
@@ -25313,13 +29106,29 @@ impl<'a> QualityInspectionApplyAppraiseScoreBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.applyAppraiseScore";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -25328,7 +29137,7 @@ impl<'a> QualityInspectionApplyAppraiseScoreBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionApplyAppraiseScoreResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_APPLY_APPRAISE_SCORE, call).await?)
     }
@@ -25336,8 +29145,8 @@ impl<'a> QualityInspectionApplyAppraiseScoreBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.applyAppraiseScore`: Apply an inspection scoring profile (`POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/applyAppraiseScore`).
-    pub fn quality_inspection_apply_appraise_score(&self) -> QualityInspectionApplyAppraiseScoreBuilder<'_> {
-        QualityInspectionApplyAppraiseScoreBuilder::new(self)
+    pub fn quality_inspection_apply_appraise_score(&self) -> QualityInspectionApplyAppraiseScoreBuilder {
+        QualityInspectionApplyAppraiseScoreBuilder::new(self.clone())
     }
 }
 
@@ -25345,22 +29154,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0250.html>
 ///
-/// Path prefix is spelled CCISQM here (CCSQM elsewhere) as documented. The answer is a bare JSON array (response_shape array), one element per inspection. Types of create_time, credit, score, rules, valid, invalid_segment and start_time checked on en-us cec_07_0250 (2025-11-13) and cec_07_2527; the remaining element fields come from the zh page (2024-09 cec_07_2759), whose later rows (types of the segment/revise/setting members, silence_rule/speed_rule details) were not readable: those are typed any, and silence_rule/speed_rule take the shape of rules as the page states.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionQueryCallCreditBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionQueryCallCreditBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: QualityInspectionQueryCallCreditBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionQueryCallCreditBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionQueryCallCreditBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl QualityInspectionQueryCallCreditBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualityInspectionQueryCallCreditBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call ID Required.
     pub fn call_uuid(mut self, v: impl Into<String>) -> Self {
         self.body_.call_uuid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `call_uuid`.
+    pub fn set_call_uuid(mut self, v: Option<String>) -> Self {
+        self.body_.call_uuid = v;
         self
     }
     /// Replaces the whole request body.
@@ -25383,19 +29204,35 @@ impl<'a> QualityInspectionQueryCallCreditBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.queryCallCredit";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionQueryCallCreditResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_CALL_CREDIT, call).await?)
     }
@@ -25403,8 +29240,8 @@ impl<'a> QualityInspectionQueryCallCreditBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.queryCallCredit`: Query recording inspection result (`POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/credit`).
-    pub fn quality_inspection_query_call_credit(&self) -> QualityInspectionQueryCallCreditBuilder<'_> {
-        QualityInspectionQueryCallCreditBuilder::new(self)
+    pub fn quality_inspection_query_call_credit(&self) -> QualityInspectionQueryCallCreditBuilder {
+        QualityInspectionQueryCallCreditBuilder::new(self.clone())
     }
 }
 
@@ -25412,20 +29249,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/createAppraiseScore` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0140.html>
 ///
-/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). Read from en copies cec_07_0140 (tr-tr) and cec_07_2417.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionCreateAppraiseScoreBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionCreateAppraiseScoreBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionCreateAppraiseScoreBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionCreateAppraiseScoreBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionCreateAppraiseScoreBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionCreateAppraiseScoreBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -25436,9 +29276,19 @@ impl<'a> QualityInspectionCreateAppraiseScoreBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// profile name Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// minimum score Required.
@@ -25446,14 +29296,29 @@ impl<'a> QualityInspectionCreateAppraiseScoreBuilder<'a> {
         self.body_.lower_bound = Some(v.into());
         self
     }
+    /// Sets or clears the body field `lower_bound`.
+    pub fn set_lower_bound(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.lower_bound = v;
+        self
+    }
     /// maximum score Required.
     pub fn upper_bound(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.upper_bound = Some(v.into());
         self
     }
+    /// Sets or clears the body field `upper_bound`.
+    pub fn set_upper_bound(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.upper_bound = v;
+        self
+    }
     /// starting score Required.
     pub fn base(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.base = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `base`.
+    pub fn set_base(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.base = v;
         self
     }
     /// Replaces the whole request body.
@@ -25476,13 +29341,29 @@ impl<'a> QualityInspectionCreateAppraiseScoreBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.createAppraiseScore";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -25491,7 +29372,7 @@ impl<'a> QualityInspectionCreateAppraiseScoreBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionCreateAppraiseScoreResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_CREATE_APPRAISE_SCORE, call).await?)
     }
@@ -25499,8 +29380,8 @@ impl<'a> QualityInspectionCreateAppraiseScoreBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.createAppraiseScore`: Create inspection scoring profile (`POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/createAppraiseScore`).
-    pub fn quality_inspection_create_appraise_score(&self) -> QualityInspectionCreateAppraiseScoreBuilder<'_> {
-        QualityInspectionCreateAppraiseScoreBuilder::new(self)
+    pub fn quality_inspection_create_appraise_score(&self) -> QualityInspectionCreateAppraiseScoreBuilder {
+        QualityInspectionCreateAppraiseScoreBuilder::new(self.clone())
     }
 }
 
@@ -25508,20 +29389,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/removeAppraiseScore` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0142.html>
 ///
-/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). The path says remove (the TOC says delete). Read from en-us cec_07_0142 and cec_07_2419.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionRemoveAppraiseScoreBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionRemoveAppraiseScoreBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionRemoveAppraiseScoreBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionRemoveAppraiseScoreBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionRemoveAppraiseScoreBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionRemoveAppraiseScoreBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -25532,9 +29416,19 @@ impl<'a> QualityInspectionRemoveAppraiseScoreBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// profile ID Required.
     pub fn id(mut self, v: impl Into<String>) -> Self {
         self.body_.id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
         self
     }
     /// Replaces the whole request body.
@@ -25557,13 +29451,29 @@ impl<'a> QualityInspectionRemoveAppraiseScoreBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.removeAppraiseScore";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -25572,7 +29482,7 @@ impl<'a> QualityInspectionRemoveAppraiseScoreBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionRemoveAppraiseScoreResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_REMOVE_APPRAISE_SCORE, call).await?)
     }
@@ -25580,8 +29490,8 @@ impl<'a> QualityInspectionRemoveAppraiseScoreBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.removeAppraiseScore`: Delete inspection scoring profile (`POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/removeAppraiseScore`).
-    pub fn quality_inspection_remove_appraise_score(&self) -> QualityInspectionRemoveAppraiseScoreBuilder<'_> {
-        QualityInspectionRemoveAppraiseScoreBuilder::new(self)
+    pub fn quality_inspection_remove_appraise_score(&self) -> QualityInspectionRemoveAppraiseScoreBuilder {
+        QualityInspectionRemoveAppraiseScoreBuilder::new(self.clone())
     }
 }
 
@@ -25589,20 +29499,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/modifyAppraiseScore` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0144.html>
 ///
-/// Group scoresetting (inspection scoring profiles) of Intelligent Inspection Integration (cec_07_0138). Read from en copies cec_07_0144 (pt-br) and cec_07_2421.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionModifyAppraiseScoreBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionModifyAppraiseScoreBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionModifyAppraiseScoreBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionModifyAppraiseScoreBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionModifyAppraiseScoreBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionModifyAppraiseScoreBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -25613,9 +29526,19 @@ impl<'a> QualityInspectionModifyAppraiseScoreBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// profile ID Required.
     pub fn id(mut self, v: impl Into<String>) -> Self {
         self.body_.id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
         self
     }
     /// profile name Required.
@@ -25623,9 +29546,19 @@ impl<'a> QualityInspectionModifyAppraiseScoreBuilder<'a> {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// minimum score Required.
     pub fn lower_bound(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.lower_bound = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `lower_bound`.
+    pub fn set_lower_bound(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.lower_bound = v;
         self
     }
     /// maximum score Required.
@@ -25633,9 +29566,19 @@ impl<'a> QualityInspectionModifyAppraiseScoreBuilder<'a> {
         self.body_.upper_bound = Some(v.into());
         self
     }
+    /// Sets or clears the body field `upper_bound`.
+    pub fn set_upper_bound(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.upper_bound = v;
+        self
+    }
     /// starting score Required.
     pub fn base(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.base = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `base`.
+    pub fn set_base(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.base = v;
         self
     }
     /// Replaces the whole request body.
@@ -25658,13 +29601,29 @@ impl<'a> QualityInspectionModifyAppraiseScoreBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.modifyAppraiseScore";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -25673,7 +29632,7 @@ impl<'a> QualityInspectionModifyAppraiseScoreBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionModifyAppraiseScoreResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_MODIFY_APPRAISE_SCORE, call).await?)
     }
@@ -25681,8 +29640,8 @@ impl<'a> QualityInspectionModifyAppraiseScoreBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.modifyAppraiseScore`: Modify inspection scoring profile (`POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisescore/modifyAppraiseScore`).
-    pub fn quality_inspection_modify_appraise_score(&self) -> QualityInspectionModifyAppraiseScoreBuilder<'_> {
-        QualityInspectionModifyAppraiseScoreBuilder::new(self)
+    pub fn quality_inspection_modify_appraise_score(&self) -> QualityInspectionModifyAppraiseScoreBuilder {
+        QualityInspectionModifyAppraiseScoreBuilder::new(self.clone())
     }
 }
 
@@ -25690,20 +29649,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentenceCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0146.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0146 / cec_07_2423.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionCreateSentenceCategoryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionCreateSentenceCategoryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionCreateSentenceCategoryBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionCreateSentenceCategoryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionCreateSentenceCategoryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionCreateSentenceCategoryBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -25714,9 +29676,19 @@ impl<'a> QualityInspectionCreateSentenceCategoryBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// category name Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// Replaces the whole request body.
@@ -25739,13 +29711,29 @@ impl<'a> QualityInspectionCreateSentenceCategoryBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.createSentenceCategory";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -25754,7 +29742,7 @@ impl<'a> QualityInspectionCreateSentenceCategoryBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionCreateSentenceCategoryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_CREATE_SENTENCE_CATEGORY, call).await?)
     }
@@ -25762,8 +29750,8 @@ impl<'a> QualityInspectionCreateSentenceCategoryBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.createSentenceCategory`: Create sentence category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentenceCategory`).
-    pub fn quality_inspection_create_sentence_category(&self) -> QualityInspectionCreateSentenceCategoryBuilder<'_> {
-        QualityInspectionCreateSentenceCategoryBuilder::new(self)
+    pub fn quality_inspection_create_sentence_category(&self) -> QualityInspectionCreateSentenceCategoryBuilder {
+        QualityInspectionCreateSentenceCategoryBuilder::new(self.clone())
     }
 }
 
@@ -25771,20 +29759,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/moveSentenceToCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0147.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0147 and zh cec_07_0147 (example).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionMoveSentenceToCategoryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionMoveSentenceToCategoryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionMoveSentenceToCategoryBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionMoveSentenceToCategoryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionMoveSentenceToCategoryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionMoveSentenceToCategoryBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -25795,14 +29786,29 @@ impl<'a> QualityInspectionMoveSentenceToCategoryBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// sentence IDs, comma-separated (example 14161,14171) Required.
     pub fn sentence_ids(mut self, v: impl Into<String>) -> Self {
         self.body_.sentence_ids = Some(v.into());
         self
     }
+    /// Sets or clears the body field `sentenceIds`.
+    pub fn set_sentence_ids(mut self, v: Option<String>) -> Self {
+        self.body_.sentence_ids = v;
+        self
+    }
     /// target category ID Required.
     pub fn category_id(mut self, v: impl Into<String>) -> Self {
         self.body_.category_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `category_id`.
+    pub fn set_category_id(mut self, v: Option<String>) -> Self {
+        self.body_.category_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -25825,13 +29831,29 @@ impl<'a> QualityInspectionMoveSentenceToCategoryBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.moveSentenceToCategory";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -25840,7 +29862,7 @@ impl<'a> QualityInspectionMoveSentenceToCategoryBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionMoveSentenceToCategoryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_MOVE_SENTENCE_TO_CATEGORY, call).await?)
     }
@@ -25848,8 +29870,8 @@ impl<'a> QualityInspectionMoveSentenceToCategoryBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.moveSentenceToCategory`: Move sentences to a category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/moveSentenceToCategory`).
-    pub fn quality_inspection_move_sentence_to_category(&self) -> QualityInspectionMoveSentenceToCategoryBuilder<'_> {
-        QualityInspectionMoveSentenceToCategoryBuilder::new(self)
+    pub fn quality_inspection_move_sentence_to_category(&self) -> QualityInspectionMoveSentenceToCategoryBuilder {
+        QualityInspectionMoveSentenceToCategoryBuilder::new(self.clone())
     }
 }
 
@@ -25857,20 +29879,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentence` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0148.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0148 / cec_07_2425.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionDeleteSentenceBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionDeleteSentenceBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteSentenceBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionDeleteSentenceBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionDeleteSentenceBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionDeleteSentenceBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -25881,9 +29906,19 @@ impl<'a> QualityInspectionDeleteSentenceBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// sentence ID Required.
     pub fn sentence_id(mut self, v: impl Into<String>) -> Self {
         self.body_.sentence_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `sentence_id`.
+    pub fn set_sentence_id(mut self, v: Option<String>) -> Self {
+        self.body_.sentence_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -25906,13 +29941,29 @@ impl<'a> QualityInspectionDeleteSentenceBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteSentence";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -25921,7 +29972,7 @@ impl<'a> QualityInspectionDeleteSentenceBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionDeleteSentenceResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_SENTENCE, call).await?)
     }
@@ -25929,8 +29980,8 @@ impl<'a> QualityInspectionDeleteSentenceBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.deleteSentence`: Delete sentence (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentence`).
-    pub fn quality_inspection_delete_sentence(&self) -> QualityInspectionDeleteSentenceBuilder<'_> {
-        QualityInspectionDeleteSentenceBuilder::new(self)
+    pub fn quality_inspection_delete_sentence(&self) -> QualityInspectionDeleteSentenceBuilder {
+        QualityInspectionDeleteSentenceBuilder::new(self.clone())
     }
 }
 
@@ -25938,20 +29989,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentence` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0149.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. zh copy api-ccfs-cec cec_07_0149 (2025-11-13); the response table continues after sentence_id (sentence detail rows, e.g. its name and tags) beyond every readable excerpt, so the entry stays outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionQuerySentenceBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionQuerySentenceBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionQuerySentenceBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionQuerySentenceBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionQuerySentenceBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionQuerySentenceBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -25962,9 +30016,19 @@ impl<'a> QualityInspectionQuerySentenceBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// only sentences of this category
     pub fn category_id(mut self, v: impl Into<String>) -> Self {
         self.body_.category_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `category_id`.
+    pub fn set_category_id(mut self, v: Option<String>) -> Self {
+        self.body_.category_id = v;
         self
     }
     /// page number Required.
@@ -25972,9 +30036,19 @@ impl<'a> QualityInspectionQuerySentenceBuilder<'a> {
         self.body_.page = Some(v.into());
         self
     }
+    /// Sets or clears the body field `page`.
+    pub fn set_page(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.page = v;
+        self
+    }
     /// page size: 5, 10, 20, 50 or 100 Required.
     pub fn limit(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.limit = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// search keyword
@@ -25982,9 +30056,19 @@ impl<'a> QualityInspectionQuerySentenceBuilder<'a> {
         self.body_.keyword = Some(v.into());
         self
     }
+    /// Sets or clears the body field `keyword`.
+    pub fn set_keyword(mut self, v: Option<String>) -> Self {
+        self.body_.keyword = v;
+        self
+    }
     /// given: only this sentence, in detail
     pub fn sentence_id(mut self, v: impl Into<String>) -> Self {
         self.body_.sentence_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `sentence_id`.
+    pub fn set_sentence_id(mut self, v: Option<String>) -> Self {
+        self.body_.sentence_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -26007,13 +30091,29 @@ impl<'a> QualityInspectionQuerySentenceBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.querySentence";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -26022,16 +30122,46 @@ impl<'a> QualityInspectionQuerySentenceBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionQuerySentenceResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SENTENCE, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for QualityInspectionQuerySentenceBuilder {
+    type Page = QualityInspectionQuerySentenceResponse;
+    type Item = QualityInspectionQuerySentenceResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(serde_json::Number::from(size));
+        self.body_.page = Some(serde_json::Number::from(index.saturating_add(1)));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(_page: &Self::Page) -> Option<u64> {
+        None
+    }
+}
+
+impl QualityInspectionQuerySentenceBuilder {
+    /// Pages through the answers, one request per page (`page` (page number, first page 1) and `limit`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `qualityInspection.querySentence`: Query sentences (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentence`).
-    pub fn quality_inspection_query_sentence(&self) -> QualityInspectionQuerySentenceBuilder<'_> {
-        QualityInspectionQuerySentenceBuilder::new(self)
+    pub fn quality_inspection_query_sentence(&self) -> QualityInspectionQuerySentenceBuilder {
+        QualityInspectionQuerySentenceBuilder::new(self.clone())
     }
 }
 
@@ -26039,20 +30169,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceByCategoryId` — reference: <https://www.huaweicloud.com/guide/productsdesc-bms_4af05e50248546fe616a7274e798d3dcsupport0>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Request read from the zh guide section copy (request part only); the response table was not found in any stored copy, so the answer passes through raw.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionQuerySentenceByCategoryIdBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionQuerySentenceByCategoryIdBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionQuerySentenceByCategoryIdBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionQuerySentenceByCategoryIdBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionQuerySentenceByCategoryIdBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionQuerySentenceByCategoryIdBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -26063,9 +30196,19 @@ impl<'a> QualityInspectionQuerySentenceByCategoryIdBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// category ID Required.
     pub fn category_id(mut self, v: impl Into<String>) -> Self {
         self.body_.category_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `category_id`.
+    pub fn set_category_id(mut self, v: Option<String>) -> Self {
+        self.body_.category_id = v;
         self
     }
     /// page number Required.
@@ -26073,9 +30216,19 @@ impl<'a> QualityInspectionQuerySentenceByCategoryIdBuilder<'a> {
         self.body_.page = Some(v.into());
         self
     }
+    /// Sets or clears the body field `page`.
+    pub fn set_page(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.page = v;
+        self
+    }
     /// page size Required.
     pub fn limit(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.limit = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// Replaces the whole request body.
@@ -26098,13 +30251,29 @@ impl<'a> QualityInspectionQuerySentenceByCategoryIdBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.querySentenceByCategoryId";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -26113,7 +30282,7 @@ impl<'a> QualityInspectionQuerySentenceByCategoryIdBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionQuerySentenceByCategoryIdResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SENTENCE_BY_CATEGORY_ID, call).await?)
     }
@@ -26123,8 +30292,8 @@ impl crate::Client {
     /// `qualityInspection.querySentenceByCategoryId`: List the sentences of a category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceByCategoryId`).
     pub fn quality_inspection_query_sentence_by_category_id(
         &self,
-    ) -> QualityInspectionQuerySentenceByCategoryIdBuilder<'_> {
-        QualityInspectionQuerySentenceByCategoryIdBuilder::new(self)
+    ) -> QualityInspectionQuerySentenceByCategoryIdBuilder {
+        QualityInspectionQuerySentenceByCategoryIdBuilder::new(self.clone())
     }
 }
 
@@ -26132,20 +30301,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentence` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0151.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0151 and zh cec_07_2660 (2024-09).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionUpdateSentenceBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionUpdateSentenceBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionUpdateSentenceBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionUpdateSentenceBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionUpdateSentenceBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionUpdateSentenceBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -26156,9 +30328,19 @@ impl<'a> QualityInspectionUpdateSentenceBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// category ID Required.
     pub fn category_id(mut self, v: impl Into<String>) -> Self {
         self.body_.category_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `category_id`.
+    pub fn set_category_id(mut self, v: Option<String>) -> Self {
+        self.body_.category_id = v;
         self
     }
     /// sentence name Required.
@@ -26166,14 +30348,29 @@ impl<'a> QualityInspectionUpdateSentenceBuilder<'a> {
         self.body_.sentence_name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `sentence_name`.
+    pub fn set_sentence_name(mut self, v: Option<String>) -> Self {
+        self.body_.sentence_name = v;
+        self
+    }
     /// sentence ID Required.
     pub fn sentence_id(mut self, v: impl Into<String>) -> Self {
         self.body_.sentence_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `sentence_id`.
+    pub fn set_sentence_id(mut self, v: Option<String>) -> Self {
+        self.body_.sentence_id = v;
+        self
+    }
     /// semantics and keywords of the sentence Required.
     pub fn tag_data_list(mut self, v: Vec<QualityInspectionUpdateSentenceBodyTagDataList>) -> Self {
         self.body_.tag_data_list = Some(v);
+        self
+    }
+    /// Sets or clears the body field `tagDataList`.
+    pub fn set_tag_data_list(mut self, v: Option<Vec<QualityInspectionUpdateSentenceBodyTagDataList>>) -> Self {
+        self.body_.tag_data_list = v;
         self
     }
     /// Replaces the whole request body.
@@ -26196,13 +30393,29 @@ impl<'a> QualityInspectionUpdateSentenceBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.updateSentence";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -26211,7 +30424,7 @@ impl<'a> QualityInspectionUpdateSentenceBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionUpdateSentenceResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_SENTENCE, call).await?)
     }
@@ -26219,8 +30432,8 @@ impl<'a> QualityInspectionUpdateSentenceBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.updateSentence`: Update sentence (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentence`).
-    pub fn quality_inspection_update_sentence(&self) -> QualityInspectionUpdateSentenceBuilder<'_> {
-        QualityInspectionUpdateSentenceBuilder::new(self)
+    pub fn quality_inspection_update_sentence(&self) -> QualityInspectionUpdateSentenceBuilder {
+        QualityInspectionUpdateSentenceBuilder::new(self.clone())
     }
 }
 
@@ -26228,20 +30441,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentenceCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2429.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_2429 (older numbering).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionUpdateSentenceCategoryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionUpdateSentenceCategoryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionUpdateSentenceCategoryBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionUpdateSentenceCategoryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionUpdateSentenceCategoryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionUpdateSentenceCategoryBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -26252,14 +30468,29 @@ impl<'a> QualityInspectionUpdateSentenceCategoryBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// new category name Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// category ID Required.
     pub fn category_id(mut self, v: impl Into<String>) -> Self {
         self.body_.category_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `category_id`.
+    pub fn set_category_id(mut self, v: Option<String>) -> Self {
+        self.body_.category_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -26282,13 +30513,29 @@ impl<'a> QualityInspectionUpdateSentenceCategoryBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.updateSentenceCategory";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -26297,7 +30544,7 @@ impl<'a> QualityInspectionUpdateSentenceCategoryBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionUpdateSentenceCategoryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_SENTENCE_CATEGORY, call).await?)
     }
@@ -26305,8 +30552,8 @@ impl<'a> QualityInspectionUpdateSentenceCategoryBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.updateSentenceCategory`: Rename sentence category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/updateSentenceCategory`).
-    pub fn quality_inspection_update_sentence_category(&self) -> QualityInspectionUpdateSentenceCategoryBuilder<'_> {
-        QualityInspectionUpdateSentenceCategoryBuilder::new(self)
+    pub fn quality_inspection_update_sentence_category(&self) -> QualityInspectionUpdateSentenceCategoryBuilder {
+        QualityInspectionUpdateSentenceCategoryBuilder::new(self.clone())
     }
 }
 
@@ -26314,20 +30561,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentenceCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0153.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Read from en-us cec_07_0153.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionDeleteSentenceCategoryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionDeleteSentenceCategoryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteSentenceCategoryBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionDeleteSentenceCategoryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionDeleteSentenceCategoryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionDeleteSentenceCategoryBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -26338,9 +30588,19 @@ impl<'a> QualityInspectionDeleteSentenceCategoryBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// category ID Required.
     pub fn category_id(mut self, v: impl Into<String>) -> Self {
         self.body_.category_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `category_id`.
+    pub fn set_category_id(mut self, v: Option<String>) -> Self {
+        self.body_.category_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -26363,13 +30623,29 @@ impl<'a> QualityInspectionDeleteSentenceCategoryBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteSentenceCategory";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -26378,7 +30654,7 @@ impl<'a> QualityInspectionDeleteSentenceCategoryBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionDeleteSentenceCategoryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_SENTENCE_CATEGORY, call).await?)
     }
@@ -26386,8 +30662,8 @@ impl<'a> QualityInspectionDeleteSentenceCategoryBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.deleteSentenceCategory`: Delete sentence category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/deleteSentenceCategory`).
-    pub fn quality_inspection_delete_sentence_category(&self) -> QualityInspectionDeleteSentenceCategoryBuilder<'_> {
-        QualityInspectionDeleteSentenceCategoryBuilder::new(self)
+    pub fn quality_inspection_delete_sentence_category(&self) -> QualityInspectionDeleteSentenceCategoryBuilder {
+        QualityInspectionDeleteSentenceCategoryBuilder::new(self.clone())
     }
 }
 
@@ -26395,22 +30671,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2431.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. No request body. Read from en-us cec_07_2431 (older numbering).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionQuerySentenceCategoryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionQuerySentenceCategoryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionQuerySentenceCategoryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionQuerySentenceCategoryBuilder { client_: client, x_user_id: None, extra_: Vec::new() }
+impl QualityInspectionQuerySentenceCategoryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualityInspectionQuerySentenceCategoryBuilder {
+            client_: client,
+            options_: Default::default(),
+            x_user_id: None,
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
         self.x_user_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -26420,11 +30708,27 @@ impl<'a> QualityInspectionQuerySentenceCategoryBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.querySentenceCategory";
         let _ = op;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -26435,7 +30739,7 @@ impl<'a> QualityInspectionQuerySentenceCategoryBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionQuerySentenceCategoryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SENTENCE_CATEGORY, call).await?)
     }
@@ -26443,8 +30747,8 @@ impl<'a> QualityInspectionQuerySentenceCategoryBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.querySentenceCategory`: Query all sentence categories (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/querySentenceCategory`).
-    pub fn quality_inspection_query_sentence_category(&self) -> QualityInspectionQuerySentenceCategoryBuilder<'_> {
-        QualityInspectionQuerySentenceCategoryBuilder::new(self)
+    pub fn quality_inspection_query_sentence_category(&self) -> QualityInspectionQuerySentenceCategoryBuilder {
+        QualityInspectionQuerySentenceCategoryBuilder::new(self.clone())
     }
 }
 
@@ -26452,20 +30756,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentence` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0155.html>
 ///
-/// Group sentencemanagement (sentences and sentence categories) of Intelligent Inspection Integration (cec_07_0138); success code 0403000 per the zh copies. Body read from en-us cec_07_0155 / cec_07_2432 and zh cec_07_2664; the response table lies past every readable excerpt (presumably as updateSentence: id, resultCode, resultDesc, statusCode; not confirmed), so the answer passes through raw.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionCreateSentenceBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionCreateSentenceBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionCreateSentenceBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionCreateSentenceBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionCreateSentenceBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionCreateSentenceBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -26476,9 +30783,19 @@ impl<'a> QualityInspectionCreateSentenceBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// category ID Required.
     pub fn category_id(mut self, v: impl Into<String>) -> Self {
         self.body_.category_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `category_id`.
+    pub fn set_category_id(mut self, v: Option<String>) -> Self {
+        self.body_.category_id = v;
         self
     }
     /// sentence name Required.
@@ -26486,9 +30803,19 @@ impl<'a> QualityInspectionCreateSentenceBuilder<'a> {
         self.body_.sentence_name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `sentence_name`.
+    pub fn set_sentence_name(mut self, v: Option<String>) -> Self {
+        self.body_.sentence_name = v;
+        self
+    }
     /// semantics and keywords of the sentence Required.
     pub fn tag_data_list(mut self, v: Vec<QualityInspectionCreateSentenceBodyTagDataList>) -> Self {
         self.body_.tag_data_list = Some(v);
+        self
+    }
+    /// Sets or clears the body field `tagDataList`.
+    pub fn set_tag_data_list(mut self, v: Option<Vec<QualityInspectionCreateSentenceBodyTagDataList>>) -> Self {
+        self.body_.tag_data_list = v;
         self
     }
     /// Replaces the whole request body.
@@ -26511,13 +30838,29 @@ impl<'a> QualityInspectionCreateSentenceBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.createSentence";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -26526,7 +30869,7 @@ impl<'a> QualityInspectionCreateSentenceBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionCreateSentenceResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_CREATE_SENTENCE, call).await?)
     }
@@ -26534,8 +30877,8 @@ impl<'a> QualityInspectionCreateSentenceBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.createSentence`: Create sentence (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sentencemanage/createSentence`).
-    pub fn quality_inspection_create_sentence(&self) -> QualityInspectionCreateSentenceBuilder<'_> {
-        QualityInspectionCreateSentenceBuilder::new(self)
+    pub fn quality_inspection_create_sentence(&self) -> QualityInspectionCreateSentenceBuilder {
+        QualityInspectionCreateSentenceBuilder::new(self.clone())
     }
 }
 
@@ -26543,20 +30886,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveWord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0157.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Read from en copies cec_07_0157 (pt-br) and cec_07_2434.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionDeleteSensitiveWordBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionDeleteSensitiveWordBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteSensitiveWordBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionDeleteSensitiveWordBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionDeleteSensitiveWordBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionDeleteSensitiveWordBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -26567,9 +30913,19 @@ impl<'a> QualityInspectionDeleteSensitiveWordBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// sensitive word ID Required.
     pub fn sw_id(mut self, v: impl Into<String>) -> Self {
         self.body_.sw_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `sw_id`.
+    pub fn set_sw_id(mut self, v: Option<String>) -> Self {
+        self.body_.sw_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -26592,13 +30948,29 @@ impl<'a> QualityInspectionDeleteSensitiveWordBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteSensitiveWord";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -26607,7 +30979,7 @@ impl<'a> QualityInspectionDeleteSensitiveWordBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionDeleteSensitiveWordResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_SENSITIVE_WORD, call).await?)
     }
@@ -26615,8 +30987,8 @@ impl<'a> QualityInspectionDeleteSensitiveWordBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.deleteSensitiveWord`: Delete sensitive word (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveWord`).
-    pub fn quality_inspection_delete_sensitive_word(&self) -> QualityInspectionDeleteSensitiveWordBuilder<'_> {
-        QualityInspectionDeleteSensitiveWordBuilder::new(self)
+    pub fn quality_inspection_delete_sensitive_word(&self) -> QualityInspectionDeleteSensitiveWordBuilder {
+        QualityInspectionDeleteSensitiveWordBuilder::new(self.clone())
     }
 }
 
@@ -26624,20 +30996,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0160.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). x-UserId is mandatory here. Body read from en-us cec_07_0160 / cec_07_2437; the response table (starting with an id) is cut in every copy, so the answer passes through raw.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionUpdateSensitiveWordBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionUpdateSensitiveWordBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionUpdateSensitiveWordBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionUpdateSensitiveWordBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionUpdateSensitiveWordBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionUpdateSensitiveWordBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -26648,9 +31023,19 @@ impl<'a> QualityInspectionUpdateSensitiveWordBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// sensitive word Required.
     pub fn sw_name(mut self, v: impl Into<String>) -> Self {
         self.body_.sw_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `sw_name`.
+    pub fn set_sw_name(mut self, v: Option<String>) -> Self {
+        self.body_.sw_name = v;
         self
     }
     /// score
@@ -26658,9 +31043,19 @@ impl<'a> QualityInspectionUpdateSensitiveWordBuilder<'a> {
         self.body_.score = Some(v.into());
         self
     }
+    /// Sets or clears the body field `score`.
+    pub fn set_score(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.score = v;
+        self
+    }
     /// exceptions of the sensitive word
     pub fn exception(mut self, v: QualityInspectionUpdateSensitiveWordBodyException) -> Self {
         self.body_.exception = Some(v);
+        self
+    }
+    /// Sets or clears the body field `exception`.
+    pub fn set_exception(mut self, v: Option<QualityInspectionUpdateSensitiveWordBodyException>) -> Self {
+        self.body_.exception = v;
         self
     }
     /// sensitive word ID Required.
@@ -26668,9 +31063,19 @@ impl<'a> QualityInspectionUpdateSensitiveWordBuilder<'a> {
         self.body_.sw_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `sw_id`.
+    pub fn set_sw_id(mut self, v: Option<String>) -> Self {
+        self.body_.sw_id = v;
+        self
+    }
     /// category ID Required.
     pub fn category_id(mut self, v: impl Into<String>) -> Self {
         self.body_.category_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `category_id`.
+    pub fn set_category_id(mut self, v: Option<String>) -> Self {
+        self.body_.category_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -26693,13 +31098,29 @@ impl<'a> QualityInspectionUpdateSensitiveWordBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.updateSensitiveWord";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -26708,7 +31129,7 @@ impl<'a> QualityInspectionUpdateSensitiveWordBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionUpdateSensitiveWordResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_SENSITIVE_WORD, call).await?)
     }
@@ -26716,8 +31137,8 @@ impl<'a> QualityInspectionUpdateSensitiveWordBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.updateSensitiveWord`: Update sensitive word (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/updateSensitiveWord`).
-    pub fn quality_inspection_update_sensitive_word(&self) -> QualityInspectionUpdateSensitiveWordBuilder<'_> {
-        QualityInspectionUpdateSensitiveWordBuilder::new(self)
+    pub fn quality_inspection_update_sensitive_word(&self) -> QualityInspectionUpdateSensitiveWordBuilder {
+        QualityInspectionUpdateSensitiveWordBuilder::new(self.clone())
     }
 }
 
@@ -26725,22 +31146,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveCategoryList` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2438.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). No request body. Read from en-us cec_07_2438 (older numbering); the table lists category_id/name at the top level (numbered 1.1/1.2) and is modelled as written.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionQuerySensitiveCategoryListBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionQuerySensitiveCategoryListBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionQuerySensitiveCategoryListBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionQuerySensitiveCategoryListBuilder { client_: client, x_user_id: None, extra_: Vec::new() }
+impl QualityInspectionQuerySensitiveCategoryListBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualityInspectionQuerySensitiveCategoryListBuilder {
+            client_: client,
+            options_: Default::default(),
+            x_user_id: None,
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
         self.x_user_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -26750,11 +31183,27 @@ impl<'a> QualityInspectionQuerySensitiveCategoryListBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.querySensitiveCategoryList";
         let _ = op;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -26765,7 +31214,7 @@ impl<'a> QualityInspectionQuerySensitiveCategoryListBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionQuerySensitiveCategoryListResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SENSITIVE_CATEGORY_LIST, call).await?)
     }
@@ -26775,8 +31224,8 @@ impl crate::Client {
     /// `qualityInspection.querySensitiveCategoryList`: List sensitive word categories (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveCategoryList`).
     pub fn quality_inspection_query_sensitive_category_list(
         &self,
-    ) -> QualityInspectionQuerySensitiveCategoryListBuilder<'_> {
-        QualityInspectionQuerySensitiveCategoryListBuilder::new(self)
+    ) -> QualityInspectionQuerySensitiveCategoryListBuilder {
+        QualityInspectionQuerySensitiveCategoryListBuilder::new(self.clone())
     }
 }
 
@@ -26784,20 +31233,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordsByCategoryId` — reference: <https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2671.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Request from zh-cn cec_07_2671, response from the zh guide section copy of the same page.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionQuerySensitiveWordsByCategoryIdBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionQuerySensitiveWordsByCategoryIdBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionQuerySensitiveWordsByCategoryIdBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionQuerySensitiveWordsByCategoryIdBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionQuerySensitiveWordsByCategoryIdBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionQuerySensitiveWordsByCategoryIdBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -26808,9 +31260,19 @@ impl<'a> QualityInspectionQuerySensitiveWordsByCategoryIdBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// category ID Required.
     pub fn category_id(mut self, v: impl Into<String>) -> Self {
         self.body_.category_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `category_id`.
+    pub fn set_category_id(mut self, v: Option<String>) -> Self {
+        self.body_.category_id = v;
         self
     }
     /// page number Required.
@@ -26818,9 +31280,19 @@ impl<'a> QualityInspectionQuerySensitiveWordsByCategoryIdBuilder<'a> {
         self.body_.page = Some(v.into());
         self
     }
+    /// Sets or clears the body field `page`.
+    pub fn set_page(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.page = v;
+        self
+    }
     /// page size Required.
     pub fn limit(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.limit = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// Replaces the whole request body.
@@ -26843,13 +31315,29 @@ impl<'a> QualityInspectionQuerySensitiveWordsByCategoryIdBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.querySensitiveWordsByCategoryId";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -26858,18 +31346,48 @@ impl<'a> QualityInspectionQuerySensitiveWordsByCategoryIdBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionQuerySensitiveWordsByCategoryIdResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SENSITIVE_WORDS_BY_CATEGORY_ID, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for QualityInspectionQuerySensitiveWordsByCategoryIdBuilder {
+    type Page = QualityInspectionQuerySensitiveWordsByCategoryIdResponse;
+    type Item = QualityInspectionQuerySensitiveWordsByCategoryIdResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(serde_json::Number::from(size));
+        self.body_.page = Some(serde_json::Number::from(index.saturating_add(1)));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(_page: &Self::Page) -> Option<u64> {
+        None
+    }
+}
+
+impl QualityInspectionQuerySensitiveWordsByCategoryIdBuilder {
+    /// Pages through the answers, one request per page (`page` (page number, first page 1) and `limit`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `qualityInspection.querySensitiveWordsByCategoryId`: List the sensitive words of a category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/querySensitiveWordsByCategoryId`).
     pub fn quality_inspection_query_sensitive_words_by_category_id(
         &self,
-    ) -> QualityInspectionQuerySensitiveWordsByCategoryIdBuilder<'_> {
-        QualityInspectionQuerySensitiveWordsByCategoryIdBuilder::new(self)
+    ) -> QualityInspectionQuerySensitiveWordsByCategoryIdBuilder {
+        QualityInspectionQuerySensitiveWordsByCategoryIdBuilder::new(self.clone())
     }
 }
 
@@ -26877,20 +31395,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0163.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0163 / cec_07_2440.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionCreateSensitiveCategoryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionCreateSensitiveCategoryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionCreateSensitiveCategoryBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionCreateSensitiveCategoryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionCreateSensitiveCategoryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionCreateSensitiveCategoryBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -26901,9 +31422,19 @@ impl<'a> QualityInspectionCreateSensitiveCategoryBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// category name Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// Replaces the whole request body.
@@ -26926,13 +31457,29 @@ impl<'a> QualityInspectionCreateSensitiveCategoryBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.createSensitiveCategory";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -26941,7 +31488,7 @@ impl<'a> QualityInspectionCreateSensitiveCategoryBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionCreateSensitiveCategoryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_CREATE_SENSITIVE_CATEGORY, call).await?)
     }
@@ -26949,8 +31496,8 @@ impl<'a> QualityInspectionCreateSensitiveCategoryBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.createSensitiveCategory`: Create sensitive word category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveCategory`).
-    pub fn quality_inspection_create_sensitive_category(&self) -> QualityInspectionCreateSensitiveCategoryBuilder<'_> {
-        QualityInspectionCreateSensitiveCategoryBuilder::new(self)
+    pub fn quality_inspection_create_sensitive_category(&self) -> QualityInspectionCreateSensitiveCategoryBuilder {
+        QualityInspectionCreateSensitiveCategoryBuilder::new(self.clone())
     }
 }
 
@@ -26958,20 +31505,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2441.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_2441 (older numbering).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionMoveSensitiveWordToCategoryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionMoveSensitiveWordToCategoryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionMoveSensitiveWordToCategoryBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionMoveSensitiveWordToCategoryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionMoveSensitiveWordToCategoryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionMoveSensitiveWordToCategoryBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -26982,14 +31532,29 @@ impl<'a> QualityInspectionMoveSensitiveWordToCategoryBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// target category ID Required.
     pub fn category_id(mut self, v: impl Into<String>) -> Self {
         self.body_.category_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `category_id`.
+    pub fn set_category_id(mut self, v: Option<String>) -> Self {
+        self.body_.category_id = v;
+        self
+    }
     /// sensitive word IDs, comma-separated Required.
     pub fn sensitive_word_ids(mut self, v: impl Into<String>) -> Self {
         self.body_.sensitive_word_ids = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `sensitiveWordIds`.
+    pub fn set_sensitive_word_ids(mut self, v: Option<String>) -> Self {
+        self.body_.sensitive_word_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -27012,13 +31577,29 @@ impl<'a> QualityInspectionMoveSensitiveWordToCategoryBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.moveSensitiveWordToCategory";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -27027,7 +31608,7 @@ impl<'a> QualityInspectionMoveSensitiveWordToCategoryBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionMoveSensitiveWordToCategoryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_MOVE_SENSITIVE_WORD_TO_CATEGORY, call).await?)
     }
@@ -27037,8 +31618,8 @@ impl crate::Client {
     /// `qualityInspection.moveSensitiveWordToCategory`: Move sensitive words to a category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/moveSensitiveWordToCategory`).
     pub fn quality_inspection_move_sensitive_word_to_category(
         &self,
-    ) -> QualityInspectionMoveSensitiveWordToCategoryBuilder<'_> {
-        QualityInspectionMoveSensitiveWordToCategoryBuilder::new(self)
+    ) -> QualityInspectionMoveSensitiveWordToCategoryBuilder {
+        QualityInspectionMoveSensitiveWordToCategoryBuilder::new(self.clone())
     }
 }
 
@@ -27046,20 +31627,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveWord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0165.html>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0165; the response table is cut after sw_id (remaining rows presumably resultCode/resultDesc, modelled but not confirmed).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionCreateSensitiveWordBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionCreateSensitiveWordBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionCreateSensitiveWordBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionCreateSensitiveWordBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionCreateSensitiveWordBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionCreateSensitiveWordBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -27070,9 +31654,19 @@ impl<'a> QualityInspectionCreateSensitiveWordBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// sensitive word Required.
     pub fn sw_name(mut self, v: impl Into<String>) -> Self {
         self.body_.sw_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `sw_name`.
+    pub fn set_sw_name(mut self, v: Option<String>) -> Self {
+        self.body_.sw_name = v;
         self
     }
     /// score
@@ -27080,14 +31674,29 @@ impl<'a> QualityInspectionCreateSensitiveWordBuilder<'a> {
         self.body_.score = Some(v.into());
         self
     }
+    /// Sets or clears the body field `score`.
+    pub fn set_score(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.score = v;
+        self
+    }
     /// exceptions of the sensitive word
     pub fn exception(mut self, v: QualityInspectionCreateSensitiveWordBodyException) -> Self {
         self.body_.exception = Some(v);
         self
     }
+    /// Sets or clears the body field `exception`.
+    pub fn set_exception(mut self, v: Option<QualityInspectionCreateSensitiveWordBodyException>) -> Self {
+        self.body_.exception = v;
+        self
+    }
     /// category ID Required.
     pub fn category_id(mut self, v: impl Into<String>) -> Self {
         self.body_.category_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `category_id`.
+    pub fn set_category_id(mut self, v: Option<String>) -> Self {
+        self.body_.category_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -27110,13 +31719,29 @@ impl<'a> QualityInspectionCreateSensitiveWordBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.createSensitiveWord";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -27125,7 +31750,7 @@ impl<'a> QualityInspectionCreateSensitiveWordBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionCreateSensitiveWordResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_CREATE_SENSITIVE_WORD, call).await?)
     }
@@ -27133,8 +31758,8 @@ impl<'a> QualityInspectionCreateSensitiveWordBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.createSensitiveWord`: Create sensitive word (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/createSensitiveWord`).
-    pub fn quality_inspection_create_sensitive_word(&self) -> QualityInspectionCreateSensitiveWordBuilder<'_> {
-        QualityInspectionCreateSensitiveWordBuilder::new(self)
+    pub fn quality_inspection_create_sensitive_word(&self) -> QualityInspectionCreateSensitiveWordBuilder {
+        QualityInspectionCreateSensitiveWordBuilder::new(self.clone())
     }
 }
 
@@ -27142,20 +31767,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveCategory` — reference: <https://huaweicloud.com/guide/productsdesc-bms_00a1340d5ef57cb4b295ac371a3985d6support0>
 ///
-/// Group sensitiveWordManage of Intelligent Inspection Integration (cec_07_0138). The success code of this group was not shown in the pages read, so resultCode is not checked (envelope ccsqm-unchecked). Only the request section (zh guide section copy) was found; the response passes through raw.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionDeleteSensitiveCategoryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionDeleteSensitiveCategoryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteSensitiveCategoryBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionDeleteSensitiveCategoryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionDeleteSensitiveCategoryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionDeleteSensitiveCategoryBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -27166,9 +31794,19 @@ impl<'a> QualityInspectionDeleteSensitiveCategoryBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// category ID Required.
     pub fn category_id(mut self, v: impl Into<String>) -> Self {
         self.body_.category_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `category_id`.
+    pub fn set_category_id(mut self, v: Option<String>) -> Self {
+        self.body_.category_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -27191,13 +31829,29 @@ impl<'a> QualityInspectionDeleteSensitiveCategoryBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteSensitiveCategory";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -27206,7 +31860,7 @@ impl<'a> QualityInspectionDeleteSensitiveCategoryBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionDeleteSensitiveCategoryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_SENSITIVE_CATEGORY, call).await?)
     }
@@ -27214,8 +31868,8 @@ impl<'a> QualityInspectionDeleteSensitiveCategoryBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.deleteSensitiveCategory`: Delete sensitive word category (`POST /apiaccess/CCSQM/rest/ccisqm/v1/sensitiveWordManage/deleteSensitiveCategory`).
-    pub fn quality_inspection_delete_sensitive_category(&self) -> QualityInspectionDeleteSensitiveCategoryBuilder<'_> {
-        QualityInspectionDeleteSensitiveCategoryBuilder::new(self)
+    pub fn quality_inspection_delete_sensitive_category(&self) -> QualityInspectionDeleteSensitiveCategoryBuilder {
+        QualityInspectionDeleteSensitiveCategoryBuilder::new(self.clone())
     }
 }
 
@@ -27223,20 +31877,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0169.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Success code not shown for this group, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0169 and zh cec_07_2446 (older numbering).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionUpdateSentenceGroupBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionUpdateSentenceGroupBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionUpdateSentenceGroupBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionUpdateSentenceGroupBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionUpdateSentenceGroupBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionUpdateSentenceGroupBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -27247,9 +31904,19 @@ impl<'a> QualityInspectionUpdateSentenceGroupBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// sentence IDs used by the script
     pub fn sentences(mut self, v: Vec<String>) -> Self {
         self.body_.sentences = Some(v);
+        self
+    }
+    /// Sets or clears the body field `sentences`.
+    pub fn set_sentences(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.sentences = v;
         self
     }
     /// any | staff (agent) | customer Required.
@@ -27257,9 +31924,19 @@ impl<'a> QualityInspectionUpdateSentenceGroupBuilder<'a> {
         self.body_.role = Some(v.into());
         self
     }
+    /// Sets or clears the body field `role`.
+    pub fn set_role(mut self, v: Option<String>) -> Self {
+        self.body_.role = v;
+        self
+    }
     /// any | top (call start) | bottom (call end) | set (given phase) Required.
     pub fn position(mut self, v: impl Into<String>) -> Self {
         self.body_.position = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `position`.
+    pub fn set_position(mut self, v: Option<String>) -> Self {
+        self.body_.position = v;
         self
     }
     /// must | if | must_say | must_not_say | then | and Required.
@@ -27267,9 +31944,19 @@ impl<'a> QualityInspectionUpdateSentenceGroupBuilder<'a> {
         self.body_.sg_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `SGType`.
+    pub fn set_sg_type(mut self, v: Option<String>) -> Self {
+        self.body_.sg_type = v;
+        self
+    }
     /// sentence offset, 1-9999
     pub fn position_distance(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.position_distance = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `position_distance`.
+    pub fn set_position_distance(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.position_distance = v;
         self
     }
     /// script ID Required.
@@ -27277,14 +31964,29 @@ impl<'a> QualityInspectionUpdateSentenceGroupBuilder<'a> {
         self.body_.sg_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `sg_id`.
+    pub fn set_sg_id(mut self, v: Option<String>) -> Self {
+        self.body_.sg_id = v;
+        self
+    }
     /// script name, max 128
     pub fn sg_name(mut self, v: impl Into<String>) -> Self {
         self.body_.sg_name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `sg_name`.
+    pub fn set_sg_name(mut self, v: Option<String>) -> Self {
+        self.body_.sg_name = v;
+        self
+    }
     /// dialogue logic ID Required.
     pub fn dialogue_flow_id(mut self, v: impl Into<String>) -> Self {
         self.body_.dialogue_flow_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `dialogue_flow_id`.
+    pub fn set_dialogue_flow_id(mut self, v: Option<String>) -> Self {
+        self.body_.dialogue_flow_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -27307,13 +32009,29 @@ impl<'a> QualityInspectionUpdateSentenceGroupBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.updateSentenceGroup";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -27322,7 +32040,7 @@ impl<'a> QualityInspectionUpdateSentenceGroupBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionUpdateSentenceGroupResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_SENTENCE_GROUP, call).await?)
     }
@@ -27330,8 +32048,8 @@ impl<'a> QualityInspectionUpdateSentenceGroupBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.updateSentenceGroup`: Update script (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateSentenceGroup`).
-    pub fn quality_inspection_update_sentence_group(&self) -> QualityInspectionUpdateSentenceGroupBuilder<'_> {
-        QualityInspectionUpdateSentenceGroupBuilder::new(self)
+    pub fn quality_inspection_update_sentence_group(&self) -> QualityInspectionUpdateSentenceGroupBuilder {
+        QualityInspectionUpdateSentenceGroupBuilder::new(self.clone())
     }
 }
 
@@ -27339,20 +32057,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2447.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Success code not shown for this group, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_2447 (older numbering); the response table is cut inside sentences, later rows not read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionGetSentenceGroupBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionGetSentenceGroupBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionGetSentenceGroupBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionGetSentenceGroupBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionGetSentenceGroupBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionGetSentenceGroupBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -27363,9 +32084,19 @@ impl<'a> QualityInspectionGetSentenceGroupBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// script ID (the table types it Object) Required.
     pub fn sg_id(mut self, v: serde_json::Value) -> Self {
         self.body_.sg_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `sg_id`.
+    pub fn set_sg_id(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.sg_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -27388,13 +32119,29 @@ impl<'a> QualityInspectionGetSentenceGroupBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.getSentenceGroup";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -27403,7 +32150,7 @@ impl<'a> QualityInspectionGetSentenceGroupBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionGetSentenceGroupResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_GET_SENTENCE_GROUP, call).await?)
     }
@@ -27411,8 +32158,8 @@ impl<'a> QualityInspectionGetSentenceGroupBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.getSentenceGroup`: Query script details by ID (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getSentenceGroup`).
-    pub fn quality_inspection_get_sentence_group(&self) -> QualityInspectionGetSentenceGroupBuilder<'_> {
-        QualityInspectionGetSentenceGroupBuilder::new(self)
+    pub fn quality_inspection_get_sentence_group(&self) -> QualityInspectionGetSentenceGroupBuilder {
+        QualityInspectionGetSentenceGroupBuilder::new(self.clone())
     }
 }
 
@@ -27420,20 +32167,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0172.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Success code not shown for this group, so resultCode is not checked (envelope ccsqm-unchecked). Read from en-us cec_07_0172 / cec_07_2449.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionDeleteSentenceGroupBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionDeleteSentenceGroupBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteSentenceGroupBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionDeleteSentenceGroupBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionDeleteSentenceGroupBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionDeleteSentenceGroupBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -27444,9 +32194,19 @@ impl<'a> QualityInspectionDeleteSentenceGroupBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// script ID Required.
     pub fn sg_id(mut self, v: impl Into<String>) -> Self {
         self.body_.sg_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `sg_id`.
+    pub fn set_sg_id(mut self, v: Option<String>) -> Self {
+        self.body_.sg_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -27469,13 +32229,29 @@ impl<'a> QualityInspectionDeleteSentenceGroupBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteSentenceGroup";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -27484,7 +32260,7 @@ impl<'a> QualityInspectionDeleteSentenceGroupBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionDeleteSentenceGroupResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_SENTENCE_GROUP, call).await?)
     }
@@ -27492,8 +32268,8 @@ impl<'a> QualityInspectionDeleteSentenceGroupBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.deleteSentenceGroup`: Delete script by ID (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteSentenceGroup`).
-    pub fn quality_inspection_delete_sentence_group(&self) -> QualityInspectionDeleteSentenceGroupBuilder<'_> {
-        QualityInspectionDeleteSentenceGroupBuilder::new(self)
+    pub fn quality_inspection_delete_sentence_group(&self) -> QualityInspectionDeleteSentenceGroupBuilder {
+        QualityInspectionDeleteSentenceGroupBuilder::new(self.clone())
     }
 }
 
@@ -27501,20 +32277,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteConversationFlow` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0178.html>
 ///
-/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. x-UserId is mandatory in the zh copy (cec_07_2455), optional in en-us cec_07_0178.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionDeleteConversationFlowBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionDeleteConversationFlowBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteConversationFlowBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionDeleteConversationFlowBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionDeleteConversationFlowBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionDeleteConversationFlowBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -27525,9 +32304,19 @@ impl<'a> QualityInspectionDeleteConversationFlowBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// dialogue logic ID Required.
     pub fn flow_id(mut self, v: impl Into<String>) -> Self {
         self.body_.flow_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `flow_id`.
+    pub fn set_flow_id(mut self, v: Option<String>) -> Self {
+        self.body_.flow_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -27550,13 +32339,29 @@ impl<'a> QualityInspectionDeleteConversationFlowBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteConversationFlow";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -27565,7 +32370,7 @@ impl<'a> QualityInspectionDeleteConversationFlowBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionDeleteConversationFlowResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_CONVERSATION_FLOW, call).await?)
     }
@@ -27573,8 +32378,8 @@ impl<'a> QualityInspectionDeleteConversationFlowBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.deleteConversationFlow`: Delete dialogue logic (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteConversationFlow`).
-    pub fn quality_inspection_delete_conversation_flow(&self) -> QualityInspectionDeleteConversationFlowBuilder<'_> {
-        QualityInspectionDeleteConversationFlowBuilder::new(self)
+    pub fn quality_inspection_delete_conversation_flow(&self) -> QualityInspectionDeleteConversationFlowBuilder {
+        QualityInspectionDeleteConversationFlowBuilder::new(self.clone())
     }
 }
 
@@ -27582,20 +32387,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addSentenceGroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0171.html>
 ///
-/// Group conversationspecific (scripts / talk tracks) of Intelligent Inspection Integration (cec_07_0138). Success code not shown for this group, so resultCode is not checked (envelope ccsqm-unchecked). Body read from en-us cec_07_0171 / cec_07_2448 up to dialogue_flow_id (its row and any later rows cut); the response was not read, so it passes through raw.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionAddSentenceGroupBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionAddSentenceGroupBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionAddSentenceGroupBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionAddSentenceGroupBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionAddSentenceGroupBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionAddSentenceGroupBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -27606,9 +32414,19 @@ impl<'a> QualityInspectionAddSentenceGroupBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// sentence IDs used by the script
     pub fn sentences(mut self, v: Vec<String>) -> Self {
         self.body_.sentences = Some(v);
+        self
+    }
+    /// Sets or clears the body field `sentences`.
+    pub fn set_sentences(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.sentences = v;
         self
     }
     /// any | staff (agent) | customer Required.
@@ -27616,9 +32434,19 @@ impl<'a> QualityInspectionAddSentenceGroupBuilder<'a> {
         self.body_.role = Some(v.into());
         self
     }
+    /// Sets or clears the body field `role`.
+    pub fn set_role(mut self, v: Option<String>) -> Self {
+        self.body_.role = v;
+        self
+    }
     /// any | top (call start) | bottom (call end) | set (given phase) Required.
     pub fn position(mut self, v: impl Into<String>) -> Self {
         self.body_.position = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `position`.
+    pub fn set_position(mut self, v: Option<String>) -> Self {
+        self.body_.position = v;
         self
     }
     /// must | if | must_say | must_not_say | then | and Required.
@@ -27626,14 +32454,29 @@ impl<'a> QualityInspectionAddSentenceGroupBuilder<'a> {
         self.body_.sg_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `SGType`.
+    pub fn set_sg_type(mut self, v: Option<String>) -> Self {
+        self.body_.sg_type = v;
+        self
+    }
     /// script name
     pub fn sg_name(mut self, v: impl Into<String>) -> Self {
         self.body_.sg_name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `sg_name`.
+    pub fn set_sg_name(mut self, v: Option<String>) -> Self {
+        self.body_.sg_name = v;
+        self
+    }
     /// dialogue logic ID (row cut; required flag not read)
     pub fn dialogue_flow_id(mut self, v: impl Into<String>) -> Self {
         self.body_.dialogue_flow_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `dialogue_flow_id`.
+    pub fn set_dialogue_flow_id(mut self, v: Option<String>) -> Self {
+        self.body_.dialogue_flow_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -27656,13 +32499,29 @@ impl<'a> QualityInspectionAddSentenceGroupBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.addSentenceGroup";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -27671,7 +32530,7 @@ impl<'a> QualityInspectionAddSentenceGroupBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionAddSentenceGroupResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_ADD_SENTENCE_GROUP, call).await?)
     }
@@ -27679,8 +32538,8 @@ impl<'a> QualityInspectionAddSentenceGroupBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.addSentenceGroup`: Create script (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addSentenceGroup`).
-    pub fn quality_inspection_add_sentence_group(&self) -> QualityInspectionAddSentenceGroupBuilder<'_> {
-        QualityInspectionAddSentenceGroupBuilder::new(self)
+    pub fn quality_inspection_add_sentence_group(&self) -> QualityInspectionAddSentenceGroupBuilder {
+        QualityInspectionAddSentenceGroupBuilder::new(self.clone())
     }
 }
 
@@ -27688,20 +32547,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addConversationFlow` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2457.html>
 ///
-/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2457 and zh-cn cec_07_2689; the response table is cut after resultCode (resultDesc assumed as in the sibling pages).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionAddConversationFlowBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionAddConversationFlowBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionAddConversationFlowBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionAddConversationFlowBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionAddConversationFlowBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionAddConversationFlowBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -27712,9 +32574,19 @@ impl<'a> QualityInspectionAddConversationFlowBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// dialogue logic name, max 128 Required.
     pub fn flow_name(mut self, v: impl Into<String>) -> Self {
         self.body_.flow_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `flow_name`.
+    pub fn set_flow_name(mut self, v: Option<String>) -> Self {
+        self.body_.flow_name = v;
         self
     }
     /// times the dialogue logic must occur Required.
@@ -27722,14 +32594,29 @@ impl<'a> QualityInspectionAddConversationFlowBuilder<'a> {
         self.body_.min = Some(v.into());
         self
     }
+    /// Sets or clears the body field `min`.
+    pub fn set_min(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.min = v;
+        self
+    }
     /// logical expression over script IDs, e.g. must &lt;script id&gt; Required.
     pub fn expression(mut self, v: impl Into<String>) -> Self {
         self.body_.expression = Some(v.into());
         self
     }
+    /// Sets or clears the body field `expression`.
+    pub fn set_expression(mut self, v: Option<String>) -> Self {
+        self.body_.expression = v;
+        self
+    }
     /// dialogue rule ID Required.
     pub fn rule_id(mut self, v: impl Into<String>) -> Self {
         self.body_.rule_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `rule_id`.
+    pub fn set_rule_id(mut self, v: Option<String>) -> Self {
+        self.body_.rule_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -27752,13 +32639,29 @@ impl<'a> QualityInspectionAddConversationFlowBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.addConversationFlow";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -27767,7 +32670,7 @@ impl<'a> QualityInspectionAddConversationFlowBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionAddConversationFlowResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_ADD_CONVERSATION_FLOW, call).await?)
     }
@@ -27775,8 +32678,8 @@ impl<'a> QualityInspectionAddConversationFlowBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.addConversationFlow`: Create dialogue logic (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addConversationFlow`).
-    pub fn quality_inspection_add_conversation_flow(&self) -> QualityInspectionAddConversationFlowBuilder<'_> {
-        QualityInspectionAddConversationFlowBuilder::new(self)
+    pub fn quality_inspection_add_conversation_flow(&self) -> QualityInspectionAddConversationFlowBuilder {
+        QualityInspectionAddConversationFlowBuilder::new(self.clone())
     }
 }
 
@@ -27784,20 +32687,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateConversationFlow` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0179.html>
 ///
-/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0179 and zh md copy; the response table lies past the readable part, so it passes through raw.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionUpdateConversationFlowBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionUpdateConversationFlowBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionUpdateConversationFlowBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionUpdateConversationFlowBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionUpdateConversationFlowBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionUpdateConversationFlowBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -27808,9 +32714,19 @@ impl<'a> QualityInspectionUpdateConversationFlowBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// script (sentence group) IDs
     pub fn sentence_groups(mut self, v: Vec<String>) -> Self {
         self.body_.sentence_groups = Some(v);
+        self
+    }
+    /// Sets or clears the body field `sentence_groups`.
+    pub fn set_sentence_groups(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.sentence_groups = v;
         self
     }
     /// logical expression over script IDs, e.g. must &lt;id&gt; then &lt;id&gt; Required.
@@ -27818,9 +32734,19 @@ impl<'a> QualityInspectionUpdateConversationFlowBuilder<'a> {
         self.body_.expression = Some(v.into());
         self
     }
+    /// Sets or clears the body field `expression`.
+    pub fn set_expression(mut self, v: Option<String>) -> Self {
+        self.body_.expression = v;
+        self
+    }
     /// times the dialogue logic must occur Required.
     pub fn min(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.min = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `min`.
+    pub fn set_min(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.min = v;
         self
     }
     /// dialogue logic ID Required.
@@ -27828,14 +32754,29 @@ impl<'a> QualityInspectionUpdateConversationFlowBuilder<'a> {
         self.body_.flow_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `flow_id`.
+    pub fn set_flow_id(mut self, v: Option<String>) -> Self {
+        self.body_.flow_id = v;
+        self
+    }
     /// dialogue logic name, max 128 Required.
     pub fn flow_name(mut self, v: impl Into<String>) -> Self {
         self.body_.flow_name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `flow_name`.
+    pub fn set_flow_name(mut self, v: Option<String>) -> Self {
+        self.body_.flow_name = v;
+        self
+    }
     /// dialogue rule ID Required.
     pub fn rule_id(mut self, v: impl Into<String>) -> Self {
         self.body_.rule_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `rule_id`.
+    pub fn set_rule_id(mut self, v: Option<String>) -> Self {
+        self.body_.rule_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -27858,13 +32799,29 @@ impl<'a> QualityInspectionUpdateConversationFlowBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.updateConversationFlow";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -27873,7 +32830,7 @@ impl<'a> QualityInspectionUpdateConversationFlowBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionUpdateConversationFlowResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_CONVERSATION_FLOW, call).await?)
     }
@@ -27881,8 +32838,8 @@ impl<'a> QualityInspectionUpdateConversationFlowBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.updateConversationFlow`: Update dialogue logic (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateConversationFlow`).
-    pub fn quality_inspection_update_conversation_flow(&self) -> QualityInspectionUpdateConversationFlowBuilder<'_> {
-        QualityInspectionUpdateConversationFlowBuilder::new(self)
+    pub fn quality_inspection_update_conversation_flow(&self) -> QualityInspectionUpdateConversationFlowBuilder {
+        QualityInspectionUpdateConversationFlowBuilder::new(self.clone())
     }
 }
 
@@ -27890,20 +32847,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0177.html>
 ///
-/// Group conversationflow (dialogue logic) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0177 / cec_07_2454 and zh api-ccfs-cec cec_07_0177. The page gives the URI as /CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow without a host or the /apiaccess prefix; the prefix the sibling pages use is applied here.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionGetConversationFlowBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionGetConversationFlowBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionGetConversationFlowBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionGetConversationFlowBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionGetConversationFlowBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionGetConversationFlowBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -27914,9 +32874,19 @@ impl<'a> QualityInspectionGetConversationFlowBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// dialogue logic ID Required.
     pub fn flow_id(mut self, v: impl Into<String>) -> Self {
         self.body_.flow_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `flow_id`.
+    pub fn set_flow_id(mut self, v: Option<String>) -> Self {
+        self.body_.flow_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -27939,13 +32909,29 @@ impl<'a> QualityInspectionGetConversationFlowBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.getConversationFlow";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -27954,7 +32940,7 @@ impl<'a> QualityInspectionGetConversationFlowBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionGetConversationFlowResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_GET_CONVERSATION_FLOW, call).await?)
     }
@@ -27962,8 +32948,8 @@ impl<'a> QualityInspectionGetConversationFlowBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.getConversationFlow`: Query dialogue logic by ID (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getConversationFlow`).
-    pub fn quality_inspection_get_conversation_flow(&self) -> QualityInspectionGetConversationFlowBuilder<'_> {
-        QualityInspectionGetConversationFlowBuilder::new(self)
+    pub fn quality_inspection_get_conversation_flow(&self) -> QualityInspectionGetConversationFlowBuilder {
+        QualityInspectionGetConversationFlowBuilder::new(self.clone())
     }
 }
 
@@ -27971,20 +32957,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2461.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2461 (older numbering); the score_type/method value lists and the response table were past the readable part, so the answer passes through raw.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionAddRuleBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionAddRuleBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionAddRuleBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionAddRuleBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionAddRuleBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionAddRuleBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -27995,9 +32984,19 @@ impl<'a> QualityInspectionAddRuleBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// rule name Required.
     pub fn rule_name(mut self, v: impl Into<String>) -> Self {
         self.body_.rule_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `rule_name`.
+    pub fn set_rule_name(mut self, v: Option<String>) -> Self {
+        self.body_.rule_name = v;
         self
     }
     /// rule description, max 1024
@@ -28005,9 +33004,19 @@ impl<'a> QualityInspectionAddRuleBuilder<'a> {
         self.body_.description = Some(v.into());
         self
     }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
+        self
+    }
     /// normal | critical Required.
     pub fn severity(mut self, v: impl Into<String>) -> Self {
         self.body_.severity = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `severity`.
+    pub fn set_severity(mut self, v: Option<String>) -> Self {
+        self.body_.severity = v;
         self
     }
     /// score type Required.
@@ -28015,9 +33024,19 @@ impl<'a> QualityInspectionAddRuleBuilder<'a> {
         self.body_.score_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `score_type`.
+    pub fn set_score_type(mut self, v: Option<String>) -> Self {
+        self.body_.score_type = v;
+        self
+    }
     /// rule score Required.
     pub fn score(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.score = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `score`.
+    pub fn set_score(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.score = v;
         self
     }
     /// positive | negative Required.
@@ -28025,14 +33044,29 @@ impl<'a> QualityInspectionAddRuleBuilder<'a> {
         self.body_.method = Some(v.into());
         self
     }
+    /// Sets or clears the body field `method`.
+    pub fn set_method(mut self, v: Option<String>) -> Self {
+        self.body_.method = v;
+        self
+    }
     /// minimum number of dialogue logics Required.
     pub fn min(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.min = Some(v.into());
         self
     }
+    /// Sets or clears the body field `min`.
+    pub fn set_min(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.min = v;
+        self
+    }
     /// additional conditions Required.
     pub fn other(mut self, v: QualityInspectionAddRuleBodyOther) -> Self {
         self.body_.other = Some(v);
+        self
+    }
+    /// Sets or clears the body field `other`.
+    pub fn set_other(mut self, v: Option<QualityInspectionAddRuleBodyOther>) -> Self {
+        self.body_.other = v;
         self
     }
     /// Replaces the whole request body.
@@ -28055,13 +33089,29 @@ impl<'a> QualityInspectionAddRuleBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.addRule";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -28070,7 +33120,7 @@ impl<'a> QualityInspectionAddRuleBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionAddRuleResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_ADD_RULE, call).await?)
     }
@@ -28078,8 +33128,8 @@ impl<'a> QualityInspectionAddRuleBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.addRule`: Create dialogue rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/addRule`).
-    pub fn quality_inspection_add_rule(&self) -> QualityInspectionAddRuleBuilder<'_> {
-        QualityInspectionAddRuleBuilder::new(self)
+    pub fn quality_inspection_add_rule(&self) -> QualityInspectionAddRuleBuilder {
+        QualityInspectionAddRuleBuilder::new(self.clone())
     }
 }
 
@@ -28087,20 +33137,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0186.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0186 / cec_07_2463 (tr-tr); the request table then lists resultCode (apparently a response row) and is cut there, so later rows and the response were not read. The page labels call_end as the start and call_from as the end time.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionUpdateRuleBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionUpdateRuleBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionUpdateRuleBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionUpdateRuleBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionUpdateRuleBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionUpdateRuleBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -28111,9 +33164,19 @@ impl<'a> QualityInspectionUpdateRuleBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// normal | critical Required.
     pub fn severity(mut self, v: impl Into<String>) -> Self {
         self.body_.severity = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `severity`.
+    pub fn set_severity(mut self, v: Option<String>) -> Self {
+        self.body_.severity = v;
         self
     }
     /// rule ID Required.
@@ -28121,9 +33184,19 @@ impl<'a> QualityInspectionUpdateRuleBuilder<'a> {
         self.body_.rule_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `rule_id`.
+    pub fn set_rule_id(mut self, v: Option<String>) -> Self {
+        self.body_.rule_id = v;
+        self
+    }
     /// rule score Required.
     pub fn score(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.score = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `score`.
+    pub fn set_score(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.score = v;
         self
     }
     /// additional conditions Required.
@@ -28131,9 +33204,19 @@ impl<'a> QualityInspectionUpdateRuleBuilder<'a> {
         self.body_.other = Some(v);
         self
     }
+    /// Sets or clears the body field `other`.
+    pub fn set_other(mut self, v: Option<QualityInspectionUpdateRuleBodyOther>) -> Self {
+        self.body_.other = v;
+        self
+    }
     /// minimum number of dialogue logics Required.
     pub fn min(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.min = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `min`.
+    pub fn set_min(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.min = v;
         self
     }
     /// positive | negative Required.
@@ -28141,9 +33224,19 @@ impl<'a> QualityInspectionUpdateRuleBuilder<'a> {
         self.body_.method = Some(v.into());
         self
     }
+    /// Sets or clears the body field `method`.
+    pub fn set_method(mut self, v: Option<String>) -> Self {
+        self.body_.method = v;
+        self
+    }
     /// rule name
     pub fn rule_name(mut self, v: impl Into<String>) -> Self {
         self.body_.rule_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `rule_name`.
+    pub fn set_rule_name(mut self, v: Option<String>) -> Self {
+        self.body_.rule_name = v;
         self
     }
     /// Replaces the whole request body.
@@ -28166,13 +33259,29 @@ impl<'a> QualityInspectionUpdateRuleBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.updateRule";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -28181,7 +33290,7 @@ impl<'a> QualityInspectionUpdateRuleBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionUpdateRuleResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_RULE, call).await?)
     }
@@ -28189,8 +33298,8 @@ impl<'a> QualityInspectionUpdateRuleBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.updateRule`: Update dialogue rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/updateRule`).
-    pub fn quality_inspection_update_rule(&self) -> QualityInspectionUpdateRuleBuilder<'_> {
-        QualityInspectionUpdateRuleBuilder::new(self)
+    pub fn quality_inspection_update_rule(&self) -> QualityInspectionUpdateRuleBuilder {
+        QualityInspectionUpdateRuleBuilder::new(self.clone())
     }
 }
 
@@ -28198,20 +33307,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2462.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2462 (older numbering).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionDeleteRuleBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionDeleteRuleBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteRuleBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionDeleteRuleBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionDeleteRuleBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionDeleteRuleBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -28222,9 +33334,19 @@ impl<'a> QualityInspectionDeleteRuleBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// rule ID Required.
     pub fn rule_id(mut self, v: impl Into<String>) -> Self {
         self.body_.rule_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `rule_id`.
+    pub fn set_rule_id(mut self, v: Option<String>) -> Self {
+        self.body_.rule_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -28247,13 +33369,29 @@ impl<'a> QualityInspectionDeleteRuleBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteRule";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -28262,7 +33400,7 @@ impl<'a> QualityInspectionDeleteRuleBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionDeleteRuleResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_RULE, call).await?)
     }
@@ -28270,8 +33408,8 @@ impl<'a> QualityInspectionDeleteRuleBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.deleteRule`: Delete dialogue rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/deleteRule`).
-    pub fn quality_inspection_delete_rule(&self) -> QualityInspectionDeleteRuleBuilder<'_> {
-        QualityInspectionDeleteRuleBuilder::new(self)
+    pub fn quality_inspection_delete_rule(&self) -> QualityInspectionDeleteRuleBuilder {
+        QualityInspectionDeleteRuleBuilder::new(self.clone())
     }
 }
 
@@ -28279,20 +33417,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getOneRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0182.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0182 and zh api-ccfs-cec cec_07_2459; the response table is cut inside completeness (later flags and rows not read; see queryRules for the completeness flags).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionGetOneRuleBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionGetOneRuleBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionGetOneRuleBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionGetOneRuleBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionGetOneRuleBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionGetOneRuleBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -28303,9 +33444,19 @@ impl<'a> QualityInspectionGetOneRuleBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// rule ID Required.
     pub fn rule_id(mut self, v: impl Into<String>) -> Self {
         self.body_.rule_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `rule_id`.
+    pub fn set_rule_id(mut self, v: Option<String>) -> Self {
+        self.body_.rule_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -28328,13 +33479,29 @@ impl<'a> QualityInspectionGetOneRuleBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.getOneRule";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -28343,7 +33510,7 @@ impl<'a> QualityInspectionGetOneRuleBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionGetOneRuleResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_GET_ONE_RULE, call).await?)
     }
@@ -28351,8 +33518,8 @@ impl<'a> QualityInspectionGetOneRuleBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.getOneRule`: Query dialogue rule by ID (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/getOneRule`).
-    pub fn quality_inspection_get_one_rule(&self) -> QualityInspectionGetOneRuleBuilder<'_> {
-        QualityInspectionGetOneRuleBuilder::new(self)
+    pub fn quality_inspection_get_one_rule(&self) -> QualityInspectionGetOneRuleBuilder {
+        QualityInspectionGetOneRuleBuilder::new(self.clone())
     }
 }
 
@@ -28360,20 +33527,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/queryRules` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0183.html>
 ///
-/// Group conversationrules (dialogue rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from en-us cec_07_0183 (the page words incompleteOnly as complete-only), response from the zh guide section copy.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionQueryRulesBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionQueryRulesBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionQueryRulesBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionQueryRulesBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionQueryRulesBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionQueryRulesBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -28384,9 +33554,19 @@ impl<'a> QualityInspectionQueryRulesBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// page size Required.
     pub fn limit(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.limit = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// page number
@@ -28394,14 +33574,29 @@ impl<'a> QualityInspectionQueryRulesBuilder<'a> {
         self.body_.page = Some(v.into());
         self
     }
+    /// Sets or clears the body field `page`.
+    pub fn set_page(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.page = v;
+        self
+    }
     /// search keyword, max 128
     pub fn keyword(mut self, v: impl Into<String>) -> Self {
         self.body_.keyword = Some(v.into());
         self
     }
+    /// Sets or clears the body field `keyword`.
+    pub fn set_keyword(mut self, v: Option<String>) -> Self {
+        self.body_.keyword = v;
+        self
+    }
     /// only incomplete rules
     pub fn incomplete_only(mut self, v: bool) -> Self {
         self.body_.incomplete_only = Some(v);
+        self
+    }
+    /// Sets or clears the body field `incompleteOnly`.
+    pub fn set_incomplete_only(mut self, v: Option<bool>) -> Self {
+        self.body_.incomplete_only = v;
         self
     }
     /// Replaces the whole request body.
@@ -28424,13 +33619,29 @@ impl<'a> QualityInspectionQueryRulesBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.queryRules";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -28439,16 +33650,46 @@ impl<'a> QualityInspectionQueryRulesBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionQueryRulesResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_RULES, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for QualityInspectionQueryRulesBuilder {
+    type Page = QualityInspectionQueryRulesResponse;
+    type Item = QualityInspectionQueryRulesResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(serde_json::Number::from(size));
+        self.body_.page = Some(serde_json::Number::from(index.saturating_add(1)));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(_page: &Self::Page) -> Option<u64> {
+        None
+    }
+}
+
+impl QualityInspectionQueryRulesBuilder {
+    /// Pages through the answers, one request per page (`page` (page number, first page 1) and `limit`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `qualityInspection.queryRules`: Query dialogue rules (paged) (`POST /apiaccess/CCSQM/rest/ccisqm/v1/conversation-rules/queryRules`).
-    pub fn quality_inspection_query_rules(&self) -> QualityInspectionQueryRulesBuilder<'_> {
-        QualityInspectionQueryRulesBuilder::new(self)
+    pub fn quality_inspection_query_rules(&self) -> QualityInspectionQueryRulesBuilder {
+        QualityInspectionQueryRulesBuilder::new(self.clone())
     }
 }
 
@@ -28456,20 +33697,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/getInterposalRuleById` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2465.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_2465 (older numbering).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionGetInterposalRuleByIdBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionGetInterposalRuleByIdBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionGetInterposalRuleByIdBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionGetInterposalRuleByIdBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionGetInterposalRuleByIdBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionGetInterposalRuleByIdBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -28480,9 +33724,19 @@ impl<'a> QualityInspectionGetInterposalRuleByIdBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// rule ID Required.
     pub fn interposal_id(mut self, v: impl Into<String>) -> Self {
         self.body_.interposal_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `interposal_id`.
+    pub fn set_interposal_id(mut self, v: Option<String>) -> Self {
+        self.body_.interposal_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -28505,13 +33759,29 @@ impl<'a> QualityInspectionGetInterposalRuleByIdBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.getInterposalRuleById";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -28520,7 +33790,7 @@ impl<'a> QualityInspectionGetInterposalRuleByIdBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionGetInterposalRuleByIdResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_GET_INTERPOSAL_RULE_BY_ID, call).await?)
     }
@@ -28528,8 +33798,8 @@ impl<'a> QualityInspectionGetInterposalRuleByIdBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.getInterposalRuleById`: Query interruption rule by ID (`POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/getInterposalRuleById`).
-    pub fn quality_inspection_get_interposal_rule_by_id(&self) -> QualityInspectionGetInterposalRuleByIdBuilder<'_> {
-        QualityInspectionGetInterposalRuleByIdBuilder::new(self)
+    pub fn quality_inspection_get_interposal_rule_by_id(&self) -> QualityInspectionGetInterposalRuleByIdBuilder {
+        QualityInspectionGetInterposalRuleByIdBuilder::new(self.clone())
     }
 }
 
@@ -28537,20 +33807,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/queryInterposalRules` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0189.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0189; the InterposalRule and paging members and the rows after paging were not read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionQueryInterposalRulesBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionQueryInterposalRulesBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionQueryInterposalRulesBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionQueryInterposalRulesBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionQueryInterposalRulesBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionQueryInterposalRulesBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -28561,9 +33834,19 @@ impl<'a> QualityInspectionQueryInterposalRulesBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// page size Required.
     pub fn limit(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.limit = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// page number
@@ -28571,9 +33854,19 @@ impl<'a> QualityInspectionQueryInterposalRulesBuilder<'a> {
         self.body_.page = Some(v.into());
         self
     }
+    /// Sets or clears the body field `page`.
+    pub fn set_page(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.page = v;
+        self
+    }
     /// search keyword, max 64
     pub fn keyword(mut self, v: impl Into<String>) -> Self {
         self.body_.keyword = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `keyword`.
+    pub fn set_keyword(mut self, v: Option<String>) -> Self {
+        self.body_.keyword = v;
         self
     }
     /// Replaces the whole request body.
@@ -28596,13 +33889,29 @@ impl<'a> QualityInspectionQueryInterposalRulesBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.queryInterposalRules";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -28611,16 +33920,46 @@ impl<'a> QualityInspectionQueryInterposalRulesBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionQueryInterposalRulesResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_INTERPOSAL_RULES, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for QualityInspectionQueryInterposalRulesBuilder {
+    type Page = QualityInspectionQueryInterposalRulesResponse;
+    type Item = serde_json::Value;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(serde_json::Number::from(size));
+        self.body_.page = Some(serde_json::Number::from(index.saturating_add(1)));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(_page: &Self::Page) -> Option<u64> {
+        None
+    }
+}
+
+impl QualityInspectionQueryInterposalRulesBuilder {
+    /// Pages through the answers, one request per page (`page` (page number, first page 1) and `limit`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `qualityInspection.queryInterposalRules`: Query interruption rules (paged) (`POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/queryInterposalRules`).
-    pub fn quality_inspection_query_interposal_rules(&self) -> QualityInspectionQueryInterposalRulesBuilder<'_> {
-        QualityInspectionQueryInterposalRulesBuilder::new(self)
+    pub fn quality_inspection_query_interposal_rules(&self) -> QualityInspectionQueryInterposalRulesBuilder {
+        QualityInspectionQueryInterposalRulesBuilder::new(self.clone())
     }
 }
 
@@ -28628,20 +33967,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/deleteInterposalRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0190.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from en-us cec_07_0190 / cec_07_2467 and zh api-ccfs-cec cec_07_0190 (example).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionDeleteInterposalRuleBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionDeleteInterposalRuleBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteInterposalRuleBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionDeleteInterposalRuleBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionDeleteInterposalRuleBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionDeleteInterposalRuleBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -28652,9 +33994,19 @@ impl<'a> QualityInspectionDeleteInterposalRuleBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// rule ID Required.
     pub fn interposal_id(mut self, v: impl Into<String>) -> Self {
         self.body_.interposal_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `interposal_id`.
+    pub fn set_interposal_id(mut self, v: Option<String>) -> Self {
+        self.body_.interposal_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -28677,13 +34029,29 @@ impl<'a> QualityInspectionDeleteInterposalRuleBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteInterposalRule";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -28692,7 +34060,7 @@ impl<'a> QualityInspectionDeleteInterposalRuleBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionDeleteInterposalRuleResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_INTERPOSAL_RULE, call).await?)
     }
@@ -28700,8 +34068,8 @@ impl<'a> QualityInspectionDeleteInterposalRuleBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.deleteInterposalRule`: Delete interruption rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/deleteInterposalRule`).
-    pub fn quality_inspection_delete_interposal_rule(&self) -> QualityInspectionDeleteInterposalRuleBuilder<'_> {
-        QualityInspectionDeleteInterposalRuleBuilder::new(self)
+    pub fn quality_inspection_delete_interposal_rule(&self) -> QualityInspectionDeleteInterposalRuleBuilder {
+        QualityInspectionDeleteInterposalRuleBuilder::new(self.clone())
     }
 }
 
@@ -28709,20 +34077,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/addInterposalRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2468.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2468 (older numbering); the response table is cut at its first row, so the answer passes through raw.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionAddInterposalRuleBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionAddInterposalRuleBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionAddInterposalRuleBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionAddInterposalRuleBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionAddInterposalRuleBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionAddInterposalRuleBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -28733,9 +34104,19 @@ impl<'a> QualityInspectionAddInterposalRuleBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// rule name, max 64 Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// rule score Required.
@@ -28743,9 +34124,19 @@ impl<'a> QualityInspectionAddInterposalRuleBuilder<'a> {
         self.body_.score = Some(v.into());
         self
     }
+    /// Sets or clears the body field `score`.
+    pub fn set_score(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.score = v;
+        self
+    }
     /// maximum crosstalk duration, s Required.
     pub fn seconds(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.seconds = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `seconds`.
+    pub fn set_seconds(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.seconds = v;
         self
     }
     /// maximum crosstalk count Required.
@@ -28753,9 +34144,19 @@ impl<'a> QualityInspectionAddInterposalRuleBuilder<'a> {
         self.body_.times = Some(v.into());
         self
     }
+    /// Sets or clears the body field `times`.
+    pub fn set_times(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.times = v;
+        self
+    }
     /// inspection conditions Required.
     pub fn other(mut self, v: QualityInspectionAddInterposalRuleBodyOther) -> Self {
         self.body_.other = Some(v);
+        self
+    }
+    /// Sets or clears the body field `other`.
+    pub fn set_other(mut self, v: Option<QualityInspectionAddInterposalRuleBodyOther>) -> Self {
+        self.body_.other = v;
         self
     }
     /// Replaces the whole request body.
@@ -28778,13 +34179,29 @@ impl<'a> QualityInspectionAddInterposalRuleBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.addInterposalRule";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -28793,7 +34210,7 @@ impl<'a> QualityInspectionAddInterposalRuleBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionAddInterposalRuleResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_ADD_INTERPOSAL_RULE, call).await?)
     }
@@ -28801,8 +34218,8 @@ impl<'a> QualityInspectionAddInterposalRuleBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.addInterposalRule`: Create interruption rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/addInterposalRule`).
-    pub fn quality_inspection_add_interposal_rule(&self) -> QualityInspectionAddInterposalRuleBuilder<'_> {
-        QualityInspectionAddInterposalRuleBuilder::new(self)
+    pub fn quality_inspection_add_interposal_rule(&self) -> QualityInspectionAddInterposalRuleBuilder {
+        QualityInspectionAddInterposalRuleBuilder::new(self.clone())
     }
 }
 
@@ -28810,20 +34227,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/updateInterposalRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2469.html>
 ///
-/// Group interposalrules (interruption / crosstalk rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_2469 and the zh guide section copy; the response table was not read, so the answer passes through raw.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionUpdateInterposalRuleBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionUpdateInterposalRuleBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionUpdateInterposalRuleBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionUpdateInterposalRuleBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionUpdateInterposalRuleBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionUpdateInterposalRuleBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -28834,9 +34254,19 @@ impl<'a> QualityInspectionUpdateInterposalRuleBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// rule score Required.
     pub fn score(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.score = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `score`.
+    pub fn set_score(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.score = v;
         self
     }
     /// maximum crosstalk duration, s Required.
@@ -28844,9 +34274,19 @@ impl<'a> QualityInspectionUpdateInterposalRuleBuilder<'a> {
         self.body_.seconds = Some(v.into());
         self
     }
+    /// Sets or clears the body field `seconds`.
+    pub fn set_seconds(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.seconds = v;
+        self
+    }
     /// maximum crosstalk count Required.
     pub fn times(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.times = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `times`.
+    pub fn set_times(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.times = v;
         self
     }
     /// inspection conditions Required.
@@ -28854,14 +34294,29 @@ impl<'a> QualityInspectionUpdateInterposalRuleBuilder<'a> {
         self.body_.other = Some(v);
         self
     }
+    /// Sets or clears the body field `other`.
+    pub fn set_other(mut self, v: Option<QualityInspectionUpdateInterposalRuleBodyOther>) -> Self {
+        self.body_.other = v;
+        self
+    }
     /// rule ID Required.
     pub fn interposal_id(mut self, v: impl Into<String>) -> Self {
         self.body_.interposal_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `interposal_id`.
+    pub fn set_interposal_id(mut self, v: Option<String>) -> Self {
+        self.body_.interposal_id = v;
+        self
+    }
     /// rule name Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// Replaces the whole request body.
@@ -28884,13 +34339,29 @@ impl<'a> QualityInspectionUpdateInterposalRuleBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.updateInterposalRule";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -28899,7 +34370,7 @@ impl<'a> QualityInspectionUpdateInterposalRuleBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionUpdateInterposalRuleResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_INTERPOSAL_RULE, call).await?)
     }
@@ -28907,8 +34378,8 @@ impl<'a> QualityInspectionUpdateInterposalRuleBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.updateInterposalRule`: Update interruption rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/interposal-rules/updateInterposalRule`).
-    pub fn quality_inspection_update_interposal_rule(&self) -> QualityInspectionUpdateInterposalRuleBuilder<'_> {
-        QualityInspectionUpdateInterposalRuleBuilder::new(self)
+    pub fn quality_inspection_update_interposal_rule(&self) -> QualityInspectionUpdateInterposalRuleBuilder {
+        QualityInspectionUpdateInterposalRuleBuilder::new(self.clone())
     }
 }
 
@@ -28916,20 +34387,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/createSilenceRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0197.html>
 ///
-/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. x-UserId is mandatory here. Body read from en-us cec_07_0197 up to exception (its members cut); the response was not read, so the answer passes through raw.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionCreateSilenceRuleBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionCreateSilenceRuleBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionCreateSilenceRuleBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionCreateSilenceRuleBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionCreateSilenceRuleBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionCreateSilenceRuleBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -28940,14 +34414,29 @@ impl<'a> QualityInspectionCreateSilenceRuleBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// basic rule data
     pub fn setting(mut self, v: QualityInspectionCreateSilenceRuleBodySetting) -> Self {
         self.body_.setting = Some(v);
         self
     }
+    /// Sets or clears the body field `setting`.
+    pub fn set_setting(mut self, v: Option<QualityInspectionCreateSilenceRuleBodySetting>) -> Self {
+        self.body_.setting = v;
+        self
+    }
     /// exceptions (sub-fields not read; see querySilenceRule)
     pub fn exception(mut self, v: serde_json::Value) -> Self {
         self.body_.exception = Some(v);
+        self
+    }
+    /// Sets or clears the body field `exception`.
+    pub fn set_exception(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.exception = v;
         self
     }
     /// Replaces the whole request body.
@@ -28970,13 +34459,29 @@ impl<'a> QualityInspectionCreateSilenceRuleBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.createSilenceRule";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -28985,7 +34490,7 @@ impl<'a> QualityInspectionCreateSilenceRuleBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionCreateSilenceRuleResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_CREATE_SILENCE_RULE, call).await?)
     }
@@ -28993,8 +34498,8 @@ impl<'a> QualityInspectionCreateSilenceRuleBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.createSilenceRule`: Create silence rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/createSilenceRule`).
-    pub fn quality_inspection_create_silence_rule(&self) -> QualityInspectionCreateSilenceRuleBuilder<'_> {
-        QualityInspectionCreateSilenceRuleBuilder::new(self)
+    pub fn quality_inspection_create_silence_rule(&self) -> QualityInspectionCreateSilenceRuleBuilder {
+        QualityInspectionCreateSilenceRuleBuilder::new(self.clone())
     }
 }
 
@@ -29002,20 +34507,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/updateSilenceRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0199.html>
 ///
-/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. Body read from en-us cec_07_0199 up to setting.silence_id (later rows, e.g. exception, cut); the response was not read, so the answer passes through raw.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionUpdateSilenceRuleBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionUpdateSilenceRuleBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionUpdateSilenceRuleBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionUpdateSilenceRuleBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionUpdateSilenceRuleBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionUpdateSilenceRuleBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -29026,9 +34534,19 @@ impl<'a> QualityInspectionUpdateSilenceRuleBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// basic rule data
     pub fn setting(mut self, v: QualityInspectionUpdateSilenceRuleBodySetting) -> Self {
         self.body_.setting = Some(v);
+        self
+    }
+    /// Sets or clears the body field `setting`.
+    pub fn set_setting(mut self, v: Option<QualityInspectionUpdateSilenceRuleBodySetting>) -> Self {
+        self.body_.setting = v;
         self
     }
     /// Replaces the whole request body.
@@ -29051,13 +34569,29 @@ impl<'a> QualityInspectionUpdateSilenceRuleBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.updateSilenceRule";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -29066,7 +34600,7 @@ impl<'a> QualityInspectionUpdateSilenceRuleBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionUpdateSilenceRuleResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_SILENCE_RULE, call).await?)
     }
@@ -29074,8 +34608,8 @@ impl<'a> QualityInspectionUpdateSilenceRuleBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.updateSilenceRule`: Modify silence rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/updateSilenceRule`).
-    pub fn quality_inspection_update_silence_rule(&self) -> QualityInspectionUpdateSilenceRuleBuilder<'_> {
-        QualityInspectionUpdateSilenceRuleBuilder::new(self)
+    pub fn quality_inspection_update_silence_rule(&self) -> QualityInspectionUpdateSilenceRuleBuilder {
+        QualityInspectionUpdateSilenceRuleBuilder::new(self.clone())
     }
 }
 
@@ -29083,20 +34617,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/deleteSilenceRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0200.html>
 ///
-/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. Read from en-us cec_07_0200 / cec_07_2477.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionDeleteSilenceRuleBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionDeleteSilenceRuleBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteSilenceRuleBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionDeleteSilenceRuleBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionDeleteSilenceRuleBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionDeleteSilenceRuleBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -29107,9 +34644,19 @@ impl<'a> QualityInspectionDeleteSilenceRuleBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// rule ID Required.
     pub fn silence_id(mut self, v: impl Into<String>) -> Self {
         self.body_.silence_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `silence_id`.
+    pub fn set_silence_id(mut self, v: Option<String>) -> Self {
+        self.body_.silence_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -29132,13 +34679,29 @@ impl<'a> QualityInspectionDeleteSilenceRuleBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteSilenceRule";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -29147,7 +34710,7 @@ impl<'a> QualityInspectionDeleteSilenceRuleBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionDeleteSilenceRuleResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_SILENCE_RULE, call).await?)
     }
@@ -29155,8 +34718,8 @@ impl<'a> QualityInspectionDeleteSilenceRuleBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.deleteSilenceRule`: Delete silence rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/deleteSilenceRule`).
-    pub fn quality_inspection_delete_silence_rule(&self) -> QualityInspectionDeleteSilenceRuleBuilder<'_> {
-        QualityInspectionDeleteSilenceRuleBuilder::new(self)
+    pub fn quality_inspection_delete_silence_rule(&self) -> QualityInspectionDeleteSilenceRuleBuilder {
+        QualityInspectionDeleteSilenceRuleBuilder::new(self.clone())
     }
 }
 
@@ -29164,20 +34727,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/querySilenceRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0196.html>
 ///
-/// Group silencerule of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as the delete page states. Read from en-us cec_07_0196 / cec_07_2473 (tr-tr): the response starts with exception.before.staff\[\] (category_id, sentence_id, ...) and is cut there, so it passes through raw.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionQuerySilenceRuleBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionQuerySilenceRuleBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionQuerySilenceRuleBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionQuerySilenceRuleBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionQuerySilenceRuleBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionQuerySilenceRuleBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -29188,9 +34754,19 @@ impl<'a> QualityInspectionQuerySilenceRuleBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// rule ID Required.
     pub fn silence_id(mut self, v: impl Into<String>) -> Self {
         self.body_.silence_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `silence_id`.
+    pub fn set_silence_id(mut self, v: Option<String>) -> Self {
+        self.body_.silence_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -29213,13 +34789,29 @@ impl<'a> QualityInspectionQuerySilenceRuleBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.querySilenceRule";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -29228,7 +34820,7 @@ impl<'a> QualityInspectionQuerySilenceRuleBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionQuerySilenceRuleResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SILENCE_RULE, call).await?)
     }
@@ -29236,8 +34828,8 @@ impl<'a> QualityInspectionQuerySilenceRuleBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.querySilenceRule`: Query silence rule by ID (`POST /apiaccess/CCSQM/rest/ccisqm/v1/silencerule/querySilenceRule`).
-    pub fn quality_inspection_query_silence_rule(&self) -> QualityInspectionQuerySilenceRuleBuilder<'_> {
-        QualityInspectionQuerySilenceRuleBuilder::new(self)
+    pub fn quality_inspection_query_silence_rule(&self) -> QualityInspectionQuerySilenceRuleBuilder {
+        QualityInspectionQuerySilenceRuleBuilder::new(self.clone())
     }
 }
 
@@ -29245,20 +34837,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/addSpeedRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0202.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0202 / cec_07_2479 up to exception (its members cut); the response was not read, so the answer passes through raw. The zh page gives call times in ms, the en page in s.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionAddSpeedRuleBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionAddSpeedRuleBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionAddSpeedRuleBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionAddSpeedRuleBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionAddSpeedRuleBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionAddSpeedRuleBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -29269,14 +34864,29 @@ impl<'a> QualityInspectionAddSpeedRuleBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// basic data Required.
     pub fn setting(mut self, v: QualityInspectionAddSpeedRuleBodySetting) -> Self {
         self.body_.setting = Some(v);
         self
     }
+    /// Sets or clears the body field `setting`.
+    pub fn set_setting(mut self, v: Option<QualityInspectionAddSpeedRuleBodySetting>) -> Self {
+        self.body_.setting = v;
+        self
+    }
     /// exceptions (members not read; see querySpeedRuleById)
     pub fn exception(mut self, v: serde_json::Value) -> Self {
         self.body_.exception = Some(v);
+        self
+    }
+    /// Sets or clears the body field `exception`.
+    pub fn set_exception(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.exception = v;
         self
     }
     /// Replaces the whole request body.
@@ -29299,13 +34909,29 @@ impl<'a> QualityInspectionAddSpeedRuleBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.addSpeedRule";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -29314,7 +34940,7 @@ impl<'a> QualityInspectionAddSpeedRuleBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionAddSpeedRuleResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_ADD_SPEED_RULE, call).await?)
     }
@@ -29322,8 +34948,8 @@ impl<'a> QualityInspectionAddSpeedRuleBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.addSpeedRule`: Create speech-rate rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/addSpeedRule`).
-    pub fn quality_inspection_add_speed_rule(&self) -> QualityInspectionAddSpeedRuleBuilder<'_> {
-        QualityInspectionAddSpeedRuleBuilder::new(self)
+    pub fn quality_inspection_add_speed_rule(&self) -> QualityInspectionAddSpeedRuleBuilder {
+        QualityInspectionAddSpeedRuleBuilder::new(self.clone())
     }
 }
 
@@ -29331,20 +34957,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/updateSpeedRule` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0206.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Body read from en-us cec_07_0206 / cec_07_2483 up to setting.other (the rule ID row and later rows cut); the response was not read, so the answer passes through raw.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionUpdateSpeedRuleBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionUpdateSpeedRuleBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionUpdateSpeedRuleBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionUpdateSpeedRuleBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionUpdateSpeedRuleBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionUpdateSpeedRuleBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -29355,9 +34984,19 @@ impl<'a> QualityInspectionUpdateSpeedRuleBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// basic data Required.
     pub fn setting(mut self, v: QualityInspectionUpdateSpeedRuleBodySetting) -> Self {
         self.body_.setting = Some(v);
+        self
+    }
+    /// Sets or clears the body field `setting`.
+    pub fn set_setting(mut self, v: Option<QualityInspectionUpdateSpeedRuleBodySetting>) -> Self {
+        self.body_.setting = v;
         self
     }
     /// Replaces the whole request body.
@@ -29380,13 +35019,29 @@ impl<'a> QualityInspectionUpdateSpeedRuleBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.updateSpeedRule";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -29395,7 +35050,7 @@ impl<'a> QualityInspectionUpdateSpeedRuleBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionUpdateSpeedRuleResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_SPEED_RULE, call).await?)
     }
@@ -29403,8 +35058,8 @@ impl<'a> QualityInspectionUpdateSpeedRuleBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.updateSpeedRule`: Modify speech-rate rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/updateSpeedRule`).
-    pub fn quality_inspection_update_speed_rule(&self) -> QualityInspectionUpdateSpeedRuleBuilder<'_> {
-        QualityInspectionUpdateSpeedRuleBuilder::new(self)
+    pub fn quality_inspection_update_speed_rule(&self) -> QualityInspectionUpdateSpeedRuleBuilder {
+        QualityInspectionUpdateSpeedRuleBuilder::new(self.clone())
     }
 }
 
@@ -29412,20 +35067,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/deleteSpeedRule` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0204.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Read from the zh md copy api-ccfs-cec cec_07_0204.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionDeleteSpeedRuleBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionDeleteSpeedRuleBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteSpeedRuleBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionDeleteSpeedRuleBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionDeleteSpeedRuleBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionDeleteSpeedRuleBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -29436,9 +35094,19 @@ impl<'a> QualityInspectionDeleteSpeedRuleBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// rule ID Required.
     pub fn speed_id(mut self, v: impl Into<String>) -> Self {
         self.body_.speed_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `speed_id`.
+    pub fn set_speed_id(mut self, v: Option<String>) -> Self {
+        self.body_.speed_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -29461,13 +35129,29 @@ impl<'a> QualityInspectionDeleteSpeedRuleBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteSpeedRule";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -29476,7 +35160,7 @@ impl<'a> QualityInspectionDeleteSpeedRuleBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionDeleteSpeedRuleResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_SPEED_RULE, call).await?)
     }
@@ -29484,8 +35168,8 @@ impl<'a> QualityInspectionDeleteSpeedRuleBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.deleteSpeedRule`: Delete speech-rate rule (`POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/deleteSpeedRule`).
-    pub fn quality_inspection_delete_speed_rule(&self) -> QualityInspectionDeleteSpeedRuleBuilder<'_> {
-        QualityInspectionDeleteSpeedRuleBuilder::new(self)
+    pub fn quality_inspection_delete_speed_rule(&self) -> QualityInspectionDeleteSpeedRuleBuilder {
+        QualityInspectionDeleteSpeedRuleBuilder::new(self.clone())
     }
 }
 
@@ -29493,20 +35177,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRuleById` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0203.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from zh md copy cec_07_0203, response from the zh guide section copy of the same page.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionQuerySpeedRuleByIdBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionQuerySpeedRuleByIdBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionQuerySpeedRuleByIdBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionQuerySpeedRuleByIdBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionQuerySpeedRuleByIdBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionQuerySpeedRuleByIdBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -29517,9 +35204,19 @@ impl<'a> QualityInspectionQuerySpeedRuleByIdBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// rule ID Required.
     pub fn speed_id(mut self, v: impl Into<String>) -> Self {
         self.body_.speed_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `speed_id`.
+    pub fn set_speed_id(mut self, v: Option<String>) -> Self {
+        self.body_.speed_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -29542,13 +35239,29 @@ impl<'a> QualityInspectionQuerySpeedRuleByIdBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.querySpeedRuleById";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -29557,7 +35270,7 @@ impl<'a> QualityInspectionQuerySpeedRuleByIdBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionQuerySpeedRuleByIdResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SPEED_RULE_BY_ID, call).await?)
     }
@@ -29565,8 +35278,8 @@ impl<'a> QualityInspectionQuerySpeedRuleByIdBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.querySpeedRuleById`: Query speech-rate rule by ID (`POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRuleById`).
-    pub fn quality_inspection_query_speed_rule_by_id(&self) -> QualityInspectionQuerySpeedRuleByIdBuilder<'_> {
-        QualityInspectionQuerySpeedRuleByIdBuilder::new(self)
+    pub fn quality_inspection_query_speed_rule_by_id(&self) -> QualityInspectionQuerySpeedRuleByIdBuilder {
+        QualityInspectionQuerySpeedRuleByIdBuilder::new(self.clone())
     }
 }
 
@@ -29574,20 +35287,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRules` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0205.html>
 ///
-/// Group speedrule (speech-rate rules) of Intelligent Inspection Integration (cec_07_0138); success code 0405000 as its pages state. Request from zh md copy cec_07_0205; the response table is cut after data, whose members were not read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionQuerySpeedRulesBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionQuerySpeedRulesBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionQuerySpeedRulesBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionQuerySpeedRulesBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionQuerySpeedRulesBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionQuerySpeedRulesBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -29598,9 +35314,19 @@ impl<'a> QualityInspectionQuerySpeedRulesBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// page number
     pub fn page(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.page = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `page`.
+    pub fn set_page(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.page = v;
         self
     }
     /// page size Required.
@@ -29608,9 +35334,19 @@ impl<'a> QualityInspectionQuerySpeedRulesBuilder<'a> {
         self.body_.limit = Some(v.into());
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// search keyword
     pub fn keyword(mut self, v: impl Into<String>) -> Self {
         self.body_.keyword = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `keyword`.
+    pub fn set_keyword(mut self, v: Option<String>) -> Self {
+        self.body_.keyword = v;
         self
     }
     /// Replaces the whole request body.
@@ -29633,13 +35369,29 @@ impl<'a> QualityInspectionQuerySpeedRulesBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.querySpeedRules";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -29648,16 +35400,46 @@ impl<'a> QualityInspectionQuerySpeedRulesBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionQuerySpeedRulesResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_SPEED_RULES, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for QualityInspectionQuerySpeedRulesBuilder {
+    type Page = QualityInspectionQuerySpeedRulesResponse;
+    type Item = serde_json::Value;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(serde_json::Number::from(size));
+        self.body_.page = Some(serde_json::Number::from(index.saturating_add(1)));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(_page: &Self::Page) -> Option<u64> {
+        None
+    }
+}
+
+impl QualityInspectionQuerySpeedRulesBuilder {
+    /// Pages through the answers, one request per page (`page` (page number, first page 1) and `limit`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `qualityInspection.querySpeedRules`: Query speech-rate rules (paged) (`POST /apiaccess/CCSQM/rest/ccisqm/v1/speedrule/querySpeedRules`).
-    pub fn quality_inspection_query_speed_rules(&self) -> QualityInspectionQuerySpeedRulesBuilder<'_> {
-        QualityInspectionQuerySpeedRulesBuilder::new(self)
+    pub fn quality_inspection_query_speed_rules(&self) -> QualityInspectionQuerySpeedRulesBuilder {
+        QualityInspectionQuerySpeedRulesBuilder::new(self.clone())
     }
 }
 
@@ -29665,20 +35447,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/deleteScenario` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0208.html>
 ///
-/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. Read from en-us cec_07_0208 / cec_07_2485 and zh api-ccfs-cec cec_07_0208 (example).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionDeleteScenarioBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionDeleteScenarioBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionDeleteScenarioBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionDeleteScenarioBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionDeleteScenarioBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionDeleteScenarioBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -29689,9 +35474,19 @@ impl<'a> QualityInspectionDeleteScenarioBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// business scenario ID Required.
     pub fn group_id(mut self, v: impl Into<String>) -> Self {
         self.body_.group_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `group_id`.
+    pub fn set_group_id(mut self, v: Option<String>) -> Self {
+        self.body_.group_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -29714,13 +35509,29 @@ impl<'a> QualityInspectionDeleteScenarioBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.deleteScenario";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -29729,7 +35540,7 @@ impl<'a> QualityInspectionDeleteScenarioBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionDeleteScenarioResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_DELETE_SCENARIO, call).await?)
     }
@@ -29737,8 +35548,8 @@ impl<'a> QualityInspectionDeleteScenarioBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.deleteScenario`: Delete business scenario (`POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/deleteScenario`).
-    pub fn quality_inspection_delete_scenario(&self) -> QualityInspectionDeleteScenarioBuilder<'_> {
-        QualityInspectionDeleteScenarioBuilder::new(self)
+    pub fn quality_inspection_delete_scenario(&self) -> QualityInspectionDeleteScenarioBuilder {
+        QualityInspectionDeleteScenarioBuilder::new(self.clone())
     }
 }
 
@@ -29746,20 +35557,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/createScenario` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2487.html>
 ///
-/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. A new scenario is unusable until updated with the update interface. Body read from en-us cec_07_2487 up to other (its members are cut; call_from/call_end taken from queryAllScenario); the response was not read, so it passes through raw.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionCreateScenarioBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionCreateScenarioBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionCreateScenarioBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionCreateScenarioBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionCreateScenarioBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionCreateScenarioBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -29770,9 +35584,19 @@ impl<'a> QualityInspectionCreateScenarioBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// scenario name Required.
     pub fn group_name(mut self, v: impl Into<String>) -> Self {
         self.body_.group_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `group_name`.
+    pub fn set_group_name(mut self, v: Option<String>) -> Self {
+        self.body_.group_name = v;
         self
     }
     /// scenario description
@@ -29780,14 +35604,29 @@ impl<'a> QualityInspectionCreateScenarioBuilder<'a> {
         self.body_.description = Some(v.into());
         self
     }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
+        self
+    }
     /// 0 (default) count sensitive-word deductions, 1 do not
     pub fn ignore_sensitive(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.ignore_sensitive = Some(v.into());
         self
     }
+    /// Sets or clears the body field `ignore_sensitive`.
+    pub fn set_ignore_sensitive(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.ignore_sensitive = v;
+        self
+    }
     /// call filter of the scenario Required.
     pub fn other(mut self, v: QualityInspectionCreateScenarioBodyOther) -> Self {
         self.body_.other = Some(v);
+        self
+    }
+    /// Sets or clears the body field `other`.
+    pub fn set_other(mut self, v: Option<QualityInspectionCreateScenarioBodyOther>) -> Self {
+        self.body_.other = v;
         self
     }
     /// Replaces the whole request body.
@@ -29810,13 +35649,29 @@ impl<'a> QualityInspectionCreateScenarioBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.createScenario";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -29825,7 +35680,7 @@ impl<'a> QualityInspectionCreateScenarioBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionCreateScenarioResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_CREATE_SCENARIO, call).await?)
     }
@@ -29833,8 +35688,8 @@ impl<'a> QualityInspectionCreateScenarioBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.createScenario`: Create business scenario (`POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/createScenario`).
-    pub fn quality_inspection_create_scenario(&self) -> QualityInspectionCreateScenarioBuilder<'_> {
-        QualityInspectionCreateScenarioBuilder::new(self)
+    pub fn quality_inspection_create_scenario(&self) -> QualityInspectionCreateScenarioBuilder {
+        QualityInspectionCreateScenarioBuilder::new(self.clone())
     }
 }
 
@@ -29842,20 +35697,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/queryAllScenario` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2722.html>
 ///
-/// Group scenariomanage (inspection business scenarios) of Intelligent Inspection Integration (cec_07_0138); success code 0406000 per the zh delete page. Read from zh api-ccfs-cec cec_07_2722 (2024-09) and en-us cec_07_0213 (ja-jp) / cec_07_2490; the response table has no result code.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionQueryAllScenarioBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionQueryAllScenarioBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionQueryAllScenarioBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionQueryAllScenarioBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionQueryAllScenarioBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionQueryAllScenarioBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -29866,9 +35724,19 @@ impl<'a> QualityInspectionQueryAllScenarioBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// page size Required.
     pub fn limit(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.limit = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// page number Required.
@@ -29876,9 +35744,19 @@ impl<'a> QualityInspectionQueryAllScenarioBuilder<'a> {
         self.body_.page = Some(v.into());
         self
     }
+    /// Sets or clears the body field `page`.
+    pub fn set_page(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.page = v;
+        self
+    }
     /// scenario name
     pub fn scenario_name(mut self, v: impl Into<String>) -> Self {
         self.body_.scenario_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `scenarioName`.
+    pub fn set_scenario_name(mut self, v: Option<String>) -> Self {
+        self.body_.scenario_name = v;
         self
     }
     /// 0 disabled, 1 enabled
@@ -29886,14 +35764,29 @@ impl<'a> QualityInspectionQueryAllScenarioBuilder<'a> {
         self.body_.scenario_status = Some(v.into());
         self
     }
+    /// Sets or clears the body field `scenarioStatus`.
+    pub fn set_scenario_status(mut self, v: Option<String>) -> Self {
+        self.body_.scenario_status = v;
+        self
+    }
     /// creation time from
     pub fn start_time(mut self, v: impl Into<String>) -> Self {
         self.body_.start_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `startTime`.
+    pub fn set_start_time(mut self, v: Option<String>) -> Self {
+        self.body_.start_time = v;
+        self
+    }
     /// creation time to
     pub fn end_time(mut self, v: impl Into<String>) -> Self {
         self.body_.end_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_time = v;
         self
     }
     /// Replaces the whole request body.
@@ -29916,13 +35809,29 @@ impl<'a> QualityInspectionQueryAllScenarioBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.queryAllScenario";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -29931,16 +35840,46 @@ impl<'a> QualityInspectionQueryAllScenarioBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionQueryAllScenarioResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_ALL_SCENARIO, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for QualityInspectionQueryAllScenarioBuilder {
+    type Page = QualityInspectionQueryAllScenarioResponse;
+    type Item = QualityInspectionQueryAllScenarioResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(serde_json::Number::from(size));
+        self.body_.page = Some(serde_json::Number::from(index.saturating_add(1)));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl QualityInspectionQueryAllScenarioBuilder {
+    /// Pages through the answers, one request per page (`page` (page number, first page 1) and `limit`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `qualityInspection.queryAllScenario`: Query all business scenarios (`POST /apiaccess/CCSQM/rest/ccisqm/v1/scenariomanage/queryAllScenario`).
-    pub fn quality_inspection_query_all_scenario(&self) -> QualityInspectionQueryAllScenarioBuilder<'_> {
-        QualityInspectionQueryAllScenarioBuilder::new(self)
+    pub fn quality_inspection_query_all_scenario(&self) -> QualityInspectionQueryAllScenarioBuilder {
+        QualityInspectionQueryAllScenarioBuilder::new(self.clone())
     }
 }
 
@@ -29948,20 +35887,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/appointQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0232.html>
 ///
-/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Read from en-us cec_07_0232 and zh cec_07_2741 (2024-09).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionAppointQualityTaskBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionAppointQualityTaskBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionAppointQualityTaskBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionAppointQualityTaskBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionAppointQualityTaskBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionAppointQualityTaskBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -29972,9 +35914,19 @@ impl<'a> QualityInspectionAppointQualityTaskBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// sampling task ID Required.
     pub fn quality_task_id(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.quality_task_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `qualityTaskId`.
+    pub fn set_quality_task_id(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.quality_task_id = v;
         self
     }
     /// inspector assignment type (only 1) Required.
@@ -29982,14 +35934,29 @@ impl<'a> QualityInspectionAppointQualityTaskBuilder<'a> {
         self.body_.set_counts_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `setCountsType`.
+    pub fn set_set_counts_type(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.set_counts_type = v;
+        self
+    }
     /// take effect now: 0 or 1 Required.
     pub fn is_take_effect(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.is_take_effect = Some(v.into());
         self
     }
+    /// Sets or clears the body field `isTakeEffect`.
+    pub fn set_is_take_effect(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.is_take_effect = v;
+        self
+    }
     /// inspectors Required.
     pub fn set_counts(mut self, v: Vec<QualityInspectionAppointQualityTaskBodySetCounts>) -> Self {
         self.body_.set_counts = Some(v);
+        self
+    }
+    /// Sets or clears the body field `setCounts`.
+    pub fn set_set_counts(mut self, v: Option<Vec<QualityInspectionAppointQualityTaskBodySetCounts>>) -> Self {
+        self.body_.set_counts = v;
         self
     }
     /// Replaces the whole request body.
@@ -30012,13 +35979,29 @@ impl<'a> QualityInspectionAppointQualityTaskBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.appointQualityTask";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -30027,7 +36010,7 @@ impl<'a> QualityInspectionAppointQualityTaskBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionAppointQualityTaskResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_APPOINT_QUALITY_TASK, call).await?)
     }
@@ -30035,8 +36018,8 @@ impl<'a> QualityInspectionAppointQualityTaskBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.appointQualityTask`: Assign manual review task (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/appointQualityTask`).
-    pub fn quality_inspection_appoint_quality_task(&self) -> QualityInspectionAppointQualityTaskBuilder<'_> {
-        QualityInspectionAppointQualityTaskBuilder::new(self)
+    pub fn quality_inspection_appoint_quality_task(&self) -> QualityInspectionAppointQualityTaskBuilder {
+        QualityInspectionAppointQualityTaskBuilder::new(self.clone())
     }
 }
 
@@ -30044,20 +36027,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/takeEffectQualityTask` — reference: <https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_2739.html>
 ///
-/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Body read from zh-cn cec_07_2739; the type value list and the response table were past the readable part, so the answer passes through raw.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionTakeEffectQualityTaskBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionTakeEffectQualityTaskBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionTakeEffectQualityTaskBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionTakeEffectQualityTaskBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionTakeEffectQualityTaskBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionTakeEffectQualityTaskBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -30068,9 +36054,19 @@ impl<'a> QualityInspectionTakeEffectQualityTaskBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// activation type (value list not read) Required.
     pub fn type_(mut self, v: impl Into<String>) -> Self {
         self.body_.type_ = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `type`.
+    pub fn set_type_(mut self, v: Option<String>) -> Self {
+        self.body_.type_ = v;
         self
     }
     /// sampling task ID Required.
@@ -30078,9 +36074,19 @@ impl<'a> QualityInspectionTakeEffectQualityTaskBuilder<'a> {
         self.body_.quality_task_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `qualityTaskId`.
+    pub fn set_quality_task_id(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.quality_task_id = v;
+        self
+    }
     /// activation time
     pub fn reserve_time(mut self, v: impl Into<String>) -> Self {
         self.body_.reserve_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `reserveTime`.
+    pub fn set_reserve_time(mut self, v: Option<String>) -> Self {
+        self.body_.reserve_time = v;
         self
     }
     /// Replaces the whole request body.
@@ -30103,13 +36109,29 @@ impl<'a> QualityInspectionTakeEffectQualityTaskBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.takeEffectQualityTask";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -30118,7 +36140,7 @@ impl<'a> QualityInspectionTakeEffectQualityTaskBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionTakeEffectQualityTaskResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_TAKE_EFFECT_QUALITY_TASK, call).await?)
     }
@@ -30126,8 +36148,8 @@ impl<'a> QualityInspectionTakeEffectQualityTaskBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.takeEffectQualityTask`: Activate manual review task (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/takeEffectQualityTask`).
-    pub fn quality_inspection_take_effect_quality_task(&self) -> QualityInspectionTakeEffectQualityTaskBuilder<'_> {
-        QualityInspectionTakeEffectQualityTaskBuilder::new(self)
+    pub fn quality_inspection_take_effect_quality_task(&self) -> QualityInspectionTakeEffectQualityTaskBuilder {
+        QualityInspectionTakeEffectQualityTaskBuilder::new(self.clone())
     }
 }
 
@@ -30135,20 +36157,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/queryQualityTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2740.html>
 ///
-/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. Read from zh cec_07_2740 (2024-09) and md copy cec_07_0231; the data table is cut after creatOperator (later members and rows not read). creatOperator is spelled so on the wire.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionQueryQualityTaskBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionQueryQualityTaskBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionQueryQualityTaskBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionQueryQualityTaskBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionQueryQualityTaskBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionQueryQualityTaskBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -30159,9 +36184,19 @@ impl<'a> QualityInspectionQueryQualityTaskBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// task filters
     pub fn fixed_columns(mut self, v: QualityInspectionQueryQualityTaskBodyFixedColumns) -> Self {
         self.body_.fixed_columns = Some(v);
+        self
+    }
+    /// Sets or clears the body field `fixedColumns`.
+    pub fn set_fixed_columns(mut self, v: Option<QualityInspectionQueryQualityTaskBodyFixedColumns>) -> Self {
+        self.body_.fixed_columns = v;
         self
     }
     /// user ID
@@ -30169,9 +36204,19 @@ impl<'a> QualityInspectionQueryQualityTaskBuilder<'a> {
         self.body_.user_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userId`.
+    pub fn set_user_id(mut self, v: Option<String>) -> Self {
+        self.body_.user_id = v;
+        self
+    }
     /// user role Required.
     pub fn current_role(mut self, v: impl Into<String>) -> Self {
         self.body_.current_role = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `currentRole`.
+    pub fn set_current_role(mut self, v: Option<String>) -> Self {
+        self.body_.current_role = v;
         self
     }
     /// task start time Required.
@@ -30179,9 +36224,19 @@ impl<'a> QualityInspectionQueryQualityTaskBuilder<'a> {
         self.body_.start_time_millis = Some(v.into());
         self
     }
+    /// Sets or clears the body field `startTimeMillis`.
+    pub fn set_start_time_millis(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.start_time_millis = v;
+        self
+    }
     /// task end time Required.
     pub fn end_time_millis(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.end_time_millis = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `endTimeMillis`.
+    pub fn set_end_time_millis(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.end_time_millis = v;
         self
     }
     /// call start time
@@ -30189,9 +36244,19 @@ impl<'a> QualityInspectionQueryQualityTaskBuilder<'a> {
         self.body_.call_start_time_millis = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callStartTimeMillis`.
+    pub fn set_call_start_time_millis(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.call_start_time_millis = v;
+        self
+    }
     /// call end time
     pub fn call_end_time_millis(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.call_end_time_millis = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callEndTimeMillis`.
+    pub fn set_call_end_time_millis(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.call_end_time_millis = v;
         self
     }
     /// page number, &gt;= 1 Required.
@@ -30199,9 +36264,19 @@ impl<'a> QualityInspectionQueryQualityTaskBuilder<'a> {
         self.body_.page = Some(v.into());
         self
     }
+    /// Sets or clears the body field `page`.
+    pub fn set_page(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.page = v;
+        self
+    }
     /// page size, 1-100 Required.
     pub fn rows(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.rows = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `rows`.
+    pub fn set_rows(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.rows = v;
         self
     }
     /// Replaces the whole request body.
@@ -30224,13 +36299,29 @@ impl<'a> QualityInspectionQueryQualityTaskBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.queryQualityTask";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -30239,16 +36330,46 @@ impl<'a> QualityInspectionQueryQualityTaskBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionQueryQualityTaskResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_QUALITY_TASK, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for QualityInspectionQueryQualityTaskBuilder {
+    type Page = QualityInspectionQueryQualityTaskResponse;
+    type Item = QualityInspectionQueryQualityTaskResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.rows = Some(serde_json::Number::from(size));
+        self.body_.page = Some(serde_json::Number::from(index.saturating_add(1)));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.rows.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl QualityInspectionQueryQualityTaskBuilder {
+    /// Pages through the answers, one request per page (`page` (page number, first page 1) and `rows`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `qualityInspection.queryQualityTask`: Query manual review tasks (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/queryQualityTask`).
-    pub fn quality_inspection_query_quality_task(&self) -> QualityInspectionQueryQualityTaskBuilder<'_> {
-        QualityInspectionQueryQualityTaskBuilder::new(self)
+    pub fn quality_inspection_query_quality_task(&self) -> QualityInspectionQueryQualityTaskBuilder {
+        QualityInspectionQueryQualityTaskBuilder::new(self.clone())
     }
 }
 
@@ -30256,20 +36377,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/updateQualityTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_2737.html>
 ///
-/// Group qualitytask (manual review tasks) of Intelligent Inspection Integration (cec_07_0138); success code 0409000 per the zh pages. x-UserId is mandatory here. Read from zh cec_07_2737 (2024-09) and md copy cec_07_0228.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionUpdateQualityTaskBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionUpdateQualityTaskBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionUpdateQualityTaskBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionUpdateQualityTaskBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionUpdateQualityTaskBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionUpdateQualityTaskBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -30280,9 +36404,19 @@ impl<'a> QualityInspectionUpdateQualityTaskBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// user position Required.
     pub fn current_role(mut self, v: impl Into<String>) -> Self {
         self.body_.current_role = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `currentRole`.
+    pub fn set_current_role(mut self, v: Option<String>) -> Self {
+        self.body_.current_role = v;
         self
     }
     /// call start time
@@ -30290,9 +36424,19 @@ impl<'a> QualityInspectionUpdateQualityTaskBuilder<'a> {
         self.body_.start_time_millis = Some(v.into());
         self
     }
+    /// Sets or clears the body field `startTimeMillis`.
+    pub fn set_start_time_millis(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.start_time_millis = v;
+        self
+    }
     /// call end time
     pub fn end_time_millis(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.end_time_millis = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `endTimeMillis`.
+    pub fn set_end_time_millis(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.end_time_millis = v;
         self
     }
     /// sampling details
@@ -30300,9 +36444,19 @@ impl<'a> QualityInspectionUpdateQualityTaskBuilder<'a> {
         self.body_.fixed_columns = Some(v);
         self
     }
+    /// Sets or clears the body field `fixedColumns`.
+    pub fn set_fixed_columns(mut self, v: Option<QualityInspectionUpdateQualityTaskBodyFixedColumns>) -> Self {
+        self.body_.fixed_columns = v;
+        self
+    }
     /// the task
     pub fn quality_task(mut self, v: QualityInspectionUpdateQualityTaskBodyQualityTask) -> Self {
         self.body_.quality_task = Some(v);
+        self
+    }
+    /// Sets or clears the body field `qualityTask`.
+    pub fn set_quality_task(mut self, v: Option<QualityInspectionUpdateQualityTaskBodyQualityTask>) -> Self {
+        self.body_.quality_task = v;
         self
     }
     /// Replaces the whole request body.
@@ -30325,13 +36479,29 @@ impl<'a> QualityInspectionUpdateQualityTaskBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.updateQualityTask";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -30340,7 +36510,7 @@ impl<'a> QualityInspectionUpdateQualityTaskBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionUpdateQualityTaskResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_UPDATE_QUALITY_TASK, call).await?)
     }
@@ -30348,8 +36518,8 @@ impl<'a> QualityInspectionUpdateQualityTaskBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.updateQualityTask`: Update manual review task (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/updateQualityTask`).
-    pub fn quality_inspection_update_quality_task(&self) -> QualityInspectionUpdateQualityTaskBuilder<'_> {
-        QualityInspectionUpdateQualityTaskBuilder::new(self)
+    pub fn quality_inspection_update_quality_task(&self) -> QualityInspectionUpdateQualityTaskBuilder {
+        QualityInspectionUpdateQualityTaskBuilder::new(self.clone())
     }
 }
 
@@ -30357,20 +36527,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/reassginQualityTask` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0239.html>
 ///
-/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. The path keeps the documented spelling reassgin. Read from zh md copy cec_07_0239 and cec_07_2748 (2024-09, example).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionReassginQualityTaskBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionReassginQualityTaskBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionReassginQualityTaskBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionReassginQualityTaskBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionReassginQualityTaskBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionReassginQualityTaskBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -30381,9 +36554,19 @@ impl<'a> QualityInspectionReassginQualityTaskBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// new handler user ID
     pub fn handler(mut self, v: impl Into<String>) -> Self {
         self.body_.handler = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `handler`.
+    pub fn set_handler(mut self, v: Option<String>) -> Self {
+        self.body_.handler = v;
         self
     }
     /// inspection item ID
@@ -30391,9 +36574,19 @@ impl<'a> QualityInspectionReassginQualityTaskBuilder<'a> {
         self.body_.quality_task_info_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `qualityTaskInfoId`.
+    pub fn set_quality_task_info_id(mut self, v: Option<String>) -> Self {
+        self.body_.quality_task_info_id = v;
+        self
+    }
     /// qualityDirector | qualityGroupLeader | qualityInspector | tableDirector | tableGroupLeader | tableStaff
     pub fn role(mut self, v: impl Into<String>) -> Self {
         self.body_.role = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `role`.
+    pub fn set_role(mut self, v: Option<String>) -> Self {
+        self.body_.role = v;
         self
     }
     /// Replaces the whole request body.
@@ -30416,13 +36609,29 @@ impl<'a> QualityInspectionReassginQualityTaskBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.reassginQualityTask";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -30431,7 +36640,7 @@ impl<'a> QualityInspectionReassginQualityTaskBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionReassginQualityTaskResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_REASSGIN_QUALITY_TASK, call).await?)
     }
@@ -30439,8 +36648,8 @@ impl<'a> QualityInspectionReassginQualityTaskBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.reassginQualityTask`: Reassign appeal item (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/reassginQualityTask`).
-    pub fn quality_inspection_reassgin_quality_task(&self) -> QualityInspectionReassginQualityTaskBuilder<'_> {
-        QualityInspectionReassginQualityTaskBuilder::new(self)
+    pub fn quality_inspection_reassgin_quality_task(&self) -> QualityInspectionReassginQualityTaskBuilder {
+        QualityInspectionReassginQualityTaskBuilder::new(self.clone())
     }
 }
 
@@ -30448,20 +36657,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/appealItem` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0241.html>
 ///
-/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. coment is spelled so on the wire. Read from zh api-ccfs-cec cec_07_0241 (2025-11-13, example) and its md copy.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionAppealItemBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionAppealItemBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionAppealItemBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionAppealItemBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionAppealItemBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionAppealItemBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -30472,9 +36684,19 @@ impl<'a> QualityInspectionAppealItemBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// back (return) | pass | assign (to someone else)
     pub fn audit_operation(mut self, v: impl Into<String>) -> Self {
         self.body_.audit_operation = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `auditOperation`.
+    pub fn set_audit_operation(mut self, v: Option<String>) -> Self {
+        self.body_.audit_operation = v;
         self
     }
     /// call inspection ID
@@ -30482,9 +36704,19 @@ impl<'a> QualityInspectionAppealItemBuilder<'a> {
         self.body_.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
+        self
+    }
     /// review remark (documented spelling)
     pub fn coment(mut self, v: impl Into<String>) -> Self {
         self.body_.coment = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `coment`.
+    pub fn set_coment(mut self, v: Option<String>) -> Self {
+        self.body_.coment = v;
         self
     }
     /// inspection item task ID
@@ -30492,14 +36724,29 @@ impl<'a> QualityInspectionAppealItemBuilder<'a> {
         self.body_.task_info_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `taskInfoId`.
+    pub fn set_task_info_id(mut self, v: Option<String>) -> Self {
+        self.body_.task_info_id = v;
+        self
+    }
     /// assignee (leader/director assigns another handler)
     pub fn assignee(mut self, v: impl Into<String>) -> Self {
         self.body_.assignee = Some(v.into());
         self
     }
+    /// Sets or clears the body field `assignee`.
+    pub fn set_assignee(mut self, v: Option<String>) -> Self {
+        self.body_.assignee = v;
+        self
+    }
     /// inspector role
     pub fn role(mut self, v: impl Into<String>) -> Self {
         self.body_.role = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `role`.
+    pub fn set_role(mut self, v: Option<String>) -> Self {
+        self.body_.role = v;
         self
     }
     /// Replaces the whole request body.
@@ -30522,13 +36769,29 @@ impl<'a> QualityInspectionAppealItemBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.appealItem";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -30537,7 +36800,7 @@ impl<'a> QualityInspectionAppealItemBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionAppealItemResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_APPEAL_ITEM, call).await?)
     }
@@ -30545,8 +36808,8 @@ impl<'a> QualityInspectionAppealItemBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.appealItem`: Review appeal item (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/appealItem`).
-    pub fn quality_inspection_appeal_item(&self) -> QualityInspectionAppealItemBuilder<'_> {
-        QualityInspectionAppealItemBuilder::new(self)
+    pub fn quality_inspection_appeal_item(&self) -> QualityInspectionAppealItemBuilder {
+        QualityInspectionAppealItemBuilder::new(self.clone())
     }
 }
 
@@ -30554,20 +36817,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityHistory` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0245.html>
 ///
-/// Group qualityitem (inspection items and appeals) of Intelligent Inspection Integration (cec_07_0138); success code 0410000 per the zh pages. Read from zh api-ccfs-cec cec_07_0245 (2025-11-13) and cec_07_2754 (2024-09); the response has no result code.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionQueryQualityHistoryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionQueryQualityHistoryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionQueryQualityHistoryBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionQueryQualityHistoryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionQueryQualityHistoryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionQueryQualityHistoryBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -30578,9 +36844,19 @@ impl<'a> QualityInspectionQueryQualityHistoryBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// appeal item ID Required.
     pub fn quality_task_info_id(mut self, v: impl Into<String>) -> Self {
         self.body_.quality_task_info_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `qualityTaskInfoId`.
+    pub fn set_quality_task_info_id(mut self, v: Option<String>) -> Self {
+        self.body_.quality_task_info_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -30603,13 +36879,29 @@ impl<'a> QualityInspectionQueryQualityHistoryBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.queryQualityHistory";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -30618,7 +36910,7 @@ impl<'a> QualityInspectionQueryQualityHistoryBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionQueryQualityHistoryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_QUALITY_HISTORY, call).await?)
     }
@@ -30626,8 +36918,8 @@ impl<'a> QualityInspectionQueryQualityHistoryBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.queryQualityHistory`: Query appeal handling history (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualityitem/queryQualityHistory`).
-    pub fn quality_inspection_query_quality_history(&self) -> QualityInspectionQueryQualityHistoryBuilder<'_> {
-        QualityInspectionQueryQualityHistoryBuilder::new(self)
+    pub fn quality_inspection_query_quality_history(&self) -> QualityInspectionQueryQualityHistoryBuilder {
+        QualityInspectionQueryQualityHistoryBuilder::new(self.clone())
     }
 }
 
@@ -30635,20 +36927,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisecall/detail` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0216.html>
 ///
-/// Group qualitycheckmanage (call inspection) of Intelligent Inspection Integration (cec_07_0138). Success code not shown, so resultCode is not checked. Read from zh md copy cec_07_0216 (CCSQM prefix); a CCISQM-prefixed copy of the same interface is cec_07_0249. The response table was past the readable part, so the answer passes through raw.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionQueryAppraiseCallDetailBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionQueryAppraiseCallDetailBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionQueryAppraiseCallDetailBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionQueryAppraiseCallDetailBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionQueryAppraiseCallDetailBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionQueryAppraiseCallDetailBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -30659,9 +36954,19 @@ impl<'a> QualityInspectionQueryAppraiseCallDetailBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// call ID (from the details interface) Required.
     pub fn call_uuid(mut self, v: impl Into<String>) -> Self {
         self.body_.call_uuid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `call_uuid`.
+    pub fn set_call_uuid(mut self, v: Option<String>) -> Self {
+        self.body_.call_uuid = v;
         self
     }
     /// Replaces the whole request body.
@@ -30684,13 +36989,29 @@ impl<'a> QualityInspectionQueryAppraiseCallDetailBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.queryAppraiseCallDetail";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -30699,7 +37020,7 @@ impl<'a> QualityInspectionQueryAppraiseCallDetailBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionQueryAppraiseCallDetailResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_APPRAISE_CALL_DETAIL, call).await?)
     }
@@ -30707,8 +37028,8 @@ impl<'a> QualityInspectionQueryAppraiseCallDetailBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.queryAppraiseCallDetail`: Inspection result of a call (`POST /apiaccess/CCSQM/rest/ccisqm/v1/appraisecall/detail`).
-    pub fn quality_inspection_query_appraise_call_detail(&self) -> QualityInspectionQueryAppraiseCallDetailBuilder<'_> {
-        QualityInspectionQueryAppraiseCallDetailBuilder::new(self)
+    pub fn quality_inspection_query_appraise_call_detail(&self) -> QualityInspectionQueryAppraiseCallDetailBuilder {
+        QualityInspectionQueryAppraiseCallDetailBuilder::new(self.clone())
     }
 }
 
@@ -30716,22 +37037,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/queryTraining` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0174.html>
 ///
-/// Group SemanticKeywordTraining of Intelligent Inspection Integration (TOC cec_07_0138). No request body. Success code 0404000 (zh cec_07_0174 table and example). Read: en-us cec_07_0174 (2025-11-13), cec_07_2451, zh cec_07_0174 and intl zh-cn cec_07_2683.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionQueryTrainingBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionQueryTrainingBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionQueryTrainingBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionQueryTrainingBuilder { client_: client, x_user_id: None, extra_: Vec::new() }
+impl QualityInspectionQueryTrainingBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualityInspectionQueryTrainingBuilder {
+            client_: client,
+            options_: Default::default(),
+            x_user_id: None,
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
         self.x_user_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -30741,11 +37074,27 @@ impl<'a> QualityInspectionQueryTrainingBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.queryTraining";
         let _ = op;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -30756,7 +37105,7 @@ impl<'a> QualityInspectionQueryTrainingBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionQueryTrainingResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_QUERY_TRAINING, call).await?)
     }
@@ -30764,8 +37113,8 @@ impl<'a> QualityInspectionQueryTrainingBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.queryTraining`: Get the module being trained (`POST /apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/queryTraining`).
-    pub fn quality_inspection_query_training(&self) -> QualityInspectionQueryTrainingBuilder<'_> {
-        QualityInspectionQueryTrainingBuilder::new(self)
+    pub fn quality_inspection_query_training(&self) -> QualityInspectionQueryTrainingBuilder {
+        QualityInspectionQueryTrainingBuilder::new(self.clone())
     }
 }
 
@@ -30773,22 +37122,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/trainTags` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0175.html>
 ///
-/// Group SemanticKeywordTraining of Intelligent Inspection Integration. No request body. Success code 0404000 (en-us cec_07_0175 response table). Read: en-us cec_07_0175 (2025-11-13) and cec_07_2452.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionTrainTagsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionTrainTagsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionTrainTagsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionTrainTagsBuilder { client_: client, x_user_id: None, extra_: Vec::new() }
+impl QualityInspectionTrainTagsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualityInspectionTrainTagsBuilder {
+            client_: client,
+            options_: Default::default(),
+            x_user_id: None,
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: operator user ID (see employee management page)
     pub fn x_user_id(mut self, v: impl Into<String>) -> Self {
         self.x_user_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -30798,11 +37159,27 @@ impl<'a> QualityInspectionTrainTagsBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.trainTags";
         let _ = op;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -30813,7 +37190,7 @@ impl<'a> QualityInspectionTrainTagsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionTrainTagsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_TRAIN_TAGS, call).await?)
     }
@@ -30821,8 +37198,8 @@ impl<'a> QualityInspectionTrainTagsBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.trainTags`: Train a module (`POST /apiaccess/CCSQM/rest/ccisqm/v1/semantickeywordtraining/trainTags`).
-    pub fn quality_inspection_train_tags(&self) -> QualityInspectionTrainTagsBuilder<'_> {
-        QualityInspectionTrainTagsBuilder::new(self)
+    pub fn quality_inspection_train_tags(&self) -> QualityInspectionTrainTagsBuilder {
+        QualityInspectionTrainTagsBuilder::new(self.clone())
     }
 }
 
@@ -30830,20 +37207,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/addQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0220.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Request table read up to extractionRange.fixedColumns (en-us cec_07_0220 2025-11-13, cec_07_2497, zh cec_07_0220 md, cec_07_2729); later rows (rest of fixedColumns and any top-level rows after it) and the response table were cut off in every copy, so fixedColumns is untyped JSON and the answer passes through raw.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionRegularqualitytaskAddQualityTaskBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionRegularqualitytaskAddQualityTaskBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionRegularqualitytaskAddQualityTaskBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionRegularqualitytaskAddQualityTaskBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionRegularqualitytaskAddQualityTaskBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionRegularqualitytaskAddQualityTaskBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -30854,9 +37234,22 @@ impl<'a> QualityInspectionRegularqualitytaskAddQualityTaskBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// inspectors to assign Required.
     pub fn appoint_quality(mut self, v: QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQuality) -> Self {
         self.body_.appoint_quality = Some(v);
+        self
+    }
+    /// Sets or clears the body field `appointQuality`.
+    pub fn set_appoint_quality(
+        mut self,
+        v: Option<QualityInspectionRegularqualitytaskAddQualityTaskBodyAppointQuality>,
+    ) -> Self {
+        self.body_.appoint_quality = v;
         self
     }
     /// repeat period Required.
@@ -30864,14 +37257,35 @@ impl<'a> QualityInspectionRegularqualitytaskAddQualityTaskBuilder<'a> {
         self.body_.cron_structure = Some(v);
         self
     }
+    /// Sets or clears the body field `cronStructure`.
+    pub fn set_cron_structure(
+        mut self,
+        v: Option<QualityInspectionRegularqualitytaskAddQualityTaskBodyCronStructure>,
+    ) -> Self {
+        self.body_.cron_structure = v;
+        self
+    }
     /// user role
     pub fn current_role(mut self, v: impl Into<String>) -> Self {
         self.body_.current_role = Some(v.into());
         self
     }
+    /// Sets or clears the body field `currentRole`.
+    pub fn set_current_role(mut self, v: Option<String>) -> Self {
+        self.body_.current_role = v;
+        self
+    }
     /// sampling range Required.
     pub fn extraction_range(mut self, v: QualityInspectionRegularqualitytaskAddQualityTaskBodyExtractionRange) -> Self {
         self.body_.extraction_range = Some(v);
+        self
+    }
+    /// Sets or clears the body field `extractionRange`.
+    pub fn set_extraction_range(
+        mut self,
+        v: Option<QualityInspectionRegularqualitytaskAddQualityTaskBodyExtractionRange>,
+    ) -> Self {
+        self.body_.extraction_range = v;
         self
     }
     /// Replaces the whole request body.
@@ -30894,14 +37308,30 @@ impl<'a> QualityInspectionRegularqualitytaskAddQualityTaskBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.regularqualitytask.addQualityTask";
         let _ = op;
         cec_core::validate::required(op, "x-UserId", &self.x_user_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -30910,7 +37340,7 @@ impl<'a> QualityInspectionRegularqualitytaskAddQualityTaskBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionRegularqualitytaskAddQualityTaskResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_REGULARQUALITYTASK_ADD_QUALITY_TASK, call).await?)
     }
@@ -30920,8 +37350,8 @@ impl crate::Client {
     /// `qualityInspection.regularqualitytask.addQualityTask`: Create a scheduled sampling plan (`POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/addQualityTask`).
     pub fn quality_inspection_regularqualitytask_add_quality_task(
         &self,
-    ) -> QualityInspectionRegularqualitytaskAddQualityTaskBuilder<'_> {
-        QualityInspectionRegularqualitytaskAddQualityTaskBuilder::new(self)
+    ) -> QualityInspectionRegularqualitytaskAddQualityTaskBuilder {
+        QualityInspectionRegularqualitytaskAddQualityTaskBuilder::new(self.clone())
     }
 }
 
@@ -30929,20 +37359,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/beginQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0221.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0221, cec_07_2498, zh cec_07_0221 md.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionRegularqualitytaskBeginQualityTaskBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionRegularqualitytaskBeginQualityTaskBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionRegularqualitytaskBeginQualityTaskBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionRegularqualitytaskBeginQualityTaskBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionRegularqualitytaskBeginQualityTaskBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionRegularqualitytaskBeginQualityTaskBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -30953,9 +37386,19 @@ impl<'a> QualityInspectionRegularqualitytaskBeginQualityTaskBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// scheduled sampling plan ID (at most 20 digits) Required.
     pub fn regular_quality_task_id(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.regular_quality_task_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `regularQualityTaskId`.
+    pub fn set_regular_quality_task_id(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.regular_quality_task_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -30978,13 +37421,29 @@ impl<'a> QualityInspectionRegularqualitytaskBeginQualityTaskBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.regularqualitytask.beginQualityTask";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -30993,7 +37452,7 @@ impl<'a> QualityInspectionRegularqualitytaskBeginQualityTaskBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionRegularqualitytaskBeginQualityTaskResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_REGULARQUALITYTASK_BEGIN_QUALITY_TASK, call).await?)
     }
@@ -31003,8 +37462,8 @@ impl crate::Client {
     /// `qualityInspection.regularqualitytask.beginQualityTask`: Start a scheduled sampling plan (`POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/beginQualityTask`).
     pub fn quality_inspection_regularqualitytask_begin_quality_task(
         &self,
-    ) -> QualityInspectionRegularqualitytaskBeginQualityTaskBuilder<'_> {
-        QualityInspectionRegularqualitytaskBeginQualityTaskBuilder::new(self)
+    ) -> QualityInspectionRegularqualitytaskBeginQualityTaskBuilder {
+        QualityInspectionRegularqualitytaskBeginQualityTaskBuilder::new(self.clone())
     }
 }
 
@@ -31012,20 +37471,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/updateQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0222.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. qiqtTotalTimes is a string here (int on the create page), as documented. Request read up to extractionRange.fixedColumns (en-us cec_07_0222 2025-11-13, cec_07_2499, zh cec_07_2731, guide copy of the zh page); later rows cut off, so fixedColumns is untyped JSON. Response read from the zh guide section copy.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionRegularqualitytaskUpdateQualityTaskBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -31036,6 +37498,11 @@ impl<'a> QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// inspectors to assign Required.
     pub fn appoint_quality(
         mut self,
@@ -31044,14 +37511,35 @@ impl<'a> QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder<'a> {
         self.body_.appoint_quality = Some(v);
         self
     }
+    /// Sets or clears the body field `appointQuality`.
+    pub fn set_appoint_quality(
+        mut self,
+        v: Option<QualityInspectionRegularqualitytaskUpdateQualityTaskBodyAppointQuality>,
+    ) -> Self {
+        self.body_.appoint_quality = v;
+        self
+    }
     /// repeat period Required.
     pub fn cron_structure(mut self, v: QualityInspectionRegularqualitytaskUpdateQualityTaskBodyCronStructure) -> Self {
         self.body_.cron_structure = Some(v);
         self
     }
+    /// Sets or clears the body field `cronStructure`.
+    pub fn set_cron_structure(
+        mut self,
+        v: Option<QualityInspectionRegularqualitytaskUpdateQualityTaskBodyCronStructure>,
+    ) -> Self {
+        self.body_.cron_structure = v;
+        self
+    }
     /// user role
     pub fn current_role(mut self, v: impl Into<String>) -> Self {
         self.body_.current_role = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `currentRole`.
+    pub fn set_current_role(mut self, v: Option<String>) -> Self {
+        self.body_.current_role = v;
         self
     }
     /// sampling range Required.
@@ -31060,6 +37548,14 @@ impl<'a> QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder<'a> {
         v: QualityInspectionRegularqualitytaskUpdateQualityTaskBodyExtractionRange,
     ) -> Self {
         self.body_.extraction_range = Some(v);
+        self
+    }
+    /// Sets or clears the body field `extractionRange`.
+    pub fn set_extraction_range(
+        mut self,
+        v: Option<QualityInspectionRegularqualitytaskUpdateQualityTaskBodyExtractionRange>,
+    ) -> Self {
+        self.body_.extraction_range = v;
         self
     }
     /// Replaces the whole request body.
@@ -31082,14 +37578,30 @@ impl<'a> QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.regularqualitytask.updateQualityTask";
         let _ = op;
         cec_core::validate::required(op, "x-UserId", &self.x_user_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -31098,7 +37610,7 @@ impl<'a> QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionRegularqualitytaskUpdateQualityTaskResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_REGULARQUALITYTASK_UPDATE_QUALITY_TASK, call).await?)
     }
@@ -31108,8 +37620,8 @@ impl crate::Client {
     /// `qualityInspection.regularqualitytask.updateQualityTask`: Update a scheduled sampling plan (`POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/updateQualityTask`).
     pub fn quality_inspection_regularqualitytask_update_quality_task(
         &self,
-    ) -> QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder<'_> {
-        QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder::new(self)
+    ) -> QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder {
+        QualityInspectionRegularqualitytaskUpdateQualityTaskBuilder::new(self.clone())
     }
 }
 
@@ -31117,20 +37629,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/deleteQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0223.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0223.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionRegularqualitytaskDeleteQualityTaskBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -31141,9 +37656,19 @@ impl<'a> QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// scheduled sampling plan ID (at most 20 digits) Required.
     pub fn regular_quality_task_id(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.regular_quality_task_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `regularQualityTaskId`.
+    pub fn set_regular_quality_task_id(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.regular_quality_task_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -31166,13 +37691,29 @@ impl<'a> QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.regularqualitytask.deleteQualityTask";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -31181,7 +37722,7 @@ impl<'a> QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionRegularqualitytaskDeleteQualityTaskResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_REGULARQUALITYTASK_DELETE_QUALITY_TASK, call).await?)
     }
@@ -31191,8 +37732,8 @@ impl crate::Client {
     /// `qualityInspection.regularqualitytask.deleteQualityTask`: Delete a scheduled sampling plan (`POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/deleteQualityTask`).
     pub fn quality_inspection_regularqualitytask_delete_quality_task(
         &self,
-    ) -> QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder<'_> {
-        QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder::new(self)
+    ) -> QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder {
+        QualityInspectionRegularqualitytaskDeleteQualityTaskBuilder::new(self.clone())
     }
 }
 
@@ -31200,20 +37741,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/queryQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0224.html>
 ///
-/// Group regularQualityTask (scheduled sample inspection plans) of Intelligent Inspection Integration (TOC en-us cec_07_0219). Id carries the resource segment because qualitytask has same-named calls. Success code 0408000 as shown on the query page (zh cec_07_2733); the begin/delete/update pages cut the code list off. Read: en-us cec_07_0224 (pt-br copy, 2025-11-13), cec_07_2501, zh cec_07_2733 (success code 0408000).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionRegularqualitytaskQueryQualityTaskBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionRegularqualitytaskQueryQualityTaskBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionRegularqualitytaskQueryQualityTaskBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionRegularqualitytaskQueryQualityTaskBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionRegularqualitytaskQueryQualityTaskBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionRegularqualitytaskQueryQualityTaskBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -31224,14 +37768,29 @@ impl<'a> QualityInspectionRegularqualitytaskQueryQualityTaskBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// page number Required.
     pub fn page(mut self, v: i64) -> Self {
         self.body_.page = Some(v);
         self
     }
+    /// Sets or clears the body field `page`.
+    pub fn set_page(mut self, v: Option<i64>) -> Self {
+        self.body_.page = v;
+        self
+    }
     /// records per page Required.
     pub fn rows(mut self, v: i64) -> Self {
         self.body_.rows = Some(v);
+        self
+    }
+    /// Sets or clears the body field `rows`.
+    pub fn set_rows(mut self, v: Option<i64>) -> Self {
+        self.body_.rows = v;
         self
     }
     /// Replaces the whole request body.
@@ -31254,13 +37813,29 @@ impl<'a> QualityInspectionRegularqualitytaskQueryQualityTaskBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.regularqualitytask.queryQualityTask";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -31269,18 +37844,48 @@ impl<'a> QualityInspectionRegularqualitytaskQueryQualityTaskBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionRegularqualitytaskQueryQualityTaskResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_REGULARQUALITYTASK_QUERY_QUALITY_TASK, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for QualityInspectionRegularqualitytaskQueryQualityTaskBuilder {
+    type Page = QualityInspectionRegularqualitytaskQueryQualityTaskResponse;
+    type Item = QualityInspectionRegularqualitytaskQueryQualityTaskResponseList;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.rows = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.page = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.rows.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.list.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl QualityInspectionRegularqualitytaskQueryQualityTaskBuilder {
+    /// Pages through the answers, one request per page (`page` (page number, first page 1) and `rows`; items from `list`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `qualityInspection.regularqualitytask.queryQualityTask`: List scheduled sampling plans (`POST /apiaccess/CCSQM/rest/ccisqm/v1/regularqualitytask/queryQualityTask`).
     pub fn quality_inspection_regularqualitytask_query_quality_task(
         &self,
-    ) -> QualityInspectionRegularqualitytaskQueryQualityTaskBuilder<'_> {
-        QualityInspectionRegularqualitytaskQueryQualityTaskBuilder::new(self)
+    ) -> QualityInspectionRegularqualitytaskQueryQualityTaskBuilder {
+        QualityInspectionRegularqualitytaskQueryQualityTaskBuilder::new(self.clone())
     }
 }
 
@@ -31288,20 +37893,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0235.html>
 ///
-/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. Success code 0409000 (zh cec_07_2744). Read: en-us cec_07_0235, cec_07_2512, zh cec_07_0235 md, cec_07_2744.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionModifyResultQualityTaskBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionModifyResultQualityTaskBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionModifyResultQualityTaskBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionModifyResultQualityTaskBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionModifyResultQualityTaskBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionModifyResultQualityTaskBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -31312,9 +37920,19 @@ impl<'a> QualityInspectionModifyResultQualityTaskBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// whether the call is in a call group Required.
     pub fn is_group(mut self, v: bool) -> Self {
         self.body_.is_group = Some(v);
+        self
+    }
+    /// Sets or clears the body field `isGroup`.
+    pub fn set_is_group(mut self, v: Option<bool>) -> Self {
+        self.body_.is_group = v;
         self
     }
     /// rule type Required.
@@ -31322,9 +37940,19 @@ impl<'a> QualityInspectionModifyResultQualityTaskBuilder<'a> {
         self.body_.rule_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `ruleType`.
+    pub fn set_rule_type(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.rule_type = v;
+        self
+    }
     /// task ID Required.
     pub fn task_id(mut self, v: impl Into<String>) -> Self {
         self.body_.task_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `taskId`.
+    pub fn set_task_id(mut self, v: Option<String>) -> Self {
+        self.body_.task_id = v;
         self
     }
     /// call UUID Required.
@@ -31332,9 +37960,19 @@ impl<'a> QualityInspectionModifyResultQualityTaskBuilder<'a> {
         self.body_.uuid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `uuid`.
+    pub fn set_uuid(mut self, v: Option<String>) -> Self {
+        self.body_.uuid = v;
+        self
+    }
     /// rule information Required.
     pub fn rule_info(mut self, v: QualityInspectionModifyResultQualityTaskBodyRuleInfo) -> Self {
         self.body_.rule_info = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ruleInfo`.
+    pub fn set_rule_info(mut self, v: Option<QualityInspectionModifyResultQualityTaskBodyRuleInfo>) -> Self {
+        self.body_.rule_info = v;
         self
     }
     /// Replaces the whole request body.
@@ -31357,13 +37995,29 @@ impl<'a> QualityInspectionModifyResultQualityTaskBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.modifyResultQualityTask";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -31372,7 +38026,7 @@ impl<'a> QualityInspectionModifyResultQualityTaskBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionModifyResultQualityTaskResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_MODIFY_RESULT_QUALITY_TASK, call).await?)
     }
@@ -31380,8 +38034,8 @@ impl<'a> QualityInspectionModifyResultQualityTaskBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.modifyResultQualityTask`: Modify a sampled inspection result (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/modifyResultQualityTask`).
-    pub fn quality_inspection_modify_result_quality_task(&self) -> QualityInspectionModifyResultQualityTaskBuilder<'_> {
-        QualityInspectionModifyResultQualityTaskBuilder::new(self)
+    pub fn quality_inspection_modify_result_quality_task(&self) -> QualityInspectionModifyResultQualityTaskBuilder {
+        QualityInspectionModifyResultQualityTaskBuilder::new(self.clone())
     }
 }
 
@@ -31389,20 +38043,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/completeQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0236.html>
 ///
-/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. The code list is cut off on this page; 0409000 is the code every other qualitytask/ page shows. Read: en-us cec_07_0236 (pt-br copy), cec_07_2513, zh cec_07_0236 md.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionCompleteQualityTaskBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionCompleteQualityTaskBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionCompleteQualityTaskBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionCompleteQualityTaskBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionCompleteQualityTaskBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionCompleteQualityTaskBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -31413,9 +38070,19 @@ impl<'a> QualityInspectionCompleteQualityTaskBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// whether the call is in a call group Required.
     pub fn is_group(mut self, v: bool) -> Self {
         self.body_.is_group = Some(v);
+        self
+    }
+    /// Sets or clears the body field `isGroup`.
+    pub fn set_is_group(mut self, v: Option<bool>) -> Self {
+        self.body_.is_group = v;
         self
     }
     /// call ID Required.
@@ -31423,14 +38090,29 @@ impl<'a> QualityInspectionCompleteQualityTaskBuilder<'a> {
         self.body_.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.call_id = v;
+        self
+    }
     /// call group ID Required.
     pub fn call_group_id(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.call_group_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callGroupId`.
+    pub fn set_call_group_id(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.call_group_id = v;
+        self
+    }
     /// task ID Required.
     pub fn quality_task_call_id(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.quality_task_call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `qualityTaskCallId`.
+    pub fn set_quality_task_call_id(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.quality_task_call_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -31453,13 +38135,29 @@ impl<'a> QualityInspectionCompleteQualityTaskBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.completeQualityTask";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -31468,7 +38166,7 @@ impl<'a> QualityInspectionCompleteQualityTaskBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionCompleteQualityTaskResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_COMPLETE_QUALITY_TASK, call).await?)
     }
@@ -31476,8 +38174,8 @@ impl<'a> QualityInspectionCompleteQualityTaskBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.completeQualityTask`: Complete a sample inspection task (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/completeQualityTask`).
-    pub fn quality_inspection_complete_quality_task(&self) -> QualityInspectionCompleteQualityTaskBuilder<'_> {
-        QualityInspectionCompleteQualityTaskBuilder::new(self)
+    pub fn quality_inspection_complete_quality_task(&self) -> QualityInspectionCompleteQualityTaskBuilder {
+        QualityInspectionCompleteQualityTaskBuilder::new(self.clone())
     }
 }
 
@@ -31485,20 +38183,23 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/callsQualityTask` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0237.html>
 ///
-/// Group qualitytaskdetail (sample inspection task details) of Intelligent Inspection Integration; membership from the page order (cec_07_0235-0237 sit between the qualitytask and qualityitem sections); the group TOC page itself was not found in the stored copies. showReviewingOfficer is optional on the en pages, mandatory on zh cec_07_2746 (kept optional). The response starts with total and data\[\] (zh cec_07_2746) but the item rows and any result code were cut off, so the answer passes through raw and no code is checked. Read: en-us cec_07_0237, cec_07_2514, zh cec_07_0237 md, cec_07_2746, guide copy.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionCallsQualityTaskBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionCallsQualityTaskBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     x_user_id: Option<String>,
     body_: QualityInspectionCallsQualityTaskBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionCallsQualityTaskBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionCallsQualityTaskBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionCallsQualityTaskBuilder {
             client_: client,
+            options_: Default::default(),
             x_user_id: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -31509,9 +38210,19 @@ impl<'a> QualityInspectionCallsQualityTaskBuilder<'a> {
         self.x_user_id = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `x-UserId`.
+    pub fn set_x_user_id(mut self, v: Option<String>) -> Self {
+        self.x_user_id = v;
+        self
+    }
     /// user role Required.
     pub fn current_role(mut self, v: impl Into<String>) -> Self {
         self.body_.current_role = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `currentRole`.
+    pub fn set_current_role(mut self, v: Option<String>) -> Self {
+        self.body_.current_role = v;
         self
     }
     /// page number Required.
@@ -31519,14 +38230,29 @@ impl<'a> QualityInspectionCallsQualityTaskBuilder<'a> {
         self.body_.page = Some(v.into());
         self
     }
+    /// Sets or clears the body field `page`.
+    pub fn set_page(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.page = v;
+        self
+    }
     /// records per page Required.
     pub fn rows(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.rows = Some(v.into());
         self
     }
+    /// Sets or clears the body field `rows`.
+    pub fn set_rows(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.rows = v;
+        self
+    }
     /// filter Required.
     pub fn fixed_columns(mut self, v: QualityInspectionCallsQualityTaskBodyFixedColumns) -> Self {
         self.body_.fixed_columns = Some(v);
+        self
+    }
+    /// Sets or clears the body field `fixedColumns`.
+    pub fn set_fixed_columns(mut self, v: Option<QualityInspectionCallsQualityTaskBodyFixedColumns>) -> Self {
+        self.body_.fixed_columns = v;
         self
     }
     /// Replaces the whole request body.
@@ -31549,13 +38275,29 @@ impl<'a> QualityInspectionCallsQualityTaskBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.callsQualityTask";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.x_user_id {
             call = call.header("x-UserId", v);
         }
@@ -31564,7 +38306,7 @@ impl<'a> QualityInspectionCallsQualityTaskBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionCallsQualityTaskResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_CALLS_QUALITY_TASK, call).await?)
     }
@@ -31572,8 +38314,8 @@ impl<'a> QualityInspectionCallsQualityTaskBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.callsQualityTask`: Sample inspection task details (`POST /apiaccess/CCSQM/rest/ccisqm/v1/qualitytask/callsQualityTask`).
-    pub fn quality_inspection_calls_quality_task(&self) -> QualityInspectionCallsQualityTaskBuilder<'_> {
-        QualityInspectionCallsQualityTaskBuilder::new(self)
+    pub fn quality_inspection_calls_quality_task(&self) -> QualityInspectionCallsQualityTaskBuilder {
+        QualityInspectionCallsQualityTaskBuilder::new(self.clone())
     }
 }
 
@@ -31581,27 +38323,44 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/openapi/getTextByTaskId` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0247.html>
 ///
-/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Success value of resultCode not given, so it is not checked. Read: en-us cec_07_0247, cec_07_2524, zh cec_07_0247 md.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionGetTextByTaskIdBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionGetTextByTaskIdBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: QualityInspectionGetTextByTaskIdBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionGetTextByTaskIdBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionGetTextByTaskIdBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl QualityInspectionGetTextByTaskIdBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualityInspectionGetTextByTaskIdBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// task ID returned by voice2Text; only tasks created in the last three days Required.
     pub fn task_id(mut self, v: impl Into<String>) -> Self {
         self.body_.task_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `taskId`.
+    pub fn set_task_id(mut self, v: Option<String>) -> Self {
+        self.body_.task_id = v;
+        self
+    }
     /// recording language: zh_CN or en_US Required.
     pub fn language(mut self, v: impl Into<String>) -> Self {
         self.body_.language = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `language`.
+    pub fn set_language(mut self, v: Option<String>) -> Self {
+        self.body_.language = v;
         self
     }
     /// Replaces the whole request body.
@@ -31624,19 +38383,35 @@ impl<'a> QualityInspectionGetTextByTaskIdBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.getTextByTaskId";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionGetTextByTaskIdResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_GET_TEXT_BY_TASK_ID, call).await?)
     }
@@ -31644,8 +38419,8 @@ impl<'a> QualityInspectionGetTextByTaskIdBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.getTextByTaskId`: Get the text of a transcribed recording (`POST /apiaccess/CCISQM/rest/ccisqm/v1/openapi/getTextByTaskId`).
-    pub fn quality_inspection_get_text_by_task_id(&self) -> QualityInspectionGetTextByTaskIdBuilder<'_> {
-        QualityInspectionGetTextByTaskIdBuilder::new(self)
+    pub fn quality_inspection_get_text_by_task_id(&self) -> QualityInspectionGetTextByTaskIdBuilder {
+        QualityInspectionGetTextByTaskIdBuilder::new(self.clone())
     }
 }
 
@@ -31653,22 +38428,34 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0248.html>
 ///
-/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Response rows read: resultCode, resultDesc, taskId (then duration, whose type and later rows are cut off in en-us cec_07_0248 and the zh md copy), so the answer passes through raw; success value not given.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionVoice2TextBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionVoice2TextBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: QualityInspectionVoice2TextBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionVoice2TextBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualityInspectionVoice2TextBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl QualityInspectionVoice2TextBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualityInspectionVoice2TextBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// recording language: zh_CN or en_US Required.
     pub fn language(mut self, v: impl Into<String>) -> Self {
         self.body_.language = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `language`.
+    pub fn set_language(mut self, v: Option<String>) -> Self {
+        self.body_.language = v;
         self
     }
     /// recording file path Required.
@@ -31676,9 +38463,19 @@ impl<'a> QualityInspectionVoice2TextBuilder<'a> {
         self.body_.voice_file_path = Some(v.into());
         self
     }
+    /// Sets or clears the body field `voiceFilePath`.
+    pub fn set_voice_file_path(mut self, v: Option<String>) -> Self {
+        self.body_.voice_file_path = v;
+        self
+    }
     /// agent ID Required.
     pub fn agent_id(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.agent_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `agentId`.
+    pub fn set_agent_id(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.agent_id = v;
         self
     }
     /// call start, yyyy-MM-dd HH:mm:ss Required.
@@ -31686,9 +38483,19 @@ impl<'a> QualityInspectionVoice2TextBuilder<'a> {
         self.body_.begin_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.begin_time = v;
+        self
+    }
     /// call end, yyyy-MM-dd HH:mm:ss Required.
     pub fn end_time(mut self, v: impl Into<String>) -> Self {
         self.body_.end_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_time = v;
         self
     }
     /// Replaces the whole request body.
@@ -31711,19 +38518,35 @@ impl<'a> QualityInspectionVoice2TextBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.voice2Text";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionVoice2TextResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_VOICE2_TEXT, call).await?)
     }
@@ -31731,8 +38554,8 @@ impl<'a> QualityInspectionVoice2TextBuilder<'a> {
 
 impl crate::Client {
     /// `qualityInspection.voice2Text`: Transcribe a recording file (`POST /apiaccess/CCISQM/rest/ccisqm/v1/openapi/voice2Text`).
-    pub fn quality_inspection_voice2_text(&self) -> QualityInspectionVoice2TextBuilder<'_> {
-        QualityInspectionVoice2TextBuilder::new(self)
+    pub fn quality_inspection_voice2_text(&self) -> QualityInspectionVoice2TextBuilder {
+        QualityInspectionVoice2TextBuilder::new(self.clone())
     }
 }
 
@@ -31740,19 +38563,22 @@ impl crate::Client {
 ///
 /// `POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0249.html>
 ///
-/// Group asrtrans (third-party recording inspection) of Intelligent Inspection Integration (TOC en-us cec_07_0246). Path prefix CCISQM as documented. No x-UserId header on these pages. Same interface as qualityInspection.queryAppraiseCallDetail but documented under the CCISQM prefix. Response starts with left_speed, left_speech_ratio, file_name, left_channel (en-us cec_07_2526) and is cut off after that, so it passes through raw.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualityInspectionAsrtransAppraisecallDetailBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualityInspectionAsrtransAppraisecallDetailBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: QualityInspectionAsrtransAppraisecallDetailBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualityInspectionAsrtransAppraisecallDetailBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualityInspectionAsrtransAppraisecallDetailBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualityInspectionAsrtransAppraisecallDetailBuilder {
             client_: client,
+            options_: Default::default(),
             body_: Default::default(),
             extra_: Vec::new(),
         }
@@ -31760,6 +38586,11 @@ impl<'a> QualityInspectionAsrtransAppraisecallDetailBuilder<'a> {
     /// call ID from appraisecall/details Required.
     pub fn call_uuid(mut self, v: impl Into<String>) -> Self {
         self.body_.call_uuid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `call_uuid`.
+    pub fn set_call_uuid(mut self, v: Option<String>) -> Self {
+        self.body_.call_uuid = v;
         self
     }
     /// Replaces the whole request body.
@@ -31782,19 +38613,35 @@ impl<'a> QualityInspectionAsrtransAppraisecallDetailBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualityInspection.asrtrans.appraisecallDetail";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualityInspectionAsrtransAppraisecallDetailResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITY_INSPECTION_ASRTRANS_APPRAISECALL_DETAIL, call).await?)
     }
@@ -31804,7 +38651,7 @@ impl crate::Client {
     /// `qualityInspection.asrtrans.appraisecallDetail`: Inspection result of a call (CCISQM copy) (`POST /apiaccess/CCISQM/rest/ccisqm/v1/appraisecall/detail`).
     pub fn quality_inspection_asrtrans_appraisecall_detail(
         &self,
-    ) -> QualityInspectionAsrtransAppraisecallDetailBuilder<'_> {
-        QualityInspectionAsrtransAppraisecallDetailBuilder::new(self)
+    ) -> QualityInspectionAsrtransAppraisecallDetailBuilder {
+        QualityInspectionAsrtransAppraisecallDetailBuilder::new(self.clone())
     }
 }

@@ -270,6 +270,34 @@ cec_core::str_code_enum! {
     }
 }
 
+/// Tenant context set once on the client ([`crate::Client::with_tenant`]): every call that
+/// leaves `ccId` / `vdn` unset sends these values; a call's own setter overrides them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TenantDefaults {
+    /// `ccId`: call center ID.
+    pub cc_id: Option<i64>,
+    /// `vdn`: virtual call center (VDN) ID.
+    pub vdn: Option<i64>,
+}
+
+impl TenantDefaults {
+    /// No defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets `ccId`.
+    pub fn cc_id(mut self, v: i64) -> Self {
+        self.cc_id = Some(v);
+        self
+    }
+    /// Sets `vdn`.
+    pub fn vdn(mut self, v: i64) -> Self {
+        self.vdn = Some(v);
+        self
+    }
+}
+
 /// `vdn.queryagentreststate` — Query agent rest status in a VDN (POST `/rest/cmsapp/v1/openapi/vdn/queryagentreststate`).
 pub static VDN_QUERYAGENTRESTSTATE: OperationMeta = OperationMeta {
     id: "vdn.queryagentreststate",
@@ -10538,22 +10566,34 @@ pub struct HealthPingResponse {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryagentreststate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0596.html>
 ///
-/// BMS: teamrestinfo, teamrestagentinfo, agentstatusinfobyagentids. Detail item fields not read. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQueryagentreststateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQueryagentreststateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQueryagentreststateBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQueryagentreststateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryagentreststateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl VdnQueryagentreststateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQueryagentreststateBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -10561,14 +10601,29 @@ impl<'a> VdnQueryagentreststateBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// page size (1-1000) Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// start offset (&gt;=0; offset=limit*(page-1)) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -10591,28 +10646,81 @@ impl<'a> VdnQueryagentreststateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryagentreststate";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQueryagentreststateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYAGENTRESTSTATE, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for VdnQueryagentreststateBuilder {
+    type Page = VdnQueryagentreststateResponse;
+    type Item = serde_json::Value;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result_desc.as_ref().and_then(|x| x.details.as_ref()).cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl VdnQueryagentreststateBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `resultDesc.details`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `vdn.queryagentreststate`: Query agent rest status in a VDN (`POST /rest/cmsapp/v1/openapi/vdn/queryagentreststate`).
-    pub fn vdn_queryagentreststate(&self) -> VdnQueryagentreststateBuilder<'_> {
-        VdnQueryagentreststateBuilder::new(self)
+    pub fn vdn_queryagentreststate(&self) -> VdnQueryagentreststateBuilder {
+        VdnQueryagentreststateBuilder::new(self.clone())
     }
 }
 
@@ -10620,22 +10728,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/totalagentabstractex3` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0598.html>
 ///
-/// BMS: siteagentinfobyagentids.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnTotalagentabstractex3Builder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnTotalagentabstractex3Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnTotalagentabstractex3Body,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnTotalagentabstractex3Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnTotalagentabstractex3Builder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl VdnTotalagentabstractex3Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnTotalagentabstractex3Builder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -10643,14 +10763,29 @@ impl<'a> VdnTotalagentabstractex3Builder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// page size (1-1000) Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// start offset (&gt;=0; offset=limit*(page-1)) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -10673,28 +10808,81 @@ impl<'a> VdnTotalagentabstractex3Builder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.totalagentabstractex3";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnTotalagentabstractex3Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_TOTALAGENTABSTRACTEX3, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for VdnTotalagentabstractex3Builder {
+    type Page = VdnTotalagentabstractex3Response;
+    type Item = VdnTotalagentabstractex3ResponseResultDesc;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result_desc.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl VdnTotalagentabstractex3Builder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `resultDesc`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `vdn.totalagentabstractex3`: Query all agents in a VDN (paged) (`POST /rest/cmsapp/v1/openapi/vdn/totalagentabstractex3`).
-    pub fn vdn_totalagentabstractex3(&self) -> VdnTotalagentabstractex3Builder<'_> {
-        VdnTotalagentabstractex3Builder::new(self)
+    pub fn vdn_totalagentabstractex3(&self) -> VdnTotalagentabstractex3Builder {
+        VdnTotalagentabstractex3Builder::new(self.clone())
     }
 }
 
@@ -10702,22 +10890,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/totalagentdynamicinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0599.html>
 ///
-/// BMS: siteagentinfobyagentids. Body fields beyond ccId/vdn taken from the page's sample (offset, limit).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnTotalagentdynamicinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnTotalagentdynamicinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnTotalagentdynamicinfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnTotalagentdynamicinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnTotalagentdynamicinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl VdnTotalagentdynamicinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnTotalagentdynamicinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -10725,14 +10925,29 @@ impl<'a> VdnTotalagentdynamicinfoBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// page size (1-1000) Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// start offset (&gt;=0; offset=limit*(page-1)) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -10755,28 +10970,81 @@ impl<'a> VdnTotalagentdynamicinfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.totalagentdynamicinfo";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnTotalagentdynamicinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_TOTALAGENTDYNAMICINFO, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for VdnTotalagentdynamicinfoBuilder {
+    type Page = VdnTotalagentdynamicinfoResponse;
+    type Item = VdnTotalagentdynamicinfoResponseResultDesc;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result_desc.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl VdnTotalagentdynamicinfoBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `resultDesc`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `vdn.totalagentdynamicinfo`: Query current status of all agents in a VDN (`POST /rest/cmsapp/v1/openapi/vdn/totalagentdynamicinfo`).
-    pub fn vdn_totalagentdynamicinfo(&self) -> VdnTotalagentdynamicinfoBuilder<'_> {
-        VdnTotalagentdynamicinfoBuilder::new(self)
+    pub fn vdn_totalagentdynamicinfo(&self) -> VdnTotalagentdynamicinfoBuilder {
+        VdnTotalagentdynamicinfoBuilder::new(self.clone())
     }
 }
 
@@ -10784,27 +11052,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/totalagentstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0610.html>
 ///
-/// BMS: totalagentdynamicinfo. No paging. Not supported on CTI 3.6.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnTotalagentstateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnTotalagentstateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnTotalagentstateBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnTotalagentstateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnTotalagentstateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl VdnTotalagentstateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnTotalagentstateBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// Replaces the whole request body.
@@ -10827,19 +11112,42 @@ impl<'a> VdnTotalagentstateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.totalagentstate";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnTotalagentstateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_TOTALAGENTSTATE, call).await?)
     }
@@ -10847,8 +11155,8 @@ impl<'a> VdnTotalagentstateBuilder<'a> {
 
 impl crate::Client {
     /// `vdn.totalagentstate`: Query all agents in a VDN, unpaged (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/vdn/totalagentstate`).
-    pub fn vdn_totalagentstate(&self) -> VdnTotalagentstateBuilder<'_> {
-        VdnTotalagentstateBuilder::new(self)
+    pub fn vdn_totalagentstate(&self) -> VdnTotalagentstateBuilder {
+        VdnTotalagentstateBuilder::new(self.clone())
     }
 }
 
@@ -10856,22 +11164,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryivrstatusinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0601.html>
 ///
-/// BMS: queryivrdevicestatus.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQueryivrstatusinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQueryivrstatusinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQueryivrstatusinfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQueryivrstatusinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryivrstatusinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl VdnQueryivrstatusinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQueryivrstatusinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -10879,9 +11199,19 @@ impl<'a> VdnQueryivrstatusinfoBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// IVR flow ID (1-1500; existing IVR flow number) Required.
     pub fn flow_id(mut self, v: i64) -> Self {
         self.body_.flow_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `flowId`.
+    pub fn set_flow_id(mut self, v: Option<i64>) -> Self {
+        self.body_.flow_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -10904,19 +11234,42 @@ impl<'a> VdnQueryivrstatusinfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryivrstatusinfo";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQueryivrstatusinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYIVRSTATUSINFO, call).await?)
     }
@@ -10924,8 +11277,8 @@ impl<'a> VdnQueryivrstatusinfoBuilder<'a> {
 
 impl crate::Client {
     /// `vdn.queryivrstatusinfo`: Query IVR status details (calls in an IVR flow) in a VDN (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/vdn/queryivrstatusinfo`).
-    pub fn vdn_queryivrstatusinfo(&self) -> VdnQueryivrstatusinfoBuilder<'_> {
-        VdnQueryivrstatusinfoBuilder::new(self)
+    pub fn vdn_queryivrstatusinfo(&self) -> VdnQueryivrstatusinfoBuilder {
+        VdnQueryivrstatusinfoBuilder::new(self.clone())
     }
 }
 
@@ -10933,27 +11286,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryivrprocessinnoinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0602.html>
 ///
-/// BMS: queryivrInfo.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQueryivrprocessinnoinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQueryivrprocessinnoinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQueryivrprocessinnoinfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQueryivrprocessinnoinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryivrprocessinnoinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl VdnQueryivrprocessinnoinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQueryivrprocessinnoinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// Replaces the whole request body.
@@ -10976,19 +11346,42 @@ impl<'a> VdnQueryivrprocessinnoinfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryivrprocessinnoinfo";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQueryivrprocessinnoinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYIVRPROCESSINNOINFO, call).await?)
     }
@@ -10996,29 +11389,43 @@ impl<'a> VdnQueryivrprocessinnoinfoBuilder<'a> {
 
 impl crate::Client {
     /// `vdn.queryivrprocessinnoinfo`: Query IVR flow access codes in a VDN (`POST /rest/cmsapp/v1/openapi/vdn/queryivrprocessinnoinfo`).
-    pub fn vdn_queryivrprocessinnoinfo(&self) -> VdnQueryivrprocessinnoinfoBuilder<'_> {
-        VdnQueryivrprocessinnoinfoBuilder::new(self)
+    pub fn vdn_queryivrprocessinnoinfo(&self) -> VdnQueryivrprocessinnoinfoBuilder {
+        VdnQueryivrprocessinnoinfoBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `vdn.queryagentstaticconfinfo`: Query static configuration of all agents in a VDN (paged).
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryagentstaticconfinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0600.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQueryagentstaticconfinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQueryagentstaticconfinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQueryagentstaticconfinfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQueryagentstaticconfinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryagentstaticconfinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl VdnQueryagentstaticconfinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQueryagentstaticconfinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -11026,14 +11433,29 @@ impl<'a> VdnQueryagentstaticconfinfoBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// page offset (&gt;=0) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
         self
     }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// page size (1-100) Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// Replaces the whole request body.
@@ -11056,28 +11478,81 @@ impl<'a> VdnQueryagentstaticconfinfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryagentstaticconfinfo";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQueryagentstaticconfinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYAGENTSTATICCONFINFO, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for VdnQueryagentstaticconfinfoBuilder {
+    type Page = VdnQueryagentstaticconfinfoResponse;
+    type Item = VdnQueryagentstaticconfinfoResponseResultDesc;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result_desc.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl VdnQueryagentstaticconfinfoBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `resultDesc`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `vdn.queryagentstaticconfinfo`: Query static configuration of all agents in a VDN (paged) (`POST /rest/cmsapp/v1/openapi/vdn/queryagentstaticconfinfo`).
-    pub fn vdn_queryagentstaticconfinfo(&self) -> VdnQueryagentstaticconfinfoBuilder<'_> {
-        VdnQueryagentstaticconfinfoBuilder::new(self)
+    pub fn vdn_queryagentstaticconfinfo(&self) -> VdnQueryagentstaticconfinfoBuilder {
+        VdnQueryagentstaticconfinfoBuilder::new(self.clone())
     }
 }
 
@@ -11085,27 +11560,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/querytotalagentinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0609.html>
 ///
-/// BMS: querytotalagentinfo.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQuerytotalagentinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQuerytotalagentinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQuerytotalagentinfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQuerytotalagentinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQuerytotalagentinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl VdnQuerytotalagentinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQuerytotalagentinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// Replaces the whole request body.
@@ -11128,19 +11620,42 @@ impl<'a> VdnQuerytotalagentinfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.querytotalagentinfo";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQuerytotalagentinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYTOTALAGENTINFO, call).await?)
     }
@@ -11148,8 +11663,8 @@ impl<'a> VdnQuerytotalagentinfoBuilder<'a> {
 
 impl crate::Client {
     /// `vdn.querytotalagentinfo`: Query static configuration of all agents in a VDN, unpaged (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/vdn/querytotalagentinfo`).
-    pub fn vdn_querytotalagentinfo(&self) -> VdnQuerytotalagentinfoBuilder<'_> {
-        VdnQuerytotalagentinfoBuilder::new(self)
+    pub fn vdn_querytotalagentinfo(&self) -> VdnQuerytotalagentinfoBuilder {
+        VdnQuerytotalagentinfoBuilder::new(self.clone())
     }
 }
 
@@ -11157,22 +11672,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryaccesscodecallinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0605.html>
 ///
-/// BMS: querycallstatbyinno. Fields from the 2024-09 edition (cec_07_2542).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQueryaccesscodecallinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQueryaccesscodecallinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQueryaccesscodecallinfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQueryaccesscodecallinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryaccesscodecallinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl VdnQueryaccesscodecallinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQueryaccesscodecallinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -11180,9 +11707,19 @@ impl<'a> VdnQueryaccesscodecallinfoBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// access code numbers configured on WAS (max 500 items) Required.
     pub fn inno_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.inno_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `innoIds`.
+    pub fn set_inno_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.inno_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -11205,19 +11742,42 @@ impl<'a> VdnQueryaccesscodecallinfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryaccesscodecallinfo";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQueryaccesscodecallinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYACCESSCODECALLINFO, call).await?)
     }
@@ -11225,8 +11785,8 @@ impl<'a> VdnQueryaccesscodecallinfoBuilder<'a> {
 
 impl crate::Client {
     /// `vdn.queryaccesscodecallinfo`: Query call information of specified access codes (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/vdn/queryaccesscodecallinfo`).
-    pub fn vdn_queryaccesscodecallinfo(&self) -> VdnQueryaccesscodecallinfoBuilder<'_> {
-        VdnQueryaccesscodecallinfoBuilder::new(self)
+    pub fn vdn_queryaccesscodecallinfo(&self) -> VdnQueryaccesscodecallinfoBuilder {
+        VdnQueryaccesscodecallinfoBuilder::new(self.clone())
     }
 }
 
@@ -11234,22 +11794,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/querycalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0606.html>
 ///
-/// Inbound calls only; data retained one day. Item list truncated in the source excerpt. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQuerycallsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQuerycallsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQuerycallsBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQuerycallsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQuerycallsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl VdnQuerycallsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQuerycallsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -11257,9 +11829,19 @@ impl<'a> VdnQuerycallsBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// calling number filter (digits; empty = all)
     pub fn caller_no(mut self, v: impl Into<String>) -> Self {
         self.body_.caller_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callerNo`.
+    pub fn set_caller_no(mut self, v: Option<String>) -> Self {
+        self.body_.caller_no = v;
         self
     }
     /// called number filter (digits; empty = all)
@@ -11267,9 +11849,19 @@ impl<'a> VdnQuerycallsBuilder<'a> {
         self.body_.callee_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `calleeNo`.
+    pub fn set_callee_no(mut self, v: Option<String>) -> Self {
+        self.body_.callee_no = v;
+        self
+    }
     /// period start (ms timestamp; not earlier than 00:00:00 of the previous day; data stored in UTC) Required.
     pub fn begin_date(mut self, v: i64) -> Self {
         self.body_.begin_date = Some(v);
+        self
+    }
+    /// Sets or clears the body field `beginDate`.
+    pub fn set_begin_date(mut self, v: Option<i64>) -> Self {
+        self.body_.begin_date = v;
         self
     }
     /// period end (ms timestamp; not later than 23:59:59 today) Required.
@@ -11277,14 +11869,29 @@ impl<'a> VdnQuerycallsBuilder<'a> {
         self.body_.end_date = Some(v);
         self
     }
+    /// Sets or clears the body field `endDate`.
+    pub fn set_end_date(mut self, v: Option<i64>) -> Self {
+        self.body_.end_date = v;
+        self
+    }
     /// page size (max 100)
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// start offset (&gt;=0; offset=limit*(page-1))
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -11307,28 +11914,81 @@ impl<'a> VdnQuerycallsBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.querycalls";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQuerycallsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYCALLS, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for VdnQuerycallsBuilder {
+    type Page = VdnQuerycallsResponse;
+    type Item = VdnQuerycallsResponseResultDescData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result_desc.as_ref().and_then(|x| x.data.as_ref()).cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.result_desc.as_ref().and_then(|x| x.count.as_ref()).and_then(cec_core::paginate::count)
+    }
+}
+
+impl VdnQuerycallsBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `resultDesc.data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `vdn.querycalls`: Query inbound call records in a VDN (v1) (`POST /rest/cmsapp/v1/openapi/vdn/querycalls`).
-    pub fn vdn_querycalls(&self) -> VdnQuerycallsBuilder<'_> {
-        VdnQuerycallsBuilder::new(self)
+    pub fn vdn_querycalls(&self) -> VdnQuerycallsBuilder {
+        VdnQuerycallsBuilder::new(self.clone())
     }
 }
 
@@ -11336,22 +11996,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v2/openapi/vdn/querycalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0607.html>
 ///
-/// Note v2 path prefix /rest/cmsapp/v2. Data retained one day. The page lists data/count beside resultDesc (v1 nests them inside resultDesc); no agent filter. Item list truncated in the source excerpt. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQuerycallsV2Builder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQuerycallsV2Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQuerycallsV2Body,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQuerycallsV2Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQuerycallsV2Builder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl VdnQuerycallsV2Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQuerycallsV2Builder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -11359,9 +12031,19 @@ impl<'a> VdnQuerycallsV2Builder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// calling number filter (digits; empty = all)
     pub fn caller_no(mut self, v: impl Into<String>) -> Self {
         self.body_.caller_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callerNo`.
+    pub fn set_caller_no(mut self, v: Option<String>) -> Self {
+        self.body_.caller_no = v;
         self
     }
     /// called number filter (digits; empty = all)
@@ -11369,9 +12051,19 @@ impl<'a> VdnQuerycallsV2Builder<'a> {
         self.body_.callee_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `calleeNo`.
+    pub fn set_callee_no(mut self, v: Option<String>) -> Self {
+        self.body_.callee_no = v;
+        self
+    }
     /// period start (ms timestamp; not earlier than 00:00:00 of the previous day; data stored in UTC) Required.
     pub fn begin_date(mut self, v: i64) -> Self {
         self.body_.begin_date = Some(v);
+        self
+    }
+    /// Sets or clears the body field `beginDate`.
+    pub fn set_begin_date(mut self, v: Option<i64>) -> Self {
+        self.body_.begin_date = v;
         self
     }
     /// period end (ms timestamp; not later than 23:59:59 today) Required.
@@ -11379,9 +12071,19 @@ impl<'a> VdnQuerycallsV2Builder<'a> {
         self.body_.end_date = Some(v);
         self
     }
+    /// Sets or clears the body field `endDate`.
+    pub fn set_end_date(mut self, v: Option<i64>) -> Self {
+        self.body_.end_date = v;
+        self
+    }
     /// direction ("true" inbound | "false" outbound) Required.
     pub fn is_call_in(mut self, v: impl Into<String>) -> Self {
         self.body_.is_call_in = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `isCallIn`.
+    pub fn set_is_call_in(mut self, v: Option<String>) -> Self {
+        self.body_.is_call_in = v;
         self
     }
     /// page size (max 100)
@@ -11389,9 +12091,19 @@ impl<'a> VdnQuerycallsV2Builder<'a> {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// start offset (&gt;=0; offset=limit*(page-1))
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -11414,28 +12126,81 @@ impl<'a> VdnQuerycallsV2Builder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.querycalls_v2";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQuerycallsV2Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYCALLS_V2, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for VdnQuerycallsV2Builder {
+    type Page = VdnQuerycallsV2Response;
+    type Item = VdnQuerycallsV2ResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl VdnQuerycallsV2Builder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `vdn.querycalls_v2`: Query inbound or outbound call records in a VDN (v2) (`POST /rest/cmsapp/v2/openapi/vdn/querycalls`).
-    pub fn vdn_querycalls_v2(&self) -> VdnQuerycallsV2Builder<'_> {
-        VdnQuerycallsV2Builder::new(self)
+    pub fn vdn_querycalls_v2(&self) -> VdnQuerycallsV2Builder {
+        VdnQuerycallsV2Builder::new(self.clone())
     }
 }
 
@@ -11443,22 +12208,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/querycalltracedetail` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0608.html>
 ///
-/// Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0608.html): table rows up to deviceNo (2.12); the rest (deviceIn onward) come from the page sample (also at api-ccfs-cec/cec_07_2545), spelled as there (EnterReason, LeaveReason, CurrentSkillID capitalised) and typed string because their table rows were not readable.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQuerycalltracedetailBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQuerycalltracedetailBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQuerycalltracedetailBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQuerycalltracedetailBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQuerycalltracedetailBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl VdnQuerycalltracedetailBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQuerycalltracedetailBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -11466,14 +12243,29 @@ impl<'a> VdnQuerycalltracedetailBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// call ID Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
+        self
+    }
     /// query time (ms timestamp; used to pick the monthly table) Required.
     pub fn log_date(mut self, v: i64) -> Self {
         self.body_.log_date = Some(v);
+        self
+    }
+    /// Sets or clears the body field `logDate`.
+    pub fn set_log_date(mut self, v: Option<i64>) -> Self {
+        self.body_.log_date = v;
         self
     }
     /// Replaces the whole request body.
@@ -11496,19 +12288,42 @@ impl<'a> VdnQuerycalltracedetailBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.querycalltracedetail";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQuerycalltracedetailResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYCALLTRACEDETAIL, call).await?)
     }
@@ -11516,8 +12331,8 @@ impl<'a> VdnQuerycalltracedetailBuilder<'a> {
 
 impl crate::Client {
     /// `vdn.querycalltracedetail`: Query call trajectory data in a VDN by call ID (`POST /rest/cmsapp/v1/openapi/vdn/querycalltracedetail`).
-    pub fn vdn_querycalltracedetail(&self) -> VdnQuerycalltracedetailBuilder<'_> {
-        VdnQuerycalltracedetailBuilder::new(self)
+    pub fn vdn_querycalltracedetail(&self) -> VdnQuerycalltracedetailBuilder {
+        VdnQuerycalltracedetailBuilder::new(self.clone())
     }
 }
 
@@ -11525,27 +12340,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/configures/skills` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0603.html>
 ///
-/// Sample wraps body in {"queryParam":{...}}.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnConfiguresSkillsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnConfiguresSkillsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnConfiguresSkillsBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnConfiguresSkillsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnConfiguresSkillsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl VdnConfiguresSkillsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnConfiguresSkillsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// Replaces the whole request body.
@@ -11568,19 +12400,42 @@ impl<'a> VdnConfiguresSkillsBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.configures_skills";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnConfiguresSkillsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_CONFIGURES_SKILLS, call).await?)
     }
@@ -11588,8 +12443,8 @@ impl<'a> VdnConfiguresSkillsBuilder<'a> {
 
 impl crate::Client {
     /// `vdn.configures_skills`: Query skill queues configured in a VDN (`POST /rest/cmsapp/v1/openapi/configures/skills`).
-    pub fn vdn_configures_skills(&self) -> VdnConfiguresSkillsBuilder<'_> {
-        VdnConfiguresSkillsBuilder::new(self)
+    pub fn vdn_configures_skills(&self) -> VdnConfiguresSkillsBuilder {
+        VdnConfiguresSkillsBuilder::new(self.clone())
     }
 }
 
@@ -11597,22 +12452,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/rindex/vdn` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0611.html>
 ///
-/// BMS: rindexSkill, queryivrInfo, queryivrdevicestatus, teamagentstatusinfobyvdns. ccId optional, defaults to configured call center. Response item shape taken from the page sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnRindexBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnRindexBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnRindexBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnRindexBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnRindexBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl VdnRindexBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnRindexBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// VDN IDs (max 100 items; each 1-5000) Required.
@@ -11620,9 +12487,19 @@ impl<'a> VdnRindexBuilder<'a> {
         self.body_.vdn_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `vdnIds`.
+    pub fn set_vdn_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.vdn_ids = v;
+        self
+    }
     /// VDN real-time indicator IDs, see indicator_tables.vdn_realtime Required.
     pub fn index_ids(mut self, v: Vec<String>) -> Self {
         self.body_.index_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `indexIds`.
+    pub fn set_index_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.index_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -11645,19 +12522,39 @@ impl<'a> VdnRindexBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.rindex";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnRindexResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_RINDEX, call).await?)
     }
@@ -11665,8 +12562,8 @@ impl<'a> VdnRindexBuilder<'a> {
 
 impl crate::Client {
     /// `vdn.rindex`: Get real-time monitoring indicators by VDN (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/rindex/vdn`).
-    pub fn vdn_rindex(&self) -> VdnRindexBuilder<'_> {
-        VdnRindexBuilder::new(self)
+    pub fn vdn_rindex(&self) -> VdnRindexBuilder {
+        VdnRindexBuilder::new(self.clone())
     }
 }
 
@@ -11674,27 +12571,44 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryaccesscodeinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0595.html>
 ///
-/// Returns the access codes of a VDN with their IVR flows. Response fields read from a mirrored copy of the zh-cn page (table and sample).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQueryaccesscodeinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQueryaccesscodeinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQueryaccesscodeinfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQueryaccesscodeinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryaccesscodeinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl VdnQueryaccesscodeinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQueryaccesscodeinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// Replaces the whole request body.
@@ -11717,19 +12631,42 @@ impl<'a> VdnQueryaccesscodeinfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryaccesscodeinfo";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQueryaccesscodeinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERYACCESSCODEINFO, call).await?)
     }
@@ -11737,8 +12674,8 @@ impl<'a> VdnQueryaccesscodeinfoBuilder<'a> {
 
 impl crate::Client {
     /// `vdn.queryaccesscodeinfo`: Query system access codes of a VDN (`POST /rest/cmsapp/v1/openapi/vdn/queryaccesscodeinfo`).
-    pub fn vdn_queryaccesscodeinfo(&self) -> VdnQueryaccesscodeinfoBuilder<'_> {
-        VdnQueryaccesscodeinfoBuilder::new(self)
+    pub fn vdn_queryaccesscodeinfo(&self) -> VdnQueryaccesscodeinfoBuilder {
+        VdnQueryaccesscodeinfoBuilder::new(self.clone())
     }
 }
 
@@ -11746,22 +12683,29 @@ impl crate::Client {
 ///
 /// `GET /rest/cmsapp/v1/openapi/agentgroup/restreasons/{ccId}/{vdn}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0604.html>
 ///
-/// BMS: restreason. No request body.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnRestreasonsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnRestreasonsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     cc_id: Option<i64>,
     vdn: Option<i64>,
 }
 
-impl<'a> VdnRestreasonsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnRestreasonsBuilder { client_: client, cc_id: None, vdn: None }
+impl VdnRestreasonsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnRestreasonsBuilder { client_: client, options_: Default::default(), cc_id: None, vdn: None }
     }
     /// path parameter: call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.cc_id = v;
         self
     }
     /// path parameter: VDN ID (1-5000) Required.
@@ -11769,10 +12713,38 @@ impl<'a> VdnRestreasonsBuilder<'a> {
         self.vdn = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.vdn = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.restreasons";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.cc_id.is_none() {
+            self.cc_id = tenant.cc_id;
+        }
+        if self.vdn.is_none() {
+            self.vdn = tenant.vdn;
+        }
         cec_core::validate::required(op, "ccId", &self.cc_id)?;
         if let Some(v) = &self.cc_id {
             cec_core::validate::range(op, "ccId", *v, 1, 65535)?;
@@ -11781,7 +12753,7 @@ impl<'a> VdnRestreasonsBuilder<'a> {
         if let Some(v) = &self.vdn {
             cec_core::validate::range(op, "vdn", *v, 1, 5000)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.cc_id {
             call = call.path("ccId", v.to_string());
         }
@@ -11792,7 +12764,7 @@ impl<'a> VdnRestreasonsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnRestreasonsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_RESTREASONS, call).await?)
     }
@@ -11800,8 +12772,8 @@ impl<'a> VdnRestreasonsBuilder<'a> {
 
 impl crate::Client {
     /// `vdn.restreasons`: Query all rest reason codes of a VDN (`GET /rest/cmsapp/v1/openapi/agentgroup/restreasons/{ccId}/{vdn}`).
-    pub fn vdn_restreasons(&self) -> VdnRestreasonsBuilder<'_> {
-        VdnRestreasonsBuilder::new(self)
+    pub fn vdn_restreasons(&self) -> VdnRestreasonsBuilder {
+        VdnRestreasonsBuilder::new(self.clone())
     }
 }
 
@@ -11809,22 +12781,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/realindex/agent/agentsinskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0613.html>
 ///
-/// BMS: agentskillstatusinfo. Sample wraps the body in {"queryParam":{...}}. Performance degrades above 10000 agents.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SkillAgentsinskillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SkillAgentsinskillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SkillAgentsinskillBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SkillAgentsinskillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillAgentsinskillBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl SkillAgentsinskillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SkillAgentsinskillBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -11832,9 +12816,19 @@ impl<'a> SkillAgentsinskillBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
     pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.skill_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillIds`.
+    pub fn set_skill_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.skill_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -11857,19 +12851,42 @@ impl<'a> SkillAgentsinskillBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.agentsinskill";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SkillAgentsinskillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_AGENTSINSKILL, call).await?)
     }
@@ -11877,8 +12894,8 @@ impl<'a> SkillAgentsinskillBuilder<'a> {
 
 impl crate::Client {
     /// `skill.agentsinskill`: Batch query agents signed in to skill queues (`POST /rest/cmsapp/v1/openapi/realindex/agent/agentsinskill`).
-    pub fn skill_agentsinskill(&self) -> SkillAgentsinskillBuilder<'_> {
-        SkillAgentsinskillBuilder::new(self)
+    pub fn skill_agentsinskill(&self) -> SkillAgentsinskillBuilder {
+        SkillAgentsinskillBuilder::new(self.clone())
     }
 }
 
@@ -11886,22 +12903,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/totalskillstatusex3` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0614.html>
 ///
-/// BMS: querytotalskillstatusex3. Not supported on CTI 3.6.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SkillTotalskillstatusex3Builder<'a> {
-    client_: &'a crate::Client,
+pub struct SkillTotalskillstatusex3Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SkillTotalskillstatusex3Body,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SkillTotalskillstatusex3Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillTotalskillstatusex3Builder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl SkillTotalskillstatusex3Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SkillTotalskillstatusex3Builder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -11909,9 +12938,19 @@ impl<'a> SkillTotalskillstatusex3Builder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// skill queue IDs (max 1000 items; each 1-5000) Required.
     pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.skill_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillIds`.
+    pub fn set_skill_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.skill_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -11934,19 +12973,42 @@ impl<'a> SkillTotalskillstatusex3Builder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.totalskillstatusex3";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SkillTotalskillstatusex3Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_TOTALSKILLSTATUSEX3, call).await?)
     }
@@ -11954,8 +13016,8 @@ impl<'a> SkillTotalskillstatusex3Builder<'a> {
 
 impl crate::Client {
     /// `skill.totalskillstatusex3`: Batch query extended skill queue information (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/skill/totalskillstatusex3`).
-    pub fn skill_totalskillstatusex3(&self) -> SkillTotalskillstatusex3Builder<'_> {
-        SkillTotalskillstatusex3Builder::new(self)
+    pub fn skill_totalskillstatusex3(&self) -> SkillTotalskillstatusex3Builder {
+        SkillTotalskillstatusex3Builder::new(self.clone())
     }
 }
 
@@ -11963,22 +13025,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/queuedevicestatus` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0616.html>
 ///
-/// BMS: querybatchmultiskillqueue.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SkillQueuedevicestatusBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SkillQueuedevicestatusBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SkillQueuedevicestatusBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SkillQueuedevicestatusBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillQueuedevicestatusBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl SkillQueuedevicestatusBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SkillQueuedevicestatusBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -11986,9 +13060,19 @@ impl<'a> SkillQueuedevicestatusBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// skill queue ID (1-10000) Required.
     pub fn skill_id(mut self, v: i64) -> Self {
         self.body_.skill_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillId`.
+    pub fn set_skill_id(mut self, v: Option<i64>) -> Self {
+        self.body_.skill_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -12011,19 +13095,42 @@ impl<'a> SkillQueuedevicestatusBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.queuedevicestatus";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SkillQueuedevicestatusResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_QUEUEDEVICESTATUS, call).await?)
     }
@@ -12031,8 +13138,8 @@ impl<'a> SkillQueuedevicestatusBuilder<'a> {
 
 impl crate::Client {
     /// `skill.queuedevicestatus`: Query status of a specified skill queue (queued calls; not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/skill/queuedevicestatus`).
-    pub fn skill_queuedevicestatus(&self) -> SkillQueuedevicestatusBuilder<'_> {
-        SkillQueuedevicestatusBuilder::new(self)
+    pub fn skill_queuedevicestatus(&self) -> SkillQueuedevicestatusBuilder {
+        SkillQueuedevicestatusBuilder::new(self.clone())
     }
 }
 
@@ -12040,22 +13147,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/agentbyconfigedskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0622.html>
 ///
-/// BMS: agentstatusinfo. Response list may continue beyond fields captured. Performance degrades above 10000 agents.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SkillAgentbyconfigedskillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SkillAgentbyconfigedskillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SkillAgentbyconfigedskillBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SkillAgentbyconfigedskillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillAgentbyconfigedskillBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl SkillAgentbyconfigedskillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SkillAgentbyconfigedskillBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -12063,9 +13182,19 @@ impl<'a> SkillAgentbyconfigedskillBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// skill queue ID (1-10000) Required.
     pub fn skill_id(mut self, v: i64) -> Self {
         self.body_.skill_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillId`.
+    pub fn set_skill_id(mut self, v: Option<i64>) -> Self {
+        self.body_.skill_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -12088,19 +13217,42 @@ impl<'a> SkillAgentbyconfigedskillBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.agentbyconfigedskill";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SkillAgentbyconfigedskillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_AGENTBYCONFIGEDSKILL, call).await?)
     }
@@ -12108,8 +13260,8 @@ impl<'a> SkillAgentbyconfigedskillBuilder<'a> {
 
 impl crate::Client {
     /// `skill.agentbyconfigedskill`: Query details of signed-in agents of a skill queue (`POST /rest/cmsapp/v1/openapi/skill/agentbyconfigedskill`).
-    pub fn skill_agentbyconfigedskill(&self) -> SkillAgentbyconfigedskillBuilder<'_> {
-        SkillAgentbyconfigedskillBuilder::new(self)
+    pub fn skill_agentbyconfigedskill(&self) -> SkillAgentbyconfigedskillBuilder {
+        SkillAgentbyconfigedskillBuilder::new(self.clone())
     }
 }
 
@@ -12117,22 +13269,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/servicequality` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0623.html>
 ///
-/// BMS: callStatInfos. Data for the last whole 5-minute interval. Flow-controlled to 1 call per second. Response list may continue (other thresholds) beyond fields captured.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SkillServicequalityBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SkillServicequalityBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SkillServicequalityBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SkillServicequalityBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillServicequalityBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl SkillServicequalityBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SkillServicequalityBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -12140,9 +13304,19 @@ impl<'a> SkillServicequalityBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
     pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.skill_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillIds`.
+    pub fn set_skill_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.skill_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -12165,19 +13339,42 @@ impl<'a> SkillServicequalityBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.servicequality";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SkillServicequalityResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_SERVICEQUALITY, call).await?)
     }
@@ -12185,8 +13382,8 @@ impl<'a> SkillServicequalityBuilder<'a> {
 
 impl crate::Client {
     /// `skill.servicequality`: Batch query skill queue service level (5-minute window) (`POST /rest/cmsapp/v1/openapi/skill/servicequality`).
-    pub fn skill_servicequality(&self) -> SkillServicequalityBuilder<'_> {
-        SkillServicequalityBuilder::new(self)
+    pub fn skill_servicequality(&self) -> SkillServicequalityBuilder {
+        SkillServicequalityBuilder::new(self.clone())
     }
 }
 
@@ -12194,22 +13391,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/rindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0624.html>
 ///
-/// BMS: rindexSkill.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SkillRindexBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SkillRindexBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SkillRindexBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SkillRindexBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillRindexBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl SkillRindexBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SkillRindexBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -12217,14 +13426,29 @@ impl<'a> SkillRindexBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// skill queue IDs (max 1000 items; 1-5000) Required.
     pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.skill_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `skillIds`.
+    pub fn set_skill_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.skill_ids = v;
+        self
+    }
     /// indicator IDs, see indicator table skill_realtime (max 12 items (number of skill real-time indicators)) Required.
     pub fn index_ids(mut self, v: Vec<String>) -> Self {
         self.body_.index_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `indexIds`.
+    pub fn set_index_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.index_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -12247,19 +13471,42 @@ impl<'a> SkillRindexBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.rindex";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SkillRindexResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_RINDEX, call).await?)
     }
@@ -12267,8 +13514,8 @@ impl<'a> SkillRindexBuilder<'a> {
 
 impl crate::Client {
     /// `skill.rindex`: Get real-time monitoring indicators by skill queue (`POST /rest/cmsapp/v1/openapi/skill/rindex`).
-    pub fn skill_rindex(&self) -> SkillRindexBuilder<'_> {
-        SkillRindexBuilder::new(self)
+    pub fn skill_rindex(&self) -> SkillRindexBuilder {
+        SkillRindexBuilder::new(self.clone())
     }
 }
 
@@ -12276,22 +13523,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/skillcfginfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0617.html>
 ///
-/// BMS: skillstatusinfo.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SkillSkillcfginfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SkillSkillcfginfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SkillSkillcfginfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SkillSkillcfginfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillSkillcfginfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl SkillSkillcfginfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SkillSkillcfginfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -12299,9 +13558,19 @@ impl<'a> SkillSkillcfginfoBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// skill queue IDs (max 1000 items; each 1-5000) Required.
     pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.skill_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillIds`.
+    pub fn set_skill_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.skill_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -12324,19 +13593,42 @@ impl<'a> SkillSkillcfginfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.skillcfginfo";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SkillSkillcfginfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_SKILLCFGINFO, call).await?)
     }
@@ -12344,8 +13636,8 @@ impl<'a> SkillSkillcfginfoBuilder<'a> {
 
 impl crate::Client {
     /// `skill.skillcfginfo`: Batch query skill queue configuration (`POST /rest/cmsapp/v1/openapi/skill/skillcfginfo`).
-    pub fn skill_skillcfginfo(&self) -> SkillSkillcfginfoBuilder<'_> {
-        SkillSkillcfginfoBuilder::new(self)
+    pub fn skill_skillcfginfo(&self) -> SkillSkillcfginfoBuilder {
+        SkillSkillcfginfoBuilder::new(self.clone())
     }
 }
 
@@ -12353,22 +13645,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/skill/stateinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0618.html>
 ///
-/// BMS: querycurrentcallstatinfo, queryStatInfoOfEverySkill. skillIds at most 1000 entries. Response: the table lists skillId..agentRestNums (long counters); the remaining counters were read from the page sample (types as in the table: long).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SkillStateinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SkillStateinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SkillStateinfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SkillStateinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SkillStateinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl SkillStateinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SkillStateinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -12376,9 +13680,19 @@ impl<'a> SkillStateinfoBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// skill queue IDs (max 1000 items; skill IDs 1-10000 (older docs: 1-2000)) Required.
     pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.skill_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillIds`.
+    pub fn set_skill_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.skill_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -12401,19 +13715,42 @@ impl<'a> SkillStateinfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "skill.stateinfo";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SkillStateinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SKILL_STATEINFO, call).await?)
     }
@@ -12421,8 +13758,8 @@ impl<'a> SkillStateinfoBuilder<'a> {
 
 impl crate::Client {
     /// `skill.stateinfo`: Batch query detailed statistics of skill queues (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/skill/stateinfo`).
-    pub fn skill_stateinfo(&self) -> SkillStateinfoBuilder<'_> {
-        SkillStateinfoBuilder::new(self)
+    pub fn skill_stateinfo(&self) -> SkillStateinfoBuilder {
+        SkillStateinfoBuilder::new(self.clone())
     }
 }
 
@@ -12430,19 +13767,22 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0626.html>
 ///
-/// BMS: CTI3.6 siteagentcallandskillinfobyagentids; CTI3.8 queryAgentsLoginSkills.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentSiteagentcallandskillinfobyagentidsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentSiteagentcallandskillinfobyagentidsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentSiteagentcallandskillinfobyagentidsBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentSiteagentcallandskillinfobyagentidsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl AgentSiteagentcallandskillinfobyagentidsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         AgentSiteagentcallandskillinfobyagentidsBuilder {
             client_: client,
+            options_: Default::default(),
             body_: Default::default(),
             extra_: Vec::new(),
         }
@@ -12452,14 +13792,29 @@ impl<'a> AgentSiteagentcallandskillinfobyagentidsBuilder<'a> {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// virtual call center (VDN) ID (1-5000) Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// agent IDs (max 6000 items; 101-59999 and 70000-999999) Required.
     pub fn agent_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.agent_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentIds`.
+    pub fn set_agent_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.agent_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -12482,19 +13837,42 @@ impl<'a> AgentSiteagentcallandskillinfobyagentidsBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.siteagentcallandskillinfobyagentids";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentSiteagentcallandskillinfobyagentidsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_SITEAGENTCALLANDSKILLINFOBYAGENTIDS, call).await?)
     }
@@ -12502,8 +13880,8 @@ impl<'a> AgentSiteagentcallandskillinfobyagentidsBuilder<'a> {
 
 impl crate::Client {
     /// `agent.siteagentcallandskillinfobyagentids`: Batch query skill queues agents signed in to (`POST /rest/cmsapp/v1/openapi/agentgroup/siteagentcallandskillinfobyagentids`).
-    pub fn agent_siteagentcallandskillinfobyagentids(&self) -> AgentSiteagentcallandskillinfobyagentidsBuilder<'_> {
-        AgentSiteagentcallandskillinfobyagentidsBuilder::new(self)
+    pub fn agent_siteagentcallandskillinfobyagentids(&self) -> AgentSiteagentcallandskillinfobyagentidsBuilder {
+        AgentSiteagentcallandskillinfobyagentidsBuilder::new(self.clone())
     }
 }
 
@@ -12511,22 +13889,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0627.html>
 ///
-/// BMS: CTI3.6 agentstatusinfobyagentids; CTI3.8 queryAgentStatusEx3Message.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentAgentstatusinfobyagentidsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentAgentstatusinfobyagentidsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentAgentstatusinfobyagentidsBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentAgentstatusinfobyagentidsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAgentstatusinfobyagentidsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentAgentstatusinfobyagentidsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentAgentstatusinfobyagentidsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -12534,9 +13924,19 @@ impl<'a> AgentAgentstatusinfobyagentidsBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// agent IDs (max 6000 items; 101-59999 and 70000-999999) Required.
     pub fn agent_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.agent_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentIds`.
+    pub fn set_agent_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.agent_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -12559,19 +13959,42 @@ impl<'a> AgentAgentstatusinfobyagentidsBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.agentstatusinfobyagentids";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentAgentstatusinfobyagentidsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_AGENTSTATUSINFOBYAGENTIDS, call).await?)
     }
@@ -12579,8 +14002,8 @@ impl<'a> AgentAgentstatusinfobyagentidsBuilder<'a> {
 
 impl crate::Client {
     /// `agent.agentstatusinfobyagentids`: Batch query agent information (`POST /rest/cmsapp/v1/openapi/agentgroup/agentstatusinfobyagentids`).
-    pub fn agent_agentstatusinfobyagentids(&self) -> AgentAgentstatusinfobyagentidsBuilder<'_> {
-        AgentAgentstatusinfobyagentidsBuilder::new(self)
+    pub fn agent_agentstatusinfobyagentids(&self) -> AgentAgentstatusinfobyagentidsBuilder {
+        AgentAgentstatusinfobyagentidsBuilder::new(self.clone())
     }
 }
 
@@ -12588,22 +14011,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agent/queryagentcalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0628.html>
 ///
-/// BMS: queryagentCalls.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentQueryagentcallsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentQueryagentcallsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentQueryagentcallsBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentQueryagentcallsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentQueryagentcallsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentQueryagentcallsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentQueryagentcallsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -12611,9 +14046,19 @@ impl<'a> AgentQueryagentcallsBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// agent ID (101-59999 and 70000-999999) Required.
     pub fn agent_id(mut self, v: i64) -> Self {
         self.body_.agent_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentId`.
+    pub fn set_agent_id(mut self, v: Option<i64>) -> Self {
+        self.body_.agent_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -12636,19 +14081,42 @@ impl<'a> AgentQueryagentcallsBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.queryagentcalls";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentQueryagentcallsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_QUERYAGENTCALLS, call).await?)
     }
@@ -12656,8 +14124,8 @@ impl<'a> AgentQueryagentcallsBuilder<'a> {
 
 impl crate::Client {
     /// `agent.queryagentcalls`: Query current call IDs of a specified agent (`POST /rest/cmsapp/v1/openapi/agent/queryagentcalls`).
-    pub fn agent_queryagentcalls(&self) -> AgentQueryagentcallsBuilder<'_> {
-        AgentQueryagentcallsBuilder::new(self)
+    pub fn agent_queryagentcalls(&self) -> AgentQueryagentcallsBuilder {
+        AgentQueryagentcallsBuilder::new(self.clone())
     }
 }
 
@@ -12665,22 +14133,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/queryagentcalls` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0629.html>
 ///
-/// BMS: queryagentCalls.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentgroupQueryagentcallsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentgroupQueryagentcallsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentgroupQueryagentcallsBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentgroupQueryagentcallsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentgroupQueryagentcallsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentgroupQueryagentcallsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentgroupQueryagentcallsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -12688,9 +14168,19 @@ impl<'a> AgentgroupQueryagentcallsBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// agent IDs (max 3000 items; 101-59999 and 70000-999999) Required.
     pub fn agent_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.agent_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentIds`.
+    pub fn set_agent_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.agent_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -12713,19 +14203,42 @@ impl<'a> AgentgroupQueryagentcallsBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentgroup.queryagentcalls";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentgroupQueryagentcallsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTGROUP_QUERYAGENTCALLS, call).await?)
     }
@@ -12733,8 +14246,8 @@ impl<'a> AgentgroupQueryagentcallsBuilder<'a> {
 
 impl crate::Client {
     /// `agentgroup.queryagentcalls`: Batch query real-time call information of agents (`POST /rest/cmsapp/v1/openapi/agentgroup/queryagentcalls`).
-    pub fn agentgroup_queryagentcalls(&self) -> AgentgroupQueryagentcallsBuilder<'_> {
-        AgentgroupQueryagentcallsBuilder::new(self)
+    pub fn agentgroup_queryagentcalls(&self) -> AgentgroupQueryagentcallsBuilder {
+        AgentgroupQueryagentcallsBuilder::new(self.clone())
     }
 }
 
@@ -12742,22 +14255,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agent/agentprivatecall` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0630.html>
 ///
-/// BMS: agentprivatecall. A call enters an agent private queue when it was directed to that agent (e.g. after queue timeout/busy/no agents, or transferred by another agent) while the agent is talking or working. Read-only query. The table calls the result a callId array; the element type (string) follows the sibling agent.queryagentcalls sample, this page sample was not readable.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentAgentprivatecallBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentAgentprivatecallBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentAgentprivatecallBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentAgentprivatecallBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAgentprivatecallBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentAgentprivatecallBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentAgentprivatecallBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -12765,9 +14290,19 @@ impl<'a> AgentAgentprivatecallBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// agent ID (101-59999 and 70000-999999) Required.
     pub fn agent_id(mut self, v: i64) -> Self {
         self.body_.agent_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentId`.
+    pub fn set_agent_id(mut self, v: Option<i64>) -> Self {
+        self.body_.agent_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -12790,19 +14325,42 @@ impl<'a> AgentAgentprivatecallBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.agentprivatecall";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentAgentprivatecallResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_AGENTPRIVATECALL, call).await?)
     }
@@ -12810,8 +14368,8 @@ impl<'a> AgentAgentprivatecallBuilder<'a> {
 
 impl crate::Client {
     /// `agent.agentprivatecall`: Query private-queue calls of a specified agent (`POST /rest/cmsapp/v1/openapi/agent/agentprivatecall`).
-    pub fn agent_agentprivatecall(&self) -> AgentAgentprivatecallBuilder<'_> {
-        AgentAgentprivatecallBuilder::new(self)
+    pub fn agent_agentprivatecall(&self) -> AgentAgentprivatecallBuilder {
+        AgentAgentprivatecallBuilder::new(self.clone())
     }
 }
 
@@ -12819,22 +14377,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/teamagentstatusinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0631.html>
 ///
-/// BMS: teamagentstatusinfo. Performance degrades above 10000 agents. Counter list continues beyond captured fields. Counters read up to answering (2.11); the table has at least one further row (2.12, name cut off in every stored copy), which is therefore not modelled.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentgroupTeamagentstatusinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentgroupTeamagentstatusinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentgroupTeamagentstatusinfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentgroupTeamagentstatusinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentgroupTeamagentstatusinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentgroupTeamagentstatusinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentgroupTeamagentstatusinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -12842,9 +14412,19 @@ impl<'a> AgentgroupTeamagentstatusinfoBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// agent IDs (max 6000 items; 101-59999 and 70000-999999) Required.
     pub fn agent_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.agent_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentIds`.
+    pub fn set_agent_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.agent_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -12867,19 +14447,42 @@ impl<'a> AgentgroupTeamagentstatusinfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentgroup.teamagentstatusinfo";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentgroupTeamagentstatusinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTGROUP_TEAMAGENTSTATUSINFO, call).await?)
     }
@@ -12887,8 +14490,8 @@ impl<'a> AgentgroupTeamagentstatusinfoBuilder<'a> {
 
 impl crate::Client {
     /// `agentgroup.teamagentstatusinfo`: Batch query agent counts per status (`POST /rest/cmsapp/v1/openapi/agentgroup/teamagentstatusinfo`).
-    pub fn agentgroup_teamagentstatusinfo(&self) -> AgentgroupTeamagentstatusinfoBuilder<'_> {
-        AgentgroupTeamagentstatusinfoBuilder::new(self)
+    pub fn agentgroup_teamagentstatusinfo(&self) -> AgentgroupTeamagentstatusinfoBuilder {
+        AgentgroupTeamagentstatusinfoBuilder::new(self.clone())
     }
 }
 
@@ -12896,22 +14499,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/rindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0636.html>
 ///
-/// BMS: agentstatusinfobyagentids. Fields from the 2024-09 Chinese edition (cec_07_2573).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentgroupRindexBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentgroupRindexBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentgroupRindexBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentgroupRindexBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentgroupRindexBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentgroupRindexBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentgroupRindexBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -12919,14 +14534,29 @@ impl<'a> AgentgroupRindexBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// agent IDs (max 100 items; 101-59999) Required.
     pub fn agent_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.agent_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `agentIds`.
+    pub fn set_agent_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.agent_ids = v;
+        self
+    }
     /// indicator IDs, see indicator_tables.agent_realtime (max = number of agent real-time indicators (currently &lt;= 4)) Required.
     pub fn index_ids(mut self, v: Vec<String>) -> Self {
         self.body_.index_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `indexIds`.
+    pub fn set_index_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.index_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -12949,19 +14579,42 @@ impl<'a> AgentgroupRindexBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentgroup.rindex";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentgroupRindexResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTGROUP_RINDEX, call).await?)
     }
@@ -12969,8 +14622,8 @@ impl<'a> AgentgroupRindexBuilder<'a> {
 
 impl crate::Client {
     /// `agentgroup.rindex`: Get real-time monitoring indicators by agent (`POST /rest/cmsapp/v1/openapi/agentgroup/rindex`).
-    pub fn agentgroup_rindex(&self) -> AgentgroupRindexBuilder<'_> {
-        AgentgroupRindexBuilder::new(self)
+    pub fn agentgroup_rindex(&self) -> AgentgroupRindexBuilder {
+        AgentgroupRindexBuilder::new(self.clone())
     }
 }
 
@@ -12978,22 +14631,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agent/agentbyworkno` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0632.html>
 ///
-/// BMS: siteagentinfobyagentids. Sample wraps the body in {"queryParam":{...}}.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentAgentbyworknoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentAgentbyworknoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentAgentbyworknoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentAgentbyworknoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAgentbyworknoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentAgentbyworknoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentAgentbyworknoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -13001,9 +14666,19 @@ impl<'a> AgentAgentbyworknoBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// agent ID (101-59999 and 70000-999999) Required.
     pub fn agent_id(mut self, v: i64) -> Self {
         self.body_.agent_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentId`.
+    pub fn set_agent_id(mut self, v: Option<i64>) -> Self {
+        self.body_.agent_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -13026,19 +14701,42 @@ impl<'a> AgentAgentbyworknoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.agentbyworkno";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentAgentbyworknoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_AGENTBYWORKNO, call).await?)
     }
@@ -13046,8 +14744,8 @@ impl<'a> AgentAgentbyworknoBuilder<'a> {
 
 impl crate::Client {
     /// `agent.agentbyworkno`: Query details of a specified agent (`POST /rest/cmsapp/v1/openapi/agent/agentbyworkno`).
-    pub fn agent_agentbyworkno(&self) -> AgentAgentbyworknoBuilder<'_> {
-        AgentAgentbyworknoBuilder::new(self)
+    pub fn agent_agentbyworkno(&self) -> AgentAgentbyworknoBuilder {
+        AgentAgentbyworknoBuilder::new(self.clone())
     }
 }
 
@@ -13055,22 +14753,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/calldata/isprocesscall` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0634.html>
 ///
-/// BMS: siteagentinfobyagentids. Sample wraps the body in {"queryParam":{...}}.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataIsprocesscallBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataIsprocesscallBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CalldataIsprocesscallBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataIsprocesscallBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataIsprocesscallBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CalldataIsprocesscallBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataIsprocesscallBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -13078,9 +14788,19 @@ impl<'a> CalldataIsprocesscallBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// agent ID (101-59999 and 70000-999999) Required.
     pub fn agent_id(mut self, v: i64) -> Self {
         self.body_.agent_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentId`.
+    pub fn set_agent_id(mut self, v: Option<i64>) -> Self {
+        self.body_.agent_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -13103,19 +14823,42 @@ impl<'a> CalldataIsprocesscallBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.isprocesscall";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataIsprocesscallResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_ISPROCESSCALL, call).await?)
     }
@@ -13123,8 +14866,8 @@ impl<'a> CalldataIsprocesscallBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.isprocesscall`: Query whether an agent is handling a call (`POST /rest/cmsapp/v1/openapi/calldata/isprocesscall`).
-    pub fn calldata_isprocesscall(&self) -> CalldataIsprocesscallBuilder<'_> {
-        CalldataIsprocesscallBuilder::new(self)
+    pub fn calldata_isprocesscall(&self) -> CalldataIsprocesscallBuilder {
+        CalldataIsprocesscallBuilder::new(self.clone())
     }
 }
 
@@ -13132,22 +14875,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/vdn/queryAgentByStatus` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0638.html>
 ///
-/// BMS: siteagentinfobyagentids. Unlike other CMS interfaces this one answers returnCode ("0" success) with description and data (own envelope return_code). ccId and vdn are sent as strings. With large agent IDs enabled, agents not signed in are not returned.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VdnQueryAgentByStatusBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VdnQueryAgentByStatusBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: VdnQueryAgentByStatusBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VdnQueryAgentByStatusBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VdnQueryAgentByStatusBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl VdnQueryAgentByStatusBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VdnQueryAgentByStatusBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-25 chars; value 1-65535) Required.
     pub fn cc_id(mut self, v: impl Into<String>) -> Self {
         self.body_.cc_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<String>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (value 1-5000) Required.
@@ -13155,9 +14910,19 @@ impl<'a> VdnQueryAgentByStatusBuilder<'a> {
         self.body_.vdn = Some(v.into());
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<String>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// agent state filter (CTI platform agent state code)
     pub fn status(mut self, v: impl Into<String>) -> Self {
         self.body_.status = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `status`.
+    pub fn set_status(mut self, v: Option<String>) -> Self {
+        self.body_.status = v;
         self
     }
     /// paging start (&gt;= 0; offset = limit*(page-1)) Required.
@@ -13165,9 +14930,19 @@ impl<'a> VdnQueryAgentByStatusBuilder<'a> {
         self.body_.offset = Some(v);
         self
     }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// page size (max 1000) Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// Replaces the whole request body.
@@ -13190,28 +14965,81 @@ impl<'a> VdnQueryAgentByStatusBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "vdn.queryAgentByStatus";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id.map(|v| v.to_string());
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn.map(|v| v.to_string());
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VdnQueryAgentByStatusResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VDN_QUERY_AGENT_BY_STATUS, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for VdnQueryAgentByStatusBuilder {
+    type Page = VdnQueryAgentByStatusResponse;
+    type Item = VdnQueryAgentByStatusResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(_page: &Self::Page) -> Option<u64> {
+        None
+    }
+}
+
+impl VdnQueryAgentByStatusBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `vdn.queryAgentByStatus`: Query agents by status, paged (`POST /rest/cmsapp/v1/openapi/vdn/queryAgentByStatus`).
-    pub fn vdn_query_agent_by_status(&self) -> VdnQueryAgentByStatusBuilder<'_> {
-        VdnQueryAgentByStatusBuilder::new(self)
+    pub fn vdn_query_agent_by_status(&self) -> VdnQueryAgentByStatusBuilder {
+        VdnQueryAgentByStatusBuilder::new(self.clone())
     }
 }
 
@@ -13219,22 +15047,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/agentrestinfos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0633.html>
 ///
-/// BMS: CTI3.6 teamrestinfo/teamrestagentinfo; CTI3.8 queryAgentRestDetailInfo. The page sample wraps the request in queryParam while the field table lists flat fields; the table is followed here.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentAgentrestinfosBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentAgentrestinfosBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentAgentrestinfosBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentAgentrestinfosBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAgentrestinfosBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentAgentrestinfosBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentAgentrestinfosBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -13242,14 +15082,29 @@ impl<'a> AgentAgentrestinfosBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// start offset (&gt;=0; only on CTI 3.6)
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
         self
     }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// page size (1-100; with offset; only on CTI 3.6)
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// Replaces the whole request body.
@@ -13272,28 +15127,81 @@ impl<'a> AgentAgentrestinfosBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.agentrestinfos";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentAgentrestinfosResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_AGENTRESTINFOS, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for AgentAgentrestinfosBuilder {
+    type Page = AgentAgentrestinfosResponse;
+    type Item = AgentAgentrestinfosResponseResultDescAgentsRestDetails;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result_desc.as_ref().and_then(|x| x.agents_rest_details.as_ref()).cloned().unwrap_or_default()
+    }
+    fn total(_page: &Self::Page) -> Option<u64> {
+        None
+    }
+}
+
+impl AgentAgentrestinfosBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `resultDesc.agentsRestDetails`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `agent.agentrestinfos`: Query agent rest information (`POST /rest/cmsapp/v1/openapi/agentgroup/agentrestinfos`).
-    pub fn agent_agentrestinfos(&self) -> AgentAgentrestinfosBuilder<'_> {
-        AgentAgentrestinfosBuilder::new(self)
+    pub fn agent_agentrestinfos(&self) -> AgentAgentrestinfosBuilder {
+        AgentAgentrestinfosBuilder::new(self.clone())
     }
 }
 
@@ -13301,22 +15209,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/systemstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0635.html>
 ///
-/// BMS: teamagentstatusinfo. Counts cover only the page of agents selected by offset/limit (e.g. limit 10, offset 10 = second ten agents).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentSystemstateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentSystemstateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentSystemstateBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentSystemstateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentSystemstateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentSystemstateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentSystemstateBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -13324,14 +15244,29 @@ impl<'a> AgentSystemstateBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// paging start (&gt;= 0; offset = limit*(page-1)) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
         self
     }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// page size (1-100) Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// Replaces the whole request body.
@@ -13354,19 +15289,42 @@ impl<'a> AgentSystemstateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.systemstate";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentSystemstateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_SYSTEMSTATE, call).await?)
     }
@@ -13374,8 +15332,8 @@ impl<'a> AgentSystemstateBuilder<'a> {
 
 impl crate::Client {
     /// `agent.systemstate`: Query agent-dimension system status (`POST /rest/cmsapp/v1/openapi/agentgroup/systemstate`).
-    pub fn agent_systemstate(&self) -> AgentSystemstateBuilder<'_> {
-        AgentSystemstateBuilder::new(self)
+    pub fn agent_systemstate(&self) -> AgentSystemstateBuilder {
+        AgentSystemstateBuilder::new(self.clone())
     }
 }
 
@@ -13383,22 +15341,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agent/agentoprinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0637.html>
 ///
-/// Data retained one day. ccId optional, defaults to configured call center. Operation types marked '-' in the table produce no records. Item fields beyond id not reached.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentAgentoprinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentAgentoprinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AgentAgentoprinfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentAgentoprinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentAgentoprinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AgentAgentoprinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentAgentoprinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// agent ID (0-999999) Required.
     pub fn current_agent_id(mut self, v: i64) -> Self {
         self.body_.current_agent_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `currentAgentId`.
+    pub fn set_current_agent_id(mut self, v: Option<i64>) -> Self {
+        self.body_.current_agent_id = v;
         self
     }
     /// operation type filter (see indicator_tables.agent_operation_type)
@@ -13406,9 +15376,19 @@ impl<'a> AgentAgentoprinfoBuilder<'a> {
         self.body_.operate_type = Some(v);
         self
     }
+    /// Sets or clears the body field `operateType`.
+    pub fn set_operate_type(mut self, v: Option<i64>) -> Self {
+        self.body_.operate_type = v;
+        self
+    }
     /// statistics start (yyyy-MM-dd HH:mm:ss, UTC; range multiple of 15 min, span &lt;= 24 h) Required.
     pub fn begin_time(mut self, v: impl Into<String>) -> Self {
         self.body_.begin_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.begin_time = v;
         self
     }
     /// statistics end (yyyy-MM-dd HH:mm:ss, UTC; range multiple of 15 min, span &lt;= 24 h) Required.
@@ -13416,9 +15396,19 @@ impl<'a> AgentAgentoprinfoBuilder<'a> {
         self.body_.end_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_time = v;
+        self
+    }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -13441,19 +15431,39 @@ impl<'a> AgentAgentoprinfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agent.agentoprinfo";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentAgentoprinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENT_AGENTOPRINFO, call).await?)
     }
@@ -13461,8 +15471,8 @@ impl<'a> AgentAgentoprinfoBuilder<'a> {
 
 impl crate::Client {
     /// `agent.agentoprinfo`: Obtain agent operation details (`POST /rest/cmsapp/v1/openapi/agent/agentoprinfo`).
-    pub fn agent_agentoprinfo(&self) -> AgentAgentoprinfoBuilder<'_> {
-        AgentAgentoprinfoBuilder::new(self)
+    pub fn agent_agentoprinfo(&self) -> AgentAgentoprinfoBuilder {
+        AgentAgentoprinfoBuilder::new(self.clone())
     }
 }
 
@@ -13470,22 +15480,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/calldata/querybasiccallinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0640.html>
 ///
-/// BMS: querybasecallinfo. Only for calls currently in progress; not on CTI 3.6. Fields up to deviceNo from the table; the rest named in the page sample (types from sample values).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataQuerybasiccallinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataQuerybasiccallinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CalldataQuerybasiccallinfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataQuerybasiccallinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataQuerybasiccallinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CalldataQuerybasiccallinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataQuerybasiccallinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -13493,9 +15515,19 @@ impl<'a> CalldataQuerybasiccallinfoBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// call ID (max 20 chars; '{ms start timestamp}-{call number}', e.g. 1659513159000-546750) Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -13518,19 +15550,42 @@ impl<'a> CalldataQuerybasiccallinfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.querybasiccallinfo";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataQuerybasiccallinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_QUERYBASICCALLINFO, call).await?)
     }
@@ -13538,8 +15593,8 @@ impl<'a> CalldataQuerybasiccallinfoBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.querybasiccallinfo`: Query basic information of an in-progress call by call ID (not on CTI 3.6) (`POST /rest/cmsapp/v1/openapi/calldata/querybasiccallinfo`).
-    pub fn calldata_querybasiccallinfo(&self) -> CalldataQuerybasiccallinfoBuilder<'_> {
-        CalldataQuerybasiccallinfoBuilder::new(self)
+    pub fn calldata_querybasiccallinfo(&self) -> CalldataQuerybasiccallinfoBuilder {
+        CalldataQuerybasiccallinfoBuilder::new(self.clone())
     }
 }
 
@@ -13547,22 +15602,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/calldata/querydetailcallinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0641.html>
 ///
-/// BMS: callinfo. Only for calls currently in progress; callId comes from agent.agentprivatecall.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataQuerydetailcallinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataQuerydetailcallinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CalldataQuerydetailcallinfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataQuerydetailcallinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataQuerydetailcallinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CalldataQuerydetailcallinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataQuerydetailcallinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -13570,9 +15637,19 @@ impl<'a> CalldataQuerydetailcallinfoBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// private call ID (max 20 chars; a private call ID from agent.agentprivatecall) Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -13595,19 +15672,42 @@ impl<'a> CalldataQuerydetailcallinfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.querydetailcallinfo";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataQuerydetailcallinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_QUERYDETAILCALLINFO, call).await?)
     }
@@ -13615,8 +15715,8 @@ impl<'a> CalldataQuerydetailcallinfoBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.querydetailcallinfo`: Query detailed information of an agent private-queue call by call ID (`POST /rest/cmsapp/v1/openapi/calldata/querydetailcallinfo`).
-    pub fn calldata_querydetailcallinfo(&self) -> CalldataQuerydetailcallinfoBuilder<'_> {
-        CalldataQuerydetailcallinfoBuilder::new(self)
+    pub fn calldata_querydetailcallinfo(&self) -> CalldataQuerydetailcallinfoBuilder {
+        CalldataQuerydetailcallinfoBuilder::new(self.clone())
     }
 }
 
@@ -13624,22 +15724,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/calldata/querycalldetailbyid` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0642.html>
 ///
-/// Data retained one day, tenant time zone. Sample wraps body in {"queryParam":{...}}; the sample's agentId key has a trailing space.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataQuerycalldetailbyidBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataQuerycalldetailbyidBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CalldataQuerycalldetailbyidBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataQuerycalldetailbyidBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataQuerycalldetailbyidBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CalldataQuerycalldetailbyidBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataQuerycalldetailbyidBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// direction ("true" inbound | "false" outbound) Required.
@@ -13647,9 +15759,19 @@ impl<'a> CalldataQuerycalldetailbyidBuilder<'a> {
         self.body_.is_callin = Some(v.into());
         self
     }
+    /// Sets or clears the body field `isCallin`.
+    pub fn set_is_callin(mut self, v: Option<String>) -> Self {
+        self.body_.is_callin = v;
+        self
+    }
     /// call ID Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -13672,19 +15794,39 @@ impl<'a> CalldataQuerycalldetailbyidBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.querycalldetailbyid";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataQuerycalldetailbyidResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_QUERYCALLDETAILBYID, call).await?)
     }
@@ -13692,8 +15834,8 @@ impl<'a> CalldataQuerycalldetailbyidBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.querycalldetailbyid`: Query call detail record by call ID (`POST /rest/cmsapp/v1/openapi/calldata/querycalldetailbyid`).
-    pub fn calldata_querycalldetailbyid(&self) -> CalldataQuerycalldetailbyidBuilder<'_> {
-        CalldataQuerycalldetailbyidBuilder::new(self)
+    pub fn calldata_querycalldetailbyid(&self) -> CalldataQuerycalldetailbyidBuilder {
+        CalldataQuerycalldetailbyidBuilder::new(self.clone())
     }
 }
 
@@ -13701,22 +15843,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/cti/sysindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2621.html>
 ///
-/// Independent deployment only; global AK/SK only. Doc is the 2024-09 Chinese edition id (cec_07_2621); 2025-11 id not confirmed.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CtiSysindexBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CtiSysindexBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CtiSysindexBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CtiSysindexBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CtiSysindexBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CtiSysindexBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CtiSysindexBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// VDN IDs (max 100 items)
@@ -13724,9 +15878,19 @@ impl<'a> CtiSysindexBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// query start (UTC; span &lt;= 31 days) Required.
     pub fn begin_date(mut self, v: impl Into<String>) -> Self {
         self.body_.begin_date = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `beginDate`.
+    pub fn set_begin_date(mut self, v: Option<String>) -> Self {
+        self.body_.begin_date = v;
         self
     }
     /// query end (UTC) Required.
@@ -13734,14 +15898,29 @@ impl<'a> CtiSysindexBuilder<'a> {
         self.body_.end_date = Some(v.into());
         self
     }
+    /// Sets or clears the body field `endDate`.
+    pub fn set_end_date(mut self, v: Option<String>) -> Self {
+        self.body_.end_date = v;
+        self
+    }
     /// page size (default 100)
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// start offset (default 0)
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -13764,28 +15943,78 @@ impl<'a> CtiSysindexBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "cti.sysindex";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CtiSysindexResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CTI_SYSINDEX, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for CtiSysindexBuilder {
+    type Page = CtiSysindexResponse;
+    type Item = CtiSysindexResponseResultDesc;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result_desc.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(_page: &Self::Page) -> Option<u64> {
+        None
+    }
+}
+
+impl CtiSysindexBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `resultDesc`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `cti.sysindex`: Query CTI system indicators (5-minute buckets) (`POST /rest/cmsapp/v1/openapi/cti/sysindex`).
-    pub fn cti_sysindex(&self) -> CtiSysindexBuilder<'_> {
-        CtiSysindexBuilder::new(self)
+    pub fn cti_sysindex(&self) -> CtiSysindexBuilder {
+        CtiSysindexBuilder::new(self.clone())
     }
 }
 
@@ -13793,22 +16022,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/configures/vdns` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0656.html>
 ///
-/// Independent deployment only; callable only with the global AK/SK. Sample wraps body in {"queryParam":{...}}.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ConfiguresVdnsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ConfiguresVdnsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: ConfiguresVdnsBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ConfiguresVdnsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ConfiguresVdnsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl ConfiguresVdnsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ConfiguresVdnsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -13831,19 +16072,39 @@ impl<'a> ConfiguresVdnsBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "configures.vdns";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ConfiguresVdnsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CONFIGURES_VDNS, call).await?)
     }
@@ -13851,8 +16112,8 @@ impl<'a> ConfiguresVdnsBuilder<'a> {
 
 impl crate::Client {
     /// `configures.vdns`: Query all VDNs of a call center (`POST /rest/cmsapp/v1/openapi/configures/vdns`).
-    pub fn configures_vdns(&self) -> ConfiguresVdnsBuilder<'_> {
-        ConfiguresVdnsBuilder::new(self)
+    pub fn configures_vdns(&self) -> ConfiguresVdnsBuilder {
+        ConfiguresVdnsBuilder::new(self.clone())
     }
 }
 
@@ -13860,24 +16121,38 @@ impl crate::Client {
 ///
 /// `GET /rest/cmsapp/v1/openapi/configures/agents/{ccId}/{vdn}/{offset}/{limit}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0657.html>
 ///
-/// BMS: siteagentcallandskillinfobyagentids. No request body.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ConfiguresAgentsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ConfiguresAgentsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     cc_id: Option<i64>,
     vdn: Option<i64>,
     offset: Option<i64>,
     limit: Option<i64>,
 }
 
-impl<'a> ConfiguresAgentsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ConfiguresAgentsBuilder { client_: client, cc_id: None, vdn: None, offset: None, limit: None }
+impl ConfiguresAgentsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ConfiguresAgentsBuilder {
+            client_: client,
+            options_: Default::default(),
+            cc_id: None,
+            vdn: None,
+            offset: None,
+            limit: None,
+        }
     }
     /// path parameter: call center ID (1-65535) Required.
     pub fn cc_id(mut self, v: i64) -> Self {
         self.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.cc_id = v;
         self
     }
     /// path parameter: VDN ID (1-5000) Required.
@@ -13885,9 +16160,19 @@ impl<'a> ConfiguresAgentsBuilder<'a> {
         self.vdn = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.vdn = v;
+        self
+    }
     /// path parameter: start offset (takes effect only with limit) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.offset = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.offset = v;
         self
     }
     /// path parameter: page size (max 100; with offset) Required.
@@ -13895,10 +16180,38 @@ impl<'a> ConfiguresAgentsBuilder<'a> {
         self.limit = Some(v);
         self
     }
+    /// Sets or clears the path parameter `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.limit = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "configures.agents";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.cc_id.is_none() {
+            self.cc_id = tenant.cc_id;
+        }
+        if self.vdn.is_none() {
+            self.vdn = tenant.vdn;
+        }
         cec_core::validate::required(op, "ccId", &self.cc_id)?;
         if let Some(v) = &self.cc_id {
             cec_core::validate::range(op, "ccId", *v, 1, 65535)?;
@@ -13909,7 +16222,7 @@ impl<'a> ConfiguresAgentsBuilder<'a> {
         }
         cec_core::validate::required(op, "offset", &self.offset)?;
         cec_core::validate::required(op, "limit", &self.limit)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.cc_id {
             call = call.path("ccId", v.to_string());
         }
@@ -13926,7 +16239,7 @@ impl<'a> ConfiguresAgentsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ConfiguresAgentsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CONFIGURES_AGENTS, call).await?)
     }
@@ -13934,8 +16247,8 @@ impl<'a> ConfiguresAgentsBuilder<'a> {
 
 impl crate::Client {
     /// `configures.agents`: Query all agents of a VDN (`GET /rest/cmsapp/v1/openapi/configures/agents/{ccId}/{vdn}/{offset}/{limit}`).
-    pub fn configures_agents(&self) -> ConfiguresAgentsBuilder<'_> {
-        ConfiguresAgentsBuilder::new(self)
+    pub fn configures_agents(&self) -> ConfiguresAgentsBuilder {
+        ConfiguresAgentsBuilder::new(self.clone())
     }
 }
 
@@ -13943,22 +16256,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/createusergroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0667.html>
 ///
-/// Note the different envelope: returnCode/description instead of result/resultDatas.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct UsergroupCreateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct UsergroupCreateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: UsergroupCreateBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> UsergroupCreateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UsergroupCreateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl UsergroupCreateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        UsergroupCreateBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535; defaults to configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// VDN ID Required.
@@ -13966,9 +16291,19 @@ impl<'a> UsergroupCreateBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// group name Required.
     pub fn group_name(mut self, v: impl Into<String>) -> Self {
         self.body_.group_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `groupName`.
+    pub fn set_group_name(mut self, v: Option<String>) -> Self {
+        self.body_.group_name = v;
         self
     }
     /// group type (2 traffic group | 3 QA group) Required.
@@ -13976,14 +16311,29 @@ impl<'a> UsergroupCreateBuilder<'a> {
         self.body_.group_type = Some(v);
         self
     }
+    /// Sets or clears the body field `groupType`.
+    pub fn set_group_type(mut self, v: Option<i64>) -> Self {
+        self.body_.group_type = v;
+        self
+    }
     /// description
     pub fn remark(mut self, v: impl Into<String>) -> Self {
         self.body_.remark = Some(v.into());
         self
     }
+    /// Sets or clears the body field `remark`.
+    pub fn set_remark(mut self, v: Option<String>) -> Self {
+        self.body_.remark = v;
+        self
+    }
     /// members to add at creation (agent IDs 0-999999)
     pub fn work_nos(mut self, v: Vec<i64>) -> Self {
         self.body_.work_nos = Some(v);
+        self
+    }
+    /// Sets or clears the body field `workNos`.
+    pub fn set_work_nos(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.work_nos = v;
         self
     }
     /// Replaces the whole request body.
@@ -14006,19 +16356,42 @@ impl<'a> UsergroupCreateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "usergroup.create";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<UsergroupCreateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&USERGROUP_CREATE, call).await?)
     }
@@ -14026,8 +16399,8 @@ impl<'a> UsergroupCreateBuilder<'a> {
 
 impl crate::Client {
     /// `usergroup.create`: Create a user group (traffic or QA group) (`POST /rest/cmsapp/v1/openapi/qcrelationconf/createusergroup`).
-    pub fn usergroup_create(&self) -> UsergroupCreateBuilder<'_> {
-        UsergroupCreateBuilder::new(self)
+    pub fn usergroup_create(&self) -> UsergroupCreateBuilder {
+        UsergroupCreateBuilder::new(self.clone())
     }
 }
 
@@ -14035,22 +16408,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0672.html>
 ///
-/// Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0672.html). The answer uses retcode/message (own envelope), not resultCode. The error table may continue past 300-019 (excerpt ends there). Error codes: 300-010 ccId/vdnId mismatch; 300-016 agent not in the VDN (retry once after about a minute if it does exist); 300-017 QA group name exists; 300-018 QA group name empty; 300-019 group to join does not exist.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct UsergroupJoinBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct UsergroupJoinBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: UsergroupJoinBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> UsergroupJoinBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UsergroupJoinBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl UsergroupJoinBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        UsergroupJoinBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535; defaults to the configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// VDN ID (1-5000) Required.
@@ -14058,9 +16443,19 @@ impl<'a> UsergroupJoinBuilder<'a> {
         self.body_.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the body field `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn_id = v;
+        self
+    }
     /// agent ID to add (0-999999) Required.
     pub fn agent_id(mut self, v: i64) -> Self {
         self.body_.agent_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentId`.
+    pub fn set_agent_id(mut self, v: Option<i64>) -> Self {
+        self.body_.agent_id = v;
         self
     }
     /// user group ID (when present groupName is ignored and the agent joins this group; when absent a group named groupName is created first. Either way the agent leaves any group it was in)
@@ -14068,14 +16463,29 @@ impl<'a> UsergroupJoinBuilder<'a> {
         self.body_.group_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `groupId`.
+    pub fn set_group_id(mut self, v: Option<String>) -> Self {
+        self.body_.group_id = v;
+        self
+    }
     /// user group name (no illegal characters; at most 100 characters)
     pub fn group_name(mut self, v: impl Into<String>) -> Self {
         self.body_.group_name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `groupName`.
+    pub fn set_group_name(mut self, v: Option<String>) -> Self {
+        self.body_.group_name = v;
+        self
+    }
     /// group type (2 traffic group (default) or 3 QA group)
     pub fn group_type(mut self, v: i64) -> Self {
         self.body_.group_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `groupType`.
+    pub fn set_group_type(mut self, v: Option<i64>) -> Self {
+        self.body_.group_type = v;
         self
     }
     /// Replaces the whole request body.
@@ -14098,19 +16508,39 @@ impl<'a> UsergroupJoinBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "usergroup.join";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<UsergroupJoinResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&USERGROUP_JOIN, call).await?)
     }
@@ -14118,8 +16548,8 @@ impl<'a> UsergroupJoinBuilder<'a> {
 
 impl crate::Client {
     /// `usergroup.join`: Add agents to a user group (`POST /rest/cmsapp/v1/openapi/qcrelationconf/joinusergroup`).
-    pub fn usergroup_join(&self) -> UsergroupJoinBuilder<'_> {
-        UsergroupJoinBuilder::new(self)
+    pub fn usergroup_join(&self) -> UsergroupJoinBuilder {
+        UsergroupJoinBuilder::new(self.clone())
     }
 }
 
@@ -14127,22 +16557,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteusergroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0668.html>
 ///
-/// Also deletes the group's members and configured QA relations. Response read from the en copy https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2605.html (resultCode, resultDesc; sample answer {resultCode 0100000, resultDesc}).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct UsergroupDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct UsergroupDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: UsergroupDeleteBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> UsergroupDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UsergroupDeleteBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl UsergroupDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        UsergroupDeleteBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535; defaults to configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// VDN ID Required.
@@ -14150,9 +16592,19 @@ impl<'a> UsergroupDeleteBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// user group ID Required.
     pub fn id(mut self, v: impl Into<String>) -> Self {
         self.body_.id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
         self
     }
     /// Replaces the whole request body.
@@ -14175,19 +16627,42 @@ impl<'a> UsergroupDeleteBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "usergroup.delete";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<UsergroupDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&USERGROUP_DELETE, call).await?)
     }
@@ -14195,29 +16670,43 @@ impl<'a> UsergroupDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `usergroup.delete`: Delete a user group (`POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteusergroup`).
-    pub fn usergroup_delete(&self) -> UsergroupDeleteBuilder<'_> {
-        UsergroupDeleteBuilder::new(self)
+    pub fn usergroup_delete(&self) -> UsergroupDeleteBuilder {
+        UsergroupDeleteBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `usergroup.update`: Update basic information of a user group.
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/updategroup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0669.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct UsergroupUpdateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct UsergroupUpdateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: UsergroupUpdateBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> UsergroupUpdateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UsergroupUpdateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl UsergroupUpdateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        UsergroupUpdateBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535; defaults to configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// VDN ID Required.
@@ -14225,9 +16714,19 @@ impl<'a> UsergroupUpdateBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// user group ID Required.
     pub fn id(mut self, v: impl Into<String>) -> Self {
         self.body_.id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
         self
     }
     /// new group name Required.
@@ -14235,9 +16734,19 @@ impl<'a> UsergroupUpdateBuilder<'a> {
         self.body_.group_name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `groupName`.
+    pub fn set_group_name(mut self, v: Option<String>) -> Self {
+        self.body_.group_name = v;
+        self
+    }
     /// description
     pub fn remark(mut self, v: impl Into<String>) -> Self {
         self.body_.remark = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `remark`.
+    pub fn set_remark(mut self, v: Option<String>) -> Self {
+        self.body_.remark = v;
         self
     }
     /// Replaces the whole request body.
@@ -14260,19 +16769,42 @@ impl<'a> UsergroupUpdateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "usergroup.update";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<UsergroupUpdateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&USERGROUP_UPDATE, call).await?)
     }
@@ -14280,8 +16812,8 @@ impl<'a> UsergroupUpdateBuilder<'a> {
 
 impl crate::Client {
     /// `usergroup.update`: Update basic information of a user group (`POST /rest/cmsapp/v1/openapi/qcrelationconf/updategroup`).
-    pub fn usergroup_update(&self) -> UsergroupUpdateBuilder<'_> {
-        UsergroupUpdateBuilder::new(self)
+    pub fn usergroup_update(&self) -> UsergroupUpdateBuilder {
+        UsergroupUpdateBuilder::new(self.clone())
     }
 }
 
@@ -14289,22 +16821,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/querygroupmemberbycondition` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0663.html>
 ///
-/// Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_2600.html, same content as cec_07_0663). The limit cap (100) is kept as prose.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct UsergroupQuerymembersBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct UsergroupQuerymembersBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: UsergroupQuerymembersBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> UsergroupQuerymembersBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UsergroupQuerymembersBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl UsergroupQuerymembersBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        UsergroupQuerymembersBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535; defaults to the configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// VDN ID Required.
@@ -14312,9 +16856,19 @@ impl<'a> UsergroupQuerymembersBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// user group ID Required.
     pub fn group_id(mut self, v: impl Into<String>) -> Self {
         self.body_.group_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `groupId`.
+    pub fn set_group_id(mut self, v: Option<String>) -> Self {
+        self.body_.group_id = v;
         self
     }
     /// agent ID to filter on (0-99999)
@@ -14322,14 +16876,29 @@ impl<'a> UsergroupQuerymembersBuilder<'a> {
         self.body_.work_no = Some(v);
         self
     }
+    /// Sets or clears the body field `workNo`.
+    pub fn set_work_no(mut self, v: Option<i64>) -> Self {
+        self.body_.work_no = v;
+        self
+    }
     /// page size (at most 100) Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// offset Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -14352,28 +16921,81 @@ impl<'a> UsergroupQuerymembersBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "usergroup.querymembers";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<UsergroupQuerymembersResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&USERGROUP_QUERYMEMBERS, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for UsergroupQuerymembersBuilder {
+    type Page = UsergroupQuerymembersResponse;
+    type Item = UsergroupQuerymembersResponseResultDesc;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result_desc.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(_page: &Self::Page) -> Option<u64> {
+        None
+    }
+}
+
+impl UsergroupQuerymembersBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `resultDesc`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `usergroup.querymembers`: Query members of a user group (`POST /rest/cmsapp/v1/openapi/qcrelationconf/querygroupmemberbycondition`).
-    pub fn usergroup_querymembers(&self) -> UsergroupQuerymembersBuilder<'_> {
-        UsergroupQuerymembersBuilder::new(self)
+    pub fn usergroup_querymembers(&self) -> UsergroupQuerymembersBuilder {
+        UsergroupQuerymembersBuilder::new(self.clone())
     }
 }
 
@@ -14381,22 +17003,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0670.html>
 ///
-/// Doc types qcGroupId as int while the sample sends a 30-digit string; treat as string-compatible.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QcrelationConfigBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QcrelationConfigBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: QcrelationConfigBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QcrelationConfigBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QcrelationConfigBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl QcrelationConfigBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QcrelationConfigBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535; defaults to configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// QA group ID (sample sends a long numeric string) Required.
@@ -14404,14 +17038,29 @@ impl<'a> QcrelationConfigBuilder<'a> {
         self.body_.qc_group_id = Some(v);
         self
     }
+    /// Sets or clears the body field `qcGroupId`.
+    pub fn set_qc_group_id(mut self, v: Option<i64>) -> Self {
+        self.body_.qc_group_id = v;
+        self
+    }
     /// traffic group IDs to inspect (sample sends strings) Required.
     pub fn inspected_group_ids(mut self, v: Vec<serde_json::Value>) -> Self {
         self.body_.inspected_group_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `inspectedGroupIds`.
+    pub fn set_inspected_group_ids(mut self, v: Option<Vec<serde_json::Value>>) -> Self {
+        self.body_.inspected_group_ids = v;
+        self
+    }
     /// VDN ID Required.
     pub fn vdn(mut self, v: i64) -> Self {
         self.body_.vdn = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
         self
     }
     /// Replaces the whole request body.
@@ -14434,19 +17083,42 @@ impl<'a> QcrelationConfigBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qcrelation.config";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QcrelationConfigResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QCRELATION_CONFIG, call).await?)
     }
@@ -14454,8 +17126,8 @@ impl<'a> QcrelationConfigBuilder<'a> {
 
 impl crate::Client {
     /// `qcrelation.config`: Configure QA relation between a QA group and traffic groups (`POST /rest/cmsapp/v1/openapi/qcrelationconf/configqcrelation`).
-    pub fn qcrelation_config(&self) -> QcrelationConfigBuilder<'_> {
-        QcrelationConfigBuilder::new(self)
+    pub fn qcrelation_config(&self) -> QcrelationConfigBuilder {
+        QcrelationConfigBuilder::new(self.clone())
     }
 }
 
@@ -14463,22 +17135,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteqcrelationconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0671.html>
 ///
-/// Deletes by QA group ID and inspected group ID per the page summary; those field rows and the response were not read. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QcrelationDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QcrelationDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: QcrelationDeleteBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QcrelationDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QcrelationDeleteBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl QcrelationDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QcrelationDeleteBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535; defaults to configured call center)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -14501,19 +17185,39 @@ impl<'a> QcrelationDeleteBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qcrelation.delete";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QcrelationDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QCRELATION_DELETE, call).await?)
     }
@@ -14521,8 +17225,8 @@ impl<'a> QcrelationDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `qcrelation.delete`: Delete configured QA relations (`POST /rest/cmsapp/v1/openapi/qcrelationconf/deleteqcrelationconf`).
-    pub fn qcrelation_delete(&self) -> QcrelationDeleteBuilder<'_> {
-        QcrelationDeleteBuilder::new(self)
+    pub fn qcrelation_delete(&self) -> QcrelationDeleteBuilder {
+        QcrelationDeleteBuilder::new(self.clone())
     }
 }
 
@@ -14530,22 +17234,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/uap/perfindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0682.html>
 ///
-/// Independent deployment only; global AK/SK only. Body fields after ccId not captured (sibling uap.terminalindex takes uapIP, beginDate, endDate, limit, offset). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct UapPerfindexBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct UapPerfindexBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: UapPerfindexBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> UapPerfindexBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UapPerfindexBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl UapPerfindexBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        UapPerfindexBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -14568,19 +17284,39 @@ impl<'a> UapPerfindexBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "uap.perfindex";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<UapPerfindexResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&UAP_PERFINDEX, call).await?)
     }
@@ -14588,8 +17324,8 @@ impl<'a> UapPerfindexBuilder<'a> {
 
 impl crate::Client {
     /// `uap.perfindex`: Query UAP performance statistics (5-minute buckets) (`POST /rest/cmsapp/v1/openapi/uap/perfindex`).
-    pub fn uap_perfindex(&self) -> UapPerfindexBuilder<'_> {
-        UapPerfindexBuilder::new(self)
+    pub fn uap_perfindex(&self) -> UapPerfindexBuilder {
+        UapPerfindexBuilder::new(self.clone())
     }
 }
 
@@ -14597,22 +17333,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/uap/terminalindex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0683.html>
 ///
-/// Independent deployment only; global AK/SK only. Fields from the 2024-09 edition (cec_07_2620).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct UapTerminalindexBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct UapTerminalindexBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: UapTerminalindexBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> UapTerminalindexBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        UapTerminalindexBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl UapTerminalindexBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        UapTerminalindexBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// UAP IP filter (doc text describes it as a VDN array, max 100)
@@ -14620,9 +17368,19 @@ impl<'a> UapTerminalindexBuilder<'a> {
         self.body_.uap_ip = Some(v.into());
         self
     }
+    /// Sets or clears the body field `uapIP`.
+    pub fn set_uap_ip(mut self, v: Option<String>) -> Self {
+        self.body_.uap_ip = v;
+        self
+    }
     /// query start (UTC, yyyy-MM-dd HH:mm:ss in sample; span &lt;= 31 days) Required.
     pub fn begin_date(mut self, v: impl Into<String>) -> Self {
         self.body_.begin_date = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `beginDate`.
+    pub fn set_begin_date(mut self, v: Option<String>) -> Self {
+        self.body_.begin_date = v;
         self
     }
     /// query end (UTC) Required.
@@ -14630,14 +17388,29 @@ impl<'a> UapTerminalindexBuilder<'a> {
         self.body_.end_date = Some(v.into());
         self
     }
+    /// Sets or clears the body field `endDate`.
+    pub fn set_end_date(mut self, v: Option<String>) -> Self {
+        self.body_.end_date = v;
+        self
+    }
     /// page size (default 100)
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// start offset (default 0)
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -14660,28 +17433,78 @@ impl<'a> UapTerminalindexBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "uap.terminalindex";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<UapTerminalindexResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&UAP_TERMINALINDEX, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for UapTerminalindexBuilder {
+    type Page = UapTerminalindexResponse;
+    type Item = UapTerminalindexResponseResultDesc;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result_desc.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(_page: &Self::Page) -> Option<u64> {
+        None
+    }
+}
+
+impl UapTerminalindexBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `resultDesc`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `uap.terminalindex`: Query UAP terminal (soft phone) statistics (`POST /rest/cmsapp/v1/openapi/uap/terminalindex`).
-    pub fn uap_terminalindex(&self) -> UapTerminalindexBuilder<'_> {
-        UapTerminalindexBuilder::new(self)
+    pub fn uap_terminalindex(&self) -> UapTerminalindexBuilder {
+        UapTerminalindexBuilder::new(self.clone())
     }
 }
 
@@ -14689,22 +17512,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/ivr` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0646.html>
 ///
-/// Default data from 5-minute settlement tables; real-time cache only if t_cms_sysparam history_monitor_indicator set true. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HisindexIvrBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HisindexIvrBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: HisindexIvrBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> HisindexIvrBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexIvrBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl HisindexIvrBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HisindexIvrBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// VDN ID Required.
@@ -14712,9 +17547,19 @@ impl<'a> HisindexIvrBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// IVR flow service type numbers (public cloud default 1) (max 500 items) Required.
     pub fn service_nos(mut self, v: Vec<i64>) -> Self {
         self.body_.service_nos = Some(v);
+        self
+    }
+    /// Sets or clears the body field `serviceNos`.
+    pub fn set_service_nos(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.service_nos = v;
         self
     }
     /// indicator IDs, see indicator table ivr_history Required.
@@ -14722,9 +17567,19 @@ impl<'a> HisindexIvrBuilder<'a> {
         self.body_.index_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `indexIds`.
+    pub fn set_index_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.index_ids = v;
+        self
+    }
     /// time-segment granularity; omitted = whole current day (VDN time zone) (15MIN | 30MIN | 60MIN; required for indicators that demand it)
     pub fn time_grain(mut self, v: impl Into<String>) -> Self {
         self.body_.time_grain = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `timeGrain`.
+    pub fn set_time_grain(mut self, v: Option<String>) -> Self {
+        self.body_.time_grain = v;
         self
     }
     /// call media type
@@ -14732,14 +17587,29 @@ impl<'a> HisindexIvrBuilder<'a> {
         self.body_.media_type = Some(v);
         self
     }
+    /// Sets or clears the body field `mediaType`.
+    pub fn set_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.media_type = v;
+        self
+    }
     /// sub media type
     pub fn sub_media_type(mut self, v: i64) -> Self {
         self.body_.sub_media_type = Some(v);
         self
     }
+    /// Sets or clears the body field `subMediaType`.
+    pub fn set_sub_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.sub_media_type = v;
+        self
+    }
     /// Y = previous day, N = today (Y | N (default N))
     pub fn enable_offset(mut self, v: impl Into<String>) -> Self {
         self.body_.enable_offset = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `enableOffset`.
+    pub fn set_enable_offset(mut self, v: Option<String>) -> Self {
+        self.body_.enable_offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -14762,19 +17632,42 @@ impl<'a> HisindexIvrBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.ivr";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HisindexIvrResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_IVR, call).await?)
     }
@@ -14782,8 +17675,8 @@ impl<'a> HisindexIvrBuilder<'a> {
 
 impl crate::Client {
     /// `hisindex.ivr`: Get historical monitoring indicators by IVR (`POST /rest/cmsapp/v1/openapi/hisindex/ivr`).
-    pub fn hisindex_ivr(&self) -> HisindexIvrBuilder<'_> {
-        HisindexIvrBuilder::new(self)
+    pub fn hisindex_ivr(&self) -> HisindexIvrBuilder {
+        HisindexIvrBuilder::new(self.clone())
     }
 }
 
@@ -14791,22 +17684,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/skill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0647.html>
 ///
-/// Default data from 5-minute settlement tables. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HisindexSkillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HisindexSkillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: HisindexSkillBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> HisindexSkillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexSkillBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl HisindexSkillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HisindexSkillBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -14814,9 +17719,19 @@ impl<'a> HisindexSkillBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// skill queue IDs (max 1000 items) Required.
     pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.skill_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillIds`.
+    pub fn set_skill_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.skill_ids = v;
         self
     }
     /// indicator IDs, see indicator table skill_history (max = number of skill history indicators) Required.
@@ -14824,9 +17739,19 @@ impl<'a> HisindexSkillBuilder<'a> {
         self.body_.index_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `indexIds`.
+    pub fn set_index_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.index_ids = v;
+        self
+    }
     /// time-segment granularity; omitted = whole current day (VDN time zone) (15MIN | 30MIN | 60MIN; required for indicators that demand it)
     pub fn time_grain(mut self, v: impl Into<String>) -> Self {
         self.body_.time_grain = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `timeGrain`.
+    pub fn set_time_grain(mut self, v: Option<String>) -> Self {
+        self.body_.time_grain = v;
         self
     }
     /// call media type
@@ -14834,14 +17759,29 @@ impl<'a> HisindexSkillBuilder<'a> {
         self.body_.media_type = Some(v);
         self
     }
+    /// Sets or clears the body field `mediaType`.
+    pub fn set_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.media_type = v;
+        self
+    }
     /// sub media type
     pub fn sub_media_type(mut self, v: i64) -> Self {
         self.body_.sub_media_type = Some(v);
         self
     }
+    /// Sets or clears the body field `subMediaType`.
+    pub fn set_sub_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.sub_media_type = v;
+        self
+    }
     /// Y = previous day, N = today (Y | N (default N))
     pub fn enable_offset(mut self, v: impl Into<String>) -> Self {
         self.body_.enable_offset = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `enableOffset`.
+    pub fn set_enable_offset(mut self, v: Option<String>) -> Self {
+        self.body_.enable_offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -14864,19 +17804,42 @@ impl<'a> HisindexSkillBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.skill";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HisindexSkillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_SKILL, call).await?)
     }
@@ -14884,8 +17847,8 @@ impl<'a> HisindexSkillBuilder<'a> {
 
 impl crate::Client {
     /// `hisindex.skill`: Get historical monitoring indicators by skill (`POST /rest/cmsapp/v1/openapi/hisindex/skill`).
-    pub fn hisindex_skill(&self) -> HisindexSkillBuilder<'_> {
-        HisindexSkillBuilder::new(self)
+    pub fn hisindex_skill(&self) -> HisindexSkillBuilder {
+        HisindexSkillBuilder::new(self.clone())
     }
 }
 
@@ -14893,22 +17856,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/agent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0648.html>
 ///
-/// Default data from 5-minute settlement tables. ccId defaults to configured call center. Envelope read; result item fields not read on this page (sibling samples return \[{id, idxs:\[{id, val}\]}\], val becomes a time-segment map when timeGrain is set). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HisindexAgentBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HisindexAgentBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: HisindexAgentBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> HisindexAgentBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexAgentBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl HisindexAgentBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HisindexAgentBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// virtual call center (VDN) ID (1-5000) Required.
@@ -14916,9 +17891,19 @@ impl<'a> HisindexAgentBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// agent IDs (max 100 items; 0-999999) Required.
     pub fn agent_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.agent_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentIds`.
+    pub fn set_agent_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.agent_ids = v;
         self
     }
     /// indicator IDs, see indicator table agent_history (max = number of agent history indicators) Required.
@@ -14926,9 +17911,19 @@ impl<'a> HisindexAgentBuilder<'a> {
         self.body_.index_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `indexIds`.
+    pub fn set_index_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.index_ids = v;
+        self
+    }
     /// time-segment granularity; omitted = whole current day (VDN time zone) (15MIN | 30MIN | 60MIN; required for indicators that demand it)
     pub fn time_grain(mut self, v: impl Into<String>) -> Self {
         self.body_.time_grain = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `timeGrain`.
+    pub fn set_time_grain(mut self, v: Option<String>) -> Self {
+        self.body_.time_grain = v;
         self
     }
     /// call media type
@@ -14936,14 +17931,29 @@ impl<'a> HisindexAgentBuilder<'a> {
         self.body_.media_type = Some(v);
         self
     }
+    /// Sets or clears the body field `mediaType`.
+    pub fn set_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.media_type = v;
+        self
+    }
     /// sub media type
     pub fn sub_media_type(mut self, v: i64) -> Self {
         self.body_.sub_media_type = Some(v);
         self
     }
+    /// Sets or clears the body field `subMediaType`.
+    pub fn set_sub_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.sub_media_type = v;
+        self
+    }
     /// Y = previous day, N = today (Y | N (default N))
     pub fn enable_offset(mut self, v: impl Into<String>) -> Self {
         self.body_.enable_offset = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `enableOffset`.
+    pub fn set_enable_offset(mut self, v: Option<String>) -> Self {
+        self.body_.enable_offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -14966,19 +17976,42 @@ impl<'a> HisindexAgentBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.agent";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HisindexAgentResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_AGENT, call).await?)
     }
@@ -14986,8 +18019,8 @@ impl<'a> HisindexAgentBuilder<'a> {
 
 impl crate::Client {
     /// `hisindex.agent`: Get historical monitoring indicators by agent (`POST /rest/cmsapp/v1/openapi/hisindex/agent`).
-    pub fn hisindex_agent(&self) -> HisindexAgentBuilder<'_> {
-        HisindexAgentBuilder::new(self)
+    pub fn hisindex_agent(&self) -> HisindexAgentBuilder {
+        HisindexAgentBuilder::new(self.clone())
     }
 }
 
@@ -14995,22 +18028,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/vdn` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0644.html>
 ///
-/// Older edition: cec_07_2581. Default data from 5-minute settlement tables; real-time cache only if enabled in t_cms_sysparam. Response shape taken from the page sample (time-segment map when timeGrain is set).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HisindexVdnBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HisindexVdnBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: HisindexVdnBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> HisindexVdnBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexVdnBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl HisindexVdnBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HisindexVdnBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// VDN IDs (max 100 items) Required.
@@ -15018,9 +18063,19 @@ impl<'a> HisindexVdnBuilder<'a> {
         self.body_.vdn_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `vdnIds`.
+    pub fn set_vdn_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.vdn_ids = v;
+        self
+    }
     /// indicator IDs, see indicator_tables.vdn_history Required.
     pub fn index_ids(mut self, v: Vec<String>) -> Self {
         self.body_.index_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `indexIds`.
+    pub fn set_index_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.index_ids = v;
         self
     }
     /// time-segment granularity; omitted = whole current day (VDN time zone) (15MIN | 30MIN | 60MIN; required for indicators that demand it)
@@ -15028,9 +18083,19 @@ impl<'a> HisindexVdnBuilder<'a> {
         self.body_.time_grain = Some(v.into());
         self
     }
+    /// Sets or clears the body field `timeGrain`.
+    pub fn set_time_grain(mut self, v: Option<String>) -> Self {
+        self.body_.time_grain = v;
+        self
+    }
     /// anonymous call filter (1 anonymous, 0 not; inbound only; omitted = both)
     pub fn anony_call(mut self, v: i64) -> Self {
         self.body_.anony_call = Some(v);
+        self
+    }
+    /// Sets or clears the body field `anonyCall`.
+    pub fn set_anony_call(mut self, v: Option<i64>) -> Self {
+        self.body_.anony_call = v;
         self
     }
     /// called number filter
@@ -15038,9 +18103,19 @@ impl<'a> HisindexVdnBuilder<'a> {
         self.body_.callee_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `calleeNo`.
+    pub fn set_callee_no(mut self, v: Option<String>) -> Self {
+        self.body_.callee_no = v;
+        self
+    }
     /// call media type
     pub fn media_type(mut self, v: i64) -> Self {
         self.body_.media_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `mediaType`.
+    pub fn set_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.media_type = v;
         self
     }
     /// sub media type
@@ -15048,9 +18123,19 @@ impl<'a> HisindexVdnBuilder<'a> {
         self.body_.sub_media_type = Some(v);
         self
     }
+    /// Sets or clears the body field `subMediaType`.
+    pub fn set_sub_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.sub_media_type = v;
+        self
+    }
     /// Y = previous day, N = today (Y | N (default N))
     pub fn enable_offset(mut self, v: impl Into<String>) -> Self {
         self.body_.enable_offset = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `enableOffset`.
+    pub fn set_enable_offset(mut self, v: Option<String>) -> Self {
+        self.body_.enable_offset = v;
         self
     }
     /// Replaces the whole request body.
@@ -15073,19 +18158,39 @@ impl<'a> HisindexVdnBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.vdn";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HisindexVdnResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_VDN, call).await?)
     }
@@ -15093,8 +18198,8 @@ impl<'a> HisindexVdnBuilder<'a> {
 
 impl crate::Client {
     /// `hisindex.vdn`: Get historical monitoring indicators by VDN (`POST /rest/cmsapp/v1/openapi/hisindex/vdn`).
-    pub fn hisindex_vdn(&self) -> HisindexVdnBuilder<'_> {
-        HisindexVdnBuilder::new(self)
+    pub fn hisindex_vdn(&self) -> HisindexVdnBuilder {
+        HisindexVdnBuilder::new(self.clone())
     }
 }
 
@@ -15102,22 +18207,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/skillforday` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0649.html>
 ///
-/// Field table not read; request/response fields taken from the page's sample message (guide copy). Mirrors hisindex.agentforday. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HisindexSkillfordayBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HisindexSkillfordayBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: HisindexSkillfordayBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> HisindexSkillfordayBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexSkillfordayBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl HisindexSkillfordayBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HisindexSkillfordayBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// VDN ID Required.
@@ -15125,9 +18242,19 @@ impl<'a> HisindexSkillfordayBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// skill queue IDs Required.
     pub fn skill_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.skill_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillIds`.
+    pub fn set_skill_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.skill_ids = v;
         self
     }
     /// indicator IDs, see indicator_tables.skill_history Required.
@@ -15135,9 +18262,19 @@ impl<'a> HisindexSkillfordayBuilder<'a> {
         self.body_.index_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `indexIds`.
+    pub fn set_index_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.index_ids = v;
+        self
+    }
     /// start date-time (yyyy-MM-dd HH:mm:ss (sample)) Required.
     pub fn begin_day_time(mut self, v: impl Into<String>) -> Self {
         self.body_.begin_day_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `beginDayTime`.
+    pub fn set_begin_day_time(mut self, v: Option<String>) -> Self {
+        self.body_.begin_day_time = v;
         self
     }
     /// end date-time (yyyy-MM-dd HH:mm:ss (sample)) Required.
@@ -15145,14 +18282,29 @@ impl<'a> HisindexSkillfordayBuilder<'a> {
         self.body_.end_day_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `endDayTime`.
+    pub fn set_end_day_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_day_time = v;
+        self
+    }
     /// call media type
     pub fn media_type(mut self, v: i64) -> Self {
         self.body_.media_type = Some(v);
         self
     }
+    /// Sets or clears the body field `mediaType`.
+    pub fn set_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.media_type = v;
+        self
+    }
     /// sub media type
     pub fn sub_media_type(mut self, v: i64) -> Self {
         self.body_.sub_media_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `subMediaType`.
+    pub fn set_sub_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.sub_media_type = v;
         self
     }
     /// Replaces the whole request body.
@@ -15175,19 +18327,42 @@ impl<'a> HisindexSkillfordayBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.skillforday";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HisindexSkillfordayResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_SKILLFORDAY, call).await?)
     }
@@ -15195,8 +18370,8 @@ impl<'a> HisindexSkillfordayBuilder<'a> {
 
 impl crate::Client {
     /// `hisindex.skillforday`: Get historical indicators by skill in a date range (`POST /rest/cmsapp/v1/openapi/hisindex/skillforday`).
-    pub fn hisindex_skillforday(&self) -> HisindexSkillfordayBuilder<'_> {
-        HisindexSkillfordayBuilder::new(self)
+    pub fn hisindex_skillforday(&self) -> HisindexSkillfordayBuilder {
+        HisindexSkillfordayBuilder::new(self.clone())
     }
 }
 
@@ -15204,22 +18379,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/skillformonth` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0650.html>
 ///
-/// ccId optional. Remaining body fields and response not captured. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HisindexSkillformonthBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HisindexSkillformonthBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: HisindexSkillformonthBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> HisindexSkillformonthBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexSkillformonthBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl HisindexSkillformonthBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HisindexSkillformonthBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -15242,19 +18429,39 @@ impl<'a> HisindexSkillformonthBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.skillformonth";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HisindexSkillformonthResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_SKILLFORMONTH, call).await?)
     }
@@ -15262,29 +18469,43 @@ impl<'a> HisindexSkillformonthBuilder<'a> {
 
 impl crate::Client {
     /// `hisindex.skillformonth`: Get historical indicators by skill in a month range (`POST /rest/cmsapp/v1/openapi/hisindex/skillformonth`).
-    pub fn hisindex_skillformonth(&self) -> HisindexSkillformonthBuilder<'_> {
-        HisindexSkillformonthBuilder::new(self)
+    pub fn hisindex_skillformonth(&self) -> HisindexSkillformonthBuilder {
+        HisindexSkillformonthBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `hisindex.agentforday`: Get historical indicators by agent in a date range.
 ///
 /// `POST /rest/cmsapp/v1/openapi/hisindex/agentforday` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0651.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HisindexAgentfordayBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HisindexAgentfordayBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: HisindexAgentfordayBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> HisindexAgentfordayBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HisindexAgentfordayBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl HisindexAgentfordayBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HisindexAgentfordayBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call center ID (1-65535)
     pub fn cc_id(mut self, v: i64) -> Self {
         self.body_.cc_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
         self
     }
     /// VDN ID Required.
@@ -15292,9 +18513,19 @@ impl<'a> HisindexAgentfordayBuilder<'a> {
         self.body_.vdn = Some(v);
         self
     }
+    /// Sets or clears the body field `vdn`.
+    pub fn set_vdn(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn = v;
+        self
+    }
     /// agent IDs (max 1000 items; 0-999999) Required.
     pub fn agent_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.agent_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentIds`.
+    pub fn set_agent_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.agent_ids = v;
         self
     }
     /// indicator IDs, see indicator table agent_history (max = number of agent history indicators) Required.
@@ -15302,9 +18533,19 @@ impl<'a> HisindexAgentfordayBuilder<'a> {
         self.body_.index_ids = Some(v);
         self
     }
+    /// Sets or clears the body field `indexIds`.
+    pub fn set_index_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.index_ids = v;
+        self
+    }
     /// start date-time (VDN time zone) Required.
     pub fn begin_day_time(mut self, v: impl Into<String>) -> Self {
         self.body_.begin_day_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `beginDayTime`.
+    pub fn set_begin_day_time(mut self, v: Option<String>) -> Self {
+        self.body_.begin_day_time = v;
         self
     }
     /// end date-time (VDN time zone) Required.
@@ -15312,14 +18553,29 @@ impl<'a> HisindexAgentfordayBuilder<'a> {
         self.body_.end_day_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `endDayTime`.
+    pub fn set_end_day_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_day_time = v;
+        self
+    }
     /// call media type
     pub fn media_type(mut self, v: i64) -> Self {
         self.body_.media_type = Some(v);
         self
     }
+    /// Sets or clears the body field `mediaType`.
+    pub fn set_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.media_type = v;
+        self
+    }
     /// sub media type
     pub fn sub_media_type(mut self, v: i64) -> Self {
         self.body_.sub_media_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `subMediaType`.
+    pub fn set_sub_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.sub_media_type = v;
         self
     }
     /// Replaces the whole request body.
@@ -15342,19 +18598,42 @@ impl<'a> HisindexAgentfordayBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "hisindex.agentforday";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.cc_id.is_none() {
+            self.body_.cc_id = tenant.cc_id;
+        }
+        if self.body_.vdn.is_none() {
+            self.body_.vdn = tenant.vdn;
+        }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HisindexAgentfordayResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HISINDEX_AGENTFORDAY, call).await?)
     }
@@ -15362,8 +18641,8 @@ impl<'a> HisindexAgentfordayBuilder<'a> {
 
 impl crate::Client {
     /// `hisindex.agentforday`: Get historical indicators by agent in a date range (`POST /rest/cmsapp/v1/openapi/hisindex/agentforday`).
-    pub fn hisindex_agentforday(&self) -> HisindexAgentfordayBuilder<'_> {
-        HisindexAgentfordayBuilder::new(self)
+    pub fn hisindex_agentforday(&self) -> HisindexAgentfordayBuilder {
+        HisindexAgentfordayBuilder::new(self.clone())
     }
 }
 
@@ -15371,22 +18650,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/agentbyworkno` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0708.html>
 ///
-/// BMS: siteagentinfobyagentids. Legacy style: only result ("0" success) and resultDatas, lower-case field names (the non-compat agent.agentbyworkno uses camelCase).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CompatAgentbyworknoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CompatAgentbyworknoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CompatAgentbyworknoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CompatAgentbyworknoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CompatAgentbyworknoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CompatAgentbyworknoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CompatAgentbyworknoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query wrapper Required.
     pub fn query_param(mut self, v: CompatAgentbyworknoBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `queryParam`.
+    pub fn set_query_param(mut self, v: Option<CompatAgentbyworknoBodyQueryParam>) -> Self {
+        self.body_.query_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -15409,19 +18700,35 @@ impl<'a> CompatAgentbyworknoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "compat.agentbyworkno";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CompatAgentbyworknoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&COMPAT_AGENTBYWORKNO, call).await?)
     }
@@ -15429,8 +18736,8 @@ impl<'a> CompatAgentbyworknoBuilder<'a> {
 
 impl crate::Client {
     /// `compat.agentbyworkno`: Query details of a specified agent (queryParam style) (`POST /rest/cmsapp/v1/openapi/agentgroup/agentbyworkno`).
-    pub fn compat_agentbyworkno(&self) -> CompatAgentbyworknoBuilder<'_> {
-        CompatAgentbyworknoBuilder::new(self)
+    pub fn compat_agentbyworkno(&self) -> CompatAgentbyworknoBuilder {
+        CompatAgentbyworknoBuilder::new(self.clone())
     }
 }
 
@@ -15438,22 +18745,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/querymonitor/systemstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0709.html>
 ///
-/// BMS: teamagentstatusinfo. Legacy style: only result ("0" success), no resultCode. The field table names the object resultDatas while the page sample returns it as resultDesc; both are listed. Lower-case counter names as on the page.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CompatQuerymonitorSystemstateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CompatQuerymonitorSystemstateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CompatQuerymonitorSystemstateBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CompatQuerymonitorSystemstateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CompatQuerymonitorSystemstateBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CompatQuerymonitorSystemstateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CompatQuerymonitorSystemstateBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query wrapper Required.
     pub fn query_param(mut self, v: CompatQuerymonitorSystemstateBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `queryParam`.
+    pub fn set_query_param(mut self, v: Option<CompatQuerymonitorSystemstateBodyQueryParam>) -> Self {
+        self.body_.query_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -15476,19 +18795,35 @@ impl<'a> CompatQuerymonitorSystemstateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "compat.querymonitor_systemstate";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CompatQuerymonitorSystemstateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&COMPAT_QUERYMONITOR_SYSTEMSTATE, call).await?)
     }
@@ -15496,8 +18831,8 @@ impl<'a> CompatQuerymonitorSystemstateBuilder<'a> {
 
 impl crate::Client {
     /// `compat.querymonitor_systemstate`: Query agent-dimension system status (queryParam style) (`POST /rest/cmsapp/v1/openapi/querymonitor/systemstate`).
-    pub fn compat_querymonitor_systemstate(&self) -> CompatQuerymonitorSystemstateBuilder<'_> {
-        CompatQuerymonitorSystemstateBuilder::new(self)
+    pub fn compat_querymonitor_systemstate(&self) -> CompatQuerymonitorSystemstateBuilder {
+        CompatQuerymonitorSystemstateBuilder::new(self.clone())
     }
 }
 
@@ -15505,22 +18840,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/agentrestinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0710.html>
 ///
-/// BMS: teamrestinfo, teamrestagentinfo. Request body wrapped in queryParam. Item fields taken from the page's sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CompatAgentrestinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CompatAgentrestinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CompatAgentrestinfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CompatAgentrestinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CompatAgentrestinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CompatAgentrestinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CompatAgentrestinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query wrapper Required.
     pub fn query_param(mut self, v: CompatAgentrestinfoBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `queryParam`.
+    pub fn set_query_param(mut self, v: Option<CompatAgentrestinfoBodyQueryParam>) -> Self {
+        self.body_.query_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -15543,19 +18890,35 @@ impl<'a> CompatAgentrestinfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "compat.agentrestinfo";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CompatAgentrestinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&COMPAT_AGENTRESTINFO, call).await?)
     }
@@ -15563,8 +18926,8 @@ impl<'a> CompatAgentrestinfoBuilder<'a> {
 
 impl crate::Client {
     /// `compat.agentrestinfo`: Query agent rest information (queryParam style) (`POST /rest/cmsapp/v1/openapi/agentgroup/agentrestinfo`).
-    pub fn compat_agentrestinfo(&self) -> CompatAgentrestinfoBuilder<'_> {
-        CompatAgentrestinfoBuilder::new(self)
+    pub fn compat_agentrestinfo(&self) -> CompatAgentrestinfoBuilder {
+        CompatAgentrestinfoBuilder::new(self.clone())
     }
 }
 
@@ -15572,22 +18935,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/realindex/skill/stateinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0711.html>
 ///
-/// BMS: querycurrentcallstatinfo, queryStatInfoOfEverySkill. skillIds at most 1000 entries. In integrated deployments ccId must be 1. Request wrapped in queryParam. Response: the table lists skillId..agentRestNums (long counters); the remaining counters were read from the page sample (types as in the table: long).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CompatSkillStateinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CompatSkillStateinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CompatSkillStateinfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CompatSkillStateinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CompatSkillStateinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CompatSkillStateinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CompatSkillStateinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query wrapper Required.
     pub fn query_param(mut self, v: CompatSkillStateinfoBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `queryParam`.
+    pub fn set_query_param(mut self, v: Option<CompatSkillStateinfoBodyQueryParam>) -> Self {
+        self.body_.query_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -15610,19 +18985,35 @@ impl<'a> CompatSkillStateinfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "compat.skill_stateinfo";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CompatSkillStateinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&COMPAT_SKILL_STATEINFO, call).await?)
     }
@@ -15630,8 +19021,8 @@ impl<'a> CompatSkillStateinfoBuilder<'a> {
 
 impl crate::Client {
     /// `compat.skill_stateinfo`: Batch query detailed statistics of skill queues (`POST /rest/cmsapp/v1/openapi/realindex/skill/stateinfo`).
-    pub fn compat_skill_stateinfo(&self) -> CompatSkillStateinfoBuilder<'_> {
-        CompatSkillStateinfoBuilder::new(self)
+    pub fn compat_skill_stateinfo(&self) -> CompatSkillStateinfoBuilder {
+        CompatSkillStateinfoBuilder::new(self.clone())
     }
 }
 
@@ -15639,22 +19030,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/openapi/agentgroup/agentbyconfigedskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0712.html>
 ///
-/// BMS: agentstatusinfo. Older lower-case field style; only result/resultDatas.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CompatAgentbyconfigedskillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CompatAgentbyconfigedskillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: CompatAgentbyconfigedskillBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CompatAgentbyconfigedskillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CompatAgentbyconfigedskillBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl CompatAgentbyconfigedskillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CompatAgentbyconfigedskillBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query wrapper Required.
     pub fn query_param(mut self, v: CompatAgentbyconfigedskillBodyQueryParam) -> Self {
         self.body_.query_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `queryParam`.
+    pub fn set_query_param(mut self, v: Option<CompatAgentbyconfigedskillBodyQueryParam>) -> Self {
+        self.body_.query_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -15677,19 +19080,35 @@ impl<'a> CompatAgentbyconfigedskillBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "compat.agentbyconfigedskill";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CompatAgentbyconfigedskillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&COMPAT_AGENTBYCONFIGEDSKILL, call).await?)
     }
@@ -15697,8 +19116,8 @@ impl<'a> CompatAgentbyconfigedskillBuilder<'a> {
 
 impl crate::Client {
     /// `compat.agentbyconfigedskill`: Query details of agents configured to a skill queue (`POST /rest/cmsapp/v1/openapi/agentgroup/agentbyconfigedskill`).
-    pub fn compat_agentbyconfigedskill(&self) -> CompatAgentbyconfigedskillBuilder<'_> {
-        CompatAgentbyconfigedskillBuilder::new(self)
+    pub fn compat_agentbyconfigedskill(&self) -> CompatAgentbyconfigedskillBuilder {
+        CompatAgentbyconfigedskillBuilder::new(self.clone())
     }
 }
 
@@ -15706,22 +19125,34 @@ impl crate::Client {
 ///
 /// `POST /rest/cmsapp/v1/ping` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0687.html>
 ///
-/// Not in the catalog: added from auth.md (C2 live probe). Any JSON body is accepted and echoed; HTTP 401 means the signature was rejected.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HealthPingBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HealthPingBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: HealthPingBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> HealthPingBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HealthPingBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl HealthPingBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HealthPingBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// any text; the whole JSON body is echoed back
     pub fn say(mut self, v: impl Into<String>) -> Self {
         self.body_.say = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `say`.
+    pub fn set_say(mut self, v: Option<String>) -> Self {
+        self.body_.say = v;
         self
     }
     /// Replaces the whole request body.
@@ -15744,19 +19175,35 @@ impl<'a> HealthPingBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "health.ping";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HealthPingResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HEALTH_PING, call).await?)
     }
@@ -15764,7 +19211,7 @@ impl<'a> HealthPingBuilder<'a> {
 
 impl crate::Client {
     /// `health.ping`: Health check (echo) (`POST /rest/cmsapp/v1/ping`).
-    pub fn health_ping(&self) -> HealthPingBuilder<'_> {
-        HealthPingBuilder::new(self)
+    pub fn health_ping(&self) -> HealthPingBuilder {
+        HealthPingBuilder::new(self.clone())
     }
 }

@@ -9545,23 +9545,36 @@ pub struct SubscribeHandshakeExResponse {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1202.html>
 ///
-/// Do not repeat before it answers. Start polling events right after sign-in; agent is signed out if not polled for 2 minutes. Login and logout must not overlap. Body/response from zh-cn fragments of api-ccfs-cec/cec_07_1202 (huaweicloud.com/guide productsdesc-bms_21cc2e892e5db686c15a9fe6908c0612 support0/support1/support3_y); the response-header table also lists Content-Type and Guid. 100-002 handling per devg cec_05_4023/cec_05_4015. Triggered events and the page's own error list not read. Password-encryption note from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1202.html (2025-11-13).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentLoginBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentLoginBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: OnlineagentLoginBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentLoginBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentLoginBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl OnlineagentLoginBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentLoginBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// agent password on the CTI platform (max 32 chars; when server switch LOGIN_PWD_DECRYPT_ENABLE is true, send ciphertext made by the caller with the Chinese national (SM) algorithm) Required.
@@ -9569,9 +9582,19 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self.body_.password = Some(v.into());
         self
     }
+    /// Sets or clears the body field `password`.
+    pub fn set_password(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.password = v;
+        self
+    }
     /// softphone number (max 24 chars) Required.
     pub fn phonenum(mut self, v: impl Into<String>) -> Self {
         self.body_.phonenum = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `phonenum`.
+    pub fn set_phonenum(mut self, v: Option<String>) -> Self {
+        self.body_.phonenum = v;
         self
     }
     /// auto-answer (default true)
@@ -9579,9 +9602,19 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self.body_.autoanswer = Some(v);
         self
     }
+    /// Sets or clears the body field `autoanswer`.
+    pub fn set_autoanswer(mut self, v: Option<bool>) -> Self {
+        self.body_.autoanswer = v;
+        self
+    }
     /// go idle automatically after a call (default true)
     pub fn autoenteridle(mut self, v: bool) -> Self {
         self.body_.autoenteridle = Some(v);
+        self
+    }
+    /// Sets or clears the body field `autoenteridle`.
+    pub fn set_autoenteridle(mut self, v: Option<bool>) -> Self {
+        self.body_.autoenteridle = v;
         self
     }
     /// hang up phone after call (non always-off-hook) (default true (forcelogin copy says false))
@@ -9589,9 +9622,19 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self.body_.releasephone = Some(v);
         self
     }
+    /// Sets or clears the body field `releasephone`.
+    pub fn set_releasephone(mut self, v: Option<bool>) -> Self {
+        self.body_.releasephone = v;
+        self
+    }
     /// agent type (default 4; 4 = PC+phone, 11 = PC+phone video)
     pub fn agenttype(mut self, v: i64) -> Self {
         self.body_.agenttype = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agenttype`.
+    pub fn set_agenttype(mut self, v: Option<i64>) -> Self {
+        self.body_.agenttype = v;
         self
     }
     /// state after sign-in (default idle; 3 = busy, 4 = idle, 5 = wrap-up)
@@ -9599,9 +9642,19 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self.body_.status = Some(v);
         self
     }
+    /// Sets or clears the body field `status`.
+    pub fn set_status(mut self, v: Option<i64>) -> Self {
+        self.body_.status = v;
+        self
+    }
     /// agent IP (default 127.0.0.1; max 15; no IPv6)
     pub fn ip(mut self, v: impl Into<String>) -> Self {
         self.body_.ip = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `ip`.
+    pub fn set_ip(mut self, v: Option<String>) -> Self {
+        self.body_.ip = v;
         self
     }
     /// IP of the agent client's application gateway
@@ -9609,9 +9662,19 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self.body_.entry_ip = Some(v.into());
         self
     }
+    /// Sets or clears the body field `entryIp`.
+    pub fn set_entry_ip(mut self, v: Option<String>) -> Self {
+        self.body_.entry_ip = v;
+        self
+    }
     /// enable phone linkage (hard-phone control; eSpace 7910 in CC networking) (default false)
     pub fn phonelinkage(mut self, v: bool) -> Self {
         self.body_.phonelinkage = Some(v);
+        self
+    }
+    /// Sets or clears the body field `phonelinkage`.
+    pub fn set_phonelinkage(mut self, v: Option<bool>) -> Self {
+        self.body_.phonelinkage = v;
         self
     }
     /// sign in to the WebM media server (default true)
@@ -9619,9 +9682,19 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self.body_.check_in_webm = Some(v);
         self
     }
+    /// Sets or clears the body field `checkInWebm`.
+    pub fn set_check_in_webm(mut self, v: Option<bool>) -> Self {
+        self.body_.check_in_webm = v;
+        self
+    }
     /// sign in to the MailM media server (default false)
     pub fn check_in_mailm(mut self, v: bool) -> Self {
         self.body_.check_in_mailm = Some(v);
+        self
+    }
+    /// Sets or clears the body field `checkInMailm`.
+    pub fn set_check_in_mailm(mut self, v: Option<bool>) -> Self {
+        self.body_.check_in_mailm = v;
         self
     }
     /// VC number (max 24)
@@ -9629,9 +9702,19 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self.body_.vc_phone_number = Some(v.into());
         self
     }
+    /// Sets or clears the body field `vcPhoneNumber`.
+    pub fn set_vc_phone_number(mut self, v: Option<String>) -> Self {
+        self.body_.vc_phone_number = v;
+        self
+    }
     /// inspector listens to this agent's sign-in/out (default false)
     pub fn listen_status(mut self, v: bool) -> Self {
         self.body_.listen_status = Some(v);
+        self
+    }
+    /// Sets or clears the body field `listenStatus`.
+    pub fn set_listen_status(mut self, v: Option<bool>) -> Self {
+        self.body_.listen_status = v;
         self
     }
     /// event push callback URL (see agentevent.push_callback) (max 200)
@@ -9639,9 +9722,19 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self.body_.call_back_uri = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callBackUri`.
+    pub fn set_call_back_uri(mut self, v: Option<String>) -> Self {
+        self.body_.call_back_uri = v;
+        self
+    }
     /// auth code sent with pushed events; push mode only when both callBackUri and serviceToken are given (max 50; no special characters)
     pub fn service_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.service_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `serviceToken`.
+    pub fn set_service_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.service_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -9664,8 +9757,24 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.login";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -9674,7 +9783,7 @@ impl<'a> OnlineagentLoginBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -9683,7 +9792,7 @@ impl<'a> OnlineagentLoginBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentLoginResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_LOGIN, call).await?)
     }
@@ -9691,8 +9800,8 @@ impl<'a> OnlineagentLoginBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.login`: Signing in (`PUT /agentgateway/resource/onlineagent/{agentid}`).
-    pub fn onlineagent_login(&self) -> OnlineagentLoginBuilder<'_> {
-        OnlineagentLoginBuilder::new(self)
+    pub fn onlineagent_login(&self) -> OnlineagentLoginBuilder {
+        OnlineagentLoginBuilder::new(self.clone())
     }
 }
 
@@ -9700,23 +9809,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/forcelogin` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1203.html>
 ///
-/// Re-sign-in of an agent already signed in (after login returned 100-002). Do not repeat before it answers. Same 16 body fields as login per zh-cn fragment huaweicloud.com/guide/productsdesc-bms_d21fed9e2346fc621b588e100232440csupport1. Response not read (presumably as login). Project spec: response and Set-GUID taken as login (the sample flow treats both alike). Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; the zh md copy api-ccfs-cec/cec_07_1203.md and guide fragment stop before the response tables. Dev guide cec_05_4015/cec_05_1409 confirms a successful forceLogin also returns the Set-GUID header, but the body table itself was not read, so still outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentForceloginBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentForceloginBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: OnlineagentForceloginBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentForceloginBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentForceloginBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl OnlineagentForceloginBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentForceloginBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// agent password on the CTI platform (max 32 chars) Required.
@@ -9724,9 +9846,19 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self.body_.password = Some(v.into());
         self
     }
+    /// Sets or clears the body field `password`.
+    pub fn set_password(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.password = v;
+        self
+    }
     /// softphone number (max 24 chars) Required.
     pub fn phonenum(mut self, v: impl Into<String>) -> Self {
         self.body_.phonenum = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `phonenum`.
+    pub fn set_phonenum(mut self, v: Option<String>) -> Self {
+        self.body_.phonenum = v;
         self
     }
     /// auto-answer (default true)
@@ -9734,9 +9866,19 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self.body_.autoanswer = Some(v);
         self
     }
+    /// Sets or clears the body field `autoanswer`.
+    pub fn set_autoanswer(mut self, v: Option<bool>) -> Self {
+        self.body_.autoanswer = v;
+        self
+    }
     /// go idle automatically after a call (default true)
     pub fn autoenteridle(mut self, v: bool) -> Self {
         self.body_.autoenteridle = Some(v);
+        self
+    }
+    /// Sets or clears the body field `autoenteridle`.
+    pub fn set_autoenteridle(mut self, v: Option<bool>) -> Self {
+        self.body_.autoenteridle = v;
         self
     }
     /// hang up phone after call (non always-off-hook) (default true (forcelogin copy says false))
@@ -9744,9 +9886,19 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self.body_.releasephone = Some(v);
         self
     }
+    /// Sets or clears the body field `releasephone`.
+    pub fn set_releasephone(mut self, v: Option<bool>) -> Self {
+        self.body_.releasephone = v;
+        self
+    }
     /// agent type (default 4; 4 = PC+phone, 11 = PC+phone video)
     pub fn agenttype(mut self, v: i64) -> Self {
         self.body_.agenttype = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agenttype`.
+    pub fn set_agenttype(mut self, v: Option<i64>) -> Self {
+        self.body_.agenttype = v;
         self
     }
     /// state after sign-in (default idle; 3 = busy, 4 = idle, 5 = wrap-up)
@@ -9754,9 +9906,19 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self.body_.status = Some(v);
         self
     }
+    /// Sets or clears the body field `status`.
+    pub fn set_status(mut self, v: Option<i64>) -> Self {
+        self.body_.status = v;
+        self
+    }
     /// agent IP (default 127.0.0.1; max 15; no IPv6)
     pub fn ip(mut self, v: impl Into<String>) -> Self {
         self.body_.ip = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `ip`.
+    pub fn set_ip(mut self, v: Option<String>) -> Self {
+        self.body_.ip = v;
         self
     }
     /// IP of the agent client's application gateway
@@ -9764,9 +9926,19 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self.body_.entry_ip = Some(v.into());
         self
     }
+    /// Sets or clears the body field `entryIp`.
+    pub fn set_entry_ip(mut self, v: Option<String>) -> Self {
+        self.body_.entry_ip = v;
+        self
+    }
     /// enable phone linkage (hard-phone control; eSpace 7910 in CC networking) (default false)
     pub fn phonelinkage(mut self, v: bool) -> Self {
         self.body_.phonelinkage = Some(v);
+        self
+    }
+    /// Sets or clears the body field `phonelinkage`.
+    pub fn set_phonelinkage(mut self, v: Option<bool>) -> Self {
+        self.body_.phonelinkage = v;
         self
     }
     /// sign in to the WebM media server (default true)
@@ -9774,9 +9946,19 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self.body_.check_in_webm = Some(v);
         self
     }
+    /// Sets or clears the body field `checkInWebm`.
+    pub fn set_check_in_webm(mut self, v: Option<bool>) -> Self {
+        self.body_.check_in_webm = v;
+        self
+    }
     /// sign in to the MailM media server (default false)
     pub fn check_in_mailm(mut self, v: bool) -> Self {
         self.body_.check_in_mailm = Some(v);
+        self
+    }
+    /// Sets or clears the body field `checkInMailm`.
+    pub fn set_check_in_mailm(mut self, v: Option<bool>) -> Self {
+        self.body_.check_in_mailm = v;
         self
     }
     /// VC number (max 24)
@@ -9784,9 +9966,19 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self.body_.vc_phone_number = Some(v.into());
         self
     }
+    /// Sets or clears the body field `vcPhoneNumber`.
+    pub fn set_vc_phone_number(mut self, v: Option<String>) -> Self {
+        self.body_.vc_phone_number = v;
+        self
+    }
     /// inspector listens to this agent's sign-in/out (default false)
     pub fn listen_status(mut self, v: bool) -> Self {
         self.body_.listen_status = Some(v);
+        self
+    }
+    /// Sets or clears the body field `listenStatus`.
+    pub fn set_listen_status(mut self, v: Option<bool>) -> Self {
+        self.body_.listen_status = v;
         self
     }
     /// event push callback URL (see agentevent.push_callback) (max 200)
@@ -9794,9 +9986,19 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self.body_.call_back_uri = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callBackUri`.
+    pub fn set_call_back_uri(mut self, v: Option<String>) -> Self {
+        self.body_.call_back_uri = v;
+        self
+    }
     /// auth code sent with pushed events; push mode only when both callBackUri and serviceToken are given (max 50; no special characters)
     pub fn service_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.service_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `serviceToken`.
+    pub fn set_service_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.service_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -9819,8 +10021,24 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.forcelogin";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -9829,7 +10047,7 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -9838,7 +10056,7 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentForceloginResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_FORCELOGIN, call).await?)
     }
@@ -9846,8 +10064,8 @@ impl<'a> OnlineagentForceloginBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.forcelogin`: Forcibly signing in (`PUT /agentgateway/resource/onlineagent/{agentid}/forcelogin`).
-    pub fn onlineagent_forcelogin(&self) -> OnlineagentForceloginBuilder<'_> {
-        OnlineagentForceloginBuilder::new(self)
+    pub fn onlineagent_forcelogin(&self) -> OnlineagentForceloginBuilder {
+        OnlineagentForceloginBuilder::new(self.clone())
     }
 }
 
@@ -9855,23 +10073,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/loginex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0357.html>
 ///
-/// Signs in to CCS only (voice enabled), not the media server, so no license used. Older copy cec_07_1224. Body (14 fields, no callBackUri/serviceToken) from zh-cn fragment productsdesc-bms_ff89c58d925aa513507de9c7f41968ecsupport1 (2023); response from productsdesc-bms_a2fc213d671cc6c51bb16de6cf7932a8support2 (2025). Events/errors not read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentLoginexBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentLoginexBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: OnlineagentLoginexBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentLoginexBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentLoginexBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl OnlineagentLoginexBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentLoginexBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// agent password (max 32 chars; may be empty) Required.
@@ -9879,9 +10110,19 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
         self.body_.password = Some(v.into());
         self
     }
+    /// Sets or clears the body field `password`.
+    pub fn set_password(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.password = v;
+        self
+    }
     /// agent phone number (max 24 chars)
     pub fn phonenum(mut self, v: impl Into<String>) -> Self {
         self.body_.phonenum = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `phonenum`.
+    pub fn set_phonenum(mut self, v: Option<String>) -> Self {
+        self.body_.phonenum = v;
         self
     }
     /// auto-answer (default true)
@@ -9889,9 +10130,19 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
         self.body_.autoanswer = Some(v);
         self
     }
+    /// Sets or clears the body field `autoanswer`.
+    pub fn set_autoanswer(mut self, v: Option<bool>) -> Self {
+        self.body_.autoanswer = v;
+        self
+    }
     /// go idle automatically after a call (default true)
     pub fn autoenteridle(mut self, v: bool) -> Self {
         self.body_.autoenteridle = Some(v);
+        self
+    }
+    /// Sets or clears the body field `autoenteridle`.
+    pub fn set_autoenteridle(mut self, v: Option<bool>) -> Self {
+        self.body_.autoenteridle = v;
         self
     }
     /// hang up phone after call (non always-off-hook) (default true (forcelogin copy says false))
@@ -9899,9 +10150,19 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
         self.body_.releasephone = Some(v);
         self
     }
+    /// Sets or clears the body field `releasephone`.
+    pub fn set_releasephone(mut self, v: Option<bool>) -> Self {
+        self.body_.releasephone = v;
+        self
+    }
     /// agent type (default 4; 4 = PC+phone, 11 = PC+phone video)
     pub fn agenttype(mut self, v: i64) -> Self {
         self.body_.agenttype = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agenttype`.
+    pub fn set_agenttype(mut self, v: Option<i64>) -> Self {
+        self.body_.agenttype = v;
         self
     }
     /// state after sign-in (default idle; 3 = busy, 4 = idle, 5 = wrap-up)
@@ -9909,9 +10170,19 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
         self.body_.status = Some(v);
         self
     }
+    /// Sets or clears the body field `status`.
+    pub fn set_status(mut self, v: Option<i64>) -> Self {
+        self.body_.status = v;
+        self
+    }
     /// agent IP (default 127.0.0.1; max 15; no IPv6)
     pub fn ip(mut self, v: impl Into<String>) -> Self {
         self.body_.ip = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `ip`.
+    pub fn set_ip(mut self, v: Option<String>) -> Self {
+        self.body_.ip = v;
         self
     }
     /// IP of the agent client's application gateway
@@ -9919,9 +10190,19 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
         self.body_.entry_ip = Some(v.into());
         self
     }
+    /// Sets or clears the body field `entryIp`.
+    pub fn set_entry_ip(mut self, v: Option<String>) -> Self {
+        self.body_.entry_ip = v;
+        self
+    }
     /// enable phone linkage (hard-phone control; eSpace 7910 in CC networking) (default false)
     pub fn phonelinkage(mut self, v: bool) -> Self {
         self.body_.phonelinkage = Some(v);
+        self
+    }
+    /// Sets or clears the body field `phonelinkage`.
+    pub fn set_phonelinkage(mut self, v: Option<bool>) -> Self {
+        self.body_.phonelinkage = v;
         self
     }
     /// sign in to the WebM media server (default true)
@@ -9929,9 +10210,19 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
         self.body_.check_in_webm = Some(v);
         self
     }
+    /// Sets or clears the body field `checkInWebm`.
+    pub fn set_check_in_webm(mut self, v: Option<bool>) -> Self {
+        self.body_.check_in_webm = v;
+        self
+    }
     /// sign in to the MailM media server (default false)
     pub fn check_in_mailm(mut self, v: bool) -> Self {
         self.body_.check_in_mailm = Some(v);
+        self
+    }
+    /// Sets or clears the body field `checkInMailm`.
+    pub fn set_check_in_mailm(mut self, v: Option<bool>) -> Self {
+        self.body_.check_in_mailm = v;
         self
     }
     /// VC number (max 24)
@@ -9939,9 +10230,19 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
         self.body_.vc_phone_number = Some(v.into());
         self
     }
+    /// Sets or clears the body field `vcPhoneNumber`.
+    pub fn set_vc_phone_number(mut self, v: Option<String>) -> Self {
+        self.body_.vc_phone_number = v;
+        self
+    }
     /// inspector listens to this agent's sign-in/out (default false)
     pub fn listen_status(mut self, v: bool) -> Self {
         self.body_.listen_status = Some(v);
+        self
+    }
+    /// Sets or clears the body field `listenStatus`.
+    pub fn set_listen_status(mut self, v: Option<bool>) -> Self {
+        self.body_.listen_status = v;
         self
     }
     /// Replaces the whole request body.
@@ -9964,8 +10265,24 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.loginex";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -9974,7 +10291,7 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -9983,7 +10300,7 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentLoginexResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_LOGINEX, call).await?)
     }
@@ -9991,8 +10308,8 @@ impl<'a> OnlineagentLoginexBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.loginex`: Signing in to the platform only (CCS, no media server) (`PUT /agentgateway/resource/onlineagent/{agentid}/loginex`).
-    pub fn onlineagent_loginex(&self) -> OnlineagentLoginexBuilder<'_> {
-        OnlineagentLoginexBuilder::new(self)
+    pub fn onlineagent_loginex(&self) -> OnlineagentLoginexBuilder {
+        OnlineagentLoginexBuilder::new(self.clone())
     }
 }
 
@@ -10000,32 +10317,55 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/onlineagent/{agentid}/logout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1219.html>
 ///
-/// No body. Not executed while talking/answering. Do not call operation interfaces after sign-out. A self sign-out does not raise AgentOther_ShutdownService (that event means the agent was signed out). Response/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1219.html.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentLogoutBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentLogoutBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> OnlineagentLogoutBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentLogoutBuilder { client_: client, agentid: None }
+impl OnlineagentLogoutBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentLogoutBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.logout";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10033,7 +10373,7 @@ impl<'a> OnlineagentLogoutBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentLogoutResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_LOGOUT, call).await?)
     }
@@ -10041,8 +10381,8 @@ impl<'a> OnlineagentLogoutBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.logout`: Signing out (`DELETE /agentgateway/resource/onlineagent/{agentid}/logout`).
-    pub fn onlineagent_logout(&self) -> OnlineagentLogoutBuilder<'_> {
-        OnlineagentLogoutBuilder::new(self)
+    pub fn onlineagent_logout(&self) -> OnlineagentLogoutBuilder {
+        OnlineagentLogoutBuilder::new(self.clone())
     }
 }
 
@@ -10050,32 +10390,55 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/onlineagent/{agentid}/forcelogout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0353.html>
 ///
-/// Signs the agent out even while talking or answering; the call is released. Do not call sign-in while sign-out is pending (and vice versa); newest copy: call no operation interfaces after sign-out. No body. Response table lists only message/retcode (no result row). AgentOther_ShutdownService may not arrive for an agent's own sign-out; if it arrives the agent is signed out. Error list on the page is empty. Read from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1220.html (2024-09-24) and https://support.huaweicloud.com/api-ccfs-cec/cec_07_0353.md (newest).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentForcelogoutBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentForcelogoutBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> OnlineagentForcelogoutBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentForcelogoutBuilder { client_: client, agentid: None }
+impl OnlineagentForcelogoutBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentForcelogoutBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.forcelogout";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10083,7 +10446,7 @@ impl<'a> OnlineagentForcelogoutBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentForcelogoutResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_FORCELOGOUT, call).await?)
     }
@@ -10091,8 +10454,8 @@ impl<'a> OnlineagentForcelogoutBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.forcelogout`: Forcibly signing out (`DELETE /agentgateway/resource/onlineagent/{agentid}/forcelogout`).
-    pub fn onlineagent_forcelogout(&self) -> OnlineagentForcelogoutBuilder<'_> {
-        OnlineagentForcelogoutBuilder::new(self)
+    pub fn onlineagent_forcelogout(&self) -> OnlineagentForcelogoutBuilder {
+        OnlineagentForcelogoutBuilder::new(self.clone())
     }
 }
 
@@ -10100,22 +10463,34 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/onlineagent/{agentid}/forcelogoutwithreason/{reason}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0354.html>
 ///
-/// No body. Older copy cec_07_1221. Response/events/errors from the 2024 zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1221.html.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentForcelogoutwithreasonBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentForcelogoutwithreasonBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     reason: Option<i64>,
 }
 
-impl<'a> OnlineagentForcelogoutwithreasonBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentForcelogoutwithreasonBuilder { client_: client, agentid: None, reason: None }
+impl OnlineagentForcelogoutwithreasonBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentForcelogoutwithreasonBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            reason: None,
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: sign-out cause code (1-255) Required.
@@ -10123,8 +10498,29 @@ impl<'a> OnlineagentForcelogoutwithreasonBuilder<'a> {
         self.reason = Some(v);
         self
     }
+    /// Sets or clears the path parameter `reason`.
+    pub fn set_reason(mut self, v: Option<i64>) -> Self {
+        self.reason = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.forcelogoutwithreason";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -10135,7 +10531,7 @@ impl<'a> OnlineagentForcelogoutwithreasonBuilder<'a> {
         if let Some(v) = &self.reason {
             cec_core::validate::range(op, "reason", *v, 1, 255)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10146,7 +10542,7 @@ impl<'a> OnlineagentForcelogoutwithreasonBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentForcelogoutwithreasonResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_FORCELOGOUTWITHREASON, call).await?)
     }
@@ -10154,8 +10550,8 @@ impl<'a> OnlineagentForcelogoutwithreasonBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.forcelogoutwithreason`: Forcibly signing out with a cause code (`DELETE /agentgateway/resource/onlineagent/{agentid}/forcelogoutwithreason/{reason}`).
-    pub fn onlineagent_forcelogoutwithreason(&self) -> OnlineagentForcelogoutwithreasonBuilder<'_> {
-        OnlineagentForcelogoutwithreasonBuilder::new(self)
+    pub fn onlineagent_forcelogoutwithreason(&self) -> OnlineagentForcelogoutwithreasonBuilder {
+        OnlineagentForcelogoutwithreasonBuilder::new(self.clone())
     }
 }
 
@@ -10163,24 +10559,38 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/saybusy` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13461.html>
 ///
-/// No body. Older copy cec_07_1211. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_13461.html.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentSaybusyBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentSaybusyBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     reason: Option<i64>,
     prolong: Option<bool>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentSaybusyBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentSaybusyBuilder { client_: client, agentid: None, reason: None, prolong: None, extra_: Vec::new() }
+impl OnlineagentSaybusyBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentSaybusyBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            reason: None,
+            prolong: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: busy cause code (200-250; empty or 0 = none; needed when re-setting busy while busy)
@@ -10188,9 +10598,19 @@ impl<'a> OnlineagentSaybusyBuilder<'a> {
         self.reason = Some(v);
         self
     }
+    /// Sets or clears the query parameter `reason`.
+    pub fn set_reason(mut self, v: Option<i64>) -> Self {
+        self.reason = v;
+        self
+    }
     /// query parameter: reset the busy reason while already busy (default false; needed when re-setting busy while busy)
     pub fn prolong(mut self, v: bool) -> Self {
         self.prolong = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `prolong`.
+    pub fn set_prolong(mut self, v: Option<bool>) -> Self {
+        self.prolong = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -10200,8 +10620,24 @@ impl<'a> OnlineagentSaybusyBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.saybusy";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -10211,7 +10647,7 @@ impl<'a> OnlineagentSaybusyBuilder<'a> {
         if let Some(v) = &self.reason {
             cec_core::validate::range(op, "reason", *v, 200, 250)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10228,7 +10664,7 @@ impl<'a> OnlineagentSaybusyBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentSaybusyResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_SAYBUSY, call).await?)
     }
@@ -10236,8 +10672,8 @@ impl<'a> OnlineagentSaybusyBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.saybusy`: Setting busy (`POST /agentgateway/resource/onlineagent/{agentid}/saybusy`).
-    pub fn onlineagent_saybusy(&self) -> OnlineagentSaybusyBuilder<'_> {
-        OnlineagentSaybusyBuilder::new(self)
+    pub fn onlineagent_saybusy(&self) -> OnlineagentSaybusyBuilder {
+        OnlineagentSaybusyBuilder::new(self.clone())
     }
 }
 
@@ -10245,22 +10681,34 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelbusy` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13472.html>
 ///
-/// Agent must be busy. No body. Older copy cec_07_1212. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1212.html (2024).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentCancelbusyBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentCancelbusyBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentCancelbusyBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentCancelbusyBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl OnlineagentCancelbusyBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentCancelbusyBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -10270,15 +10718,31 @@ impl<'a> OnlineagentCancelbusyBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.cancelbusy";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10289,7 +10753,7 @@ impl<'a> OnlineagentCancelbusyBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentCancelbusyResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_CANCELBUSY, call).await?)
     }
@@ -10297,8 +10761,8 @@ impl<'a> OnlineagentCancelbusyBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.cancelbusy`: Canceling the busy state (`POST /agentgateway/resource/onlineagent/{agentid}/cancelbusy`).
-    pub fn onlineagent_cancelbusy(&self) -> OnlineagentCancelbusyBuilder<'_> {
-        OnlineagentCancelbusyBuilder::new(self)
+    pub fn onlineagent_cancelbusy(&self) -> OnlineagentCancelbusyBuilder {
+        OnlineagentCancelbusyBuilder::new(self.clone())
     }
 }
 
@@ -10306,22 +10770,29 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/sayfree` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1210.html>
 ///
-/// No body. Busy-&gt;idle raises AgentState_CancelNotReady_Success; wrap-up-&gt;idle raises AgentState_CancelWork_Success. Events/errors read from the zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1345.html (2025-11-13).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentSayfreeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentSayfreeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentSayfreeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentSayfreeBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl OnlineagentSayfreeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentSayfreeBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -10331,15 +10802,31 @@ impl<'a> OnlineagentSayfreeBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.sayfree";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10350,7 +10837,7 @@ impl<'a> OnlineagentSayfreeBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentSayfreeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_SAYFREE, call).await?)
     }
@@ -10358,8 +10845,8 @@ impl<'a> OnlineagentSayfreeBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.sayfree`: Setting idle (`POST /agentgateway/resource/onlineagent/{agentid}/sayfree`).
-    pub fn onlineagent_sayfree(&self) -> OnlineagentSayfreeBuilder<'_> {
-        OnlineagentSayfreeBuilder::new(self)
+    pub fn onlineagent_sayfree(&self) -> OnlineagentSayfreeBuilder {
+        OnlineagentSayfreeBuilder::new(self.clone())
     }
 }
 
@@ -10367,11 +10854,13 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/rest/{time}/{restcause}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13482.html>
 ///
-/// No body. Asynchronous: success is signalled by AgentState_SetRest_Success. Older copy cec_07_1213. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_13482.html.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentRestBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentRestBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     time: Option<i64>,
     restcause: Option<i64>,
@@ -10379,10 +10868,11 @@ pub struct OnlineagentRestBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentRestBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl OnlineagentRestBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         OnlineagentRestBuilder {
             client_: client,
+            options_: Default::default(),
             agentid: None,
             time: None,
             restcause: None,
@@ -10395,9 +10885,19 @@ impl<'a> OnlineagentRestBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: rest duration in seconds (1-86399) Required.
     pub fn time(mut self, v: i64) -> Self {
         self.time = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `time`.
+    pub fn set_time(mut self, v: Option<i64>) -> Self {
+        self.time = v;
         self
     }
     /// path parameter: rest cause code configured on the platform (0-255; 0 = none) Required.
@@ -10405,9 +10905,19 @@ impl<'a> OnlineagentRestBuilder<'a> {
         self.restcause = Some(v);
         self
     }
+    /// Sets or clears the path parameter `restcause`.
+    pub fn set_restcause(mut self, v: Option<i64>) -> Self {
+        self.restcause = v;
+        self
+    }
     /// query parameter: reset rest reason while already resting (default false; needed when re-applying while resting)
     pub fn prolong(mut self, v: bool) -> Self {
         self.prolong = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `prolong`.
+    pub fn set_prolong(mut self, v: Option<bool>) -> Self {
+        self.prolong = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -10417,8 +10927,24 @@ impl<'a> OnlineagentRestBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.rest";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -10433,7 +10959,7 @@ impl<'a> OnlineagentRestBuilder<'a> {
         if let Some(v) = &self.restcause {
             cec_core::validate::range(op, "restcause", *v, 0, 255)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10453,7 +10979,7 @@ impl<'a> OnlineagentRestBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentRestResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_REST, call).await?)
     }
@@ -10461,8 +10987,8 @@ impl<'a> OnlineagentRestBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.rest`: Applying for rest (`POST /agentgateway/resource/onlineagent/{agentid}/rest/{time}/{restcause}`).
-    pub fn onlineagent_rest(&self) -> OnlineagentRestBuilder<'_> {
-        OnlineagentRestBuilder::new(self)
+    pub fn onlineagent_rest(&self) -> OnlineagentRestBuilder {
+        OnlineagentRestBuilder::new(self.clone())
     }
 }
 
@@ -10470,22 +10996,34 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelrest` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13492.html>
 ///
-/// Agent must be resting. No body. Log name cancelRest. Response table (message/retcode/result, result reserved) seen in the th-th copy cec_07_1214 and the zh copy api-ccfs-cec/cec_07_13492; the page's event/error lists were past the readable part (the matching event AgentState_CancelRest_Success is described on event page cec_07_1349).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentCancelrestBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentCancelrestBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentCancelrestBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentCancelrestBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl OnlineagentCancelrestBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentCancelrestBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -10495,15 +11033,31 @@ impl<'a> OnlineagentCancelrestBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.cancelrest";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10514,7 +11068,7 @@ impl<'a> OnlineagentCancelrestBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentCancelrestResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_CANCELREST, call).await?)
     }
@@ -10522,8 +11076,8 @@ impl<'a> OnlineagentCancelrestBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.cancelrest`: Canceling rest (`POST /agentgateway/resource/onlineagent/{agentid}/cancelrest`).
-    pub fn onlineagent_cancelrest(&self) -> OnlineagentCancelrestBuilder<'_> {
-        OnlineagentCancelrestBuilder::new(self)
+    pub fn onlineagent_cancelrest(&self) -> OnlineagentCancelrestBuilder {
+        OnlineagentCancelrestBuilder::new(self.clone())
     }
 }
 
@@ -10531,28 +11085,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/autoenteridle/{flag}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0351.html>
 ///
-/// In non-always-off-hook mode the agent must enter wrap-up (flag not "true"). No body; no events listed. Read from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1218.html (2024-09-24); newest en-us id cec_07_0351.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentAutoenteridleBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentAutoenteridleBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     flag: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentAutoenteridleBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentAutoenteridleBuilder { client_: client, agentid: None, flag: None, extra_: Vec::new() }
+impl OnlineagentAutoenteridleBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentAutoenteridleBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            flag: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: enter idle or wrap-up after releasing a call ("true" = auto idle; any other 1-5 char value = wrap-up) Required.
     pub fn flag(mut self, v: impl Into<String>) -> Self {
         self.flag = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `flag`.
+    pub fn set_flag(mut self, v: Option<String>) -> Self {
+        self.flag = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -10562,8 +11134,24 @@ impl<'a> OnlineagentAutoenteridleBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.autoenteridle";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -10571,7 +11159,7 @@ impl<'a> OnlineagentAutoenteridleBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "flag", &self.flag)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10585,7 +11173,7 @@ impl<'a> OnlineagentAutoenteridleBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentAutoenteridleResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_AUTOENTERIDLE, call).await?)
     }
@@ -10593,8 +11181,8 @@ impl<'a> OnlineagentAutoenteridleBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.autoenteridle`: Setting whether to enter idle after a call (`POST /agentgateway/resource/onlineagent/{agentid}/autoenteridle/{flag}`).
-    pub fn onlineagent_autoenteridle(&self) -> OnlineagentAutoenteridleBuilder<'_> {
-        OnlineagentAutoenteridleBuilder::new(self)
+    pub fn onlineagent_autoenteridle(&self) -> OnlineagentAutoenteridleBuilder {
+        OnlineagentAutoenteridleBuilder::new(self.clone())
     }
 }
 
@@ -10602,22 +11190,34 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelsetcustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0363.html>
 ///
-/// Agent must have a custom status set. No body. Log name cancelSetCustomState. Response table (message/retcode/result) seen in older en-us copy cec_07_1230 (2023-09-27); events/errors past the readable part, not read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentCancelsetcustomstateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentCancelsetcustomstateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentCancelsetcustomstateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentCancelsetcustomstateBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl OnlineagentCancelsetcustomstateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentCancelsetcustomstateBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -10627,15 +11227,31 @@ impl<'a> OnlineagentCancelsetcustomstateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.cancelsetcustomstate";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10646,7 +11262,7 @@ impl<'a> OnlineagentCancelsetcustomstateBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentCancelsetcustomstateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_CANCELSETCUSTOMSTATE, call).await?)
     }
@@ -10654,8 +11270,8 @@ impl<'a> OnlineagentCancelsetcustomstateBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.cancelsetcustomstate`: Canceling custom status (`POST /agentgateway/resource/onlineagent/{agentid}/cancelsetcustomstate`).
-    pub fn onlineagent_cancelsetcustomstate(&self) -> OnlineagentCancelsetcustomstateBuilder<'_> {
-        OnlineagentCancelsetcustomstateBuilder::new(self)
+    pub fn onlineagent_cancelsetcustomstate(&self) -> OnlineagentCancelsetcustomstateBuilder {
+        OnlineagentCancelsetcustomstateBuilder::new(self.clone())
     }
 }
 
@@ -10663,22 +11279,34 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/syncagentinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0359.html>
 ///
-/// For browser-refresh resync only; clears the agent event queue. No body. Older copy cec_07_1226. Response from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0359.html and fragment productsdesc-bms_76eab192ae5f2e648da45031a168ae08support1.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentSyncagentinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentSyncagentinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentSyncagentinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentSyncagentinfoBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl OnlineagentSyncagentinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentSyncagentinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -10688,15 +11316,31 @@ impl<'a> OnlineagentSyncagentinfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.syncagentinfo";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10707,7 +11351,7 @@ impl<'a> OnlineagentSyncagentinfoBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentSyncagentinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_SYNCAGENTINFO, call).await?)
     }
@@ -10715,8 +11359,8 @@ impl<'a> OnlineagentSyncagentinfoBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.syncagentinfo`: Syncing agent status and call info after page refresh (`POST /agentgateway/resource/onlineagent/{agentid}/syncagentinfo`).
-    pub fn onlineagent_syncagentinfo(&self) -> OnlineagentSyncagentinfoBuilder<'_> {
-        OnlineagentSyncagentinfoBuilder::new(self)
+    pub fn onlineagent_syncagentinfo(&self) -> OnlineagentSyncagentinfoBuilder {
+        OnlineagentSyncagentinfoBuilder::new(self.clone())
     }
 }
 
@@ -10724,22 +11368,29 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/work` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13512.html>
 ///
-/// Agent signed in. No body. Log name sayWork. Response (message/retcode/result) from en-us copy cec_07_1215 (2023-09-27) and the 2025 cec_07_13512 opening; the page's event/error lists were past the readable part. Event name AgentState_Work from event page cec_07_1344, not from this page.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentWorkBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentWorkBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentWorkBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentWorkBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl OnlineagentWorkBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentWorkBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -10749,15 +11400,31 @@ impl<'a> OnlineagentWorkBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.work";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10768,7 +11435,7 @@ impl<'a> OnlineagentWorkBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentWorkResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_WORK, call).await?)
     }
@@ -10776,8 +11443,8 @@ impl<'a> OnlineagentWorkBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.work`: Entering the work (wrap-up) state (`POST /agentgateway/resource/onlineagent/{agentid}/work`).
-    pub fn onlineagent_work(&self) -> OnlineagentWorkBuilder<'_> {
-        OnlineagentWorkBuilder::new(self)
+    pub fn onlineagent_work(&self) -> OnlineagentWorkBuilder {
+        OnlineagentWorkBuilder::new(self.clone())
     }
 }
 
@@ -10785,22 +11452,34 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/cancelwork` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_13522.html>
 ///
-/// Agent must be in work state. No body. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1216.html (older numbering; newest en-us id cec_07_13522).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentCancelworkBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentCancelworkBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentCancelworkBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentCancelworkBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl OnlineagentCancelworkBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentCancelworkBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -10810,15 +11489,31 @@ impl<'a> OnlineagentCancelworkBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.cancelwork";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10829,7 +11524,7 @@ impl<'a> OnlineagentCancelworkBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentCancelworkResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_CANCELWORK, call).await?)
     }
@@ -10837,8 +11532,8 @@ impl<'a> OnlineagentCancelworkBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.cancelwork`: Quitting the work state (`POST /agentgateway/resource/onlineagent/{agentid}/cancelwork`).
-    pub fn onlineagent_cancelwork(&self) -> OnlineagentCancelworkBuilder<'_> {
-        OnlineagentCancelworkBuilder::new(self)
+    pub fn onlineagent_cancelwork(&self) -> OnlineagentCancelworkBuilder {
+        OnlineagentCancelworkBuilder::new(self.clone())
     }
 }
 
@@ -10846,11 +11541,13 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/resetskill/{autoflag}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1209.html>
 ///
-/// Agent must be signed in and bound to a phone number. No body; no events listed. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1209.html.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentResetskillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentResetskillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     autoflag: Option<bool>,
     skillid: Option<String>,
@@ -10858,10 +11555,11 @@ pub struct OnlineagentResetskillBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentResetskillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl OnlineagentResetskillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         OnlineagentResetskillBuilder {
             client_: client,
+            options_: Default::default(),
             agentid: None,
             autoflag: None,
             skillid: None,
@@ -10874,9 +11572,19 @@ impl<'a> OnlineagentResetskillBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: true: sign in to all configured skills; false: only those in skillid (non-true treated as false) Required.
     pub fn autoflag(mut self, v: bool) -> Self {
         self.autoflag = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `autoflag`.
+    pub fn set_autoflag(mut self, v: Option<bool>) -> Self {
+        self.autoflag = v;
         self
     }
     /// query parameter: skill queues to sign in to (intersected with configured ones); empty with autoflag=false means none (';'-separated IDs e.g. 1;2;3; max 4000 chars)
@@ -10884,9 +11592,19 @@ impl<'a> OnlineagentResetskillBuilder<'a> {
         self.skillid = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `skillid`.
+    pub fn set_skillid(mut self, v: Option<String>) -> Self {
+        self.skillid = v;
+        self
+    }
     /// query parameter: phone linkage (connection and hard-phone control) (1 yes, 0 no; eSpace 7910 phones in CC networking only)
     pub fn phonelinkage(mut self, v: i64) -> Self {
         self.phonelinkage = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `phonelinkage`.
+    pub fn set_phonelinkage(mut self, v: Option<i64>) -> Self {
+        self.phonelinkage = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -10896,8 +11614,24 @@ impl<'a> OnlineagentResetskillBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.resetskill";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -10911,7 +11645,7 @@ impl<'a> OnlineagentResetskillBuilder<'a> {
         if let Some(v) = &self.phonelinkage {
             cec_core::validate::one_of_int(op, "phonelinkage", *v, &[0, 1])?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10931,7 +11665,7 @@ impl<'a> OnlineagentResetskillBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentResetskillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_RESETSKILL, call).await?)
     }
@@ -10939,8 +11673,8 @@ impl<'a> OnlineagentResetskillBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.resetskill`: Resetting (signing in to) skill queues (`POST /agentgateway/resource/onlineagent/{agentid}/resetskill/{autoflag}`).
-    pub fn onlineagent_resetskill(&self) -> OnlineagentResetskillBuilder<'_> {
-        OnlineagentResetskillBuilder::new(self)
+    pub fn onlineagent_resetskill(&self) -> OnlineagentResetskillBuilder {
+        OnlineagentResetskillBuilder::new(self.clone())
     }
 }
 
@@ -10948,32 +11682,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentskills` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1206.html>
 ///
-/// Agent signed in. No body. Log name queryAgentSkills. Response (result array of name/id/mediatype) from the en-us 2023-09-27 copy of cec_07_1206; the copy was cut inside the mediatype list, and events/errors were not read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentAgentskillsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentAgentskillsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> OnlineagentAgentskillsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentAgentskillsBuilder { client_: client, agentid: None }
+impl OnlineagentAgentskillsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentAgentskillsBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.agentskills";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -10981,7 +11738,7 @@ impl<'a> OnlineagentAgentskillsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentAgentskillsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_AGENTSKILLS, call).await?)
     }
@@ -10989,8 +11746,8 @@ impl<'a> OnlineagentAgentskillsBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.agentskills`: Querying configured skill queues (`GET /agentgateway/resource/onlineagent/{agentid}/agentskills`).
-    pub fn onlineagent_agentskills(&self) -> OnlineagentAgentskillsBuilder<'_> {
-        OnlineagentAgentskillsBuilder::new(self)
+    pub fn onlineagent_agentskills(&self) -> OnlineagentAgentskillsBuilder {
+        OnlineagentAgentskillsBuilder::new(self.clone())
     }
 }
 
@@ -10998,22 +11755,34 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentskillsbyworkno/{workno}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1207.html>
 ///
-/// Agent must be signed in; workno must be in the same VDN as agentid. No body. Read from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1207.html (2025-11-13).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentAgentskillsbyworknoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentAgentskillsbyworknoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     workno: Option<String>,
 }
 
-impl<'a> OnlineagentAgentskillsbyworknoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentAgentskillsbyworknoBuilder { client_: client, agentid: None, workno: None }
+impl OnlineagentAgentskillsbyworknoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentAgentskillsbyworknoBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            workno: None,
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: agent to query (same VDN/VCC as agentid) Required.
@@ -11021,8 +11790,29 @@ impl<'a> OnlineagentAgentskillsbyworknoBuilder<'a> {
         self.workno = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `workno`.
+    pub fn set_workno(mut self, v: Option<String>) -> Self {
+        self.workno = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.agentskillsbyworkno";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -11030,7 +11820,7 @@ impl<'a> OnlineagentAgentskillsbyworknoBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "workno", &self.workno)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -11041,7 +11831,7 @@ impl<'a> OnlineagentAgentskillsbyworknoBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentAgentskillsbyworknoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_AGENTSKILLSBYWORKNO, call).await?)
     }
@@ -11049,8 +11839,8 @@ impl<'a> OnlineagentAgentskillsbyworknoBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.agentskillsbyworkno`: Querying configured skill queues of a specified agent (`GET /agentgateway/resource/onlineagent/{agentid}/agentskillsbyworkno/{workno}`).
-    pub fn onlineagent_agentskillsbyworkno(&self) -> OnlineagentAgentskillsbyworknoBuilder<'_> {
-        OnlineagentAgentskillsbyworknoBuilder::new(self)
+    pub fn onlineagent_agentskillsbyworkno(&self) -> OnlineagentAgentskillsbyworknoBuilder {
+        OnlineagentAgentskillsbyworknoBuilder::new(self.clone())
     }
 }
 
@@ -11058,22 +11848,34 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/onlineagent/{agentid}/updateGuid` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0358.html>
 ///
-/// No body; no events. Response/errors read from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0358.html.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentUpdateguidBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentUpdateguidBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentUpdateguidBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentUpdateguidBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl OnlineagentUpdateguidBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentUpdateguidBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -11083,15 +11885,31 @@ impl<'a> OnlineagentUpdateguidBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.updateguid";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -11102,7 +11920,7 @@ impl<'a> OnlineagentUpdateguidBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentUpdateguidResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_UPDATEGUID, call).await?)
     }
@@ -11110,8 +11928,8 @@ impl<'a> OnlineagentUpdateguidBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.updateguid`: Requesting a new GUID after page refresh (`PUT /agentgateway/resource/onlineagent/{agentid}/updateGuid`).
-    pub fn onlineagent_updateguid(&self) -> OnlineagentUpdateguidBuilder<'_> {
-        OnlineagentUpdateguidBuilder::new(self)
+    pub fn onlineagent_updateguid(&self) -> OnlineagentUpdateguidBuilder {
+        OnlineagentUpdateguidBuilder::new(self.clone())
     }
 }
 
@@ -11119,28 +11937,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/handshake` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1204.html>
 ///
-/// Needed in push mode: call about every 30 s; no heartbeat for 2 min signs the agent out. No body. Headers/response from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1204.html.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentHandshakeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentHandshakeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     service_token: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentHandshakeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentHandshakeBuilder { client_: client, agentid: None, service_token: None, extra_: Vec::new() }
+impl OnlineagentHandshakeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentHandshakeBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            service_token: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// header parameter: caller-defined token (max 50 chars, no special characters (else 100-001); refresh about every minute)
     pub fn service_token(mut self, v: impl Into<String>) -> Self {
         self.service_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `service_token`.
+    pub fn set_service_token(mut self, v: Option<String>) -> Self {
+        self.service_token = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -11150,8 +11986,24 @@ impl<'a> OnlineagentHandshakeBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.handshake";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -11161,7 +12013,7 @@ impl<'a> OnlineagentHandshakeBuilder<'a> {
         if let Some(v) = &self.service_token {
             cec_core::validate::max_len(op, "service_token", v, 50)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -11175,7 +12027,7 @@ impl<'a> OnlineagentHandshakeBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentHandshakeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_HANDSHAKE, call).await?)
     }
@@ -11183,8 +12035,8 @@ impl<'a> OnlineagentHandshakeBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.handshake`: Agent heartbeat (event push mode) (`POST /agentgateway/resource/onlineagent/{agentid}/handshake`).
-    pub fn onlineagent_handshake(&self) -> OnlineagentHandshakeBuilder<'_> {
-        OnlineagentHandshakeBuilder::new(self)
+    pub fn onlineagent_handshake(&self) -> OnlineagentHandshakeBuilder {
+        OnlineagentHandshakeBuilder::new(self.clone())
     }
 }
 
@@ -11192,22 +12044,29 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/logininfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0360.html>
 ///
-/// Temporary token used as the softphone registration password in multi-account unified authentication. No body; no events/errors listed. Response from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0360.html.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentLogininfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentLogininfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentLogininfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentLogininfoBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl OnlineagentLogininfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentLogininfoBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -11217,15 +12076,31 @@ impl<'a> OnlineagentLogininfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.logininfo";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -11236,7 +12111,7 @@ impl<'a> OnlineagentLogininfoBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentLogininfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_LOGININFO, call).await?)
     }
@@ -11244,8 +12119,8 @@ impl<'a> OnlineagentLogininfoBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.logininfo`: Obtaining token info (softphone registration password) (`POST /agentgateway/resource/onlineagent/{agentid}/logininfo`).
-    pub fn onlineagent_logininfo(&self) -> OnlineagentLogininfoBuilder<'_> {
-        OnlineagentLogininfoBuilder::new(self)
+    pub fn onlineagent_logininfo(&self) -> OnlineagentLogininfoBuilder {
+        OnlineagentLogininfoBuilder::new(self.clone())
     }
 }
 
@@ -11253,32 +12128,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/agentstatus` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0355.html>
 ///
-/// No body; no events. Older copy cec_07_1222. Response/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0355.html.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentAgentstatusBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentAgentstatusBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> OnlineagentAgentstatusBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentAgentstatusBuilder { client_: client, agentid: None }
+impl OnlineagentAgentstatusBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentAgentstatusBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.agentstatus";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -11286,7 +12184,7 @@ impl<'a> OnlineagentAgentstatusBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentAgentstatusResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_AGENTSTATUS, call).await?)
     }
@@ -11294,8 +12192,8 @@ impl<'a> OnlineagentAgentstatusBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.agentstatus`: Getting the agent's status (`GET /agentgateway/resource/onlineagent/{agentid}/agentstatus`).
-    pub fn onlineagent_agentstatus(&self) -> OnlineagentAgentstatusBuilder<'_> {
-        OnlineagentAgentstatusBuilder::new(self)
+    pub fn onlineagent_agentstatus(&self) -> OnlineagentAgentstatusBuilder {
+        OnlineagentAgentstatusBuilder::new(self.clone())
     }
 }
 
@@ -11303,32 +12201,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/onlineagent/{agentid}/querycustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0362.html>
 ///
-/// No body. result.agentcustomstate appears only in the sample response, not in the table. Read from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_0362.html (2025-11-13) and https://support.huaweicloud.com/api-ccfs-cec/cec_07_1229.html (2024-09-24).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentQuerycustomstateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentQuerycustomstateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> OnlineagentQuerycustomstateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentQuerycustomstateBuilder { client_: client, agentid: None }
+impl OnlineagentQuerycustomstateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentQuerycustomstateBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.querycustomstate";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -11336,7 +12257,7 @@ impl<'a> OnlineagentQuerycustomstateBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentQuerycustomstateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_QUERYCUSTOMSTATE, call).await?)
     }
@@ -11344,8 +12265,8 @@ impl<'a> OnlineagentQuerycustomstateBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.querycustomstate`: Querying custom status (`GET /agentgateway/resource/onlineagent/{agentid}/querycustomstate`).
-    pub fn onlineagent_querycustomstate(&self) -> OnlineagentQuerycustomstateBuilder<'_> {
-        OnlineagentQuerycustomstateBuilder::new(self)
+    pub fn onlineagent_querycustomstate(&self) -> OnlineagentQuerycustomstateBuilder {
+        OnlineagentQuerycustomstateBuilder::new(self.clone())
     }
 }
 
@@ -11353,28 +12274,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/setcustomstate` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0361.html>
 ///
-/// Agent signed in. No body. Log name setCustomState. Response, events (none) and errors from the en-us 2023-09-27 copy of cec_07_1228.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentSetcustomstateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentSetcustomstateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     customstate: Option<i64>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentSetcustomstateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentSetcustomstateBuilder { client_: client, agentid: None, customstate: None, extra_: Vec::new() }
+impl OnlineagentSetcustomstateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentSetcustomstateBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            customstate: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// query parameter: custom status value (0-65534; meaning defined by the business side) Required.
     pub fn customstate(mut self, v: i64) -> Self {
         self.customstate = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `customstate`.
+    pub fn set_customstate(mut self, v: Option<i64>) -> Self {
+        self.customstate = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -11384,8 +12323,24 @@ impl<'a> OnlineagentSetcustomstateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.setcustomstate";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -11396,7 +12351,7 @@ impl<'a> OnlineagentSetcustomstateBuilder<'a> {
         if let Some(v) = &self.customstate {
             cec_core::validate::range(op, "customstate", *v, 0, 65534)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -11410,7 +12365,7 @@ impl<'a> OnlineagentSetcustomstateBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentSetcustomstateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_SETCUSTOMSTATE, call).await?)
     }
@@ -11418,8 +12373,8 @@ impl<'a> OnlineagentSetcustomstateBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.setcustomstate`: Setting a custom status (`POST /agentgateway/resource/onlineagent/{agentid}/setcustomstate`).
-    pub fn onlineagent_setcustomstate(&self) -> OnlineagentSetcustomstateBuilder<'_> {
-        OnlineagentSetcustomstateBuilder::new(self)
+    pub fn onlineagent_setcustomstate(&self) -> OnlineagentSetcustomstateBuilder {
+        OnlineagentSetcustomstateBuilder::new(self.clone())
     }
 }
 
@@ -11427,28 +12382,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/onlineagent/{agentid}/autoanswer/{isautoanswer}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1208.html>
 ///
-/// No body. Success example: result {} with message "success". No events listed. Read from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1208.html (2025-11-13).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OnlineagentAutoanswerBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OnlineagentAutoanswerBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     isautoanswer: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OnlineagentAutoanswerBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OnlineagentAutoanswerBuilder { client_: client, agentid: None, isautoanswer: None, extra_: Vec::new() }
+impl OnlineagentAutoanswerBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OnlineagentAutoanswerBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            isautoanswer: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: auto-answer switch ("true" = auto; any other value (max 5 chars) = manual) Required.
     pub fn isautoanswer(mut self, v: impl Into<String>) -> Self {
         self.isautoanswer = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `isautoanswer`.
+    pub fn set_isautoanswer(mut self, v: Option<String>) -> Self {
+        self.isautoanswer = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -11458,8 +12431,24 @@ impl<'a> OnlineagentAutoanswerBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "onlineagent.autoanswer";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -11470,7 +12459,7 @@ impl<'a> OnlineagentAutoanswerBuilder<'a> {
         if let Some(v) = &self.isautoanswer {
             cec_core::validate::max_len(op, "isautoanswer", v, 5)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -11484,7 +12473,7 @@ impl<'a> OnlineagentAutoanswerBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OnlineagentAutoanswerResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&ONLINEAGENT_AUTOANSWER, call).await?)
     }
@@ -11492,8 +12481,8 @@ impl<'a> OnlineagentAutoanswerBuilder<'a> {
 
 impl crate::Client {
     /// `onlineagent.autoanswer`: Setting automatic answering (`POST /agentgateway/resource/onlineagent/{agentid}/autoanswer/{isautoanswer}`).
-    pub fn onlineagent_autoanswer(&self) -> OnlineagentAutoanswerBuilder<'_> {
-        OnlineagentAutoanswerBuilder::new(self)
+    pub fn onlineagent_autoanswer(&self) -> OnlineagentAutoanswerBuilder {
+        OnlineagentAutoanswerBuilder::new(self.clone())
     }
 }
 
@@ -11501,22 +12490,29 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentevent/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1274.html>
 ///
-/// Long poll: returns at once when an event exists, else after ~10 s (basic.properties AGENT_POLL_WAIT_*). Re-poll 200-500 ms after each answer. Only when sign-in carried neither callBackUri+serviceToken. Event object fields from examples (devg cec_05_4019) and zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1274.html (table 3 not fully read). Polling also acts as the heartbeat.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgenteventPollBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgenteventPollBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     calldata: Option<String>,
 }
 
-impl<'a> AgenteventPollBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgenteventPollBuilder { client_: client, agentid: None, calldata: None }
+impl AgenteventPollBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgenteventPollBuilder { client_: client, options_: Default::default(), agentid: None, calldata: None }
     }
     /// path parameter: signed-in agent ID Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: call data; used when the call toolbar is refreshed
@@ -11524,15 +12520,36 @@ impl<'a> AgenteventPollBuilder<'a> {
         self.calldata = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `calldata`.
+    pub fn set_calldata(mut self, v: Option<String>) -> Self {
+        self.calldata = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentevent.poll";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -11543,7 +12560,7 @@ impl<'a> AgenteventPollBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgenteventPollResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTEVENT_POLL, call).await?)
     }
@@ -11551,8 +12568,8 @@ impl<'a> AgenteventPollBuilder<'a> {
 
 impl crate::Client {
     /// `agentevent.poll`: Obtaining one agent's events (polling) (`GET /agentgateway/resource/agentevent/{agentid}`).
-    pub fn agentevent_poll(&self) -> AgenteventPollBuilder<'_> {
-        AgenteventPollBuilder::new(self)
+    pub fn agentevent_poll(&self) -> AgenteventPollBuilder {
+        AgenteventPollBuilder::new(self.clone())
     }
 }
 
@@ -11560,23 +12577,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/callout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1232.html>
 ///
-/// Agent must not be in a call (held call allowed). Unidirectional video needs UAP9600 parameter P978. Body from zh-cn fragment huaweicloud.com/guide/productsdesc-bms_b77b73e95ea05fe44fd3c72b2dc42a5dsupport2 (mirrors api-ccfs-cec/cec_07_1232). Events per devg-ccgw-cec cec_05_4029. Response not read. Caller-permission note from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1232.html (2025-11-13), whose excerpt ended at body field 5. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallCalloutBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallCalloutBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: VoicecallCalloutBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallCalloutBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallCalloutBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl VoicecallCalloutBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallCalloutBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// calling number (0-24 digits; empty = platform default; ignored when the agent lacks the right to set the outbound calling number)
@@ -11584,9 +12614,19 @@ impl<'a> VoicecallCalloutBuilder<'a> {
         self.body_.caller = Some(v.into());
         self
     }
+    /// Sets or clears the body field `caller`.
+    pub fn set_caller(mut self, v: Option<String>) -> Self {
+        self.body_.caller = v;
+        self
+    }
     /// called number (1-24 digits, * or #) Required.
     pub fn called(mut self, v: impl Into<String>) -> Self {
         self.body_.called = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `called`.
+    pub fn set_called(mut self, v: Option<String>) -> Self {
+        self.body_.called = v;
         self
     }
     /// skill ID (empty = platform default skill)
@@ -11594,9 +12634,19 @@ impl<'a> VoicecallCalloutBuilder<'a> {
         self.body_.skillid = Some(v);
         self
     }
+    /// Sets or clears the body field `skillid`.
+    pub fn set_skillid(mut self, v: Option<i64>) -> Self {
+        self.body_.skillid = v;
+        self
+    }
     /// call-associated data (may be empty; max 16k)
     pub fn callappdata(mut self, v: impl Into<String>) -> Self {
         self.body_.callappdata = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callappdata`.
+    pub fn set_callappdata(mut self, v: Option<String>) -> Self {
+        self.body_.callappdata = v;
         self
     }
     /// media capability (default 0; 0 audio, 1 video, 2 negotiate max (recommended for video))
@@ -11604,9 +12654,19 @@ impl<'a> VoicecallCalloutBuilder<'a> {
         self.body_.mediaability = Some(v);
         self
     }
+    /// Sets or clears the body field `mediaability`.
+    pub fn set_mediaability(mut self, v: Option<i64>) -> Self {
+        self.body_.mediaability = v;
+        self
+    }
     /// customer video direction (default 4; 1 receive only, 2 send only, 3 both, 4 unset; only with mediaability 1)
     pub fn user_video_direction(mut self, v: i64) -> Self {
         self.body_.user_video_direction = Some(v);
+        self
+    }
+    /// Sets or clears the body field `userVideoDirection`.
+    pub fn set_user_video_direction(mut self, v: Option<i64>) -> Self {
+        self.body_.user_video_direction = v;
         self
     }
     /// Replaces the whole request body.
@@ -11629,8 +12689,24 @@ impl<'a> VoicecallCalloutBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.callout";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -11639,7 +12715,7 @@ impl<'a> VoicecallCalloutBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -11648,7 +12724,7 @@ impl<'a> VoicecallCalloutBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallCalloutResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_CALLOUT, call).await?)
     }
@@ -11656,8 +12732,8 @@ impl<'a> VoicecallCalloutBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.callout`: Making a common outbound call (`PUT /agentgateway/resource/voicecall/{agentid}/callout`).
-    pub fn voicecall_callout(&self) -> VoicecallCalloutBuilder<'_> {
-        VoicecallCalloutBuilder::new(self)
+    pub fn voicecall_callout(&self) -> VoicecallCalloutBuilder {
+        VoicecallCalloutBuilder::new(self.clone())
     }
 }
 
@@ -11665,23 +12741,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/previewCallout` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0367.html>
 ///
-/// After AgentEvent_Preview_CallOut(_Ex); agent not in a call (held allowed). Older copy cec_07_1233. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0367.html (error list may continue past 000-002).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallPreviewcalloutBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallPreviewcalloutBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: VoicecallPreviewcalloutBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallPreviewcalloutBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallPreviewcalloutBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl VoicecallPreviewcalloutBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallPreviewcalloutBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// called number (must be one of the preview event's dialeddigits) Required.
@@ -11689,9 +12778,19 @@ impl<'a> VoicecallPreviewcalloutBuilder<'a> {
         self.body_.called = Some(v.into());
         self
     }
+    /// Sets or clears the body field `called`.
+    pub fn set_called(mut self, v: Option<String>) -> Self {
+        self.body_.called = v;
+        self
+    }
     /// preview call control block ID (the controlid of the preview event) Required.
     pub fn callcontrolid(mut self, v: i64) -> Self {
         self.body_.callcontrolid = Some(v);
+        self
+    }
+    /// Sets or clears the body field `callcontrolid`.
+    pub fn set_callcontrolid(mut self, v: Option<i64>) -> Self {
+        self.body_.callcontrolid = v;
         self
     }
     /// Replaces the whole request body.
@@ -11714,8 +12813,24 @@ impl<'a> VoicecallPreviewcalloutBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.previewcallout";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -11724,7 +12839,7 @@ impl<'a> VoicecallPreviewcalloutBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -11733,7 +12848,7 @@ impl<'a> VoicecallPreviewcalloutBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallPreviewcalloutResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_PREVIEWCALLOUT, call).await?)
     }
@@ -11741,8 +12856,8 @@ impl<'a> VoicecallPreviewcalloutBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.previewcallout`: Making a previewed outbound call (`PUT /agentgateway/resource/voicecall/{agentid}/previewCallout`).
-    pub fn voicecall_previewcallout(&self) -> VoicecallPreviewcalloutBuilder<'_> {
-        VoicecallPreviewcalloutBuilder::new(self)
+    pub fn voicecall_previewcallout(&self) -> VoicecallPreviewcalloutBuilder {
+        VoicecallPreviewcalloutBuilder::new(self.clone())
     }
 }
 
@@ -11750,28 +12865,46 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/answer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1234.html>
 ///
-/// After AgentEvent_Ringing. No body. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1234.html (2025-11-13); same page ID in en-us.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallAnswerBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallAnswerBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     callid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallAnswerBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallAnswerBuilder { client_: client, agentid: None, callid: None, extra_: Vec::new() }
+impl VoicecallAnswerBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallAnswerBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            callid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// query parameter: call ID; needed for multimedia calls with several call IDs
     pub fn callid(mut self, v: impl Into<String>) -> Self {
         self.callid = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.callid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -11781,15 +12914,31 @@ impl<'a> VoicecallAnswerBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.answer";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -11803,7 +12952,7 @@ impl<'a> VoicecallAnswerBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallAnswerResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_ANSWER, call).await?)
     }
@@ -11811,8 +12960,8 @@ impl<'a> VoicecallAnswerBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.answer`: Answering a call (`PUT /agentgateway/resource/voicecall/{agentid}/answer`).
-    pub fn voicecall_answer(&self) -> VoicecallAnswerBuilder<'_> {
-        VoicecallAnswerBuilder::new(self)
+    pub fn voicecall_answer(&self) -> VoicecallAnswerBuilder {
+        VoicecallAnswerBuilder::new(self.clone())
     }
 }
 
@@ -11820,32 +12969,55 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/voicecall/{agentid}/release` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1247.html>
 ///
-/// No body. Hangs up the current call only; for a given call ID use dropcall. Dev guide cec_05_4035 also lists AgentOther_PhoneRelease and AgentState_Ready. Response/events/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1247.html.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallReleaseBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallReleaseBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> VoicecallReleaseBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallReleaseBuilder { client_: client, agentid: None }
+impl VoicecallReleaseBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallReleaseBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.release";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -11853,7 +13025,7 @@ impl<'a> VoicecallReleaseBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallReleaseResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_RELEASE, call).await?)
     }
@@ -11861,8 +13033,8 @@ impl<'a> VoicecallReleaseBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.release`: Dropping (hanging up) the current call (`DELETE /agentgateway/resource/voicecall/{agentid}/release`).
-    pub fn voicecall_release(&self) -> VoicecallReleaseBuilder<'_> {
-        VoicecallReleaseBuilder::new(self)
+    pub fn voicecall_release(&self) -> VoicecallReleaseBuilder {
+        VoicecallReleaseBuilder::new(self.clone())
     }
 }
 
@@ -11870,32 +13042,55 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/voicecall/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1247.html>
 ///
-/// Legacy URI kept for compatibility; not recommended. Same page as voicecall.release.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallReleaseLegacyBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallReleaseLegacyBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> VoicecallReleaseLegacyBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallReleaseLegacyBuilder { client_: client, agentid: None }
+impl VoicecallReleaseLegacyBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallReleaseLegacyBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.release_legacy";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -11903,7 +13098,7 @@ impl<'a> VoicecallReleaseLegacyBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallReleaseLegacyResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_RELEASE_LEGACY, call).await?)
     }
@@ -11911,8 +13106,8 @@ impl<'a> VoicecallReleaseLegacyBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.release_legacy`: Dropping the current call (legacy URI) (`DELETE /agentgateway/resource/voicecall/{agentid}`).
-    pub fn voicecall_release_legacy(&self) -> VoicecallReleaseLegacyBuilder<'_> {
-        VoicecallReleaseLegacyBuilder::new(self)
+    pub fn voicecall_release_legacy(&self) -> VoicecallReleaseLegacyBuilder {
+        VoicecallReleaseLegacyBuilder::new(self.clone())
     }
 }
 
@@ -11920,28 +13115,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/dropcall/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1246.html>
 ///
-/// No body. Response, events and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1246.html (2025-11-13); log name dropCall.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallDropcallBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallDropcallBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     callid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallDropcallBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallDropcallBuilder { client_: client, agentid: None, callid: None, extra_: Vec::new() }
+impl VoicecallDropcallBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallDropcallBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            callid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: call to disconnect Required.
     pub fn callid(mut self, v: impl Into<String>) -> Self {
         self.callid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.callid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -11951,8 +13164,24 @@ impl<'a> VoicecallDropcallBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.dropcall";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -11960,7 +13189,7 @@ impl<'a> VoicecallDropcallBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "callid", &self.callid)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -11974,7 +13203,7 @@ impl<'a> VoicecallDropcallBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallDropcallResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_DROPCALL, call).await?)
     }
@@ -11982,8 +13211,8 @@ impl<'a> VoicecallDropcallBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.dropcall`: Disconnecting the call with a given call ID (`POST /agentgateway/resource/voicecall/{agentid}/dropcall/{callid}`).
-    pub fn voicecall_dropcall(&self) -> VoicecallDropcallBuilder<'_> {
-        VoicecallDropcallBuilder::new(self)
+    pub fn voicecall_dropcall(&self) -> VoicecallDropcallBuilder {
+        VoicecallDropcallBuilder::new(self.clone())
     }
 }
 
@@ -11991,28 +13220,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/disconnect/{number}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1248.html>
 ///
-/// No body. For internal help and three-party calls; only legs in the last call can be released (a held customer during two-party help gives 200-204). The helped agent may only drop itself. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1248.html.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallDisconnectBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallDisconnectBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     number: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallDisconnectBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallDisconnectBuilder { client_: client, agentid: None, number: None, extra_: Vec::new() }
+impl VoicecallDisconnectBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallDisconnectBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            number: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: leg to release: helper agent ID, or the agent's own softphone number to drop itself (1-24 digits) Required.
     pub fn number(mut self, v: impl Into<String>) -> Self {
         self.number = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `number`.
+    pub fn set_number(mut self, v: Option<String>) -> Self {
+        self.number = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -12022,8 +13269,24 @@ impl<'a> VoicecallDisconnectBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.disconnect";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -12035,7 +13298,7 @@ impl<'a> VoicecallDisconnectBuilder<'a> {
             cec_core::validate::min_len(op, "number", v, 1)?;
             cec_core::validate::max_len(op, "number", v, 24)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -12049,7 +13312,7 @@ impl<'a> VoicecallDisconnectBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallDisconnectResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_DISCONNECT, call).await?)
     }
@@ -12057,8 +13320,8 @@ impl<'a> VoicecallDisconnectBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.disconnect`: Releasing the connection of a given number (`POST /agentgateway/resource/voicecall/{agentid}/disconnect/{number}`).
-    pub fn voicecall_disconnect(&self) -> VoicecallDisconnectBuilder<'_> {
-        VoicecallDisconnectBuilder::new(self)
+    pub fn voicecall_disconnect(&self) -> VoicecallDisconnectBuilder {
+        VoicecallDisconnectBuilder::new(self.clone())
     }
 }
 
@@ -12066,23 +13329,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/transfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1242.html>
 ///
-/// Success transfer adds AgentEvent_SuccTransResult + AgentMediaEvent_StopRecordDone; three-party transfer adds AgentEvent_Conference; suspend transfer adds AgentEvent_ReturnFromIvr (events per fragment productsdesc-bms_210dcdd1...support2). Blind (release) transfer of an outbound call to an external number is not supported; video calls cannot be release-transferred to external numbers. Body from zh-cn fragments of api-ccfs-cec/cec_07_1242 (huaweicloud.com/guide productsdesc-bms_210dcdd1...support1/support3 and category page). Mode meanings: cec_07_0583. Error list not read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallTransferBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallTransferBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: VoicecallTransferBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallTransferBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallTransferBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl VoicecallTransferBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallTransferBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// target device type (1 skill queue, 2 agent, 3 IVR, 4 system access code, 5 external number) Required.
@@ -12090,9 +13366,19 @@ impl<'a> VoicecallTransferBuilder<'a> {
         self.body_.devicetype = Some(v);
         self
     }
+    /// Sets or clears the body field `devicetype`.
+    pub fn set_devicetype(mut self, v: Option<i64>) -> Self {
+        self.body_.devicetype = v;
+        self
+    }
     /// target: skill ID, agent ID, IVR access code, system access code or number (max 24; digits (devicetype 5 also A-E a-e * #)) Required.
     pub fn address(mut self, v: impl Into<String>) -> Self {
         self.body_.address = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `address`.
+    pub fn set_address(mut self, v: Option<String>) -> Self {
+        self.body_.address = v;
         self
     }
     /// transfer mode (dt1/dt2/dt4: 0 release, 2 success (dt2 also 3 specified, not open); dt3: 0 release, 1 suspend (IVR only); dt5: 1 release (not for outbound), 2 success, 3 talk, 4 three-party) Required.
@@ -12100,9 +13386,19 @@ impl<'a> VoicecallTransferBuilder<'a> {
         self.body_.mode = Some(v);
         self
     }
+    /// Sets or clears the body field `mode`.
+    pub fn set_mode(mut self, v: Option<i64>) -> Self {
+        self.body_.mode = v;
+        self
+    }
     /// call-associated data to set (may be empty; max 16k)
     pub fn callappdata(mut self, v: impl Into<String>) -> Self {
         self.body_.callappdata = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callappdata`.
+    pub fn set_callappdata(mut self, v: Option<String>) -> Self {
+        self.body_.callappdata = v;
         self
     }
     /// calling number shown (0-24 digits; external transfers only; ignored for release transfer)
@@ -12110,9 +13406,19 @@ impl<'a> VoicecallTransferBuilder<'a> {
         self.body_.caller = Some(v.into());
         self
     }
+    /// Sets or clears the body field `caller`.
+    pub fn set_caller(mut self, v: Option<String>) -> Self {
+        self.body_.caller = v;
+        self
+    }
     /// media capability (external transfers) (default 0; 0 audio, 1 video, 2 negotiate max)
     pub fn mediaability(mut self, v: i64) -> Self {
         self.body_.mediaability = Some(v);
+        self
+    }
+    /// Sets or clears the body field `mediaability`.
+    pub fn set_mediaability(mut self, v: Option<i64>) -> Self {
+        self.body_.mediaability = v;
         self
     }
     /// hold the call during three-party transfer (default true)
@@ -12120,9 +13426,19 @@ impl<'a> VoicecallTransferBuilder<'a> {
         self.body_.holdflag = Some(v);
         self
     }
+    /// Sets or clears the body field `holdflag`.
+    pub fn set_holdflag(mut self, v: Option<bool>) -> Self {
+        self.body_.holdflag = v;
+        self
+    }
     /// skill ID (only with devicetype 2)
     pub fn skill_id(mut self, v: i64) -> Self {
         self.body_.skill_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillId`.
+    pub fn set_skill_id(mut self, v: Option<i64>) -> Self {
+        self.body_.skill_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -12145,8 +13461,24 @@ impl<'a> VoicecallTransferBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.transfer";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -12155,7 +13487,7 @@ impl<'a> VoicecallTransferBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -12164,7 +13496,7 @@ impl<'a> VoicecallTransferBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallTransferResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_TRANSFER, call).await?)
     }
@@ -12172,8 +13504,8 @@ impl<'a> VoicecallTransferBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.transfer`: Transferring a call (`POST /agentgateway/resource/voicecall/{agentid}/transfer`).
-    pub fn voicecall_transfer(&self) -> VoicecallTransferBuilder<'_> {
-        VoicecallTransferBuilder::new(self)
+    pub fn voicecall_transfer(&self) -> VoicecallTransferBuilder {
+        VoicecallTransferBuilder::new(self.clone())
     }
 }
 
@@ -12181,22 +13513,34 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/canceltransfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1243.html>
 ///
-/// For a three-party or talk transfer to an external number; retrieves the call. No body. Only older/other-language copies seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name cancelTransfer (ja-jp/tr-tr copies); no zh copy is stored and every stored copy ends at the response table, so still outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallCanceltransferBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallCanceltransferBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallCanceltransferBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallCanceltransferBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl VoicecallCanceltransferBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallCanceltransferBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -12206,15 +13550,31 @@ impl<'a> VoicecallCanceltransferBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.canceltransfer";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -12225,7 +13585,7 @@ impl<'a> VoicecallCanceltransferBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallCanceltransferResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_CANCELTRANSFER, call).await?)
     }
@@ -12233,8 +13593,8 @@ impl<'a> VoicecallCanceltransferBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.canceltransfer`: Canceling a transfer (`POST /agentgateway/resource/voicecall/{agentid}/canceltransfer`).
-    pub fn voicecall_canceltransfer(&self) -> VoicecallCanceltransferBuilder<'_> {
-        VoicecallCanceltransferBuilder::new(self)
+    pub fn voicecall_canceltransfer(&self) -> VoicecallCanceltransferBuilder {
+        VoicecallCanceltransferBuilder::new(self.clone())
     }
 }
 
@@ -12242,22 +13602,29 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/hold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1239.html>
 ///
-/// No body. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name hold (th-th copy); no zh copy is stored; still outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallHoldBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallHoldBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallHoldBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallHoldBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl VoicecallHoldBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallHoldBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -12267,15 +13634,31 @@ impl<'a> VoicecallHoldBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.hold";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -12286,7 +13669,7 @@ impl<'a> VoicecallHoldBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallHoldResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_HOLD, call).await?)
     }
@@ -12294,8 +13677,8 @@ impl<'a> VoicecallHoldBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.hold`: Holding a call (`POST /agentgateway/resource/voicecall/{agentid}/hold`).
-    pub fn voicecall_hold(&self) -> VoicecallHoldBuilder<'_> {
-        VoicecallHoldBuilder::new(self)
+    pub fn voicecall_hold(&self) -> VoicecallHoldBuilder {
+        VoicecallHoldBuilder::new(self.clone())
     }
 }
 
@@ -12303,28 +13686,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/gethold` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1241.html>
 ///
-/// Agent must be holding a call. No body. URI and optional callid confirmed in https://support.huaweicloud.com/intl/th-th/api-cec/cec_07_1241.html; events/errors still not read (zh copies not found). Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; no zh copy is stored; still outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallGetholdBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallGetholdBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     callid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallGetholdBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallGetholdBuilder { client_: client, agentid: None, callid: None, extra_: Vec::new() }
+impl VoicecallGetholdBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallGetholdBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            callid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// query parameter: unique ID of the held call to retrieve (optional per the th-th copy of cec_07_1241 (URI .../gethold?callid={callid}))
     pub fn callid(mut self, v: impl Into<String>) -> Self {
         self.callid = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.callid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -12334,15 +13735,31 @@ impl<'a> VoicecallGetholdBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.gethold";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -12356,7 +13773,7 @@ impl<'a> VoicecallGetholdBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallGetholdResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_GETHOLD, call).await?)
     }
@@ -12364,8 +13781,8 @@ impl<'a> VoicecallGetholdBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.gethold`: Unholding a call (`POST /agentgateway/resource/voicecall/{agentid}/gethold`).
-    pub fn voicecall_gethold(&self) -> VoicecallGetholdBuilder<'_> {
-        VoicecallGetholdBuilder::new(self)
+    pub fn voicecall_gethold(&self) -> VoicecallGetholdBuilder {
+        VoicecallGetholdBuilder::new(self.clone())
     }
 }
 
@@ -12373,28 +13790,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/connecthold/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1240.html>
 ///
-/// Joins the ongoing and the held call (agent drops out). No body. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1240.html (2024); newest zh copy is cec_07_0375.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallConnectholdBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallConnectholdBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     callid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallConnectholdBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallConnectholdBuilder { client_: client, agentid: None, callid: None, extra_: Vec::new() }
+impl VoicecallConnectholdBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallConnectholdBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            callid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: call ID Required.
     pub fn callid(mut self, v: impl Into<String>) -> Self {
         self.callid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.callid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -12404,8 +13839,24 @@ impl<'a> VoicecallConnectholdBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.connecthold";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -12413,7 +13864,7 @@ impl<'a> VoicecallConnectholdBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "callid", &self.callid)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -12427,7 +13878,7 @@ impl<'a> VoicecallConnectholdBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallConnectholdResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_CONNECTHOLD, call).await?)
     }
@@ -12435,8 +13886,8 @@ impl<'a> VoicecallConnectholdBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.connecthold`: Connecting a held call (holding connection) (`POST /agentgateway/resource/voicecall/{agentid}/connecthold/{callid}`).
-    pub fn voicecall_connecthold(&self) -> VoicecallConnectholdBuilder<'_> {
-        VoicecallConnectholdBuilder::new(self)
+    pub fn voicecall_connecthold(&self) -> VoicecallConnectholdBuilder {
+        VoicecallConnectholdBuilder::new(self.clone())
     }
 }
 
@@ -12444,23 +13895,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/callinner` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0369.html>
 ///
-/// Agent not in a call (held allowed). Body/response from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1235.html (2024-09-24), https://support.huaweicloud.com/api-ccfs-cec/cec_07_0369.html (2025-11-13) and https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_1235.html. Event list was cut off after the fourth entry (failure event presumably AgentEvent_Inside_Call_Fail, not read here); error list not read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallCallinnerBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallCallinnerBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: VoicecallCallinnerBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallCallinnerBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallCallinnerBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl VoicecallCallinnerBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallCallinnerBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// called agent ID (1-24 digits, * or #) Required.
@@ -12468,9 +13932,19 @@ impl<'a> VoicecallCallinnerBuilder<'a> {
         self.body_.called = Some(v.into());
         self
     }
+    /// Sets or clears the body field `called`.
+    pub fn set_called(mut self, v: Option<String>) -> Self {
+        self.body_.called = v;
+        self
+    }
     /// calling number (0-24 digits; empty = platform default)
     pub fn caller(mut self, v: impl Into<String>) -> Self {
         self.body_.caller = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `caller`.
+    pub fn set_caller(mut self, v: Option<String>) -> Self {
+        self.body_.caller = v;
         self
     }
     /// skill ID (empty = platform default skill)
@@ -12478,14 +13952,29 @@ impl<'a> VoicecallCallinnerBuilder<'a> {
         self.body_.skillid = Some(v);
         self
     }
+    /// Sets or clears the body field `skillid`.
+    pub fn set_skillid(mut self, v: Option<i64>) -> Self {
+        self.body_.skillid = v;
+        self
+    }
     /// call-associated data (max 16k)
     pub fn callappdata(mut self, v: impl Into<String>) -> Self {
         self.body_.callappdata = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callappdata`.
+    pub fn set_callappdata(mut self, v: Option<String>) -> Self {
+        self.body_.callappdata = v;
+        self
+    }
     /// 2024 copy: call media = intersection of agent sign-in media and VDN default skill queue (video only if both support it); 2025 copy: internal call goes to the agent's default skill queue (ignored for internal calls)
     pub fn mediaability(mut self, v: i64) -> Self {
         self.body_.mediaability = Some(v);
+        self
+    }
+    /// Sets or clears the body field `mediaability`.
+    pub fn set_mediaability(mut self, v: Option<i64>) -> Self {
+        self.body_.mediaability = v;
         self
     }
     /// Replaces the whole request body.
@@ -12508,8 +13997,24 @@ impl<'a> VoicecallCallinnerBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.callinner";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -12518,7 +14023,7 @@ impl<'a> VoicecallCallinnerBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -12527,7 +14032,7 @@ impl<'a> VoicecallCallinnerBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallCallinnerResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_CALLINNER, call).await?)
     }
@@ -12535,8 +14040,8 @@ impl<'a> VoicecallCallinnerBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.callinner`: Making an internal call (`PUT /agentgateway/resource/voicecall/{agentid}/callinner`).
-    pub fn voicecall_callinner(&self) -> VoicecallCallinnerBuilder<'_> {
-        VoicecallCallinnerBuilder::new(self)
+    pub fn voicecall_callinner(&self) -> VoicecallCallinnerBuilder {
+        VoicecallCallinnerBuilder::new(self.clone())
     }
 }
 
@@ -12544,28 +14049,46 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/callinnerskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0370.html>
 ///
-/// Consult an agent of a skill queue; the queue needs idle agents; agent not in a call (held allowed). On success: PhoneAlerting, PhoneOffhook, AgentState_Busy, Customer_Alerting, Talking; on failure: AgentEvent_Inside_Call_Fail. Note body key is skillId (camel case). Read from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0370.html (2025-11-13); en-us es-us/pt-br copies show the same opening.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallCallinnerskillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallCallinnerskillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: VoicecallCallinnerskillBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallCallinnerskillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallCallinnerskillBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl VoicecallCallinnerskillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallCallinnerskillBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// ID of the called skill queue Required.
     pub fn skill_id(mut self, v: i64) -> Self {
         self.body_.skill_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillId`.
+    pub fn set_skill_id(mut self, v: Option<i64>) -> Self {
+        self.body_.skill_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -12588,8 +14111,24 @@ impl<'a> VoicecallCallinnerskillBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.callinnerskill";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -12598,7 +14137,7 @@ impl<'a> VoicecallCallinnerskillBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -12607,7 +14146,7 @@ impl<'a> VoicecallCallinnerskillBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallCallinnerskillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_CALLINNERSKILL, call).await?)
     }
@@ -12615,8 +14154,8 @@ impl<'a> VoicecallCallinnerskillBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.callinnerskill`: Internal call to a skill queue (`PUT /agentgateway/resource/voicecall/{agentid}/callinnerskill`).
-    pub fn voicecall_callinnerskill(&self) -> VoicecallCallinnerskillBuilder<'_> {
-        VoicecallCallinnerskillBuilder::new(self)
+    pub fn voicecall_callinnerskill(&self) -> VoicecallCallinnerskillBuilder {
+        VoicecallCallinnerskillBuilder::new(self.clone())
     }
 }
 
@@ -12624,23 +14163,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/innerhelp` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1236.html>
 ///
-/// Two-party help holds the customer (AgentEvent_Hold, then ringing events; rest of event list not read). Body/response from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1236.html.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallInnerhelpBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallInnerhelpBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: VoicecallInnerhelpBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallInnerhelpBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallInnerhelpBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl VoicecallInnerhelpBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallInnerhelpBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// help target: agent ID or skill queue ID Required.
@@ -12648,9 +14200,19 @@ impl<'a> VoicecallInnerhelpBuilder<'a> {
         self.body_.dstaddress = Some(v.into());
         self
     }
+    /// Sets or clears the body field `dstaddress`.
+    pub fn set_dstaddress(mut self, v: Option<String>) -> Self {
+        self.body_.dstaddress = v;
+        self
+    }
     /// target type (default 2; 1 skill queue, 2 agent)
     pub fn devicetype(mut self, v: i64) -> Self {
         self.body_.devicetype = Some(v);
+        self
+    }
+    /// Sets or clears the body field `devicetype`.
+    pub fn set_devicetype(mut self, v: Option<i64>) -> Self {
+        self.body_.devicetype = v;
         self
     }
     /// help mode (default 1; 1 two-party, 2 three-party)
@@ -12658,14 +14220,29 @@ impl<'a> VoicecallInnerhelpBuilder<'a> {
         self.body_.mode = Some(v);
         self
     }
+    /// Sets or clears the body field `mode`.
+    pub fn set_mode(mut self, v: Option<i64>) -> Self {
+        self.body_.mode = v;
+        self
+    }
     /// call-associated data (may be empty; max 16k)
     pub fn callappdata(mut self, v: impl Into<String>) -> Self {
         self.body_.callappdata = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callappdata`.
+    pub fn set_callappdata(mut self, v: Option<String>) -> Self {
+        self.body_.callappdata = v;
+        self
+    }
     /// hold the call (three-party) (default true)
     pub fn holdflag(mut self, v: bool) -> Self {
         self.body_.holdflag = Some(v);
+        self
+    }
+    /// Sets or clears the body field `holdflag`.
+    pub fn set_holdflag(mut self, v: Option<bool>) -> Self {
+        self.body_.holdflag = v;
         self
     }
     /// Replaces the whole request body.
@@ -12688,8 +14265,24 @@ impl<'a> VoicecallInnerhelpBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.innerhelp";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -12698,7 +14291,7 @@ impl<'a> VoicecallInnerhelpBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -12707,7 +14300,7 @@ impl<'a> VoicecallInnerhelpBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallInnerhelpResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_INNERHELP, call).await?)
     }
@@ -12715,8 +14308,8 @@ impl<'a> VoicecallInnerhelpBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.innerhelp`: Asking for internal help (`POST /agentgateway/resource/voicecall/{agentid}/innerhelp`).
-    pub fn voicecall_innerhelp(&self) -> VoicecallInnerhelpBuilder<'_> {
-        VoicecallInnerhelpBuilder::new(self)
+    pub fn voicecall_innerhelp(&self) -> VoicecallInnerhelpBuilder {
+        VoicecallInnerhelpBuilder::new(self.clone())
     }
 }
 
@@ -12724,22 +14317,29 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/beginmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1237.html>
 ///
-/// Agent has an ongoing call; UAP P2P video calls cannot be muted. No body. Only ja-jp/es-us copies (2024) seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name beginMute (ja-jp copy); no zh copy is stored; still outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallBeginmuteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallBeginmuteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallBeginmuteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallBeginmuteBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl VoicecallBeginmuteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallBeginmuteBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -12749,15 +14349,31 @@ impl<'a> VoicecallBeginmuteBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.beginmute";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -12768,7 +14384,7 @@ impl<'a> VoicecallBeginmuteBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallBeginmuteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_BEGINMUTE, call).await?)
     }
@@ -12776,8 +14392,8 @@ impl<'a> VoicecallBeginmuteBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.beginmute`: Muting a call (`POST /agentgateway/resource/voicecall/{agentid}/beginmute`).
-    pub fn voicecall_beginmute(&self) -> VoicecallBeginmuteBuilder<'_> {
-        VoicecallBeginmuteBuilder::new(self)
+    pub fn voicecall_beginmute(&self) -> VoicecallBeginmuteBuilder {
+        VoicecallBeginmuteBuilder::new(self.clone())
     }
 }
 
@@ -12785,22 +14401,29 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/endmute` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1238.html>
 ///
-/// No body. Only 2023 id-id copy seen. Only the opening part of the page could be read; later tables (body/response/events/errors) not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; no zh copy is stored; still outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallEndmuteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallEndmuteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallEndmuteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallEndmuteBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl VoicecallEndmuteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallEndmuteBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -12810,15 +14433,31 @@ impl<'a> VoicecallEndmuteBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.endmute";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -12829,7 +14468,7 @@ impl<'a> VoicecallEndmuteBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallEndmuteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_ENDMUTE, call).await?)
     }
@@ -12837,8 +14476,8 @@ impl<'a> VoicecallEndmuteBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.endmute`: Unmuting a muted call (`POST /agentgateway/resource/voicecall/{agentid}/endmute`).
-    pub fn voicecall_endmute(&self) -> VoicecallEndmuteBuilder<'_> {
-        VoicecallEndmuteBuilder::new(self)
+    pub fn voicecall_endmute(&self) -> VoicecallEndmuteBuilder {
+        VoicecallEndmuteBuilder::new(self.clone())
     }
 }
 
@@ -12846,23 +14485,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/confjoin` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1245.html>
 ///
-/// Joins the ongoing call and a held call into a three-party call. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1245.html.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallConfjoinBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallConfjoinBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: VoicecallConfjoinBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallConfjoinBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallConfjoinBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl VoicecallConfjoinBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallConfjoinBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// call ID of the held call (not empty) Required.
@@ -12870,9 +14522,19 @@ impl<'a> VoicecallConfjoinBuilder<'a> {
         self.body_.callid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.body_.callid = v;
+        self
+    }
     /// call-associated data (may be empty; max 16k)
     pub fn callappdata(mut self, v: impl Into<String>) -> Self {
         self.body_.callappdata = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callappdata`.
+    pub fn set_callappdata(mut self, v: Option<String>) -> Self {
+        self.body_.callappdata = v;
         self
     }
     /// Replaces the whole request body.
@@ -12895,8 +14557,24 @@ impl<'a> VoicecallConfjoinBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.confjoin";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -12905,7 +14583,7 @@ impl<'a> VoicecallConfjoinBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -12914,7 +14592,7 @@ impl<'a> VoicecallConfjoinBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallConfjoinResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_CONFJOIN, call).await?)
     }
@@ -12922,8 +14600,8 @@ impl<'a> VoicecallConfjoinBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.confjoin`: Making a three-party call (`POST /agentgateway/resource/voicecall/{agentid}/confjoin`).
-    pub fn voicecall_confjoin(&self) -> VoicecallConfjoinBuilder<'_> {
-        VoicecallConfjoinBuilder::new(self)
+    pub fn voicecall_confjoin(&self) -> VoicecallConfjoinBuilder {
+        VoicecallConfjoinBuilder::new(self.clone())
     }
 }
 
@@ -12931,22 +14609,34 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/thirdPartyConfTransmitNum` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1256.html>
 ///
-/// In an agent + customer + third-party IVR call, passes the customer's key presses to the IVR without recording the digit tones on the agent side. Log name thirdPartyConfTransmitNum. No body. Response, events (none) and errors from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1256.html (2024-09-24) and cec_07_0391 (2025-11-13); the newer copy says only the customer dials (older: agent and customer). The only listed error is 10001 (not in the CC-Gateway error table).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallThirdpartyconftransmitnumBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallThirdpartyconftransmitnumBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallThirdpartyconftransmitnumBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallThirdpartyconftransmitnumBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl VoicecallThirdpartyconftransmitnumBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallThirdpartyconftransmitnumBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -12956,15 +14646,31 @@ impl<'a> VoicecallThirdpartyconftransmitnumBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.thirdpartyconftransmitnum";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -12975,7 +14681,7 @@ impl<'a> VoicecallThirdpartyconftransmitnumBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallThirdpartyconftransmitnumResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_THIRDPARTYCONFTRANSMITNUM, call).await?)
     }
@@ -12983,8 +14689,8 @@ impl<'a> VoicecallThirdpartyconftransmitnumBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.thirdpartyconftransmitnum`: Passing digits in a conference (third-party IVR) (`POST /agentgateway/resource/voicecall/{agentid}/thirdPartyConfTransmitNum`).
-    pub fn voicecall_thirdpartyconftransmitnum(&self) -> VoicecallThirdpartyconftransmitnumBuilder<'_> {
-        VoicecallThirdpartyconftransmitnumBuilder::new(self)
+    pub fn voicecall_thirdpartyconftransmitnum(&self) -> VoicecallThirdpartyconftransmitnumBuilder {
+        VoicecallThirdpartyconftransmitnumBuilder::new(self.clone())
     }
 }
 
@@ -12992,28 +14698,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/seconddialex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1244.html>
 ///
-/// On an established call (DTMF collection); '#' allowed; video calls not supported. No body, no events. Response/errors from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1244.html.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallSeconddialexBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallSeconddialexBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     number: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallSeconddialexBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallSeconddialexBuilder { client_: client, agentid: None, number: None, extra_: Vec::new() }
+impl VoicecallSeconddialexBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallSeconddialexBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            number: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// query parameter: digits to send (1-24 digits, * or #) Required.
     pub fn number(mut self, v: impl Into<String>) -> Self {
         self.number = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `number`.
+    pub fn set_number(mut self, v: Option<String>) -> Self {
+        self.number = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -13023,8 +14747,24 @@ impl<'a> VoicecallSeconddialexBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.seconddialex";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -13036,7 +14776,7 @@ impl<'a> VoicecallSeconddialexBuilder<'a> {
             cec_core::validate::min_len(op, "number", v, 1)?;
             cec_core::validate::max_len(op, "number", v, 24)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13050,7 +14790,7 @@ impl<'a> VoicecallSeconddialexBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallSeconddialexResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_SECONDDIALEX, call).await?)
     }
@@ -13058,8 +14798,8 @@ impl<'a> VoicecallSeconddialexBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.seconddialex`: Two-stage dialing (extended) (`POST /agentgateway/resource/voicecall/{agentid}/seconddialex`).
-    pub fn voicecall_seconddialex(&self) -> VoicecallSeconddialexBuilder<'_> {
-        VoicecallSeconddialexBuilder::new(self)
+    pub fn voicecall_seconddialex(&self) -> VoicecallSeconddialexBuilder {
+        VoicecallSeconddialexBuilder::new(self.clone())
     }
 }
 
@@ -13067,28 +14807,46 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/voicecall/{agentid}/snatchpickup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0387.html>
 ///
-/// Target agent ringing; not an internal call; same group; caller needs group-pickup permission and must be idle. Header table lists only Content-Type (no Guid), hence auth none as documented; sending the Guid is likely harmless but undocumented. No body; no log name given. Picker gets AgentOther_PhoneAlerting, then after answering the phone the other listed events. Details from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1252.html (2024); newest en-us id cec_07_0387 not fully read. Project spec: auth set to guid like every other agent-side call (only sign-in and config login go without it); the page's header table names only Content-Type.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallSnatchpickupBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallSnatchpickupBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     dest_work_no: Option<i64>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallSnatchpickupBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallSnatchpickupBuilder { client_: client, agentid: None, dest_work_no: None, extra_: Vec::new() }
+impl VoicecallSnatchpickupBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallSnatchpickupBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            dest_work_no: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// query parameter: agent whose ringing call is picked up (101-59999 (older copy)) Required.
     pub fn dest_work_no(mut self, v: i64) -> Self {
         self.dest_work_no = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `destWorkNo`.
+    pub fn set_dest_work_no(mut self, v: Option<i64>) -> Self {
+        self.dest_work_no = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -13098,8 +14856,24 @@ impl<'a> VoicecallSnatchpickupBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.snatchpickup";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -13110,7 +14884,7 @@ impl<'a> VoicecallSnatchpickupBuilder<'a> {
         if let Some(v) = &self.dest_work_no {
             cec_core::validate::range(op, "destWorkNo", *v, 101, 59999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13124,7 +14898,7 @@ impl<'a> VoicecallSnatchpickupBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallSnatchpickupResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_SNATCHPICKUP, call).await?)
     }
@@ -13132,8 +14906,8 @@ impl<'a> VoicecallSnatchpickupBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.snatchpickup`: Picking up another agent's call (`PUT /agentgateway/resource/voicecall/{agentid}/snatchpickup`).
-    pub fn voicecall_snatchpickup(&self) -> VoicecallSnatchpickupBuilder<'_> {
-        VoicecallSnatchpickupBuilder::new(self)
+    pub fn voicecall_snatchpickup(&self) -> VoicecallSnatchpickupBuilder {
+        VoicecallSnatchpickupBuilder::new(self.clone())
     }
 }
 
@@ -13141,22 +14915,29 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/phonepickup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1254.html>
 ///
-/// Phone linkage enabled and AgentOther_PhoneAlerting received; eSpace 7910 IP phones only. No body. Read from zh copies https://support.huaweicloud.com/intl/zh-cn/api-cec/cec_07_0389.html (2025-11-13) and .../intl/zh-cn/api-cec/cec_07_1254.html.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallPhonepickupBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallPhonepickupBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallPhonepickupBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallPhonepickupBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl VoicecallPhonepickupBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallPhonepickupBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -13166,15 +14947,31 @@ impl<'a> VoicecallPhonepickupBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.phonepickup";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13185,7 +14982,7 @@ impl<'a> VoicecallPhonepickupBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallPhonepickupResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_PHONEPICKUP, call).await?)
     }
@@ -13193,8 +14990,8 @@ impl<'a> VoicecallPhonepickupBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.phonepickup`: Taking the linked phone off hook (`POST /agentgateway/resource/voicecall/{agentid}/phonepickup`).
-    pub fn voicecall_phonepickup(&self) -> VoicecallPhonepickupBuilder<'_> {
-        VoicecallPhonepickupBuilder::new(self)
+    pub fn voicecall_phonepickup(&self) -> VoicecallPhonepickupBuilder {
+        VoicecallPhonepickupBuilder::new(self.clone())
     }
 }
 
@@ -13202,22 +14999,29 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/voicecall/{agentid}/phonehangup` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1255.html>
 ///
-/// Rejects the ringing call; phone linkage enabled and AgentOther_PhoneAlerting received; eSpace 7910 IP phones only. No body. Read from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1255.html (2024-09-24) and https://support.huaweicloud.com/api-ccfs-cec/cec_07_0390.html (2025-11-13).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VoicecallPhonehangupBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VoicecallPhonehangupBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> VoicecallPhonehangupBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VoicecallPhonehangupBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl VoicecallPhonehangupBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VoicecallPhonehangupBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent (platform employee) ID (101-999999 (older copies: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -13227,15 +15031,31 @@ impl<'a> VoicecallPhonehangupBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "voicecall.phonehangup";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13246,7 +15066,7 @@ impl<'a> VoicecallPhonehangupBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<VoicecallPhonehangupResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&VOICECALL_PHONEHANGUP, call).await?)
     }
@@ -13254,8 +15074,8 @@ impl<'a> VoicecallPhonehangupBuilder<'a> {
 
 impl crate::Client {
     /// `voicecall.phonehangup`: Rejecting a call on the linked phone (`POST /agentgateway/resource/voicecall/{agentid}/phonehangup`).
-    pub fn voicecall_phonehangup(&self) -> VoicecallPhonehangupBuilder<'_> {
-        VoicecallPhonehangupBuilder::new(self)
+    pub fn voicecall_phonehangup(&self) -> VoicecallPhonehangupBuilder {
+        VoicecallPhonehangupBuilder::new(self.clone())
     }
 }
 
@@ -13263,23 +15083,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/recordplay/{agentid}/play` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0394.html>
 ///
-/// Agent signed in and not in a call; the sign-in phone is called and the file plays after answer. Any recording file can be played. Play/Play_Succ listed on the page; state events per dev guide. Body from Chinese page cec_07_4202.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayPlayBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayPlayBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: RecordplayPlayBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordplayPlayBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayPlayBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl RecordplayPlayBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayPlayBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// file path (max 100 chars) Required.
@@ -13287,9 +15120,19 @@ impl<'a> RecordplayPlayBuilder<'a> {
         self.body_.voicepath = Some(v.into());
         self
     }
+    /// Sets or clears the body field `voicepath`.
+    pub fn set_voicepath(mut self, v: Option<String>) -> Self {
+        self.body_.voicepath = v;
+        self
+    }
     /// start offset in seconds (field name spelled this way in docs)
     pub fn startpostion(mut self, v: i64) -> Self {
         self.body_.startpostion = Some(v);
+        self
+    }
+    /// Sets or clears the body field `startpostion`.
+    pub fn set_startpostion(mut self, v: Option<i64>) -> Self {
+        self.body_.startpostion = v;
         self
     }
     /// volume (default "50"; up to 5 digits)
@@ -13297,9 +15140,19 @@ impl<'a> RecordplayPlayBuilder<'a> {
         self.body_.volumechange = Some(v.into());
         self
     }
+    /// Sets or clears the body field `volumechange`.
+    pub fn set_volumechange(mut self, v: Option<String>) -> Self {
+        self.body_.volumechange = v;
+        self
+    }
     /// speed (default "50"; up to 5 digits)
     pub fn speedchange(mut self, v: impl Into<String>) -> Self {
         self.body_.speedchange = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `speedchange`.
+    pub fn set_speedchange(mut self, v: Option<String>) -> Self {
+        self.body_.speedchange = v;
         self
     }
     /// play count (default 1; other values treated as 1)
@@ -13307,14 +15160,29 @@ impl<'a> RecordplayPlayBuilder<'a> {
         self.body_.times = Some(v);
         self
     }
+    /// Sets or clears the body field `times`.
+    pub fn set_times(mut self, v: Option<i64>) -> Self {
+        self.body_.times = v;
+        self
+    }
     /// file encoding (only 0 supported (default))
     pub fn codeformat(mut self, v: i64) -> Self {
         self.body_.codeformat = Some(v);
         self
     }
+    /// Sets or clears the body field `codeformat`.
+    pub fn set_codeformat(mut self, v: Option<i64>) -> Self {
+        self.body_.codeformat = v;
+        self
+    }
     /// distributed call-center node ID, from the recording-start event
     pub fn location_id(mut self, v: i64) -> Self {
         self.body_.location_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `locationId`.
+    pub fn set_location_id(mut self, v: Option<i64>) -> Self {
+        self.body_.location_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -13337,8 +15205,24 @@ impl<'a> RecordplayPlayBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.play";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -13347,7 +15231,7 @@ impl<'a> RecordplayPlayBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13356,7 +15240,7 @@ impl<'a> RecordplayPlayBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayPlayResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_PLAY, call).await?)
     }
@@ -13364,8 +15248,8 @@ impl<'a> RecordplayPlayBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.play`: Start playing an announcement (recording file) to the agent (`PUT /agentgateway/resource/recordplay/{agentid}/play`).
-    pub fn recordplay_play(&self) -> RecordplayPlayBuilder<'_> {
-        RecordplayPlayBuilder::new(self)
+    pub fn recordplay_play(&self) -> RecordplayPlayBuilder {
+        RecordplayPlayBuilder::new(self.clone())
     }
 }
 
@@ -13373,22 +15257,29 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/pauseplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0395.html>
 ///
-/// Agent signed in, not in a call, playing an announcement. No body.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayPausePlayBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayPausePlayBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordplayPausePlayBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayPausePlayBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl RecordplayPausePlayBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayPausePlayBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -13398,15 +15289,31 @@ impl<'a> RecordplayPausePlayBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.pausePlay";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13417,7 +15324,7 @@ impl<'a> RecordplayPausePlayBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayPausePlayResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_PAUSE_PLAY, call).await?)
     }
@@ -13425,8 +15332,8 @@ impl<'a> RecordplayPausePlayBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.pausePlay`: Pause announcement playback (`POST /agentgateway/resource/recordplay/{agentid}/pauseplay`).
-    pub fn recordplay_pause_play(&self) -> RecordplayPausePlayBuilder<'_> {
-        RecordplayPausePlayBuilder::new(self)
+    pub fn recordplay_pause_play(&self) -> RecordplayPausePlayBuilder {
+        RecordplayPausePlayBuilder::new(self.clone())
     }
 }
 
@@ -13434,22 +15341,29 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/resumeplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0396.html>
 ///
-/// Agent signed in, not in a call, announcement paused. No body. Event per dev guide; error codes not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; no stored copy reached the error list; still outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayResumePlayBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayResumePlayBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordplayResumePlayBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayResumePlayBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl RecordplayResumePlayBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayResumePlayBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -13459,15 +15373,31 @@ impl<'a> RecordplayResumePlayBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.resumePlay";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13478,7 +15408,7 @@ impl<'a> RecordplayResumePlayBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayResumePlayResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_RESUME_PLAY, call).await?)
     }
@@ -13486,8 +15416,8 @@ impl<'a> RecordplayResumePlayBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.resumePlay`: Resume a paused announcement (`POST /agentgateway/resource/recordplay/{agentid}/resumeplay`).
-    pub fn recordplay_resume_play(&self) -> RecordplayResumePlayBuilder<'_> {
-        RecordplayResumePlayBuilder::new(self)
+    pub fn recordplay_resume_play(&self) -> RecordplayResumePlayBuilder {
+        RecordplayResumePlayBuilder::new(self.clone())
     }
 }
 
@@ -13495,28 +15425,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/forefast/{time}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0397.html>
 ///
-/// Agent signed in and playing. No body. Error codes not captured.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayForeFastBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayForeFastBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     time: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordplayForeFastBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayForeFastBuilder { client_: client, agentid: None, time: None, extra_: Vec::new() }
+impl RecordplayForeFastBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayForeFastBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            time: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: seconds to jump (0-2147483647) Required.
     pub fn time(mut self, v: impl Into<String>) -> Self {
         self.time = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `time`.
+    pub fn set_time(mut self, v: Option<String>) -> Self {
+        self.time = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -13526,8 +15474,24 @@ impl<'a> RecordplayForeFastBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.foreFast";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -13535,7 +15499,7 @@ impl<'a> RecordplayForeFastBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "time", &self.time)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13549,7 +15513,7 @@ impl<'a> RecordplayForeFastBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayForeFastResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_FORE_FAST, call).await?)
     }
@@ -13557,8 +15521,8 @@ impl<'a> RecordplayForeFastBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.foreFast`: Fast-forward playback (`POST /agentgateway/resource/recordplay/{agentid}/forefast/{time}`).
-    pub fn recordplay_fore_fast(&self) -> RecordplayForeFastBuilder<'_> {
-        RecordplayForeFastBuilder::new(self)
+    pub fn recordplay_fore_fast(&self) -> RecordplayForeFastBuilder {
+        RecordplayForeFastBuilder::new(self.clone())
     }
 }
 
@@ -13566,28 +15530,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/backfast/{time}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0398.html>
 ///
-/// Agent signed in and playing. No body. Docs label time as fast-forward duration. Error codes not captured.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayBackFastBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayBackFastBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     time: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordplayBackFastBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayBackFastBuilder { client_: client, agentid: None, time: None, extra_: Vec::new() }
+impl RecordplayBackFastBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayBackFastBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            time: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: seconds to jump (0-2147483647) Required.
     pub fn time(mut self, v: impl Into<String>) -> Self {
         self.time = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `time`.
+    pub fn set_time(mut self, v: Option<String>) -> Self {
+        self.time = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -13597,8 +15579,24 @@ impl<'a> RecordplayBackFastBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.backFast";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -13606,7 +15604,7 @@ impl<'a> RecordplayBackFastBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "time", &self.time)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13620,7 +15618,7 @@ impl<'a> RecordplayBackFastBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayBackFastResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_BACK_FAST, call).await?)
     }
@@ -13628,8 +15626,8 @@ impl<'a> RecordplayBackFastBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.backFast`: Rewind playback (`POST /agentgateway/resource/recordplay/{agentid}/backfast/{time}`).
-    pub fn recordplay_back_fast(&self) -> RecordplayBackFastBuilder<'_> {
-        RecordplayBackFastBuilder::new(self)
+    pub fn recordplay_back_fast(&self) -> RecordplayBackFastBuilder {
+        RecordplayBackFastBuilder::new(self.clone())
     }
 }
 
@@ -13637,32 +15635,55 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/recordplay/{agentid}/stopplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0399.html>
 ///
-/// Agent signed in and playing. No body.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayStopPlayBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayStopPlayBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> RecordplayStopPlayBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayStopPlayBuilder { client_: client, agentid: None }
+impl RecordplayStopPlayBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayStopPlayBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.stopPlay";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13670,7 +15691,7 @@ impl<'a> RecordplayStopPlayBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayStopPlayResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_STOP_PLAY, call).await?)
     }
@@ -13678,8 +15699,8 @@ impl<'a> RecordplayStopPlayBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.stopPlay`: Stop announcement playback (`DELETE /agentgateway/resource/recordplay/{agentid}/stopplay`).
-    pub fn recordplay_stop_play(&self) -> RecordplayStopPlayBuilder<'_> {
-        RecordplayStopPlayBuilder::new(self)
+    pub fn recordplay_stop_play(&self) -> RecordplayStopPlayBuilder {
+        RecordplayStopPlayBuilder::new(self.clone())
     }
 }
 
@@ -13687,23 +15708,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/recordplay/{agentid}/record` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0402.html>
 ///
-/// Private cloud only; not after an inspector inserts/listens/whispers; no video recording; gated by IF_ENABLE_AGENT_SELFRECORD in basic.properties. Agent signed in with no current recording task. Log name beginRecord. Body from zh copy api-ccfs-cec/cec_07_4210 (2025-11-13) and guide fragment huaweicloud.com/guide/productsdesc-bms_c072973538416812483a638be088bcabsupport1; response fields from the sample in guide digest category-c072973538416812483a638be088bcab... (result.taskId); the response table, events and errors were not read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayRecordBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayRecordBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: RecordplayRecordBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordplayRecordBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayRecordBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl RecordplayRecordBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayRecordBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// recording file path (max 100 chars; may be empty; when absent the system names it &lt;drive&gt;:\&lt;VDN&gt;\&lt;media type&gt;\&lt;date&gt;\&lt;agent&gt;\&lt;file&gt; (drive from MAPPINGDISK in basic.properties, default Y))
@@ -13711,9 +15745,19 @@ impl<'a> RecordplayRecordBuilder<'a> {
         self.body_.file_name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `fileName`.
+    pub fn set_file_name(mut self, v: Option<String>) -> Self {
+        self.body_.file_name = v;
+        self
+    }
     /// media type to record (only 5 (ordinary voice) is accepted) Required.
     pub fn media_type(mut self, v: i64) -> Self {
         self.body_.media_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `mediaType`.
+    pub fn set_media_type(mut self, v: Option<i64>) -> Self {
+        self.body_.media_type = v;
         self
     }
     /// recording mode (0 = overwrite, 1 = append; other or absent = 0)
@@ -13721,9 +15765,19 @@ impl<'a> RecordplayRecordBuilder<'a> {
         self.body_.record_mode = Some(v);
         self
     }
+    /// Sets or clears the body field `recordMode`.
+    pub fn set_record_mode(mut self, v: Option<i64>) -> Self {
+        self.body_.record_mode = v;
+        self
+    }
     /// file format (0 = resource default, 1 = 24K VOX, 2 = 32K VOX, 3 = 64K A-law; default 0; one format per system, matching the UAP playback format)
     pub fn record_format(mut self, v: i64) -> Self {
         self.body_.record_format = Some(v);
+        self
+    }
+    /// Sets or clears the body field `recordFormat`.
+    pub fn set_record_format(mut self, v: Option<i64>) -> Self {
+        self.body_.record_format = v;
         self
     }
     /// Replaces the whole request body.
@@ -13746,8 +15800,24 @@ impl<'a> RecordplayRecordBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.record";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -13756,7 +15826,7 @@ impl<'a> RecordplayRecordBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13765,7 +15835,7 @@ impl<'a> RecordplayRecordBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayRecordResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_RECORD, call).await?)
     }
@@ -13773,8 +15843,8 @@ impl<'a> RecordplayRecordBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.record`: Start voice recording for the agent (`PUT /agentgateway/resource/recordplay/{agentid}/record`).
-    pub fn recordplay_record(&self) -> RecordplayRecordBuilder<'_> {
-        RecordplayRecordBuilder::new(self)
+    pub fn recordplay_record(&self) -> RecordplayRecordBuilder {
+        RecordplayRecordBuilder::new(self.clone())
     }
 }
 
@@ -13782,32 +15852,55 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/recordplay/{agentid}/stoprecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0403.html>
 ///
-/// Agent signed in and recording. No body. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayStopRecordBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayStopRecordBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> RecordplayStopRecordBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayStopRecordBuilder { client_: client, agentid: None }
+impl RecordplayStopRecordBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayStopRecordBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.stopRecord";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13815,7 +15908,7 @@ impl<'a> RecordplayStopRecordBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayStopRecordResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_STOP_RECORD, call).await?)
     }
@@ -13823,8 +15916,8 @@ impl<'a> RecordplayStopRecordBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.stopRecord`: Stop voice recording (`DELETE /agentgateway/resource/recordplay/{agentid}/stoprecord`).
-    pub fn recordplay_stop_record(&self) -> RecordplayStopRecordBuilder<'_> {
-        RecordplayStopRecordBuilder::new(self)
+    pub fn recordplay_stop_record(&self) -> RecordplayStopRecordBuilder {
+        RecordplayStopRecordBuilder::new(self.clone())
     }
 }
 
@@ -13832,23 +15925,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/netplay` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4212.html>
 ///
-/// Network call center enabled; agent signed in and not in a three-party call. Body not captured. Page seen in 2025-03-31 issue (cec_07_4212). Any recording file can be played, so use with care. Log name beginNetPlay. Body and response field names from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_4212.html (2024-09-24); the excerpt ended at the response field result (its type, the events and the errors were not read), so still outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayNetPlayBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayNetPlayBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: RecordplayNetPlayBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordplayNetPlayBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordplayNetPlayBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl RecordplayNetPlayBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordplayNetPlayBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path of the file to play (max 100 chars) Required.
@@ -13856,9 +15962,19 @@ impl<'a> RecordplayNetPlayBuilder<'a> {
         self.body_.file_name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `fileName`.
+    pub fn set_file_name(mut self, v: Option<String>) -> Self {
+        self.body_.file_name = v;
+        self
+    }
     /// start offset in the file (seconds)
     pub fn position(mut self, v: i64) -> Self {
         self.body_.position = Some(v);
+        self
+    }
+    /// Sets or clears the body field `position`.
+    pub fn set_position(mut self, v: Option<i64>) -> Self {
+        self.body_.position = v;
         self
     }
     /// play count (1 = once (default), 0 = loop without end; other values act as 1)
@@ -13866,9 +15982,19 @@ impl<'a> RecordplayNetPlayBuilder<'a> {
         self.body_.play_time = Some(v);
         self
     }
+    /// Sets or clears the body field `playTime`.
+    pub fn set_play_time(mut self, v: Option<i64>) -> Self {
+        self.body_.play_time = v;
+        self
+    }
     /// file encoding (0 = resource-side default (default), 1 = 24K VOX, 2 = 32K VOX)
     pub fn file_format(mut self, v: i64) -> Self {
         self.body_.file_format = Some(v);
+        self
+    }
+    /// Sets or clears the body field `fileFormat`.
+    pub fn set_file_format(mut self, v: Option<i64>) -> Self {
+        self.body_.file_format = v;
         self
     }
     /// call center holding the file (client ID of the CCS client in the NIRC configuration) Required.
@@ -13876,9 +16002,19 @@ impl<'a> RecordplayNetPlayBuilder<'a> {
         self.body_.cc_id = Some(v);
         self
     }
+    /// Sets or clears the body field `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.body_.cc_id = v;
+        self
+    }
     /// distributed node ID (0-65535; only used with a single UAP and distributed deployment enabled)
     pub fn location_id(mut self, v: i64) -> Self {
         self.body_.location_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `locationId`.
+    pub fn set_location_id(mut self, v: Option<i64>) -> Self {
+        self.body_.location_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -13901,8 +16037,24 @@ impl<'a> RecordplayNetPlayBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.netPlay";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -13911,7 +16063,7 @@ impl<'a> RecordplayNetPlayBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -13920,7 +16072,7 @@ impl<'a> RecordplayNetPlayBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayNetPlayResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_NET_PLAY, call).await?)
     }
@@ -13928,8 +16080,8 @@ impl<'a> RecordplayNetPlayBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.netPlay`: Play recording in network call-center scenario (`POST /agentgateway/resource/recordplay/{agentid}/netplay`).
-    pub fn recordplay_net_play(&self) -> RecordplayNetPlayBuilder<'_> {
-        RecordplayNetPlayBuilder::new(self)
+    pub fn recordplay_net_play(&self) -> RecordplayNetPlayBuilder {
+        RecordplayNetPlayBuilder::new(self.clone())
     }
 }
 
@@ -13937,20 +16089,23 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/recordplay/{agentid}/playrelocation` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0405.html>
 ///
-/// Agent signed in and playing a file or RBT via ACD. Added in AICC 24.400.0 with error codes 500-012/500-013. Body not captured. Log name playRelocation. Body, response, events (none listed) and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0405.html (2025-11-13).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordplayPlayRelocationBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordplayPlayRelocationBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: RecordplayPlayRelocationBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordplayPlayRelocationBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl RecordplayPlayRelocationBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         RecordplayPlayRelocationBuilder {
             client_: client,
+            options_: Default::default(),
             agentid: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -13961,9 +16116,19 @@ impl<'a> RecordplayPlayRelocationBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// relocation direction (0 = forward, 1 = backward; only effective when seekposition is 1)
     pub fn seekdirection(mut self, v: i64) -> Self {
         self.body_.seekdirection = Some(v);
+        self
+    }
+    /// Sets or clears the body field `seekdirection`.
+    pub fn set_seekdirection(mut self, v: Option<i64>) -> Self {
+        self.body_.seekdirection = v;
         self
     }
     /// relocation offset (seconds) Required.
@@ -13971,9 +16136,19 @@ impl<'a> RecordplayPlayRelocationBuilder<'a> {
         self.body_.seekseconds = Some(v);
         self
     }
+    /// Sets or clears the body field `seekseconds`.
+    pub fn set_seekseconds(mut self, v: Option<i64>) -> Self {
+        self.body_.seekseconds = v;
+        self
+    }
     /// reference point of the relocation (0 = from file start, 1 = from current position, 2 = from file end) Required.
     pub fn seekposition(mut self, v: i64) -> Self {
         self.body_.seekposition = Some(v);
+        self
+    }
+    /// Sets or clears the body field `seekposition`.
+    pub fn set_seekposition(mut self, v: Option<i64>) -> Self {
+        self.body_.seekposition = v;
         self
     }
     /// Replaces the whole request body.
@@ -13996,8 +16171,24 @@ impl<'a> RecordplayPlayRelocationBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recordplay.playRelocation";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -14006,7 +16197,7 @@ impl<'a> RecordplayPlayRelocationBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14015,7 +16206,7 @@ impl<'a> RecordplayPlayRelocationBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordplayPlayRelocationResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORDPLAY_PLAY_RELOCATION, call).await?)
     }
@@ -14023,8 +16214,8 @@ impl<'a> RecordplayPlayRelocationBuilder<'a> {
 
 impl crate::Client {
     /// `recordplay.playRelocation`: Redirect (relocate) voice playing to a position (`POST /agentgateway/resource/recordplay/{agentid}/playrelocation`).
-    pub fn recordplay_play_relocation(&self) -> RecordplayPlayRelocationBuilder<'_> {
-        RecordplayPlayRelocationBuilder::new(self)
+    pub fn recordplay_play_relocation(&self) -> RecordplayPlayRelocationBuilder {
+        RecordplayPlayRelocationBuilder::new(self.clone())
     }
 }
 
@@ -14032,32 +16223,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/agentvdnskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0409.html>
 ///
-/// Agent signed in. Fields from Chinese page cec_07_0409 (newest).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QueuedeviceAgentVdnSkillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QueuedeviceAgentVdnSkillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> QueuedeviceAgentVdnSkillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QueuedeviceAgentVdnSkillBuilder { client_: client, agentid: None }
+impl QueuedeviceAgentVdnSkillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QueuedeviceAgentVdnSkillBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "queuedevice.agentVdnSkill";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14065,7 +16279,7 @@ impl<'a> QueuedeviceAgentVdnSkillBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QueuedeviceAgentVdnSkillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUEUEDEVICE_AGENT_VDN_SKILL, call).await?)
     }
@@ -14073,8 +16287,8 @@ impl<'a> QueuedeviceAgentVdnSkillBuilder<'a> {
 
 impl crate::Client {
     /// `queuedevice.agentVdnSkill`: Skill queue info of the agent's home VDN/VCC (`GET /agentgateway/resource/queuedevice/{agentid}/agentvdnskill`).
-    pub fn queuedevice_agent_vdn_skill(&self) -> QueuedeviceAgentVdnSkillBuilder<'_> {
-        QueuedeviceAgentVdnSkillBuilder::new(self)
+    pub fn queuedevice_agent_vdn_skill(&self) -> QueuedeviceAgentVdnSkillBuilder {
+        QueuedeviceAgentVdnSkillBuilder::new(self.clone())
     }
 }
 
@@ -14082,28 +16296,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/queuedevice/{agentid}/queryacdstat` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0411.html>
 ///
-/// Agent signed in. Docs type skills as List. Result table continues past skillDescrip (further fields not captured). Fields from the Chinese page (intl/zh-cn cec_07_1023). Retry class set to safe: a statistics query with no side effect, although sent as POST.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QueuedeviceQueryAcdStatBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QueuedeviceQueryAcdStatBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: QueuedeviceQueryAcdStatBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QueuedeviceQueryAcdStatBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QueuedeviceQueryAcdStatBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl QueuedeviceQueryAcdStatBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QueuedeviceQueryAcdStatBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// skill queue IDs (at most 100 entries) Required.
     pub fn skills(mut self, v: Vec<i64>) -> Self {
         self.body_.skills = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skills`.
+    pub fn set_skills(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.skills = v;
         self
     }
     /// Replaces the whole request body.
@@ -14126,8 +16358,24 @@ impl<'a> QueuedeviceQueryAcdStatBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "queuedevice.queryAcdStat";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -14136,7 +16384,7 @@ impl<'a> QueuedeviceQueryAcdStatBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14145,7 +16393,7 @@ impl<'a> QueuedeviceQueryAcdStatBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QueuedeviceQueryAcdStatResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUEUEDEVICE_QUERY_ACD_STAT, call).await?)
     }
@@ -14153,8 +16401,8 @@ impl<'a> QueuedeviceQueryAcdStatBuilder<'a> {
 
 impl crate::Client {
     /// `queuedevice.queryAcdStat`: Statistics of a set of skill queues (`POST /agentgateway/resource/queuedevice/{agentid}/queryacdstat`).
-    pub fn queuedevice_query_acd_stat(&self) -> QueuedeviceQueryAcdStatBuilder<'_> {
-        QueuedeviceQueryAcdStatBuilder::new(self)
+    pub fn queuedevice_query_acd_stat(&self) -> QueuedeviceQueryAcdStatBuilder {
+        QueuedeviceQueryAcdStatBuilder::new(self.clone())
     }
 }
 
@@ -14162,32 +16410,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/waitnum` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0407.html>
 ///
-/// Agent signed in. Query interfaces are flow-controlled (default 5 requests per 2 s per agent). Fields from Chinese page cec_07_0407.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QueuedeviceWaitNumBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QueuedeviceWaitNumBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> QueuedeviceWaitNumBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QueuedeviceWaitNumBuilder { client_: client, agentid: None }
+impl QueuedeviceWaitNumBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QueuedeviceWaitNumBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "queuedevice.waitNum";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14195,7 +16466,7 @@ impl<'a> QueuedeviceWaitNumBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QueuedeviceWaitNumResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUEUEDEVICE_WAIT_NUM, call).await?)
     }
@@ -14203,8 +16474,8 @@ impl<'a> QueuedeviceWaitNumBuilder<'a> {
 
 impl crate::Client {
     /// `queuedevice.waitNum`: Number of users queuing in the agent's configured skill queues (`GET /agentgateway/resource/queuedevice/{agentid}/waitnum`).
-    pub fn queuedevice_wait_num(&self) -> QueuedeviceWaitNumBuilder<'_> {
-        QueuedeviceWaitNumBuilder::new(self)
+    pub fn queuedevice_wait_num(&self) -> QueuedeviceWaitNumBuilder {
+        QueuedeviceWaitNumBuilder::new(self.clone())
     }
 }
 
@@ -14212,32 +16483,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/waitnumbyagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0408.html>
 ///
-/// Agent signed in. No events. Fields from Chinese page intl/zh-cn cec_07_1020.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QueuedeviceWaitNumByAgentBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QueuedeviceWaitNumByAgentBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> QueuedeviceWaitNumByAgentBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QueuedeviceWaitNumByAgentBuilder { client_: client, agentid: None }
+impl QueuedeviceWaitNumByAgentBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QueuedeviceWaitNumByAgentBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "queuedevice.waitNumByAgent";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14245,7 +16539,7 @@ impl<'a> QueuedeviceWaitNumByAgentBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QueuedeviceWaitNumByAgentResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUEUEDEVICE_WAIT_NUM_BY_AGENT, call).await?)
     }
@@ -14253,8 +16547,8 @@ impl<'a> QueuedeviceWaitNumByAgentBuilder<'a> {
 
 impl crate::Client {
     /// `queuedevice.waitNumByAgent`: Number of users queuing in skill queues the agent signed in to (`GET /agentgateway/resource/queuedevice/{agentid}/waitnumbyagent`).
-    pub fn queuedevice_wait_num_by_agent(&self) -> QueuedeviceWaitNumByAgentBuilder<'_> {
-        QueuedeviceWaitNumByAgentBuilder::new(self)
+    pub fn queuedevice_wait_num_by_agent(&self) -> QueuedeviceWaitNumByAgentBuilder {
+        QueuedeviceWaitNumByAgentBuilder::new(self.clone())
     }
 }
 
@@ -14262,22 +16556,29 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/skillwaitnum/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0410.html>
 ///
-/// Agent signed in. Fields from Chinese page intl/zh-cn cec_07_1022 (its example shows result as {}).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QueuedeviceSkillWaitNumBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QueuedeviceSkillWaitNumBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     skillid: Option<i64>,
 }
 
-impl<'a> QueuedeviceSkillWaitNumBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QueuedeviceSkillWaitNumBuilder { client_: client, agentid: None, skillid: None }
+impl QueuedeviceSkillWaitNumBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QueuedeviceSkillWaitNumBuilder { client_: client, options_: Default::default(), agentid: None, skillid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: skill queue ID Required.
@@ -14285,8 +16586,29 @@ impl<'a> QueuedeviceSkillWaitNumBuilder<'a> {
         self.skillid = Some(v);
         self
     }
+    /// Sets or clears the path parameter `skillid`.
+    pub fn set_skillid(mut self, v: Option<i64>) -> Self {
+        self.skillid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "queuedevice.skillWaitNum";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -14294,7 +16616,7 @@ impl<'a> QueuedeviceSkillWaitNumBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "skillid", &self.skillid)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14305,7 +16627,7 @@ impl<'a> QueuedeviceSkillWaitNumBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QueuedeviceSkillWaitNumResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUEUEDEVICE_SKILL_WAIT_NUM, call).await?)
     }
@@ -14313,8 +16635,8 @@ impl<'a> QueuedeviceSkillWaitNumBuilder<'a> {
 
 impl crate::Client {
     /// `queuedevice.skillWaitNum`: Number of users queuing in a specified skill queue (`GET /agentgateway/resource/queuedevice/{agentid}/skillwaitnum/{skillid}`).
-    pub fn queuedevice_skill_wait_num(&self) -> QueuedeviceSkillWaitNumBuilder<'_> {
-        QueuedeviceSkillWaitNumBuilder::new(self)
+    pub fn queuedevice_skill_wait_num(&self) -> QueuedeviceSkillWaitNumBuilder {
+        QueuedeviceSkillWaitNumBuilder::new(self.clone())
     }
 }
 
@@ -14322,32 +16644,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/queuedevice/{agentid}/ivrinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0412.html>
 ///
-/// Agent signed in. No body. Response fields not captured (older copy cec_07_1024). Log name queryIVRInfoOnVdn. Response, events (none) and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1024.html (2024-09-24).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QueuedeviceIvrInfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QueuedeviceIvrInfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> QueuedeviceIvrInfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QueuedeviceIvrInfoBuilder { client_: client, agentid: None }
+impl QueuedeviceIvrInfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QueuedeviceIvrInfoBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "queuedevice.ivrInfo";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14355,7 +16700,7 @@ impl<'a> QueuedeviceIvrInfoBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QueuedeviceIvrInfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUEUEDEVICE_IVR_INFO, call).await?)
     }
@@ -14363,8 +16708,8 @@ impl<'a> QueuedeviceIvrInfoBuilder<'a> {
 
 impl crate::Client {
     /// `queuedevice.ivrInfo`: IVR information of the agent's VCC (`GET /agentgateway/resource/queuedevice/{agentid}/ivrinfo`).
-    pub fn queuedevice_ivr_info(&self) -> QueuedeviceIvrInfoBuilder<'_> {
-        QueuedeviceIvrInfoBuilder::new(self)
+    pub fn queuedevice_ivr_info(&self) -> QueuedeviceIvrInfoBuilder {
+        QueuedeviceIvrInfoBuilder::new(self.clone())
     }
 }
 
@@ -14372,21 +16717,24 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/agentbyskill/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0414.html>
 ///
-/// Agent signed in with permission to answer inbound calls; agents that may reject inbound calls are left out. Docs define an optional message body although the method is GET. Body fields from Chinese page intl/zh-cn cec_07_1025. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name queryAgentInfoBySkillId; zh copy api-ccfs-cec/cec_07_0414 (2025-11-13) was cut at the first result field (workno, string); still outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentgroupAgentBySkillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentgroupAgentBySkillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     skillid: Option<i64>,
     body_: AgentgroupAgentBySkillBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentgroupAgentBySkillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl AgentgroupAgentBySkillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         AgentgroupAgentBySkillBuilder {
             client_: client,
+            options_: Default::default(),
             agentid: None,
             skillid: None,
             body_: Default::default(),
@@ -14398,9 +16746,19 @@ impl<'a> AgentgroupAgentBySkillBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: skill queue ID Required.
     pub fn skillid(mut self, v: i64) -> Self {
         self.skillid = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `skillid`.
+    pub fn set_skillid(mut self, v: Option<i64>) -> Self {
+        self.skillid = v;
         self
     }
     /// max agents returned (1-500; only effective together with agentStatus)
@@ -14408,9 +16766,19 @@ impl<'a> AgentgroupAgentBySkillBuilder<'a> {
         self.body_.agent_limit = Some(v);
         self
     }
+    /// Sets or clears the body field `agentLimit`.
+    pub fn set_agent_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.agent_limit = v;
+        self
+    }
     /// agent states to include (agent state table)
     pub fn agent_status(mut self, v: Vec<i64>) -> Self {
         self.body_.agent_status = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentStatus`.
+    pub fn set_agent_status(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.agent_status = v;
         self
     }
     /// Replaces the whole request body.
@@ -14433,8 +16801,24 @@ impl<'a> AgentgroupAgentBySkillBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentgroup.agentBySkill";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -14444,7 +16828,7 @@ impl<'a> AgentgroupAgentBySkillBuilder<'a> {
         cec_core::validate::required(op, "skillid", &self.skillid)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14456,7 +16840,7 @@ impl<'a> AgentgroupAgentBySkillBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentgroupAgentBySkillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTGROUP_AGENT_BY_SKILL, call).await?)
     }
@@ -14464,8 +16848,8 @@ impl<'a> AgentgroupAgentBySkillBuilder<'a> {
 
 impl crate::Client {
     /// `agentgroup.agentBySkill`: Agents signed in to a skill queue (`GET /agentgateway/resource/agentgroup/{agentid}/agentbyskill/{skillid}`).
-    pub fn agentgroup_agent_by_skill(&self) -> AgentgroupAgentBySkillBuilder<'_> {
-        AgentgroupAgentBySkillBuilder::new(self)
+    pub fn agentgroup_agent_by_skill(&self) -> AgentgroupAgentBySkillBuilder {
+        AgentgroupAgentBySkillBuilder::new(self.clone())
     }
 }
 
@@ -14473,32 +16857,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/allonlineagents` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0416.html>
 ///
-/// Docs advise agentbyskill instead. Log name queryAllOnlineAgents. Response fields from zh copy intl/zh-cn cec_07_1027 and guide fragment https://huaweicloud.com/guide/productsdesc-bms_a64a82bbeab13e537420817620c3e360support0 (mirrors api-ccfs-cec/cec_07_1027); events/error codes of this page were not read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentgroupAllOnlineAgentsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentgroupAllOnlineAgentsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> AgentgroupAllOnlineAgentsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentgroupAllOnlineAgentsBuilder { client_: client, agentid: None }
+impl AgentgroupAllOnlineAgentsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentgroupAllOnlineAgentsBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentgroup.allOnlineAgents";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14506,7 +16913,7 @@ impl<'a> AgentgroupAllOnlineAgentsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentgroupAllOnlineAgentsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTGROUP_ALL_ONLINE_AGENTS, call).await?)
     }
@@ -14514,8 +16921,8 @@ impl<'a> AgentgroupAllOnlineAgentsBuilder<'a> {
 
 impl crate::Client {
     /// `agentgroup.allOnlineAgents`: (Not recommended) all online agents signed in to skill queues (`GET /agentgateway/resource/agentgroup/{agentid}/allonlineagents`).
-    pub fn agentgroup_all_online_agents(&self) -> AgentgroupAllOnlineAgentsBuilder<'_> {
-        AgentgroupAllOnlineAgentsBuilder::new(self)
+    pub fn agentgroup_all_online_agents(&self) -> AgentgroupAllOnlineAgentsBuilder {
+        AgentgroupAllOnlineAgentsBuilder::new(self.clone())
     }
 }
 
@@ -14523,22 +16930,29 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentgroup/{agentid}/agentbylist` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0417.html>
 ///
-/// Listed in URI table alongside agentid; same log name as agentbyskill. Request/response body not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; en-us cec_07_0417 (2025-12-04): agent signed in with permission to answer inbound calls; returns details of agents signed in to skill queues given by skill queue IDs (agents allowed to reject inbound calls are left out). Body/response not reached; still outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentgroupAgentByListBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentgroupAgentByListBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     media_types: Option<String>,
 }
 
-impl<'a> AgentgroupAgentByListBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentgroupAgentByListBuilder { client_: client, agentid: None, media_types: None }
+impl AgentgroupAgentByListBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentgroupAgentByListBuilder { client_: client, options_: Default::default(), agentid: None, media_types: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: media type string filter
@@ -14546,15 +16960,36 @@ impl<'a> AgentgroupAgentByListBuilder<'a> {
         self.media_types = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `mediaTypes`.
+    pub fn set_media_types(mut self, v: Option<String>) -> Self {
+        self.media_types = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentgroup.agentByList";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14565,7 +17000,7 @@ impl<'a> AgentgroupAgentByListBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentgroupAgentByListResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTGROUP_AGENT_BY_LIST, call).await?)
     }
@@ -14573,8 +17008,8 @@ impl<'a> AgentgroupAgentByListBuilder<'a> {
 
 impl crate::Client {
     /// `agentgroup.agentByList`: Agent details in batches (by skill queues) (`GET /agentgateway/resource/agentgroup/{agentid}/agentbylist`).
-    pub fn agentgroup_agent_by_list(&self) -> AgentgroupAgentByListBuilder<'_> {
-        AgentgroupAgentByListBuilder::new(self)
+    pub fn agentgroup_agent_by_list(&self) -> AgentgroupAgentByListBuilder {
+        AgentgroupAgentByListBuilder::new(self.clone())
     }
 }
 
@@ -14582,22 +17017,34 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0419.html>
 ///
-/// Agent signed in. Result table continues after mediaType (further fields not captured). Fields from Chinese page cec_07_1261.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataCallInfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataCallInfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     is_no_contain_last_call: Option<bool>,
 }
 
-impl<'a> CalldataCallInfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataCallInfoBuilder { client_: client, agentid: None, is_no_contain_last_call: None }
+impl CalldataCallInfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataCallInfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            is_no_contain_last_call: None,
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: whether to return last call when agent has none
@@ -14605,15 +17052,36 @@ impl<'a> CalldataCallInfoBuilder<'a> {
         self.is_no_contain_last_call = Some(v);
         self
     }
+    /// Sets or clears the query parameter `isNoContainLastCall`.
+    pub fn set_is_no_contain_last_call(mut self, v: Option<bool>) -> Self {
+        self.is_no_contain_last_call = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.callInfo";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14624,7 +17092,7 @@ impl<'a> CalldataCallInfoBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataCallInfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_CALL_INFO, call).await?)
     }
@@ -14632,8 +17100,8 @@ impl<'a> CalldataCallInfoBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.callInfo`: Query call information (`GET /agentgateway/resource/calldata/{agentid}/callinfo`).
-    pub fn calldata_call_info(&self) -> CalldataCallInfoBuilder<'_> {
-        CalldataCallInfoBuilder::new(self)
+    pub fn calldata_call_info(&self) -> CalldataCallInfoBuilder {
+        CalldataCallInfoBuilder::new(self.clone())
     }
 }
 
@@ -14641,23 +17109,36 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/appdata` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0420.html>
 ///
-/// Agent signed in and in a call. Base64 is encoding, not encryption.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataAppDataBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataAppDataBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     is_encode_result: Option<bool>,
     call_id: Option<String>,
 }
 
-impl<'a> CalldataAppDataBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataAppDataBuilder { client_: client, agentid: None, is_encode_result: None, call_id: None }
+impl CalldataAppDataBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataAppDataBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            is_encode_result: None,
+            call_id: None,
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: return data Base64-encoded (anything but true = false)
@@ -14665,20 +17146,46 @@ impl<'a> CalldataAppDataBuilder<'a> {
         self.is_encode_result = Some(v);
         self
     }
+    /// Sets or clears the query parameter `isEncodeResult`.
+    pub fn set_is_encode_result(mut self, v: Option<bool>) -> Self {
+        self.is_encode_result = v;
+        self
+    }
     /// query parameter: call to query; required for multimedia sessions
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.call_id = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.appData";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14692,7 +17199,7 @@ impl<'a> CalldataAppDataBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataAppDataResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_APP_DATA, call).await?)
     }
@@ -14700,8 +17207,8 @@ impl<'a> CalldataAppDataBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.appData`: Query call-associated data (`GET /agentgateway/resource/calldata/{agentid}/appdata`).
-    pub fn calldata_app_data(&self) -> CalldataAppDataBuilder<'_> {
-        CalldataAppDataBuilder::new(self)
+    pub fn calldata_app_data(&self) -> CalldataAppDataBuilder {
+        CalldataAppDataBuilder::new(self.clone())
     }
 }
 
@@ -14709,23 +17216,36 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/calldata/{agentid}/setcalldataex` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0421.html>
 ///
-/// Agent signed in and in a conversation. Fields read from the Chinese pages (cec_07_0421 / cec_07_1263).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataSetCallDataExBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataSetCallDataExBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: CalldataSetCallDataExBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataSetCallDataExBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataSetCallDataExBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl CalldataSetCallDataExBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataSetCallDataExBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// call ID
@@ -14733,14 +17253,29 @@ impl<'a> CalldataSetCallDataExBuilder<'a> {
         self.body_.callid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.body_.callid = v;
+        self
+    }
     /// associated data; stored AES128-CBC encrypted, logged only as length (raw content max 16 KB)
     pub fn calldata(mut self, v: impl Into<String>) -> Self {
         self.body_.calldata = Some(v.into());
         self
     }
+    /// Sets or clears the body field `calldata`.
+    pub fn set_calldata(mut self, v: Option<String>) -> Self {
+        self.body_.calldata = v;
+        self
+    }
     /// true if calldata is Base64-encoded (default false)
     pub fn is_data_encoded(mut self, v: bool) -> Self {
         self.body_.is_data_encoded = Some(v);
+        self
+    }
+    /// Sets or clears the body field `isDataEncoded`.
+    pub fn set_is_data_encoded(mut self, v: Option<bool>) -> Self {
+        self.body_.is_data_encoded = v;
         self
     }
     /// Replaces the whole request body.
@@ -14763,8 +17298,24 @@ impl<'a> CalldataSetCallDataExBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.setCallDataEx";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -14773,7 +17324,7 @@ impl<'a> CalldataSetCallDataExBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14782,7 +17333,7 @@ impl<'a> CalldataSetCallDataExBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataSetCallDataExResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_SET_CALL_DATA_EX, call).await?)
     }
@@ -14790,8 +17341,8 @@ impl<'a> CalldataSetCallDataExBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.setCallDataEx`: Set call-associated data (extended) (`PUT /agentgateway/resource/calldata/{agentid}/setcalldataex`).
-    pub fn calldata_set_call_data_ex(&self) -> CalldataSetCallDataExBuilder<'_> {
-        CalldataSetCallDataExBuilder::new(self)
+    pub fn calldata_set_call_data_ex(&self) -> CalldataSetCallDataExBuilder {
+        CalldataSetCallDataExBuilder::new(self.clone())
     }
 }
 
@@ -14799,32 +17350,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/holdlist` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0422.html>
 ///
-/// Agent signed in with non-automatic answering, in a call with a held call. Fields from Chinese pages cec_07_0422 / cec_07_1264.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataHoldListBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataHoldListBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> CalldataHoldListBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataHoldListBuilder { client_: client, agentid: None }
+impl CalldataHoldListBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataHoldListBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.holdList";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14832,7 +17406,7 @@ impl<'a> CalldataHoldListBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataHoldListResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_HOLD_LIST, call).await?)
     }
@@ -14840,8 +17414,8 @@ impl<'a> CalldataHoldListBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.holdList`: List of held calls (`GET /agentgateway/resource/calldata/{agentid}/holdlist`).
-    pub fn calldata_hold_list(&self) -> CalldataHoldListBuilder<'_> {
-        CalldataHoldListBuilder::new(self)
+    pub fn calldata_hold_list(&self) -> CalldataHoldListBuilder {
+        CalldataHoldListBuilder::new(self.clone())
     }
 }
 
@@ -14849,32 +17423,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfobeforeanswer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0423.html>
 ///
-/// Agent signed in and in a call (ringing). Response fields not captured. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name queryCallInfoBeforeAnswer (en-us cec_07_1265, 2025-11-13, same path); the response table was not reached in any stored copy; still outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataCallInfoBeforeAnswerBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataCallInfoBeforeAnswerBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> CalldataCallInfoBeforeAnswerBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataCallInfoBeforeAnswerBuilder { client_: client, agentid: None }
+impl CalldataCallInfoBeforeAnswerBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataCallInfoBeforeAnswerBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.callInfoBeforeAnswer";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14882,7 +17479,7 @@ impl<'a> CalldataCallInfoBeforeAnswerBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataCallInfoBeforeAnswerResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_CALL_INFO_BEFORE_ANSWER, call).await?)
     }
@@ -14890,8 +17487,8 @@ impl<'a> CalldataCallInfoBeforeAnswerBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.callInfoBeforeAnswer`: Call information before answering (`GET /agentgateway/resource/calldata/{agentid}/callinfobeforeanswer`).
-    pub fn calldata_call_info_before_answer(&self) -> CalldataCallInfoBeforeAnswerBuilder<'_> {
-        CalldataCallInfoBeforeAnswerBuilder::new(self)
+    pub fn calldata_call_info_before_answer(&self) -> CalldataCallInfoBeforeAnswerBuilder {
+        CalldataCallInfoBeforeAnswerBuilder::new(self.clone())
     }
 }
 
@@ -14899,22 +17496,29 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callinfobycallid/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0424.html>
 ///
-/// Agent signed in and in a call. Result table continues after mediaType (not captured). Fields from Chinese page cec_07_1266.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataCallInfoByCallIdBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataCallInfoByCallIdBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     callid: Option<String>,
 }
 
-impl<'a> CalldataCallInfoByCallIdBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataCallInfoByCallIdBuilder { client_: client, agentid: None, callid: None }
+impl CalldataCallInfoByCallIdBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataCallInfoByCallIdBuilder { client_: client, options_: Default::default(), agentid: None, callid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: call to query Required.
@@ -14922,8 +17526,29 @@ impl<'a> CalldataCallInfoByCallIdBuilder<'a> {
         self.callid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.callid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.callInfoByCallId";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -14931,7 +17556,7 @@ impl<'a> CalldataCallInfoByCallIdBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "callid", &self.callid)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -14942,7 +17567,7 @@ impl<'a> CalldataCallInfoByCallIdBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataCallInfoByCallIdResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_CALL_INFO_BY_CALL_ID, call).await?)
     }
@@ -14950,8 +17575,8 @@ impl<'a> CalldataCallInfoByCallIdBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.callInfoByCallId`: Call information by call ID (`GET /agentgateway/resource/calldata/{agentid}/callinfobycallid/{callid}`).
-    pub fn calldata_call_info_by_call_id(&self) -> CalldataCallInfoByCallIdBuilder<'_> {
-        CalldataCallInfoByCallIdBuilder::new(self)
+    pub fn calldata_call_info_by_call_id(&self) -> CalldataCallInfoByCallIdBuilder {
+        CalldataCallInfoByCallIdBuilder::new(self.clone())
     }
 }
 
@@ -14959,22 +17584,29 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/allcallinfoEx/{workno}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0425.html>
 ///
-/// Agent signed in and in a call. Facts read from cec_07_1267 (older issue). Newest-issue doc number inferred from TOC order; facts read from the older-issue copy.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataAllCallInfoExBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataAllCallInfoExBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     workno: Option<String>,
 }
 
-impl<'a> CalldataAllCallInfoExBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataAllCallInfoExBuilder { client_: client, agentid: None, workno: None }
+impl CalldataAllCallInfoExBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataAllCallInfoExBuilder { client_: client, options_: Default::default(), agentid: None, workno: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
@@ -14982,8 +17614,29 @@ impl<'a> CalldataAllCallInfoExBuilder<'a> {
         self.workno = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `workno`.
+    pub fn set_workno(mut self, v: Option<String>) -> Self {
+        self.workno = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.allCallInfoEx";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -14994,7 +17647,7 @@ impl<'a> CalldataAllCallInfoExBuilder<'a> {
         if let Some(v) = &self.workno {
             cec_core::validate::numeric_range(op, "workno", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15005,7 +17658,7 @@ impl<'a> CalldataAllCallInfoExBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataAllCallInfoExResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_ALL_CALL_INFO_EX, call).await?)
     }
@@ -15013,8 +17666,8 @@ impl<'a> CalldataAllCallInfoExBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.allCallInfoEx`: Call IDs of a specified agent (`GET /agentgateway/resource/calldata/{agentid}/allcallinfoEx/{workno}`).
-    pub fn calldata_all_call_info_ex(&self) -> CalldataAllCallInfoExBuilder<'_> {
-        CalldataAllCallInfoExBuilder::new(self)
+    pub fn calldata_all_call_info_ex(&self) -> CalldataAllCallInfoExBuilder {
+        CalldataAllCallInfoExBuilder::new(self.clone())
     }
 }
 
@@ -15022,32 +17675,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/callnums` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0426.html>
 ///
-/// Agent signed in. No body. Response fields not captured. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataCallNumsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataCallNumsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> CalldataCallNumsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataCallNumsBuilder { client_: client, agentid: None }
+impl CalldataCallNumsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataCallNumsBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.callNums";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15055,7 +17731,7 @@ impl<'a> CalldataCallNumsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataCallNumsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_CALL_NUMS, call).await?)
     }
@@ -15063,8 +17739,8 @@ impl<'a> CalldataCallNumsBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.callNums`: Number of the agent's current calls (`GET /agentgateway/resource/calldata/{agentid}/callnums`).
-    pub fn calldata_call_nums(&self) -> CalldataCallNumsBuilder<'_> {
-        CalldataCallNumsBuilder::new(self)
+    pub fn calldata_call_nums(&self) -> CalldataCallNumsBuilder {
+        CalldataCallNumsBuilder::new(self.clone())
     }
 }
 
@@ -15072,32 +17748,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/statistics` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0427.html>
 ///
-/// Agent signed in and in a call. Queries a large table; frequent calls hurt performance, docs recommend statisticsEx. Result table may continue past busytime. Fields from Chinese pages cec_07_0427 / cec_07_1269.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataStatisticsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataStatisticsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> CalldataStatisticsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataStatisticsBuilder { client_: client, agentid: None }
+impl CalldataStatisticsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataStatisticsBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.statistics";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15105,7 +17804,7 @@ impl<'a> CalldataStatisticsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataStatisticsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_STATISTICS, call).await?)
     }
@@ -15113,8 +17812,8 @@ impl<'a> CalldataStatisticsBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.statistics`: (Not recommended) Current-day call statistics of the agent (`GET /agentgateway/resource/calldata/{agentid}/statistics`).
-    pub fn calldata_statistics(&self) -> CalldataStatisticsBuilder<'_> {
-        CalldataStatisticsBuilder::new(self)
+    pub fn calldata_statistics(&self) -> CalldataStatisticsBuilder {
+        CalldataStatisticsBuilder::new(self.clone())
     }
 }
 
@@ -15122,32 +17821,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/statisticsEx` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0428.html>
 ///
-/// Agent signed in and in a call. Faster than statistics.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataStatisticsExBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataStatisticsExBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> CalldataStatisticsExBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataStatisticsExBuilder { client_: client, agentid: None }
+impl CalldataStatisticsExBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataStatisticsExBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.statisticsEx";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15155,7 +17877,7 @@ impl<'a> CalldataStatisticsExBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataStatisticsExResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_STATISTICS_EX, call).await?)
     }
@@ -15163,8 +17885,8 @@ impl<'a> CalldataStatisticsExBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.statisticsEx`: Current-day call statistics of the agent (extended, lighter) (`GET /agentgateway/resource/calldata/{agentid}/statisticsEx`).
-    pub fn calldata_statistics_ex(&self) -> CalldataStatisticsExBuilder<'_> {
-        CalldataStatisticsExBuilder::new(self)
+    pub fn calldata_statistics_ex(&self) -> CalldataStatisticsExBuilder {
+        CalldataStatisticsExBuilder::new(self.clone())
     }
 }
 
@@ -15172,22 +17894,29 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/waitcallinfo/{skillid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0429.html>
 ///
-/// Agent signed in and not idle; a caller is queuing. Result table continues after mediaType (not captured). Fields from Chinese page cec_07_1271.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataWaitCallInfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataWaitCallInfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     skillid: Option<i64>,
 }
 
-impl<'a> CalldataWaitCallInfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataWaitCallInfoBuilder { client_: client, agentid: None, skillid: None }
+impl CalldataWaitCallInfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataWaitCallInfoBuilder { client_: client, options_: Default::default(), agentid: None, skillid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: public skill queue ID Required.
@@ -15195,8 +17924,29 @@ impl<'a> CalldataWaitCallInfoBuilder<'a> {
         self.skillid = Some(v);
         self
     }
+    /// Sets or clears the path parameter `skillid`.
+    pub fn set_skillid(mut self, v: Option<i64>) -> Self {
+        self.skillid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.waitCallInfo";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15204,7 +17954,7 @@ impl<'a> CalldataWaitCallInfoBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "skillid", &self.skillid)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15215,7 +17965,7 @@ impl<'a> CalldataWaitCallInfoBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataWaitCallInfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_WAIT_CALL_INFO, call).await?)
     }
@@ -15223,8 +17973,8 @@ impl<'a> CalldataWaitCallInfoBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.waitCallInfo`: Calls waiting in a specified skill queue (`GET /agentgateway/resource/calldata/{agentid}/waitcallinfo/{skillid}`).
-    pub fn calldata_wait_call_info(&self) -> CalldataWaitCallInfoBuilder<'_> {
-        CalldataWaitCallInfoBuilder::new(self)
+    pub fn calldata_wait_call_info(&self) -> CalldataWaitCallInfoBuilder {
+        CalldataWaitCallInfoBuilder::new(self.clone())
     }
 }
 
@@ -15232,22 +17982,29 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/calldata/{agentid}/holdlistex/{workno}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0430.html>
 ///
-/// Inspector and target agent signed in, same VCC; fails if they sit on different CC-Gateway nodes in cluster mode. Fields from Chinese pages cec_07_0430 / cec_07_1272.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataHoldListExBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataHoldListExBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     workno: Option<String>,
 }
 
-impl<'a> CalldataHoldListExBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataHoldListExBuilder { client_: client, agentid: None, workno: None }
+impl CalldataHoldListExBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataHoldListExBuilder { client_: client, options_: Default::default(), agentid: None, workno: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
@@ -15255,8 +18012,29 @@ impl<'a> CalldataHoldListExBuilder<'a> {
         self.workno = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `workno`.
+    pub fn set_workno(mut self, v: Option<String>) -> Self {
+        self.workno = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.holdListEx";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15267,7 +18045,7 @@ impl<'a> CalldataHoldListExBuilder<'a> {
         if let Some(v) = &self.workno {
             cec_core::validate::numeric_range(op, "workno", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15278,7 +18056,7 @@ impl<'a> CalldataHoldListExBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataHoldListExResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_HOLD_LIST_EX, call).await?)
     }
@@ -15286,8 +18064,8 @@ impl<'a> CalldataHoldListExBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.holdListEx`: Calls held by a specified agent (inspector) (`GET /agentgateway/resource/calldata/{agentid}/holdlistex/{workno}`).
-    pub fn calldata_hold_list_ex(&self) -> CalldataHoldListExBuilder<'_> {
-        CalldataHoldListExBuilder::new(self)
+    pub fn calldata_hold_list_ex(&self) -> CalldataHoldListExBuilder {
+        CalldataHoldListExBuilder::new(self.clone())
     }
 }
 
@@ -15295,20 +18073,23 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/calldata/{agentid}/assignuserinqueue` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0432.html>
 ///
-/// Agent signed in; calls queuing in a skill queue the agent signed in to. New in the newest issue.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataAssignUserInQueueBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataAssignUserInQueueBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: CalldataAssignUserInQueueBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataAssignUserInQueueBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CalldataAssignUserInQueueBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CalldataAssignUserInQueueBuilder {
             client_: client,
+            options_: Default::default(),
             agentid: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -15319,14 +18100,29 @@ impl<'a> CalldataAssignUserInQueueBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// queuing call to move Required.
     pub fn callid(mut self, v: impl Into<String>) -> Self {
         self.body_.callid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.body_.callid = v;
+        self
+    }
     /// target skill queue ID Required.
     pub fn skillid(mut self, v: i64) -> Self {
         self.body_.skillid = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillid`.
+    pub fn set_skillid(mut self, v: Option<i64>) -> Self {
+        self.body_.skillid = v;
         self
     }
     /// Replaces the whole request body.
@@ -15349,8 +18145,24 @@ impl<'a> CalldataAssignUserInQueueBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.assignUserInQueue";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15359,7 +18171,7 @@ impl<'a> CalldataAssignUserInQueueBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15368,7 +18180,7 @@ impl<'a> CalldataAssignUserInQueueBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataAssignUserInQueueResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_ASSIGN_USER_IN_QUEUE, call).await?)
     }
@@ -15376,8 +18188,8 @@ impl<'a> CalldataAssignUserInQueueBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.assignUserInQueue`: Move a queuing call to another skill queue (`PUT /agentgateway/resource/calldata/{agentid}/assignuserinqueue`).
-    pub fn calldata_assign_user_in_queue(&self) -> CalldataAssignUserInQueueBuilder<'_> {
-        CalldataAssignUserInQueueBuilder::new(self)
+    pub fn calldata_assign_user_in_queue(&self) -> CalldataAssignUserInQueueBuilder {
+        CalldataAssignUserInQueueBuilder::new(self.clone())
     }
 }
 
@@ -15385,28 +18197,46 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/addinsert/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_2401.html>
 ///
-/// Inspector signed in and idle; inspector and agent enter two-party talk, joining an ongoing customer call if any. No body. en-us cec_07_2401 carries the 2025-11-13 text (newest TOC item 1, likely also cec_07_0434). Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolAddInsertBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolAddInsertBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     work_no: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolAddInsertBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolAddInsertBuilder { client_: client, agentid: None, work_no: None, extra_: Vec::new() }
+impl QualitycontrolAddInsertBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolAddInsertBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            work_no: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.work_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -15416,8 +18246,24 @@ impl<'a> QualitycontrolAddInsertBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.addInsert";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15428,7 +18274,7 @@ impl<'a> QualitycontrolAddInsertBuilder<'a> {
         if let Some(v) = &self.work_no {
             cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15442,7 +18288,7 @@ impl<'a> QualitycontrolAddInsertBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolAddInsertResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_ADD_INSERT, call).await?)
     }
@@ -15450,8 +18296,8 @@ impl<'a> QualitycontrolAddInsertBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.addInsert`: Insert (barge) into an agent's call (`PUT /agentgateway/resource/qualitycontrol/{agentid}/addinsert/{workNo}`).
-    pub fn qualitycontrol_add_insert(&self) -> QualitycontrolAddInsertBuilder<'_> {
-        QualitycontrolAddInsertBuilder::new(self)
+    pub fn qualitycontrol_add_insert(&self) -> QualitycontrolAddInsertBuilder {
+        QualitycontrolAddInsertBuilder::new(self.clone())
     }
 }
 
@@ -15459,28 +18305,46 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/addsupervise/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0435.html>
 ///
-/// Inspector signed in and idle; the listened agent and customer are unaware; the inspector hears the agent's customer calls. No body. Log name addSupervise. Response, events and errors from zh copy api-ccfs-cec/cec_07_2402 (2025-11-13).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolAddSuperviseBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolAddSuperviseBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     work_no: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolAddSuperviseBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolAddSuperviseBuilder { client_: client, agentid: None, work_no: None, extra_: Vec::new() }
+impl QualitycontrolAddSuperviseBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolAddSuperviseBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            work_no: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.work_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -15490,8 +18354,24 @@ impl<'a> QualitycontrolAddSuperviseBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.addSupervise";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15502,7 +18382,7 @@ impl<'a> QualitycontrolAddSuperviseBuilder<'a> {
         if let Some(v) = &self.work_no {
             cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15516,7 +18396,7 @@ impl<'a> QualitycontrolAddSuperviseBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolAddSuperviseResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_ADD_SUPERVISE, call).await?)
     }
@@ -15524,8 +18404,8 @@ impl<'a> QualitycontrolAddSuperviseBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.addSupervise`: Listen to an agent (`PUT /agentgateway/resource/qualitycontrol/{agentid}/addsupervise/{workNo}`).
-    pub fn qualitycontrol_add_supervise(&self) -> QualitycontrolAddSuperviseBuilder<'_> {
-        QualitycontrolAddSuperviseBuilder::new(self)
+    pub fn qualitycontrol_add_supervise(&self) -> QualitycontrolAddSuperviseBuilder {
+        QualitycontrolAddSuperviseBuilder::new(self.clone())
     }
 }
 
@@ -15533,28 +18413,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/switch/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0444.html>
 ///
-/// Inspector signed in and already listening or inserting. No events. Facts from cec_07_2410 (older issue).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolSwitchBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolSwitchBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     work_no: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolSwitchBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolSwitchBuilder { client_: client, agentid: None, work_no: None, extra_: Vec::new() }
+impl QualitycontrolSwitchBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolSwitchBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            work_no: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.work_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -15564,8 +18462,24 @@ impl<'a> QualitycontrolSwitchBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.switch";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15576,7 +18490,7 @@ impl<'a> QualitycontrolSwitchBuilder<'a> {
         if let Some(v) = &self.work_no {
             cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15590,7 +18504,7 @@ impl<'a> QualitycontrolSwitchBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolSwitchResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_SWITCH, call).await?)
     }
@@ -15598,8 +18512,8 @@ impl<'a> QualitycontrolSwitchBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.switch`: Switch between listening and inserting (`POST /agentgateway/resource/qualitycontrol/{agentid}/switch/{workNo}`).
-    pub fn qualitycontrol_switch(&self) -> QualitycontrolSwitchBuilder<'_> {
-        QualitycontrolSwitchBuilder::new(self)
+    pub fn qualitycontrol_switch(&self) -> QualitycontrolSwitchBuilder {
+        QualitycontrolSwitchBuilder::new(self.clone())
     }
 }
 
@@ -15607,28 +18521,46 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0436.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN. Inspector must already be inserting/listening/whispering; agent goes idle and inspector talks to the customer. Newest-issue doc number inferred from TOC order; facts read from the older-issue copy. Log name intercept. No body. Response, events and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_2403.html (2025-11-13); per dev guide cec_05_1442 the intercepted agent gets AgentState_Ready, AgentOther_PhoneRelease, AgentEvent_Call_Release and AgentEvent_Customer_Release.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolInterceptBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolInterceptBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     work_no: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolInterceptBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolInterceptBuilder { client_: client, agentid: None, work_no: None, extra_: Vec::new() }
+impl QualitycontrolInterceptBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolInterceptBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            work_no: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.work_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -15638,8 +18570,24 @@ impl<'a> QualitycontrolInterceptBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.intercept";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15650,7 +18598,7 @@ impl<'a> QualitycontrolInterceptBuilder<'a> {
         if let Some(v) = &self.work_no {
             cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15664,7 +18612,7 @@ impl<'a> QualitycontrolInterceptBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolInterceptResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_INTERCEPT, call).await?)
     }
@@ -15672,8 +18620,8 @@ impl<'a> QualitycontrolInterceptBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.intercept`: Intercept an inspected agent's call (`PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}`).
-    pub fn qualitycontrol_intercept(&self) -> QualitycontrolInterceptBuilder<'_> {
-        QualitycontrolInterceptBuilder::new(self)
+    pub fn qualitycontrol_intercept(&self) -> QualitycontrolInterceptBuilder {
+        QualitycontrolInterceptBuilder::new(self.clone())
     }
 }
 
@@ -15681,21 +18629,24 @@ impl crate::Client {
 ///
 /// `PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}/{callId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0437.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN. Added in newest issue; log name intercept (zh md copy api-ccfs-cec/cec_07_0437.md); inspector must already be inserting/listening/whispering. Pass 3: response/events/errors still past the readable part of every stored copy; presumably as qualitycontrol.intercept but not confirmed, so still outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolInterceptCallBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolInterceptCallBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     work_no: Option<String>,
     call_id: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolInterceptCallBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualitycontrolInterceptCallBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualitycontrolInterceptCallBuilder {
             client_: client,
+            options_: Default::default(),
             agentid: None,
             work_no: None,
             call_id: None,
@@ -15707,14 +18658,29 @@ impl<'a> QualitycontrolInterceptCallBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.work_no = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
+        self
+    }
     /// path parameter: call to intercept Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.call_id = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -15724,8 +18690,24 @@ impl<'a> QualitycontrolInterceptCallBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.interceptCall";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15737,7 +18719,7 @@ impl<'a> QualitycontrolInterceptCallBuilder<'a> {
             cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "callId", &self.call_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15754,7 +18736,7 @@ impl<'a> QualitycontrolInterceptCallBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolInterceptCallResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_INTERCEPT_CALL, call).await?)
     }
@@ -15762,8 +18744,8 @@ impl<'a> QualitycontrolInterceptCallBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.interceptCall`: Intercept a specified call of an inspected agent (`PUT /agentgateway/resource/qualitycontrol/{agentid}/intercept/{workNo}/{callId}`).
-    pub fn qualitycontrol_intercept_call(&self) -> QualitycontrolInterceptCallBuilder<'_> {
-        QualitycontrolInterceptCallBuilder::new(self)
+    pub fn qualitycontrol_intercept_call(&self) -> QualitycontrolInterceptCallBuilder {
+        QualitycontrolInterceptCallBuilder::new(self.clone())
     }
 }
 
@@ -15771,22 +18753,29 @@ impl crate::Client {
 ///
 /// `DELETE /agentgateway/resource/qualitycontrol/{agentid}/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0438.html>
 ///
-/// Inspector signed in and currently listening or inserting; target in the same VDN/VCC. No body. Log name stopSuperviseOrInsert. Response, events and errors from zh copy api-ccfs-cec/cec_07_2404 (2024-09-24).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolCancelBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolCancelBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     work_no: Option<String>,
 }
 
-impl<'a> QualitycontrolCancelBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolCancelBuilder { client_: client, agentid: None, work_no: None }
+impl QualitycontrolCancelBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolCancelBuilder { client_: client, options_: Default::default(), agentid: None, work_no: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
@@ -15794,8 +18783,29 @@ impl<'a> QualitycontrolCancelBuilder<'a> {
         self.work_no = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.cancel";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15806,7 +18816,7 @@ impl<'a> QualitycontrolCancelBuilder<'a> {
         if let Some(v) = &self.work_no {
             cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15817,7 +18827,7 @@ impl<'a> QualitycontrolCancelBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolCancelResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_CANCEL, call).await?)
     }
@@ -15825,8 +18835,8 @@ impl<'a> QualitycontrolCancelBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.cancel`: Cancel listening or inserting (`DELETE /agentgateway/resource/qualitycontrol/{agentid}/{workNo}`).
-    pub fn qualitycontrol_cancel(&self) -> QualitycontrolCancelBuilder<'_> {
-        QualitycontrolCancelBuilder::new(self)
+    pub fn qualitycontrol_cancel(&self) -> QualitycontrolCancelBuilder {
+        QualitycontrolCancelBuilder::new(self.clone())
     }
 }
 
@@ -15834,28 +18844,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcebusy/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0439.html>
 ///
-/// Inspector signed in; target must be in the same VDN/VCC. No body. Log name forceBusy. Response, events (none listed) and errors from zh copies api-ccfs-cec/cec_07_2405 (2024-09-24) and cec_07_0439 (2025-11-13).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolForceBusyBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolForceBusyBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     work_no: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolForceBusyBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolForceBusyBuilder { client_: client, agentid: None, work_no: None, extra_: Vec::new() }
+impl QualitycontrolForceBusyBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolForceBusyBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            work_no: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.work_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -15865,8 +18893,24 @@ impl<'a> QualitycontrolForceBusyBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.forceBusy";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15877,7 +18921,7 @@ impl<'a> QualitycontrolForceBusyBuilder<'a> {
         if let Some(v) = &self.work_no {
             cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15891,7 +18935,7 @@ impl<'a> QualitycontrolForceBusyBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolForceBusyResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_FORCE_BUSY, call).await?)
     }
@@ -15899,8 +18943,8 @@ impl<'a> QualitycontrolForceBusyBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.forceBusy`: Force an agent into busy state (`POST /agentgateway/resource/qualitycontrol/{agentid}/forcebusy/{workNo}`).
-    pub fn qualitycontrol_force_busy(&self) -> QualitycontrolForceBusyBuilder<'_> {
-        QualitycontrolForceBusyBuilder::new(self)
+    pub fn qualitycontrol_force_busy(&self) -> QualitycontrolForceBusyBuilder {
+        QualitycontrolForceBusyBuilder::new(self.clone())
     }
 }
 
@@ -15908,28 +18952,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forceidle/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0440.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN.  Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolForceIdleBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolForceIdleBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     work_no: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolForceIdleBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolForceIdleBuilder { client_: client, agentid: None, work_no: None, extra_: Vec::new() }
+impl QualitycontrolForceIdleBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolForceIdleBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            work_no: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.work_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -15939,8 +19001,24 @@ impl<'a> QualitycontrolForceIdleBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.forceIdle";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -15951,7 +19029,7 @@ impl<'a> QualitycontrolForceIdleBuilder<'a> {
         if let Some(v) = &self.work_no {
             cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -15965,7 +19043,7 @@ impl<'a> QualitycontrolForceIdleBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolForceIdleResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_FORCE_IDLE, call).await?)
     }
@@ -15973,8 +19051,8 @@ impl<'a> QualitycontrolForceIdleBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.forceIdle`: Force an agent into idle state (`POST /agentgateway/resource/qualitycontrol/{agentid}/forceidle/{workNo}`).
-    pub fn qualitycontrol_force_idle(&self) -> QualitycontrolForceIdleBuilder<'_> {
-        QualitycontrolForceIdleBuilder::new(self)
+    pub fn qualitycontrol_force_idle(&self) -> QualitycontrolForceIdleBuilder {
+        QualitycontrolForceIdleBuilder::new(self.clone())
     }
 }
 
@@ -15982,28 +19060,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcelogout/{workNo}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0441.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN.  Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolForceLogoutBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolForceLogoutBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     work_no: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolForceLogoutBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolForceLogoutBuilder { client_: client, agentid: None, work_no: None, extra_: Vec::new() }
+impl QualitycontrolForceLogoutBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolForceLogoutBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            work_no: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.work_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -16013,8 +19109,24 @@ impl<'a> QualitycontrolForceLogoutBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.forceLogout";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -16025,7 +19137,7 @@ impl<'a> QualitycontrolForceLogoutBuilder<'a> {
         if let Some(v) = &self.work_no {
             cec_core::validate::numeric_range(op, "workNo", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -16039,7 +19151,7 @@ impl<'a> QualitycontrolForceLogoutBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolForceLogoutResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_FORCE_LOGOUT, call).await?)
     }
@@ -16047,8 +19159,8 @@ impl<'a> QualitycontrolForceLogoutBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.forceLogout`: Forcibly sign out an agent (`POST /agentgateway/resource/qualitycontrol/{agentid}/forcelogout/{workNo}`).
-    pub fn qualitycontrol_force_logout(&self) -> QualitycontrolForceLogoutBuilder<'_> {
-        QualitycontrolForceLogoutBuilder::new(self)
+    pub fn qualitycontrol_force_logout(&self) -> QualitycontrolForceLogoutBuilder {
+        QualitycontrolForceLogoutBuilder::new(self.clone())
     }
 }
 
@@ -16056,28 +19168,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcedropcall/{callid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0442.html>
 ///
-/// Inspector signed in. No body. Log name forceDropCall (en-us cec_07_2408 / cec_07_0442). Pass 3: response table cut after message; events/errors not read, still outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolForceDropCallBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolForceDropCallBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     callid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolForceDropCallBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolForceDropCallBuilder { client_: client, agentid: None, callid: None, extra_: Vec::new() }
+impl QualitycontrolForceDropCallBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolForceDropCallBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            callid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: call to release Required.
     pub fn callid(mut self, v: impl Into<String>) -> Self {
         self.callid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.callid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -16087,8 +19217,24 @@ impl<'a> QualitycontrolForceDropCallBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.forceDropCall";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -16096,7 +19242,7 @@ impl<'a> QualitycontrolForceDropCallBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "callid", &self.callid)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -16110,7 +19256,7 @@ impl<'a> QualitycontrolForceDropCallBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolForceDropCallResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_FORCE_DROP_CALL, call).await?)
     }
@@ -16118,8 +19264,8 @@ impl<'a> QualitycontrolForceDropCallBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.forceDropCall`: Forcibly release a call (`POST /agentgateway/resource/qualitycontrol/{agentid}/forcedropcall/{callid}`).
-    pub fn qualitycontrol_force_drop_call(&self) -> QualitycontrolForceDropCallBuilder<'_> {
-        QualitycontrolForceDropCallBuilder::new(self)
+    pub fn qualitycontrol_force_drop_call(&self) -> QualitycontrolForceDropCallBuilder {
+        QualitycontrolForceDropCallBuilder::new(self.clone())
     }
 }
 
@@ -16127,20 +19273,23 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/adjustskill` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0443.html>
 ///
-/// Inspector and inspected agent signed in. No events. Fields from Chinese page cec_07_2409.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolAdjustSkillBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolAdjustSkillBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: QualitycontrolAdjustSkillBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolAdjustSkillBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualitycontrolAdjustSkillBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualitycontrolAdjustSkillBuilder {
             client_: client,
+            options_: Default::default(),
             agentid: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -16151,14 +19300,29 @@ impl<'a> QualitycontrolAdjustSkillBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// target agent work number
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.body_.work_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.body_.work_no = v;
+        self
+    }
     /// skill queue IDs (at most 1000)
     pub fn skills(mut self, v: Vec<i64>) -> Self {
         self.body_.skills = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skills`.
+    pub fn set_skills(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.skills = v;
         self
     }
     /// Replaces the whole request body.
@@ -16181,8 +19345,24 @@ impl<'a> QualitycontrolAdjustSkillBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.adjustSkill";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -16191,7 +19371,7 @@ impl<'a> QualitycontrolAdjustSkillBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -16200,7 +19380,7 @@ impl<'a> QualitycontrolAdjustSkillBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolAdjustSkillResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_ADJUST_SKILL, call).await?)
     }
@@ -16208,8 +19388,8 @@ impl<'a> QualitycontrolAdjustSkillBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.adjustSkill`: Change the skill queues bound to an agent (`POST /agentgateway/resource/qualitycontrol/{agentid}/adjustskill`).
-    pub fn qualitycontrol_adjust_skill(&self) -> QualitycontrolAdjustSkillBuilder<'_> {
-        QualitycontrolAdjustSkillBuilder::new(self)
+    pub fn qualitycontrol_adjust_skill(&self) -> QualitycontrolAdjustSkillBuilder {
+        QualitycontrolAdjustSkillBuilder::new(self.clone())
     }
 }
 
@@ -16217,11 +19397,13 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/forcerest/{workNo}/{time}/{reason}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0445.html>
 ///
-/// Inspector signed in; target must be in the same VCC/VDN.  Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolForceRestBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolForceRestBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     work_no: Option<String>,
     time: Option<i64>,
@@ -16229,10 +19411,11 @@ pub struct QualitycontrolForceRestBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolForceRestBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualitycontrolForceRestBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualitycontrolForceRestBuilder {
             client_: client,
+            options_: Default::default(),
             agentid: None,
             work_no: None,
             time: None,
@@ -16245,9 +19428,19 @@ impl<'a> QualitycontrolForceRestBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// path parameter: target agent ID in same VDN/VCC (101-999999) Required.
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.work_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
         self
     }
     /// path parameter: rest duration in seconds (1-86399) Required.
@@ -16255,9 +19448,19 @@ impl<'a> QualitycontrolForceRestBuilder<'a> {
         self.time = Some(v);
         self
     }
+    /// Sets or clears the path parameter `time`.
+    pub fn set_time(mut self, v: Option<i64>) -> Self {
+        self.time = v;
+        self
+    }
     /// path parameter: rest reason code (1-255) Required.
     pub fn reason(mut self, v: i64) -> Self {
         self.reason = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `reason`.
+    pub fn set_reason(mut self, v: Option<i64>) -> Self {
+        self.reason = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -16267,8 +19470,24 @@ impl<'a> QualitycontrolForceRestBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.forceRest";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -16287,7 +19506,7 @@ impl<'a> QualitycontrolForceRestBuilder<'a> {
         if let Some(v) = &self.reason {
             cec_core::validate::range(op, "reason", *v, 1, 255)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -16307,7 +19526,7 @@ impl<'a> QualitycontrolForceRestBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolForceRestResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_FORCE_REST, call).await?)
     }
@@ -16315,8 +19534,8 @@ impl<'a> QualitycontrolForceRestBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.forceRest`: Force an agent to rest (`POST /agentgateway/resource/qualitycontrol/{agentid}/forcerest/{workNo}/{time}/{reason}`).
-    pub fn qualitycontrol_force_rest(&self) -> QualitycontrolForceRestBuilder<'_> {
-        QualitycontrolForceRestBuilder::new(self)
+    pub fn qualitycontrol_force_rest(&self) -> QualitycontrolForceRestBuilder {
+        QualitycontrolForceRestBuilder::new(self.clone())
     }
 }
 
@@ -16324,28 +19543,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/requestwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0446.html>
 ///
-/// Inspector signed in and idle; the inspector can hear agent and customer and coach the agent, the customer cannot hear the guidance. No body. Log name requestWhisperAgent. Response, events and errors from zh copies api-ccfs-cec/cec_07_2412 (2024-09-24) and cec_07_0446 (2025-11-13).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolWhisperBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolWhisperBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     whisperagentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolWhisperBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolWhisperBuilder { client_: client, agentid: None, whisperagentid: None, extra_: Vec::new() }
+impl QualitycontrolWhisperBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolWhisperBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            whisperagentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// query parameter: agent being whispered to / inspected (101-999999, same VCC)
     pub fn whisperagentid(mut self, v: impl Into<String>) -> Self {
         self.whisperagentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `whisperagentid`.
+    pub fn set_whisperagentid(mut self, v: Option<String>) -> Self {
+        self.whisperagentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -16355,8 +19592,24 @@ impl<'a> QualitycontrolWhisperBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.whisper";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -16366,7 +19619,7 @@ impl<'a> QualitycontrolWhisperBuilder<'a> {
         if let Some(v) = &self.whisperagentid {
             cec_core::validate::numeric_range(op, "whisperagentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -16380,7 +19633,7 @@ impl<'a> QualitycontrolWhisperBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolWhisperResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_WHISPER, call).await?)
     }
@@ -16388,8 +19641,8 @@ impl<'a> QualitycontrolWhisperBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.whisper`: Request whispering to an agent (`POST /agentgateway/resource/qualitycontrol/{agentid}/requestwhisperagent`).
-    pub fn qualitycontrol_whisper(&self) -> QualitycontrolWhisperBuilder<'_> {
-        QualitycontrolWhisperBuilder::new(self)
+    pub fn qualitycontrol_whisper(&self) -> QualitycontrolWhisperBuilder {
+        QualitycontrolWhisperBuilder::new(self.clone())
     }
 }
 
@@ -16397,28 +19650,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/requeststopwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0447.html>
 ///
-/// Inspector signed in and currently whispering. No body. Log name requestStopWhisperAgent. Response and event from zh copy intl/zh-cn cec_07_2413; its error list was cut after 900-002 (further codes may exist).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolStopWhisperBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolStopWhisperBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     whisperagentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolStopWhisperBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        QualitycontrolStopWhisperBuilder { client_: client, agentid: None, whisperagentid: None, extra_: Vec::new() }
+impl QualitycontrolStopWhisperBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        QualitycontrolStopWhisperBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            whisperagentid: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// query parameter: agent being whispered to / inspected (101-999999, same VCC)
     pub fn whisperagentid(mut self, v: impl Into<String>) -> Self {
         self.whisperagentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `whisperagentid`.
+    pub fn set_whisperagentid(mut self, v: Option<String>) -> Self {
+        self.whisperagentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -16428,8 +19699,24 @@ impl<'a> QualitycontrolStopWhisperBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.stopWhisper";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -16439,7 +19726,7 @@ impl<'a> QualitycontrolStopWhisperBuilder<'a> {
         if let Some(v) = &self.whisperagentid {
             cec_core::validate::numeric_range(op, "whisperagentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -16453,7 +19740,7 @@ impl<'a> QualitycontrolStopWhisperBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolStopWhisperResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_STOP_WHISPER, call).await?)
     }
@@ -16461,8 +19748,8 @@ impl<'a> QualitycontrolStopWhisperBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.stopWhisper`: Stop whispering (`POST /agentgateway/resource/qualitycontrol/{agentid}/requeststopwhisperagent`).
-    pub fn qualitycontrol_stop_whisper(&self) -> QualitycontrolStopWhisperBuilder<'_> {
-        QualitycontrolStopWhisperBuilder::new(self)
+    pub fn qualitycontrol_stop_whisper(&self) -> QualitycontrolStopWhisperBuilder {
+        QualitycontrolStopWhisperBuilder::new(self.clone())
     }
 }
 
@@ -16470,21 +19757,24 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/qualitycontrol/{agentid}/requestswitchinsertwhisperagent` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0448.html>
 ///
-/// Inspector already whispering, listening or inserting; switches among the three. No body. Log name requestSwitchInsertWhisperAgent. Response, event and errors from zh copy api-ccfs-cec/cec_07_2414 (2024-09-24).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct QualitycontrolSwitchInsertWhisperBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct QualitycontrolSwitchInsertWhisperBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     whisperagentid: Option<String>,
     switchtype: Option<i64>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> QualitycontrolSwitchInsertWhisperBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl QualitycontrolSwitchInsertWhisperBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         QualitycontrolSwitchInsertWhisperBuilder {
             client_: client,
+            options_: Default::default(),
             agentid: None,
             whisperagentid: None,
             switchtype: None,
@@ -16496,14 +19786,29 @@ impl<'a> QualitycontrolSwitchInsertWhisperBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// query parameter: agent being whispered to / inspected (101-999999, same VCC)
     pub fn whisperagentid(mut self, v: impl Into<String>) -> Self {
         self.whisperagentid = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `whisperagentid`.
+    pub fn set_whisperagentid(mut self, v: Option<String>) -> Self {
+        self.whisperagentid = v;
+        self
+    }
     /// query parameter: target mode (0 listen; 1 insert; 2 whisper) Required.
     pub fn switchtype(mut self, v: i64) -> Self {
         self.switchtype = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `switchtype`.
+    pub fn set_switchtype(mut self, v: Option<i64>) -> Self {
+        self.switchtype = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -16513,8 +19818,24 @@ impl<'a> QualitycontrolSwitchInsertWhisperBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "qualitycontrol.switchInsertWhisper";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -16528,7 +19849,7 @@ impl<'a> QualitycontrolSwitchInsertWhisperBuilder<'a> {
         if let Some(v) = &self.switchtype {
             cec_core::validate::one_of_int(op, "switchtype", *v, &[0, 1, 2])?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -16545,7 +19866,7 @@ impl<'a> QualitycontrolSwitchInsertWhisperBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<QualitycontrolSwitchInsertWhisperResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&QUALITYCONTROL_SWITCH_INSERT_WHISPER, call).await?)
     }
@@ -16553,8 +19874,8 @@ impl<'a> QualitycontrolSwitchInsertWhisperBuilder<'a> {
 
 impl crate::Client {
     /// `qualitycontrol.switchInsertWhisper`: Switch among whisper, listen and barge-in (`POST /agentgateway/resource/qualitycontrol/{agentid}/requestswitchinsertwhisperagent`).
-    pub fn qualitycontrol_switch_insert_whisper(&self) -> QualitycontrolSwitchInsertWhisperBuilder<'_> {
-        QualitycontrolSwitchInsertWhisperBuilder::new(self)
+    pub fn qualitycontrol_switch_insert_whisper(&self) -> QualitycontrolSwitchInsertWhisperBuilder {
+        QualitycontrolSwitchInsertWhisperBuilder::new(self.clone())
     }
 }
 
@@ -16562,24 +19883,38 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/recordfile/{agentid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0455.html>
 ///
-/// Success returns the file as a binary stream; failure returns JSON. File server must be mounted and download enabled; files over 30 MB not advised; SaaS/OP files are G711 A-law; format governed by RECORD_AUDIOENCODING. Issue 24 (AICC 25.200) added an optional recordFormat field (not captured).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordDownloadBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordDownloadBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     record_id: Option<String>,
     filetype: Option<String>,
     location_id: Option<i64>,
 }
 
-impl<'a> RecordDownloadBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordDownloadBuilder { client_: client, agentid: None, record_id: None, filetype: None, location_id: None }
+impl RecordDownloadBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordDownloadBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            record_id: None,
+            filetype: None,
+            location_id: None,
+        }
     }
     /// path parameter: signed-in agent ID Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: recording path+name, from fileName of AgentMediaEvent_Record Required.
@@ -16587,9 +19922,19 @@ impl<'a> RecordDownloadBuilder<'a> {
         self.record_id = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `recordId`.
+    pub fn set_record_id(mut self, v: Option<String>) -> Self {
+        self.record_id = v;
+        self
+    }
     /// query parameter: 1 agent call recording (default); 2 IVR or third-party message recording
     pub fn filetype(mut self, v: impl Into<String>) -> Self {
         self.filetype = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `filetype`.
+    pub fn set_filetype(mut self, v: Option<String>) -> Self {
+        self.filetype = v;
         self
     }
     /// query parameter: node ID; required in CTI pool mode, from AgentMediaEvent_Record
@@ -16597,8 +19942,29 @@ impl<'a> RecordDownloadBuilder<'a> {
         self.location_id = Some(v);
         self
     }
+    /// Sets or clears the query parameter `locationId`.
+    pub fn set_location_id(mut self, v: Option<i64>) -> Self {
+        self.location_id = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "record.download";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -16606,7 +19972,7 @@ impl<'a> RecordDownloadBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "recordId", &self.record_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -16623,7 +19989,7 @@ impl<'a> RecordDownloadBuilder<'a> {
     }
     /// Sends the request; a success is a file, streamed.
     pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call_binary(&RECORD_DOWNLOAD, call).await?)
     }
@@ -16631,8 +19997,8 @@ impl<'a> RecordDownloadBuilder<'a> {
 
 impl crate::Client {
     /// `record.download`: Download a recording file (`GET /agentgateway/resource/recordfile/{agentid}`).
-    pub fn record_download(&self) -> RecordDownloadBuilder<'_> {
-        RecordDownloadBuilder::new(self)
+    pub fn record_download(&self) -> RecordDownloadBuilder {
+        RecordDownloadBuilder::new(self.clone())
     }
 }
 
@@ -16640,24 +20006,38 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/recordfile/{agentid}/recordfiledownloadEx` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0456.html>
 ///
-/// Only with VoiceCyber recording server; VIDEO_DOWNLOAD_FLAG=ON and SRS settings enabled. Downloads dual-track audio or video. Success is a binary stream.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordDownloadExBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordDownloadExBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     call_id: Option<String>,
     hw_file_name: Option<String>,
     work_no: Option<String>,
 }
 
-impl<'a> RecordDownloadExBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordDownloadExBuilder { client_: client, agentid: None, call_id: None, hw_file_name: None, work_no: None }
+impl RecordDownloadExBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordDownloadExBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            call_id: None,
+            hw_file_name: None,
+            work_no: None,
+        }
     }
     /// path parameter: signed-in agent ID Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: call ID Required.
@@ -16665,9 +20045,19 @@ impl<'a> RecordDownloadExBuilder<'a> {
         self.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.call_id = v;
+        self
+    }
     /// query parameter: video file path; omit to get the audio file
     pub fn hw_file_name(mut self, v: impl Into<String>) -> Self {
         self.hw_file_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `hwFileName`.
+    pub fn set_hw_file_name(mut self, v: Option<String>) -> Self {
+        self.hw_file_name = v;
         self
     }
     /// query parameter: inspected agent ID; needed when caller is an inspector and hwFileName is empty
@@ -16675,8 +20065,29 @@ impl<'a> RecordDownloadExBuilder<'a> {
         self.work_no = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.work_no = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "record.downloadEx";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -16684,7 +20095,7 @@ impl<'a> RecordDownloadExBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "callId", &self.call_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -16701,7 +20112,7 @@ impl<'a> RecordDownloadExBuilder<'a> {
     }
     /// Sends the request; a success is a file, streamed.
     pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call_binary(&RECORD_DOWNLOAD_EX, call).await?)
     }
@@ -16709,8 +20120,8 @@ impl<'a> RecordDownloadExBuilder<'a> {
 
 impl crate::Client {
     /// `record.downloadEx`: Download recording in VoiceCyber recording mode (`GET /agentgateway/resource/recordfile/{agentid}/recordfiledownloadEx`).
-    pub fn record_download_ex(&self) -> RecordDownloadExBuilder<'_> {
-        RecordDownloadExBuilder::new(self)
+    pub fn record_download_ex(&self) -> RecordDownloadExBuilder {
+        RecordDownloadExBuilder::new(self.clone())
     }
 }
 
@@ -16718,24 +20129,38 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/recordfile/{agentid}/videofiledownload` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0465.html>
 ///
-/// Discarded: only for CloudVC, which the latest AICC no longer connects. Needs VIDEO_DOWNLOAD_FLAG and IF_SUPPORT_VIDEO ON. Files over 200 MB not advised. Success is a binary stream.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VideoDownloadBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VideoDownloadBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     conference_id: Option<String>,
     record_id: Option<String>,
     file_type: Option<String>,
 }
 
-impl<'a> VideoDownloadBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VideoDownloadBuilder { client_: client, agentid: None, conference_id: None, record_id: None, file_type: None }
+impl VideoDownloadBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VideoDownloadBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            conference_id: None,
+            record_id: None,
+            file_type: None,
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: conference ID Required.
@@ -16743,9 +20168,19 @@ impl<'a> VideoDownloadBuilder<'a> {
         self.conference_id = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `conferenceId`.
+    pub fn set_conference_id(mut self, v: Option<String>) -> Self {
+        self.conference_id = v;
+        self
+    }
     /// query parameter: video recording ID; default first recording
     pub fn record_id(mut self, v: impl Into<String>) -> Self {
         self.record_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `recordId`.
+    pub fn set_record_id(mut self, v: Option<String>) -> Self {
+        self.record_id = v;
         self
     }
     /// query parameter: 0 HD; 1 SD; 2 auxiliary stream Required.
@@ -16753,8 +20188,29 @@ impl<'a> VideoDownloadBuilder<'a> {
         self.file_type = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `fileType`.
+    pub fn set_file_type(mut self, v: Option<String>) -> Self {
+        self.file_type = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "video.download";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -16763,7 +20219,7 @@ impl<'a> VideoDownloadBuilder<'a> {
         }
         cec_core::validate::required(op, "conferenceId", &self.conference_id)?;
         cec_core::validate::required(op, "fileType", &self.file_type)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -16780,7 +20236,7 @@ impl<'a> VideoDownloadBuilder<'a> {
     }
     /// Sends the request; a success is a file, streamed.
     pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call_binary(&VIDEO_DOWNLOAD, call).await?)
     }
@@ -16788,8 +20244,8 @@ impl<'a> VideoDownloadBuilder<'a> {
 
 impl crate::Client {
     /// `video.download`: Download video file (MCU recording mode; deprecated) (`GET /agentgateway/resource/recordfile/{agentid}/videofiledownload`).
-    pub fn video_download(&self) -> VideoDownloadBuilder<'_> {
-        VideoDownloadBuilder::new(self)
+    pub fn video_download(&self) -> VideoDownloadBuilder {
+        VideoDownloadBuilder::new(self.clone())
     }
 }
 
@@ -16797,23 +20253,36 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/recordfile/{agentid}/videofiledownloadEx` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0466.html>
 ///
-/// VIDEO_DOWNLOAD_FLAG and IF_SUPPORT_VIDEO ON, file server mounted. Files over 200 MB not advised. Success is a binary stream.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct VideoDownloadExBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct VideoDownloadExBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     record_id: Option<String>,
     location_id: Option<i64>,
 }
 
-impl<'a> VideoDownloadExBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        VideoDownloadExBuilder { client_: client, agentid: None, record_id: None, location_id: None }
+impl VideoDownloadExBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        VideoDownloadExBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            record_id: None,
+            location_id: None,
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// query parameter: video file path; if absent the first recording is used Required.
@@ -16821,13 +20290,39 @@ impl<'a> VideoDownloadExBuilder<'a> {
         self.record_id = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `recordId`.
+    pub fn set_record_id(mut self, v: Option<String>) -> Self {
+        self.record_id = v;
+        self
+    }
     /// query parameter: node ID; required in CTI pool mode
     pub fn location_id(mut self, v: i64) -> Self {
         self.location_id = Some(v);
         self
     }
+    /// Sets or clears the query parameter `locationId`.
+    pub fn set_location_id(mut self, v: Option<i64>) -> Self {
+        self.location_id = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "video.downloadEx";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -16835,7 +20330,7 @@ impl<'a> VideoDownloadExBuilder<'a> {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
         cec_core::validate::required(op, "recordId", &self.record_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -16849,7 +20344,7 @@ impl<'a> VideoDownloadExBuilder<'a> {
     }
     /// Sends the request; a success is a file, streamed.
     pub async fn send(self) -> Result<cec_core::BinaryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call_binary(&VIDEO_DOWNLOAD_EX, call).await?)
     }
@@ -16857,8 +20352,8 @@ impl<'a> VideoDownloadExBuilder<'a> {
 
 impl crate::Client {
     /// `video.downloadEx`: Download video file (extended) (`GET /agentgateway/resource/recordfile/{agentid}/videofiledownloadEx`).
-    pub fn video_download_ex(&self) -> VideoDownloadExBuilder<'_> {
-        VideoDownloadExBuilder::new(self)
+    pub fn video_download_ex(&self) -> VideoDownloadExBuilder {
+        VideoDownloadExBuilder::new(self.clone())
     }
 }
 
@@ -16866,23 +20361,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/sendmessage` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1277.html>
 ///
-/// User-side apps poll the channel to fetch agent messages; inbound user messages reach the agent as AgentEvent_MessageData. Public-cloud JSON layout of data (Table 3) and response not captured. en-us cec_07_1277 carries the 2025-11-13 text. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name sendMessage (zh copy api-ccfs-cec/cec_07_1277, 2025-11-13); that copy was cut at Table 3 (data JSON layout); response/errors not read; still outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MediacallSendMessageBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MediacallSendMessageBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: MediacallSendMessageBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MediacallSendMessageBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MediacallSendMessageBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl MediacallSendMessageBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MediacallSendMessageBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// call ID Required.
@@ -16890,14 +20398,29 @@ impl<'a> MediacallSendMessageBuilder<'a> {
         self.body_.callid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.body_.callid = v;
+        self
+    }
     /// user number
     pub fn userid(mut self, v: impl Into<String>) -> Self {
         self.body_.userid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
+        self
+    }
     /// message: plain text string, or (public cloud) a JSON object serialized to string (under 1.9 KB with platform encryption (MULTIMEDIA_SECMODE=1); under 3.8 KB with service-side encryption (=0)) Required.
     pub fn data(mut self, v: serde_json::Value) -> Self {
         self.body_.data = Some(v);
+        self
+    }
+    /// Sets or clears the body field `data`.
+    pub fn set_data(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.data = v;
         self
     }
     /// Replaces the whole request body.
@@ -16920,8 +20443,24 @@ impl<'a> MediacallSendMessageBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mediacall.sendMessage";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -16930,7 +20469,7 @@ impl<'a> MediacallSendMessageBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -16939,7 +20478,7 @@ impl<'a> MediacallSendMessageBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MediacallSendMessageResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MEDIACALL_SEND_MESSAGE, call).await?)
     }
@@ -16947,8 +20486,8 @@ impl<'a> MediacallSendMessageBuilder<'a> {
 
 impl crate::Client {
     /// `mediacall.sendMessage`: Send an agent chat message to the channel/user (`POST /agentgateway/resource/mediacall/{agentid}/sendmessage`).
-    pub fn mediacall_send_message(&self) -> MediacallSendMessageBuilder<'_> {
-        MediacallSendMessageBuilder::new(self)
+    pub fn mediacall_send_message(&self) -> MediacallSendMessageBuilder {
+        MediacallSendMessageBuilder::new(self.clone())
     }
 }
 
@@ -16956,23 +20495,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/setcallnums` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0459.html>
 ///
-/// Agent signed in.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MediacallSetCallNumsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MediacallSetCallNumsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: MediacallSetCallNumsBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MediacallSetCallNumsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MediacallSetCallNumsBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl MediacallSetCallNumsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MediacallSetCallNumsBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// media type; must match the signed-in skill queue type (1 text chat; 2 click-to-dial; 4 callback request; 5 voice/video call; 15 predictive outbound; 16 preview outbound; 17 message call; 51 web chat; 53 social chat) Required.
@@ -16980,9 +20532,19 @@ impl<'a> MediacallSetCallNumsBuilder<'a> {
         self.body_.media_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `mediaType`.
+    pub fn set_media_type(mut self, v: Option<String>) -> Self {
+        self.body_.media_type = v;
+        self
+    }
     /// maximum sessions (1-60) Required.
     pub fn callnums(mut self, v: impl Into<String>) -> Self {
         self.body_.callnums = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callnums`.
+    pub fn set_callnums(mut self, v: Option<String>) -> Self {
+        self.body_.callnums = v;
         self
     }
     /// Replaces the whole request body.
@@ -17005,8 +20567,24 @@ impl<'a> MediacallSetCallNumsBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mediacall.setCallNums";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -17015,7 +20593,7 @@ impl<'a> MediacallSetCallNumsBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -17024,7 +20602,7 @@ impl<'a> MediacallSetCallNumsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MediacallSetCallNumsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MEDIACALL_SET_CALL_NUMS, call).await?)
     }
@@ -17032,8 +20610,8 @@ impl<'a> MediacallSetCallNumsBuilder<'a> {
 
 impl crate::Client {
     /// `mediacall.setCallNums`: Set max concurrent sessions of one media type for the agent (`POST /agentgateway/resource/mediacall/{agentid}/setcallnums`).
-    pub fn mediacall_set_call_nums(&self) -> MediacallSetCallNumsBuilder<'_> {
-        MediacallSetCallNumsBuilder::new(self)
+    pub fn mediacall_set_call_nums(&self) -> MediacallSetCallNumsBuilder {
+        MediacallSetCallNumsBuilder::new(self.clone())
     }
 }
 
@@ -17041,23 +20619,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/transfer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0460.html>
 ///
-/// Moves the session with the given callid to another agent/queue/access code. Fields from Chinese pages cec_07_0460 / cec_07_1279 (response table only partly read).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MediacallTransferBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MediacallTransferBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: MediacallTransferBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MediacallTransferBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MediacallTransferBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl MediacallTransferBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MediacallTransferBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// call ID Required.
@@ -17065,9 +20656,19 @@ impl<'a> MediacallTransferBuilder<'a> {
         self.body_.callid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.body_.callid = v;
+        self
+    }
     /// calling number
     pub fn caller(mut self, v: impl Into<String>) -> Self {
         self.body_.caller = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `caller`.
+    pub fn set_caller(mut self, v: Option<String>) -> Self {
+        self.body_.caller = v;
         self
     }
     /// target type (1 skill queue; 2 agent; 4 system access code) Required.
@@ -17075,9 +20676,19 @@ impl<'a> MediacallTransferBuilder<'a> {
         self.body_.devicetype = Some(v);
         self
     }
+    /// Sets or clears the body field `devicetype`.
+    pub fn set_devicetype(mut self, v: Option<i64>) -> Self {
+        self.body_.devicetype = v;
+        self
+    }
     /// transfer mode (0 release transfer; 2 success transfer (all device types)) Required.
     pub fn mode(mut self, v: i64) -> Self {
         self.body_.mode = Some(v);
+        self
+    }
+    /// Sets or clears the body field `mode`.
+    pub fn set_mode(mut self, v: Option<i64>) -> Self {
+        self.body_.mode = v;
         self
     }
     /// target ID: skill queue ID, agent work number or access code (max 24) Required.
@@ -17085,14 +20696,29 @@ impl<'a> MediacallTransferBuilder<'a> {
         self.body_.address = Some(v.into());
         self
     }
+    /// Sets or clears the body field `address`.
+    pub fn set_address(mut self, v: Option<String>) -> Self {
+        self.body_.address = v;
+        self
+    }
     /// data passed to the receiving agent (max 2048 bytes)
     pub fn calldata(mut self, v: impl Into<String>) -> Self {
         self.body_.calldata = Some(v.into());
         self
     }
+    /// Sets or clears the body field `calldata`.
+    pub fn set_calldata(mut self, v: Option<String>) -> Self {
+        self.body_.calldata = v;
+        self
+    }
     /// skill ID; only used when devicetype is 2
     pub fn skill_id(mut self, v: i64) -> Self {
         self.body_.skill_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillId`.
+    pub fn set_skill_id(mut self, v: Option<i64>) -> Self {
+        self.body_.skill_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -17115,8 +20741,24 @@ impl<'a> MediacallTransferBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mediacall.transfer";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -17125,7 +20767,7 @@ impl<'a> MediacallTransferBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -17134,7 +20776,7 @@ impl<'a> MediacallTransferBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MediacallTransferResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MEDIACALL_TRANSFER, call).await?)
     }
@@ -17142,8 +20784,8 @@ impl<'a> MediacallTransferBuilder<'a> {
 
 impl crate::Client {
     /// `mediacall.transfer`: Transfer a multimedia session (`POST /agentgateway/resource/mediacall/{agentid}/transfer`).
-    pub fn mediacall_transfer(&self) -> MediacallTransferBuilder<'_> {
-        MediacallTransferBuilder::new(self)
+    pub fn mediacall_transfer(&self) -> MediacallTransferBuilder {
+        MediacallTransferBuilder::new(self.clone())
     }
 }
 
@@ -17151,20 +20793,23 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/setcallnumsbymediatype` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0463.html>
 ///
-/// Agent must own a skill queue of each channel. Added in AICC 25.200 (issue 24). Per-channel count field and response not captured. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MediacallSetCallNumsByMediaTypeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MediacallSetCallNumsByMediaTypeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: MediacallSetCallNumsByMediaTypeBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MediacallSetCallNumsByMediaTypeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl MediacallSetCallNumsByMediaTypeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         MediacallSetCallNumsByMediaTypeBuilder {
             client_: client,
+            options_: Default::default(),
             agentid: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -17175,14 +20820,32 @@ impl<'a> MediacallSetCallNumsByMediaTypeBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// total concurrent multimedia sessions (1-60) Required.
     pub fn total_call_num(mut self, v: impl Into<serde_json::Number>) -> Self {
         self.body_.total_call_num = Some(v.into());
         self
     }
+    /// Sets or clears the body field `totalCallNum`.
+    pub fn set_total_call_num(mut self, v: Option<serde_json::Number>) -> Self {
+        self.body_.total_call_num = v;
+        self
+    }
     /// per-channel limits Required.
     pub fn agent_media_call_nums(mut self, v: Vec<MediacallSetCallNumsByMediaTypeBodyAgentMediaCallNums>) -> Self {
         self.body_.agent_media_call_nums = Some(v);
+        self
+    }
+    /// Sets or clears the body field `agentMediaCallNums`.
+    pub fn set_agent_media_call_nums(
+        mut self,
+        v: Option<Vec<MediacallSetCallNumsByMediaTypeBodyAgentMediaCallNums>>,
+    ) -> Self {
+        self.body_.agent_media_call_nums = v;
         self
     }
     /// Replaces the whole request body.
@@ -17205,8 +20868,24 @@ impl<'a> MediacallSetCallNumsByMediaTypeBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mediacall.setCallNumsByMediaType";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -17215,7 +20894,7 @@ impl<'a> MediacallSetCallNumsByMediaTypeBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -17224,7 +20903,7 @@ impl<'a> MediacallSetCallNumsByMediaTypeBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MediacallSetCallNumsByMediaTypeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MEDIACALL_SET_CALL_NUMS_BY_MEDIA_TYPE, call).await?)
     }
@@ -17232,8 +20911,8 @@ impl<'a> MediacallSetCallNumsByMediaTypeBuilder<'a> {
 
 impl crate::Client {
     /// `mediacall.setCallNumsByMediaType`: Set concurrent multimedia sessions per channel (`POST /agentgateway/resource/mediacall/{agentid}/setcallnumsbymediatype`).
-    pub fn mediacall_set_call_nums_by_media_type(&self) -> MediacallSetCallNumsByMediaTypeBuilder<'_> {
-        MediacallSetCallNumsByMediaTypeBuilder::new(self)
+    pub fn mediacall_set_call_nums_by_media_type(&self) -> MediacallSetCallNumsByMediaTypeBuilder {
+        MediacallSetCallNumsByMediaTypeBuilder::new(self.clone())
     }
 }
 
@@ -17241,23 +20920,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/getconnectinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1280.html>
 ///
-/// H5 video call; agent dropped unexpectedly and rejoins. The same fields arrive in the AgentEvent_RequestConnect event. Fields from Chinese page cec_07_1280.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MediacallGetConnectInfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MediacallGetConnectInfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: MediacallGetConnectInfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MediacallGetConnectInfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MediacallGetConnectInfoBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl MediacallGetConnectInfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MediacallGetConnectInfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// user type (default agent) Required.
@@ -17265,9 +20957,19 @@ impl<'a> MediacallGetConnectInfoBuilder<'a> {
         self.body_.user_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userType`.
+    pub fn set_user_type(mut self, v: Option<String>) -> Self {
+        self.body_.user_type = v;
+        self
+    }
     /// call ID Required.
     pub fn callid(mut self, v: impl Into<String>) -> Self {
         self.body_.callid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.body_.callid = v;
         self
     }
     /// Replaces the whole request body.
@@ -17290,8 +20992,24 @@ impl<'a> MediacallGetConnectInfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mediacall.getConnectInfo";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -17300,7 +21018,7 @@ impl<'a> MediacallGetConnectInfoBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -17309,7 +21027,7 @@ impl<'a> MediacallGetConnectInfoBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MediacallGetConnectInfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MEDIACALL_GET_CONNECT_INFO, call).await?)
     }
@@ -17317,8 +21035,8 @@ impl<'a> MediacallGetConnectInfoBuilder<'a> {
 
 impl crate::Client {
     /// `mediacall.getConnectInfo`: Get connection info to rejoin an H5 video conference (`POST /agentgateway/resource/mediacall/{agentid}/getconnectinfo`).
-    pub fn mediacall_get_connect_info(&self) -> MediacallGetConnectInfoBuilder<'_> {
-        MediacallGetConnectInfoBuilder::new(self)
+    pub fn mediacall_get_connect_info(&self) -> MediacallGetConnectInfoBuilder {
+        MediacallGetConnectInfoBuilder::new(self.clone())
     }
 }
 
@@ -17326,23 +21044,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/mediacall/{agentid}/imagecapture` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1281.html>
 ///
-/// H5 video call scenario.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MediacallImageCaptureBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MediacallImageCaptureBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: MediacallImageCaptureBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MediacallImageCaptureBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MediacallImageCaptureBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl MediacallImageCaptureBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MediacallImageCaptureBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// subscriber type (default user) Required.
@@ -17350,9 +21081,19 @@ impl<'a> MediacallImageCaptureBuilder<'a> {
         self.body_.user_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userType`.
+    pub fn set_user_type(mut self, v: Option<String>) -> Self {
+        self.body_.user_type = v;
+        self
+    }
     /// call ID Required.
     pub fn callid(mut self, v: impl Into<String>) -> Self {
         self.body_.callid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callid`.
+    pub fn set_callid(mut self, v: Option<String>) -> Self {
+        self.body_.callid = v;
         self
     }
     /// Replaces the whole request body.
@@ -17375,8 +21116,24 @@ impl<'a> MediacallImageCaptureBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "mediacall.imageCapture";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -17385,7 +21142,7 @@ impl<'a> MediacallImageCaptureBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -17394,7 +21151,7 @@ impl<'a> MediacallImageCaptureBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MediacallImageCaptureResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MEDIACALL_IMAGE_CAPTURE, call).await?)
     }
@@ -17402,8 +21159,8 @@ impl<'a> MediacallImageCaptureBuilder<'a> {
 
 impl crate::Client {
     /// `mediacall.imageCapture`: Take a screenshot of the user in an H5 video call (`POST /agentgateway/resource/mediacall/{agentid}/imagecapture`).
-    pub fn mediacall_image_capture(&self) -> MediacallImageCaptureBuilder<'_> {
-        MediacallImageCaptureBuilder::new(self)
+    pub fn mediacall_image_capture(&self) -> MediacallImageCaptureBuilder {
+        MediacallImageCaptureBuilder::new(self.clone())
     }
 }
 
@@ -17411,23 +21168,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/requestagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0468.html>
 ///
-/// Audio-only agent conferences. Asynchronous: the caller becomes chairperson; AgentConf_SelfJoinResult means it joined, chair operations fail until AgentConf_RequestSuccess. Agent idle, or in a stable call (not playing, muted, held, suspended or transferring); the called agent of a three-party call with two agents cannot start one; participants are agent IDs or phone numbers only; party count capped by the VDN's concurrent voice call limit. Log name requestAgentConf. Body from zh copy api-ccfs-cec/cec_07_1283 and guide fragment huaweicloud.com/guide/productsdesc-bms_3317922f974bb4828cf24ca8179447cesupport2; events and sample response (result {}) from the guide digest huaweicloud.com/guide/category-3317922f974bb4828cf24ca8179447cec5e71de22d29b85b820d9a7e49c74fc2-1. Error list not read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfRequestBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfRequestBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: AgentconfRequestBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfRequestBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfRequestBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl AgentconfRequestBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfRequestBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// number of participants the conference can hold (1-120) Required.
@@ -17435,9 +21205,19 @@ impl<'a> AgentconfRequestBuilder<'a> {
         self.body_.member_num = Some(v);
         self
     }
+    /// Sets or clears the body field `memberNum`.
+    pub fn set_member_num(mut self, v: Option<i64>) -> Self {
+        self.body_.member_num = v;
+        self
+    }
     /// calling number shown when the conference calls out (max 24 bytes; defaults to the VDN system calling number; must be inside VDN number limits when set)
     pub fn conf_caller_no(mut self, v: impl Into<String>) -> Self {
         self.body_.conf_caller_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `confCallerNo`.
+    pub fn set_conf_caller_no(mut self, v: Option<String>) -> Self {
+        self.body_.conf_caller_no = v;
         self
     }
     /// requested conference duration (minutes; 4-1440; default 60)
@@ -17445,9 +21225,19 @@ impl<'a> AgentconfRequestBuilder<'a> {
         self.body_.time = Some(v);
         self
     }
+    /// Sets or clears the body field `time`.
+    pub fn set_time(mut self, v: Option<i64>) -> Self {
+        self.body_.time = v;
+        self
+    }
     /// warning lead time before the conference ends (minutes; 3-1440; default 3; if not less than time, time-1 is used)
     pub fn prompt_time(mut self, v: i64) -> Self {
         self.body_.prompt_time = Some(v);
+        self
+    }
+    /// Sets or clears the body field `promptTime`.
+    pub fn set_prompt_time(mut self, v: Option<i64>) -> Self {
+        self.body_.prompt_time = v;
         self
     }
     /// play a tone when someone joins or leaves (default false)
@@ -17455,14 +21245,29 @@ impl<'a> AgentconfRequestBuilder<'a> {
         self.body_.beep_tone = Some(v);
         self
     }
+    /// Sets or clears the body field `beepTone`.
+    pub fn set_beep_tone(mut self, v: Option<bool>) -> Self {
+        self.body_.beep_tone = v;
+        self
+    }
     /// announcement play mode (2 = play the given file (default 2))
     pub fn play_mode(mut self, v: i64) -> Self {
         self.body_.play_mode = Some(v);
         self
     }
+    /// Sets or clears the body field `playMode`.
+    pub fn set_play_mode(mut self, v: Option<i64>) -> Self {
+        self.body_.play_mode = v;
+        self
+    }
     /// tone announcement file (max 127; absolute path &lt;drive&gt;/conf/&lt;VDN id&gt;/&lt;file&gt;; needed (with playMode 2) when beepTone is true, ignored otherwise)
     pub fn voice_path(mut self, v: impl Into<String>) -> Self {
         self.body_.voice_path = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `voicePath`.
+    pub fn set_voice_path(mut self, v: Option<String>) -> Self {
+        self.body_.voice_path = v;
         self
     }
     /// Replaces the whole request body.
@@ -17485,8 +21290,24 @@ impl<'a> AgentconfRequestBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.request";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -17495,7 +21316,7 @@ impl<'a> AgentconfRequestBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -17504,7 +21325,7 @@ impl<'a> AgentconfRequestBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfRequestResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_REQUEST, call).await?)
     }
@@ -17512,8 +21333,8 @@ impl<'a> AgentconfRequestBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.request`: Apply for an agent conference (caller becomes chairperson) (`POST /agentgateway/resource/agentconf/{agentid}/requestagentconf`).
-    pub fn agentconf_request(&self) -> AgentconfRequestBuilder<'_> {
-        AgentconfRequestBuilder::new(self)
+    pub fn agentconf_request(&self) -> AgentconfRequestBuilder {
+        AgentconfRequestBuilder::new(self.clone())
     }
 }
 
@@ -17521,22 +21342,29 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/answeragentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0469.html>
 ///
-/// Audio-only agent conferences. After AgentConf_Ringing event. No body. Pass 2 (spec-gw): searched again in the docs/pages corpora; every stored copy found (en-us, th-th, ja-jp, zh) ends before the response/event/error tables, so the entry stays outline. Pass 3 (spec2-gw): searched the docs/pages corpora by zh title, log name and guide-fragment title; log name answerAgentConf; no zh copy of cec_07_1284/0469 is stored; still outline.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfAnswerBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfAnswerBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfAnswerBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfAnswerBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl AgentconfAnswerBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfAnswerBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -17546,15 +21374,31 @@ impl<'a> AgentconfAnswerBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.answer";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -17565,7 +21409,7 @@ impl<'a> AgentconfAnswerBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfAnswerResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_ANSWER, call).await?)
     }
@@ -17573,8 +21417,8 @@ impl<'a> AgentconfAnswerBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.answer`: Answer an agent conference call (`POST /agentgateway/resource/agentconf/{agentid}/answeragentconf`).
-    pub fn agentconf_answer(&self) -> AgentconfAnswerBuilder<'_> {
-        AgentconfAnswerBuilder::new(self)
+    pub fn agentconf_answer(&self) -> AgentconfAnswerBuilder {
+        AgentconfAnswerBuilder::new(self.clone())
     }
 }
 
@@ -17582,22 +21426,29 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/rejectagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0470.html>
 ///
-/// Audio-only agent conferences. Call after the AgentConf_Ringing event. No body. Log name rejectAgentConf. The rejecting agent gets PhoneRelease and Ready; other members get AgentConf_ParticipantChanged. Response, events and errors from zh copies api-ccfs-cec/cec_07_1285 (2024-09-24) and intl/zh-cn cec_07_1285.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfRejectBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfRejectBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfRejectBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfRejectBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl AgentconfRejectBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfRejectBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -17607,15 +21458,31 @@ impl<'a> AgentconfRejectBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.reject";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -17626,7 +21493,7 @@ impl<'a> AgentconfRejectBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfRejectResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_REJECT, call).await?)
     }
@@ -17634,8 +21501,8 @@ impl<'a> AgentconfRejectBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.reject`: Reject an agent conference call (`POST /agentgateway/resource/agentconf/{agentid}/rejectagentconf`).
-    pub fn agentconf_reject(&self) -> AgentconfRejectBuilder<'_> {
-        AgentconfRejectBuilder::new(self)
+    pub fn agentconf_reject(&self) -> AgentconfRejectBuilder {
+        AgentconfRejectBuilder::new(self.clone())
     }
 }
 
@@ -17643,22 +21510,29 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/requestleaveagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0471.html>
 ///
-/// Audio-only agent conferences. Chairperson must release instead. No body. Log name requestLeaveAgentConf. Response, events and errors from zh copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_1286.html (2024-09-24); the other members receive AgentConf_ParticipantChanged.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfLeaveBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfLeaveBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfLeaveBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfLeaveBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl AgentconfLeaveBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfLeaveBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -17668,15 +21542,31 @@ impl<'a> AgentconfLeaveBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.leave";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -17687,7 +21577,7 @@ impl<'a> AgentconfLeaveBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfLeaveResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_LEAVE, call).await?)
     }
@@ -17695,8 +21585,8 @@ impl<'a> AgentconfLeaveBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.leave`: Leave an agent conference (non-chair) (`POST /agentgateway/resource/agentconf/{agentid}/requestleaveagentconf`).
-    pub fn agentconf_leave(&self) -> AgentconfLeaveBuilder<'_> {
-        AgentconfLeaveBuilder::new(self)
+    pub fn agentconf_leave(&self) -> AgentconfLeaveBuilder {
+        AgentconfLeaveBuilder::new(self.clone())
     }
 }
 
@@ -17704,22 +21594,29 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/releaseagentconf` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0472.html>
 ///
-/// Audio-only agent conferences. Removes chair and all participants. Log name not captured. Log name releaseAgentConf. Response, events and errors from zh copies https://support.huaweicloud.com/api-ccfs-cec/cec_07_1287.html (2024-09-24) and intl/zh-cn cec_07_1287 (2025-03-07).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfReleaseBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfReleaseBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfReleaseBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfReleaseBuilder { client_: client, agentid: None, extra_: Vec::new() }
+impl AgentconfReleaseBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfReleaseBuilder { client_: client, options_: Default::default(), agentid: None, extra_: Vec::new() }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -17729,15 +21626,31 @@ impl<'a> AgentconfReleaseBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.release";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -17748,7 +21661,7 @@ impl<'a> AgentconfReleaseBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfReleaseResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_RELEASE, call).await?)
     }
@@ -17756,8 +21669,8 @@ impl<'a> AgentconfReleaseBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.release`: Release the conference (chairperson) (`POST /agentgateway/resource/agentconf/{agentid}/releaseagentconf`).
-    pub fn agentconf_release(&self) -> AgentconfReleaseBuilder<'_> {
-        AgentconfReleaseBuilder::new(self)
+    pub fn agentconf_release(&self) -> AgentconfReleaseBuilder {
+        AgentconfReleaseBuilder::new(self.clone())
     }
 }
 
@@ -17765,20 +21678,23 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/holdparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0473.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Body from older copies cec_07_1288 (en-us 2023-09-27, th-th); their response table (message/retcode/result, result reserved) was cut before events/errors, which were not read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfHoldParticipantBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfHoldParticipantBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: AgentconfHoldParticipantBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfHoldParticipantBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl AgentconfHoldParticipantBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         AgentconfHoldParticipantBuilder {
             client_: client,
+            options_: Default::default(),
             agentid: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -17789,9 +21705,19 @@ impl<'a> AgentconfHoldParticipantBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// address type (6 = phone number, 9 = agent ID) Required.
     pub fn address_type(mut self, v: impl Into<String>) -> Self {
         self.body_.address_type = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `addressType`.
+    pub fn set_address_type(mut self, v: Option<String>) -> Self {
+        self.body_.address_type = v;
         self
     }
     /// phone number or agent ID of the participant (max 24 bytes) Required.
@@ -17799,14 +21725,29 @@ impl<'a> AgentconfHoldParticipantBuilder<'a> {
         self.body_.address = Some(v.into());
         self
     }
+    /// Sets or clears the body field `address`.
+    pub fn set_address(mut self, v: Option<String>) -> Self {
+        self.body_.address = v;
+        self
+    }
     /// announcement play mode (2 = play the given announcement file (default 2))
     pub fn play_mode(mut self, v: i64) -> Self {
         self.body_.play_mode = Some(v);
         self
     }
+    /// Sets or clears the body field `playMode`.
+    pub fn set_play_mode(mut self, v: Option<i64>) -> Self {
+        self.body_.play_mode = v;
+        self
+    }
     /// announcement file played to the held participant (max 127 chars; absolute path of the form &lt;drive&gt;/conf/&lt;VDN id&gt;/&lt;file&gt;, e.g. y:/conf/120/1136287.V3) Required.
     pub fn voice_path(mut self, v: impl Into<String>) -> Self {
         self.body_.voice_path = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `voicePath`.
+    pub fn set_voice_path(mut self, v: Option<String>) -> Self {
+        self.body_.voice_path = v;
         self
     }
     /// Replaces the whole request body.
@@ -17829,8 +21770,24 @@ impl<'a> AgentconfHoldParticipantBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.holdParticipant";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -17839,7 +21796,7 @@ impl<'a> AgentconfHoldParticipantBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -17848,7 +21805,7 @@ impl<'a> AgentconfHoldParticipantBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfHoldParticipantResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_HOLD_PARTICIPANT, call).await?)
     }
@@ -17856,8 +21813,8 @@ impl<'a> AgentconfHoldParticipantBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.holdParticipant`: Hold a participant (chairperson) (`POST /agentgateway/resource/agentconf/{agentid}/holdparticipant`).
-    pub fn agentconf_hold_participant(&self) -> AgentconfHoldParticipantBuilder<'_> {
-        AgentconfHoldParticipantBuilder::new(self)
+    pub fn agentconf_hold_participant(&self) -> AgentconfHoldParticipantBuilder {
+        AgentconfHoldParticipantBuilder::new(self.clone())
     }
 }
 
@@ -17865,20 +21822,23 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/unholdparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0474.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Body, response, event and errors from the th-th copy of cec_07_1289 (older issue).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfUnholdParticipantBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfUnholdParticipantBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: AgentconfUnholdParticipantBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfUnholdParticipantBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl AgentconfUnholdParticipantBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         AgentconfUnholdParticipantBuilder {
             client_: client,
+            options_: Default::default(),
             agentid: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -17889,14 +21849,29 @@ impl<'a> AgentconfUnholdParticipantBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// address type (6 = phone number, 9 = agent ID) Required.
     pub fn address_type(mut self, v: impl Into<String>) -> Self {
         self.body_.address_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `addressType`.
+    pub fn set_address_type(mut self, v: Option<String>) -> Self {
+        self.body_.address_type = v;
+        self
+    }
     /// phone number or agent ID of the participant (max 24 bytes) Required.
     pub fn address(mut self, v: impl Into<String>) -> Self {
         self.body_.address = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `address`.
+    pub fn set_address(mut self, v: Option<String>) -> Self {
+        self.body_.address = v;
         self
     }
     /// Replaces the whole request body.
@@ -17919,8 +21894,24 @@ impl<'a> AgentconfUnholdParticipantBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.unholdParticipant";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -17929,7 +21920,7 @@ impl<'a> AgentconfUnholdParticipantBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -17938,7 +21929,7 @@ impl<'a> AgentconfUnholdParticipantBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfUnholdParticipantResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_UNHOLD_PARTICIPANT, call).await?)
     }
@@ -17946,8 +21937,8 @@ impl<'a> AgentconfUnholdParticipantBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.unholdParticipant`: Unhold a participant (chairperson) (`POST /agentgateway/resource/agentconf/{agentid}/unholdparticipant`).
-    pub fn agentconf_unhold_participant(&self) -> AgentconfUnholdParticipantBuilder<'_> {
-        AgentconfUnholdParticipantBuilder::new(self)
+    pub fn agentconf_unhold_participant(&self) -> AgentconfUnholdParticipantBuilder {
+        AgentconfUnholdParticipantBuilder::new(self.clone())
     }
 }
 
@@ -17955,28 +21946,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/prolongtime` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0475.html>
 ///
-/// Audio-only agent conferences. Chairperson only; total duration may not exceed 1440 minutes. Log name prolongTime. Body, response, events (none) and errors from zh copies api-ccfs-cec/cec_07_1290 (2024-09-24) and cec_07_0475 (2025-11-13).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfProlongTimeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfProlongTimeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: AgentconfProlongTimeBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfProlongTimeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfProlongTimeBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl AgentconfProlongTimeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfProlongTimeBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// extra conference time requested (minutes; 1-1440) Required.
     pub fn prolong_time(mut self, v: i64) -> Self {
         self.body_.prolong_time = Some(v);
+        self
+    }
+    /// Sets or clears the body field `prolongTime`.
+    pub fn set_prolong_time(mut self, v: Option<i64>) -> Self {
+        self.body_.prolong_time = v;
         self
     }
     /// Replaces the whole request body.
@@ -17999,8 +22008,24 @@ impl<'a> AgentconfProlongTimeBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.prolongTime";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -18009,7 +22034,7 @@ impl<'a> AgentconfProlongTimeBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -18018,7 +22043,7 @@ impl<'a> AgentconfProlongTimeBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfProlongTimeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_PROLONG_TIME, call).await?)
     }
@@ -18026,8 +22051,8 @@ impl<'a> AgentconfProlongTimeBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.prolongTime`: Extend the conference (chairperson) (`POST /agentgateway/resource/agentconf/{agentid}/prolongtime`).
-    pub fn agentconf_prolong_time(&self) -> AgentconfProlongTimeBuilder<'_> {
-        AgentconfProlongTimeBuilder::new(self)
+    pub fn agentconf_prolong_time(&self) -> AgentconfProlongTimeBuilder {
+        AgentconfProlongTimeBuilder::new(self.clone())
     }
 }
 
@@ -18035,28 +22060,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/applytoshiftpresident` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0476.html>
 ///
-/// Audio-only agent conferences. Caller is chairperson; the target agent must already be in the conference and receives AgentConf_PresidentChanged. Log name applyToShiftPresident. Body, response, events and errors from zh copies api-ccfs-cec/cec_07_1291 (2024-09-24) and cec_07_0476 (2025-11-13).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfShiftPresidentBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfShiftPresidentBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: AgentconfShiftPresidentBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfShiftPresidentBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfShiftPresidentBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl AgentconfShiftPresidentBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfShiftPresidentBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// agent ID to hand the chairperson role to Required.
     pub fn dest_agent_no(mut self, v: i64) -> Self {
         self.body_.dest_agent_no = Some(v);
+        self
+    }
+    /// Sets or clears the body field `destAgentNo`.
+    pub fn set_dest_agent_no(mut self, v: Option<i64>) -> Self {
+        self.body_.dest_agent_no = v;
         self
     }
     /// Replaces the whole request body.
@@ -18079,8 +22122,24 @@ impl<'a> AgentconfShiftPresidentBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.shiftPresident";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -18089,7 +22148,7 @@ impl<'a> AgentconfShiftPresidentBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -18098,7 +22157,7 @@ impl<'a> AgentconfShiftPresidentBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfShiftPresidentResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_SHIFT_PRESIDENT, call).await?)
     }
@@ -18106,8 +22165,8 @@ impl<'a> AgentconfShiftPresidentBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.shiftPresident`: Transfer chairperson permission (`POST /agentgateway/resource/agentconf/{agentid}/applytoshiftpresident`).
-    pub fn agentconf_shift_president(&self) -> AgentconfShiftPresidentBuilder<'_> {
-        AgentconfShiftPresidentBuilder::new(self)
+    pub fn agentconf_shift_president(&self) -> AgentconfShiftPresidentBuilder {
+        AgentconfShiftPresidentBuilder::new(self.clone())
     }
 }
 
@@ -18115,20 +22174,23 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/batchaddparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0477.html>
 ///
-/// Audio-only agent conferences. Chairperson only; an invited user joins only once the call is answered. Log name batchAddParticipant. Body from zh copies api-ccfs-cec/cec_07_1292 (2024-09-24), cec_07_0477 (2025-11-13) and guide fragment huaweicloud.com/guide/productsdesc-bms_b5bf2b54f43b0bb90eeaafba88397cb6support1 (participant object). The response table, events and errors were past the readable part of every copy found: response kept raw.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfBatchAddParticipantBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfBatchAddParticipantBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: AgentconfBatchAddParticipantBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl AgentconfBatchAddParticipantBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         AgentconfBatchAddParticipantBuilder {
             client_: client,
+            options_: Default::default(),
             agentid: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -18139,9 +22201,19 @@ impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// participants to invite (at most 120 entries) Required.
     pub fn addresses(mut self, v: Vec<AgentconfBatchAddParticipantBodyAddresses>) -> Self {
         self.body_.addresses = Some(v);
+        self
+    }
+    /// Sets or clears the body field `addresses`.
+    pub fn set_addresses(mut self, v: Option<Vec<AgentconfBatchAddParticipantBodyAddresses>>) -> Self {
+        self.body_.addresses = v;
         self
     }
     /// play a welcome tone to a user who joins (default false)
@@ -18149,9 +22221,19 @@ impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
         self.body_.beep_tone = Some(v);
         self
     }
+    /// Sets or clears the body field `beepTone`.
+    pub fn set_beep_tone(mut self, v: Option<bool>) -> Self {
+        self.body_.beep_tone = v;
+        self
+    }
     /// announcement play mode (2 = play the given file (default 2))
     pub fn play_mode(mut self, v: i64) -> Self {
         self.body_.play_mode = Some(v);
+        self
+    }
+    /// Sets or clears the body field `playMode`.
+    pub fn set_play_mode(mut self, v: Option<i64>) -> Self {
+        self.body_.play_mode = v;
         self
     }
     /// welcome announcement file (max 127 chars; absolute path &lt;drive&gt;/conf/&lt;VDN id&gt;/&lt;file&gt;; needed (with playMode 2) when beepTone is true, ignored otherwise)
@@ -18159,9 +22241,19 @@ impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
         self.body_.voice_path = Some(v.into());
         self
     }
+    /// Sets or clears the body field `voicePath`.
+    pub fn set_voice_path(mut self, v: Option<String>) -> Self {
+        self.body_.voice_path = v;
+        self
+    }
     /// calling number shown to invitees (max 24 chars; must be inside the VDN number limits when the VDN restricts numbers)
     pub fn caller(mut self, v: impl Into<String>) -> Self {
         self.body_.caller = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `caller`.
+    pub fn set_caller(mut self, v: Option<String>) -> Self {
+        self.body_.caller = v;
         self
     }
     /// Replaces the whole request body.
@@ -18184,8 +22276,24 @@ impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.batchAddParticipant";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -18194,7 +22302,7 @@ impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -18203,7 +22311,7 @@ impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfBatchAddParticipantResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_BATCH_ADD_PARTICIPANT, call).await?)
     }
@@ -18211,8 +22319,8 @@ impl<'a> AgentconfBatchAddParticipantBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.batchAddParticipant`: Invite participants in batches (`POST /agentgateway/resource/agentconf/{agentid}/batchaddparticipant`).
-    pub fn agentconf_batch_add_participant(&self) -> AgentconfBatchAddParticipantBuilder<'_> {
-        AgentconfBatchAddParticipantBuilder::new(self)
+    pub fn agentconf_batch_add_participant(&self) -> AgentconfBatchAddParticipantBuilder {
+        AgentconfBatchAddParticipantBuilder::new(self.clone())
     }
 }
 
@@ -18220,20 +22328,23 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/batchremoveparticipant` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0478.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Log name batchRemoveParticipant. Body and response from zh copy api-ccfs-cec/cec_07_1293 (2024-09-24) and the guide fragment huaweicloud.com/guide/productsdesc-bms_ba513639d0ac0a79238878022c55cc38support1; the other participants receive AgentConf_ParticipantChanged (rest of the event list and the error list cut off, not read).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfBatchRemoveParticipantBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfBatchRemoveParticipantBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: AgentconfBatchRemoveParticipantBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfBatchRemoveParticipantBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl AgentconfBatchRemoveParticipantBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         AgentconfBatchRemoveParticipantBuilder {
             client_: client,
+            options_: Default::default(),
             agentid: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -18244,9 +22355,19 @@ impl<'a> AgentconfBatchRemoveParticipantBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// participants to remove (at most 30 entries) Required.
     pub fn addresses(mut self, v: Vec<AgentconfBatchRemoveParticipantBodyAddresses>) -> Self {
         self.body_.addresses = Some(v);
+        self
+    }
+    /// Sets or clears the body field `addresses`.
+    pub fn set_addresses(mut self, v: Option<Vec<AgentconfBatchRemoveParticipantBodyAddresses>>) -> Self {
+        self.body_.addresses = v;
         self
     }
     /// Replaces the whole request body.
@@ -18269,8 +22390,24 @@ impl<'a> AgentconfBatchRemoveParticipantBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.batchRemoveParticipant";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -18279,7 +22416,7 @@ impl<'a> AgentconfBatchRemoveParticipantBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -18288,7 +22425,7 @@ impl<'a> AgentconfBatchRemoveParticipantBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfBatchRemoveParticipantResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_BATCH_REMOVE_PARTICIPANT, call).await?)
     }
@@ -18296,8 +22433,8 @@ impl<'a> AgentconfBatchRemoveParticipantBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.batchRemoveParticipant`: Delete participants in batches (`POST /agentgateway/resource/agentconf/{agentid}/batchremoveparticipant`).
-    pub fn agentconf_batch_remove_participant(&self) -> AgentconfBatchRemoveParticipantBuilder<'_> {
-        AgentconfBatchRemoveParticipantBuilder::new(self)
+    pub fn agentconf_batch_remove_participant(&self) -> AgentconfBatchRemoveParticipantBuilder {
+        AgentconfBatchRemoveParticipantBuilder::new(self.clone())
     }
 }
 
@@ -18305,20 +22442,23 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/changeparticipantmode` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0479.html>
 ///
-/// Audio-only agent conferences. Chairperson only. Log name changeParticipantMode. AgentConf_ParticipantChanged arrives only for attribute 1 or 3; none for 2 or 4. Body, response, events and errors from zh copy api-ccfs-cec/cec_07_1294 (2024-09-24).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfChangeParticipantModeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfChangeParticipantModeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: AgentconfChangeParticipantModeBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfChangeParticipantModeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl AgentconfChangeParticipantModeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         AgentconfChangeParticipantModeBuilder {
             client_: client,
+            options_: Default::default(),
             agentid: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -18329,9 +22469,19 @@ impl<'a> AgentconfChangeParticipantModeBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// participant channel attribute (1 = listen only, 2 = speak only, 3 = listen and speak, 4 = neither) Required.
     pub fn attribute(mut self, v: i64) -> Self {
         self.body_.attribute = Some(v);
+        self
+    }
+    /// Sets or clears the body field `attribute`.
+    pub fn set_attribute(mut self, v: Option<i64>) -> Self {
+        self.body_.attribute = v;
         self
     }
     /// address type (6 = phone number, 9 = agent ID) Required.
@@ -18339,9 +22489,19 @@ impl<'a> AgentconfChangeParticipantModeBuilder<'a> {
         self.body_.address_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `addressType`.
+    pub fn set_address_type(mut self, v: Option<String>) -> Self {
+        self.body_.address_type = v;
+        self
+    }
     /// phone number or agent ID of the participant (max 24 bytes) Required.
     pub fn address(mut self, v: impl Into<String>) -> Self {
         self.body_.address = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `address`.
+    pub fn set_address(mut self, v: Option<String>) -> Self {
+        self.body_.address = v;
         self
     }
     /// Replaces the whole request body.
@@ -18364,8 +22524,24 @@ impl<'a> AgentconfChangeParticipantModeBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.changeParticipantMode";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -18374,7 +22550,7 @@ impl<'a> AgentconfChangeParticipantModeBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -18383,7 +22559,7 @@ impl<'a> AgentconfChangeParticipantModeBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfChangeParticipantModeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_CHANGE_PARTICIPANT_MODE, call).await?)
     }
@@ -18391,8 +22567,8 @@ impl<'a> AgentconfChangeParticipantModeBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.changeParticipantMode`: Modify participant (channel) attributes (`POST /agentgateway/resource/agentconf/{agentid}/changeparticipantmode`).
-    pub fn agentconf_change_participant_mode(&self) -> AgentconfChangeParticipantModeBuilder<'_> {
-        AgentconfChangeParticipantModeBuilder::new(self)
+    pub fn agentconf_change_participant_mode(&self) -> AgentconfChangeParticipantModeBuilder {
+        AgentconfChangeParticipantModeBuilder::new(self.clone())
     }
 }
 
@@ -18400,20 +22576,23 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/modifyconfresource` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0484.html>
 ///
-/// Audio-only agent conferences. Chairperson only; changes the number of conference places. Log name modifyConfResource. Body, response, events (none) and errors from zh copy intl/zh-cn cec_07_1299 and guide fragment huaweicloud.com/guide/productsdesc-bms_1dc5b04893f58665f8b6ba4cf4a829e3support1.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfModifyConfResourceBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfModifyConfResourceBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: AgentconfModifyConfResourceBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfModifyConfResourceBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl AgentconfModifyConfResourceBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         AgentconfModifyConfResourceBuilder {
             client_: client,
+            options_: Default::default(),
             agentid: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -18424,14 +22603,29 @@ impl<'a> AgentconfModifyConfResourceBuilder<'a> {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// kind of change (0 = add, 1 = reduce) Required.
     pub fn modify_type(mut self, v: i64) -> Self {
         self.body_.modify_type = Some(v);
         self
     }
+    /// Sets or clears the body field `modifyType`.
+    pub fn set_modify_type(mut self, v: Option<i64>) -> Self {
+        self.body_.modify_type = v;
+        self
+    }
     /// number of places to add or remove (2-118) Required.
     pub fn modify_num(mut self, v: i64) -> Self {
         self.body_.modify_num = Some(v);
+        self
+    }
+    /// Sets or clears the body field `modifyNum`.
+    pub fn set_modify_num(mut self, v: Option<i64>) -> Self {
+        self.body_.modify_num = v;
         self
     }
     /// Replaces the whole request body.
@@ -18454,8 +22648,24 @@ impl<'a> AgentconfModifyConfResourceBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.modifyConfResource";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -18464,7 +22674,7 @@ impl<'a> AgentconfModifyConfResourceBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -18473,7 +22683,7 @@ impl<'a> AgentconfModifyConfResourceBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfModifyConfResourceResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_MODIFY_CONF_RESOURCE, call).await?)
     }
@@ -18481,8 +22691,8 @@ impl<'a> AgentconfModifyConfResourceBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.modifyConfResource`: Change the number of conference participants (`POST /agentgateway/resource/agentconf/{agentid}/modifyconfresource`).
-    pub fn agentconf_modify_conf_resource(&self) -> AgentconfModifyConfResourceBuilder<'_> {
-        AgentconfModifyConfResourceBuilder::new(self)
+    pub fn agentconf_modify_conf_resource(&self) -> AgentconfModifyConfResourceBuilder {
+        AgentconfModifyConfResourceBuilder::new(self.clone())
     }
 }
 
@@ -18490,28 +22700,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/agentconf/{agentid}/queryconfinfos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0485.html>
 ///
-/// Inspectors see all conferences of their VDN/VCC; ordinary agents only their own. Log name queryConfInfos. Body and response from zh copy api-ccfs-cec/cec_07_0485 (2025-11-13), guide fragments huaweicloud.com/guide/productsdesc-bms_255b9557da6e4e6cb287ce2a86e16deasupport1 (response table) and productsdesc-bms_b027bb62ff9660167281b9f201c3bf3fsupport3 (sample). Page inconsistency: table says result is the array, sample nests it as result.confs. Events/errors not read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfQueryConfInfosBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfQueryConfInfosBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
     body_: AgentconfQueryConfInfosBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AgentconfQueryConfInfosBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfQueryConfInfosBuilder { client_: client, agentid: None, body_: Default::default(), extra_: Vec::new() }
+impl AgentconfQueryConfInfosBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfQueryConfInfosBuilder {
+            client_: client,
+            options_: Default::default(),
+            agentid: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
     /// conference IDs to query (at most 20 IDs) Required.
     pub fn conf_ids(mut self, v: Vec<i64>) -> Self {
         self.body_.conf_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `confIds`.
+    pub fn set_conf_ids(mut self, v: Option<Vec<i64>>) -> Self {
+        self.body_.conf_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -18534,8 +22762,24 @@ impl<'a> AgentconfQueryConfInfosBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.queryConfInfos";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
@@ -18544,7 +22788,7 @@ impl<'a> AgentconfQueryConfInfosBuilder<'a> {
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -18553,7 +22797,7 @@ impl<'a> AgentconfQueryConfInfosBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfQueryConfInfosResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_QUERY_CONF_INFOS, call).await?)
     }
@@ -18561,8 +22805,8 @@ impl<'a> AgentconfQueryConfInfosBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.queryConfInfos`: Query conference information in batches (`POST /agentgateway/resource/agentconf/{agentid}/queryconfinfos`).
-    pub fn agentconf_query_conf_infos(&self) -> AgentconfQueryConfInfosBuilder<'_> {
-        AgentconfQueryConfInfosBuilder::new(self)
+    pub fn agentconf_query_conf_infos(&self) -> AgentconfQueryConfInfosBuilder {
+        AgentconfQueryConfInfosBuilder::new(self.clone())
     }
 }
 
@@ -18570,32 +22814,55 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/agentconf/{agentid}/queryvdnconfid` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0486.html>
 ///
-/// Caller must be a signed-in inspector. No body. Log name queryAllConfIds. Response, events (none) and errors from zh copies api-ccfs-cec/cec_07_1301 (2024-09-24) and cec_07_0486 (2025-11-13).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AgentconfQueryVdnConfIdBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AgentconfQueryVdnConfIdBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     agentid: Option<String>,
 }
 
-impl<'a> AgentconfQueryVdnConfIdBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AgentconfQueryVdnConfIdBuilder { client_: client, agentid: None }
+impl AgentconfQueryVdnConfIdBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AgentconfQueryVdnConfIdBuilder { client_: client, options_: Default::default(), agentid: None }
     }
     /// path parameter: agent ID (work number) of the caller (101-999999 (older issues: 101-59999)) Required.
     pub fn agentid(mut self, v: impl Into<String>) -> Self {
         self.agentid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `agentid`.
+    pub fn set_agentid(mut self, v: Option<String>) -> Self {
+        self.agentid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "agentconf.queryVdnConfId";
         let _ = op;
         cec_core::validate::required(op, "agentid", &self.agentid)?;
         if let Some(v) = &self.agentid {
             cec_core::validate::numeric_range(op, "agentid", v, 101, 999999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.agentid {
             call = call.path("agentid", v);
         }
@@ -18603,7 +22870,7 @@ impl<'a> AgentconfQueryVdnConfIdBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AgentconfQueryVdnConfIdResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AGENTCONF_QUERY_VDN_CONF_ID, call).await?)
     }
@@ -18611,8 +22878,8 @@ impl<'a> AgentconfQueryVdnConfIdBuilder<'a> {
 
 impl crate::Client {
     /// `agentconf.queryVdnConfId`: Query IDs of ongoing conferences in the VCC (`GET /agentgateway/resource/agentconf/{agentid}/queryvdnconfid`).
-    pub fn agentconf_query_vdn_conf_id(&self) -> AgentconfQueryVdnConfIdBuilder<'_> {
-        AgentconfQueryVdnConfIdBuilder::new(self)
+    pub fn agentconf_query_vdn_conf_id(&self) -> AgentconfQueryVdnConfIdBuilder {
+        AgentconfQueryVdnConfIdBuilder::new(self.clone())
     }
 }
 
@@ -18620,28 +22887,51 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/config/sys/obsURL` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1101.html>
 ///
-/// Intelligent-assist (C5) interface; not supported by containerized CTI/CC-Gateway. Fields read from the Chinese page and its example.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ConfigObsUrlBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ConfigObsUrlBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     ids: Option<String>,
 }
 
-impl<'a> ConfigObsUrlBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ConfigObsUrlBuilder { client_: client, ids: None }
+impl ConfigObsUrlBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ConfigObsUrlBuilder { client_: client, options_: Default::default(), ids: None }
     }
     /// query parameter: comma-separated config IDs, e.g. 5,4
     pub fn ids(mut self, v: impl Into<String>) -> Self {
         self.ids = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `ids`.
+    pub fn set_ids(mut self, v: Option<String>) -> Self {
+        self.ids = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "config.obsUrl";
         let _ = op;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.ids {
             call = call.query("ids", v);
         }
@@ -18649,7 +22939,7 @@ impl<'a> ConfigObsUrlBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ConfigObsUrlResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CONFIG_OBS_URL, call).await?)
     }
@@ -18657,8 +22947,8 @@ impl<'a> ConfigObsUrlBuilder<'a> {
 
 impl crate::Client {
     /// `config.obsUrl`: Query OBS URL configuration (`GET /agentgateway/resource/config/sys/obsURL`).
-    pub fn config_obs_url(&self) -> ConfigObsUrlBuilder<'_> {
-        ConfigObsUrlBuilder::new(self)
+    pub fn config_obs_url(&self) -> ConfigObsUrlBuilder {
+        ConfigObsUrlBuilder::new(self.clone())
     }
 }
 
@@ -18666,27 +22956,44 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/config/login` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1009.html>
 ///
-/// System admin work number for system config, VDN config admin for VDN config. All later C5 calls carry the Guid header. Page is under 'CC-Gateway configuration interface reference' (zh). Retry class set to unsafe: it is a sign-in (issues a Guid), not a pure query.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ConfigLoginBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ConfigLoginBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: ConfigLoginBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ConfigLoginBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ConfigLoginBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl ConfigLoginBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ConfigLoginBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// config admin work number, or VDN ID + 100000 / + 1000000 for a VDN account (1-999999 for work numbers; documented as number: an integer id) Required.
     pub fn agent_id(mut self, v: i64) -> Self {
         self.body_.agent_id = Some(v);
         self
     }
+    /// Sets or clears the body field `agentId`.
+    pub fn set_agent_id(mut self, v: Option<i64>) -> Self {
+        self.body_.agent_id = v;
+        self
+    }
     /// work-number password or VDN integration password Required.
     pub fn password(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.password = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `password`.
+    pub fn set_password(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.password = v;
         self
     }
     /// Replaces the whole request body.
@@ -18709,19 +23016,35 @@ impl<'a> ConfigLoginBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "config.login";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ConfigLoginResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CONFIG_LOGIN, call).await?)
     }
@@ -18729,8 +23052,8 @@ impl<'a> ConfigLoginBuilder<'a> {
 
 impl crate::Client {
     /// `config.login`: C5 intelligent-assist authentication (get GUID) (`POST /agentgateway/resource/config/login`).
-    pub fn config_login(&self) -> ConfigLoginBuilder<'_> {
-        ConfigLoginBuilder::new(self)
+    pub fn config_login(&self) -> ConfigLoginBuilder {
+        ConfigLoginBuilder::new(self.clone())
     }
 }
 
@@ -18738,22 +23061,34 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/config/subscribe/register` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1108.html>
 ///
-/// Needs intelligent recognition enabled for the tenant, IF_SUB_CONFIGURE=ON on every CC-Gateway, and the CC-Gateway address on the WAS subscription-server page. After retcode 0 keep alive via handshake. Fields read from the Chinese page cec_07_1321 / guide excerpt.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SubscribeRegisterBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SubscribeRegisterBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SubscribeRegisterBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SubscribeRegisterBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SubscribeRegisterBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl SubscribeRegisterBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SubscribeRegisterBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// 1 = recognition; others reserved Required.
     pub fn subscribe_type(mut self, v: impl Into<String>) -> Self {
         self.body_.subscribe_type = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `subscribeType`.
+    pub fn set_subscribe_type(mut self, v: Option<String>) -> Self {
+        self.body_.subscribe_type = v;
         self
     }
     /// client-generated token, sent back in handshakeEx and result notifications (max 256 chars)
@@ -18761,9 +23096,19 @@ impl<'a> SubscribeRegisterBuilder<'a> {
         self.body_.service_token = Some(v.into());
         self
     }
+    /// Sets or clears the body field `serviceToken`.
+    pub fn set_service_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.service_token = v;
+        self
+    }
     /// event notification callback address (max 200 chars) Required.
     pub fn service_call_back_uri(mut self, v: impl Into<String>) -> Self {
         self.body_.service_call_back_uri = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `serviceCallBackUri`.
+    pub fn set_service_call_back_uri(mut self, v: Option<String>) -> Self {
+        self.body_.service_call_back_uri = v;
         self
     }
     /// use semantic (NLP) analysis; true needs a CC-Gateway callback address in basic.properties Required.
@@ -18771,9 +23116,19 @@ impl<'a> SubscribeRegisterBuilder<'a> {
         self.body_.nlp_flag = Some(v);
         self
     }
+    /// Sets or clears the body field `nlpFlag`.
+    pub fn set_nlp_flag(mut self, v: Option<bool>) -> Self {
+        self.body_.nlp_flag = v;
+        self
+    }
     /// intelligent IVR bot access code; only when nlpFlag is true
     pub fn flow_access_code(mut self, v: impl Into<String>) -> Self {
         self.body_.flow_access_code = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `flowAccessCode`.
+    pub fn set_flow_access_code(mut self, v: Option<String>) -> Self {
+        self.body_.flow_access_code = v;
         self
     }
     /// Replaces the whole request body.
@@ -18796,19 +23151,35 @@ impl<'a> SubscribeRegisterBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "subscribe.register";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SubscribeRegisterResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SUBSCRIBE_REGISTER, call).await?)
     }
@@ -18816,8 +23187,8 @@ impl<'a> SubscribeRegisterBuilder<'a> {
 
 impl crate::Client {
     /// `subscribe.register`: Register an ASR recognition-result subscription (`POST /agentgateway/resource/config/subscribe/register`).
-    pub fn subscribe_register(&self) -> SubscribeRegisterBuilder<'_> {
-        SubscribeRegisterBuilder::new(self)
+    pub fn subscribe_register(&self) -> SubscribeRegisterBuilder {
+        SubscribeRegisterBuilder::new(self.clone())
     }
 }
 
@@ -18825,23 +23196,36 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/config/subscribe/modify` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1322.html>
 ///
-/// Chinese pages cec_07_1322 (2024) / cec_07_1110.md (newest); English newest issue likely cec_07_1109 (not seen).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SubscribeModifyBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SubscribeModifyBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     server_id: Option<String>,
     body_: SubscribeModifyBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SubscribeModifyBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SubscribeModifyBuilder { client_: client, server_id: None, body_: Default::default(), extra_: Vec::new() }
+impl SubscribeModifyBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SubscribeModifyBuilder {
+            client_: client,
+            options_: Default::default(),
+            server_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query parameter: subscription task ID from registration (not empty/blank) Required.
     pub fn server_id(mut self, v: impl Into<String>) -> Self {
         self.server_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `serverId`.
+    pub fn set_server_id(mut self, v: Option<String>) -> Self {
+        self.server_id = v;
         self
     }
     /// event notification callback address (max 200) Required.
@@ -18849,14 +23233,29 @@ impl<'a> SubscribeModifyBuilder<'a> {
         self.body_.service_call_back_uri = Some(v.into());
         self
     }
+    /// Sets or clears the body field `serviceCallBackUri`.
+    pub fn set_service_call_back_uri(mut self, v: Option<String>) -> Self {
+        self.body_.service_call_back_uri = v;
+        self
+    }
     /// semantic analysis on/off Required.
     pub fn nlp_flag(mut self, v: bool) -> Self {
         self.body_.nlp_flag = Some(v);
         self
     }
+    /// Sets or clears the body field `nlpFlag`.
+    pub fn set_nlp_flag(mut self, v: Option<bool>) -> Self {
+        self.body_.nlp_flag = v;
+        self
+    }
     /// flow (bot) access code
     pub fn flow_access_code(mut self, v: impl Into<String>) -> Self {
         self.body_.flow_access_code = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `flowAccessCode`.
+    pub fn set_flow_access_code(mut self, v: Option<String>) -> Self {
+        self.body_.flow_access_code = v;
         self
     }
     /// Replaces the whole request body.
@@ -18879,14 +23278,30 @@ impl<'a> SubscribeModifyBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "subscribe.modify";
         let _ = op;
         cec_core::validate::required(op, "serverId", &self.server_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.server_id {
             call = call.query("serverId", v);
         }
@@ -18895,7 +23310,7 @@ impl<'a> SubscribeModifyBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SubscribeModifyResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SUBSCRIBE_MODIFY, call).await?)
     }
@@ -18903,29 +23318,43 @@ impl<'a> SubscribeModifyBuilder<'a> {
 
 impl crate::Client {
     /// `subscribe.modify`: Modify a subscription task (`POST /agentgateway/resource/config/subscribe/modify`).
-    pub fn subscribe_modify(&self) -> SubscribeModifyBuilder<'_> {
-        SubscribeModifyBuilder::new(self)
+    pub fn subscribe_modify(&self) -> SubscribeModifyBuilder {
+        SubscribeModifyBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `subscribe.unregister`: Cancel a subscription task.
 ///
 /// `PUT /agentgateway/resource/config/subscribe/unregister` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1110.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SubscribeUnregisterBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SubscribeUnregisterBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SubscribeUnregisterBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SubscribeUnregisterBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SubscribeUnregisterBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl SubscribeUnregisterBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SubscribeUnregisterBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// subscription task ID returned at registration (not empty/blank) Required.
     pub fn server_id(mut self, v: impl Into<String>) -> Self {
         self.body_.server_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `serverId`.
+    pub fn set_server_id(mut self, v: Option<String>) -> Self {
+        self.body_.server_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -18948,19 +23377,35 @@ impl<'a> SubscribeUnregisterBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "subscribe.unregister";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SubscribeUnregisterResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SUBSCRIBE_UNREGISTER, call).await?)
     }
@@ -18968,8 +23413,8 @@ impl<'a> SubscribeUnregisterBuilder<'a> {
 
 impl crate::Client {
     /// `subscribe.unregister`: Cancel a subscription task (`PUT /agentgateway/resource/config/subscribe/unregister`).
-    pub fn subscribe_unregister(&self) -> SubscribeUnregisterBuilder<'_> {
-        SubscribeUnregisterBuilder::new(self)
+    pub fn subscribe_unregister(&self) -> SubscribeUnregisterBuilder {
+        SubscribeUnregisterBuilder::new(self.clone())
     }
 }
 
@@ -18977,29 +23422,52 @@ impl crate::Client {
 ///
 /// `GET /agentgateway/resource/config/subscribe/handshake/{serviceid}` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1112.html>
 ///
-/// CTI drops the subscription after 5 minutes without heartbeat; send every 2 minutes. Chinese page cec_07_1112; English issue may list only the extended variant.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SubscribeHandshakeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SubscribeHandshakeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     serviceid: Option<String>,
 }
 
-impl<'a> SubscribeHandshakeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SubscribeHandshakeBuilder { client_: client, serviceid: None }
+impl SubscribeHandshakeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SubscribeHandshakeBuilder { client_: client, options_: Default::default(), serviceid: None }
     }
     /// path parameter: subscription task ID (docs table names it serverid) (not empty/blank) Required.
     pub fn serviceid(mut self, v: impl Into<String>) -> Self {
         self.serviceid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `serviceid`.
+    pub fn set_serviceid(mut self, v: Option<String>) -> Self {
+        self.serviceid = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "subscribe.handshake";
         let _ = op;
         cec_core::validate::required(op, "serviceid", &self.serviceid)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.serviceid {
             call = call.path("serviceid", v);
         }
@@ -19007,7 +23475,7 @@ impl<'a> SubscribeHandshakeBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SubscribeHandshakeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SUBSCRIBE_HANDSHAKE, call).await?)
     }
@@ -19015,8 +23483,8 @@ impl<'a> SubscribeHandshakeBuilder<'a> {
 
 impl crate::Client {
     /// `subscribe.handshake`: Subscription heartbeat (`GET /agentgateway/resource/config/subscribe/handshake/{serviceid}`).
-    pub fn subscribe_handshake(&self) -> SubscribeHandshakeBuilder<'_> {
-        SubscribeHandshakeBuilder::new(self)
+    pub fn subscribe_handshake(&self) -> SubscribeHandshakeBuilder {
+        SubscribeHandshakeBuilder::new(self.clone())
     }
 }
 
@@ -19024,28 +23492,46 @@ impl crate::Client {
 ///
 /// `POST /agentgateway/resource/config/subscribe/handshake/{serviceid}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_1112.html>
 ///
-/// Same as handshake but POST and carries service_token. Heartbeat at least every 5 minutes (2 recommended). Response assumed same as handshake.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SubscribeHandshakeExBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SubscribeHandshakeExBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     serviceid: Option<String>,
     service_token: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SubscribeHandshakeExBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SubscribeHandshakeExBuilder { client_: client, serviceid: None, service_token: None, extra_: Vec::new() }
+impl SubscribeHandshakeExBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SubscribeHandshakeExBuilder {
+            client_: client,
+            options_: Default::default(),
+            serviceid: None,
+            service_token: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: subscription task ID (docs table names it serverid) (not empty/blank) Required.
     pub fn serviceid(mut self, v: impl Into<String>) -> Self {
         self.serviceid = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `serviceid`.
+    pub fn set_serviceid(mut self, v: Option<String>) -> Self {
+        self.serviceid = v;
+        self
+    }
     /// header parameter: token set at registration (max 256) Required.
     pub fn service_token(mut self, v: impl Into<String>) -> Self {
         self.service_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `service_token`.
+    pub fn set_service_token(mut self, v: Option<String>) -> Self {
+        self.service_token = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -19055,8 +23541,24 @@ impl<'a> SubscribeHandshakeExBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "subscribe.handshakeEx";
         let _ = op;
         cec_core::validate::required(op, "serviceid", &self.serviceid)?;
@@ -19064,7 +23566,7 @@ impl<'a> SubscribeHandshakeExBuilder<'a> {
         if let Some(v) = &self.service_token {
             cec_core::validate::max_len(op, "service_token", v, 256)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.serviceid {
             call = call.path("serviceid", v);
         }
@@ -19078,7 +23580,7 @@ impl<'a> SubscribeHandshakeExBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SubscribeHandshakeExResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SUBSCRIBE_HANDSHAKE_EX, call).await?)
     }
@@ -19086,7 +23588,7 @@ impl<'a> SubscribeHandshakeExBuilder<'a> {
 
 impl crate::Client {
     /// `subscribe.handshakeEx`: Subscription heartbeat (extended, with service_token) (`POST /agentgateway/resource/config/subscribe/handshake/{serviceid}`).
-    pub fn subscribe_handshake_ex(&self) -> SubscribeHandshakeExBuilder<'_> {
-        SubscribeHandshakeExBuilder::new(self)
+    pub fn subscribe_handshake_ex(&self) -> SubscribeHandshakeExBuilder {
+        SubscribeHandshakeExBuilder::new(self.clone())
     }
 }

@@ -134,6 +134,27 @@ cec_core::str_code_enum! {
     }
 }
 
+/// Tenant context set once on the client ([`crate::Client::with_tenant`]): every call that
+/// leaves `vdnId` unset sends these values; a call's own setter overrides them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TenantDefaults {
+    /// `vdnId`: virtual call center (VDN) ID.
+    pub vdn_id: Option<i64>,
+}
+
+impl TenantDefaults {
+    /// No defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets `vdnId`.
+    pub fn vdn_id(mut self, v: i64) -> Self {
+        self.vdn_id = Some(v);
+        self
+    }
+}
+
 /// `campaign.add_v1` — Add an outbound campaign (V1) (POST `/rest/isales/v1/openapi/campaigns/{vdnId}`).
 pub static CAMPAIGN_ADD_V1: OperationMeta = OperationMeta {
     id: "campaign.add_v1",
@@ -10112,21 +10133,24 @@ pub struct CalllogsQueryResponseResult {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0721.html>
 ///
-/// Creates a predicted/intelligent/automatic/previewed/preempted campaign. At most 20 active tasks per device type (max.liveliest.taskCount, default 20); device type fixed after creation. Rows after ivrParam (skillParam, initStatus, callBackUrl, ...) and the sub-tables were not reachable: their keys come from the published sample. Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4001.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignAddV1Builder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignAddV1Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: CampaignAddV1Body,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignAddV1Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CampaignAddV1Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CampaignAddV1Builder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             locale: None,
             body_: Default::default(),
@@ -10138,9 +10162,19 @@ impl<'a> CampaignAddV1Builder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// campaign name (unique; max 100 chars) Required.
@@ -10148,9 +10182,19 @@ impl<'a> CampaignAddV1Builder<'a> {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// campaign description (max 200 chars; no "\[\]=;&lt;&gt; characters)
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.body_.description = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
         self
     }
     /// campaign start (UTC yyyy-MM-dd HH:mm:ss; not before today 00:00) Required.
@@ -10158,9 +10202,19 @@ impl<'a> CampaignAddV1Builder<'a> {
         self.body_.str_begin_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `strBeginTime`.
+    pub fn set_str_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.str_begin_time = v;
+        self
+    }
     /// campaign end (UTC yyyy-MM-dd HH:mm:ss) Required.
     pub fn str_end_time(mut self, v: impl Into<String>) -> Self {
         self.body_.str_end_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `strEndTime`.
+    pub fn set_str_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.str_end_time = v;
         self
     }
     /// outbound device type (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted) Required.
@@ -10168,9 +10222,19 @@ impl<'a> CampaignAddV1Builder<'a> {
         self.body_.device_type = Some(v);
         self
     }
+    /// Sets or clears the body field `deviceType`.
+    pub fn set_device_type(mut self, v: Option<i64>) -> Self {
+        self.body_.device_type = v;
+        self
+    }
     /// calling number shown to the customer (max 24; digits, *, #) Required.
     pub fn caller_no(mut self, v: impl Into<String>) -> Self {
         self.body_.caller_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callerNo`.
+    pub fn set_caller_no(mut self, v: Option<String>) -> Self {
+        self.body_.caller_no = v;
         self
     }
     /// max ringing time before release (previewed: 9-120 s; others: 5-120 s) Required.
@@ -10178,9 +10242,19 @@ impl<'a> CampaignAddV1Builder<'a> {
         self.body_.max_alerting_time = Some(v);
         self
     }
+    /// Sets or clears the body field `maxAlertingTime`.
+    pub fn set_max_alerting_time(mut self, v: Option<i64>) -> Self {
+        self.body_.max_alerting_time = v;
+        self
+    }
     /// daily calling windows (keys from the published sample) Required.
     pub fn schedule_param(mut self, v: CampaignAddV1BodyScheduleParam) -> Self {
         self.body_.schedule_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `scheduleParam`.
+    pub fn set_schedule_param(mut self, v: Option<CampaignAddV1BodyScheduleParam>) -> Self {
+        self.body_.schedule_param = v;
         self
     }
     /// IVR settings (required when deviceType is 1 or 3; table not captured)
@@ -10188,9 +10262,19 @@ impl<'a> CampaignAddV1Builder<'a> {
         self.body_.ivr_param = Some(v);
         self
     }
+    /// Sets or clears the body field `ivrParam`.
+    pub fn set_ivr_param(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.ivr_param = v;
+        self
+    }
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
     pub fn skill_param(mut self, v: CampaignAddV1BodySkillParam) -> Self {
         self.body_.skill_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillParam`.
+    pub fn set_skill_param(mut self, v: Option<CampaignAddV1BodySkillParam>) -> Self {
+        self.body_.skill_param = v;
         self
     }
     /// initial status (from sample; table not captured) (sample value 0)
@@ -10198,9 +10282,19 @@ impl<'a> CampaignAddV1Builder<'a> {
         self.body_.init_status = Some(v);
         self
     }
+    /// Sets or clears the body field `initStatus`.
+    pub fn set_init_status(mut self, v: Option<i64>) -> Self {
+        self.body_.init_status = v;
+        self
+    }
     /// where call results are pushed (see callback.call_result) (HTTPS URL)
     pub fn call_back_url(mut self, v: impl Into<String>) -> Self {
         self.body_.call_back_url = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callBackUrl`.
+    pub fn set_call_back_url(mut self, v: Option<String>) -> Self {
+        self.body_.call_back_url = v;
         self
     }
     /// Replaces the whole request body.
@@ -10223,17 +10317,37 @@ impl<'a> CampaignAddV1Builder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.add_v1";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -10245,7 +10359,7 @@ impl<'a> CampaignAddV1Builder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignAddV1Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_ADD_V1, call).await?)
     }
@@ -10253,8 +10367,8 @@ impl<'a> CampaignAddV1Builder<'a> {
 
 impl crate::Client {
     /// `campaign.add_v1`: Add an outbound campaign (V1) (`POST /rest/isales/v1/openapi/campaigns/{vdnId}`).
-    pub fn campaign_add_v1(&self) -> CampaignAddV1Builder<'_> {
-        CampaignAddV1Builder::new(self)
+    pub fn campaign_add_v1(&self) -> CampaignAddV1Builder {
+        CampaignAddV1Builder::new(self.clone())
     }
 }
 
@@ -10262,21 +10376,24 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v2/openapi/campaigns/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0722.html>
 ///
-/// Recommended version: carries retry, call and business-result policies in one request. Same task-count limits as V1. Body table not reachable for V2 add; fields taken from the V2 modify table (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4004.html) and the published V2 add sample (callerNo list, priority, scheduleParam, skillParam, retryPolicy).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignAddV2Builder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignAddV2Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: CampaignAddV2Body,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignAddV2Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CampaignAddV2Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CampaignAddV2Builder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             locale: None,
             body_: Default::default(),
@@ -10288,9 +10405,19 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// campaign name (unique; max 100 chars) Required.
@@ -10298,9 +10425,19 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// campaign description (max 200 chars; no "\[\]=;&lt;&gt; characters)
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.body_.description = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
         self
     }
     /// campaign start (UTC yyyy-MM-dd HH:mm:ss; not before today 00:00) Required.
@@ -10308,9 +10445,19 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.body_.str_begin_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `strBeginTime`.
+    pub fn set_str_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.str_begin_time = v;
+        self
+    }
     /// campaign end (UTC yyyy-MM-dd HH:mm:ss) Required.
     pub fn str_end_time(mut self, v: impl Into<String>) -> Self {
         self.body_.str_end_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `strEndTime`.
+    pub fn set_str_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.str_end_time = v;
         self
     }
     /// outbound device type (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted) Required.
@@ -10318,9 +10465,19 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.body_.device_type = Some(v);
         self
     }
+    /// Sets or clears the body field `deviceType`.
+    pub fn set_device_type(mut self, v: Option<i64>) -> Self {
+        self.body_.device_type = v;
+        self
+    }
     /// calling numbers Required.
     pub fn caller_no(mut self, v: Vec<CampaignAddV2BodyCallerNo>) -> Self {
         self.body_.caller_no = Some(v);
+        self
+    }
+    /// Sets or clears the body field `callerNo`.
+    pub fn set_caller_no(mut self, v: Option<Vec<CampaignAddV2BodyCallerNo>>) -> Self {
+        self.body_.caller_no = v;
         self
     }
     /// max ringing time (5-60 s (V2 modify table); no-answer ring limit) Required.
@@ -10328,9 +10485,19 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.body_.max_alerting_time = Some(v);
         self
     }
+    /// Sets or clears the body field `maxAlertingTime`.
+    pub fn set_max_alerting_time(mut self, v: Option<i64>) -> Self {
+        self.body_.max_alerting_time = v;
+        self
+    }
     /// task priority (1-5; smaller = higher)
     pub fn priority(mut self, v: i64) -> Self {
         self.body_.priority = Some(v);
+        self
+    }
+    /// Sets or clears the body field `priority`.
+    pub fn set_priority(mut self, v: Option<i64>) -> Self {
+        self.body_.priority = v;
         self
     }
     /// daily calling windows (keys from the published sample) Required.
@@ -10338,9 +10505,19 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.body_.schedule_param = Some(v);
         self
     }
+    /// Sets or clears the body field `scheduleParam`.
+    pub fn set_schedule_param(mut self, v: Option<CampaignAddV2BodyScheduleParam>) -> Self {
+        self.body_.schedule_param = v;
+        self
+    }
     /// IVR settings (required when deviceType is 1 or 3; table not captured)
     pub fn ivr_param(mut self, v: serde_json::Value) -> Self {
         self.body_.ivr_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ivrParam`.
+    pub fn set_ivr_param(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.ivr_param = v;
         self
     }
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
@@ -10348,14 +10525,29 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.body_.skill_param = Some(v);
         self
     }
+    /// Sets or clears the body field `skillParam`.
+    pub fn set_skill_param(mut self, v: Option<CampaignAddV2BodySkillParam>) -> Self {
+        self.body_.skill_param = v;
+        self
+    }
     /// retry policy carried inline (replaces the separate retry-policy call) (sample starts with policyType; rest not captured)
     pub fn retry_policy(mut self, v: serde_json::Value) -> Self {
         self.body_.retry_policy = Some(v);
         self
     }
+    /// Sets or clears the body field `retryPolicy`.
+    pub fn set_retry_policy(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.retry_policy = v;
+        self
+    }
     /// calling order (type not captured) (added in AICC 25.100.0)
     pub fn call_order(mut self, v: serde_json::Value) -> Self {
         self.body_.call_order = Some(v);
+        self
+    }
+    /// Sets or clears the body field `callOrder`.
+    pub fn set_call_order(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.call_order = v;
         self
     }
     /// Replaces the whole request body.
@@ -10378,17 +10570,37 @@ impl<'a> CampaignAddV2Builder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.add_v2";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -10400,7 +10612,7 @@ impl<'a> CampaignAddV2Builder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignAddV2Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_ADD_V2, call).await?)
     }
@@ -10408,8 +10620,8 @@ impl<'a> CampaignAddV2Builder<'a> {
 
 impl crate::Client {
     /// `campaign.add_v2`: Add an outbound campaign (V2, recommended) (`POST /rest/isales/v2/openapi/campaigns/{vdnId}`).
-    pub fn campaign_add_v2(&self) -> CampaignAddV2Builder<'_> {
-        CampaignAddV2Builder::new(self)
+    pub fn campaign_add_v2(&self) -> CampaignAddV2Builder {
+        CampaignAddV2Builder::new(self.clone())
     }
 }
 
@@ -10417,11 +10629,13 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0723.html>
 ///
-/// Campaign must exist and not be complete; device type cannot change. Sub-tables not captured. Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4003.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignModifyV1Builder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignModifyV1Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
@@ -10429,10 +10643,11 @@ pub struct CampaignModifyV1Builder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignModifyV1Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CampaignModifyV1Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CampaignModifyV1Builder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
@@ -10445,9 +10660,19 @@ impl<'a> CampaignModifyV1Builder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -10455,9 +10680,19 @@ impl<'a> CampaignModifyV1Builder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// campaign name (unique; max 100 chars) Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// campaign description (max 200 chars; no "\[\]=;&lt;&gt; characters)
@@ -10465,9 +10700,19 @@ impl<'a> CampaignModifyV1Builder<'a> {
         self.body_.description = Some(v.into());
         self
     }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
+        self
+    }
     /// campaign start (UTC yyyy-MM-dd HH:mm:ss; not before today 00:00)
     pub fn str_begin_time(mut self, v: impl Into<String>) -> Self {
         self.body_.str_begin_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `strBeginTime`.
+    pub fn set_str_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.str_begin_time = v;
         self
     }
     /// campaign end (UTC yyyy-MM-dd HH:mm:ss)
@@ -10475,9 +10720,19 @@ impl<'a> CampaignModifyV1Builder<'a> {
         self.body_.str_end_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `strEndTime`.
+    pub fn set_str_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.str_end_time = v;
+        self
+    }
     /// outbound device type (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted; must equal the value given at creation) Required.
     pub fn device_type(mut self, v: i64) -> Self {
         self.body_.device_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `deviceType`.
+    pub fn set_device_type(mut self, v: Option<i64>) -> Self {
+        self.body_.device_type = v;
         self
     }
     /// calling number shown to the customer (max 24; digits, *, #) Required.
@@ -10485,9 +10740,19 @@ impl<'a> CampaignModifyV1Builder<'a> {
         self.body_.caller_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callerNo`.
+    pub fn set_caller_no(mut self, v: Option<String>) -> Self {
+        self.body_.caller_no = v;
+        self
+    }
     /// max ringing time before release (previewed: 9-120 s; others: 5-120 s) Required.
     pub fn max_alerting_time(mut self, v: i64) -> Self {
         self.body_.max_alerting_time = Some(v);
+        self
+    }
+    /// Sets or clears the body field `maxAlertingTime`.
+    pub fn set_max_alerting_time(mut self, v: Option<i64>) -> Self {
+        self.body_.max_alerting_time = v;
         self
     }
     /// daily calling windows (keys from the published sample) Required.
@@ -10495,14 +10760,29 @@ impl<'a> CampaignModifyV1Builder<'a> {
         self.body_.schedule_param = Some(v);
         self
     }
+    /// Sets or clears the body field `scheduleParam`.
+    pub fn set_schedule_param(mut self, v: Option<CampaignModifyV1BodyScheduleParam>) -> Self {
+        self.body_.schedule_param = v;
+        self
+    }
     /// IVR settings (required when deviceType is 1 or 3; table not captured)
     pub fn ivr_param(mut self, v: serde_json::Value) -> Self {
         self.body_.ivr_param = Some(v);
         self
     }
+    /// Sets or clears the body field `ivrParam`.
+    pub fn set_ivr_param(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.ivr_param = v;
+        self
+    }
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
     pub fn skill_param(mut self, v: CampaignModifyV1BodySkillParam) -> Self {
         self.body_.skill_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `skillParam`.
+    pub fn set_skill_param(mut self, v: Option<CampaignModifyV1BodySkillParam>) -> Self {
+        self.body_.skill_param = v;
         self
     }
     /// Replaces the whole request body.
@@ -10525,10 +10805,30 @@ impl<'a> CampaignModifyV1Builder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.modify_v1";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -10536,7 +10836,7 @@ impl<'a> CampaignModifyV1Builder<'a> {
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -10551,7 +10851,7 @@ impl<'a> CampaignModifyV1Builder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignModifyV1Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_MODIFY_V1, call).await?)
     }
@@ -10559,8 +10859,8 @@ impl<'a> CampaignModifyV1Builder<'a> {
 
 impl crate::Client {
     /// `campaign.modify_v1`: Modify an outbound campaign (V1) (`PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}`).
-    pub fn campaign_modify_v1(&self) -> CampaignModifyV1Builder<'_> {
-        CampaignModifyV1Builder::new(self)
+    pub fn campaign_modify_v1(&self) -> CampaignModifyV1Builder {
+        CampaignModifyV1Builder::new(self.clone())
     }
 }
 
@@ -10568,11 +10868,13 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v2/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0724.html>
 ///
-/// Campaign must exist and not be complete. Table rows after ivrParam not captured. Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4004.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignModifyV2Builder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignModifyV2Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
@@ -10580,10 +10882,11 @@ pub struct CampaignModifyV2Builder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignModifyV2Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CampaignModifyV2Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CampaignModifyV2Builder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
@@ -10596,9 +10899,19 @@ impl<'a> CampaignModifyV2Builder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -10606,9 +10919,19 @@ impl<'a> CampaignModifyV2Builder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// campaign name (unique; max 100 chars) Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// campaign description (max 200 chars; no "\[\]=;&lt;&gt; characters)
@@ -10616,9 +10939,19 @@ impl<'a> CampaignModifyV2Builder<'a> {
         self.body_.description = Some(v.into());
         self
     }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
+        self
+    }
     /// campaign start (UTC yyyy-MM-dd HH:mm:ss; not before today 00:00) Required.
     pub fn str_begin_time(mut self, v: impl Into<String>) -> Self {
         self.body_.str_begin_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `strBeginTime`.
+    pub fn set_str_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.str_begin_time = v;
         self
     }
     /// campaign end (UTC yyyy-MM-dd HH:mm:ss) Required.
@@ -10626,9 +10959,19 @@ impl<'a> CampaignModifyV2Builder<'a> {
         self.body_.str_end_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `strEndTime`.
+    pub fn set_str_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.str_end_time = v;
+        self
+    }
     /// outbound device type (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted; must equal the value given at creation) Required.
     pub fn device_type(mut self, v: i64) -> Self {
         self.body_.device_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `deviceType`.
+    pub fn set_device_type(mut self, v: Option<i64>) -> Self {
+        self.body_.device_type = v;
         self
     }
     /// calling numbers Required.
@@ -10636,9 +10979,19 @@ impl<'a> CampaignModifyV2Builder<'a> {
         self.body_.caller_no = Some(v);
         self
     }
+    /// Sets or clears the body field `callerNo`.
+    pub fn set_caller_no(mut self, v: Option<Vec<CampaignModifyV2BodyCallerNo>>) -> Self {
+        self.body_.caller_no = v;
+        self
+    }
     /// max ringing time (5-60 s (V2 modify table); no-answer ring limit) Required.
     pub fn max_alerting_time(mut self, v: i64) -> Self {
         self.body_.max_alerting_time = Some(v);
+        self
+    }
+    /// Sets or clears the body field `maxAlertingTime`.
+    pub fn set_max_alerting_time(mut self, v: Option<i64>) -> Self {
+        self.body_.max_alerting_time = v;
         self
     }
     /// task priority (1-5; smaller = higher)
@@ -10646,9 +10999,19 @@ impl<'a> CampaignModifyV2Builder<'a> {
         self.body_.priority = Some(v);
         self
     }
+    /// Sets or clears the body field `priority`.
+    pub fn set_priority(mut self, v: Option<i64>) -> Self {
+        self.body_.priority = v;
+        self
+    }
     /// daily calling windows (keys from the published sample) Required.
     pub fn schedule_param(mut self, v: CampaignModifyV2BodyScheduleParam) -> Self {
         self.body_.schedule_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `scheduleParam`.
+    pub fn set_schedule_param(mut self, v: Option<CampaignModifyV2BodyScheduleParam>) -> Self {
+        self.body_.schedule_param = v;
         self
     }
     /// IVR settings (required when deviceType is 1 or 3; table not captured)
@@ -10656,14 +11019,29 @@ impl<'a> CampaignModifyV2Builder<'a> {
         self.body_.ivr_param = Some(v);
         self
     }
+    /// Sets or clears the body field `ivrParam`.
+    pub fn set_ivr_param(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.ivr_param = v;
+        self
+    }
     /// skill queue settings (for skill-queue types 2/5/6; keys from the published sample)
     pub fn skill_param(mut self, v: CampaignModifyV2BodySkillParam) -> Self {
         self.body_.skill_param = Some(v);
         self
     }
+    /// Sets or clears the body field `skillParam`.
+    pub fn set_skill_param(mut self, v: Option<CampaignModifyV2BodySkillParam>) -> Self {
+        self.body_.skill_param = v;
+        self
+    }
     /// calling order (type not captured) (added in AICC 25.100.0)
     pub fn call_order(mut self, v: serde_json::Value) -> Self {
         self.body_.call_order = Some(v);
+        self
+    }
+    /// Sets or clears the body field `callOrder`.
+    pub fn set_call_order(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.call_order = v;
         self
     }
     /// Replaces the whole request body.
@@ -10686,10 +11064,30 @@ impl<'a> CampaignModifyV2Builder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.modify_v2";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -10697,7 +11095,7 @@ impl<'a> CampaignModifyV2Builder<'a> {
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -10712,7 +11110,7 @@ impl<'a> CampaignModifyV2Builder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignModifyV2Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_MODIFY_V2, call).await?)
     }
@@ -10720,8 +11118,8 @@ impl<'a> CampaignModifyV2Builder<'a> {
 
 impl crate::Client {
     /// `campaign.modify_v2`: Modify an outbound campaign (V2) (`PUT /rest/isales/v2/openapi/campaigns/{vdnId}/{campaignId}`).
-    pub fn campaign_modify_v2(&self) -> CampaignModifyV2Builder<'_> {
-        CampaignModifyV2Builder::new(self)
+    pub fn campaign_modify_v2(&self) -> CampaignModifyV2Builder {
+        CampaignModifyV2Builder::new(self.clone())
     }
 }
 
@@ -10729,21 +11127,24 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0725.html>
 ///
-/// Task must exist and not be running (status != 2). DELETE with a JSON body. Fields read from the older en-us copy (https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4005.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CampaignDeleteBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CampaignDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CampaignDeleteBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             body_: Default::default(),
@@ -10755,14 +11156,29 @@ impl<'a> CampaignDeleteBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// 1 = move the task into the history table before deleting; 0 = delete outright (0 or 1)
     pub fn archive_history(mut self, v: i64) -> Self {
         self.body_.archive_history = Some(v);
+        self
+    }
+    /// Sets or clears the body field `archiveHistory`.
+    pub fn set_archive_history(mut self, v: Option<i64>) -> Self {
+        self.body_.archive_history = v;
         self
     }
     /// Replaces the whole request body.
@@ -10785,10 +11201,30 @@ impl<'a> CampaignDeleteBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.delete";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -10796,7 +11232,7 @@ impl<'a> CampaignDeleteBuilder<'a> {
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -10808,7 +11244,7 @@ impl<'a> CampaignDeleteBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_DELETE, call).await?)
     }
@@ -10816,8 +11252,8 @@ impl<'a> CampaignDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.delete`: Delete an outbound campaign (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}`).
-    pub fn campaign_delete(&self) -> CampaignDeleteBuilder<'_> {
-        CampaignDeleteBuilder::new(self)
+    pub fn campaign_delete(&self) -> CampaignDeleteBuilder {
+        CampaignDeleteBuilder::new(self.clone())
     }
 }
 
@@ -10825,23 +11261,36 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0726.html>
 ///
-/// No request body. callOrder added to the output in AICC 25.100.0. Error table is Table 21 on the page (not captured). Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0726.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignQueryDetailBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignQueryDetailBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> CampaignQueryDetailBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CampaignQueryDetailBuilder { client_: client, vdn_id: None, campaign_id: None, locale: None }
+impl CampaignQueryDetailBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CampaignQueryDetailBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: outbound campaign (task) ID Required.
@@ -10849,21 +11298,51 @@ impl<'a> CampaignQueryDetailBuilder<'a> {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.query_detail";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -10877,7 +11356,7 @@ impl<'a> CampaignQueryDetailBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignQueryDetailResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_QUERY_DETAIL, call).await?)
     }
@@ -10885,8 +11364,8 @@ impl<'a> CampaignQueryDetailBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.query_detail`: Query details of an outbound campaign (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}`).
-    pub fn campaign_query_detail(&self) -> CampaignQueryDetailBuilder<'_> {
-        CampaignQueryDetailBuilder::new(self)
+    pub fn campaign_query_detail(&self) -> CampaignQueryDetailBuilder {
+        CampaignQueryDetailBuilder::new(self.clone())
     }
 }
 
@@ -10894,11 +11373,13 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0727.html>
 ///
-/// No request body. Read from zh-cn copies (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0727.html, https://support.huaweicloud.com/api-ccfs-cec/cec_07_4007.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignQueryAllBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignQueryAllBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     name: Option<String>,
     status: Option<i64>,
@@ -10912,10 +11393,11 @@ pub struct CampaignQueryAllBuilder<'a> {
     locale: Option<String>,
 }
 
-impl<'a> CampaignQueryAllBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CampaignQueryAllBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CampaignQueryAllBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             name: None,
             status: None,
@@ -10934,9 +11416,19 @@ impl<'a> CampaignQueryAllBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// query parameter: campaign name filter (0-30 chars; default empty)
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.name = v;
         self
     }
     /// query parameter: status filter (2 started, 3 suspended, 4 completed, 0 all (default)) Required.
@@ -10944,9 +11436,19 @@ impl<'a> CampaignQueryAllBuilder<'a> {
         self.status = Some(v);
         self
     }
+    /// Sets or clears the query parameter `status`.
+    pub fn set_status(mut self, v: Option<i64>) -> Self {
+        self.status = v;
+        self
+    }
     /// query parameter: outbound device type filter (1 IVR intelligent, 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted, 0 all (default)) Required.
     pub fn device_type(mut self, v: i64) -> Self {
         self.device_type = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `deviceType`.
+    pub fn set_device_type(mut self, v: Option<i64>) -> Self {
+        self.device_type = v;
         self
     }
     /// query parameter: earliest campaign start (yyyy-MM-dd HH:mm:ss)
@@ -10954,9 +11456,19 @@ impl<'a> CampaignQueryAllBuilder<'a> {
         self.begin_time = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<String>) -> Self {
+        self.begin_time = v;
+        self
+    }
     /// query parameter: latest campaign end (yyyy-MM-dd HH:mm:ss)
     pub fn end_time(mut self, v: impl Into<String>) -> Self {
         self.end_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.end_time = v;
         self
     }
     /// query parameter: page number (default 1; values &lt; 1 become 1) Required.
@@ -10964,9 +11476,19 @@ impl<'a> CampaignQueryAllBuilder<'a> {
         self.cur_page = Some(v);
         self
     }
+    /// Sets or clears the query parameter `curPage`.
+    pub fn set_cur_page(mut self, v: Option<i64>) -> Self {
+        self.cur_page = v;
+        self
+    }
     /// query parameter: rows per page (default 10; max 100) Required.
     pub fn rows_per_page(mut self, v: i64) -> Self {
         self.rows_per_page = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `rowsPerPage`.
+    pub fn set_rows_per_page(mut self, v: Option<i64>) -> Self {
+        self.rows_per_page = v;
         self
     }
     /// query parameter: call center ID filter (on-premises standalone only; effective when multicc.solution=2)
@@ -10974,9 +11496,19 @@ impl<'a> CampaignQueryAllBuilder<'a> {
         self.cc_id = Some(v);
         self
     }
+    /// Sets or clears the query parameter `ccId`.
+    pub fn set_cc_id(mut self, v: Option<i64>) -> Self {
+        self.cc_id = v;
+        self
+    }
     /// query parameter: status filter (v2) (appears only in the 2025-12 zh-cn query string; meaning not captured)
     pub fn status_v2(mut self, v: impl Into<String>) -> Self {
         self.status_v2 = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `statusV2`.
+    pub fn set_status_v2(mut self, v: Option<String>) -> Self {
+        self.status_v2 = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -10984,10 +11516,35 @@ impl<'a> CampaignQueryAllBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.query_all";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -11008,7 +11565,7 @@ impl<'a> CampaignQueryAllBuilder<'a> {
         if let Some(v) = &self.rows_per_page {
             cec_core::validate::range(op, "rowsPerPage", *v, 1, 100)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -11046,7 +11603,7 @@ impl<'a> CampaignQueryAllBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignQueryAllResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_QUERY_ALL, call).await?)
     }
@@ -11054,8 +11611,8 @@ impl<'a> CampaignQueryAllBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.query_all`: Query all outbound campaigns (`GET /rest/isales/v1/openapi/campaigns/{vdnId}`).
-    pub fn campaign_query_all(&self) -> CampaignQueryAllBuilder<'_> {
-        CampaignQueryAllBuilder::new(self)
+    pub fn campaign_query_all(&self) -> CampaignQueryAllBuilder {
+        CampaignQueryAllBuilder::new(self.clone())
     }
 }
 
@@ -11063,28 +11620,46 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}/pause` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0728.html>
 ///
-/// Campaign must be running. No request body. Read from the older en-us copy (https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_4008.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignPauseBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignPauseBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignPauseBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CampaignPauseBuilder { client_: client, vdn_id: None, campaign_id: None, extra_: Vec::new() }
+impl CampaignPauseBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CampaignPauseBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -11094,16 +11669,36 @@ impl<'a> CampaignPauseBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.pause";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -11117,7 +11712,7 @@ impl<'a> CampaignPauseBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignPauseResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_PAUSE, call).await?)
     }
@@ -11125,8 +11720,8 @@ impl<'a> CampaignPauseBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.pause`: Suspend an outbound campaign (`PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}/pause`).
-    pub fn campaign_pause(&self) -> CampaignPauseBuilder<'_> {
-        CampaignPauseBuilder::new(self)
+    pub fn campaign_pause(&self) -> CampaignPauseBuilder {
+        CampaignPauseBuilder::new(self.clone())
     }
 }
 
@@ -11134,28 +11729,46 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}/resume` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0729.html>
 ///
-/// Campaign must be suspended. No request body. No separate 'start' interface appears in the reference.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignResumeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignResumeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignResumeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CampaignResumeBuilder { client_: client, vdn_id: None, campaign_id: None, extra_: Vec::new() }
+impl CampaignResumeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CampaignResumeBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -11165,16 +11778,36 @@ impl<'a> CampaignResumeBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.resume";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -11188,7 +11821,7 @@ impl<'a> CampaignResumeBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignResumeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_RESUME, call).await?)
     }
@@ -11196,8 +11829,8 @@ impl<'a> CampaignResumeBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.resume`: Resume an outbound campaign (`PUT /rest/isales/v1/openapi/campaigns/{vdnId}/{campaignId}/resume`).
-    pub fn campaign_resume(&self) -> CampaignResumeBuilder<'_> {
-        CampaignResumeBuilder::new(self)
+    pub fn campaign_resume(&self) -> CampaignResumeBuilder {
+        CampaignResumeBuilder::new(self.clone())
     }
 }
 
@@ -11205,11 +11838,13 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0730.html>
 ///
-/// policyJson is a serialized JSON string, not a nested object. Mandatory flags for body fields not given. Fields read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0730.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignSetRetryPolicyBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignSetRetryPolicyBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
@@ -11217,10 +11852,11 @@ pub struct CampaignSetRetryPolicyBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignSetRetryPolicyBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CampaignSetRetryPolicyBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CampaignSetRetryPolicyBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
@@ -11233,9 +11869,19 @@ impl<'a> CampaignSetRetryPolicyBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -11243,14 +11889,29 @@ impl<'a> CampaignSetRetryPolicyBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// policy definition (JSON string)
     pub fn policy_json(mut self, v: CampaignSetRetryPolicyBodyPolicyJson) -> Self {
         self.body_.policy_json = Some(v);
         self
     }
+    /// Sets or clears the body field `policyJson`.
+    pub fn set_policy_json(mut self, v: Option<CampaignSetRetryPolicyBodyPolicyJson>) -> Self {
+        self.body_.policy_json = v;
+        self
+    }
     /// retry policy type (0 global, 1 number-type matching)
     pub fn policy_type(mut self, v: i64) -> Self {
         self.body_.policy_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `policyType`.
+    pub fn set_policy_type(mut self, v: Option<i64>) -> Self {
+        self.body_.policy_type = v;
         self
     }
     /// Replaces the whole request body.
@@ -11273,10 +11934,30 @@ impl<'a> CampaignSetRetryPolicyBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.set_retry_policy";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -11284,7 +11965,7 @@ impl<'a> CampaignSetRetryPolicyBuilder<'a> {
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -11299,7 +11980,7 @@ impl<'a> CampaignSetRetryPolicyBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignSetRetryPolicyResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_SET_RETRY_POLICY, call).await?)
     }
@@ -11307,8 +11988,8 @@ impl<'a> CampaignSetRetryPolicyBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.set_retry_policy`: Set the retry policy of a campaign (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}`).
-    pub fn campaign_set_retry_policy(&self) -> CampaignSetRetryPolicyBuilder<'_> {
-        CampaignSetRetryPolicyBuilder::new(self)
+    pub fn campaign_set_retry_policy(&self) -> CampaignSetRetryPolicyBuilder {
+        CampaignSetRetryPolicyBuilder::new(self.clone())
     }
 }
 
@@ -11316,23 +11997,36 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0731.html>
 ///
-/// No request body. Field names differ from the set call (retryDay/retryTimes here vs retryTime/retryDay there) as printed. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4011.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignQueryRetryPolicyBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignQueryRetryPolicyBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> CampaignQueryRetryPolicyBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CampaignQueryRetryPolicyBuilder { client_: client, vdn_id: None, campaign_id: None, locale: None }
+impl CampaignQueryRetryPolicyBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CampaignQueryRetryPolicyBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: outbound campaign (task) ID Required.
@@ -11340,21 +12034,51 @@ impl<'a> CampaignQueryRetryPolicyBuilder<'a> {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.query_retry_policy";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -11368,7 +12092,7 @@ impl<'a> CampaignQueryRetryPolicyBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignQueryRetryPolicyResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_QUERY_RETRY_POLICY, call).await?)
     }
@@ -11376,8 +12100,8 @@ impl<'a> CampaignQueryRetryPolicyBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.query_retry_policy`: Query the retry policy of a campaign (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/retryPolicy/{campaignId}`).
-    pub fn campaign_query_retry_policy(&self) -> CampaignQueryRetryPolicyBuilder<'_> {
-        CampaignQueryRetryPolicyBuilder::new(self)
+    pub fn campaign_query_retry_policy(&self) -> CampaignQueryRetryPolicyBuilder {
+        CampaignQueryRetryPolicyBuilder::new(self.clone())
     }
 }
 
@@ -11385,21 +12109,24 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/addBusinessResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0732.html>
 ///
-/// Defined per vdnId; no modify interface exists once added. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0732.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignAddBusinessResultBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignAddBusinessResultBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: CampaignAddBusinessResultBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignAddBusinessResultBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CampaignAddBusinessResultBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CampaignAddBusinessResultBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             locale: None,
             body_: Default::default(),
@@ -11411,9 +12138,19 @@ impl<'a> CampaignAddBusinessResultBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// business result name (max 50; no special chars) Required.
@@ -11421,9 +12158,19 @@ impl<'a> CampaignAddBusinessResultBuilder<'a> {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// business result code (max 50; digits, letters, '-')
     pub fn code(mut self, v: impl Into<String>) -> Self {
         self.body_.code = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `code`.
+    pub fn set_code(mut self, v: Option<String>) -> Self {
+        self.body_.code = v;
         self
     }
     /// description (max 200; no special chars)
@@ -11431,9 +12178,19 @@ impl<'a> CampaignAddBusinessResultBuilder<'a> {
         self.body_.description = Some(v.into());
         self
     }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
+        self
+    }
     /// sub-results
     pub fn children(mut self, v: Vec<CampaignAddBusinessResultBodyChildren>) -> Self {
         self.body_.children = Some(v);
+        self
+    }
+    /// Sets or clears the body field `children`.
+    pub fn set_children(mut self, v: Option<Vec<CampaignAddBusinessResultBodyChildren>>) -> Self {
+        self.body_.children = v;
         self
     }
     /// Replaces the whole request body.
@@ -11456,17 +12213,37 @@ impl<'a> CampaignAddBusinessResultBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.add_business_result";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -11478,7 +12255,7 @@ impl<'a> CampaignAddBusinessResultBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignAddBusinessResultResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_ADD_BUSINESS_RESULT, call).await?)
     }
@@ -11486,8 +12263,8 @@ impl<'a> CampaignAddBusinessResultBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.add_business_result`: Add an outbound business-result definition (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/addBusinessResult`).
-    pub fn campaign_add_business_result(&self) -> CampaignAddBusinessResultBuilder<'_> {
-        CampaignAddBusinessResultBuilder::new(self)
+    pub fn campaign_add_business_result(&self) -> CampaignAddBusinessResultBuilder {
+        CampaignAddBusinessResultBuilder::new(self.clone())
     }
 }
 
@@ -11495,21 +12272,24 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/queryBusinessResults` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0733.html>
 ///
-/// No request body. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0733.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignQueryBusinessResultsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignQueryBusinessResultsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     page_size: Option<i64>,
     page_num: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> CampaignQueryBusinessResultsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CampaignQueryBusinessResultsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CampaignQueryBusinessResultsBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             page_size: None,
             page_num: None,
@@ -11521,9 +12301,19 @@ impl<'a> CampaignQueryBusinessResultsBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// query parameter: rows per page (1-50) Required.
     pub fn page_size(mut self, v: i64) -> Self {
         self.page_size = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `pageSize`.
+    pub fn set_page_size(mut self, v: Option<i64>) -> Self {
+        self.page_size = v;
         self
     }
     /// query parameter: page number (positive integer) Required.
@@ -11531,15 +12321,45 @@ impl<'a> CampaignQueryBusinessResultsBuilder<'a> {
         self.page_num = Some(v);
         self
     }
+    /// Sets or clears the query parameter `pageNum`.
+    pub fn set_page_num(mut self, v: Option<i64>) -> Self {
+        self.page_num = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.query_business_results";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -11549,7 +12369,7 @@ impl<'a> CampaignQueryBusinessResultsBuilder<'a> {
             cec_core::validate::range(op, "pageSize", *v, 1, 50)?;
         }
         cec_core::validate::required(op, "pageNum", &self.page_num)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -11566,16 +12386,46 @@ impl<'a> CampaignQueryBusinessResultsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignQueryBusinessResultsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_QUERY_BUSINESS_RESULTS, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for CampaignQueryBusinessResultsBuilder {
+    type Page = CampaignQueryBusinessResultsResponse;
+    type Item = CampaignQueryBusinessResultsResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.page_num = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total_count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl CampaignQueryBusinessResultsBuilder {
+    /// Pages through the answers, one request per page (`pageNum` (page number, first page 1) and `pageSize`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 50.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 50)
+    }
+}
 impl crate::Client {
     /// `campaign.query_business_results`: Query outbound business-result definitions (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/queryBusinessResults`).
-    pub fn campaign_query_business_results(&self) -> CampaignQueryBusinessResultsBuilder<'_> {
-        CampaignQueryBusinessResultsBuilder::new(self)
+    pub fn campaign_query_business_results(&self) -> CampaignQueryBusinessResultsBuilder {
+        CampaignQueryBusinessResultsBuilder::new(self.clone())
     }
 }
 
@@ -11583,11 +12433,13 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/failcategorystatistics` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0734.html>
 ///
-/// Counts failed calls by failure code (today by default). Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4014.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignFailCategoryStatisticsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignFailCategoryStatisticsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<String>,
     start_date: Option<String>,
@@ -11595,10 +12447,11 @@ pub struct CampaignFailCategoryStatisticsBuilder<'a> {
     locale: Option<String>,
 }
 
-impl<'a> CampaignFailCategoryStatisticsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CampaignFailCategoryStatisticsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CampaignFailCategoryStatisticsBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             start_date: None,
@@ -11611,9 +12464,19 @@ impl<'a> CampaignFailCategoryStatisticsBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// query parameter: campaign ID Required.
     pub fn campaign_id(mut self, v: impl Into<String>) -> Self {
         self.campaign_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<String>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// query parameter: start date (yyyy-MM-dd; requires endDate)
@@ -11621,9 +12484,19 @@ impl<'a> CampaignFailCategoryStatisticsBuilder<'a> {
         self.start_date = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `startDate`.
+    pub fn set_start_date(mut self, v: Option<String>) -> Self {
+        self.start_date = v;
+        self
+    }
     /// query parameter: end date (yyyy-MM-dd; requires startDate; span &lt;= 30 days)
     pub fn end_date(mut self, v: impl Into<String>) -> Self {
         self.end_date = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `endDate`.
+    pub fn set_end_date(mut self, v: Option<String>) -> Self {
+        self.end_date = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -11631,10 +12504,35 @@ impl<'a> CampaignFailCategoryStatisticsBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.fail_category_statistics";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -11643,7 +12541,7 @@ impl<'a> CampaignFailCategoryStatisticsBuilder<'a> {
         if let Some(v) = &self.end_date {
             cec_core::validate::max_len(op, "endDate", v, 30)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -11663,7 +12561,7 @@ impl<'a> CampaignFailCategoryStatisticsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignFailCategoryStatisticsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_FAIL_CATEGORY_STATISTICS, call).await?)
     }
@@ -11671,8 +12569,8 @@ impl<'a> CampaignFailCategoryStatisticsBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.fail_category_statistics`: Outbound call failure classification statistics (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/failcategorystatistics`).
-    pub fn campaign_fail_category_statistics(&self) -> CampaignFailCategoryStatisticsBuilder<'_> {
-        CampaignFailCategoryStatisticsBuilder::new(self)
+    pub fn campaign_fail_category_statistics(&self) -> CampaignFailCategoryStatisticsBuilder {
+        CampaignFailCategoryStatisticsBuilder::new(self.clone())
     }
 }
 
@@ -11680,11 +12578,13 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0735.html>
 ///
-/// Max 100 per call, total capped by a system parameter, no duplicates. On-premises needs the 'restrict VDN calling numbers' switch; SaaS cannot add arbitrary numbers. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0735.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignAddCallerNumbersBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignAddCallerNumbersBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
@@ -11692,10 +12592,11 @@ pub struct CampaignAddCallerNumbersBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignAddCallerNumbersBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CampaignAddCallerNumbersBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CampaignAddCallerNumbersBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
@@ -11708,9 +12609,19 @@ impl<'a> CampaignAddCallerNumbersBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -11718,9 +12629,19 @@ impl<'a> CampaignAddCallerNumbersBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// calling numbers (max 100 entries) Required.
     pub fn caller_no(mut self, v: Vec<CampaignAddCallerNumbersBodyCallerNo>) -> Self {
         self.body_.caller_no = Some(v);
+        self
+    }
+    /// Sets or clears the body field `callerNo`.
+    pub fn set_caller_no(mut self, v: Option<Vec<CampaignAddCallerNumbersBodyCallerNo>>) -> Self {
+        self.body_.caller_no = v;
         self
     }
     /// Replaces the whole request body.
@@ -11743,10 +12664,30 @@ impl<'a> CampaignAddCallerNumbersBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.add_caller_numbers";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -11754,7 +12695,7 @@ impl<'a> CampaignAddCallerNumbersBuilder<'a> {
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -11769,7 +12710,7 @@ impl<'a> CampaignAddCallerNumbersBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignAddCallerNumbersResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_ADD_CALLER_NUMBERS, call).await?)
     }
@@ -11777,8 +12718,8 @@ impl<'a> CampaignAddCallerNumbersBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.add_caller_numbers`: Add calling numbers to a campaign (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}`).
-    pub fn campaign_add_caller_numbers(&self) -> CampaignAddCallerNumbersBuilder<'_> {
-        CampaignAddCallerNumbersBuilder::new(self)
+    pub fn campaign_add_caller_numbers(&self) -> CampaignAddCallerNumbersBuilder {
+        CampaignAddCallerNumbersBuilder::new(self.clone())
     }
 }
 
@@ -11786,11 +12727,13 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0736.html>
 ///
-/// DELETE with a JSON body. Max 100 per call; at least one calling number must remain. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0736.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CampaignDeleteCallerNumbersBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CampaignDeleteCallerNumbersBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
@@ -11798,10 +12741,11 @@ pub struct CampaignDeleteCallerNumbersBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CampaignDeleteCallerNumbersBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CampaignDeleteCallerNumbersBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CampaignDeleteCallerNumbersBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
@@ -11814,9 +12758,19 @@ impl<'a> CampaignDeleteCallerNumbersBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -11824,9 +12778,19 @@ impl<'a> CampaignDeleteCallerNumbersBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// calling numbers to remove (max 100 entries) Required.
     pub fn caller_no(mut self, v: Vec<CampaignDeleteCallerNumbersBodyCallerNo>) -> Self {
         self.body_.caller_no = Some(v);
+        self
+    }
+    /// Sets or clears the body field `callerNo`.
+    pub fn set_caller_no(mut self, v: Option<Vec<CampaignDeleteCallerNumbersBodyCallerNo>>) -> Self {
+        self.body_.caller_no = v;
         self
     }
     /// Replaces the whole request body.
@@ -11849,10 +12813,30 @@ impl<'a> CampaignDeleteCallerNumbersBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "campaign.delete_caller_numbers";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -11860,7 +12844,7 @@ impl<'a> CampaignDeleteCallerNumbersBuilder<'a> {
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -11875,7 +12859,7 @@ impl<'a> CampaignDeleteCallerNumbersBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CampaignDeleteCallerNumbersResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CAMPAIGN_DELETE_CALLER_NUMBERS, call).await?)
     }
@@ -11883,8 +12867,8 @@ impl<'a> CampaignDeleteCallerNumbersBuilder<'a> {
 
 impl crate::Client {
     /// `campaign.delete_caller_numbers`: Delete calling numbers from a campaign (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/callerNo/{campaignId}`).
-    pub fn campaign_delete_caller_numbers(&self) -> CampaignDeleteCallerNumbersBuilder<'_> {
-        CampaignDeleteCallerNumbersBuilder::new(self)
+    pub fn campaign_delete_caller_numbers(&self) -> CampaignDeleteCallerNumbersBuilder {
+        CampaignDeleteCallerNumbersBuilder::new(self.clone())
     }
 }
 
@@ -11892,23 +12876,36 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0738.html>
 ///
-/// No request body. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0738.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HolidayQueryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HolidayQueryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> HolidayQueryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HolidayQueryBuilder { client_: client, vdn_id: None, campaign_id: None, locale: None }
+impl HolidayQueryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HolidayQueryBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: outbound campaign (task) ID Required.
@@ -11916,21 +12913,51 @@ impl<'a> HolidayQueryBuilder<'a> {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "holiday.query";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -11944,7 +12971,7 @@ impl<'a> HolidayQueryBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HolidayQueryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HOLIDAY_QUERY, call).await?)
     }
@@ -11952,8 +12979,8 @@ impl<'a> HolidayQueryBuilder<'a> {
 
 impl crate::Client {
     /// `holiday.query`: Query special dates of a campaign (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}`).
-    pub fn holiday_query(&self) -> HolidayQueryBuilder<'_> {
-        HolidayQueryBuilder::new(self)
+    pub fn holiday_query(&self) -> HolidayQueryBuilder {
+        HolidayQueryBuilder::new(self.clone())
     }
 }
 
@@ -11961,11 +12988,13 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0739.html>
 ///
-/// Campaign may hold fewer than 20 special dates. Body read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4019.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HolidayAddBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HolidayAddBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
@@ -11973,10 +13002,11 @@ pub struct HolidayAddBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> HolidayAddBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl HolidayAddBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         HolidayAddBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
@@ -11989,9 +13019,19 @@ impl<'a> HolidayAddBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -11999,9 +13039,19 @@ impl<'a> HolidayAddBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// special date name (unique; max 30 chars) Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// special date type (1 by week, 2 by date, 3 repeat yearly by date) Required.
@@ -12009,9 +13059,19 @@ impl<'a> HolidayAddBuilder<'a> {
         self.body_.type_ = Some(v);
         self
     }
+    /// Sets or clears the body field `type`.
+    pub fn set_type_(mut self, v: Option<i64>) -> Self {
+        self.body_.type_ = v;
+        self
+    }
     /// days of week (required when type=1; 1=Mon ... 7=Sun, comma-separated)
     pub fn week(mut self, v: impl Into<String>) -> Self {
         self.body_.week = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `week`.
+    pub fn set_week(mut self, v: Option<String>) -> Self {
+        self.body_.week = v;
         self
     }
     /// start (required when type=2/3; type 2: yyyy-MM-dd, type 3: MM-dd)
@@ -12019,9 +13079,19 @@ impl<'a> HolidayAddBuilder<'a> {
         self.body_.begin_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.begin_time = v;
+        self
+    }
     /// end (required when type=2/3; type 2: yyyy-MM-dd, type 3: MM-dd)
     pub fn end_time(mut self, v: impl Into<String>) -> Self {
         self.body_.end_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_time = v;
         self
     }
     /// Replaces the whole request body.
@@ -12044,10 +13114,30 @@ impl<'a> HolidayAddBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "holiday.add";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -12055,7 +13145,7 @@ impl<'a> HolidayAddBuilder<'a> {
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -12070,7 +13160,7 @@ impl<'a> HolidayAddBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HolidayAddResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HOLIDAY_ADD, call).await?)
     }
@@ -12078,8 +13168,8 @@ impl<'a> HolidayAddBuilder<'a> {
 
 impl crate::Client {
     /// `holiday.add`: Add a special date to a campaign (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}`).
-    pub fn holiday_add(&self) -> HolidayAddBuilder<'_> {
-        HolidayAddBuilder::new(self)
+    pub fn holiday_add(&self) -> HolidayAddBuilder {
+        HolidayAddBuilder::new(self.clone())
     }
 }
 
@@ -12087,11 +13177,13 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0740.html>
 ///
-/// A changed special date affects every campaign using it. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0740.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HolidayModifyBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HolidayModifyBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
@@ -12099,10 +13191,11 @@ pub struct HolidayModifyBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> HolidayModifyBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl HolidayModifyBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         HolidayModifyBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
@@ -12115,9 +13208,19 @@ impl<'a> HolidayModifyBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -12125,9 +13228,19 @@ impl<'a> HolidayModifyBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// special date ID Required.
     pub fn id(mut self, v: i64) -> Self {
         self.body_.id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<i64>) -> Self {
+        self.body_.id = v;
         self
     }
     /// special date name (unique; max 30 chars) Required.
@@ -12135,9 +13248,19 @@ impl<'a> HolidayModifyBuilder<'a> {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// special date type (1 by week, 2 by date, 3 repeat yearly by date) Required.
     pub fn type_(mut self, v: i64) -> Self {
         self.body_.type_ = Some(v);
+        self
+    }
+    /// Sets or clears the body field `type`.
+    pub fn set_type_(mut self, v: Option<i64>) -> Self {
+        self.body_.type_ = v;
         self
     }
     /// days of week (required when type=1; 1=Mon ... 7=Sun, comma-separated)
@@ -12145,14 +13268,29 @@ impl<'a> HolidayModifyBuilder<'a> {
         self.body_.week = Some(v.into());
         self
     }
+    /// Sets or clears the body field `week`.
+    pub fn set_week(mut self, v: Option<String>) -> Self {
+        self.body_.week = v;
+        self
+    }
     /// start (required when type=2/3; type 2: yyyy-MM-dd, type 3: MM-dd)
     pub fn begin_time(mut self, v: impl Into<String>) -> Self {
         self.body_.begin_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.begin_time = v;
+        self
+    }
     /// end (required when type=2/3; type 2: yyyy-MM-dd, type 3: MM-dd)
     pub fn end_time(mut self, v: impl Into<String>) -> Self {
         self.body_.end_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_time = v;
         self
     }
     /// Replaces the whole request body.
@@ -12175,10 +13313,30 @@ impl<'a> HolidayModifyBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "holiday.modify";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -12186,7 +13344,7 @@ impl<'a> HolidayModifyBuilder<'a> {
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -12201,7 +13359,7 @@ impl<'a> HolidayModifyBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HolidayModifyResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HOLIDAY_MODIFY, call).await?)
     }
@@ -12209,8 +13367,8 @@ impl<'a> HolidayModifyBuilder<'a> {
 
 impl crate::Client {
     /// `holiday.modify`: Modify a special date of a campaign (`PUT /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}`).
-    pub fn holiday_modify(&self) -> HolidayModifyBuilder<'_> {
-        HolidayModifyBuilder::new(self)
+    pub fn holiday_modify(&self) -> HolidayModifyBuilder {
+        HolidayModifyBuilder::new(self.clone())
     }
 }
 
@@ -12218,24 +13376,38 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}/{holidayId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0741.html>
 ///
-/// No request body. Sample success body carries only resultCode and an empty resultDesc. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4021.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HolidayDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HolidayDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     holiday_id: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> HolidayDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HolidayDeleteBuilder { client_: client, vdn_id: None, campaign_id: None, holiday_id: None, locale: None }
+impl HolidayDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HolidayDeleteBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            holiday_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: outbound campaign (task) ID Required.
@@ -12243,9 +13415,19 @@ impl<'a> HolidayDeleteBuilder<'a> {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// path parameter: special date ID Required.
     pub fn holiday_id(mut self, v: i64) -> Self {
         self.holiday_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `holidayId`.
+    pub fn set_holiday_id(mut self, v: Option<i64>) -> Self {
+        self.holiday_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -12253,17 +13435,42 @@ impl<'a> HolidayDeleteBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "holiday.delete";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         cec_core::validate::required(op, "holidayId", &self.holiday_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -12280,7 +13487,7 @@ impl<'a> HolidayDeleteBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HolidayDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HOLIDAY_DELETE, call).await?)
     }
@@ -12288,8 +13495,8 @@ impl<'a> HolidayDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `holiday.delete`: Delete a special date of a campaign (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}/{holidayId}`).
-    pub fn holiday_delete(&self) -> HolidayDeleteBuilder<'_> {
-        HolidayDeleteBuilder::new(self)
+    pub fn holiday_delete(&self) -> HolidayDeleteBuilder {
+        HolidayDeleteBuilder::new(self.clone())
     }
 }
 
@@ -12297,23 +13504,36 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0742.html>
 ///
-/// Deletes every special date of the campaign. DELETE confirmed on the English page; no request body.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct HolidayDeleteAllBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct HolidayDeleteAllBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> HolidayDeleteAllBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        HolidayDeleteAllBuilder { client_: client, vdn_id: None, campaign_id: None, locale: None }
+impl HolidayDeleteAllBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        HolidayDeleteAllBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: outbound campaign (task) ID Required.
@@ -12321,21 +13541,51 @@ impl<'a> HolidayDeleteAllBuilder<'a> {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "holiday.delete_all";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -12349,7 +13599,7 @@ impl<'a> HolidayDeleteAllBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<HolidayDeleteAllResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&HOLIDAY_DELETE_ALL, call).await?)
     }
@@ -12357,8 +13607,8 @@ impl<'a> HolidayDeleteAllBuilder<'a> {
 
 impl crate::Client {
     /// `holiday.delete_all`: Delete all special dates of a campaign (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/holiday/{campaignId}`).
-    pub fn holiday_delete_all(&self) -> HolidayDeleteAllBuilder<'_> {
-        HolidayDeleteAllBuilder::new(self)
+    pub fn holiday_delete_all(&self) -> HolidayDeleteAllBuilder {
+        HolidayDeleteAllBuilder::new(self.clone())
     }
 }
 
@@ -12366,21 +13616,24 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/add` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0744.html>
 ///
-/// Max 20 numbers per call, no duplicates, not already listed (unless isCoverDupNo=1). Allowed call count must stay below the retry-policy attempts. validityTimeUnit/relCategoryId/typeId/isCoverDupNo added in AICC 24.400.0 (read from zh-cn copy https://support.huaweicloud.com/api-ccfs-cec/cec_07_0744.html, 2025-12); restrictTimes/restrictPeriod appear only in the older copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4024.html) and validityTime there is in hours.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistAddBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistAddBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistAddBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> BlocklistAddBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl BlocklistAddBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         BlocklistAddBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             locale: None,
             body_: Default::default(),
@@ -12392,9 +13645,19 @@ impl<'a> BlocklistAddBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// numbers to block (max 20 numbers; each &lt;= 24 chars of digits, *, #) Required.
@@ -12402,9 +13665,19 @@ impl<'a> BlocklistAddBuilder<'a> {
         self.body_.blocklist = Some(v);
         self
     }
+    /// Sets or clears the body field `blocklist`.
+    pub fn set_blocklist(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.blocklist = v;
+        self
+    }
     /// expiry time (= add time + validity) (yyyy-MM-dd HH:mm:ss; wins over validityTime when both given)
     pub fn validity_expiration_time(mut self, v: impl Into<String>) -> Self {
         self.body_.validity_expiration_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `validityExpirationTime`.
+    pub fn set_validity_expiration_time(mut self, v: Option<String>) -> Self {
+        self.body_.validity_expiration_time = v;
         self
     }
     /// validity length (unit per validityTimeUnit) (1-120)
@@ -12412,9 +13685,19 @@ impl<'a> BlocklistAddBuilder<'a> {
         self.body_.validity_time = Some(v);
         self
     }
+    /// Sets or clears the body field `validityTime`.
+    pub fn set_validity_time(mut self, v: Option<i64>) -> Self {
+        self.body_.validity_time = v;
+        self
+    }
     /// unit of validityTime (1 year, 2 month, 3 day, 4 hour (default 4))
     pub fn validity_time_unit(mut self, v: i64) -> Self {
         self.body_.validity_time_unit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `validityTimeUnit`.
+    pub fn set_validity_time_unit(mut self, v: Option<i64>) -> Self {
+        self.body_.validity_time_unit = v;
         self
     }
     /// blocklist group to link
@@ -12422,9 +13705,19 @@ impl<'a> BlocklistAddBuilder<'a> {
         self.body_.rel_category_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `relCategoryId`.
+    pub fn set_rel_category_id(mut self, v: Option<String>) -> Self {
+        self.body_.rel_category_id = v;
+        self
+    }
     /// blocklist type to link
     pub fn type_id(mut self, v: impl Into<String>) -> Self {
         self.body_.type_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `typeId`.
+    pub fn set_type_id(mut self, v: Option<String>) -> Self {
+        self.body_.type_id = v;
         self
     }
     /// duplicate handling (0 skip duplicates (default), 1 overwrite existing entries)
@@ -12432,14 +13725,29 @@ impl<'a> BlocklistAddBuilder<'a> {
         self.body_.is_cover_dup_no = Some(v);
         self
     }
+    /// Sets or clears the body field `isCoverDupNo`.
+    pub fn set_is_cover_dup_no(mut self, v: Option<i64>) -> Self {
+        self.body_.is_cover_dup_no = v;
+        self
+    }
     /// allowed calls per period (1-100; set together with restrictPeriod; older copy only)
     pub fn restrict_times(mut self, v: i64) -> Self {
         self.body_.restrict_times = Some(v);
         self
     }
+    /// Sets or clears the body field `restrictTimes`.
+    pub fn set_restrict_times(mut self, v: Option<i64>) -> Self {
+        self.body_.restrict_times = v;
+        self
+    }
     /// restriction period ("0" hourly, "1" daily; older copy only)
     pub fn restrict_period(mut self, v: impl Into<String>) -> Self {
         self.body_.restrict_period = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `restrictPeriod`.
+    pub fn set_restrict_period(mut self, v: Option<String>) -> Self {
+        self.body_.restrict_period = v;
         self
     }
     /// Replaces the whole request body.
@@ -12462,17 +13770,37 @@ impl<'a> BlocklistAddBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.add";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -12484,7 +13812,7 @@ impl<'a> BlocklistAddBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistAddResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_ADD, call).await?)
     }
@@ -12492,28 +13820,33 @@ impl<'a> BlocklistAddBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.add`: Add numbers to the blocklist (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/add`).
-    pub fn blocklist_add(&self) -> BlocklistAddBuilder<'_> {
-        BlocklistAddBuilder::new(self)
+    pub fn blocklist_add(&self) -> BlocklistAddBuilder {
+        BlocklistAddBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `blocklist.delete`: Delete a number from the blocklist.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0745.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistDeleteBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> BlocklistDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl BlocklistDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         BlocklistDeleteBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             locale: None,
             body_: Default::default(),
@@ -12525,14 +13858,29 @@ impl<'a> BlocklistDeleteBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// number to remove (max 24; digits, *, #) Required.
     pub fn blocklist_no(mut self, v: impl Into<String>) -> Self {
         self.body_.blocklist_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `blocklistNo`.
+    pub fn set_blocklist_no(mut self, v: Option<String>) -> Self {
+        self.body_.blocklist_no = v;
         self
     }
     /// Replaces the whole request body.
@@ -12555,17 +13903,37 @@ impl<'a> BlocklistDeleteBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.delete";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -12577,7 +13945,7 @@ impl<'a> BlocklistDeleteBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_DELETE, call).await?)
     }
@@ -12585,8 +13953,8 @@ impl<'a> BlocklistDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.delete`: Delete a number from the blocklist (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/delete`).
-    pub fn blocklist_delete(&self) -> BlocklistDeleteBuilder<'_> {
-        BlocklistDeleteBuilder::new(self)
+    pub fn blocklist_delete(&self) -> BlocklistDeleteBuilder {
+        BlocklistDeleteBuilder::new(self.clone())
     }
 }
 
@@ -12594,22 +13962,29 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0746.html>
 ///
-/// Clears the blocklist of the VDN. No request body.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistDeleteAllBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistDeleteAllBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> BlocklistDeleteAllBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistDeleteAllBuilder { client_: client, vdn_id: None, locale: None }
+impl BlocklistDeleteAllBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        BlocklistDeleteAllBuilder { client_: client, options_: Default::default(), vdn_id: None, locale: None }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -12617,15 +13992,40 @@ impl<'a> BlocklistDeleteAllBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.delete_all";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -12636,7 +14036,7 @@ impl<'a> BlocklistDeleteAllBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistDeleteAllResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_DELETE_ALL, call).await?)
     }
@@ -12644,8 +14044,8 @@ impl<'a> BlocklistDeleteAllBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.delete_all`: Delete all numbers from the blocklist (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist`).
-    pub fn blocklist_delete_all(&self) -> BlocklistDeleteAllBuilder<'_> {
-        BlocklistDeleteAllBuilder::new(self)
+    pub fn blocklist_delete_all(&self) -> BlocklistDeleteAllBuilder {
+        BlocklistDeleteAllBuilder::new(self.clone())
     }
 }
 
@@ -12653,21 +14053,24 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/query` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0747.html>
 ///
-/// Send either blocklist or offset+limit, not both. Response data table not captured. Body read from zh-cn older copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4027.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistQueryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistQueryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistQueryBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> BlocklistQueryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl BlocklistQueryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         BlocklistQueryBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             locale: None,
             body_: Default::default(),
@@ -12679,9 +14082,19 @@ impl<'a> BlocklistQueryBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// numbers to look up; when given only these are returned with their expiry/validity (max 20 numbers, each &lt;= 24 chars of digits/*/#)
@@ -12689,14 +14102,29 @@ impl<'a> BlocklistQueryBuilder<'a> {
         self.body_.blocklist = Some(v);
         self
     }
+    /// Sets or clears the body field `blocklist`.
+    pub fn set_blocklist(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.blocklist = v;
+        self
+    }
     /// start offset (offset = limit * (page - 1))
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
         self
     }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// page size (1-100)
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// Replaces the whole request body.
@@ -12719,17 +14147,37 @@ impl<'a> BlocklistQueryBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.query";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -12741,7 +14189,7 @@ impl<'a> BlocklistQueryBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistQueryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_QUERY, call).await?)
     }
@@ -12749,8 +14197,8 @@ impl<'a> BlocklistQueryBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.query`: Query blocklisted numbers (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blocklist/query`).
-    pub fn blocklist_query(&self) -> BlocklistQueryBuilder<'_> {
-        BlocklistQueryBuilder::new(self)
+    pub fn blocklist_query(&self) -> BlocklistQueryBuilder {
+        BlocklistQueryBuilder::new(self.clone())
     }
 }
 
@@ -12758,21 +14206,24 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0750.html>
 ///
-/// New in AICC 24.400.0.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistAddGroupBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistAddGroupBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistAddGroupBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> BlocklistAddGroupBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl BlocklistAddGroupBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         BlocklistAddGroupBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             locale: None,
             body_: Default::default(),
@@ -12784,9 +14235,19 @@ impl<'a> BlocklistAddGroupBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// group name (max 64) Required.
@@ -12794,9 +14255,19 @@ impl<'a> BlocklistAddGroupBuilder<'a> {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// group description (max 255)
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.body_.description = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
         self
     }
     /// Replaces the whole request body.
@@ -12819,17 +14290,37 @@ impl<'a> BlocklistAddGroupBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.add_group";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -12841,7 +14332,7 @@ impl<'a> BlocklistAddGroupBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistAddGroupResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_ADD_GROUP, call).await?)
     }
@@ -12849,8 +14340,8 @@ impl<'a> BlocklistAddGroupBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.add_group`: Add a blocklist group (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/create`).
-    pub fn blocklist_add_group(&self) -> BlocklistAddGroupBuilder<'_> {
-        BlocklistAddGroupBuilder::new(self)
+    pub fn blocklist_add_group(&self) -> BlocklistAddGroupBuilder {
+        BlocklistAddGroupBuilder::new(self.clone())
     }
 }
 
@@ -12858,21 +14349,24 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0751.html>
 ///
-/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0751.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistModifyGroupBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistModifyGroupBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistModifyGroupBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> BlocklistModifyGroupBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl BlocklistModifyGroupBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         BlocklistModifyGroupBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             locale: None,
             body_: Default::default(),
@@ -12884,9 +14378,19 @@ impl<'a> BlocklistModifyGroupBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// group ID (must exist) Required.
@@ -12894,14 +14398,29 @@ impl<'a> BlocklistModifyGroupBuilder<'a> {
         self.body_.id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
+        self
+    }
     /// group name (max 64) Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// group description (max 255)
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.body_.description = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
         self
     }
     /// Replaces the whole request body.
@@ -12924,17 +14443,37 @@ impl<'a> BlocklistModifyGroupBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.modify_group";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -12946,7 +14485,7 @@ impl<'a> BlocklistModifyGroupBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistModifyGroupResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_MODIFY_GROUP, call).await?)
     }
@@ -12954,8 +14493,8 @@ impl<'a> BlocklistModifyGroupBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.modify_group`: Modify a blocklist group (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/update`).
-    pub fn blocklist_modify_group(&self) -> BlocklistModifyGroupBuilder<'_> {
-        BlocklistModifyGroupBuilder::new(self)
+    pub fn blocklist_modify_group(&self) -> BlocklistModifyGroupBuilder {
+        BlocklistModifyGroupBuilder::new(self.clone())
     }
 }
 
@@ -12963,21 +14502,24 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/query` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0752.html>
 ///
-/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0752.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistQueryGroupsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistQueryGroupsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistQueryGroupsBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> BlocklistQueryGroupsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl BlocklistQueryGroupsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         BlocklistQueryGroupsBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             locale: None,
             body_: Default::default(),
@@ -12989,9 +14531,19 @@ impl<'a> BlocklistQueryGroupsBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// group name filter (fuzzy match)
@@ -12999,14 +14551,29 @@ impl<'a> BlocklistQueryGroupsBuilder<'a> {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// start offset (offset = limit * (page - 1)) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
         self
     }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// page size (1-100) Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// Replaces the whole request body.
@@ -13029,17 +14596,37 @@ impl<'a> BlocklistQueryGroupsBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.query_groups";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -13051,7 +14638,7 @@ impl<'a> BlocklistQueryGroupsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistQueryGroupsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_QUERY_GROUPS, call).await?)
     }
@@ -13059,8 +14646,8 @@ impl<'a> BlocklistQueryGroupsBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.query_groups`: Query blocklist groups (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/query`).
-    pub fn blocklist_query_groups(&self) -> BlocklistQueryGroupsBuilder<'_> {
-        BlocklistQueryGroupsBuilder::new(self)
+    pub fn blocklist_query_groups(&self) -> BlocklistQueryGroupsBuilder {
+        BlocklistQueryGroupsBuilder::new(self.clone())
     }
 }
 
@@ -13068,23 +14655,36 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/{categoryId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0753.html>
 ///
-/// No request body. Error table continues past 02000014 (not captured). Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0753.html). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistDeleteGroupBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistDeleteGroupBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     category_id: Option<String>,
     locale: Option<String>,
 }
 
-impl<'a> BlocklistDeleteGroupBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistDeleteGroupBuilder { client_: client, vdn_id: None, category_id: None, locale: None }
+impl BlocklistDeleteGroupBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        BlocklistDeleteGroupBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            category_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: blocklist group ID Required.
@@ -13092,21 +14692,51 @@ impl<'a> BlocklistDeleteGroupBuilder<'a> {
         self.category_id = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `categoryId`.
+    pub fn set_category_id(mut self, v: Option<String>) -> Self {
+        self.category_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.delete_group";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "categoryId", &self.category_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -13120,7 +14750,7 @@ impl<'a> BlocklistDeleteGroupBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistDeleteGroupResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_DELETE_GROUP, call).await?)
     }
@@ -13128,8 +14758,8 @@ impl<'a> BlocklistDeleteGroupBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.delete_group`: Delete a blocklist group (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blackCategory/{categoryId}`).
-    pub fn blocklist_delete_group(&self) -> BlocklistDeleteGroupBuilder<'_> {
-        BlocklistDeleteGroupBuilder::new(self)
+    pub fn blocklist_delete_group(&self) -> BlocklistDeleteGroupBuilder {
+        BlocklistDeleteGroupBuilder::new(self.clone())
     }
 }
 
@@ -13137,21 +14767,24 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0754.html>
 ///
-/// Remaining body fields (e.g. action) not captured. \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistAddTypeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistAddTypeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistAddTypeBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> BlocklistAddTypeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl BlocklistAddTypeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         BlocklistAddTypeBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             locale: None,
             body_: Default::default(),
@@ -13163,9 +14796,19 @@ impl<'a> BlocklistAddTypeBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// type name (max 64) Required.
@@ -13173,14 +14816,29 @@ impl<'a> BlocklistAddTypeBuilder<'a> {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// type description (max 255)
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.body_.description = Some(v.into());
         self
     }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
+        self
+    }
     /// action type (1 automatic handling, 2 pop-up prompt (values from query)) Required.
     pub fn action_type(mut self, v: impl Into<String>) -> Self {
         self.body_.action_type = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `actionType`.
+    pub fn set_action_type(mut self, v: Option<String>) -> Self {
+        self.body_.action_type = v;
         self
     }
     /// Replaces the whole request body.
@@ -13203,17 +14861,37 @@ impl<'a> BlocklistAddTypeBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.add_type";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -13225,7 +14903,7 @@ impl<'a> BlocklistAddTypeBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistAddTypeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_ADD_TYPE, call).await?)
     }
@@ -13233,8 +14911,8 @@ impl<'a> BlocklistAddTypeBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.add_type`: Add a blocklist (action) type (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/create`).
-    pub fn blocklist_add_type(&self) -> BlocklistAddTypeBuilder<'_> {
-        BlocklistAddTypeBuilder::new(self)
+    pub fn blocklist_add_type(&self) -> BlocklistAddTypeBuilder {
+        BlocklistAddTypeBuilder::new(self.clone())
     }
 }
 
@@ -13242,21 +14920,24 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/query` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0755.html>
 ///
-/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0755.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistQueryTypesBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistQueryTypesBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistQueryTypesBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> BlocklistQueryTypesBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl BlocklistQueryTypesBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         BlocklistQueryTypesBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             locale: None,
             body_: Default::default(),
@@ -13268,9 +14949,19 @@ impl<'a> BlocklistQueryTypesBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// type name filter (fuzzy match)
@@ -13278,14 +14969,29 @@ impl<'a> BlocklistQueryTypesBuilder<'a> {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// start offset (offset = limit * (page - 1)) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
         self
     }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// page size (1-100) Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// Replaces the whole request body.
@@ -13308,17 +15014,37 @@ impl<'a> BlocklistQueryTypesBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.query_types";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -13330,7 +15056,7 @@ impl<'a> BlocklistQueryTypesBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistQueryTypesResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_QUERY_TYPES, call).await?)
     }
@@ -13338,8 +15064,8 @@ impl<'a> BlocklistQueryTypesBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.query_types`: Query blocklist types (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/query`).
-    pub fn blocklist_query_types(&self) -> BlocklistQueryTypesBuilder<'_> {
-        BlocklistQueryTypesBuilder::new(self)
+    pub fn blocklist_query_types(&self) -> BlocklistQueryTypesBuilder {
+        BlocklistQueryTypesBuilder::new(self.clone())
     }
 }
 
@@ -13347,21 +15073,24 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0756.html>
 ///
-/// Blocklist type must exist. Body table read from the tr-tr copy (https://support.huaweicloud.com/intl/tr-tr/api-cec/cec_07_0756.html): id, name, description, actionType, action; the actionType option list is blank in that copy.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistModifyTypeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistModifyTypeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: BlocklistModifyTypeBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> BlocklistModifyTypeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl BlocklistModifyTypeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         BlocklistModifyTypeBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             locale: None,
             body_: Default::default(),
@@ -13373,9 +15102,19 @@ impl<'a> BlocklistModifyTypeBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// type ID (must exist) Required.
@@ -13383,9 +15122,19 @@ impl<'a> BlocklistModifyTypeBuilder<'a> {
         self.body_.id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
+        self
+    }
     /// type name (max 64) Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// description (max 255)
@@ -13393,14 +15142,29 @@ impl<'a> BlocklistModifyTypeBuilder<'a> {
         self.body_.description = Some(v.into());
         self
     }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
+        self
+    }
     /// action type (option list not readable in the stored copies (query returns 1 automatic handling, 2 pop-up prompt)) Required.
     pub fn action_type(mut self, v: impl Into<String>) -> Self {
         self.body_.action_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `actionType`.
+    pub fn set_action_type(mut self, v: Option<String>) -> Self {
+        self.body_.action_type = v;
+        self
+    }
     /// action Required.
     pub fn action(mut self, v: impl Into<String>) -> Self {
         self.body_.action = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `action`.
+    pub fn set_action(mut self, v: Option<String>) -> Self {
+        self.body_.action = v;
         self
     }
     /// Replaces the whole request body.
@@ -13423,17 +15187,37 @@ impl<'a> BlocklistModifyTypeBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.modify_type";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -13445,7 +15229,7 @@ impl<'a> BlocklistModifyTypeBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistModifyTypeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_MODIFY_TYPE, call).await?)
     }
@@ -13453,8 +15237,8 @@ impl<'a> BlocklistModifyTypeBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.modify_type`: Modify a blocklist type (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/update`).
-    pub fn blocklist_modify_type(&self) -> BlocklistModifyTypeBuilder<'_> {
-        BlocklistModifyTypeBuilder::new(self)
+    pub fn blocklist_modify_type(&self) -> BlocklistModifyTypeBuilder {
+        BlocklistModifyTypeBuilder::new(self.clone())
     }
 }
 
@@ -13462,23 +15246,36 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/{typeId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0757.html>
 ///
-/// No request body. Response table partly captured. \[2026-11 review: searched the en/zh copies of this page; the stored excerpts end before the missing table, so it stays as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct BlocklistDeleteTypeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct BlocklistDeleteTypeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     type_id: Option<String>,
     locale: Option<String>,
 }
 
-impl<'a> BlocklistDeleteTypeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        BlocklistDeleteTypeBuilder { client_: client, vdn_id: None, type_id: None, locale: None }
+impl BlocklistDeleteTypeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        BlocklistDeleteTypeBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            type_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: blocklist type ID Required.
@@ -13486,21 +15283,51 @@ impl<'a> BlocklistDeleteTypeBuilder<'a> {
         self.type_id = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `typeId`.
+    pub fn set_type_id(mut self, v: Option<String>) -> Self {
+        self.type_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "blocklist.delete_type";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "typeId", &self.type_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -13514,7 +15341,7 @@ impl<'a> BlocklistDeleteTypeBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<BlocklistDeleteTypeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&BLOCKLIST_DELETE_TYPE, call).await?)
     }
@@ -13522,8 +15349,8 @@ impl<'a> BlocklistDeleteTypeBuilder<'a> {
 
 impl crate::Client {
     /// `blocklist.delete_type`: Delete a blocklist type (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/blackType/{typeId}`).
-    pub fn blocklist_delete_type(&self) -> BlocklistDeleteTypeBuilder<'_> {
-        BlocklistDeleteTypeBuilder::new(self)
+    pub fn blocklist_delete_type(&self) -> BlocklistDeleteTypeBuilder {
+        BlocklistDeleteTypeBuilder::new(self.clone())
     }
 }
 
@@ -13531,11 +15358,13 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0759.html>
 ///
-/// &lt;= 200,000 incomplete records per campaign; 20 per call; &gt;= 1 s between calls; no duplicate or blocklisted called numbers. Sample response resultDesc: 'create data succeeded'. Read from zh-cn copies (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4031.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataAddV1Builder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataAddV1Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
@@ -13543,10 +15372,11 @@ pub struct CalldataAddV1Builder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataAddV1Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CalldataAddV1Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CalldataAddV1Builder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
@@ -13559,9 +15389,19 @@ impl<'a> CalldataAddV1Builder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -13569,9 +15409,19 @@ impl<'a> CalldataAddV1Builder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// records to add (max 20 records) Required.
     pub fn call_data_list(mut self, v: Vec<CalldataAddV1BodyCallDataList>) -> Self {
         self.body_.call_data_list = Some(v);
+        self
+    }
+    /// Sets or clears the body field `callDataList`.
+    pub fn set_call_data_list(mut self, v: Option<Vec<CalldataAddV1BodyCallDataList>>) -> Self {
+        self.body_.call_data_list = v;
         self
     }
     /// Replaces the whole request body.
@@ -13594,10 +15444,30 @@ impl<'a> CalldataAddV1Builder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.add_v1";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -13605,7 +15475,7 @@ impl<'a> CalldataAddV1Builder<'a> {
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -13620,7 +15490,7 @@ impl<'a> CalldataAddV1Builder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataAddV1Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_ADD_V1, call).await?)
     }
@@ -13628,8 +15498,8 @@ impl<'a> CalldataAddV1Builder<'a> {
 
 impl crate::Client {
     /// `calldata.add_v1`: Add outbound numbers (V1) (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}`).
-    pub fn calldata_add_v1(&self) -> CalldataAddV1Builder<'_> {
-        CalldataAddV1Builder::new(self)
+    pub fn calldata_add_v1(&self) -> CalldataAddV1Builder {
+        CalldataAddV1Builder::new(self.clone())
     }
 }
 
@@ -13637,11 +15507,13 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v2/openapi/campaigns/{vdnId}/calldata/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0760.html>
 ///
-/// Called numbers under one sessionId must be unique and not blocklisted; &gt;= 1 s between calls; raising isales.api.calldata.max above 2000 is discouraged. Response assumed as V1. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0760.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataAddV2Builder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataAddV2Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
@@ -13649,10 +15521,11 @@ pub struct CalldataAddV2Builder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataAddV2Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CalldataAddV2Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CalldataAddV2Builder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
@@ -13665,9 +15538,19 @@ impl<'a> CalldataAddV2Builder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -13675,14 +15558,29 @@ impl<'a> CalldataAddV2Builder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// records to add (default max 20 per call (isales.api.calldata.max)) Required.
     pub fn call_data_list(mut self, v: Vec<CalldataAddV2BodyCallDataList>) -> Self {
         self.body_.call_data_list = Some(v);
         self
     }
+    /// Sets or clears the body field `callDataList`.
+    pub fn set_call_data_list(mut self, v: Option<Vec<CalldataAddV2BodyCallDataList>>) -> Self {
+        self.body_.call_data_list = v;
+        self
+    }
     /// batch ID from callbatch.create
     pub fn batch_id(mut self, v: impl Into<String>) -> Self {
         self.body_.batch_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `batchId`.
+    pub fn set_batch_id(mut self, v: Option<String>) -> Self {
+        self.body_.batch_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -13705,10 +15603,30 @@ impl<'a> CalldataAddV2Builder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.add_v2";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -13716,7 +15634,7 @@ impl<'a> CalldataAddV2Builder<'a> {
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -13731,7 +15649,7 @@ impl<'a> CalldataAddV2Builder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataAddV2Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_ADD_V2, call).await?)
     }
@@ -13739,8 +15657,8 @@ impl<'a> CalldataAddV2Builder<'a> {
 
 impl crate::Client {
     /// `calldata.add_v2`: Add outbound numbers (V2) (`POST /rest/isales/v2/openapi/campaigns/{vdnId}/calldata/{campaignId}`).
-    pub fn calldata_add_v2(&self) -> CalldataAddV2Builder<'_> {
-        CalldataAddV2Builder::new(self)
+    pub fn calldata_add_v2(&self) -> CalldataAddV2Builder {
+        CalldataAddV2Builder::new(self.clone())
     }
 }
 
@@ -13748,11 +15666,13 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0761.html>
 ///
-/// Numbers being called or already completed, and numbers of a running task, cannot be deleted; wait for one call to finish before the next. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4033.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
@@ -13760,10 +15680,11 @@ pub struct CalldataDeleteBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CalldataDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CalldataDeleteBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
@@ -13776,9 +15697,19 @@ impl<'a> CalldataDeleteBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -13786,9 +15717,19 @@ impl<'a> CalldataDeleteBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// customer ID filter (max 32)
     pub fn session_id(mut self, v: impl Into<String>) -> Self {
         self.body_.session_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `sessionId`.
+    pub fn set_session_id(mut self, v: Option<String>) -> Self {
+        self.body_.session_id = v;
         self
     }
     /// called number filter (max 24; digits, *, #)
@@ -13796,9 +15737,19 @@ impl<'a> CalldataDeleteBuilder<'a> {
         self.body_.called = Some(v.into());
         self
     }
+    /// Sets or clears the body field `called`.
+    pub fn set_called(mut self, v: Option<String>) -> Self {
+        self.body_.called = v;
+        self
+    }
     /// custom field; allows bulk deletion by this value (max 200)
     pub fn custom_field(mut self, v: impl Into<String>) -> Self {
         self.body_.custom_field = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `customField`.
+    pub fn set_custom_field(mut self, v: Option<String>) -> Self {
+        self.body_.custom_field = v;
         self
     }
     /// recycle time filter (yyyy-mm-dd hh:mm:ss)
@@ -13806,14 +15757,29 @@ impl<'a> CalldataDeleteBuilder<'a> {
         self.body_.recycle_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `recycleTime`.
+    pub fn set_recycle_time(mut self, v: Option<String>) -> Self {
+        self.body_.recycle_time = v;
+        self
+    }
     /// how recycleTime is matched (only with recycleTime: 1 up to that day, 2 that day only, 3 exactly equal)
     pub fn recycle_type(mut self, v: impl Into<String>) -> Self {
         self.body_.recycle_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `recycleType`.
+    pub fn set_recycle_type(mut self, v: Option<String>) -> Self {
+        self.body_.recycle_type = v;
+        self
+    }
     /// archive option (0 delete outright (default), 1 move to history table)
     pub fn archive_history(mut self, v: i64) -> Self {
         self.body_.archive_history = Some(v);
+        self
+    }
+    /// Sets or clears the body field `archiveHistory`.
+    pub fn set_archive_history(mut self, v: Option<i64>) -> Self {
+        self.body_.archive_history = v;
         self
     }
     /// Replaces the whole request body.
@@ -13836,10 +15802,30 @@ impl<'a> CalldataDeleteBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.delete";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -13847,7 +15833,7 @@ impl<'a> CalldataDeleteBuilder<'a> {
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -13862,7 +15848,7 @@ impl<'a> CalldataDeleteBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_DELETE, call).await?)
     }
@@ -13870,8 +15856,8 @@ impl<'a> CalldataDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.delete`: Delete outbound numbers (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/delete`).
-    pub fn calldata_delete(&self) -> CalldataDeleteBuilder<'_> {
-        CalldataDeleteBuilder::new(self)
+    pub fn calldata_delete(&self) -> CalldataDeleteBuilder {
+        CalldataDeleteBuilder::new(self.clone())
     }
 }
 
@@ -13879,24 +15865,38 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/{dataId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0764.html>
 ///
-/// No request body. Doc shows the URL without scheme/host. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4036.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataQueryNumberBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataQueryNumberBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     data_id: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> CalldataQueryNumberBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataQueryNumberBuilder { client_: client, vdn_id: None, campaign_id: None, data_id: None, locale: None }
+impl CalldataQueryNumberBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataQueryNumberBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            data_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: outbound campaign (task) ID Required.
@@ -13904,9 +15904,19 @@ impl<'a> CalldataQueryNumberBuilder<'a> {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// path parameter: outbound data ID Required.
     pub fn data_id(mut self, v: i64) -> Self {
         self.data_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `dataId`.
+    pub fn set_data_id(mut self, v: Option<i64>) -> Self {
+        self.data_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -13914,17 +15924,42 @@ impl<'a> CalldataQueryNumberBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.query_number";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         cec_core::validate::required(op, "dataId", &self.data_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -13941,7 +15976,7 @@ impl<'a> CalldataQueryNumberBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataQueryNumberResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_QUERY_NUMBER, call).await?)
     }
@@ -13949,8 +15984,8 @@ impl<'a> CalldataQueryNumberBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.query_number`: Query outbound numbers of a data record (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/calldata/{campaignId}/{dataId}`).
-    pub fn calldata_query_number(&self) -> CalldataQueryNumberBuilder<'_> {
-        CalldataQueryNumberBuilder::new(self)
+    pub fn calldata_query_number(&self) -> CalldataQueryNumberBuilder {
+        CalldataQueryNumberBuilder::new(self.clone())
     }
 }
 
@@ -13958,24 +15993,38 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v2/openapi/campaigns/{vdnId}/statistics` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0765.html>
 ///
-/// Response table lists only countDetail (no resultCode shown). Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0765.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataStatisticsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataStatisticsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<String>,
     batch_id: Option<String>,
     locale: Option<String>,
 }
 
-impl<'a> CalldataStatisticsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CalldataStatisticsBuilder { client_: client, vdn_id: None, campaign_id: None, batch_id: None, locale: None }
+impl CalldataStatisticsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CalldataStatisticsBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_id: None,
+            batch_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// query parameter: set: this task (all data and batches); empty: all tasks
@@ -13983,9 +16032,19 @@ impl<'a> CalldataStatisticsBuilder<'a> {
         self.campaign_id = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<String>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// query parameter: batch filter (requires campaignId; maps to customField of t_isl_data)
     pub fn batch_id(mut self, v: impl Into<String>) -> Self {
         self.batch_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `batchId`.
+    pub fn set_batch_id(mut self, v: Option<String>) -> Self {
+        self.batch_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -13993,15 +16052,40 @@ impl<'a> CalldataStatisticsBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.statistics";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -14018,7 +16102,7 @@ impl<'a> CalldataStatisticsBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataStatisticsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_STATISTICS, call).await?)
     }
@@ -14026,8 +16110,8 @@ impl<'a> CalldataStatisticsBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.statistics`: Statistics of today's outbound data (`GET /rest/isales/v2/openapi/campaigns/{vdnId}/statistics`).
-    pub fn calldata_statistics(&self) -> CalldataStatisticsBuilder<'_> {
-        CalldataStatisticsBuilder::new(self)
+    pub fn calldata_statistics(&self) -> CalldataStatisticsBuilder {
+        CalldataStatisticsBuilder::new(self.clone())
     }
 }
 
@@ -14035,21 +16119,24 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/uploadFileServer/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0766.html>
 ///
-/// Needs an SFTP file server registered via fileserver.add; at most 500,000 records per file. File is an Excel sheet with columns sessionId, called (JSON array of {calledNo, delayTime, type}), caller, callData, customField, recycleTime, priority. Request body (which file on which server) not captured. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4038.html). \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataImportFileFromServerBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataImportFileFromServerBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<String>,
     locale: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataImportFileFromServerBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CalldataImportFileFromServerBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CalldataImportFileFromServerBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
@@ -14061,14 +16148,29 @@ impl<'a> CalldataImportFileFromServerBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound task ID Required.
     pub fn campaign_id(mut self, v: impl Into<String>) -> Self {
         self.campaign_id = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<String>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -14078,16 +16180,36 @@ impl<'a> CalldataImportFileFromServerBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.import_file_from_server";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -14104,7 +16226,7 @@ impl<'a> CalldataImportFileFromServerBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataImportFileFromServerResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_IMPORT_FILE_FROM_SERVER, call).await?)
     }
@@ -14112,8 +16234,8 @@ impl<'a> CalldataImportFileFromServerBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.import_file_from_server`: Import an outbound data file from a file server (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/uploadFileServer/{campaignId}`).
-    pub fn calldata_import_file_from_server(&self) -> CalldataImportFileFromServerBuilder<'_> {
-        CalldataImportFileFromServerBuilder::new(self)
+    pub fn calldata_import_file_from_server(&self) -> CalldataImportFileFromServerBuilder {
+        CalldataImportFileFromServerBuilder::new(self.clone())
     }
 }
 
@@ -14121,11 +16243,13 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/queryDataImportTask/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0767.html>
 ///
-/// Covers both local-file and file-server imports. Read from zh-cn copies (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0767.html, https://support.huaweicloud.com/api-ccfs-cec/cec_07_4039.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataQueryImportResultBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataQueryImportResultBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<String>,
     locale: Option<String>,
@@ -14133,10 +16257,11 @@ pub struct CalldataQueryImportResultBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataQueryImportResultBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CalldataQueryImportResultBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CalldataQueryImportResultBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
@@ -14149,9 +16274,19 @@ impl<'a> CalldataQueryImportResultBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound task ID Required.
     pub fn campaign_id(mut self, v: impl Into<String>) -> Self {
         self.campaign_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<String>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -14159,9 +16294,19 @@ impl<'a> CalldataQueryImportResultBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// start offset (offset = limit * (page - 1)) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
+        self
+    }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
         self
     }
     /// page size (1-100) Required.
@@ -14169,9 +16314,19 @@ impl<'a> CalldataQueryImportResultBuilder<'a> {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// import task IDs to look up (from the published sample only)
     pub fn import_task_ids(mut self, v: Vec<String>) -> Self {
         self.body_.import_task_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `importTaskIds`.
+    pub fn set_import_task_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.import_task_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -14194,10 +16349,30 @@ impl<'a> CalldataQueryImportResultBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.query_import_result";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -14205,7 +16380,7 @@ impl<'a> CalldataQueryImportResultBuilder<'a> {
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -14220,16 +16395,46 @@ impl<'a> CalldataQueryImportResultBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataQueryImportResultResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_QUERY_IMPORT_RESULT, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for CalldataQueryImportResultBuilder {
+    type Page = CalldataQueryImportResultResponse;
+    type Item = CalldataQueryImportResultResponseResult;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl CalldataQueryImportResultBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `result`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `calldata.query_import_result`: Query the result of an outbound data file import (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/calldatafile/queryDataImportTask/{campaignId}`).
-    pub fn calldata_query_import_result(&self) -> CalldataQueryImportResultBuilder<'_> {
-        CalldataQueryImportResultBuilder::new(self)
+    pub fn calldata_query_import_result(&self) -> CalldataQueryImportResultBuilder {
+        CalldataQueryImportResultBuilder::new(self.clone())
     }
 }
 
@@ -14237,21 +16442,24 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/groupcalldata` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0768.html>
 ///
-/// Task group must exist. URL form .../groupcalldata?campaignGroupId={taskGroupId}. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0768.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalldataImportToTaskGroupBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalldataImportToTaskGroupBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_group_id: Option<String>,
     body_: CalldataImportToTaskGroupBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalldataImportToTaskGroupBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CalldataImportToTaskGroupBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CalldataImportToTaskGroupBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_group_id: None,
             body_: Default::default(),
@@ -14263,14 +16471,29 @@ impl<'a> CalldataImportToTaskGroupBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// query parameter: task group ID (doc names the value taskGroupId) Required.
     pub fn campaign_group_id(mut self, v: impl Into<String>) -> Self {
         self.campaign_group_id = Some(v.into());
         self
     }
+    /// Sets or clears the query parameter `campaignGroupId`.
+    pub fn set_campaign_group_id(mut self, v: Option<String>) -> Self {
+        self.campaign_group_id = v;
+        self
+    }
     /// records to add (max 20 records) Required.
     pub fn call_data_list(mut self, v: Vec<CalldataImportToTaskGroupBodyCallDataList>) -> Self {
         self.body_.call_data_list = Some(v);
+        self
+    }
+    /// Sets or clears the body field `callDataList`.
+    pub fn set_call_data_list(mut self, v: Option<Vec<CalldataImportToTaskGroupBodyCallDataList>>) -> Self {
+        self.body_.call_data_list = v;
         self
     }
     /// Replaces the whole request body.
@@ -14293,10 +16516,30 @@ impl<'a> CalldataImportToTaskGroupBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calldata.import_to_task_group";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -14304,7 +16547,7 @@ impl<'a> CalldataImportToTaskGroupBuilder<'a> {
         cec_core::validate::required(op, "campaignGroupId", &self.campaign_group_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -14316,7 +16559,7 @@ impl<'a> CalldataImportToTaskGroupBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalldataImportToTaskGroupResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLDATA_IMPORT_TO_TASK_GROUP, call).await?)
     }
@@ -14324,8 +16567,8 @@ impl<'a> CalldataImportToTaskGroupBuilder<'a> {
 
 impl crate::Client {
     /// `calldata.import_to_task_group`: Import outbound data into a task group (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/groupcalldata`).
-    pub fn calldata_import_to_task_group(&self) -> CalldataImportToTaskGroupBuilder<'_> {
-        CalldataImportToTaskGroupBuilder::new(self)
+    pub fn calldata_import_to_task_group(&self) -> CalldataImportToTaskGroupBuilder {
+        CalldataImportToTaskGroupBuilder::new(self.clone())
     }
 }
 
@@ -14333,21 +16576,24 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0770.html>
 ///
-/// Task must be draft, executing, suspended or completed. Max batches per task is a tenant parameter (1-1000, default 100).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CallbatchCreateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CallbatchCreateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CallbatchCreateBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CallbatchCreateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CallbatchCreateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CallbatchCreateBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             body_: Default::default(),
@@ -14359,9 +16605,19 @@ impl<'a> CallbatchCreateBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// batch name (unique; max 255; no &lt;&gt;!@#$%^&*?;"~/\) Required.
@@ -14369,9 +16625,19 @@ impl<'a> CallbatchCreateBuilder<'a> {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// initial status (1 started, 2 suspended (default))
     pub fn status(mut self, v: i64) -> Self {
         self.body_.status = Some(v);
+        self
+    }
+    /// Sets or clears the body field `status`.
+    pub fn set_status(mut self, v: Option<i64>) -> Self {
+        self.body_.status = v;
         self
     }
     /// Replaces the whole request body.
@@ -14394,10 +16660,30 @@ impl<'a> CallbatchCreateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callbatch.create";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -14405,7 +16691,7 @@ impl<'a> CallbatchCreateBuilder<'a> {
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -14417,7 +16703,7 @@ impl<'a> CallbatchCreateBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CallbatchCreateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLBATCH_CREATE, call).await?)
     }
@@ -14425,28 +16711,33 @@ impl<'a> CallbatchCreateBuilder<'a> {
 
 impl crate::Client {
     /// `callbatch.create`: Add an outbound call batch (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/create`).
-    pub fn callbatch_create(&self) -> CallbatchCreateBuilder<'_> {
-        CallbatchCreateBuilder::new(self)
+    pub fn callbatch_create(&self) -> CallbatchCreateBuilder {
+        CallbatchCreateBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `callbatch.update`: Modify an outbound call batch.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0771.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CallbatchUpdateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CallbatchUpdateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CallbatchUpdateBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CallbatchUpdateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CallbatchUpdateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CallbatchUpdateBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             body_: Default::default(),
@@ -14458,9 +16749,19 @@ impl<'a> CallbatchUpdateBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// batch ID Required.
@@ -14468,9 +16769,19 @@ impl<'a> CallbatchUpdateBuilder<'a> {
         self.body_.id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
+        self
+    }
     /// batch name (doc types it Integer; unique; max 255; no &lt;&gt;!@#$%^&*?;"~/\) Required.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// Replaces the whole request body.
@@ -14493,10 +16804,30 @@ impl<'a> CallbatchUpdateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callbatch.update";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -14504,7 +16835,7 @@ impl<'a> CallbatchUpdateBuilder<'a> {
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -14516,7 +16847,7 @@ impl<'a> CallbatchUpdateBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CallbatchUpdateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLBATCH_UPDATE, call).await?)
     }
@@ -14524,28 +16855,33 @@ impl<'a> CallbatchUpdateBuilder<'a> {
 
 impl crate::Client {
     /// `callbatch.update`: Modify an outbound call batch (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/update`).
-    pub fn callbatch_update(&self) -> CallbatchUpdateBuilder<'_> {
-        CallbatchUpdateBuilder::new(self)
+    pub fn callbatch_update(&self) -> CallbatchUpdateBuilder {
+        CallbatchUpdateBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `callbatch.delete`: Delete an outbound call batch.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0772.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CallbatchDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CallbatchDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CallbatchDeleteBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CallbatchDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CallbatchDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CallbatchDeleteBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             body_: Default::default(),
@@ -14557,14 +16893,29 @@ impl<'a> CallbatchDeleteBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// batch ID Required.
     pub fn id(mut self, v: impl Into<String>) -> Self {
         self.body_.id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
         self
     }
     /// Replaces the whole request body.
@@ -14587,10 +16938,30 @@ impl<'a> CallbatchDeleteBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callbatch.delete";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -14598,7 +16969,7 @@ impl<'a> CallbatchDeleteBuilder<'a> {
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -14610,7 +16981,7 @@ impl<'a> CallbatchDeleteBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CallbatchDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLBATCH_DELETE, call).await?)
     }
@@ -14618,28 +16989,33 @@ impl<'a> CallbatchDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `callbatch.delete`: Delete an outbound call batch (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/delete`).
-    pub fn callbatch_delete(&self) -> CallbatchDeleteBuilder<'_> {
-        CallbatchDeleteBuilder::new(self)
+    pub fn callbatch_delete(&self) -> CallbatchDeleteBuilder {
+        CallbatchDeleteBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `callbatch.pause`: Suspend an outbound call batch.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/pause` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0773.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CallbatchPauseBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CallbatchPauseBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CallbatchPauseBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CallbatchPauseBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CallbatchPauseBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CallbatchPauseBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             body_: Default::default(),
@@ -14651,14 +17027,29 @@ impl<'a> CallbatchPauseBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// batch ID Required.
     pub fn id(mut self, v: impl Into<String>) -> Self {
         self.body_.id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
         self
     }
     /// Replaces the whole request body.
@@ -14681,10 +17072,30 @@ impl<'a> CallbatchPauseBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callbatch.pause";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -14692,7 +17103,7 @@ impl<'a> CallbatchPauseBuilder<'a> {
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -14704,7 +17115,7 @@ impl<'a> CallbatchPauseBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CallbatchPauseResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLBATCH_PAUSE, call).await?)
     }
@@ -14712,28 +17123,33 @@ impl<'a> CallbatchPauseBuilder<'a> {
 
 impl crate::Client {
     /// `callbatch.pause`: Suspend an outbound call batch (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/pause`).
-    pub fn callbatch_pause(&self) -> CallbatchPauseBuilder<'_> {
-        CallbatchPauseBuilder::new(self)
+    pub fn callbatch_pause(&self) -> CallbatchPauseBuilder {
+        CallbatchPauseBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `callbatch.resume`: Resume an outbound call batch.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/resume` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0774.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CallbatchResumeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CallbatchResumeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CallbatchResumeBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CallbatchResumeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CallbatchResumeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CallbatchResumeBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             body_: Default::default(),
@@ -14745,14 +17161,29 @@ impl<'a> CallbatchResumeBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
+        self
+    }
     /// batch ID Required.
     pub fn id(mut self, v: impl Into<String>) -> Self {
         self.body_.id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `id`.
+    pub fn set_id(mut self, v: Option<String>) -> Self {
+        self.body_.id = v;
         self
     }
     /// Replaces the whole request body.
@@ -14775,10 +17206,30 @@ impl<'a> CallbatchResumeBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callbatch.resume";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -14786,7 +17237,7 @@ impl<'a> CallbatchResumeBuilder<'a> {
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -14798,7 +17249,7 @@ impl<'a> CallbatchResumeBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CallbatchResumeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLBATCH_RESUME, call).await?)
     }
@@ -14806,8 +17257,8 @@ impl<'a> CallbatchResumeBuilder<'a> {
 
 impl crate::Client {
     /// `callbatch.resume`: Resume an outbound call batch (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/resume`).
-    pub fn callbatch_resume(&self) -> CallbatchResumeBuilder<'_> {
-        CallbatchResumeBuilder::new(self)
+    pub fn callbatch_resume(&self) -> CallbatchResumeBuilder {
+        CallbatchResumeBuilder::new(self.clone())
     }
 }
 
@@ -14815,21 +17266,24 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/list` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0775.html>
 ///
-/// GET that carries a JSON body (as documented).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CallbatchListBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CallbatchListBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     body_: CallbatchListBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CallbatchListBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CallbatchListBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CallbatchListBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             body_: Default::default(),
@@ -14841,9 +17295,19 @@ impl<'a> CallbatchListBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// status filter (1 started, 2 suspended)
@@ -14851,9 +17315,19 @@ impl<'a> CallbatchListBuilder<'a> {
         self.body_.status = Some(v);
         self
     }
+    /// Sets or clears the body field `status`.
+    pub fn set_status(mut self, v: Option<i64>) -> Self {
+        self.body_.status = v;
+        self
+    }
     /// name filter (fuzzy match)
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.body_.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
         self
     }
     /// start offset (offset = limit * (page - 1)) Required.
@@ -14861,9 +17335,19 @@ impl<'a> CallbatchListBuilder<'a> {
         self.body_.offset = Some(v);
         self
     }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// page size Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// Replaces the whole request body.
@@ -14886,10 +17370,30 @@ impl<'a> CallbatchListBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callbatch.list";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -14897,7 +17401,7 @@ impl<'a> CallbatchListBuilder<'a> {
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -14909,16 +17413,46 @@ impl<'a> CallbatchListBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CallbatchListResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLBATCH_LIST, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for CallbatchListBuilder {
+    type Page = CallbatchListResponse;
+    type Item = CallbatchListResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total_count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl CallbatchListBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `callbatch.list`: Query batches of a campaign (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/callbatch/{campaignId}/list`).
-    pub fn callbatch_list(&self) -> CallbatchListBuilder<'_> {
-        CallbatchListBuilder::new(self)
+    pub fn callbatch_list(&self) -> CallbatchListBuilder {
+        CallbatchListBuilder::new(self.clone())
     }
 }
 
@@ -14926,23 +17460,36 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/create` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0777.html>
 ///
-/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0777.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AppointCreateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AppointCreateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     body_: AppointCreateBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AppointCreateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppointCreateBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
+impl AppointCreateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AppointCreateBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// reservation type (1 manual, 2 automatic) Required.
@@ -14950,9 +17497,19 @@ impl<'a> AppointCreateBuilder<'a> {
         self.body_.call_type = Some(v);
         self
     }
+    /// Sets or clears the body field `callType`.
+    pub fn set_call_type(mut self, v: Option<i64>) -> Self {
+        self.body_.call_type = v;
+        self
+    }
     /// number to call Required.
     pub fn called_no(mut self, v: impl Into<String>) -> Self {
         self.body_.called_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `calledNo`.
+    pub fn set_called_no(mut self, v: Option<String>) -> Self {
+        self.body_.called_no = v;
         self
     }
     /// agent business account (required outside on-premises standalone deployment)
@@ -14960,9 +17517,19 @@ impl<'a> AppointCreateBuilder<'a> {
         self.body_.user_account = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userAccount`.
+    pub fn set_user_account(mut self, v: Option<String>) -> Self {
+        self.body_.user_account = v;
+        self
+    }
     /// agent ID (required in on-premises standalone deployment)
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.body_.work_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.body_.work_no = v;
         self
     }
     /// outbound task ID Required.
@@ -14970,9 +17537,19 @@ impl<'a> AppointCreateBuilder<'a> {
         self.body_.task_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `taskId`.
+    pub fn set_task_id(mut self, v: Option<String>) -> Self {
+        self.body_.task_id = v;
+        self
+    }
     /// reserved call time (UTC; automatic calls dialled 5 min early) Required.
     pub fn appoint_time(mut self, v: i64) -> Self {
         self.body_.appoint_time = Some(v);
+        self
+    }
+    /// Sets or clears the body field `appointTime`.
+    pub fn set_appoint_time(mut self, v: Option<i64>) -> Self {
+        self.body_.appoint_time = v;
         self
     }
     /// call-associated data (max 1024; JSON; automatic only)
@@ -14980,9 +17557,19 @@ impl<'a> AppointCreateBuilder<'a> {
         self.body_.call_data = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callData`.
+    pub fn set_call_data(mut self, v: Option<String>) -> Self {
+        self.body_.call_data = v;
+        self
+    }
     /// remark
     pub fn remark(mut self, v: impl Into<String>) -> Self {
         self.body_.remark = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `remark`.
+    pub fn set_remark(mut self, v: Option<String>) -> Self {
+        self.body_.remark = v;
         self
     }
     /// Replaces the whole request body.
@@ -15005,17 +17592,37 @@ impl<'a> AppointCreateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appoint.create";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -15024,7 +17631,7 @@ impl<'a> AppointCreateBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AppointCreateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&APPOINT_CREATE, call).await?)
     }
@@ -15032,30 +17639,45 @@ impl<'a> AppointCreateBuilder<'a> {
 
 impl crate::Client {
     /// `appoint.create`: Create a reserved outbound call (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/create`).
-    pub fn appoint_create(&self) -> AppointCreateBuilder<'_> {
-        AppointCreateBuilder::new(self)
+    pub fn appoint_create(&self) -> AppointCreateBuilder {
+        AppointCreateBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `appoint.update`: Modify a reserved outbound call.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/update` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0778.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AppointUpdateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AppointUpdateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     body_: AppointUpdateBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AppointUpdateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppointUpdateBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
+impl AppointUpdateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AppointUpdateBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// reservation ID (manual reservations only) Required.
@@ -15063,9 +17685,19 @@ impl<'a> AppointUpdateBuilder<'a> {
         self.body_.appoint_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `appointId`.
+    pub fn set_appoint_id(mut self, v: Option<String>) -> Self {
+        self.body_.appoint_id = v;
+        self
+    }
     /// agent business account (outside on-premises standalone)
     pub fn user_account(mut self, v: impl Into<String>) -> Self {
         self.body_.user_account = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `userAccount`.
+    pub fn set_user_account(mut self, v: Option<String>) -> Self {
+        self.body_.user_account = v;
         self
     }
     /// agent ID (on-premises standalone)
@@ -15073,14 +17705,29 @@ impl<'a> AppointUpdateBuilder<'a> {
         self.body_.work_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.body_.work_no = v;
+        self
+    }
     /// new reserved time (UTC; sample uses epoch milliseconds)
     pub fn appoint_time(mut self, v: i64) -> Self {
         self.body_.appoint_time = Some(v);
         self
     }
+    /// Sets or clears the body field `appointTime`.
+    pub fn set_appoint_time(mut self, v: Option<i64>) -> Self {
+        self.body_.appoint_time = v;
+        self
+    }
     /// remark
     pub fn remark(mut self, v: impl Into<String>) -> Self {
         self.body_.remark = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `remark`.
+    pub fn set_remark(mut self, v: Option<String>) -> Self {
+        self.body_.remark = v;
         self
     }
     /// Replaces the whole request body.
@@ -15103,17 +17750,37 @@ impl<'a> AppointUpdateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appoint.update";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -15122,7 +17789,7 @@ impl<'a> AppointUpdateBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AppointUpdateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&APPOINT_UPDATE, call).await?)
     }
@@ -15130,8 +17797,8 @@ impl<'a> AppointUpdateBuilder<'a> {
 
 impl crate::Client {
     /// `appoint.update`: Modify a reserved outbound call (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/update`).
-    pub fn appoint_update(&self) -> AppointUpdateBuilder<'_> {
-        AppointUpdateBuilder::new(self)
+    pub fn appoint_update(&self) -> AppointUpdateBuilder {
+        AppointUpdateBuilder::new(self.clone())
     }
 }
 
@@ -15139,23 +17806,36 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/updateResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0779.html>
 ///
-/// Automatic reservations update their results themselves.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AppointUpdateResultBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AppointUpdateResultBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     body_: AppointUpdateResultBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AppointUpdateResultBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppointUpdateResultBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
+impl AppointUpdateResultBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AppointUpdateResultBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// reservation ID Required.
@@ -15163,9 +17843,19 @@ impl<'a> AppointUpdateResultBuilder<'a> {
         self.body_.appoint_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `appointId`.
+    pub fn set_appoint_id(mut self, v: Option<String>) -> Self {
+        self.body_.appoint_id = v;
+        self
+    }
     /// agent business account (outside on-premises standalone)
     pub fn user_account(mut self, v: impl Into<String>) -> Self {
         self.body_.user_account = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `userAccount`.
+    pub fn set_user_account(mut self, v: Option<String>) -> Self {
+        self.body_.user_account = v;
         self
     }
     /// agent ID (on-premises standalone)
@@ -15173,9 +17863,19 @@ impl<'a> AppointUpdateResultBuilder<'a> {
         self.body_.work_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.body_.work_no = v;
+        self
+    }
     /// calling number
     pub fn caller_no(mut self, v: impl Into<String>) -> Self {
         self.body_.caller_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callerNo`.
+    pub fn set_caller_no(mut self, v: Option<String>) -> Self {
+        self.body_.caller_no = v;
         self
     }
     /// CTI failure code (00000 = success)
@@ -15183,9 +17883,19 @@ impl<'a> AppointUpdateResultBuilder<'a> {
         self.body_.fail_code = Some(v.into());
         self
     }
+    /// Sets or clears the body field `failCode`.
+    pub fn set_fail_code(mut self, v: Option<String>) -> Self {
+        self.body_.fail_code = v;
+        self
+    }
     /// call record ID
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
         self
     }
     /// business result ID
@@ -15193,9 +17903,19 @@ impl<'a> AppointUpdateResultBuilder<'a> {
         self.body_.busi_result = Some(v.into());
         self
     }
+    /// Sets or clears the body field `busiResult`.
+    pub fn set_busi_result(mut self, v: Option<String>) -> Self {
+        self.body_.busi_result = v;
+        self
+    }
     /// business sub-result ID
     pub fn busi_sub_status(mut self, v: impl Into<String>) -> Self {
         self.body_.busi_sub_status = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `busiSubStatus`.
+    pub fn set_busi_sub_status(mut self, v: Option<String>) -> Self {
+        self.body_.busi_sub_status = v;
         self
     }
     /// call start
@@ -15203,9 +17923,19 @@ impl<'a> AppointUpdateResultBuilder<'a> {
         self.body_.begin_time = Some(v);
         self
     }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<i64>) -> Self {
+        self.body_.begin_time = v;
+        self
+    }
     /// call end
     pub fn end_time(mut self, v: i64) -> Self {
         self.body_.end_time = Some(v);
+        self
+    }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<i64>) -> Self {
+        self.body_.end_time = v;
         self
     }
     /// Replaces the whole request body.
@@ -15228,17 +17958,37 @@ impl<'a> AppointUpdateResultBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appoint.update_result";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -15247,7 +17997,7 @@ impl<'a> AppointUpdateResultBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AppointUpdateResultResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&APPOINT_UPDATE_RESULT, call).await?)
     }
@@ -15255,35 +18005,55 @@ impl<'a> AppointUpdateResultBuilder<'a> {
 
 impl crate::Client {
     /// `appoint.update_result`: Update the result of a reserved call (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/updateResult`).
-    pub fn appoint_update_result(&self) -> AppointUpdateResultBuilder<'_> {
-        AppointUpdateResultBuilder::new(self)
+    pub fn appoint_update_result(&self) -> AppointUpdateResultBuilder {
+        AppointUpdateResultBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `appoint.delete`: Delete a reserved outbound call.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/delete` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0780.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AppointDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AppointDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     body_: AppointDeleteBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AppointDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppointDeleteBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
+impl AppointDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AppointDeleteBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// reservation ID Required.
     pub fn appoint_id(mut self, v: impl Into<String>) -> Self {
         self.body_.appoint_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `appointId`.
+    pub fn set_appoint_id(mut self, v: Option<String>) -> Self {
+        self.body_.appoint_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -15306,17 +18076,37 @@ impl<'a> AppointDeleteBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appoint.delete";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -15325,7 +18115,7 @@ impl<'a> AppointDeleteBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AppointDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&APPOINT_DELETE, call).await?)
     }
@@ -15333,8 +18123,8 @@ impl<'a> AppointDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `appoint.delete`: Delete a reserved outbound call (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/delete`).
-    pub fn appoint_delete(&self) -> AppointDeleteBuilder<'_> {
-        AppointDeleteBuilder::new(self)
+    pub fn appoint_delete(&self) -> AppointDeleteBuilder {
+        AppointDeleteBuilder::new(self.clone())
     }
 }
 
@@ -15342,23 +18132,36 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/list` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0781.html>
 ///
-/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0781.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AppointListBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AppointListBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     body_: AppointListBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AppointListBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AppointListBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
+impl AppointListBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AppointListBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// called number filter
@@ -15366,9 +18169,19 @@ impl<'a> AppointListBuilder<'a> {
         self.body_.called_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `calledNo`.
+    pub fn set_called_no(mut self, v: Option<String>) -> Self {
+        self.body_.called_no = v;
+        self
+    }
     /// agent accounts or agent IDs
     pub fn user_account_list(mut self, v: Vec<String>) -> Self {
         self.body_.user_account_list = Some(v);
+        self
+    }
+    /// Sets or clears the body field `userAccountList`.
+    pub fn set_user_account_list(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.user_account_list = v;
         self
     }
     /// range start (UTC)
@@ -15376,9 +18189,19 @@ impl<'a> AppointListBuilder<'a> {
         self.body_.begin_time = Some(v);
         self
     }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<i64>) -> Self {
+        self.body_.begin_time = v;
+        self
+    }
     /// range end (UTC)
     pub fn end_time(mut self, v: i64) -> Self {
         self.body_.end_time = Some(v);
+        self
+    }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<i64>) -> Self {
+        self.body_.end_time = v;
         self
     }
     /// task ID filter
@@ -15386,14 +18209,29 @@ impl<'a> AppointListBuilder<'a> {
         self.body_.task_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `taskId`.
+    pub fn set_task_id(mut self, v: Option<String>) -> Self {
+        self.body_.task_id = v;
+        self
+    }
     /// start offset (offset = limit * (page - 1)) Required.
     pub fn offset(mut self, v: i64) -> Self {
         self.body_.offset = Some(v);
         self
     }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// page size Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// Replaces the whole request body.
@@ -15416,17 +18254,37 @@ impl<'a> AppointListBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "appoint.list";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -15435,16 +18293,46 @@ impl<'a> AppointListBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AppointListResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&APPOINT_LIST, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for AppointListBuilder {
+    type Page = AppointListResponse;
+    type Item = AppointListResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total_count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl AppointListBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `appoint.list`: Query reserved outbound calls (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/appoint/list`).
-    pub fn appoint_list(&self) -> AppointListBuilder<'_> {
-        AppointListBuilder::new(self)
+    pub fn appoint_list(&self) -> AppointListBuilder {
+        AppointListBuilder::new(self.clone())
     }
 }
 
@@ -15452,11 +18340,13 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callresult/{campaignId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0783.html>
 ///
-/// Completed calls only; vdnId must own the campaign. Prefer the result callback; keep concurrency &lt;= 10 with &gt; 1 s between batches. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0783.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CallresultQueryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CallresultQueryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_id: Option<i64>,
     locale: Option<String>,
@@ -15464,10 +18354,11 @@ pub struct CallresultQueryBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CallresultQueryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CallresultQueryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CallresultQueryBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_id: None,
             locale: None,
@@ -15480,9 +18371,19 @@ impl<'a> CallresultQueryBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound campaign (task) ID Required.
     pub fn campaign_id(mut self, v: i64) -> Self {
         self.campaign_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `campaignId`.
+    pub fn set_campaign_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -15490,9 +18391,19 @@ impl<'a> CallresultQueryBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// customer ID filter (max 32)
     pub fn session_id(mut self, v: impl Into<String>) -> Self {
         self.body_.session_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `sessionId`.
+    pub fn set_session_id(mut self, v: Option<String>) -> Self {
+        self.body_.session_id = v;
         self
     }
     /// custom field filter
@@ -15500,9 +18411,19 @@ impl<'a> CallresultQueryBuilder<'a> {
         self.body_.custom_field = Some(v.into());
         self
     }
+    /// Sets or clears the body field `customField`.
+    pub fn set_custom_field(mut self, v: Option<String>) -> Self {
+        self.body_.custom_field = v;
+        self
+    }
     /// page size (&lt;= 100 when showDetail=1, &lt;= 500 when 0; without paging at most 2000 rows returned)
     pub fn page_size(mut self, v: i64) -> Self {
         self.body_.page_size = Some(v);
+        self
+    }
+    /// Sets or clears the body field `pageSize`.
+    pub fn set_page_size(mut self, v: Option<i64>) -> Self {
+        self.body_.page_size = v;
         self
     }
     /// page number
@@ -15510,9 +18431,19 @@ impl<'a> CallresultQueryBuilder<'a> {
         self.body_.page_num = Some(v);
         self
     }
+    /// Sets or clears the body field `pageNum`.
+    pub fn set_page_num(mut self, v: Option<i64>) -> Self {
+        self.body_.page_num = v;
+        self
+    }
     /// detail level (0 final result (default), 1 every attempt)
     pub fn show_detail(mut self, v: i64) -> Self {
         self.body_.show_detail = Some(v);
+        self
+    }
+    /// Sets or clears the body field `showDetail`.
+    pub fn set_show_detail(mut self, v: Option<i64>) -> Self {
+        self.body_.show_detail = v;
         self
     }
     /// range start (YYYY-MM-DD; needs endTime; span &lt;= 30 days)
@@ -15520,9 +18451,19 @@ impl<'a> CallresultQueryBuilder<'a> {
         self.body_.begin_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.begin_time = v;
+        self
+    }
     /// range end (YYYY-MM-DD; needs beginTime)
     pub fn end_time(mut self, v: impl Into<String>) -> Self {
         self.body_.end_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_time = v;
         self
     }
     /// Replaces the whole request body.
@@ -15545,10 +18486,30 @@ impl<'a> CallresultQueryBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callresult.query";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -15556,7 +18517,7 @@ impl<'a> CallresultQueryBuilder<'a> {
         cec_core::validate::required(op, "campaignId", &self.campaign_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -15571,16 +18532,46 @@ impl<'a> CallresultQueryBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CallresultQueryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLRESULT_QUERY, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for CallresultQueryBuilder {
+    type Page = CallresultQueryResponse;
+    type Item = CallresultQueryResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.page_num = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total_count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl CallresultQueryBuilder {
+    /// Pages through the answers, one request per page (`pageNum` (page number, first page 1) and `pageSize`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `callresult.query`: Query outbound call results (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callresult/{campaignId}`).
-    pub fn callresult_query(&self) -> CallresultQueryBuilder<'_> {
-        CallresultQueryBuilder::new(self)
+    pub fn callresult_query(&self) -> CallresultQueryBuilder {
+        CallresultQueryBuilder::new(self.clone())
     }
 }
 
@@ -15588,22 +18579,29 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/callresultdetail/{callId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0784.html>
 ///
-/// No request body.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CallresultDetailBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CallresultDetailBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     call_id: Option<String>,
 }
 
-impl<'a> CallresultDetailBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CallresultDetailBuilder { client_: client, vdn_id: None, call_id: None }
+impl CallresultDetailBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CallresultDetailBuilder { client_: client, options_: Default::default(), vdn_id: None, call_id: None }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: call ID from callresult.query or the result callback Required.
@@ -15611,16 +18609,41 @@ impl<'a> CallresultDetailBuilder<'a> {
         self.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.call_id = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callresult.detail";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "callId", &self.call_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -15631,7 +18654,7 @@ impl<'a> CallresultDetailBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CallresultDetailResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLRESULT_DETAIL, call).await?)
     }
@@ -15639,8 +18662,8 @@ impl<'a> CallresultDetailBuilder<'a> {
 
 impl crate::Client {
     /// `callresult.detail`: Query details of a single outbound call result (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/callresultdetail/{callId}`).
-    pub fn callresult_detail(&self) -> CallresultDetailBuilder<'_> {
-        CallresultDetailBuilder::new(self)
+    pub fn callresult_detail(&self) -> CallresultDetailBuilder {
+        CallresultDetailBuilder::new(self.clone())
     }
 }
 
@@ -15648,28 +18671,46 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callRecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0785.html>
 ///
-/// Only calls made on AICC 22.100.0 or later. Response fields taken from the published sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CallresultCallRecordV1Builder<'a> {
-    client_: &'a crate::Client,
+pub struct CallresultCallRecordV1Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     body_: CallresultCallRecordV1Body,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CallresultCallRecordV1Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        CallresultCallRecordV1Builder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
+impl CallresultCallRecordV1Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        CallresultCallRecordV1Builder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// call ID from result query or callback Required.
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -15692,17 +18733,37 @@ impl<'a> CallresultCallRecordV1Builder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callresult.call_record_v1";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -15711,7 +18772,7 @@ impl<'a> CallresultCallRecordV1Builder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CallresultCallRecordV1Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLRESULT_CALL_RECORD_V1, call).await?)
     }
@@ -15719,8 +18780,8 @@ impl<'a> CallresultCallRecordV1Builder<'a> {
 
 impl crate::Client {
     /// `callresult.call_record_v1`: Query call records of automatic/intelligent calls (V1) (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callRecord`).
-    pub fn callresult_call_record_v1(&self) -> CallresultCallRecordV1Builder<'_> {
-        CallresultCallRecordV1Builder::new(self)
+    pub fn callresult_call_record_v1(&self) -> CallresultCallRecordV1Builder {
+        CallresultCallRecordV1Builder::new(self.clone())
     }
 }
 
@@ -15728,21 +18789,24 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v2/openapi/campaigns/{vdnId}/callRecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0786.html>
 ///
-/// Only calls made on AICC 22.100.0 or later. Response table cut off after recordList entries. \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CallresultCallRecordV2Builder<'a> {
-    client_: &'a crate::Client,
+pub struct CallresultCallRecordV2Builder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: CallresultCallRecordV2Body,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CallresultCallRecordV2Builder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CallresultCallRecordV2Builder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CallresultCallRecordV2Builder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             locale: None,
             body_: Default::default(),
@@ -15754,9 +18818,19 @@ impl<'a> CallresultCallRecordV2Builder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// call ID from result query or callback Required.
@@ -15764,14 +18838,29 @@ impl<'a> CallresultCallRecordV2Builder<'a> {
         self.body_.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
+        self
+    }
     /// page number (1-1000) Required.
     pub fn page(mut self, v: i64) -> Self {
         self.body_.page = Some(v);
         self
     }
+    /// Sets or clears the body field `page`.
+    pub fn set_page(mut self, v: Option<i64>) -> Self {
+        self.body_.page = v;
+        self
+    }
     /// page size (1-100) Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// Replaces the whole request body.
@@ -15794,17 +18883,37 @@ impl<'a> CallresultCallRecordV2Builder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "callresult.call_record_v2";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -15816,16 +18925,46 @@ impl<'a> CallresultCallRecordV2Builder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CallresultCallRecordV2Response, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLRESULT_CALL_RECORD_V2, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for CallresultCallRecordV2Builder {
+    type Page = CallresultCallRecordV2Response;
+    type Item = CallresultCallRecordV2ResponseRecordList;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.page = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.record_list.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(_page: &Self::Page) -> Option<u64> {
+        None
+    }
+}
+
+impl CallresultCallRecordV2Builder {
+    /// Pages through the answers, one request per page (`page` (page number, first page 1) and `limit`; items from `recordList`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `callresult.call_record_v2`: Query call records of automatic/intelligent calls (V2, paged) (`POST /rest/isales/v2/openapi/campaigns/{vdnId}/callRecord`).
-    pub fn callresult_call_record_v2(&self) -> CallresultCallRecordV2Builder<'_> {
-        CallresultCallRecordV2Builder::new(self)
+    pub fn callresult_call_record_v2(&self) -> CallresultCallRecordV2Builder {
+        CallresultCallRecordV2Builder::new(self.clone())
     }
 }
 
@@ -15833,11 +18972,13 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/callBusiResult/{dataId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0790.html>
 ///
-/// Writes to t_isl_data / t_isl_data_result; may trigger a retry when it matches the campaign's business-result retry policy. Call must have succeeded and business results be defined. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4048.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct WritebackBusinessResultBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct WritebackBusinessResultBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     data_id: Option<i64>,
     locale: Option<String>,
@@ -15845,10 +18986,11 @@ pub struct WritebackBusinessResultBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> WritebackBusinessResultBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl WritebackBusinessResultBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         WritebackBusinessResultBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             data_id: None,
             locale: None,
@@ -15861,9 +19003,19 @@ impl<'a> WritebackBusinessResultBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: outbound data ID Required.
     pub fn data_id(mut self, v: i64) -> Self {
         self.data_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `dataId`.
+    pub fn set_data_id(mut self, v: Option<i64>) -> Self {
+        self.data_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -15871,9 +19023,19 @@ impl<'a> WritebackBusinessResultBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// business result code (max 50) Required.
     pub fn busi_result(mut self, v: impl Into<String>) -> Self {
         self.body_.busi_result = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `busiResult`.
+    pub fn set_busi_result(mut self, v: Option<String>) -> Self {
+        self.body_.busi_result = v;
         self
     }
     /// sub-status code (max 50)
@@ -15881,14 +19043,29 @@ impl<'a> WritebackBusinessResultBuilder<'a> {
         self.body_.sub_status = Some(v.into());
         self
     }
+    /// Sets or clears the body field `subStatus`.
+    pub fn set_sub_status(mut self, v: Option<String>) -> Self {
+        self.body_.sub_status = v;
+        self
+    }
     /// business result description
     pub fn busi_result_desc(mut self, v: impl Into<String>) -> Self {
         self.body_.busi_result_desc = Some(v.into());
         self
     }
+    /// Sets or clears the body field `busiResultDesc`.
+    pub fn set_busi_result_desc(mut self, v: Option<String>) -> Self {
+        self.body_.busi_result_desc = v;
+        self
+    }
     /// platform agent ID; set to keep routing this data to the same agent
     pub fn work_no(mut self, v: impl Into<String>) -> Self {
         self.body_.work_no = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `workNo`.
+    pub fn set_work_no(mut self, v: Option<String>) -> Self {
+        self.body_.work_no = v;
         self
     }
     /// Replaces the whole request body.
@@ -15911,10 +19088,30 @@ impl<'a> WritebackBusinessResultBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "writeback.business_result";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -15922,7 +19119,7 @@ impl<'a> WritebackBusinessResultBuilder<'a> {
         cec_core::validate::required(op, "dataId", &self.data_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -15937,7 +19134,7 @@ impl<'a> WritebackBusinessResultBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<WritebackBusinessResultResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&WRITEBACK_BUSINESS_RESULT, call).await?)
     }
@@ -15945,8 +19142,8 @@ impl<'a> WritebackBusinessResultBuilder<'a> {
 
 impl crate::Client {
     /// `writeback.business_result`: Write back a business result (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/callBusiResult/{dataId}`).
-    pub fn writeback_business_result(&self) -> WritebackBusinessResultBuilder<'_> {
-        WritebackBusinessResultBuilder::new(self)
+    pub fn writeback_business_result(&self) -> WritebackBusinessResultBuilder {
+        WritebackBusinessResultBuilder::new(self.clone())
     }
 }
 
@@ -15954,21 +19151,24 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/addServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0792.html>
 ///
-/// SFTP only; server info must be unique per tenant. The published error sample returns {resultCode, description} (key 'description', not resultDesc) e.g. 02000005 for a bad password length. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4050.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct FileserverAddBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct FileserverAddBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: FileserverAddBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> FileserverAddBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl FileserverAddBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         FileserverAddBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             locale: None,
             body_: Default::default(),
@@ -15980,9 +19180,19 @@ impl<'a> FileserverAddBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// server address Required.
@@ -15990,9 +19200,19 @@ impl<'a> FileserverAddBuilder<'a> {
         self.body_.server_info = Some(v);
         self
     }
+    /// Sets or clears the body field `serverInfo`.
+    pub fn set_server_info(mut self, v: Option<FileserverAddBodyServerInfo>) -> Self {
+        self.body_.server_info = v;
+        self
+    }
     /// login password (8-80 chars; plain text, stored encrypted) Required.
     pub fn server_pwd(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.server_pwd = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `serverPwd`.
+    pub fn set_server_pwd(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.server_pwd = v;
         self
     }
     /// Replaces the whole request body.
@@ -16015,17 +19235,37 @@ impl<'a> FileserverAddBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "fileserver.add";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -16037,7 +19277,7 @@ impl<'a> FileserverAddBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<FileserverAddResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&FILESERVER_ADD, call).await?)
     }
@@ -16045,8 +19285,8 @@ impl<'a> FileserverAddBuilder<'a> {
 
 impl crate::Client {
     /// `fileserver.add`: Add a file server (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/addServer`).
-    pub fn fileserver_add(&self) -> FileserverAddBuilder<'_> {
-        FileserverAddBuilder::new(self)
+    pub fn fileserver_add(&self) -> FileserverAddBuilder {
+        FileserverAddBuilder::new(self.clone())
     }
 }
 
@@ -16054,24 +19294,38 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/deleteServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0793.html>
 ///
-/// File server must exist. No request body. Response carries only the result fields (resultCode/resultDesc/returnCode/returnDesc); 0200006 = server configuration not found.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct FileserverDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct FileserverDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     server_id: Option<String>,
     locale: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> FileserverDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        FileserverDeleteBuilder { client_: client, vdn_id: None, server_id: None, locale: None, extra_: Vec::new() }
+impl FileserverDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        FileserverDeleteBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            server_id: None,
+            locale: None,
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: file server ID Required.
@@ -16079,9 +19333,19 @@ impl<'a> FileserverDeleteBuilder<'a> {
         self.server_id = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `serverId`.
+    pub fn set_server_id(mut self, v: Option<String>) -> Self {
+        self.server_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -16091,16 +19355,36 @@ impl<'a> FileserverDeleteBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "fileserver.delete";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "serverId", &self.server_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -16117,7 +19401,7 @@ impl<'a> FileserverDeleteBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<FileserverDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&FILESERVER_DELETE, call).await?)
     }
@@ -16125,8 +19409,8 @@ impl<'a> FileserverDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `fileserver.delete`: Delete a file server (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/deleteServer`).
-    pub fn fileserver_delete(&self) -> FileserverDeleteBuilder<'_> {
-        FileserverDeleteBuilder::new(self)
+    pub fn fileserver_delete(&self) -> FileserverDeleteBuilder {
+        FileserverDeleteBuilder::new(self.clone())
     }
 }
 
@@ -16134,11 +19418,13 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/updateServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0794.html>
 ///
-/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4052.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct FileserverUpdateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct FileserverUpdateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     server_id: Option<String>,
     locale: Option<String>,
@@ -16146,10 +19432,11 @@ pub struct FileserverUpdateBuilder<'a> {
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> FileserverUpdateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl FileserverUpdateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         FileserverUpdateBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             server_id: None,
             locale: None,
@@ -16162,9 +19449,19 @@ impl<'a> FileserverUpdateBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: file server ID Required.
     pub fn server_id(mut self, v: impl Into<String>) -> Self {
         self.server_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `serverId`.
+    pub fn set_server_id(mut self, v: Option<String>) -> Self {
+        self.server_id = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -16172,14 +19469,29 @@ impl<'a> FileserverUpdateBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
     /// server address Required.
     pub fn server_info(mut self, v: FileserverUpdateBodyServerInfo) -> Self {
         self.body_.server_info = Some(v);
         self
     }
+    /// Sets or clears the body field `serverInfo`.
+    pub fn set_server_info(mut self, v: Option<FileserverUpdateBodyServerInfo>) -> Self {
+        self.body_.server_info = v;
+        self
+    }
     /// login password (8-80 chars; plain text, stored encrypted; required when ip changes)
     pub fn server_pwd(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.server_pwd = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `serverPwd`.
+    pub fn set_server_pwd(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.server_pwd = v;
         self
     }
     /// Replaces the whole request body.
@@ -16202,10 +19514,30 @@ impl<'a> FileserverUpdateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "fileserver.update";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -16213,7 +19545,7 @@ impl<'a> FileserverUpdateBuilder<'a> {
         cec_core::validate::required(op, "serverId", &self.server_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -16228,7 +19560,7 @@ impl<'a> FileserverUpdateBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<FileserverUpdateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&FILESERVER_UPDATE, call).await?)
     }
@@ -16236,8 +19568,8 @@ impl<'a> FileserverUpdateBuilder<'a> {
 
 impl crate::Client {
     /// `fileserver.update`: Modify a file server (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/{serverId}/updateServer`).
-    pub fn fileserver_update(&self) -> FileserverUpdateBuilder<'_> {
-        FileserverUpdateBuilder::new(self)
+    pub fn fileserver_update(&self) -> FileserverUpdateBuilder {
+        FileserverUpdateBuilder::new(self.clone())
     }
 }
 
@@ -16245,21 +19577,24 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/queryServer` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0795.html>
 ///
-/// Prerequisite lookup before importing call data from a file server. Server entries: port, ip, filePath, userName from the table; serverId from the page sample.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct FileserverQueryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct FileserverQueryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: FileserverQueryBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> FileserverQueryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl FileserverQueryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         FileserverQueryBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             locale: None,
             body_: Default::default(),
@@ -16271,9 +19606,19 @@ impl<'a> FileserverQueryBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// paging start (offset = limit*(page-1)) Required.
@@ -16281,14 +19626,29 @@ impl<'a> FileserverQueryBuilder<'a> {
         self.body_.offset = Some(v);
         self
     }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// page size (1-100) Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
         self
     }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
+        self
+    }
     /// file server IDs to filter on
     pub fn server_ids(mut self, v: Vec<String>) -> Self {
         self.body_.server_ids = Some(v);
+        self
+    }
+    /// Sets or clears the body field `serverIds`.
+    pub fn set_server_ids(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.server_ids = v;
         self
     }
     /// Replaces the whole request body.
@@ -16311,17 +19671,37 @@ impl<'a> FileserverQueryBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "fileserver.query";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -16333,16 +19713,46 @@ impl<'a> FileserverQueryBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<FileserverQueryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&FILESERVER_QUERY, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for FileserverQueryBuilder {
+    type Page = FileserverQueryResponse;
+    type Item = FileserverQueryResponseServer;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.server.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl FileserverQueryBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `server`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `fileserver.query`: Query file servers (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/file/queryServer`).
-    pub fn fileserver_query(&self) -> FileserverQueryBuilder<'_> {
-        FileserverQueryBuilder::new(self)
+    pub fn fileserver_query(&self) -> FileserverQueryBuilder {
+        FileserverQueryBuilder::new(self.clone())
     }
 }
 
@@ -16350,24 +19760,38 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResultCode` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0797.html>
 ///
-/// Lists the outbound server's failure codes used to build external (display) results. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0797.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObresultQueryObsCodesBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObresultQueryObsCodesBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     page_size: Option<i64>,
     page_num: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> ObresultQueryObsCodesBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObresultQueryObsCodesBuilder { client_: client, vdn_id: None, page_size: None, page_num: None, locale: None }
+impl ObresultQueryObsCodesBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObresultQueryObsCodesBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            page_size: None,
+            page_num: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// query parameter: rows per page (1-50) Required.
@@ -16375,9 +19799,19 @@ impl<'a> ObresultQueryObsCodesBuilder<'a> {
         self.page_size = Some(v);
         self
     }
+    /// Sets or clears the query parameter `pageSize`.
+    pub fn set_page_size(mut self, v: Option<i64>) -> Self {
+        self.page_size = v;
+        self
+    }
     /// query parameter: page number (&gt; 0) Required.
     pub fn page_num(mut self, v: i64) -> Self {
         self.page_num = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `pageNum`.
+    pub fn set_page_num(mut self, v: Option<i64>) -> Self {
+        self.page_num = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -16385,10 +19819,35 @@ impl<'a> ObresultQueryObsCodesBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obresult.query_obs_codes";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -16398,7 +19857,7 @@ impl<'a> ObresultQueryObsCodesBuilder<'a> {
             cec_core::validate::range(op, "pageSize", *v, 1, 50)?;
         }
         cec_core::validate::required(op, "pageNum", &self.page_num)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -16415,16 +19874,46 @@ impl<'a> ObresultQueryObsCodesBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObresultQueryObsCodesResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBRESULT_QUERY_OBS_CODES, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for ObresultQueryObsCodesBuilder {
+    type Page = ObresultQueryObsCodesResponse;
+    type Item = ObresultQueryObsCodesResponseObsCodes;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.page_num = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.obs_codes.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total_count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl ObresultQueryObsCodesBuilder {
+    /// Pages through the answers, one request per page (`pageNum` (page number, first page 1) and `pageSize`; items from `obsCodes`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 50.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 50)
+    }
+}
 impl crate::Client {
     /// `obresult.query_obs_codes`: Query OBS outbound call result codes (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResultCode`).
-    pub fn obresult_query_obs_codes(&self) -> ObresultQueryObsCodesBuilder<'_> {
-        ObresultQueryObsCodesBuilder::new(self)
+    pub fn obresult_query_obs_codes(&self) -> ObresultQueryObsCodesBuilder {
+        ObresultQueryObsCodesBuilder::new(self.clone())
     }
 }
 
@@ -16432,21 +19921,24 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/createObResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0798.html>
 ///
-/// Display results feed the retry policy's no-retry list. Mandatory flags for displayResult/obsCodes not captured; sample body {resultCode, displayResult, obsCodes}. Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4056.html). \[2026-11 second review: searched the en, zh-cn, other-locale and huaweicloud.com/guide section copies again; every stored excerpt ends before the missing part, so it stays as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObresultCreateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObresultCreateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: ObresultCreateBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ObresultCreateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl ObresultCreateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         ObresultCreateBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             locale: None,
             body_: Default::default(),
@@ -16458,9 +19950,19 @@ impl<'a> ObresultCreateBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// display result code (&lt; 8 chars)
@@ -16468,14 +19970,29 @@ impl<'a> ObresultCreateBuilder<'a> {
         self.body_.result_code = Some(v.into());
         self
     }
+    /// Sets or clears the body field `resultCode`.
+    pub fn set_result_code(mut self, v: Option<String>) -> Self {
+        self.body_.result_code = v;
+        self
+    }
     /// display result text
     pub fn display_result(mut self, v: impl Into<String>) -> Self {
         self.body_.display_result = Some(v.into());
         self
     }
+    /// Sets or clears the body field `displayResult`.
+    pub fn set_display_result(mut self, v: Option<String>) -> Self {
+        self.body_.display_result = v;
+        self
+    }
     /// OBS result codes mapped to it (from the published sample)
     pub fn obs_codes(mut self, v: Vec<String>) -> Self {
         self.body_.obs_codes = Some(v);
+        self
+    }
+    /// Sets or clears the body field `obsCodes`.
+    pub fn set_obs_codes(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.obs_codes = v;
         self
     }
     /// Replaces the whole request body.
@@ -16498,17 +20015,37 @@ impl<'a> ObresultCreateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obresult.create";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -16520,7 +20057,7 @@ impl<'a> ObresultCreateBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObresultCreateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBRESULT_CREATE, call).await?)
     }
@@ -16528,28 +20065,33 @@ impl<'a> ObresultCreateBuilder<'a> {
 
 impl crate::Client {
     /// `obresult.create`: Create an external (display) result (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/createObResult`).
-    pub fn obresult_create(&self) -> ObresultCreateBuilder<'_> {
-        ObresultCreateBuilder::new(self)
+    pub fn obresult_create(&self) -> ObresultCreateBuilder {
+        ObresultCreateBuilder::new(self.clone())
     }
 }
 
 /// Fluent builder of `obresult.update`: Modify an external (display) result.
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/updateObResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0799.html>
+///
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObresultUpdateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObresultUpdateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: ObresultUpdateBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ObresultUpdateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl ObresultUpdateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         ObresultUpdateBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             locale: None,
             body_: Default::default(),
@@ -16561,9 +20103,19 @@ impl<'a> ObresultUpdateBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// OBS result codes (from obresult.query_obs_codes) Required.
@@ -16571,14 +20123,29 @@ impl<'a> ObresultUpdateBuilder<'a> {
         self.body_.obs_codes = Some(v);
         self
     }
+    /// Sets or clears the body field `obsCodes`.
+    pub fn set_obs_codes(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.obs_codes = v;
+        self
+    }
     /// display result code Required.
     pub fn display_result(mut self, v: impl Into<String>) -> Self {
         self.body_.display_result = Some(v.into());
         self
     }
+    /// Sets or clears the body field `displayResult`.
+    pub fn set_display_result(mut self, v: Option<String>) -> Self {
+        self.body_.display_result = v;
+        self
+    }
     /// external result ID Required.
     pub fn def_id(mut self, v: impl Into<String>) -> Self {
         self.body_.def_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `defId`.
+    pub fn set_def_id(mut self, v: Option<String>) -> Self {
+        self.body_.def_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -16601,17 +20168,37 @@ impl<'a> ObresultUpdateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obresult.update";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -16623,7 +20210,7 @@ impl<'a> ObresultUpdateBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObresultUpdateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBRESULT_UPDATE, call).await?)
     }
@@ -16631,8 +20218,8 @@ impl<'a> ObresultUpdateBuilder<'a> {
 
 impl crate::Client {
     /// `obresult.update`: Modify an external (display) result (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/updateObResult`).
-    pub fn obresult_update(&self) -> ObresultUpdateBuilder<'_> {
-        ObresultUpdateBuilder::new(self)
+    pub fn obresult_update(&self) -> ObresultUpdateBuilder {
+        ObresultUpdateBuilder::new(self.clone())
     }
 }
 
@@ -16640,23 +20227,36 @@ impl crate::Client {
 ///
 /// `DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/deleteObsResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0800.html>
 ///
-/// DELETE with defId (string) in the path; no request body. Response holds only the result fields. The external result feeds the no-retry list of retry policies.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObresultDeleteBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObresultDeleteBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     def_id: Option<String>,
     locale: Option<String>,
 }
 
-impl<'a> ObresultDeleteBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObresultDeleteBuilder { client_: client, vdn_id: None, def_id: None, locale: None }
+impl ObresultDeleteBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObresultDeleteBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            def_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: external result ID Required.
@@ -16664,21 +20264,51 @@ impl<'a> ObresultDeleteBuilder<'a> {
         self.def_id = Some(v.into());
         self
     }
+    /// Sets or clears the path parameter `defId`.
+    pub fn set_def_id(mut self, v: Option<String>) -> Self {
+        self.def_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obresult.delete";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "defId", &self.def_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -16692,7 +20322,7 @@ impl<'a> ObresultDeleteBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObresultDeleteResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBRESULT_DELETE, call).await?)
     }
@@ -16700,8 +20330,8 @@ impl<'a> ObresultDeleteBuilder<'a> {
 
 impl crate::Client {
     /// `obresult.delete`: Delete an external (display) result (`DELETE /rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/deleteObsResult`).
-    pub fn obresult_delete(&self) -> ObresultDeleteBuilder<'_> {
-        ObresultDeleteBuilder::new(self)
+    pub fn obresult_delete(&self) -> ObresultDeleteBuilder {
+        ObresultDeleteBuilder::new(self.clone())
     }
 }
 
@@ -16709,24 +20339,38 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResults` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0801.html>
 ///
-/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0801.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObresultListBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObresultListBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     page_size: Option<i64>,
     page_num: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> ObresultListBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObresultListBuilder { client_: client, vdn_id: None, page_size: None, page_num: None, locale: None }
+impl ObresultListBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObresultListBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            page_size: None,
+            page_num: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// query parameter: rows per page (1-50) Required.
@@ -16734,9 +20378,19 @@ impl<'a> ObresultListBuilder<'a> {
         self.page_size = Some(v);
         self
     }
+    /// Sets or clears the query parameter `pageSize`.
+    pub fn set_page_size(mut self, v: Option<i64>) -> Self {
+        self.page_size = v;
+        self
+    }
     /// query parameter: page number (&gt; 0) Required.
     pub fn page_num(mut self, v: i64) -> Self {
         self.page_num = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `pageNum`.
+    pub fn set_page_num(mut self, v: Option<i64>) -> Self {
+        self.page_num = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -16744,10 +20398,35 @@ impl<'a> ObresultListBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obresult.list";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -16757,7 +20436,7 @@ impl<'a> ObresultListBuilder<'a> {
             cec_core::validate::range(op, "pageSize", *v, 1, 50)?;
         }
         cec_core::validate::required(op, "pageNum", &self.page_num)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -16774,16 +20453,46 @@ impl<'a> ObresultListBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObresultListResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBRESULT_LIST, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for ObresultListBuilder {
+    type Page = ObresultListResponse;
+    type Item = ObresultListResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.page_num = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total_count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl ObresultListBuilder {
+    /// Pages through the answers, one request per page (`pageNum` (page number, first page 1) and `pageSize`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 50.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 50)
+    }
+}
 impl crate::Client {
     /// `obresult.list`: Query external (display) results (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/queryOBSResults`).
-    pub fn obresult_list(&self) -> ObresultListBuilder<'_> {
-        ObresultListBuilder::new(self)
+    pub fn obresult_list(&self) -> ObresultListBuilder {
+        ObresultListBuilder::new(self.clone())
     }
 }
 
@@ -16791,23 +20500,36 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/queryObsResultDetail` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0802.html>
 ///
-/// Read from zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_4060.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObresultDetailBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObresultDetailBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     def_id: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> ObresultDetailBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObresultDetailBuilder { client_: client, vdn_id: None, def_id: None, locale: None }
+impl ObresultDetailBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObresultDetailBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            def_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: external result ID Required.
@@ -16815,21 +20537,51 @@ impl<'a> ObresultDetailBuilder<'a> {
         self.def_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `defId`.
+    pub fn set_def_id(mut self, v: Option<i64>) -> Self {
+        self.def_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obresult.detail";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "defId", &self.def_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -16843,7 +20595,7 @@ impl<'a> ObresultDetailBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObresultDetailResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBRESULT_DETAIL, call).await?)
     }
@@ -16851,8 +20603,8 @@ impl<'a> ObresultDetailBuilder<'a> {
 
 impl crate::Client {
     /// `obresult.detail`: Query a single external (display) result (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/{defId}/queryObsResultDetail`).
-    pub fn obresult_detail(&self) -> ObresultDetailBuilder<'_> {
-        ObresultDetailBuilder::new(self)
+    pub fn obresult_detail(&self) -> ObresultDetailBuilder {
+        ObresultDetailBuilder::new(self.clone())
     }
 }
 
@@ -16860,11 +20612,13 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/template` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1128.html>
 ///
-/// Only in the zh-cn reference (updated 2026-07-31).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct TemplateListBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct TemplateListBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     name: Option<String>,
     status: Option<i64>,
@@ -16874,10 +20628,11 @@ pub struct TemplateListBuilder<'a> {
     locale: Option<String>,
 }
 
-impl<'a> TemplateListBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl TemplateListBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         TemplateListBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             name: None,
             status: None,
@@ -16892,9 +20647,19 @@ impl<'a> TemplateListBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// query parameter: template name filter (0-30 chars)
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
+        self
+    }
+    /// Sets or clears the query parameter `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.name = v;
         self
     }
     /// query parameter: template status (1 draft, 9 published, 3 paused) Required.
@@ -16902,9 +20667,19 @@ impl<'a> TemplateListBuilder<'a> {
         self.status = Some(v);
         self
     }
+    /// Sets or clears the query parameter `status`.
+    pub fn set_status(mut self, v: Option<i64>) -> Self {
+        self.status = v;
+        self
+    }
     /// query parameter: campaign type (1 chatbot, 2 predicted, 3 plain IVR, 5 previewed, 6 preempted)
     pub fn task_type(mut self, v: i64) -> Self {
         self.task_type = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `taskType`.
+    pub fn set_task_type(mut self, v: Option<i64>) -> Self {
+        self.task_type = v;
         self
     }
     /// query parameter: start offset (offset = limit * (page - 1)) Required.
@@ -16912,9 +20687,19 @@ impl<'a> TemplateListBuilder<'a> {
         self.offset = Some(v);
         self
     }
+    /// Sets or clears the query parameter `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.offset = v;
+        self
+    }
     /// query parameter: page size (1-100) Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.limit = Some(v);
+        self
+    }
+    /// Sets or clears the query parameter `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.limit = v;
         self
     }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
@@ -16922,10 +20707,35 @@ impl<'a> TemplateListBuilder<'a> {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "template.list";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
@@ -16939,7 +20749,7 @@ impl<'a> TemplateListBuilder<'a> {
         if let Some(v) = &self.limit {
             cec_core::validate::range(op, "limit", *v, 1, 100)?;
         }
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -16965,16 +20775,46 @@ impl<'a> TemplateListBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<TemplateListResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&TEMPLATE_LIST, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for TemplateListBuilder {
+    type Page = TemplateListResponse;
+    type Item = TemplateListResponseData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total_size.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl TemplateListBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `data`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `template.list`: Query campaign templates (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/template`).
-    pub fn template_list(&self) -> TemplateListBuilder<'_> {
-        TemplateListBuilder::new(self)
+    pub fn template_list(&self) -> TemplateListBuilder {
+        TemplateListBuilder::new(self.clone())
     }
 }
 
@@ -16982,23 +20822,36 @@ impl crate::Client {
 ///
 /// `GET /rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1129.html>
 ///
-/// No request body. Only in the zh-cn reference (updated 2026-07-31).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct TemplateDetailBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct TemplateDetailBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_template_id: Option<i64>,
     locale: Option<String>,
 }
 
-impl<'a> TemplateDetailBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        TemplateDetailBuilder { client_: client, vdn_id: None, campaign_template_id: None, locale: None }
+impl TemplateDetailBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        TemplateDetailBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            campaign_template_id: None,
+            locale: None,
+        }
     }
     /// path parameter: VDN (virtual call center) ID (1-9999) Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// path parameter: campaign template ID Required.
@@ -17006,21 +20859,51 @@ impl<'a> TemplateDetailBuilder<'a> {
         self.campaign_template_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignTemplateId`.
+    pub fn set_campaign_template_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_template_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
+        self
+    }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "template.detail";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignTemplateId", &self.campaign_template_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -17034,7 +20917,7 @@ impl<'a> TemplateDetailBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<TemplateDetailResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&TEMPLATE_DETAIL, call).await?)
     }
@@ -17042,8 +20925,8 @@ impl<'a> TemplateDetailBuilder<'a> {
 
 impl crate::Client {
     /// `template.detail`: Query campaign template details (`GET /rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}`).
-    pub fn template_detail(&self) -> TemplateDetailBuilder<'_> {
-        TemplateDetailBuilder::new(self)
+    pub fn template_detail(&self) -> TemplateDetailBuilder {
+        TemplateDetailBuilder::new(self.clone())
     }
 }
 
@@ -17051,21 +20934,24 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/template` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1130.html>
 ///
-/// Only in the zh-cn reference (updated 2026-07-31). Sub-table layouts assumed equal to campaign add.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct TemplateAddBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct TemplateAddBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: TemplateAddBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> TemplateAddBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl TemplateAddBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         TemplateAddBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             locale: None,
             body_: Default::default(),
@@ -17077,9 +20963,19 @@ impl<'a> TemplateAddBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// template name (unique; max 100) Required.
@@ -17087,9 +20983,19 @@ impl<'a> TemplateAddBuilder<'a> {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// description (max 200; no "\[\]=;&lt;&gt;)
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.body_.description = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
         self
     }
     /// device type (fixed after creation) (1 IVR intelligent (SaaS with intelligence feature), 2 skill queue predicted, 3 IVR automatic, 5 skill queue previewed, 6 skill queue preempted) Required.
@@ -17097,9 +21003,19 @@ impl<'a> TemplateAddBuilder<'a> {
         self.body_.device_type = Some(v);
         self
     }
+    /// Sets or clears the body field `deviceType`.
+    pub fn set_device_type(mut self, v: Option<i64>) -> Self {
+        self.body_.device_type = v;
+        self
+    }
     /// calling numbers Required.
     pub fn caller_no(mut self, v: Vec<TemplateAddBodyCallerNo>) -> Self {
         self.body_.caller_no = Some(v);
+        self
+    }
+    /// Sets or clears the body field `callerNo`.
+    pub fn set_caller_no(mut self, v: Option<Vec<TemplateAddBodyCallerNo>>) -> Self {
+        self.body_.caller_no = v;
         self
     }
     /// max ringing time (previewed: preview timeout 9-120 s; others 5-60 s by default (tenant parameter 6006003000022 can raise the cap within 30-120)) Required.
@@ -17107,9 +21023,19 @@ impl<'a> TemplateAddBuilder<'a> {
         self.body_.max_alerting_time = Some(v);
         self
     }
+    /// Sets or clears the body field `maxAlertingTime`.
+    pub fn set_max_alerting_time(mut self, v: Option<i64>) -> Self {
+        self.body_.max_alerting_time = v;
+        self
+    }
     /// task priority (1-5; smaller = higher)
     pub fn priority(mut self, v: i64) -> Self {
         self.body_.priority = Some(v);
+        self
+    }
+    /// Sets or clears the body field `priority`.
+    pub fn set_priority(mut self, v: Option<i64>) -> Self {
+        self.body_.priority = v;
         self
     }
     /// calling windows Required.
@@ -17117,9 +21043,19 @@ impl<'a> TemplateAddBuilder<'a> {
         self.body_.schedule_param = Some(v);
         self
     }
+    /// Sets or clears the body field `scheduleParam`.
+    pub fn set_schedule_param(mut self, v: Option<TemplateAddBodyScheduleParam>) -> Self {
+        self.body_.schedule_param = v;
+        self
+    }
     /// IVR settings (required for deviceType 1 or 3)
     pub fn ivr_param(mut self, v: serde_json::Value) -> Self {
         self.body_.ivr_param = Some(v);
+        self
+    }
+    /// Sets or clears the body field `ivrParam`.
+    pub fn set_ivr_param(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.ivr_param = v;
         self
     }
     /// skill queue settings (required for deviceType 2, 5, 6)
@@ -17127,9 +21063,19 @@ impl<'a> TemplateAddBuilder<'a> {
         self.body_.skill_param = Some(v);
         self
     }
+    /// Sets or clears the body field `skillParam`.
+    pub fn set_skill_param(mut self, v: Option<TemplateAddBodySkillParam>) -> Self {
+        self.body_.skill_param = v;
+        self
+    }
     /// initial status (rest of table not captured)
     pub fn init_status(mut self, v: i64) -> Self {
         self.body_.init_status = Some(v);
+        self
+    }
+    /// Sets or clears the body field `initStatus`.
+    pub fn set_init_status(mut self, v: Option<i64>) -> Self {
+        self.body_.init_status = v;
         self
     }
     /// Replaces the whole request body.
@@ -17152,17 +21098,37 @@ impl<'a> TemplateAddBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "template.add";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -17174,7 +21140,7 @@ impl<'a> TemplateAddBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<TemplateAddResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&TEMPLATE_ADD, call).await?)
     }
@@ -17182,8 +21148,8 @@ impl<'a> TemplateAddBuilder<'a> {
 
 impl crate::Client {
     /// `template.add`: Add a campaign template (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/template`).
-    pub fn template_add(&self) -> TemplateAddBuilder<'_> {
-        TemplateAddBuilder::new(self)
+    pub fn template_add(&self) -> TemplateAddBuilder {
+        TemplateAddBuilder::new(self.clone())
     }
 }
 
@@ -17191,21 +21157,24 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/template/copy` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1131.html>
 ///
-/// Only in the zh-cn reference (updated 2026-07-31).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct TemplateCopyBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct TemplateCopyBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: TemplateCopyBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> TemplateCopyBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl TemplateCopyBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         TemplateCopyBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             locale: None,
             body_: Default::default(),
@@ -17217,9 +21186,19 @@ impl<'a> TemplateCopyBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// template name (unique; max 100) Required.
@@ -17227,9 +21206,19 @@ impl<'a> TemplateCopyBuilder<'a> {
         self.body_.name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `name`.
+    pub fn set_name(mut self, v: Option<String>) -> Self {
+        self.body_.name = v;
+        self
+    }
     /// description (max 200; no "\[\]=;&lt;&gt;)
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.body_.description = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
         self
     }
     /// source campaign ID or template ID Required.
@@ -17237,9 +21226,19 @@ impl<'a> TemplateCopyBuilder<'a> {
         self.body_.from = Some(v);
         self
     }
+    /// Sets or clears the body field `from`.
+    pub fn set_from(mut self, v: Option<i64>) -> Self {
+        self.body_.from = v;
+        self
+    }
     /// status after creation (0 published (default), 1 paused)
     pub fn init_status(mut self, v: i64) -> Self {
         self.body_.init_status = Some(v);
+        self
+    }
+    /// Sets or clears the body field `initStatus`.
+    pub fn set_init_status(mut self, v: Option<i64>) -> Self {
+        self.body_.init_status = v;
         self
     }
     /// Replaces the whole request body.
@@ -17262,17 +21261,37 @@ impl<'a> TemplateCopyBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "template.copy";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -17284,7 +21303,7 @@ impl<'a> TemplateCopyBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<TemplateCopyResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&TEMPLATE_COPY, call).await?)
     }
@@ -17292,8 +21311,8 @@ impl<'a> TemplateCopyBuilder<'a> {
 
 impl crate::Client {
     /// `template.copy`: Create a campaign template from an existing task (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/template/copy`).
-    pub fn template_copy(&self) -> TemplateCopyBuilder<'_> {
-        TemplateCopyBuilder::new(self)
+    pub fn template_copy(&self) -> TemplateCopyBuilder {
+        TemplateCopyBuilder::new(self.clone())
     }
 }
 
@@ -17301,21 +21320,24 @@ impl crate::Client {
 ///
 /// `PUT /rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}/update` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_1132.html>
 ///
-/// Template must exist; device type cannot change. Body table not captured (presumably as template.add). Only in the zh-cn reference (updated 2026-07-31). \[2026-11 review: not re-checked in this pass (time budget); still incomplete as described.\]
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct TemplateUpdateBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct TemplateUpdateBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     campaign_template_id: Option<i64>,
     locale: Option<String>,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> TemplateUpdateBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl TemplateUpdateBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         TemplateUpdateBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             campaign_template_id: None,
             locale: None,
@@ -17327,14 +21349,29 @@ impl<'a> TemplateUpdateBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// path parameter: campaign template ID Required.
     pub fn campaign_template_id(mut self, v: i64) -> Self {
         self.campaign_template_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `campaignTemplateId`.
+    pub fn set_campaign_template_id(mut self, v: Option<i64>) -> Self {
+        self.campaign_template_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
@@ -17344,16 +21381,36 @@ impl<'a> TemplateUpdateBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "template.update";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         cec_core::validate::required(op, "campaignTemplateId", &self.campaign_template_id)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -17370,7 +21427,7 @@ impl<'a> TemplateUpdateBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<TemplateUpdateResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&TEMPLATE_UPDATE, call).await?)
     }
@@ -17378,8 +21435,8 @@ impl<'a> TemplateUpdateBuilder<'a> {
 
 impl crate::Client {
     /// `template.update`: Edit a campaign template (`PUT /rest/isales/v1/openapi/campaigns/{vdnId}/template/{campaignTemplateId}/update`).
-    pub fn template_update(&self) -> TemplateUpdateBuilder<'_> {
-        TemplateUpdateBuilder::new(self)
+    pub fn template_update(&self) -> TemplateUpdateBuilder {
+        TemplateUpdateBuilder::new(self.clone())
     }
 }
 
@@ -17387,27 +21444,39 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/auth/login` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0313.html>
 ///
-/// CTI-OBS signs in to CC-iSales with user name and password. Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObsLoginBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObsLoginBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: ObsLoginBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ObsLoginBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObsLoginBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl ObsLoginBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObsLoginBuilder { client_: client, options_: Default::default(), body_: Default::default(), extra_: Vec::new() }
     }
     /// user name Required.
     pub fn user(mut self, v: impl Into<String>) -> Self {
         self.body_.user = Some(v.into());
         self
     }
+    /// Sets or clears the body field `user`.
+    pub fn set_user(mut self, v: Option<String>) -> Self {
+        self.body_.user = v;
+        self
+    }
     /// password Required.
     pub fn passwd(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.passwd = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `passwd`.
+    pub fn set_passwd(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.passwd = v;
         self
     }
     /// Replaces the whole request body.
@@ -17430,19 +21499,35 @@ impl<'a> ObsLoginBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.login";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObsLoginResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_LOGIN, call).await?)
     }
@@ -17450,8 +21535,8 @@ impl<'a> ObsLoginBuilder<'a> {
 
 impl crate::Client {
     /// `obs.login`: CTI-OBS login (obtain token) (`POST /rest/isales/v1/openapi/obs/auth/login`).
-    pub fn obs_login(&self) -> ObsLoginBuilder<'_> {
-        ObsLoginBuilder::new(self)
+    pub fn obs_login(&self) -> ObsLoginBuilder {
+        ObsLoginBuilder::new(self.clone())
     }
 }
 
@@ -17459,28 +21544,46 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/auth/refresh` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0314.html>
 ///
-/// Returns a new token pair. Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObsRefreshBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObsRefreshBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     authentication: Option<String>,
     body_: ObsRefreshBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ObsRefreshBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObsRefreshBuilder { client_: client, authentication: None, body_: Default::default(), extra_: Vec::new() }
+impl ObsRefreshBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObsRefreshBuilder {
+            client_: client,
+            options_: Default::default(),
+            authentication: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
     pub fn authentication(mut self, v: impl Into<String>) -> Self {
         self.authentication = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `Authentication`.
+    pub fn set_authentication(mut self, v: Option<String>) -> Self {
+        self.authentication = v;
+        self
+    }
     /// refresh token (from the published sample only)
     pub fn refresh_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.refresh_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `refreshToken`.
+    pub fn set_refresh_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.refresh_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -17503,14 +21606,30 @@ impl<'a> ObsRefreshBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.refresh";
         let _ = op;
         cec_core::validate::required(op, "Authentication", &self.authentication)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.authentication {
             call = call.header("Authentication", v);
         }
@@ -17519,7 +21638,7 @@ impl<'a> ObsRefreshBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObsRefreshResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_REFRESH, call).await?)
     }
@@ -17527,8 +21646,8 @@ impl<'a> ObsRefreshBuilder<'a> {
 
 impl crate::Client {
     /// `obs.refresh`: CTI-OBS token refresh (`POST /rest/isales/v1/openapi/obs/auth/refresh`).
-    pub fn obs_refresh(&self) -> ObsRefreshBuilder<'_> {
-        ObsRefreshBuilder::new(self)
+    pub fn obs_refresh(&self) -> ObsRefreshBuilder {
+        ObsRefreshBuilder::new(self.clone())
     }
 }
 
@@ -17536,23 +21655,36 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/business/tasks` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0315.html>
 ///
-/// Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObsGetTasksBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObsGetTasksBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     authentication: Option<String>,
     body_: ObsGetTasksBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ObsGetTasksBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObsGetTasksBuilder { client_: client, authentication: None, body_: Default::default(), extra_: Vec::new() }
+impl ObsGetTasksBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObsGetTasksBuilder {
+            client_: client,
+            options_: Default::default(),
+            authentication: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
     pub fn authentication(mut self, v: impl Into<String>) -> Self {
         self.authentication = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `Authentication`.
+    pub fn set_authentication(mut self, v: Option<String>) -> Self {
+        self.authentication = v;
         self
     }
     /// call center ID (sample sends a number) Required.
@@ -17560,9 +21692,19 @@ impl<'a> ObsGetTasksBuilder<'a> {
         self.body_.sub_cc_no = Some(v.into());
         self
     }
+    /// Sets or clears the body field `subCCNo`.
+    pub fn set_sub_cc_no(mut self, v: Option<String>) -> Self {
+        self.body_.sub_cc_no = v;
+        self
+    }
     /// VDN ID (sample sends a number) Required.
     pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
         self.body_.vdn_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<String>) -> Self {
+        self.body_.vdn_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -17585,14 +21727,34 @@ impl<'a> ObsGetTasksBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.get_tasks";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.vdn_id.is_none() {
+            self.body_.vdn_id = tenant.vdn_id.map(|v| v.to_string());
+        }
         cec_core::validate::required(op, "Authentication", &self.authentication)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.authentication {
             call = call.header("Authentication", v);
         }
@@ -17601,7 +21763,7 @@ impl<'a> ObsGetTasksBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObsGetTasksResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_GET_TASKS, call).await?)
     }
@@ -17609,8 +21771,8 @@ impl<'a> ObsGetTasksBuilder<'a> {
 
 impl crate::Client {
     /// `obs.get_tasks`: CTI-OBS: get outbound tasks (`POST /rest/isales/v1/openapi/obs/business/tasks`).
-    pub fn obs_get_tasks(&self) -> ObsGetTasksBuilder<'_> {
-        ObsGetTasksBuilder::new(self)
+    pub fn obs_get_tasks(&self) -> ObsGetTasksBuilder {
+        ObsGetTasksBuilder::new(self.clone())
     }
 }
 
@@ -17618,28 +21780,46 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/business/interface` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0316.html>
 ///
-/// The getHoliDay and pushTaskStatus calls it names have their own pages in this chapter, not reached. Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObsInterfaceInfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObsInterfaceInfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     authentication: Option<String>,
     body_: ObsInterfaceInfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ObsInterfaceInfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObsInterfaceInfoBuilder { client_: client, authentication: None, body_: Default::default(), extra_: Vec::new() }
+impl ObsInterfaceInfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObsInterfaceInfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            authentication: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
     pub fn authentication(mut self, v: impl Into<String>) -> Self {
         self.authentication = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `Authentication`.
+    pub fn set_authentication(mut self, v: Option<String>) -> Self {
+        self.authentication = v;
+        self
+    }
     /// version (sample sends 311) Required.
     pub fn version(mut self, v: impl Into<String>) -> Self {
         self.body_.version = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `version`.
+    pub fn set_version(mut self, v: Option<String>) -> Self {
+        self.body_.version = v;
         self
     }
     /// Replaces the whole request body.
@@ -17662,14 +21842,30 @@ impl<'a> ObsInterfaceInfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.interface_info";
         let _ = op;
         cec_core::validate::required(op, "Authentication", &self.authentication)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.authentication {
             call = call.header("Authentication", v);
         }
@@ -17678,7 +21874,7 @@ impl<'a> ObsInterfaceInfoBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObsInterfaceInfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_INTERFACE_INFO, call).await?)
     }
@@ -17686,8 +21882,8 @@ impl<'a> ObsInterfaceInfoBuilder<'a> {
 
 impl crate::Client {
     /// `obs.interface_info`: CTI-OBS: get interface paths (`POST /rest/isales/v1/openapi/obs/business/interface`).
-    pub fn obs_interface_info(&self) -> ObsInterfaceInfoBuilder<'_> {
-        ObsInterfaceInfoBuilder::new(self)
+    pub fn obs_interface_info(&self) -> ObsInterfaceInfoBuilder {
+        ObsInterfaceInfoBuilder::new(self.clone())
     }
 }
 
@@ -17695,23 +21891,36 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/business/push/midresult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0318.html>
 ///
-/// Preview tasks: writeback; other task types: updates data result and call result. Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObsPushMidResultBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObsPushMidResultBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     authentication: Option<String>,
     body_: ObsPushMidResultBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ObsPushMidResultBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObsPushMidResultBuilder { client_: client, authentication: None, body_: Default::default(), extra_: Vec::new() }
+impl ObsPushMidResultBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObsPushMidResultBuilder {
+            client_: client,
+            options_: Default::default(),
+            authentication: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
     pub fn authentication(mut self, v: impl Into<String>) -> Self {
         self.authentication = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `Authentication`.
+    pub fn set_authentication(mut self, v: Option<String>) -> Self {
+        self.authentication = v;
         self
     }
     /// call center ID Required.
@@ -17719,9 +21928,19 @@ impl<'a> ObsPushMidResultBuilder<'a> {
         self.body_.sub_cc_no = Some(v);
         self
     }
+    /// Sets or clears the body field `subCCNo`.
+    pub fn set_sub_cc_no(mut self, v: Option<i64>) -> Self {
+        self.body_.sub_cc_no = v;
+        self
+    }
     /// VDN ID Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.body_.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn_id = v;
         self
     }
     /// outbound data unique ID Required.
@@ -17729,9 +21948,19 @@ impl<'a> ObsPushMidResultBuilder<'a> {
         self.body_.unique_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `uniqueId`.
+    pub fn set_unique_id(mut self, v: Option<String>) -> Self {
+        self.body_.unique_id = v;
+        self
+    }
     /// outbound task key Required.
     pub fn service_id(mut self, v: impl Into<String>) -> Self {
         self.body_.service_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `serviceId`.
+    pub fn set_service_id(mut self, v: Option<String>) -> Self {
+        self.body_.service_id = v;
         self
     }
     /// result status
@@ -17739,9 +21968,19 @@ impl<'a> ObsPushMidResultBuilder<'a> {
         self.body_.status = Some(v.into());
         self
     }
+    /// Sets or clears the body field `status`.
+    pub fn set_status(mut self, v: Option<String>) -> Self {
+        self.body_.status = v;
+        self
+    }
     /// outbound device type
     pub fn device_type(mut self, v: i64) -> Self {
         self.body_.device_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `deviceType`.
+    pub fn set_device_type(mut self, v: Option<i64>) -> Self {
+        self.body_.device_type = v;
         self
     }
     /// number dialled
@@ -17749,9 +21988,19 @@ impl<'a> ObsPushMidResultBuilder<'a> {
         self.body_.phone_number = Some(v.into());
         self
     }
+    /// Sets or clears the body field `phoneNumber`.
+    pub fn set_phone_number(mut self, v: Option<String>) -> Self {
+        self.body_.phone_number = v;
+        self
+    }
     /// platform failure code
     pub fn fail_code(mut self, v: impl Into<String>) -> Self {
         self.body_.fail_code = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `failCode`.
+    pub fn set_fail_code(mut self, v: Option<String>) -> Self {
+        self.body_.fail_code = v;
         self
     }
     /// intelligent detection class of an unanswered call
@@ -17759,9 +22008,19 @@ impl<'a> ObsPushMidResultBuilder<'a> {
         self.body_.asr_result = Some(v.into());
         self
     }
+    /// Sets or clears the body field `asrResult`.
+    pub fn set_asr_result(mut self, v: Option<String>) -> Self {
+        self.body_.asr_result = v;
+        self
+    }
     /// time data was fetched
     pub fn fetch_time(mut self, v: impl Into<String>) -> Self {
         self.body_.fetch_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `fetchTime`.
+    pub fn set_fetch_time(mut self, v: Option<String>) -> Self {
+        self.body_.fetch_time = v;
         self
     }
     /// call start
@@ -17769,14 +22028,29 @@ impl<'a> ObsPushMidResultBuilder<'a> {
         self.body_.write_start_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `writeStartTime`.
+    pub fn set_write_start_time(mut self, v: Option<String>) -> Self {
+        self.body_.write_start_time = v;
+        self
+    }
     /// call end
     pub fn end_call_time(mut self, v: impl Into<String>) -> Self {
         self.body_.end_call_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `endCallTime`.
+    pub fn set_end_call_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_call_time = v;
+        self
+    }
     /// call ID (rest of table not captured)
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -17799,14 +22073,34 @@ impl<'a> ObsPushMidResultBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.push_mid_result";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.vdn_id.is_none() {
+            self.body_.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "Authentication", &self.authentication)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.authentication {
             call = call.header("Authentication", v);
         }
@@ -17815,7 +22109,7 @@ impl<'a> ObsPushMidResultBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObsPushMidResultResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_PUSH_MID_RESULT, call).await?)
     }
@@ -17823,8 +22117,8 @@ impl<'a> ObsPushMidResultBuilder<'a> {
 
 impl crate::Client {
     /// `obs.push_mid_result`: CTI-OBS: write back intermediate result (`POST /rest/isales/v1/openapi/obs/business/push/midresult`).
-    pub fn obs_push_mid_result(&self) -> ObsPushMidResultBuilder<'_> {
-        ObsPushMidResultBuilder::new(self)
+    pub fn obs_push_mid_result(&self) -> ObsPushMidResultBuilder {
+        ObsPushMidResultBuilder::new(self.clone())
     }
 }
 
@@ -17832,20 +22126,23 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/business/call/result` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0319.html>
 ///
-/// Stores the call result. Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObsPushCallResultBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObsPushCallResultBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     authentication: Option<String>,
     body_: ObsPushCallResultBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ObsPushCallResultBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl ObsPushCallResultBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         ObsPushCallResultBuilder {
             client_: client,
+            options_: Default::default(),
             authentication: None,
             body_: Default::default(),
             extra_: Vec::new(),
@@ -17856,9 +22153,19 @@ impl<'a> ObsPushCallResultBuilder<'a> {
         self.authentication = Some(v.into());
         self
     }
+    /// Sets or clears the header parameter `Authentication`.
+    pub fn set_authentication(mut self, v: Option<String>) -> Self {
+        self.authentication = v;
+        self
+    }
     /// call center ID Required.
     pub fn sub_cc_no(mut self, v: i64) -> Self {
         self.body_.sub_cc_no = Some(v);
+        self
+    }
+    /// Sets or clears the body field `subCCNo`.
+    pub fn set_sub_cc_no(mut self, v: Option<i64>) -> Self {
+        self.body_.sub_cc_no = v;
         self
     }
     /// VDN ID Required.
@@ -17866,9 +22173,19 @@ impl<'a> ObsPushCallResultBuilder<'a> {
         self.body_.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the body field `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn_id = v;
+        self
+    }
     /// outbound data unique ID Required.
     pub fn unique_id(mut self, v: impl Into<String>) -> Self {
         self.body_.unique_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `uniqueId`.
+    pub fn set_unique_id(mut self, v: Option<String>) -> Self {
+        self.body_.unique_id = v;
         self
     }
     /// outbound task key Required.
@@ -17876,9 +22193,19 @@ impl<'a> ObsPushCallResultBuilder<'a> {
         self.body_.service_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `serviceId`.
+    pub fn set_service_id(mut self, v: Option<String>) -> Self {
+        self.body_.service_id = v;
+        self
+    }
     /// result status
     pub fn status(mut self, v: impl Into<String>) -> Self {
         self.body_.status = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `status`.
+    pub fn set_status(mut self, v: Option<String>) -> Self {
+        self.body_.status = v;
         self
     }
     /// outbound device type
@@ -17886,9 +22213,19 @@ impl<'a> ObsPushCallResultBuilder<'a> {
         self.body_.device_type = Some(v);
         self
     }
+    /// Sets or clears the body field `deviceType`.
+    pub fn set_device_type(mut self, v: Option<i64>) -> Self {
+        self.body_.device_type = v;
+        self
+    }
     /// number dialled
     pub fn phone_number(mut self, v: impl Into<String>) -> Self {
         self.body_.phone_number = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `phoneNumber`.
+    pub fn set_phone_number(mut self, v: Option<String>) -> Self {
+        self.body_.phone_number = v;
         self
     }
     /// platform failure code
@@ -17896,9 +22233,19 @@ impl<'a> ObsPushCallResultBuilder<'a> {
         self.body_.fail_code = Some(v.into());
         self
     }
+    /// Sets or clears the body field `failCode`.
+    pub fn set_fail_code(mut self, v: Option<String>) -> Self {
+        self.body_.fail_code = v;
+        self
+    }
     /// intelligent detection class of an unanswered call
     pub fn asr_result(mut self, v: impl Into<String>) -> Self {
         self.body_.asr_result = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `asrResult`.
+    pub fn set_asr_result(mut self, v: Option<String>) -> Self {
+        self.body_.asr_result = v;
         self
     }
     /// time data was fetched
@@ -17906,9 +22253,19 @@ impl<'a> ObsPushCallResultBuilder<'a> {
         self.body_.fetch_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `fetchTime`.
+    pub fn set_fetch_time(mut self, v: Option<String>) -> Self {
+        self.body_.fetch_time = v;
+        self
+    }
     /// call start
     pub fn write_start_time(mut self, v: impl Into<String>) -> Self {
         self.body_.write_start_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `writeStartTime`.
+    pub fn set_write_start_time(mut self, v: Option<String>) -> Self {
+        self.body_.write_start_time = v;
         self
     }
     /// call end
@@ -17916,9 +22273,19 @@ impl<'a> ObsPushCallResultBuilder<'a> {
         self.body_.end_call_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `endCallTime`.
+    pub fn set_end_call_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_call_time = v;
+        self
+    }
     /// call ID (rest of table not captured)
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -17941,14 +22308,34 @@ impl<'a> ObsPushCallResultBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.push_call_result";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.vdn_id.is_none() {
+            self.body_.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "Authentication", &self.authentication)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.authentication {
             call = call.header("Authentication", v);
         }
@@ -17957,7 +22344,7 @@ impl<'a> ObsPushCallResultBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObsPushCallResultResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_PUSH_CALL_RESULT, call).await?)
     }
@@ -17965,8 +22352,8 @@ impl<'a> ObsPushCallResultBuilder<'a> {
 
 impl crate::Client {
     /// `obs.push_call_result`: CTI-OBS: write back call result (`POST /rest/isales/v1/openapi/obs/business/call/result`).
-    pub fn obs_push_call_result(&self) -> ObsPushCallResultBuilder<'_> {
-        ObsPushCallResultBuilder::new(self)
+    pub fn obs_push_call_result(&self) -> ObsPushCallResultBuilder {
+        ObsPushCallResultBuilder::new(self.clone())
     }
 }
 
@@ -17974,23 +22361,36 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/obs/business/callnos` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0320.html>
 ///
-/// Host is the platform domain (example service.besclouds.com). Failures are HTTP 400/401/403/404/500.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ObsGetCallDataBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ObsGetCallDataBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     authentication: Option<String>,
     body_: ObsGetCallDataBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ObsGetCallDataBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ObsGetCallDataBuilder { client_: client, authentication: None, body_: Default::default(), extra_: Vec::new() }
+impl ObsGetCallDataBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ObsGetCallDataBuilder {
+            client_: client,
+            options_: Default::default(),
+            authentication: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// header parameter: token header (zh copy: refreshToken from obs.login (samples use 'Bearer &lt;token&gt;'); en-us copy names this header Authorization) Required.
     pub fn authentication(mut self, v: impl Into<String>) -> Self {
         self.authentication = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `Authentication`.
+    pub fn set_authentication(mut self, v: Option<String>) -> Self {
+        self.authentication = v;
         self
     }
     /// call center ID Required.
@@ -17998,9 +22398,19 @@ impl<'a> ObsGetCallDataBuilder<'a> {
         self.body_.sub_cc_no = Some(v);
         self
     }
+    /// Sets or clears the body field `subCCNo`.
+    pub fn set_sub_cc_no(mut self, v: Option<i64>) -> Self {
+        self.body_.sub_cc_no = v;
+        self
+    }
     /// VDN ID Required.
     pub fn vdn_id(mut self, v: i64) -> Self {
         self.body_.vdn_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.body_.vdn_id = v;
         self
     }
     /// outbound task key Required.
@@ -18008,9 +22418,19 @@ impl<'a> ObsGetCallDataBuilder<'a> {
         self.body_.service_id = Some(v);
         self
     }
+    /// Sets or clears the body field `serviceId`.
+    pub fn set_service_id(mut self, v: Option<i64>) -> Self {
+        self.body_.service_id = v;
+        self
+    }
     /// records to fetch Required.
     pub fn batch_count(mut self, v: i64) -> Self {
         self.body_.batch_count = Some(v);
+        self
+    }
+    /// Sets or clears the body field `batchCount`.
+    pub fn set_batch_count(mut self, v: Option<i64>) -> Self {
+        self.body_.batch_count = v;
         self
     }
     /// Replaces the whole request body.
@@ -18033,14 +22453,34 @@ impl<'a> ObsGetCallDataBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "obs.get_call_data";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.body_.vdn_id.is_none() {
+            self.body_.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "Authentication", &self.authentication)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.authentication {
             call = call.header("Authentication", v);
         }
@@ -18049,7 +22489,7 @@ impl<'a> ObsGetCallDataBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ObsGetCallDataResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OBS_GET_CALL_DATA, call).await?)
     }
@@ -18057,8 +22497,8 @@ impl<'a> ObsGetCallDataBuilder<'a> {
 
 impl crate::Client {
     /// `obs.get_call_data`: CTI-OBS: read outbound call data (`POST /rest/isales/v1/openapi/obs/business/callnos`).
-    pub fn obs_get_call_data(&self) -> ObsGetCallDataBuilder<'_> {
-        ObsGetCallDataBuilder::new(self)
+    pub fn obs_get_call_data(&self) -> ObsGetCallDataBuilder {
+        ObsGetCallDataBuilder::new(self.clone())
     }
 }
 
@@ -18066,21 +22506,24 @@ impl crate::Client {
 ///
 /// `POST /rest/isales/v1/openapi/campaigns/{vdnId}/calllogs` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0803.html>
 ///
-/// Lists calls made by third parties to the iSales open API. Read from the zh-cn copy (https://support.huaweicloud.com/api-ccfs-cec/cec_07_0803.html).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct CalllogsQueryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct CalllogsQueryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<i64>,
     locale: Option<String>,
     body_: CalllogsQueryBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> CalllogsQueryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
+impl CalllogsQueryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
         CalllogsQueryBuilder {
             client_: client,
+            options_: Default::default(),
             vdn_id: None,
             locale: None,
             body_: Default::default(),
@@ -18092,9 +22535,19 @@ impl<'a> CalllogsQueryBuilder<'a> {
         self.vdn_id = Some(v);
         self
     }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<i64>) -> Self {
+        self.vdn_id = v;
+        self
+    }
     /// header parameter: response language (i18n code such as zh_CN or en_US; default zh_CN)
     pub fn locale(mut self, v: impl Into<String>) -> Self {
         self.locale = Some(v.into());
+        self
+    }
+    /// Sets or clears the header parameter `locale`.
+    pub fn set_locale(mut self, v: Option<String>) -> Self {
+        self.locale = v;
         self
     }
     /// start offset (offset = limit * (page - 1)) Required.
@@ -18102,9 +22555,19 @@ impl<'a> CalllogsQueryBuilder<'a> {
         self.body_.offset = Some(v);
         self
     }
+    /// Sets or clears the body field `offset`.
+    pub fn set_offset(mut self, v: Option<i64>) -> Self {
+        self.body_.offset = v;
+        self
+    }
     /// page size (1-100) Required.
     pub fn limit(mut self, v: i64) -> Self {
         self.body_.limit = Some(v);
+        self
+    }
+    /// Sets or clears the body field `limit`.
+    pub fn set_limit(mut self, v: Option<i64>) -> Self {
+        self.body_.limit = v;
         self
     }
     /// invoked URL filter (empty = all interfaces)
@@ -18112,14 +22575,29 @@ impl<'a> CalllogsQueryBuilder<'a> {
         self.body_.url = Some(v.into());
         self
     }
+    /// Sets or clears the body field `url`.
+    pub fn set_url(mut self, v: Option<String>) -> Self {
+        self.body_.url = v;
+        self
+    }
     /// range start (yyyy-MM-dd HH:mm:ss) Required.
     pub fn begin_time(mut self, v: impl Into<String>) -> Self {
         self.body_.begin_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.begin_time = v;
+        self
+    }
     /// range end (yyyy-MM-dd HH:mm:ss; at most 7 days after beginTime) Required.
     pub fn end_time(mut self, v: impl Into<String>) -> Self {
         self.body_.end_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_time = v;
         self
     }
     /// Replaces the whole request body.
@@ -18142,17 +22620,37 @@ impl<'a> CalllogsQueryBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "calllogs.query";
         let _ = op;
+        let tenant = self.client_.tenant();
+        if self.vdn_id.is_none() {
+            self.vdn_id = tenant.vdn_id;
+        }
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         if let Some(v) = &self.vdn_id {
             cec_core::validate::range(op, "vdnId", *v, 1, 9999)?;
         }
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v.to_string());
         }
@@ -18164,15 +22662,45 @@ impl<'a> CalllogsQueryBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<CalllogsQueryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&CALLLOGS_QUERY, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for CalllogsQueryBuilder {
+    type Page = CalllogsQueryResponse;
+    type Item = CalllogsQueryResponseResult;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.limit = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.offset = Some(i64::try_from(index.saturating_mul(size)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.limit.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.result.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.count.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl CalllogsQueryBuilder {
+    /// Pages through the answers, one request per page (`offset` (an item offset) and `limit`; items from `result`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 100.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 100)
+    }
+}
 impl crate::Client {
     /// `calllogs.query`: Query interface invocation records (`POST /rest/isales/v1/openapi/campaigns/{vdnId}/calllogs`).
-    pub fn calllogs_query(&self) -> CalllogsQueryBuilder<'_> {
-        CalllogsQueryBuilder::new(self)
+    pub fn calllogs_query(&self) -> CalllogsQueryBuilder {
+        CalllogsQueryBuilder::new(self.clone())
     }
 }

@@ -8633,27 +8633,44 @@ pub struct GtsRpaQueryRpaQueueDataResponseQueueData {
 ///
 /// `POST /oifde/rest/api/gettoken` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0004.html>
 ///
-/// Tenant-level callers put the token in each request body as authToken. System-level third-party and internal (AICC/CSP) callers send it in headers (userName = appKey, token = authToken); system-level third-party use is limited to the offline conversion callback. Re-call after expiry; no refresh call. zh copy (api-ccfs-cec cec_07_0004) read: request and the errorCode row (0 = success).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AuthGettokenBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AuthGettokenBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AuthGettokenBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AuthGettokenBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AuthGettokenBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AuthGettokenBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AuthGettokenBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID (tenant-level); interconnection user name for system-level (system-level third party: usually ODFS_SYS_OPENAPI; internal AICC/CSP: usually ipcc) Required.
     pub fn app_key(mut self, v: impl Into<String>) -> Self {
         self.body_.app_key = Some(v.into());
         self
     }
+    /// Sets or clears the body field `appKey`.
+    pub fn set_app_key(mut self, v: Option<String>) -> Self {
+        self.body_.app_key = v;
+        self
+    }
     /// shared secret agreed by both sides; changeable (tenant: third-party API password set under Robot Management &gt; Flow Settings &gt; System Management &gt; System Settings) Required.
     pub fn app_secret(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.app_secret = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `appSecret`.
+    pub fn set_app_secret(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.app_secret = v;
         self
     }
     /// Replaces the whole request body.
@@ -8676,19 +8693,35 @@ impl<'a> AuthGettokenBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "auth.gettoken";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AuthGettokenResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AUTH_GETTOKEN, call).await?)
     }
@@ -8696,8 +8729,8 @@ impl<'a> AuthGettokenBuilder<'a> {
 
 impl crate::Client {
     /// `auth.gettoken`: Obtain OIAP token (C3) (`POST /oifde/rest/api/gettoken`).
-    pub fn auth_gettoken(&self) -> AuthGettokenBuilder<'_> {
-        AuthGettokenBuilder::new(self)
+    pub fn auth_gettoken(&self) -> AuthGettokenBuilder {
+        AuthGettokenBuilder::new(self.clone())
     }
 }
 
@@ -8705,27 +8738,44 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/appcube/api/getAppCubeToken` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0007.html>
 ///
-/// POST only (PUT/GET/DELETE unsupported). AppCube callers then carry authToken in each request body. Re-call after expiry.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct AuthGetAppCubeTokenBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct AuthGetAppCubeTokenBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: AuthGetAppCubeTokenBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> AuthGetAppCubeTokenBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        AuthGetAppCubeTokenBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl AuthGetAppCubeTokenBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        AuthGetAppCubeTokenBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID (TenantId cookie after tenant sign-in) Required.
     pub fn app_key(mut self, v: impl Into<String>) -> Self {
         self.body_.app_key = Some(v.into());
         self
     }
+    /// Sets or clears the body field `appKey`.
+    pub fn set_app_key(mut self, v: Option<String>) -> Self {
+        self.body_.app_key = v;
+        self
+    }
     /// API password set in intelligent IVR System Management &gt; System Settings; agreed by both sides Required.
     pub fn app_secret(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.app_secret = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `appSecret`.
+    pub fn set_app_secret(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.app_secret = v;
         self
     }
     /// Replaces the whole request body.
@@ -8748,19 +8798,35 @@ impl<'a> AuthGetAppCubeTokenBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "auth.getAppCubeToken";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<AuthGetAppCubeTokenResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&AUTH_GET_APP_CUBE_TOKEN, call).await?)
     }
@@ -8768,8 +8834,8 @@ impl<'a> AuthGetAppCubeTokenBuilder<'a> {
 
 impl crate::Client {
     /// `auth.getAppCubeToken`: Obtain OIAP token for AppCube (C6) (`POST /oifde/rest/appcube/api/getAppCubeToken`).
-    pub fn auth_get_app_cube_token(&self) -> AuthGetAppCubeTokenBuilder<'_> {
-        AuthGetAppCubeTokenBuilder::new(self)
+    pub fn auth_get_app_cube_token(&self) -> AuthGetAppCubeTokenBuilder {
+        AuthGetAppCubeTokenBuilder::new(self.clone())
     }
 }
 
@@ -8777,22 +8843,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/querydomaininfo` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0848.html>
 ///
-/// Step 2 of the typical sequence: find activated domains, then bind access IDs. Not listed in the newest en-us TOC (cec_07_0845); en-us text at cec_07_2001 (older tree, same fields).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DomainQuerydomaininfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DomainQuerydomaininfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: DomainQuerydomaininfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DomainQuerydomaininfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DomainQuerydomaininfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl DomainQuerydomaininfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DomainQuerydomaininfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// filter by language (zh_CN | en_US | es_ES | ar | fr_FR; empty or omitted = all languages)
@@ -8800,9 +8878,19 @@ impl<'a> DomainQuerydomaininfoBuilder<'a> {
         self.body_.language = Some(v.into());
         self
     }
+    /// Sets or clears the body field `language`.
+    pub fn set_language(mut self, v: Option<String>) -> Self {
+        self.body_.language = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -8825,19 +8913,35 @@ impl<'a> DomainQuerydomaininfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "domain.querydomaininfo";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DomainQuerydomaininfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DOMAIN_QUERYDOMAININFO, call).await?)
     }
@@ -8845,8 +8949,8 @@ impl<'a> DomainQuerydomaininfoBuilder<'a> {
 
 impl crate::Client {
     /// `domain.querydomaininfo`: Query activated domains (`POST /oifde/rest/api/querydomaininfo`).
-    pub fn domain_querydomaininfo(&self) -> DomainQuerydomaininfoBuilder<'_> {
-        DomainQuerydomaininfoBuilder::new(self)
+    pub fn domain_querydomaininfo(&self) -> DomainQuerydomaininfoBuilder {
+        DomainQuerydomaininfoBuilder::new(self.clone())
     }
 }
 
@@ -8854,22 +8958,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/querynavigationinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0850.html>
 ///
-/// Fields read from zh copy (api-ccfs-cec cec_07_0850).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct NavigationQuerynavigationinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct NavigationQuerynavigationinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: NavigationQuerynavigationinfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> NavigationQuerynavigationinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        NavigationQuerynavigationinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl NavigationQuerynavigationinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        NavigationQuerynavigationinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// access ID; omitted = all bindings of the tenant (max 20 chars; when given, pageNum/pageSize are needed)
@@ -8877,9 +8993,19 @@ impl<'a> NavigationQuerynavigationinfoBuilder<'a> {
         self.body_.access_code = Some(v.into());
         self
     }
+    /// Sets or clears the body field `accessCode`.
+    pub fn set_access_code(mut self, v: Option<String>) -> Self {
+        self.body_.access_code = v;
+        self
+    }
     /// page number (first page = 1) Required.
     pub fn page_num(mut self, v: impl Into<String>) -> Self {
         self.body_.page_num = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `pageNum`.
+    pub fn set_page_num(mut self, v: Option<String>) -> Self {
+        self.body_.page_num = v;
         self
     }
     /// rows per page (5 | 10 | 20 | 50 | 100) Required.
@@ -8887,14 +9013,29 @@ impl<'a> NavigationQuerynavigationinfoBuilder<'a> {
         self.body_.page_size = Some(v.into());
         self
     }
+    /// Sets or clears the body field `pageSize`.
+    pub fn set_page_size(mut self, v: Option<String>) -> Self {
+        self.body_.page_size = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
         self
     }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
+        self
+    }
     /// dialog source device (IVR | OIFDE; default IVR; max 64 chars)
     pub fn source(mut self, v: impl Into<String>) -> Self {
         self.body_.source = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `source`.
+    pub fn set_source(mut self, v: Option<String>) -> Self {
+        self.body_.source = v;
         self
     }
     /// Replaces the whole request body.
@@ -8917,28 +9058,74 @@ impl<'a> NavigationQuerynavigationinfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "navigation.querynavigationinfo";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<NavigationQuerynavigationinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&NAVIGATION_QUERYNAVIGATIONINFO, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for NavigationQuerynavigationinfoBuilder {
+    type Page = NavigationQuerynavigationinfoResponse;
+    type Item = NavigationQuerynavigationinfoResponseAccessInfoList;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.page_size = Some((size).to_string());
+        self.body_.page_num = Some((index.saturating_add(1)).to_string());
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.access_info_list.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl NavigationQuerynavigationinfoBuilder {
+    /// Pages through the answers, one request per page (`pageNum` (page number, first page 1) and `pageSize`; items from `accessInfoList`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `navigation.querynavigationinfo`: Query dialog ID bindings (`POST /oifde/rest/api/querynavigationinfo`).
-    pub fn navigation_querynavigationinfo(&self) -> NavigationQuerynavigationinfoBuilder<'_> {
-        NavigationQuerynavigationinfoBuilder::new(self)
+    pub fn navigation_querynavigationinfo(&self) -> NavigationQuerynavigationinfoBuilder {
+        NavigationQuerynavigationinfoBuilder::new(self.clone())
     }
 }
 
@@ -8946,22 +9133,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/createnavigationinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0851.html>
 ///
-/// Success returns HTTP 200 with no body; failures return errorCode/errorMsg.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct NavigationCreatenavigationinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct NavigationCreatenavigationinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: NavigationCreatenavigationinfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> NavigationCreatenavigationinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        NavigationCreatenavigationinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl NavigationCreatenavigationinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        NavigationCreatenavigationinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// access ID; generated when omitted (on-premises with source empty/IVR: required, max 20 chars; SaaS with createFlag set: optional; SaaS without createFlag: required, 9-24 chars)
@@ -8969,9 +9168,19 @@ impl<'a> NavigationCreatenavigationinfoBuilder<'a> {
         self.body_.access_code = Some(v.into());
         self
     }
+    /// Sets or clears the body field `accessCode`.
+    pub fn set_access_code(mut self, v: Option<String>) -> Self {
+        self.body_.access_code = v;
+        self
+    }
     /// domain ID
     pub fn domain_id(mut self, v: i64) -> Self {
         self.body_.domain_id = Some(v);
+        self
+    }
+    /// Sets or clears the body field `domainId`.
+    pub fn set_domain_id(mut self, v: Option<i64>) -> Self {
+        self.body_.domain_id = v;
         self
     }
     /// dialog type (1 voice navigation, 2 intelligent outbound call, 3 chatbot, 4 IVR flow) Required.
@@ -8979,9 +9188,19 @@ impl<'a> NavigationCreatenavigationinfoBuilder<'a> {
         self.body_.dialog_type = Some(v);
         self
     }
+    /// Sets or clears the body field `dialogType`.
+    pub fn set_dialog_type(mut self, v: Option<i64>) -> Self {
+        self.body_.dialog_type = v;
+        self
+    }
     /// flow code Required.
     pub fn flow_code(mut self, v: impl Into<String>) -> Self {
         self.body_.flow_code = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `flowCode`.
+    pub fn set_flow_code(mut self, v: Option<String>) -> Self {
+        self.body_.flow_code = v;
         self
     }
     /// description; flow description in SaaS (description or createFlag required; SaaS: globally unique, max 50 chars)
@@ -8989,9 +9208,19 @@ impl<'a> NavigationCreatenavigationinfoBuilder<'a> {
         self.body_.description = Some(v.into());
         self
     }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// dialog source device (IVR | OIFDE; default IVR)
@@ -8999,9 +9228,19 @@ impl<'a> NavigationCreatenavigationinfoBuilder<'a> {
         self.body_.source = Some(v.into());
         self
     }
+    /// Sets or clears the body field `source`.
+    pub fn set_source(mut self, v: Option<String>) -> Self {
+        self.body_.source = v;
+        self
+    }
     /// creation mode (0 = add chatbot-flow binding; 1 = flow import, replace an existing binding of the same name)
     pub fn create_flag(mut self, v: impl Into<String>) -> Self {
         self.body_.create_flag = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `createFlag`.
+    pub fn set_create_flag(mut self, v: Option<String>) -> Self {
+        self.body_.create_flag = v;
         self
     }
     /// Replaces the whole request body.
@@ -9024,19 +9263,35 @@ impl<'a> NavigationCreatenavigationinfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "navigation.createnavigationinfo";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<NavigationCreatenavigationinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&NAVIGATION_CREATENAVIGATIONINFO, call).await?)
     }
@@ -9044,8 +9299,8 @@ impl<'a> NavigationCreatenavigationinfoBuilder<'a> {
 
 impl crate::Client {
     /// `navigation.createnavigationinfo`: Add a dialog ID binding (`POST /oifde/rest/api/createnavigationinfo`).
-    pub fn navigation_createnavigationinfo(&self) -> NavigationCreatenavigationinfoBuilder<'_> {
-        NavigationCreatenavigationinfoBuilder::new(self)
+    pub fn navigation_createnavigationinfo(&self) -> NavigationCreatenavigationinfoBuilder {
+        NavigationCreatenavigationinfoBuilder::new(self.clone())
     }
 }
 
@@ -9053,22 +9308,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/updatenavigationinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0852.html>
 ///
-/// Success returns HTTP 200 with no body.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct NavigationUpdatenavigationinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct NavigationUpdatenavigationinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: NavigationUpdatenavigationinfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> NavigationUpdatenavigationinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        NavigationUpdatenavigationinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl NavigationUpdatenavigationinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        NavigationUpdatenavigationinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// internal sequence number of the binding Required.
@@ -9076,9 +9343,19 @@ impl<'a> NavigationUpdatenavigationinfoBuilder<'a> {
         self.body_.access_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `accessId`.
+    pub fn set_access_id(mut self, v: Option<String>) -> Self {
+        self.body_.access_id = v;
+        self
+    }
     /// access ID (max 20 chars)
     pub fn access_code(mut self, v: impl Into<String>) -> Self {
         self.body_.access_code = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `accessCode`.
+    pub fn set_access_code(mut self, v: Option<String>) -> Self {
+        self.body_.access_code = v;
         self
     }
     /// domain ID
@@ -9086,9 +9363,19 @@ impl<'a> NavigationUpdatenavigationinfoBuilder<'a> {
         self.body_.domain_id = Some(v);
         self
     }
+    /// Sets or clears the body field `domainId`.
+    pub fn set_domain_id(mut self, v: Option<i64>) -> Self {
+        self.body_.domain_id = v;
+        self
+    }
     /// dialog type (1 voice navigation, 2 intelligent outbound call, 3 chatbot, 4 IVR flow) Required.
     pub fn dialog_type(mut self, v: i64) -> Self {
         self.body_.dialog_type = Some(v);
+        self
+    }
+    /// Sets or clears the body field `dialogType`.
+    pub fn set_dialog_type(mut self, v: Option<i64>) -> Self {
+        self.body_.dialog_type = v;
         self
     }
     /// flow code
@@ -9096,9 +9383,19 @@ impl<'a> NavigationUpdatenavigationinfoBuilder<'a> {
         self.body_.flow_code = Some(v.into());
         self
     }
+    /// Sets or clears the body field `flowCode`.
+    pub fn set_flow_code(mut self, v: Option<String>) -> Self {
+        self.body_.flow_code = v;
+        self
+    }
     /// description Required.
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.body_.description = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
         self
     }
     /// token from gettoken (C3) Required.
@@ -9106,9 +9403,19 @@ impl<'a> NavigationUpdatenavigationinfoBuilder<'a> {
         self.body_.auth_token = Some(v.into());
         self
     }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
+        self
+    }
     /// dialog source device (IVR | OIFDE)
     pub fn source(mut self, v: impl Into<String>) -> Self {
         self.body_.source = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `source`.
+    pub fn set_source(mut self, v: Option<String>) -> Self {
+        self.body_.source = v;
         self
     }
     /// Replaces the whole request body.
@@ -9131,19 +9438,35 @@ impl<'a> NavigationUpdatenavigationinfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "navigation.updatenavigationinfo";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<NavigationUpdatenavigationinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&NAVIGATION_UPDATENAVIGATIONINFO, call).await?)
     }
@@ -9151,8 +9474,8 @@ impl<'a> NavigationUpdatenavigationinfoBuilder<'a> {
 
 impl crate::Client {
     /// `navigation.updatenavigationinfo`: Modify a dialog ID binding (`POST /oifde/rest/api/updatenavigationinfo`).
-    pub fn navigation_updatenavigationinfo(&self) -> NavigationUpdatenavigationinfoBuilder<'_> {
-        NavigationUpdatenavigationinfoBuilder::new(self)
+    pub fn navigation_updatenavigationinfo(&self) -> NavigationUpdatenavigationinfoBuilder {
+        NavigationUpdatenavigationinfoBuilder::new(self.clone())
     }
 }
 
@@ -9160,22 +9483,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/deletenavigationinfo` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0853.html>
 ///
-/// Success returns HTTP 200 with no body. Fields read from zh copy (api-ccfs-cec cec_07_0853).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct NavigationDeletenavigationinfoBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct NavigationDeletenavigationinfoBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: NavigationDeletenavigationinfoBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> NavigationDeletenavigationinfoBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        NavigationDeletenavigationinfoBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl NavigationDeletenavigationinfoBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        NavigationDeletenavigationinfoBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// binding IDs to delete Required.
@@ -9183,14 +9518,29 @@ impl<'a> NavigationDeletenavigationinfoBuilder<'a> {
         self.body_.access_id_list = Some(v);
         self
     }
+    /// Sets or clears the body field `accessIdList`.
+    pub fn set_access_id_list(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.access_id_list = v;
+        self
+    }
     /// binding access codes
     pub fn access_code_list(mut self, v: Vec<String>) -> Self {
         self.body_.access_code_list = Some(v);
         self
     }
+    /// Sets or clears the body field `accessCodeList`.
+    pub fn set_access_code_list(mut self, v: Option<Vec<String>>) -> Self {
+        self.body_.access_code_list = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -9213,19 +9563,35 @@ impl<'a> NavigationDeletenavigationinfoBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "navigation.deletenavigationinfo";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<NavigationDeletenavigationinfoResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&NAVIGATION_DELETENAVIGATIONINFO, call).await?)
     }
@@ -9233,8 +9599,8 @@ impl<'a> NavigationDeletenavigationinfoBuilder<'a> {
 
 impl crate::Client {
     /// `navigation.deletenavigationinfo`: Delete dialog ID bindings (`POST /oifde/rest/api/deletenavigationinfo`).
-    pub fn navigation_deletenavigationinfo(&self) -> NavigationDeletenavigationinfoBuilder<'_> {
-        NavigationDeletenavigationinfoBuilder::new(self)
+    pub fn navigation_deletenavigationinfo(&self) -> NavigationDeletenavigationinfoBuilder {
+        NavigationDeletenavigationinfoBuilder::new(self.clone())
     }
 }
 
@@ -9242,22 +9608,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/sysapi/asrcallback` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0914.html>
 ///
-/// Third party returns ASR offline transcription results to the ODFS. System-level interface: token from gettoken with the system interconnection account, sent in headers. HTTP 400/401/404/500 documented generically. Note the response envelope differs (retCode/retMsg).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SysapiAsrcallbackBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SysapiAsrcallbackBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SysapiAsrcallbackBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SysapiAsrcallbackBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SysapiAsrcallbackBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl SysapiAsrcallbackBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SysapiAsrcallbackBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// write-back result Required.
     pub fn body_body(mut self, v: SysapiAsrcallbackBodyBody) -> Self {
         self.body_.body = Some(v);
+        self
+    }
+    /// Sets or clears the body field `body`.
+    pub fn set_body_body(mut self, v: Option<SysapiAsrcallbackBodyBody>) -> Self {
+        self.body_.body = v;
         self
     }
     /// Replaces the whole request body.
@@ -9280,19 +9658,35 @@ impl<'a> SysapiAsrcallbackBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "sysapi.asrcallback";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SysapiAsrcallbackResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SYSAPI_ASRCALLBACK, call).await?)
     }
@@ -9300,8 +9694,8 @@ impl<'a> SysapiAsrcallbackBuilder<'a> {
 
 impl crate::Client {
     /// `sysapi.asrcallback`: Offline conversion (ASR transcription) callback (`POST /oifde/rest/sysapi/asrcallback`).
-    pub fn sysapi_asrcallback(&self) -> SysapiAsrcallbackBuilder<'_> {
-        SysapiAsrcallbackBuilder::new(self)
+    pub fn sysapi_asrcallback(&self) -> SysapiAsrcallbackBuilder {
+        SysapiAsrcallbackBuilder::new(self.clone())
     }
 }
 
@@ -9309,22 +9703,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryflows` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0854.html>
 ///
-/// Flow table rows after ruleId could not be read (excerpt cut off); more Flow fields may exist.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct FlowQueryflowsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct FlowQueryflowsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: FlowQueryflowsBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> FlowQueryflowsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        FlowQueryflowsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl FlowQueryflowsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        FlowQueryflowsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// flow ID
@@ -9332,9 +9738,19 @@ impl<'a> FlowQueryflowsBuilder<'a> {
         self.body_.flow_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `flowId`.
+    pub fn set_flow_id(mut self, v: Option<String>) -> Self {
+        self.body_.flow_id = v;
+        self
+    }
     /// flow name
     pub fn flow_name(mut self, v: impl Into<String>) -> Self {
         self.body_.flow_name = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `flowName`.
+    pub fn set_flow_name(mut self, v: Option<String>) -> Self {
+        self.body_.flow_name = v;
         self
     }
     /// flow code
@@ -9342,9 +9758,19 @@ impl<'a> FlowQueryflowsBuilder<'a> {
         self.body_.flow_code = Some(v.into());
         self
     }
+    /// Sets or clears the body field `flowCode`.
+    pub fn set_flow_code(mut self, v: Option<String>) -> Self {
+        self.body_.flow_code = v;
+        self
+    }
     /// flow source (IVR (traditional IVR flow) | OIFDE (ODFS intelligent flow); default IVR)
     pub fn source(mut self, v: impl Into<String>) -> Self {
         self.body_.source = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `source`.
+    pub fn set_source(mut self, v: Option<String>) -> Self {
+        self.body_.source = v;
         self
     }
     /// page number (first page = 1)
@@ -9352,14 +9778,29 @@ impl<'a> FlowQueryflowsBuilder<'a> {
         self.body_.page_num = Some(v);
         self
     }
+    /// Sets or clears the body field `pageNum`.
+    pub fn set_page_num(mut self, v: Option<i64>) -> Self {
+        self.body_.page_num = v;
+        self
+    }
     /// rows per page
     pub fn page_size(mut self, v: i64) -> Self {
         self.body_.page_size = Some(v);
         self
     }
+    /// Sets or clears the body field `pageSize`.
+    pub fn set_page_size(mut self, v: Option<i64>) -> Self {
+        self.body_.page_size = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -9382,28 +9823,74 @@ impl<'a> FlowQueryflowsBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "flow.queryflows";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<FlowQueryflowsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&FLOW_QUERYFLOWS, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for FlowQueryflowsBuilder {
+    type Page = FlowQueryflowsResponse;
+    type Item = FlowQueryflowsResponseFlowList;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.page_num = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.flow_list.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl FlowQueryflowsBuilder {
+    /// Pages through the answers, one request per page (`pageNum` (page number, first page 1) and `pageSize`; items from `flowList`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `flow.queryflows`: Query flows (`POST /oifde/rest/api/queryflows`).
-    pub fn flow_queryflows(&self) -> FlowQueryflowsBuilder<'_> {
-        FlowQueryflowsBuilder::new(self)
+    pub fn flow_queryflows(&self) -> FlowQueryflowsBuilder {
+        FlowQueryflowsBuilder::new(self.clone())
     }
 }
 
@@ -9411,22 +9898,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0855.html>
 ///
-/// One endpoint drives the whole dialog: first call inaction=8, then echo each outaction as the next inaction; every session must end with an inaction 9/11 request carrying input=hangup, answered by outaction=10, after which the caller stops calling. Token travels inside inparams as auth_token. No result code in the body beyond ret; HTTP status 200 success, 400 bad URL, 500 business failure (parameter value not in system). Typed inparams per inaction are listed as separate entries (dialog.init, dialog.afterInteraction, dialog.afterTransfer, dialog.recordingRequest).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DialogProcessBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DialogProcessBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: DialogProcessBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DialogProcessBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogProcessBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl DialogProcessBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DialogProcessBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
     pub fn userid(mut self, v: impl Into<String>) -> Self {
         self.body_.userid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
         self
     }
     /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
@@ -9434,9 +9933,19 @@ impl<'a> DialogProcessBuilder<'a> {
         self.body_.inaction = Some(v);
         self
     }
+    /// Sets or clears the body field `inaction`.
+    pub fn set_inaction(mut self, v: Option<i64>) -> Self {
+        self.body_.inaction = v;
+        self
+    }
     /// agent type (vir (virtual agent, default) | ass (agent assistant))
     pub fn seat(mut self, v: impl Into<String>) -> Self {
         self.body_.seat = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `seat`.
+    pub fn set_seat(mut self, v: Option<String>) -> Self {
+        self.body_.seat = v;
         self
     }
     /// result of the caller's last operation; shape depends on inaction (see dialog.* variants) Required.
@@ -9444,9 +9953,19 @@ impl<'a> DialogProcessBuilder<'a> {
         self.body_.inparams = Some(v);
         self
     }
+    /// Sets or clears the body field `inparams`.
+    pub fn set_inparams(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.inparams = v;
+        self
+    }
     /// optional extension parameters; used only at initialization
     pub fn extparams(mut self, v: DialogProcessBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
+        self
+    }
+    /// Sets or clears the body field `extparams`.
+    pub fn set_extparams(mut self, v: Option<DialogProcessBodyExtparams>) -> Self {
+        self.body_.extparams = v;
         self
     }
     /// Replaces the whole request body.
@@ -9469,19 +9988,35 @@ impl<'a> DialogProcessBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialog.process";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DialogProcessResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_PROCESS, call).await?)
     }
@@ -9489,8 +10024,8 @@ impl<'a> DialogProcessBuilder<'a> {
 
 impl crate::Client {
     /// `dialog.process`: Dialog interface (generic envelope) (`POST /oifde/rest/crs/process`).
-    pub fn dialog_process(&self) -> DialogProcessBuilder<'_> {
-        DialogProcessBuilder::new(self)
+    pub fn dialog_process(&self) -> DialogProcessBuilder {
+        DialogProcessBuilder::new(self.clone())
     }
 }
 
@@ -9498,22 +10033,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0856.html>
 ///
-/// First request of a dialog; ODFS answers with the next operation in outparams. Per-scenario outparams are merged into the response union (read from zh guide mirrors of cec_07_2015/2016/2017). Fields from zh copy (huaweicloud.com guide mirror of api-ccfs-cec cec_07_2015 / cec_07_0856).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DialogInitBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DialogInitBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: DialogInitBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DialogInitBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogInitBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl DialogInitBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DialogInitBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
     pub fn userid(mut self, v: impl Into<String>) -> Self {
         self.body_.userid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
         self
     }
     /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
@@ -9521,9 +10068,19 @@ impl<'a> DialogInitBuilder<'a> {
         self.body_.inaction = Some(v);
         self
     }
+    /// Sets or clears the body field `inaction`.
+    pub fn set_inaction(mut self, v: Option<i64>) -> Self {
+        self.body_.inaction = v;
+        self
+    }
     /// agent type (vir (virtual agent, default) | ass (agent assistant))
     pub fn seat(mut self, v: impl Into<String>) -> Self {
         self.body_.seat = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `seat`.
+    pub fn set_seat(mut self, v: Option<String>) -> Self {
+        self.body_.seat = v;
         self
     }
     /// init parameters (inaction fixed 8) Required.
@@ -9531,9 +10088,19 @@ impl<'a> DialogInitBuilder<'a> {
         self.body_.inparams = Some(v);
         self
     }
+    /// Sets or clears the body field `inparams`.
+    pub fn set_inparams(mut self, v: Option<DialogInitBodyInparams>) -> Self {
+        self.body_.inparams = v;
+        self
+    }
     /// optional extension parameters; used only at initialization
     pub fn extparams(mut self, v: DialogInitBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
+        self
+    }
+    /// Sets or clears the body field `extparams`.
+    pub fn set_extparams(mut self, v: Option<DialogInitBodyExtparams>) -> Self {
+        self.body_.extparams = v;
         self
     }
     /// Replaces the whole request body.
@@ -9556,19 +10123,35 @@ impl<'a> DialogInitBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialog.init";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DialogInitResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_INIT, call).await?)
     }
@@ -9576,8 +10159,8 @@ impl<'a> DialogInitBuilder<'a> {
 
 impl crate::Client {
     /// `dialog.init`: Dialog initialization request (inaction=8) (`POST /oifde/rest/crs/process`).
-    pub fn dialog_init(&self) -> DialogInitBuilder<'_> {
-        DialogInitBuilder::new(self)
+    pub fn dialog_init(&self) -> DialogInitBuilder {
+        DialogInitBuilder::new(self.clone())
     }
 }
 
@@ -9585,22 +10168,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0857.html>
 ///
-/// Sends the user's text/ASR/DTMF result of the previous turn; the answer (next prompt, intent, transfer or hang-up) comes back in outaction/outparams. Fields after 'feedback' not captured. Fields from zh guide mirror (cec_07_2016 / 0857) and en-us cec_07_0857.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DialogAfterInteractionBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DialogAfterInteractionBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: DialogAfterInteractionBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DialogAfterInteractionBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogAfterInteractionBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl DialogAfterInteractionBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DialogAfterInteractionBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
     pub fn userid(mut self, v: impl Into<String>) -> Self {
         self.body_.userid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
         self
     }
     /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
@@ -9608,9 +10203,19 @@ impl<'a> DialogAfterInteractionBuilder<'a> {
         self.body_.inaction = Some(v);
         self
     }
+    /// Sets or clears the body field `inaction`.
+    pub fn set_inaction(mut self, v: Option<i64>) -> Self {
+        self.body_.inaction = v;
+        self
+    }
     /// agent type (vir (virtual agent, default) | ass (agent assistant))
     pub fn seat(mut self, v: impl Into<String>) -> Self {
         self.body_.seat = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `seat`.
+    pub fn set_seat(mut self, v: Option<String>) -> Self {
+        self.body_.seat = v;
         self
     }
     /// result of play/collect/text turn (inaction 9) Required.
@@ -9618,9 +10223,19 @@ impl<'a> DialogAfterInteractionBuilder<'a> {
         self.body_.inparams = Some(v);
         self
     }
+    /// Sets or clears the body field `inparams`.
+    pub fn set_inparams(mut self, v: Option<DialogAfterInteractionBodyInparams>) -> Self {
+        self.body_.inparams = v;
+        self
+    }
     /// optional extension parameters; used only at initialization
     pub fn extparams(mut self, v: DialogAfterInteractionBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
+        self
+    }
+    /// Sets or clears the body field `extparams`.
+    pub fn set_extparams(mut self, v: Option<DialogAfterInteractionBodyExtparams>) -> Self {
+        self.body_.extparams = v;
         self
     }
     /// Replaces the whole request body.
@@ -9643,19 +10258,35 @@ impl<'a> DialogAfterInteractionBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialog.afterInteraction";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DialogAfterInteractionResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_AFTER_INTERACTION, call).await?)
     }
@@ -9663,8 +10294,8 @@ impl<'a> DialogAfterInteractionBuilder<'a> {
 
 impl crate::Client {
     /// `dialog.afterInteraction`: Request after dialog interaction (inaction=9) (`POST /oifde/rest/crs/process`).
-    pub fn dialog_after_interaction(&self) -> DialogAfterInteractionBuilder<'_> {
-        DialogAfterInteractionBuilder::new(self)
+    pub fn dialog_after_interaction(&self) -> DialogAfterInteractionBuilder {
+        DialogAfterInteractionBuilder::new(self.clone())
     }
 }
 
@@ -9672,22 +10303,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0858.html>
 ///
-/// After a successful transfer (trans_result=0) ODFS answers outaction=10; the caller then repeats inaction=11 with input=hangup. Fields from zh copy (cec_07_2017/0864) and en-us 0858.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DialogAfterTransferBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DialogAfterTransferBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: DialogAfterTransferBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DialogAfterTransferBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogAfterTransferBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl DialogAfterTransferBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DialogAfterTransferBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
     pub fn userid(mut self, v: impl Into<String>) -> Self {
         self.body_.userid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
         self
     }
     /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
@@ -9695,9 +10338,19 @@ impl<'a> DialogAfterTransferBuilder<'a> {
         self.body_.inaction = Some(v);
         self
     }
+    /// Sets or clears the body field `inaction`.
+    pub fn set_inaction(mut self, v: Option<i64>) -> Self {
+        self.body_.inaction = v;
+        self
+    }
     /// agent type (vir (virtual agent, default) | ass (agent assistant))
     pub fn seat(mut self, v: impl Into<String>) -> Self {
         self.body_.seat = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `seat`.
+    pub fn set_seat(mut self, v: Option<String>) -> Self {
+        self.body_.seat = v;
         self
     }
     /// transfer result (inaction 11) Required.
@@ -9705,9 +10358,19 @@ impl<'a> DialogAfterTransferBuilder<'a> {
         self.body_.inparams = Some(v);
         self
     }
+    /// Sets or clears the body field `inparams`.
+    pub fn set_inparams(mut self, v: Option<DialogAfterTransferBodyInparams>) -> Self {
+        self.body_.inparams = v;
+        self
+    }
     /// optional extension parameters; used only at initialization
     pub fn extparams(mut self, v: DialogAfterTransferBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
+        self
+    }
+    /// Sets or clears the body field `extparams`.
+    pub fn set_extparams(mut self, v: Option<DialogAfterTransferBodyExtparams>) -> Self {
+        self.body_.extparams = v;
         self
     }
     /// Replaces the whole request body.
@@ -9730,19 +10393,35 @@ impl<'a> DialogAfterTransferBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialog.afterTransfer";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DialogAfterTransferResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_AFTER_TRANSFER, call).await?)
     }
@@ -9750,8 +10429,8 @@ impl<'a> DialogAfterTransferBuilder<'a> {
 
 impl crate::Client {
     /// `dialog.afterTransfer`: Request after dialog transfer (inaction=11) (`POST /oifde/rest/crs/process`).
-    pub fn dialog_after_transfer(&self) -> DialogAfterTransferBuilder<'_> {
-        DialogAfterTransferBuilder::new(self)
+    pub fn dialog_after_transfer(&self) -> DialogAfterTransferBuilder {
+        DialogAfterTransferBuilder::new(self.clone())
     }
 }
 
@@ -9759,22 +10438,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/crs/process` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0859.html>
 ///
-/// Sent first when the flow release enables packet-capture (e.g. VoiceCyber) recording; only for intelligent IVR on networks with a packet-capture system. The inparams table ends with auth_token (zh copy cec_07_2012 read to the request example).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DialogRecordingRequestBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DialogRecordingRequestBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: DialogRecordingRequestBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DialogRecordingRequestBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogRecordingRequestBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl DialogRecordingRequestBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DialogRecordingRequestBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
     pub fn userid(mut self, v: impl Into<String>) -> Self {
         self.body_.userid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
         self
     }
     /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
@@ -9782,14 +10473,29 @@ impl<'a> DialogRecordingRequestBuilder<'a> {
         self.body_.inaction = Some(v);
         self
     }
+    /// Sets or clears the body field `inaction`.
+    pub fn set_inaction(mut self, v: Option<i64>) -> Self {
+        self.body_.inaction = v;
+        self
+    }
     /// agent type (vir (virtual agent, default) | ass (agent assistant))
     pub fn seat(mut self, v: impl Into<String>) -> Self {
         self.body_.seat = Some(v.into());
         self
     }
+    /// Sets or clears the body field `seat`.
+    pub fn set_seat(mut self, v: Option<String>) -> Self {
+        self.body_.seat = v;
+        self
+    }
     /// recording request parameters (inaction 7) Required.
     pub fn inparams(mut self, v: DialogRecordingRequestBodyInparams) -> Self {
         self.body_.inparams = Some(v);
+        self
+    }
+    /// Sets or clears the body field `inparams`.
+    pub fn set_inparams(mut self, v: Option<DialogRecordingRequestBodyInparams>) -> Self {
+        self.body_.inparams = v;
         self
     }
     /// Replaces the whole request body.
@@ -9812,19 +10518,35 @@ impl<'a> DialogRecordingRequestBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialog.recordingRequest";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DialogRecordingRequestResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_RECORDING_REQUEST, call).await?)
     }
@@ -9832,8 +10554,8 @@ impl<'a> DialogRecordingRequestBuilder<'a> {
 
 impl crate::Client {
     /// `dialog.recordingRequest`: Dialog packet-capture recording request (inaction=7) (`POST /oifde/rest/crs/process`).
-    pub fn dialog_recording_request(&self) -> DialogRecordingRequestBuilder<'_> {
-        DialogRecordingRequestBuilder::new(self)
+    pub fn dialog_recording_request(&self) -> DialogRecordingRequestBuilder {
+        DialogRecordingRequestBuilder::new(self.clone())
     }
 }
 
@@ -9841,23 +10563,36 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0861.html>
 ///
-/// Same parameters and logic as the v1 dialog interface; vdnId in the URL enables gray routing. HTTP 200/400/500 as v1.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DialogV2ProcessBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DialogV2ProcessBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<String>,
     body_: DialogV2ProcessBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DialogV2ProcessBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogV2ProcessBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
+impl DialogV2ProcessBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DialogV2ProcessBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
     pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
         self.vdn_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<String>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
@@ -9865,9 +10600,19 @@ impl<'a> DialogV2ProcessBuilder<'a> {
         self.body_.userid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
+        self
+    }
     /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
     pub fn inaction(mut self, v: i64) -> Self {
         self.body_.inaction = Some(v);
+        self
+    }
+    /// Sets or clears the body field `inaction`.
+    pub fn set_inaction(mut self, v: Option<i64>) -> Self {
+        self.body_.inaction = v;
         self
     }
     /// agent type (vir (virtual agent, default) | ass (agent assistant))
@@ -9875,14 +10620,29 @@ impl<'a> DialogV2ProcessBuilder<'a> {
         self.body_.seat = Some(v.into());
         self
     }
+    /// Sets or clears the body field `seat`.
+    pub fn set_seat(mut self, v: Option<String>) -> Self {
+        self.body_.seat = v;
+        self
+    }
     /// result of the caller's last operation; shape depends on inaction (see dialog.* variants) Required.
     pub fn inparams(mut self, v: serde_json::Value) -> Self {
         self.body_.inparams = Some(v);
         self
     }
+    /// Sets or clears the body field `inparams`.
+    pub fn set_inparams(mut self, v: Option<serde_json::Value>) -> Self {
+        self.body_.inparams = v;
+        self
+    }
     /// optional extension parameters; used only at initialization
     pub fn extparams(mut self, v: DialogV2ProcessBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
+        self
+    }
+    /// Sets or clears the body field `extparams`.
+    pub fn set_extparams(mut self, v: Option<DialogV2ProcessBodyExtparams>) -> Self {
+        self.body_.extparams = v;
         self
     }
     /// Replaces the whole request body.
@@ -9905,14 +10665,30 @@ impl<'a> DialogV2ProcessBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialogV2.process";
         let _ = op;
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v);
         }
@@ -9921,7 +10697,7 @@ impl<'a> DialogV2ProcessBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DialogV2ProcessResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_V2_PROCESS, call).await?)
     }
@@ -9929,8 +10705,8 @@ impl<'a> DialogV2ProcessBuilder<'a> {
 
 impl crate::Client {
     /// `dialogV2.process`: Dialog interface V2 (generic envelope) (`POST /oifde/rest/v2/crs/process/{vdnId}`).
-    pub fn dialog_v2_process(&self) -> DialogV2ProcessBuilder<'_> {
-        DialogV2ProcessBuilder::new(self)
+    pub fn dialog_v2_process(&self) -> DialogV2ProcessBuilder {
+        DialogV2ProcessBuilder::new(self.clone())
     }
 }
 
@@ -9938,23 +10714,36 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0862.html>
 ///
-/// Same parameters and logic as the v1 dialog interface; vdnId in the URL enables gray routing. inparams identical to dialog.init (zh copy 0862 seen with the same table).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DialogV2InitBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DialogV2InitBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<String>,
     body_: DialogV2InitBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DialogV2InitBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogV2InitBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
+impl DialogV2InitBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DialogV2InitBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
     pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
         self.vdn_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<String>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
@@ -9962,9 +10751,19 @@ impl<'a> DialogV2InitBuilder<'a> {
         self.body_.userid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
+        self
+    }
     /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
     pub fn inaction(mut self, v: i64) -> Self {
         self.body_.inaction = Some(v);
+        self
+    }
+    /// Sets or clears the body field `inaction`.
+    pub fn set_inaction(mut self, v: Option<i64>) -> Self {
+        self.body_.inaction = v;
         self
     }
     /// agent type (vir (virtual agent, default) | ass (agent assistant))
@@ -9972,14 +10771,29 @@ impl<'a> DialogV2InitBuilder<'a> {
         self.body_.seat = Some(v.into());
         self
     }
+    /// Sets or clears the body field `seat`.
+    pub fn set_seat(mut self, v: Option<String>) -> Self {
+        self.body_.seat = v;
+        self
+    }
     /// init parameters (inaction fixed 8) Required.
     pub fn inparams(mut self, v: DialogV2InitBodyInparams) -> Self {
         self.body_.inparams = Some(v);
         self
     }
+    /// Sets or clears the body field `inparams`.
+    pub fn set_inparams(mut self, v: Option<DialogV2InitBodyInparams>) -> Self {
+        self.body_.inparams = v;
+        self
+    }
     /// optional extension parameters; used only at initialization
     pub fn extparams(mut self, v: DialogV2InitBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
+        self
+    }
+    /// Sets or clears the body field `extparams`.
+    pub fn set_extparams(mut self, v: Option<DialogV2InitBodyExtparams>) -> Self {
+        self.body_.extparams = v;
         self
     }
     /// Replaces the whole request body.
@@ -10002,14 +10816,30 @@ impl<'a> DialogV2InitBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialogV2.init";
         let _ = op;
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v);
         }
@@ -10018,7 +10848,7 @@ impl<'a> DialogV2InitBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DialogV2InitResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_V2_INIT, call).await?)
     }
@@ -10026,8 +10856,8 @@ impl<'a> DialogV2InitBuilder<'a> {
 
 impl crate::Client {
     /// `dialogV2.init`: Dialog V2 initialization (inaction=8) (`POST /oifde/rest/v2/crs/process/{vdnId}`).
-    pub fn dialog_v2_init(&self) -> DialogV2InitBuilder<'_> {
-        DialogV2InitBuilder::new(self)
+    pub fn dialog_v2_init(&self) -> DialogV2InitBuilder {
+        DialogV2InitBuilder::new(self.clone())
     }
 }
 
@@ -10035,23 +10865,36 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0863.html>
 ///
-/// Same parameters and logic as the v1 dialog interface; vdnId in the URL enables gray routing. inparams as dialog.afterInteraction (en-us 0863 read: same rows, flow_result_type adds 5 = virtual-human streaming).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DialogV2AfterInteractionBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DialogV2AfterInteractionBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<String>,
     body_: DialogV2AfterInteractionBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DialogV2AfterInteractionBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogV2AfterInteractionBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
+impl DialogV2AfterInteractionBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DialogV2AfterInteractionBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
     pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
         self.vdn_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<String>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
@@ -10059,9 +10902,19 @@ impl<'a> DialogV2AfterInteractionBuilder<'a> {
         self.body_.userid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
+        self
+    }
     /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
     pub fn inaction(mut self, v: i64) -> Self {
         self.body_.inaction = Some(v);
+        self
+    }
+    /// Sets or clears the body field `inaction`.
+    pub fn set_inaction(mut self, v: Option<i64>) -> Self {
+        self.body_.inaction = v;
         self
     }
     /// agent type (vir (virtual agent, default) | ass (agent assistant))
@@ -10069,14 +10922,29 @@ impl<'a> DialogV2AfterInteractionBuilder<'a> {
         self.body_.seat = Some(v.into());
         self
     }
+    /// Sets or clears the body field `seat`.
+    pub fn set_seat(mut self, v: Option<String>) -> Self {
+        self.body_.seat = v;
+        self
+    }
     /// result of play/collect/text turn (inaction 9) Required.
     pub fn inparams(mut self, v: DialogV2AfterInteractionBodyInparams) -> Self {
         self.body_.inparams = Some(v);
         self
     }
+    /// Sets or clears the body field `inparams`.
+    pub fn set_inparams(mut self, v: Option<DialogV2AfterInteractionBodyInparams>) -> Self {
+        self.body_.inparams = v;
+        self
+    }
     /// optional extension parameters; used only at initialization
     pub fn extparams(mut self, v: DialogV2AfterInteractionBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
+        self
+    }
+    /// Sets or clears the body field `extparams`.
+    pub fn set_extparams(mut self, v: Option<DialogV2AfterInteractionBodyExtparams>) -> Self {
+        self.body_.extparams = v;
         self
     }
     /// Replaces the whole request body.
@@ -10099,14 +10967,30 @@ impl<'a> DialogV2AfterInteractionBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialogV2.afterInteraction";
         let _ = op;
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v);
         }
@@ -10115,7 +10999,7 @@ impl<'a> DialogV2AfterInteractionBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DialogV2AfterInteractionResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_V2_AFTER_INTERACTION, call).await?)
     }
@@ -10123,8 +11007,8 @@ impl<'a> DialogV2AfterInteractionBuilder<'a> {
 
 impl crate::Client {
     /// `dialogV2.afterInteraction`: Dialog V2 request after interaction (inaction=9) (`POST /oifde/rest/v2/crs/process/{vdnId}`).
-    pub fn dialog_v2_after_interaction(&self) -> DialogV2AfterInteractionBuilder<'_> {
-        DialogV2AfterInteractionBuilder::new(self)
+    pub fn dialog_v2_after_interaction(&self) -> DialogV2AfterInteractionBuilder {
+        DialogV2AfterInteractionBuilder::new(self.clone())
     }
 }
 
@@ -10132,23 +11016,36 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0864.html>
 ///
-/// Same parameters and logic as the v1 dialog interface; vdnId in the URL enables gray routing. inparams as dialog.afterTransfer (en-us 0864 and zh 2017 read: same rows).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DialogV2AfterTransferBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DialogV2AfterTransferBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<String>,
     body_: DialogV2AfterTransferBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DialogV2AfterTransferBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogV2AfterTransferBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
+impl DialogV2AfterTransferBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DialogV2AfterTransferBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
     pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
         self.vdn_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<String>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
@@ -10156,9 +11053,19 @@ impl<'a> DialogV2AfterTransferBuilder<'a> {
         self.body_.userid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
+        self
+    }
     /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
     pub fn inaction(mut self, v: i64) -> Self {
         self.body_.inaction = Some(v);
+        self
+    }
+    /// Sets or clears the body field `inaction`.
+    pub fn set_inaction(mut self, v: Option<i64>) -> Self {
+        self.body_.inaction = v;
         self
     }
     /// agent type (vir (virtual agent, default) | ass (agent assistant))
@@ -10166,14 +11073,29 @@ impl<'a> DialogV2AfterTransferBuilder<'a> {
         self.body_.seat = Some(v.into());
         self
     }
+    /// Sets or clears the body field `seat`.
+    pub fn set_seat(mut self, v: Option<String>) -> Self {
+        self.body_.seat = v;
+        self
+    }
     /// transfer result (inaction 11) Required.
     pub fn inparams(mut self, v: DialogV2AfterTransferBodyInparams) -> Self {
         self.body_.inparams = Some(v);
         self
     }
+    /// Sets or clears the body field `inparams`.
+    pub fn set_inparams(mut self, v: Option<DialogV2AfterTransferBodyInparams>) -> Self {
+        self.body_.inparams = v;
+        self
+    }
     /// optional extension parameters; used only at initialization
     pub fn extparams(mut self, v: DialogV2AfterTransferBodyExtparams) -> Self {
         self.body_.extparams = Some(v);
+        self
+    }
+    /// Sets or clears the body field `extparams`.
+    pub fn set_extparams(mut self, v: Option<DialogV2AfterTransferBodyExtparams>) -> Self {
+        self.body_.extparams = v;
         self
     }
     /// Replaces the whole request body.
@@ -10196,14 +11118,30 @@ impl<'a> DialogV2AfterTransferBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialogV2.afterTransfer";
         let _ = op;
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v);
         }
@@ -10212,7 +11150,7 @@ impl<'a> DialogV2AfterTransferBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DialogV2AfterTransferResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_V2_AFTER_TRANSFER, call).await?)
     }
@@ -10220,8 +11158,8 @@ impl<'a> DialogV2AfterTransferBuilder<'a> {
 
 impl crate::Client {
     /// `dialogV2.afterTransfer`: Dialog V2 request after transfer (inaction=11) (`POST /oifde/rest/v2/crs/process/{vdnId}`).
-    pub fn dialog_v2_after_transfer(&self) -> DialogV2AfterTransferBuilder<'_> {
-        DialogV2AfterTransferBuilder::new(self)
+    pub fn dialog_v2_after_transfer(&self) -> DialogV2AfterTransferBuilder {
+        DialogV2AfterTransferBuilder::new(self.clone())
     }
 }
 
@@ -10229,22 +11167,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryHistory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0867.html>
 ///
-/// Only the latest incoming call instance of the user is returned. Response envelope differs (rtnCode/rtnMsg). Rows of the beans table after callSorId were not captured.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordQueryHistoryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordQueryHistoryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: RecordQueryHistoryBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordQueryHistoryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordQueryHistoryBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl RecordQueryHistoryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordQueryHistoryBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant space ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// parameter package (Map&lt;String,Object&gt;) Required.
@@ -10252,9 +11202,19 @@ impl<'a> RecordQueryHistoryBuilder<'a> {
         self.body_.params = Some(v);
         self
     }
+    /// Sets or clears the body field `params`.
+    pub fn set_params(mut self, v: Option<RecordQueryHistoryBodyParams>) -> Self {
+        self.body_.params = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -10277,19 +11237,35 @@ impl<'a> RecordQueryHistoryBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "record.queryHistory";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordQueryHistoryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORD_QUERY_HISTORY, call).await?)
     }
@@ -10297,8 +11273,8 @@ impl<'a> RecordQueryHistoryBuilder<'a> {
 
 impl crate::Client {
     /// `record.queryHistory`: Query interaction records (latest call of a user) (`POST /oifde/rest/api/queryHistory`).
-    pub fn record_query_history(&self) -> RecordQueryHistoryBuilder<'_> {
-        RecordQueryHistoryBuilder::new(self)
+    pub fn record_query_history(&self) -> RecordQueryHistoryBuilder {
+        RecordQueryHistoryBuilder::new(self.clone())
     }
 }
 
@@ -10306,22 +11282,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryRecordHistory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0868.html>
 ///
-/// Prerequisite: enable system parameter FLOWRECORDFLAG (Configuration Center &gt; Chatbot Management &gt; Flow Configuration &gt; System &gt; System Settings). Record rows after calledNumber not captured.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordQueryRecordHistoryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordQueryRecordHistoryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: RecordQueryRecordHistoryBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordQueryRecordHistoryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordQueryRecordHistoryBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl RecordQueryRecordHistoryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordQueryRecordHistoryBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// token from gettoken (C3) Required.
@@ -10329,9 +11317,19 @@ impl<'a> RecordQueryRecordHistoryBuilder<'a> {
         self.body_.auth_token = Some(v.into());
         self
     }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
+        self
+    }
     /// start time (yyyy-MM-dd HH:mm:ss; newest zh copy says UTC)
     pub fn begin_time(mut self, v: impl Into<String>) -> Self {
         self.body_.begin_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.begin_time = v;
         self
     }
     /// end time (yyyy-MM-dd HH:mm:ss)
@@ -10339,9 +11337,19 @@ impl<'a> RecordQueryRecordHistoryBuilder<'a> {
         self.body_.end_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_time = v;
+        self
+    }
     /// page number (default 1)
     pub fn page_num(mut self, v: impl Into<String>) -> Self {
         self.body_.page_num = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `pageNum`.
+    pub fn set_page_num(mut self, v: Option<String>) -> Self {
+        self.body_.page_num = v;
         self
     }
     /// rows per page (5 | 10 | 20 | 50 | 100; default 100)
@@ -10349,9 +11357,19 @@ impl<'a> RecordQueryRecordHistoryBuilder<'a> {
         self.body_.page_size = Some(v.into());
         self
     }
+    /// Sets or clears the body field `pageSize`.
+    pub fn set_page_size(mut self, v: Option<String>) -> Self {
+        self.body_.page_size = v;
+        self
+    }
     /// call ID (one of callId, userMobile, ctiCallId required)
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
         self
     }
     /// user number (one of callId, userMobile, ctiCallId required)
@@ -10359,9 +11377,19 @@ impl<'a> RecordQueryRecordHistoryBuilder<'a> {
         self.body_.user_mobile = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userMobile`.
+    pub fn set_user_mobile(mut self, v: Option<String>) -> Self {
+        self.body_.user_mobile = v;
+        self
+    }
     /// CTI call ID (one of callId, userMobile, ctiCallId required)
     pub fn cti_call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.cti_call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `ctiCallId`.
+    pub fn set_cti_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.cti_call_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -10384,28 +11412,74 @@ impl<'a> RecordQueryRecordHistoryBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "record.queryRecordHistory";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordQueryRecordHistoryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORD_QUERY_RECORD_HISTORY, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for RecordQueryRecordHistoryBuilder {
+    type Page = RecordQueryRecordHistoryResponse;
+    type Item = RecordQueryRecordHistoryResponseRecordList;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.page_size = Some((size).to_string());
+        self.body_.page_num = Some((index.saturating_add(1)).to_string());
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.record_list.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl RecordQueryRecordHistoryBuilder {
+    /// Pages through the answers, one request per page (`pageNum` (page number, first page 1) and `pageSize`; items from `recordList`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `record.queryRecordHistory`: Query intelligent session records (`POST /oifde/rest/api/queryRecordHistory`).
-    pub fn record_query_record_history(&self) -> RecordQueryRecordHistoryBuilder<'_> {
-        RecordQueryRecordHistoryBuilder::new(self)
+    pub fn record_query_record_history(&self) -> RecordQueryRecordHistoryBuilder {
+        RecordQueryRecordHistoryBuilder::new(self.clone())
     }
 }
 
@@ -10413,22 +11487,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/intentions/query` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0881.html>
 ///
-/// Called by third parties such as the silent agent system. en-us text at cec_07_2034 (older tree); not in the newest en-us TOC, zh copy cec_07_0881 (2025-11-13) read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct IntentQueryIntentionsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct IntentQueryIntentionsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: IntentQueryIntentionsBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> IntentQueryIntentionsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        IntentQueryIntentionsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl IntentQueryIntentionsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        IntentQueryIntentionsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// language (en_US | zh_CN | pt_BR | th_TH | fr_FR | ar) Required.
@@ -10436,9 +11522,19 @@ impl<'a> IntentQueryIntentionsBuilder<'a> {
         self.body_.language = Some(v.into());
         self
     }
+    /// Sets or clears the body field `language`.
+    pub fn set_language(mut self, v: Option<String>) -> Self {
+        self.body_.language = v;
+        self
+    }
     /// page number (first page = 1) Required.
     pub fn page_num(mut self, v: i64) -> Self {
         self.body_.page_num = Some(v);
+        self
+    }
+    /// Sets or clears the body field `pageNum`.
+    pub fn set_page_num(mut self, v: Option<i64>) -> Self {
+        self.body_.page_num = v;
         self
     }
     /// rows per page (5 | 10 | 20 | 50 | 100) Required.
@@ -10446,14 +11542,29 @@ impl<'a> IntentQueryIntentionsBuilder<'a> {
         self.body_.page_size = Some(v);
         self
     }
+    /// Sets or clears the body field `pageSize`.
+    pub fn set_page_size(mut self, v: Option<i64>) -> Self {
+        self.body_.page_size = v;
+        self
+    }
     /// domain information (required when config oifde.slient.use = ipcc, else optional)
     pub fn domain_info(mut self, v: IntentQueryIntentionsBodyDomainInfo) -> Self {
         self.body_.domain_info = Some(v);
         self
     }
+    /// Sets or clears the body field `domainInfo`.
+    pub fn set_domain_info(mut self, v: Option<IntentQueryIntentionsBodyDomainInfo>) -> Self {
+        self.body_.domain_info = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -10476,28 +11587,74 @@ impl<'a> IntentQueryIntentionsBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "intent.queryIntentions";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<IntentQueryIntentionsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&INTENT_QUERY_INTENTIONS, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for IntentQueryIntentionsBuilder {
+    type Page = IntentQueryIntentionsResponse;
+    type Item = IntentQueryIntentionsResponseIntentions;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.page_num = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.intentions.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl IntentQueryIntentionsBuilder {
+    /// Pages through the answers, one request per page (`pageNum` (page number, first page 1) and `pageSize`; items from `intentions`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `intent.queryIntentions`: Query intention list (`POST /oifde/rest/api/intentions/query`).
-    pub fn intent_query_intentions(&self) -> IntentQueryIntentionsBuilder<'_> {
-        IntentQueryIntentionsBuilder::new(self)
+    pub fn intent_query_intentions(&self) -> IntentQueryIntentionsBuilder {
+        IntentQueryIntentionsBuilder::new(self.clone())
     }
 }
 
@@ -10505,22 +11662,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/flow/changeWorkMode` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0883.html>
 ///
-/// Monitor&lt;-&gt;insert switch changes how the silent agent controls the session; -&gt; normal releases control; -&gt; transfer transfers the call. Rows after callTransferTransData and the response table were not captured; response assumed to be the errorCode/errorMsg envelope (not confirmed).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SilentAgentChangeWorkModeBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SilentAgentChangeWorkModeBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SilentAgentChangeWorkModeBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SilentAgentChangeWorkModeBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SilentAgentChangeWorkModeBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl SilentAgentChangeWorkModeBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SilentAgentChangeWorkModeBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// session ID Required.
@@ -10528,9 +11697,19 @@ impl<'a> SilentAgentChangeWorkModeBuilder<'a> {
         self.body_.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
+        self
+    }
     /// agent ID Required.
     pub fn agent_id(mut self, v: impl Into<String>) -> Self {
         self.body_.agent_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `agentId`.
+    pub fn set_agent_id(mut self, v: Option<String>) -> Self {
+        self.body_.agent_id = v;
         self
     }
     /// target state (0 normal, 1 monitor, 2 insert, 3 transfer; only callable while in monitor/insert) Required.
@@ -10538,14 +11717,29 @@ impl<'a> SilentAgentChangeWorkModeBuilder<'a> {
         self.body_.work_mode = Some(v.into());
         self
     }
+    /// Sets or clears the body field `workMode`.
+    pub fn set_work_mode(mut self, v: Option<String>) -> Self {
+        self.body_.work_mode = v;
+        self
+    }
     /// transfer parameters (required when workMode = 3)
     pub fn call_transfer_request(mut self, v: SilentAgentChangeWorkModeBodyCallTransferRequest) -> Self {
         self.body_.call_transfer_request = Some(v);
         self
     }
+    /// Sets or clears the body field `callTransferRequest`.
+    pub fn set_call_transfer_request(mut self, v: Option<SilentAgentChangeWorkModeBodyCallTransferRequest>) -> Self {
+        self.body_.call_transfer_request = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -10568,19 +11762,35 @@ impl<'a> SilentAgentChangeWorkModeBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "silentAgent.changeWorkMode";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SilentAgentChangeWorkModeResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SILENT_AGENT_CHANGE_WORK_MODE, call).await?)
     }
@@ -10588,8 +11798,8 @@ impl<'a> SilentAgentChangeWorkModeBuilder<'a> {
 
 impl crate::Client {
     /// `silentAgent.changeWorkMode`: Silent agent changes flow (session) state (`POST /oifde/rest/api/flow/changeWorkMode`).
-    pub fn silent_agent_change_work_mode(&self) -> SilentAgentChangeWorkModeBuilder<'_> {
-        SilentAgentChangeWorkModeBuilder::new(self)
+    pub fn silent_agent_change_work_mode(&self) -> SilentAgentChangeWorkModeBuilder {
+        SilentAgentChangeWorkModeBuilder::new(self.clone())
     }
 }
 
@@ -10597,22 +11807,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/flow/receiveDialogrecord` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0884.html>
 ///
-/// Note errorCode is a string here. Fields read from zh copy (api-ccfs-cec cec_07_0884).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct SilentAgentReceiveDialogrecordBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct SilentAgentReceiveDialogrecordBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: SilentAgentReceiveDialogrecordBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> SilentAgentReceiveDialogrecordBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        SilentAgentReceiveDialogrecordBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl SilentAgentReceiveDialogrecordBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        SilentAgentReceiveDialogrecordBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// session ID Required.
@@ -10620,9 +11842,19 @@ impl<'a> SilentAgentReceiveDialogrecordBuilder<'a> {
         self.body_.call_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
+        self
+    }
     /// agent ID Required.
     pub fn agent_id(mut self, v: impl Into<String>) -> Self {
         self.body_.agent_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `agentId`.
+    pub fn set_agent_id(mut self, v: Option<String>) -> Self {
+        self.body_.agent_id = v;
         self
     }
     /// flow node ID handed to the silent agent, echoed back Required.
@@ -10630,9 +11862,19 @@ impl<'a> SilentAgentReceiveDialogrecordBuilder<'a> {
         self.body_.node_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `nodeId`.
+    pub fn set_node_id(mut self, v: Option<String>) -> Self {
+        self.body_.node_id = v;
+        self
+    }
     /// execution position of the replied node, echoed back
     pub fn node_index(mut self, v: i64) -> Self {
         self.body_.node_index = Some(v);
+        self
+    }
+    /// Sets or clears the body field `nodeIndex`.
+    pub fn set_node_index(mut self, v: Option<i64>) -> Self {
+        self.body_.node_index = v;
         self
     }
     /// reply type (0 intent reply (default), 1 content reply)
@@ -10640,9 +11882,19 @@ impl<'a> SilentAgentReceiveDialogrecordBuilder<'a> {
         self.body_.reply_type = Some(v);
         self
     }
+    /// Sets or clears the body field `replyType`.
+    pub fn set_reply_type(mut self, v: Option<i64>) -> Self {
+        self.body_.reply_type = v;
+        self
+    }
     /// intent code (custom content in insert state: fixed slientInsertReply) Required.
     pub fn reply_intent_code(mut self, v: impl Into<String>) -> Self {
         self.body_.reply_intent_code = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `replyIntentCode`.
+    pub fn set_reply_intent_code(mut self, v: Option<String>) -> Self {
+        self.body_.reply_intent_code = v;
         self
     }
     /// reply text (intent's configured reply or free text) Required.
@@ -10650,14 +11902,29 @@ impl<'a> SilentAgentReceiveDialogrecordBuilder<'a> {
         self.body_.reply_intent_content = Some(v.into());
         self
     }
+    /// Sets or clears the body field `replyIntentContent`.
+    pub fn set_reply_intent_content(mut self, v: Option<String>) -> Self {
+        self.body_.reply_intent_content = v;
+        self
+    }
     /// intent name; equals replyIntentCode for content replies Required.
     pub fn reply_intent_name(mut self, v: impl Into<String>) -> Self {
         self.body_.reply_intent_name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `replyIntentName`.
+    pub fn set_reply_intent_name(mut self, v: Option<String>) -> Self {
+        self.body_.reply_intent_name = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -10680,19 +11947,35 @@ impl<'a> SilentAgentReceiveDialogrecordBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "silentAgent.receiveDialogrecord";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<SilentAgentReceiveDialogrecordResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&SILENT_AGENT_RECEIVE_DIALOGRECORD, call).await?)
     }
@@ -10700,8 +11983,8 @@ impl<'a> SilentAgentReceiveDialogrecordBuilder<'a> {
 
 impl crate::Client {
     /// `silentAgent.receiveDialogrecord`: Silent agent returns reply result (`POST /oifde/rest/api/flow/receiveDialogrecord`).
-    pub fn silent_agent_receive_dialogrecord(&self) -> SilentAgentReceiveDialogrecordBuilder<'_> {
-        SilentAgentReceiveDialogrecordBuilder::new(self)
+    pub fn silent_agent_receive_dialogrecord(&self) -> SilentAgentReceiveDialogrecordBuilder {
+        SilentAgentReceiveDialogrecordBuilder::new(self.clone())
     }
 }
 
@@ -10709,22 +11992,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/spellcheck` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0886.html>
 ///
-/// CSP integration authenticates with headers userName=ipcc + token; other third parties use authToken in the body. Not in the newest en-us TOC; en/zh-cn text in older tree cec_07_2039. In the zh tree it sits between the packet-capture push (0885) and the third-party chatbot spec (0887).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct NlpSpellcheckBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct NlpSpellcheckBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: NlpSpellcheckBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> NlpSpellcheckBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        NlpSpellcheckBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl NlpSpellcheckBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        NlpSpellcheckBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID (default ipcc user (same as used for the token)) Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// token from gettoken (C3) Required.
@@ -10732,9 +12027,19 @@ impl<'a> NlpSpellcheckBuilder<'a> {
         self.body_.auth_token = Some(v.into());
         self
     }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
+        self
+    }
     /// input text (max 1024 chars) Required.
     pub fn sentence(mut self, v: impl Into<String>) -> Self {
         self.body_.sentence = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `sentence`.
+    pub fn set_sentence(mut self, v: Option<String>) -> Self {
+        self.body_.sentence = v;
         self
     }
     /// text language (zh_CN | en_US | pt_BR; other languages returned uncorrected with hasMistake=false) Required.
@@ -10742,9 +12047,19 @@ impl<'a> NlpSpellcheckBuilder<'a> {
         self.body_.language = Some(v.into());
         self
     }
+    /// Sets or clears the body field `language`.
+    pub fn set_language(mut self, v: Option<String>) -> Self {
+        self.body_.language = v;
+        self
+    }
     /// checker (nonWordSpellChecker (misspelling; recommended for en/pt) | realWordSpellChecker (wrong word; only option for zh)) Required.
     pub fn checker_type(mut self, v: impl Into<String>) -> Self {
         self.body_.checker_type = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `checkerType`.
+    pub fn set_checker_type(mut self, v: Option<String>) -> Self {
+        self.body_.checker_type = v;
         self
     }
     /// Replaces the whole request body.
@@ -10767,19 +12082,35 @@ impl<'a> NlpSpellcheckBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "nlp.spellcheck";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<NlpSpellcheckResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&NLP_SPELLCHECK, call).await?)
     }
@@ -10787,8 +12118,8 @@ impl<'a> NlpSpellcheckBuilder<'a> {
 
 impl crate::Client {
     /// `nlp.spellcheck`: Spell check (`POST /oifde/rest/api/spellcheck`).
-    pub fn nlp_spellcheck(&self) -> NlpSpellcheckBuilder<'_> {
-        NlpSpellcheckBuilder::new(self)
+    pub fn nlp_spellcheck(&self) -> NlpSpellcheckBuilder {
+        NlpSpellcheckBuilder::new(self.clone())
     }
 }
 
@@ -10796,22 +12127,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/flow/asrrecognizeresult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0885.html>
 ///
-/// Called by the audio/video (packet-capture) recording server, e.g. VoiceCyber, to stream ASR results to the ODFS; auth is the serviceToken, not the OIAP token. Emotion item structure and the response table were not captured.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct FlowAsrrecognizeresultBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct FlowAsrrecognizeresultBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: FlowAsrrecognizeresultBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> FlowAsrrecognizeresultBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        FlowAsrrecognizeresultBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl FlowAsrrecognizeresultBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        FlowAsrrecognizeresultBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// auth token: the serviceToken OIAP sent in the recording server's transfertoasr request Required.
     pub fn service_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.service_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `serviceToken`.
+    pub fn set_service_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.service_token = v;
         self
     }
     /// call center ID
@@ -10819,9 +12162,19 @@ impl<'a> FlowAsrrecognizeresultBuilder<'a> {
         self.body_.sub_ccid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `subCCID`.
+    pub fn set_sub_ccid(mut self, v: Option<String>) -> Self {
+        self.body_.sub_ccid = v;
+        self
+    }
     /// capture-session ID = call key used with inaction=7 (same as userid/call_id) Required.
     pub fn task_id(mut self, v: impl Into<String>) -> Self {
         self.body_.task_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `taskID`.
+    pub fn set_task_id(mut self, v: Option<String>) -> Self {
+        self.body_.task_id = v;
         self
     }
     /// result kind (NormalResult (speech ended) | StartSpeech (user started speaking); default StartSpeech) Required.
@@ -10829,9 +12182,19 @@ impl<'a> FlowAsrrecognizeresultBuilder<'a> {
         self.body_.resp_type = Some(v.into());
         self
     }
+    /// Sets or clears the body field `respType`.
+    pub fn set_resp_type(mut self, v: Option<String>) -> Self {
+        self.body_.resp_type = v;
+        self
+    }
     /// ASR result Required.
     pub fn sentence(mut self, v: FlowAsrrecognizeresultBodySentence) -> Self {
         self.body_.sentence = Some(v);
+        self
+    }
+    /// Sets or clears the body field `sentence`.
+    pub fn set_sentence(mut self, v: Option<FlowAsrrecognizeresultBodySentence>) -> Self {
+        self.body_.sentence = v;
         self
     }
     /// quality analysis
@@ -10839,9 +12202,19 @@ impl<'a> FlowAsrrecognizeresultBuilder<'a> {
         self.body_.analysis = Some(v);
         self
     }
+    /// Sets or clears the body field `analysis`.
+    pub fn set_analysis(mut self, v: Option<FlowAsrrecognizeresultBodyAnalysis>) -> Self {
+        self.body_.analysis = v;
+        self
+    }
     /// speaker in manual calls (0 customer (default), 1 agent, 2 other)
     pub fn speaker_id(mut self, v: impl Into<String>) -> Self {
         self.body_.speaker_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `speakerID`.
+    pub fn set_speaker_id(mut self, v: Option<String>) -> Self {
+        self.body_.speaker_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -10864,19 +12237,35 @@ impl<'a> FlowAsrrecognizeresultBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "flow.asrrecognizeresult";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<FlowAsrrecognizeresultResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&FLOW_ASRRECOGNIZERESULT, call).await?)
     }
@@ -10884,8 +12273,8 @@ impl<'a> FlowAsrrecognizeresultBuilder<'a> {
 
 impl crate::Client {
     /// `flow.asrrecognizeresult`: Push packet-capture recording recognition results (`POST /oifde/rest/api/flow/asrrecognizeresult`).
-    pub fn flow_asrrecognizeresult(&self) -> FlowAsrrecognizeresultBuilder<'_> {
-        FlowAsrrecognizeresultBuilder::new(self)
+    pub fn flow_asrrecognizeresult(&self) -> FlowAsrrecognizeresultBuilder {
+        FlowAsrrecognizeresultBuilder::new(self.clone())
     }
 }
 
@@ -10893,22 +12282,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/tts/texttovoice` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0913.html>
 ///
-/// Response time grows with text length. Uses retCode/retMsg envelope. HTTP 400/401/404/500 documented generically. Sentence item table not captured.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct TtsTexttovoiceBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct TtsTexttovoiceBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: TtsTexttovoiceBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> TtsTexttovoiceBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        TtsTexttovoiceBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl TtsTexttovoiceBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        TtsTexttovoiceBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// token from gettoken (C3) Required.
@@ -10916,14 +12317,29 @@ impl<'a> TtsTexttovoiceBuilder<'a> {
         self.body_.auth_token = Some(v.into());
         self
     }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
+        self
+    }
     /// text to synthesize (UTF-8) Required.
     pub fn text(mut self, v: impl Into<String>) -> Self {
         self.body_.text = Some(v.into());
         self
     }
+    /// Sets or clears the body field `text`.
+    pub fn set_text(mut self, v: Option<String>) -> Self {
+        self.body_.text = v;
+        self
+    }
     /// TTS configuration Required.
     pub fn config(mut self, v: TtsTexttovoiceBodyConfig) -> Self {
         self.body_.config = Some(v);
+        self
+    }
+    /// Sets or clears the body field `config`.
+    pub fn set_config(mut self, v: Option<TtsTexttovoiceBodyConfig>) -> Self {
+        self.body_.config = v;
         self
     }
     /// Replaces the whole request body.
@@ -10946,19 +12362,35 @@ impl<'a> TtsTexttovoiceBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "tts.texttovoice";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<TtsTexttovoiceResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&TTS_TEXTTOVOICE, call).await?)
     }
@@ -10966,8 +12398,8 @@ impl<'a> TtsTexttovoiceBuilder<'a> {
 
 impl crate::Client {
     /// `tts.texttovoice`: Generate TTS voice from text (`POST /oifde/rest/api/tts/texttovoice`).
-    pub fn tts_texttovoice(&self) -> TtsTexttovoiceBuilder<'_> {
-        TtsTexttovoiceBuilder::new(self)
+    pub fn tts_texttovoice(&self) -> TtsTexttovoiceBuilder {
+        TtsTexttovoiceBuilder::new(self.clone())
     }
 }
 
@@ -10975,17 +12407,19 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/servicemonitor` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0915.html>
 ///
-/// HTTP 200 = ODFS running; 400 = server abnormal. Either POST or GET; no body. No token mentioned on the page.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct MonitorServicemonitorBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct MonitorServicemonitorBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> MonitorServicemonitorBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        MonitorServicemonitorBuilder { client_: client, extra_: Vec::new() }
+impl MonitorServicemonitorBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        MonitorServicemonitorBuilder { client_: client, options_: Default::default(), extra_: Vec::new() }
     }
     /// Sends body field `name` = `value` exactly as given, unchecked: for a field the reference
     /// has but the SDK's spec lacks, or a value the SDK's copy of a code table refuses. A
@@ -10994,11 +12428,27 @@ impl<'a> MonitorServicemonitorBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "monitor.servicemonitor";
         let _ = op;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if !self.extra_.is_empty() {
             call.body = Some(cec_core::client::body_with_extras(&serde_json::Map::new(), self.extra_)?);
         }
@@ -11006,7 +12456,7 @@ impl<'a> MonitorServicemonitorBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<MonitorServicemonitorResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&MONITOR_SERVICEMONITOR, call).await?)
     }
@@ -11014,8 +12464,8 @@ impl<'a> MonitorServicemonitorBuilder<'a> {
 
 impl crate::Client {
     /// `monitor.servicemonitor`: ODFS health check (`POST /oifde/rest/api/servicemonitor`).
-    pub fn monitor_servicemonitor(&self) -> MonitorServicemonitorBuilder<'_> {
-        MonitorServicemonitorBuilder::new(self)
+    pub fn monitor_servicemonitor(&self) -> MonitorServicemonitorBuilder {
+        MonitorServicemonitorBuilder::new(self.clone())
     }
 }
 
@@ -11023,22 +12473,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryCallStatisticsReport` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0891.html>
 ///
-/// Statistics group (cec_07_0890): CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. The answer is a bare JSON array of rows (response_shape array). Rows after callStaffNoConsultCount not captured.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ReportQueryCallStatisticsReportBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ReportQueryCallStatisticsReportBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: ReportQueryCallStatisticsReportBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ReportQueryCallStatisticsReportBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ReportQueryCallStatisticsReportBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl ReportQueryCallStatisticsReportBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ReportQueryCallStatisticsReportBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query granularity (hour (given date, per hour) | day (last 30 days, per day)) Required.
     pub fn type_(mut self, v: impl Into<String>) -> Self {
         self.body_.type_ = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `type`.
+    pub fn set_type_(mut self, v: Option<String>) -> Self {
+        self.body_.type_ = v;
         self
     }
     /// tenant ID Required.
@@ -11046,9 +12508,19 @@ impl<'a> ReportQueryCallStatisticsReportBuilder<'a> {
         self.body_.tenant_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
+        self
+    }
     /// chatbot access code Required.
     pub fn access_code(mut self, v: impl Into<String>) -> Self {
         self.body_.access_code = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `accessCode`.
+    pub fn set_access_code(mut self, v: Option<String>) -> Self {
+        self.body_.access_code = v;
         self
     }
     /// query date, epoch ms Required.
@@ -11056,9 +12528,19 @@ impl<'a> ReportQueryCallStatisticsReportBuilder<'a> {
         self.body_.timestamp = Some(v);
         self
     }
+    /// Sets or clears the body field `timestamp`.
+    pub fn set_timestamp(mut self, v: Option<i64>) -> Self {
+        self.body_.timestamp = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -11081,19 +12563,35 @@ impl<'a> ReportQueryCallStatisticsReportBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "report.queryCallStatisticsReport";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ReportQueryCallStatisticsReportResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&REPORT_QUERY_CALL_STATISTICS_REPORT, call).await?)
     }
@@ -11101,8 +12599,8 @@ impl<'a> ReportQueryCallStatisticsReportBuilder<'a> {
 
 impl crate::Client {
     /// `report.queryCallStatisticsReport`: Query call statistics report (`POST /oifde/rest/api/queryCallStatisticsReport`).
-    pub fn report_query_call_statistics_report(&self) -> ReportQueryCallStatisticsReportBuilder<'_> {
-        ReportQueryCallStatisticsReportBuilder::new(self)
+    pub fn report_query_call_statistics_report(&self) -> ReportQueryCallStatisticsReportBuilder {
+        ReportQueryCallStatisticsReportBuilder::new(self.clone())
     }
 }
 
@@ -11110,22 +12608,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryChatbotReport` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0892.html>
 ///
-/// Statistics group (cec_07_0890): CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. The answer is a bare JSON array of rows (response_shape array). Fields read from zh copy (api-ccfs-cec cec_07_2045 / 0892).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ReportQueryChatbotReportBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ReportQueryChatbotReportBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: ReportQueryChatbotReportBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ReportQueryChatbotReportBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ReportQueryChatbotReportBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl ReportQueryChatbotReportBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ReportQueryChatbotReportBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query granularity (hour (given date, per hour) | day (last 30 days, per day)) Required.
     pub fn type_(mut self, v: impl Into<String>) -> Self {
         self.body_.type_ = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `type`.
+    pub fn set_type_(mut self, v: Option<String>) -> Self {
+        self.body_.type_ = v;
         self
     }
     /// tenant ID Required.
@@ -11133,9 +12643,19 @@ impl<'a> ReportQueryChatbotReportBuilder<'a> {
         self.body_.tenant_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
+        self
+    }
     /// chatbot access code Required.
     pub fn access_code(mut self, v: impl Into<String>) -> Self {
         self.body_.access_code = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `accessCode`.
+    pub fn set_access_code(mut self, v: Option<String>) -> Self {
+        self.body_.access_code = v;
         self
     }
     /// query date, epoch ms Required.
@@ -11143,9 +12663,19 @@ impl<'a> ReportQueryChatbotReportBuilder<'a> {
         self.body_.timestamp = Some(v);
         self
     }
+    /// Sets or clears the body field `timestamp`.
+    pub fn set_timestamp(mut self, v: Option<i64>) -> Self {
+        self.body_.timestamp = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -11168,19 +12698,35 @@ impl<'a> ReportQueryChatbotReportBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "report.queryChatbotReport";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ReportQueryChatbotReportResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&REPORT_QUERY_CHATBOT_REPORT, call).await?)
     }
@@ -11188,8 +12734,8 @@ impl<'a> ReportQueryChatbotReportBuilder<'a> {
 
 impl crate::Client {
     /// `report.queryChatbotReport`: Query chatbot report (`POST /oifde/rest/api/queryChatbotReport`).
-    pub fn report_query_chatbot_report(&self) -> ReportQueryChatbotReportBuilder<'_> {
-        ReportQueryChatbotReportBuilder::new(self)
+    pub fn report_query_chatbot_report(&self) -> ReportQueryChatbotReportBuilder {
+        ReportQueryChatbotReportBuilder::new(self.clone())
     }
 }
 
@@ -11197,22 +12743,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryKnowledgeReport` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0893.html>
 ///
-/// Statistics group (cec_07_0890): CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. Declared types of tenantId/recordTime/type disagree with the sample; an SDK should accept both. Fields read from zh copy (api-ccfs-cec cec_07_0893).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ReportQueryKnowledgeReportBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ReportQueryKnowledgeReportBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: ReportQueryKnowledgeReportBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ReportQueryKnowledgeReportBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ReportQueryKnowledgeReportBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl ReportQueryKnowledgeReportBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ReportQueryKnowledgeReportBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query granularity (day (given date) | month (30 days ending the day after timestamp)) Required.
     pub fn type_(mut self, v: impl Into<String>) -> Self {
         self.body_.type_ = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `type`.
+    pub fn set_type_(mut self, v: Option<String>) -> Self {
+        self.body_.type_ = v;
         self
     }
     /// tenant ID Required.
@@ -11220,14 +12778,29 @@ impl<'a> ReportQueryKnowledgeReportBuilder<'a> {
         self.body_.tenant_id = Some(v.into());
         self
     }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
+        self
+    }
     /// query date, epoch ms (omitted: only tenant Q&A/intent/chat totals returned)
     pub fn timestamp(mut self, v: i64) -> Self {
         self.body_.timestamp = Some(v);
         self
     }
+    /// Sets or clears the body field `timestamp`.
+    pub fn set_timestamp(mut self, v: Option<i64>) -> Self {
+        self.body_.timestamp = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -11250,19 +12823,35 @@ impl<'a> ReportQueryKnowledgeReportBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "report.queryKnowledgeReport";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ReportQueryKnowledgeReportResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&REPORT_QUERY_KNOWLEDGE_REPORT, call).await?)
     }
@@ -11270,8 +12859,8 @@ impl<'a> ReportQueryKnowledgeReportBuilder<'a> {
 
 impl crate::Client {
     /// `report.queryKnowledgeReport`: Query knowledge report (`POST /oifde/rest/api/queryKnowledgeReport`).
-    pub fn report_query_knowledge_report(&self) -> ReportQueryKnowledgeReportBuilder<'_> {
-        ReportQueryKnowledgeReportBuilder::new(self)
+    pub fn report_query_knowledge_report(&self) -> ReportQueryKnowledgeReportBuilder {
+        ReportQueryKnowledgeReportBuilder::new(self.clone())
     }
 }
 
@@ -11279,22 +12868,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryRbtRecognitionResult` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0895.html>
 ///
-/// Analyses ring-back tone/recording of failed outbound calls offline. Result code table (Table 3) not captured. Fields from en-us older copy cec_07_2048 and zh guide mirror.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct OutboundQueryRbtRecognitionResultBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct OutboundQueryRbtRecognitionResultBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: OutboundQueryRbtRecognitionResultBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> OutboundQueryRbtRecognitionResultBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        OutboundQueryRbtRecognitionResultBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl OutboundQueryRbtRecognitionResultBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        OutboundQueryRbtRecognitionResultBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// query start, epoch ms (UTC (newest zh); data is split into monthly tables - only the month of beginTime is searched) Required.
     pub fn begin_time(mut self, v: i64) -> Self {
         self.body_.begin_time = Some(v);
+        self
+    }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<i64>) -> Self {
+        self.body_.begin_time = v;
         self
     }
     /// query end, epoch ms Required.
@@ -11302,9 +12903,19 @@ impl<'a> OutboundQueryRbtRecognitionResultBuilder<'a> {
         self.body_.end_time = Some(v);
         self
     }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<i64>) -> Self {
+        self.body_.end_time = v;
+        self
+    }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// page number (from 1; default 1)
@@ -11312,14 +12923,29 @@ impl<'a> OutboundQueryRbtRecognitionResultBuilder<'a> {
         self.body_.page_num = Some(v);
         self
     }
+    /// Sets or clears the body field `pageNum`.
+    pub fn set_page_num(mut self, v: Option<i64>) -> Self {
+        self.body_.page_num = v;
+        self
+    }
     /// rows per page (max 1000; default 1000)
     pub fn page_size(mut self, v: i64) -> Self {
         self.body_.page_size = Some(v);
         self
     }
+    /// Sets or clears the body field `pageSize`.
+    pub fn set_page_size(mut self, v: Option<i64>) -> Self {
+        self.body_.page_size = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -11342,28 +12968,74 @@ impl<'a> OutboundQueryRbtRecognitionResultBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "outbound.queryRbtRecognitionResult";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<OutboundQueryRbtRecognitionResultResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&OUTBOUND_QUERY_RBT_RECOGNITION_RESULT, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for OutboundQueryRbtRecognitionResultBuilder {
+    type Page = OutboundQueryRbtRecognitionResultResponse;
+    type Item = OutboundQueryRbtRecognitionResultResponseRbtRecognitions;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.page_num = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.rbt_recognitions.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl OutboundQueryRbtRecognitionResultBuilder {
+    /// Pages through the answers, one request per page (`pageNum` (page number, first page 1) and `pageSize`; items from `rbtRecognitions`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `outbound.queryRbtRecognitionResult`: Query offline analysis of outbound call failure causes (`POST /oifde/rest/api/queryRbtRecognitionResult`).
-    pub fn outbound_query_rbt_recognition_result(&self) -> OutboundQueryRbtRecognitionResultBuilder<'_> {
-        OutboundQueryRbtRecognitionResultBuilder::new(self)
+    pub fn outbound_query_rbt_recognition_result(&self) -> OutboundQueryRbtRecognitionResultBuilder {
+        OutboundQueryRbtRecognitionResultBuilder::new(self.clone())
     }
 }
 
@@ -11371,22 +13043,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/queryTransferRecordHistory` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0906.html>
 ///
-/// Common (non-intelligent) IVR transfers to third-party numbers. transferRecord rows after startTime not captured. Fields from zh copy (api-ccfs-cec cec_07_2052).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecordQueryTransferRecordHistoryBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecordQueryTransferRecordHistoryBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: RecordQueryTransferRecordHistoryBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecordQueryTransferRecordHistoryBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecordQueryTransferRecordHistoryBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl RecordQueryTransferRecordHistoryBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecordQueryTransferRecordHistoryBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// token from gettoken (C3) Required.
@@ -11394,9 +13078,19 @@ impl<'a> RecordQueryTransferRecordHistoryBuilder<'a> {
         self.body_.auth_token = Some(v.into());
         self
     }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
+        self
+    }
     /// start time (yyyy-MM-dd HH:mm:ss; UTC (newest zh))
     pub fn begin_time(mut self, v: impl Into<String>) -> Self {
         self.body_.begin_time = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `beginTime`.
+    pub fn set_begin_time(mut self, v: Option<String>) -> Self {
+        self.body_.begin_time = v;
         self
     }
     /// end time (yyyy-MM-dd HH:mm:ss; UTC (newest zh))
@@ -11404,9 +13098,19 @@ impl<'a> RecordQueryTransferRecordHistoryBuilder<'a> {
         self.body_.end_time = Some(v.into());
         self
     }
+    /// Sets or clears the body field `endTime`.
+    pub fn set_end_time(mut self, v: Option<String>) -> Self {
+        self.body_.end_time = v;
+        self
+    }
     /// page number (default 1)
     pub fn page_num(mut self, v: impl Into<String>) -> Self {
         self.body_.page_num = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `pageNum`.
+    pub fn set_page_num(mut self, v: Option<String>) -> Self {
+        self.body_.page_num = v;
         self
     }
     /// rows per page (5 | 10 | 20 | 50 | 100; default 100)
@@ -11414,9 +13118,19 @@ impl<'a> RecordQueryTransferRecordHistoryBuilder<'a> {
         self.body_.page_size = Some(v.into());
         self
     }
+    /// Sets or clears the body field `pageSize`.
+    pub fn set_page_size(mut self, v: Option<String>) -> Self {
+        self.body_.page_size = v;
+        self
+    }
     /// flow call ID (one of callId, userMobile, ctiCallId required)
     pub fn call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `callId`.
+    pub fn set_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.call_id = v;
         self
     }
     /// user number (one of callId, userMobile, ctiCallId required)
@@ -11424,9 +13138,19 @@ impl<'a> RecordQueryTransferRecordHistoryBuilder<'a> {
         self.body_.user_mobile = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userMobile`.
+    pub fn set_user_mobile(mut self, v: Option<String>) -> Self {
+        self.body_.user_mobile = v;
+        self
+    }
     /// platform (CTI) call ID (one of callId, userMobile, ctiCallId required)
     pub fn cti_call_id(mut self, v: impl Into<String>) -> Self {
         self.body_.cti_call_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `ctiCallId`.
+    pub fn set_cti_call_id(mut self, v: Option<String>) -> Self {
+        self.body_.cti_call_id = v;
         self
     }
     /// Replaces the whole request body.
@@ -11449,28 +13173,74 @@ impl<'a> RecordQueryTransferRecordHistoryBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "record.queryTransferRecordHistory";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecordQueryTransferRecordHistoryResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECORD_QUERY_TRANSFER_RECORD_HISTORY, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for RecordQueryTransferRecordHistoryBuilder {
+    type Page = RecordQueryTransferRecordHistoryResponse;
+    type Item = RecordQueryTransferRecordHistoryResponseTransferRecordList;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.page_size = Some((size).to_string());
+        self.body_.page_num = Some((index.saturating_add(1)).to_string());
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.transfer_record_list.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl RecordQueryTransferRecordHistoryBuilder {
+    /// Pages through the answers, one request per page (`pageNum` (page number, first page 1) and `pageSize`; items from `transferRecordList`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 20.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 20)
+    }
+}
 impl crate::Client {
     /// `record.queryTransferRecordHistory`: Query recordings of IVR calls transferred to a third party (`POST /oifde/rest/api/queryTransferRecordHistory`).
-    pub fn record_query_transfer_record_history(&self) -> RecordQueryTransferRecordHistoryBuilder<'_> {
-        RecordQueryTransferRecordHistoryBuilder::new(self)
+    pub fn record_query_transfer_record_history(&self) -> RecordQueryTransferRecordHistoryBuilder {
+        RecordQueryTransferRecordHistoryBuilder::new(self.clone())
     }
 }
 
@@ -11478,22 +13248,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/textClassification` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0897.html>
 ///
-/// Part of the 'intelligent form filling' group (zh cec_07_0896; older 2049) used by the intelligent agent assistant. CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. Text-classification function must be commissioned first. Not listed in the newest en-us TOC; fields from zh copies (0897 / older 2050).
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecognitionTextClassificationBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecognitionTextClassificationBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: RecognitionTextClassificationBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecognitionTextClassificationBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecognitionTextClassificationBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl RecognitionTextClassificationBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecognitionTextClassificationBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// language (zh_CN | en_US | es_ES | ar | th_TH | pt_BR (work-order scenario: as supported by the Lodas classification model)) Required.
@@ -11501,14 +13283,29 @@ impl<'a> RecognitionTextClassificationBuilder<'a> {
         self.body_.language = Some(v.into());
         self
     }
+    /// Sets or clears the body field `language`.
+    pub fn set_language(mut self, v: Option<String>) -> Self {
+        self.body_.language = v;
+        self
+    }
     /// input sentence to classify (max 4096 chars) Required.
     pub fn text(mut self, v: impl Into<String>) -> Self {
         self.body_.text = Some(v.into());
         self
     }
+    /// Sets or clears the body field `text`.
+    pub fn set_text(mut self, v: Option<String>) -> Self {
+        self.body_.text = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -11531,19 +13328,35 @@ impl<'a> RecognitionTextClassificationBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recognition.textClassification";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecognitionTextClassificationResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECOGNITION_TEXT_CLASSIFICATION, call).await?)
     }
@@ -11551,8 +13364,8 @@ impl<'a> RecognitionTextClassificationBuilder<'a> {
 
 impl crate::Client {
     /// `recognition.textClassification`: Text classification (intelligent work-order classification) (`POST /oifde/rest/api/textClassification`).
-    pub fn recognition_text_classification(&self) -> RecognitionTextClassificationBuilder<'_> {
-        RecognitionTextClassificationBuilder::new(self)
+    pub fn recognition_text_classification(&self) -> RecognitionTextClassificationBuilder {
+        RecognitionTextClassificationBuilder::new(self.clone())
     }
 }
 
@@ -11560,22 +13373,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/entityDetection` — reference: <https://support.huaweicloud.com/api-ccfs-cec/cec_07_0898.html>
 ///
-/// Intelligent form filling group (smart work-order entity extraction). CSP integration authenticates with headers userName=ipcc + token; other third parties put authToken in the body. Lodas model requires commissioning first. Not listed in the newest en-us TOC; fields from zh copy cec_07_0898.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct RecognitionEntityDetectionBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct RecognitionEntityDetectionBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: RecognitionEntityDetectionBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> RecognitionEntityDetectionBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        RecognitionEntityDetectionBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl RecognitionEntityDetectionBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        RecognitionEntityDetectionBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// language (zh_CN | en_US | es_ES | ar | th_TH | pt_BR (TUC-based); Lodas-based: as the Lodas model supports) Required.
@@ -11583,14 +13408,29 @@ impl<'a> RecognitionEntityDetectionBuilder<'a> {
         self.body_.language = Some(v.into());
         self
     }
+    /// Sets or clears the body field `language`.
+    pub fn set_language(mut self, v: Option<String>) -> Self {
+        self.body_.language = v;
+        self
+    }
     /// input sentence (max 4096 chars) Required.
     pub fn sentence(mut self, v: impl Into<String>) -> Self {
         self.body_.sentence = Some(v.into());
         self
     }
+    /// Sets or clears the body field `sentence`.
+    pub fn set_sentence(mut self, v: Option<String>) -> Self {
+        self.body_.sentence = v;
+        self
+    }
     /// token from gettoken (C3) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -11613,19 +13453,35 @@ impl<'a> RecognitionEntityDetectionBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "recognition.entityDetection";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<RecognitionEntityDetectionResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&RECOGNITION_ENTITY_DETECTION, call).await?)
     }
@@ -11633,8 +13489,8 @@ impl<'a> RecognitionEntityDetectionBuilder<'a> {
 
 impl crate::Client {
     /// `recognition.entityDetection`: Entity recognition (`POST /oifde/rest/api/entityDetection`).
-    pub fn recognition_entity_detection(&self) -> RecognitionEntityDetectionBuilder<'_> {
-        RecognitionEntityDetectionBuilder::new(self)
+    pub fn recognition_entity_detection(&self) -> RecognitionEntityDetectionBuilder {
+        RecognitionEntityDetectionBuilder::new(self.clone())
     }
 }
 
@@ -11642,22 +13498,34 @@ impl crate::Client {
 ///
 /// `POST /chatbot/serverauth/login` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0888.html>
 ///
-/// Reverse direction: part of the spec (cec_07_0887) for an enterprise that uses only the ODFS dialog flow plus a third-party NLU; the third party hosts this path. Flow: business call -&gt; 401 with nonce -&gt; ODFS calls login with HMAC-SHA256(nonce, key) -&gt; token valid 'duration' seconds. Path is on the third party, not under /oifde/rest. The spec's other page(s) (older tree cec_07_2042+, newest after 0888) could not be read.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct ThirdPartyRobotLoginBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct ThirdPartyRobotLoginBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: ThirdPartyRobotLoginBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> ThirdPartyRobotLoginBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        ThirdPartyRobotLoginBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl ThirdPartyRobotLoginBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        ThirdPartyRobotLoginBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// sign-in account (sample: odfs) (max 32 chars) Required.
     pub fn account(mut self, v: impl Into<String>) -> Self {
         self.body_.account = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `account`.
+    pub fn set_account(mut self, v: Option<String>) -> Self {
+        self.body_.account = v;
         self
     }
     /// server random text taken from the last business request's 401 Unauthorized reply (max 128 chars) Required.
@@ -11665,9 +13533,19 @@ impl<'a> ThirdPartyRobotLoginBuilder<'a> {
         self.body_.nonce = Some(v.into());
         self
     }
+    /// Sets or clears the body field `nonce`.
+    pub fn set_nonce(mut self, v: Option<String>) -> Self {
+        self.body_.nonce = v;
+        self
+    }
     /// HMAC-SHA256 of the nonce with the local key (max 512 chars) Required.
     pub fn checksum(mut self, v: impl Into<String>) -> Self {
         self.body_.checksum = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `checksum`.
+    pub fn set_checksum(mut self, v: Option<String>) -> Self {
+        self.body_.checksum = v;
         self
     }
     /// Replaces the whole request body.
@@ -11690,19 +13568,35 @@ impl<'a> ThirdPartyRobotLoginBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "thirdPartyRobot.login";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<ThirdPartyRobotLoginResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&THIRD_PARTY_ROBOT_LOGIN, call).await?)
     }
@@ -11710,8 +13604,8 @@ impl<'a> ThirdPartyRobotLoginBuilder<'a> {
 
 impl crate::Client {
     /// `thirdPartyRobot.login`: Third-party chatbot authorization interface (implemented by the third party, called by ODFS) (`POST /chatbot/serverauth/login`).
-    pub fn third_party_robot_login(&self) -> ThirdPartyRobotLoginBuilder<'_> {
-        ThirdPartyRobotLoginBuilder::new(self)
+    pub fn third_party_robot_login(&self) -> ThirdPartyRobotLoginBuilder {
+        ThirdPartyRobotLoginBuilder::new(self.clone())
     }
 }
 
@@ -11719,23 +13613,36 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/v2/crs/process/{vdnId}` — reference: <https://support.huaweicloud.com/intl/es-us/api-cec/cec_07_0865.html>
 ///
-/// V2 sub-page for inaction=7 (cec_07_0865, es-us copy; zh api-ccfs-cec cec_07_0865): inparams call_id, call_sor_id, call_dst_id, real_callee, cti_callid, auth_token - same table as v1 (cec_07_0859). vdnId in the URL enables gray routing; response as the v1 dialog interface.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct DialogV2RecordingRequestBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct DialogV2RecordingRequestBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     vdn_id: Option<String>,
     body_: DialogV2RecordingRequestBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> DialogV2RecordingRequestBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        DialogV2RecordingRequestBuilder { client_: client, vdn_id: None, body_: Default::default(), extra_: Vec::new() }
+impl DialogV2RecordingRequestBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        DialogV2RecordingRequestBuilder {
+            client_: client,
+            options_: Default::default(),
+            vdn_id: None,
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// path parameter: VDN (tenant call-center) ID used for gray routing Required.
     pub fn vdn_id(mut self, v: impl Into<String>) -> Self {
         self.vdn_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the path parameter `vdnId`.
+    pub fn set_vdn_id(mut self, v: Option<String>) -> Self {
+        self.vdn_id = v;
         self
     }
     /// call/session key; ODFS keys the call instance on it (max 64 chars) Required.
@@ -11743,9 +13650,19 @@ impl<'a> DialogV2RecordingRequestBuilder<'a> {
         self.body_.userid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `userid`.
+    pub fn set_userid(mut self, v: Option<String>) -> Self {
+        self.body_.userid = v;
+        self
+    }
     /// request kind (8 init (first call), 9 after dialog interaction, 11 after dialog transfer, 7 packet-capture recording request; after the first call send the last outaction) Required.
     pub fn inaction(mut self, v: i64) -> Self {
         self.body_.inaction = Some(v);
+        self
+    }
+    /// Sets or clears the body field `inaction`.
+    pub fn set_inaction(mut self, v: Option<i64>) -> Self {
+        self.body_.inaction = v;
         self
     }
     /// agent type (vir (virtual agent, default) | ass (agent assistant))
@@ -11753,9 +13670,19 @@ impl<'a> DialogV2RecordingRequestBuilder<'a> {
         self.body_.seat = Some(v.into());
         self
     }
+    /// Sets or clears the body field `seat`.
+    pub fn set_seat(mut self, v: Option<String>) -> Self {
+        self.body_.seat = v;
+        self
+    }
     /// recording request parameters (inaction 7) Required.
     pub fn inparams(mut self, v: DialogV2RecordingRequestBodyInparams) -> Self {
         self.body_.inparams = Some(v);
+        self
+    }
+    /// Sets or clears the body field `inparams`.
+    pub fn set_inparams(mut self, v: Option<DialogV2RecordingRequestBodyInparams>) -> Self {
+        self.body_.inparams = v;
         self
     }
     /// Replaces the whole request body.
@@ -11778,14 +13705,30 @@ impl<'a> DialogV2RecordingRequestBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "dialogV2.recordingRequest";
         let _ = op;
         cec_core::validate::required(op, "vdnId", &self.vdn_id)?;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         if let Some(v) = self.vdn_id {
             call = call.path("vdnId", v);
         }
@@ -11794,7 +13737,7 @@ impl<'a> DialogV2RecordingRequestBuilder<'a> {
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<DialogV2RecordingRequestResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&DIALOG_V2_RECORDING_REQUEST, call).await?)
     }
@@ -11802,8 +13745,8 @@ impl<'a> DialogV2RecordingRequestBuilder<'a> {
 
 impl crate::Client {
     /// `dialogV2.recordingRequest`: Dialog V2 packet-capture recording request (inaction=7) (`POST /oifde/rest/v2/crs/process/{vdnId}`).
-    pub fn dialog_v2_recording_request(&self) -> DialogV2RecordingRequestBuilder<'_> {
-        DialogV2RecordingRequestBuilder::new(self)
+    pub fn dialog_v2_recording_request(&self) -> DialogV2RecordingRequestBuilder {
+        DialogV2RecordingRequestBuilder::new(self.clone())
     }
 }
 
@@ -11811,22 +13754,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/rpa/queryJob` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0909.html>
 ///
-/// GTS RPA integration group (cec_07_0845). Page URL is https://IP:PORT/... (OIAP host). Older copy cec_07_2055.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct GtsRpaQueryJobBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct GtsRpaQueryJobBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: GtsRpaQueryJobBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> GtsRpaQueryJobBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        GtsRpaQueryJobBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl GtsRpaQueryJobBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        GtsRpaQueryJobBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID (max 64) Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// page number, default 1
@@ -11834,9 +13789,19 @@ impl<'a> GtsRpaQueryJobBuilder<'a> {
         self.body_.page_no = Some(v);
         self
     }
+    /// Sets or clears the body field `pageNo`.
+    pub fn set_page_no(mut self, v: Option<i64>) -> Self {
+        self.body_.page_no = v;
+        self
+    }
     /// rows per page, default 50 (5, 10, 20 or 50)
     pub fn page_size(mut self, v: i64) -> Self {
         self.body_.page_size = Some(v);
+        self
+    }
+    /// Sets or clears the body field `pageSize`.
+    pub fn set_page_size(mut self, v: Option<i64>) -> Self {
+        self.body_.page_size = v;
         self
     }
     /// search criteria (RpaJobCondition)
@@ -11844,9 +13809,19 @@ impl<'a> GtsRpaQueryJobBuilder<'a> {
         self.body_.conditions = Some(v);
         self
     }
+    /// Sets or clears the body field `conditions`.
+    pub fn set_conditions(mut self, v: Option<GtsRpaQueryJobBodyConditions>) -> Self {
+        self.body_.conditions = v;
+        self
+    }
     /// token from gettoken (C3) (max 32) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -11869,28 +13844,74 @@ impl<'a> GtsRpaQueryJobBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "gtsRpa.queryJob";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<GtsRpaQueryJobResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&GTS_RPA_QUERY_JOB, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for GtsRpaQueryJobBuilder {
+    type Page = GtsRpaQueryJobResponse;
+    type Item = GtsRpaQueryJobResponseJobs;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.page_no = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.jobs.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl GtsRpaQueryJobBuilder {
+    /// Pages through the answers, one request per page (`pageNo` (page number, first page 1) and `pageSize`; items from `jobs`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 50.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 50)
+    }
+}
 impl crate::Client {
     /// `gtsRpa.queryJob`: Query the RPA task list (`POST /oifde/rest/api/rpa/queryJob`).
-    pub fn gts_rpa_query_job(&self) -> GtsRpaQueryJobBuilder<'_> {
-        GtsRpaQueryJobBuilder::new(self)
+    pub fn gts_rpa_query_job(&self) -> GtsRpaQueryJobBuilder {
+        GtsRpaQueryJobBuilder::new(self.clone())
     }
 }
 
@@ -11898,22 +13919,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/rpa/queryJobDetails` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0910.html>
 ///
-/// GTS RPA integration group (cec_07_0845). Page URL is https://IP:PORT/... (OIAP host). RpaDetailJobResult table continues after queueUid (not readable): response passed through raw. zh copy cec_07_0910; older cec_07_2056.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct GtsRpaQueryJobDetailsBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct GtsRpaQueryJobDetailsBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: GtsRpaQueryJobDetailsBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> GtsRpaQueryJobDetailsBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        GtsRpaQueryJobDetailsBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl GtsRpaQueryJobDetailsBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        GtsRpaQueryJobDetailsBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID (max 64) Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// task name (jobName or uid required)
@@ -11921,14 +13954,29 @@ impl<'a> GtsRpaQueryJobDetailsBuilder<'a> {
         self.body_.job_name = Some(v.into());
         self
     }
+    /// Sets or clears the body field `jobName`.
+    pub fn set_job_name(mut self, v: Option<String>) -> Self {
+        self.body_.job_name = v;
+        self
+    }
     /// task UUID; wins over jobName (jobName or uid required)
     pub fn uid(mut self, v: impl Into<String>) -> Self {
         self.body_.uid = Some(v.into());
         self
     }
+    /// Sets or clears the body field `uid`.
+    pub fn set_uid(mut self, v: Option<String>) -> Self {
+        self.body_.uid = v;
+        self
+    }
     /// token from gettoken (C3) (max 32) Required.
     pub fn auth_token(mut self, v: impl Into<cec_core::Secret<String>>) -> Self {
         self.body_.auth_token = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
         self
     }
     /// Replaces the whole request body.
@@ -11951,19 +13999,35 @@ impl<'a> GtsRpaQueryJobDetailsBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "gtsRpa.queryJobDetails";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<GtsRpaQueryJobDetailsResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&GTS_RPA_QUERY_JOB_DETAILS, call).await?)
     }
@@ -11971,8 +14035,8 @@ impl<'a> GtsRpaQueryJobDetailsBuilder<'a> {
 
 impl crate::Client {
     /// `gtsRpa.queryJobDetails`: Query RPA task details (`POST /oifde/rest/api/rpa/queryJobDetails`).
-    pub fn gts_rpa_query_job_details(&self) -> GtsRpaQueryJobDetailsBuilder<'_> {
-        GtsRpaQueryJobDetailsBuilder::new(self)
+    pub fn gts_rpa_query_job_details(&self) -> GtsRpaQueryJobDetailsBuilder {
+        GtsRpaQueryJobDetailsBuilder::new(self.clone())
     }
 }
 
@@ -11980,22 +14044,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/rpa/createRpaQueueData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0911.html>
 ///
-/// GTS RPA integration group (cec_07_0845). Page URL is https://IP:PORT/... (OIAP host). Response QueueData fields as listed on the query page (zh cec_07_2057/2058). Older copy cec_07_2057.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct GtsRpaCreateRpaQueueDataBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct GtsRpaCreateRpaQueueDataBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: GtsRpaCreateRpaQueueDataBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> GtsRpaCreateRpaQueueDataBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        GtsRpaCreateRpaQueueDataBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl GtsRpaCreateRpaQueueDataBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        GtsRpaCreateRpaQueueDataBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID (max 64) Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// token from gettoken (C3) (max 32) Required.
@@ -12003,9 +14079,19 @@ impl<'a> GtsRpaCreateRpaQueueDataBuilder<'a> {
         self.body_.auth_token = Some(v.into());
         self
     }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
+        self
+    }
     /// queue data label, unique within the queue (max 32)
     pub fn tag(mut self, v: impl Into<String>) -> Self {
         self.body_.tag = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tag`.
+    pub fn set_tag(mut self, v: Option<String>) -> Self {
+        self.body_.tag = v;
         self
     }
     /// priority, default normal (low | normal | high)
@@ -12013,9 +14099,19 @@ impl<'a> GtsRpaCreateRpaQueueDataBuilder<'a> {
         self.body_.priority = Some(v.into());
         self
     }
+    /// Sets or clears the body field `priority`.
+    pub fn set_priority(mut self, v: Option<String>) -> Self {
+        self.body_.priority = v;
+        self
+    }
     /// input data (JSON string) (max 65535)
     pub fn input_json_data(mut self, v: impl Into<String>) -> Self {
         self.body_.input_json_data = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `inputJsonData`.
+    pub fn set_input_json_data(mut self, v: Option<String>) -> Self {
+        self.body_.input_json_data = v;
         self
     }
     /// planned start timestamp (ms) (0-7258089600000)
@@ -12023,9 +14119,19 @@ impl<'a> GtsRpaCreateRpaQueueDataBuilder<'a> {
         self.body_.expect_start_time = Some(v);
         self
     }
+    /// Sets or clears the body field `expectStartTime`.
+    pub fn set_expect_start_time(mut self, v: Option<i64>) -> Self {
+        self.body_.expect_start_time = v;
+        self
+    }
     /// planned end timestamp (ms) (0-7258089600000)
     pub fn expect_end_time(mut self, v: i64) -> Self {
         self.body_.expect_end_time = Some(v);
+        self
+    }
+    /// Sets or clears the body field `expectEndTime`.
+    pub fn set_expect_end_time(mut self, v: Option<i64>) -> Self {
+        self.body_.expect_end_time = v;
         self
     }
     /// description (max 100)
@@ -12033,9 +14139,19 @@ impl<'a> GtsRpaCreateRpaQueueDataBuilder<'a> {
         self.body_.description = Some(v.into());
         self
     }
+    /// Sets or clears the body field `description`.
+    pub fn set_description(mut self, v: Option<String>) -> Self {
+        self.body_.description = v;
+        self
+    }
     /// queue UUID Required.
     pub fn queue_uid(mut self, v: impl Into<String>) -> Self {
         self.body_.queue_uid = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `queueUid`.
+    pub fn set_queue_uid(mut self, v: Option<String>) -> Self {
+        self.body_.queue_uid = v;
         self
     }
     /// Replaces the whole request body.
@@ -12058,19 +14174,35 @@ impl<'a> GtsRpaCreateRpaQueueDataBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "gtsRpa.createRpaQueueData";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<GtsRpaCreateRpaQueueDataResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&GTS_RPA_CREATE_RPA_QUEUE_DATA, call).await?)
     }
@@ -12078,8 +14210,8 @@ impl<'a> GtsRpaCreateRpaQueueDataBuilder<'a> {
 
 impl crate::Client {
     /// `gtsRpa.createRpaQueueData`: Create RPA queue data (`POST /oifde/rest/api/rpa/createRpaQueueData`).
-    pub fn gts_rpa_create_rpa_queue_data(&self) -> GtsRpaCreateRpaQueueDataBuilder<'_> {
-        GtsRpaCreateRpaQueueDataBuilder::new(self)
+    pub fn gts_rpa_create_rpa_queue_data(&self) -> GtsRpaCreateRpaQueueDataBuilder {
+        GtsRpaCreateRpaQueueDataBuilder::new(self.clone())
     }
 }
 
@@ -12087,22 +14219,34 @@ impl crate::Client {
 ///
 /// `POST /oifde/rest/api/rpa/queryRpaQueueData` — reference: <https://support.huaweicloud.com/intl/en-us/api-cec/cec_07_0912.html>
 ///
-/// GTS RPA integration group (cec_07_0845). Page URL is https://IP:PORT/... (OIAP host). Older copy cec_07_2058.
+/// The builder owns a clone of the client (an `Arc`): it can be stored, cloned and
+/// moved into a task. Nothing is sent until [`Self::send`].
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until you call send()"]
-pub struct GtsRpaQueryRpaQueueDataBuilder<'a> {
-    client_: &'a crate::Client,
+pub struct GtsRpaQueryRpaQueueDataBuilder {
+    client_: crate::Client,
+    options_: cec_core::CallOptions,
     body_: GtsRpaQueryRpaQueueDataBody,
     extra_: Vec<(String, serde_json::Value)>,
 }
 
-impl<'a> GtsRpaQueryRpaQueueDataBuilder<'a> {
-    pub(crate) fn new(client: &'a crate::Client) -> Self {
-        GtsRpaQueryRpaQueueDataBuilder { client_: client, body_: Default::default(), extra_: Vec::new() }
+impl GtsRpaQueryRpaQueueDataBuilder {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        GtsRpaQueryRpaQueueDataBuilder {
+            client_: client,
+            options_: Default::default(),
+            body_: Default::default(),
+            extra_: Vec::new(),
+        }
     }
     /// tenant ID (max 64) Required.
     pub fn tenant_id(mut self, v: impl Into<String>) -> Self {
         self.body_.tenant_id = Some(v.into());
+        self
+    }
+    /// Sets or clears the body field `tenantId`.
+    pub fn set_tenant_id(mut self, v: Option<String>) -> Self {
+        self.body_.tenant_id = v;
         self
     }
     /// token from gettoken (C3) (max 32) Required.
@@ -12110,9 +14254,19 @@ impl<'a> GtsRpaQueryRpaQueueDataBuilder<'a> {
         self.body_.auth_token = Some(v.into());
         self
     }
+    /// Sets or clears the body field `authToken`.
+    pub fn set_auth_token(mut self, v: Option<cec_core::Secret<String>>) -> Self {
+        self.body_.auth_token = v;
+        self
+    }
     /// page number, default 1
     pub fn page_no(mut self, v: i64) -> Self {
         self.body_.page_no = Some(v);
+        self
+    }
+    /// Sets or clears the body field `pageNo`.
+    pub fn set_page_no(mut self, v: Option<i64>) -> Self {
+        self.body_.page_no = v;
         self
     }
     /// rows per page, default 50 (5, 10, 20 or 50)
@@ -12120,9 +14274,19 @@ impl<'a> GtsRpaQueryRpaQueueDataBuilder<'a> {
         self.body_.page_size = Some(v);
         self
     }
+    /// Sets or clears the body field `pageSize`.
+    pub fn set_page_size(mut self, v: Option<i64>) -> Self {
+        self.body_.page_size = v;
+        self
+    }
     /// search criteria (RpaQueueDataConditions); one of uid, queueUid, queueName needed Required.
     pub fn conditions(mut self, v: GtsRpaQueryRpaQueueDataBodyConditions) -> Self {
         self.body_.conditions = Some(v);
+        self
+    }
+    /// Sets or clears the body field `conditions`.
+    pub fn set_conditions(mut self, v: Option<GtsRpaQueryRpaQueueDataBodyConditions>) -> Self {
+        self.body_.conditions = v;
         self
     }
     /// Replaces the whole request body.
@@ -12145,27 +14309,73 @@ impl<'a> GtsRpaQueryRpaQueueDataBuilder<'a> {
         self.extra_.push((name.into(), value.into()));
         self
     }
+    /// Timeout of this call as a whole, retries included (default: the client's configuration).
+    pub fn timeout(mut self, d: std::time::Duration) -> Self {
+        self.options_.timeout = Some(d);
+        self
+    }
+    /// Retry policy of this call (default: the client's). Whether a request that may have
+    /// reached the NE is repeated still follows the interface's retry class.
+    pub fn retry(mut self, policy: cec_core::RetryPolicy) -> Self {
+        self.options_.retry = Some(policy);
+        self
+    }
+    /// Changes this call's options: a header, the attempt timeout (aws-sdk-rust's `customize`).
+    pub fn customize(mut self, f: impl FnOnce(&mut cec_core::CallOptions)) -> Self {
+        f(&mut self.options_);
+        self
+    }
     /// Validates the documented constraints and assembles the call; nothing is sent.
-    pub fn into_call(self) -> cec_core::Result<cec_core::Call> {
+    pub fn into_call(mut self) -> cec_core::Result<cec_core::Call> {
         let op: &'static str = "gtsRpa.queryRpaQueueData";
         let _ = op;
         let skip: Vec<&str> = self.extra_.iter().map(|(k, _)| k.as_str()).collect();
         self.body_.validate(op, "", &skip)?;
-        let mut call = cec_core::Call::new();
+        let mut call = cec_core::Call::new().options(self.options_);
         call.body = Some(cec_core::client::body_with_extras(&self.body_, self.extra_)?);
         Ok(call)
     }
     /// Sends the request and decodes the answer.
     pub async fn send(self) -> Result<GtsRpaQueryRpaQueueDataResponse, crate::Error> {
-        let client = self.client_;
+        let client = self.client_.clone();
         let call = self.into_call()?;
         Ok(client.core().call(&GTS_RPA_QUERY_RPA_QUEUE_DATA, call).await?)
     }
 }
 
+impl cec_core::paginate::Paged for GtsRpaQueryRpaQueueDataBuilder {
+    type Page = GtsRpaQueryRpaQueueDataResponse;
+    type Item = GtsRpaQueryRpaQueueDataResponseQueueData;
+    type Error = crate::Error;
+    fn set_page(&mut self, index: u64, size: u64) {
+        self.body_.page_size = Some(i64::try_from(size).unwrap_or(i64::MAX));
+        self.body_.page_no = Some(i64::try_from(index.saturating_add(1)).unwrap_or(i64::MAX));
+    }
+    fn requested_size(&self) -> Option<u64> {
+        self.body_.page_size.as_ref().and_then(cec_core::paginate::count)
+    }
+    fn send_page(self) -> cec_core::paginate::PageFuture<Self::Page, Self::Error> {
+        Box::pin(self.send())
+    }
+    fn items(page: &Self::Page) -> Vec<Self::Item> {
+        page.queue_data.as_ref().cloned().unwrap_or_default()
+    }
+    fn total(page: &Self::Page) -> Option<u64> {
+        page.total.as_ref().and_then(cec_core::paginate::count)
+    }
+}
+
+impl GtsRpaQueryRpaQueueDataBuilder {
+    /// Pages through the answers, one request per page (`pageNo` (page number, first page 1) and `pageSize`; items from `queueData`):
+    /// `.into_paginator().items()` is a `Stream` of items, `.pages()` of whole answers.
+    /// Page size: what this builder set, else 50.
+    pub fn into_paginator(self) -> cec_core::paginate::Paginator<Self> {
+        cec_core::paginate::Paginator::new(self, 50)
+    }
+}
 impl crate::Client {
     /// `gtsRpa.queryRpaQueueData`: Query RPA queue data (`POST /oifde/rest/api/rpa/queryRpaQueueData`).
-    pub fn gts_rpa_query_rpa_queue_data(&self) -> GtsRpaQueryRpaQueueDataBuilder<'_> {
-        GtsRpaQueryRpaQueueDataBuilder::new(self)
+    pub fn gts_rpa_query_rpa_queue_data(&self) -> GtsRpaQueryRpaQueueDataBuilder {
+        GtsRpaQueryRpaQueueDataBuilder::new(self.clone())
     }
 }
